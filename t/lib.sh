@@ -1,0 +1,101 @@
+# t/lib.sh - shell TAP helpers and a sandbox for each test.  Source it:
+#     . "${TERN_SRC:-.}/t/lib.sh"
+# Gives: plan N | ok COND NAME | is GOT WANT NAME | like STR REGEX NAME |
+# diag MSG | skip_all WHY | done_testing; sandbox (creates $SB, removed on
+# success, kept with its path printed on failure); free_port; tern_bin NAME.
+# Tests never leave 127.0.0.1 and never need root (they skip what needs it).
+set -u
+TERN_SRC=${TERN_SRC:-$(cd "$(dirname "$0")/../.." 2>/dev/null && pwd)}
+TERN_BUILD=${TERN_BUILD:-$TERN_SRC/build}
+TERN_BINDIR=$TERN_BUILD/bin
+PY=${PY:-/usr/bin/python3}
+export TERN_SRC TERN_BUILD TERN_BINDIR PY
+
+_tap_n=0
+_tap_fail=0
+_tap_plan=""
+SB=""
+_pids=""
+
+plan() { _tap_plan=$1; echo "1..$1"; }
+diag() { printf '%s\n' "$*" | sed 's/^/# /'; }
+_report() {
+	_tap_n=$((_tap_n + 1))
+	if [ "$1" = 0 ]; then echo "ok $_tap_n - $2"
+	else echo "not ok $_tap_n - $2"; _tap_fail=$((_tap_fail + 1)); fi
+}
+# ok COMMAND... : runs the command; the name is the last argument.
+ok() {
+	_name=$1; shift
+	if "$@" >/dev/null 2>&1; then _report 0 "$_name"; else _report 1 "$_name"; fi
+}
+is() {
+	if [ "$1" = "$2" ]; then _report 0 "$3"
+	else _report 1 "$3"; diag "  got: '$1'"; diag " want: '$2'"; fi
+}
+like() {
+	if printf '%s' "$1" | grep -Eq -- "$2"; then _report 0 "$3"
+	else _report 1 "$3"; diag "  got: '$(printf '%s' "$1" | head -c 400)'"; diag " want match: '$2'"; fi
+}
+unlike() {
+	if printf '%s' "$1" | grep -Eq -- "$2"; then _report 1 "$3"
+	diag "  got: '$(printf '%s' "$1" | head -c 400)'"; diag " unwanted: '$2'"
+	else _report 0 "$3"; fi
+}
+skip_all() { echo "1..0 # SKIP $*"; _tap_plan=0; exit 0; }
+skip() { _tap_n=$((_tap_n + 1)); echo "ok $_tap_n # skip $*"; }
+
+# Remember a background pid; it is killed when the test ends.
+track() { _pids="$_pids $1"; }
+
+_cleanup() {
+	rc=$?
+	for p in $_pids; do kill "$p" 2>/dev/null; done
+	for p in $_pids; do
+		i=0; while kill -0 "$p" 2>/dev/null && [ $i -lt 50 ]; do sleep 0.1; i=$((i + 1)); done
+		kill -9 "$p" 2>/dev/null
+	done
+	if [ -n "$SB" ] && [ -d "$SB" ]; then
+		if [ "$_tap_fail" = 0 ] && [ "$rc" = 0 ]; then rm -rf "$SB"
+		else echo "# sandbox kept: $SB" >&2; fi
+	fi
+}
+trap _cleanup EXIT
+trap 'exit 1' INT TERM
+
+done_testing() {
+	[ -z "$_tap_plan" ] && echo "1..$_tap_n"
+	if [ -n "$_tap_plan" ] && [ "$_tap_plan" != "$_tap_n" ]; then
+		diag "planned $_tap_plan tests but ran $_tap_n"; exit 1
+	fi
+	[ "$_tap_fail" = 0 ] || exit 1
+	exit 0
+}
+
+sandbox() {
+	SB=$(mktemp -d "${TMPDIR:-/tmp}/tern-test.XXXXXX") || exit 1
+	chmod 755 "$SB"
+	export TERN_HOME="$SB"
+}
+
+# A free TCP port on 127.0.0.1 (the kernel picks it; a tiny race is accepted).
+free_port() {
+	"$PY" -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'
+}
+
+tern_bin() { printf '%s/%s' "$TERN_BINDIR" "$1"; }
+
+# wait_for SECONDS COMMAND... : poll until the command succeeds (bounded).
+wait_for() {
+	_t=$1; shift; _i=0
+	while [ $_i -lt $((_t * 10)) ]; do
+		"$@" >/dev/null 2>&1 && return 0
+		sleep 0.1; _i=$((_i + 1))
+	done
+	return 1
+}
+
+# wait_port PORT: until something listens on 127.0.0.1:PORT (10 s max).
+wait_port() {
+	wait_for 10 "$PY" -c "import socket,sys; socket.create_connection(('127.0.0.1',$1),1)"
+}
