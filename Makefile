@@ -61,12 +61,19 @@ UNIT_SRCS = $(sort $(wildcard t/unit/*.c))
 UNIT_TESTS = $(UNIT_SRCS:t/unit/%.c=$(O)/t/unit/%.t)
 TAP_OBJ   = $(O)/t/tap.o
 
+# Helper programs for tests (t/bin/*.c) and the fuzz targets rebuilt as
+# plain programs that replay their corpus (t/fuzz/replay.c gives main).
+TBIN_SRCS = $(sort $(wildcard t/bin/*.c))
+TBINS     = $(TBIN_SRCS:t/bin/%.c=$(O)/t/bin/%)
+FUZZ_SRCS = $(sort $(filter-out t/fuzz/replay.c,$(wildcard t/fuzz/*.c)))
+FUZZ_REPLAY = $(FUZZ_SRCS:t/fuzz/%.c=$(O)/t/fuzz/%)
+
 BINS      = $(PROGS:%=$(O)/bin/%)
 DEPSTAMP  = $(O)/.deps-ok
 
 .PHONY: all check run fuzz install dist clean deps banned
 .SECONDARY:
-all: $(BINS) $(UNIT_TESTS)
+all: $(BINS) $(UNIT_TESTS) $(TBINS) $(FUZZ_REPLAY)
 
 deps: $(DEPSTAMP)
 $(DEPSTAMP): mk/deps.sh
@@ -92,6 +99,12 @@ $(foreach p,$(PROGS),$(eval $(call prog_rule,$(p))))
 $(O)/t/unit/%.t: $(O)/t/unit/%.o $(TAP_OBJ) $(LIBTERN)
 	$(CC) $(ALL_LDFLAGS) -o $@ $< $(TAP_OBJ) $(LIBTERN) $(LIBS)
 
+$(O)/t/bin/%: $(O)/t/bin/%.o $(LIBTERN)
+	$(CC) $(ALL_LDFLAGS) -o $@ $< $(LIBTERN) $(LIBS)
+
+$(O)/t/fuzz/%: $(O)/t/fuzz/%.o $(O)/t/fuzz/replay.o $(LIBTERN)
+	$(CC) $(ALL_LDFLAGS) -o $@ $< $(O)/t/fuzz/replay.o $(LIBTERN) $(LIBS)
+
 # The house style bans these; grep enforces it (comments included, on purpose).
 BANNED = '\b(strcpy|strcat|sprintf|vsprintf|gets|strtok|atoi|strncpy|alloca|system|popen)[[:space:]]*\('
 banned:
@@ -107,13 +120,12 @@ run: all
 	@sh mk/deps.sh run
 	TERN_BUILD=$(CURDIR)/$(O) sh mk/run.sh
 
-FUZZ_SRCS = $(sort $(wildcard t/fuzz/*.c))
 fuzz:
 	@sh mk/deps.sh build
 	$(MAKE) O=build-fuzz CC=clang SANFLAGS='-fsanitize=fuzzer-no-link,address,undefined -g -O1' HARDEN= build-fuzz/lib/libtern.a
 	@mkdir -p build-fuzz/fuzz
 	for f in $(FUZZ_SRCS); do n=$$(basename $$f .c); \
-	  clang -std=c11 -D_GNU_SOURCE -I. -g -O1 -fsanitize=fuzzer,address,undefined \
+	  clang -DTERN_FUZZ -std=c11 -D_GNU_SOURCE -I. -g -O1 -fsanitize=fuzzer,address,undefined \
 	    -o build-fuzz/fuzz/$$n $$f build-fuzz/lib/libtern.a $(PKG_LIBS) || exit 1; done
 
 install: all
