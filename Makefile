@@ -44,6 +44,7 @@ WARN      = -Wall -Wextra -Werror -Wformat=2 -Wshadow -Wvla \
 CFLAGS   ?= -O2 -g
 ALL_CFLAGS = -std=c11 -D_GNU_SOURCE -DTERN_VERSION='"$(VERSION)"' \
             -DTERN_SYSCONF='"$(SYSCONF)"' -DTERN_LIBEXEC='"$(LIBEXEC)"' \
+            -DTERN_SBINDIR='"$(SBINDIR)"' \
             -I. $(WARN) $(HARDEN) -fPIE $(SANFLAGS) $(CFLAGS) $(PKG_CFLAGS)
 ALL_LDFLAGS = -pie -Wl,-z,relro,-z,now $(SANFLAGS) $(LDFLAGS)
 LIBS      = $(PKG_LIBS)
