@@ -43,7 +43,7 @@ print_key(const struct conf *c, const char *key, int value_only)
 	}
 	if (value_only)
 		return printf("%s\n", v) < 0 ? -1 : 0;
-	return printf("%s = %s\n", key, v) < 0 ? -1 : 0;
+	return printf("%s =%s%s\n", key, v[0] ? " " : "", v) < 0 ? -1 : 0;
 }
 
 static void __attribute__((noreturn))
