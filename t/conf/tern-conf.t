@@ -3,7 +3,7 @@
 . "${TERN_SRC:-.}/t/lib.sh"
 TC=$(tern_bin tern-conf)
 [ -x "$TC" ] || skip_all "tern-conf not built"
-plan 25
+plan 26
 sandbox
 
 # No file at all: cannot be read -> 111.
@@ -72,4 +72,13 @@ sed -e 's/^#\([a-z0-9]*\.[a-z_]* = \)/\1/' -e 's/^#services = /services = /' \
 "$TC" -c "$SB/full.conf" >/dev/null 2>"$SB/err"; rc=$?
 is "$rc" 0 "the sample with its service blocks uncommented is valid"
 [ "$rc" = 0 ] || diag "$(cat "$SB/err")"
+# Every key tern-conf knows is documented in tern.conf(5).
+missing=""
+for k in $("$TC" | sed 1d | cut -d' ' -f1); do
+	case $k in
+	smtp.*) grep -q "^\.IB name \.${k#smtp.}\$" "$TERN_SRC/conf/tern.conf.5" || missing="$missing $k" ;;
+	*) grep -q "^\.B $k\$" "$TERN_SRC/conf/tern.conf.5" || missing="$missing $k" ;;
+	esac
+done
+is "$missing" "" "every key is in tern.conf(5)"
 done_testing
