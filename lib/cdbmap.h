@@ -1,0 +1,71 @@
+/*
+ * cdbmap.h - read-only constant-database maps (tinycdb), reopened when the
+ * file on disk is replaced.
+ *
+ * tern reads libcdb only through this module (STYLE 12).  cdbmap_open()
+ * maps a .cdb file into memory; cdbmap_lookup() finds a key.  Before a
+ * lookup, at most once per second (or before every lookup with
+ * CDBMAP_CHECK_EVERY), the path is stat()ed and, when its inode or device
+ * differs from the mapped file's (tern-maps renamed a recompiled map into
+ * place), the new file is opened and mapped instead, so a long-running
+ * reader sees a recompiled map without a restart.  A file that is replaced
+ * in place (written over rather than renamed) is not supported: tern-maps
+ * never does that.
+ *
+ * A missing file is an error (ENOENT), or an empty map when the caller
+ * passes CDBMAP_MISSING_OK; such a map starts answering as soon as the file
+ * appears.  A file that is not a valid cdb (too short, offsets beyond its
+ * end) gives -1 with errno = EPROTO, never a read outside the mapping: the
+ * library checks every position against the file size and this module
+ * checks the found value again.  When a replacement file cannot be opened,
+ * the lookup fails (-1) and the next lookup tries again; the old mapping is
+ * kept meanwhile but not used for answers.
+ *
+ * Return convention: cdbmap_open() returns NULL with errno set;
+ * cdbmap_lookup() returns 1 (found), 0 (not found) or -1 (errno set).  The
+ * value pointer points into the mapping and stays valid only until the next
+ * lookup on, or the close of, the same handle: copy it to keep it.
+ * cdbmap_close(&m) frees and NULLs m.  A handle is not thread-safe.
+ */
+#ifndef TERN_CDBMAP_H
+#define TERN_CDBMAP_H
+
+#include <sys/types.h>
+
+#include <stddef.h>
+
+#define CDBMAP_MISSING_OK	0x01	/* a missing file is an empty map */
+#define CDBMAP_CHECK_EVERY	0x02	/* stat the path before every lookup */
+
+#define CDBMAP_KEY_MAX		0xffffffffU	/* the cdb format's limit */
+
+struct cdbmap;
+
+struct cdbmap *cdbmap_open(const char *path, int flags);
+int	cdbmap_lookup(struct cdbmap *, const void *key, size_t klen,
+	    const void **val_r, size_t *vlen_r);
+/* Re-check the path now (as a lookup would); 0, or -1 with errno set. */
+int	cdbmap_refresh(struct cdbmap *);
+/* Number of times a replacement file was mapped (tests, logs). */
+unsigned long cdbmap_generation(const struct cdbmap *);
+void	cdbmap_close(struct cdbmap **);
+
+/*
+ * Writing a map: cdbmap_make_start() creates 'path' (a temp name such as
+ * "accounts.cdb.tmp"; a stale one is replaced) with O_EXCL and 'mode';
+ * cdbmap_make_add() appends a record; cdbmap_make_finish() writes the
+ * index, fsyncs and closes the file (0, or -1 with errno).  Putting it in
+ * place is the caller's: durable rename, then fsync of the folder.
+ * cdbmap_make_abort() closes without finishing; the caller unlinks.  Both
+ * free the handle and NULL the pointer.  Keys and values are binary; the
+ * cdb format limits a file to 4 GiB.
+ */
+struct cdbmap_make;
+
+struct cdbmap_make *cdbmap_make_start(const char *path, mode_t mode);
+int	cdbmap_make_add(struct cdbmap_make *, const void *key, size_t klen,
+	    const void *val, size_t vlen);
+int	cdbmap_make_finish(struct cdbmap_make **);
+void	cdbmap_make_abort(struct cdbmap_make **);
+
+#endif

@@ -1,0 +1,2 @@
+SCRIPTS += setup/tern-setup
+MANPAGES += setup/tern-setup.8

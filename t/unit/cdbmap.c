@@ -1,0 +1,243 @@
+/* Unit tests for lib/cdbmap: lookups, reopen on a new inode, bad files. */
+#include <sys/stat.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "lib/cdbmap.h"
+#include "t/tap.h"
+
+static char dir[] = "/tmp/tern-cdbmap.XXXXXX";
+static char path[256], tmp[256];
+
+/* Build path from "k=v" pairs via a temp file and a rename (new inode). */
+static int
+build(const char *const *kv)
+{
+	struct cdbmap_make *w;
+	const char *eq;
+
+	if ((w = cdbmap_make_start(tmp, 0644)) == NULL)
+		return -1;
+	for (; *kv != NULL; kv++) {
+		eq = strchr(*kv, '=');
+		if (cdbmap_make_add(w, *kv, (size_t)(eq - *kv), eq + 1,
+		    strlen(eq + 1)) < 0) {
+			cdbmap_make_abort(&w);
+			return -1;
+		}
+	}
+	if (cdbmap_make_finish(&w) < 0)
+		return -1;
+	return rename(tmp, path);
+}
+
+static int
+lookup_is(struct cdbmap *m, const char *key, const char *want)
+{
+	const void *v;
+	size_t vlen;
+	int r;
+
+	r = cdbmap_lookup(m, key, strlen(key), &v, &vlen);
+	if (want == NULL)
+		return r == 0;
+	return r == 1 && vlen == strlen(want) && memcmp(v, want, vlen) == 0;
+}
+
+static void
+test_basic(void)
+{
+	static const char *const v1[] = { "alice@example.org=1001",
+	    "bob@example.org=1002", "=empty-key", NULL };
+	static const char *const v2[] = { "alice@example.org=2001",
+	    "carol@example.org=2003", NULL };
+	struct cdbmap *m, *m2;
+
+	is_int(build(v1), 0, "build a map");
+	ok((m = cdbmap_open(path, 0)) != NULL, "open");
+	ok(lookup_is(m, "alice@example.org", "1001"), "found alice");
+	ok(lookup_is(m, "bob@example.org", "1002"), "found bob");
+	ok(lookup_is(m, "", "empty-key"), "empty key");
+	ok(lookup_is(m, "nobody@example.org", NULL), "not found");
+	ok(lookup_is(m, "ALICE@example.org", NULL), "keys are exact bytes");
+	/* Recompile: new inode renamed into place. */
+	ok((m2 = cdbmap_open(path, CDBMAP_CHECK_EVERY)) != NULL,
+	    "second reader checks every lookup");
+	is_int(build(v2), 0, "rebuild");
+	ok(lookup_is(m2, "alice@example.org", "2001"),
+	    "reader sees the recompiled map at once");
+	ok(lookup_is(m2, "bob@example.org", NULL), "old key gone");
+	is_int(cdbmap_refresh(m), 0, "refresh");
+	ok(lookup_is(m, "carol@example.org", "2003"), "after refresh: new map");
+	is_int((long long)cdbmap_generation(m), 2, "mapped twice");
+	/* The check interval passes: the reader notices by itself. */
+	is_int(build(v1), 0, "rebuild again");
+	sleep(1);
+	usleep(100000);
+	ok(lookup_is(m, "bob@example.org", "1002"),
+	    "after a second the reader notices by itself");
+	/* Removed file: error for a plain map. */
+	is_int(unlink(path), 0, "remove the map");
+	errno = 0;
+	{
+		const void *v;
+		size_t vlen;
+
+		is_int(cdbmap_lookup(m2, "a", 1, &v, &vlen), -1,
+		    "missing file is an error");
+		is_int(errno, ENOENT, "ENOENT");
+	}
+	cdbmap_close(&m);
+	cdbmap_close(&m2);
+	ok(m == NULL && m2 == NULL, "close NULLs the handle");
+	cdbmap_close(&m);	/* a second close is harmless */
+}
+
+static void
+test_missing(void)
+{
+	static const char *const v1[] = { "k=v", NULL };
+	struct cdbmap *m;
+
+	(void)unlink(path);
+	errno = 0;
+	ok(cdbmap_open(path, 0) == NULL && errno == ENOENT,
+	    "missing file: ENOENT");
+	ok((m = cdbmap_open(path, CDBMAP_MISSING_OK | CDBMAP_CHECK_EVERY)) !=
+	    NULL, "missing file as empty map");
+	ok(lookup_is(m, "k", NULL), "empty map finds nothing");
+	is_int(build(v1), 0, "file appears");
+	ok(lookup_is(m, "k", "v"), "and is seen");
+	is_int(unlink(path), 0, "file goes");
+	ok(lookup_is(m, "k", NULL), "empty again");
+	cdbmap_close(&m);
+}
+
+static int
+write_file(const char *p, const void *data, size_t len)
+{
+	int fd;
+
+	(void)unlink(p);
+	if ((fd = open(p, O_WRONLY | O_CREAT | O_TRUNC, 0644)) < 0)
+		return -1;
+	if (write(fd, data, len) != (ssize_t)len) {
+		close(fd);
+		return -1;
+	}
+	return close(fd);
+}
+
+static void
+put32(unsigned char *p, unsigned v)
+{
+	p[0] = v & 0xff;
+	p[1] = (v >> 8) & 0xff;
+	p[2] = (v >> 16) & 0xff;
+	p[3] = (v >> 24) & 0xff;
+}
+
+/* Every lookup of a corrupt map gives 0 or -1, never a crash. */
+static int
+probe(struct cdbmap *m)
+{
+	char key[16];
+	const void *v;
+	size_t vlen;
+	int i, r, bad = 0;
+
+	for (i = 0; i < 2000; i++) {
+		snprintf(key, sizeof key, "k%d", i);
+		r = cdbmap_lookup(m, key, strlen(key), &v, &vlen);
+		if (r < -1 || r > 1)
+			bad++;
+	}
+	return bad;
+}
+
+static void
+test_corrupt(void)
+{
+	static unsigned char buf[8192];
+	const char *const many[] = { "k1=v1", "k2=v2", "k3=v3", "k10=v10",
+	    "k100=vvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvv", NULL };
+	struct cdbmap *m;
+	struct stat st;
+	unsigned i;
+	int fd;
+
+	is_int(write_file(path, "short", 5), 0, "short file");
+	errno = 0;
+	ok(cdbmap_open(path, 0) == NULL && errno == EPROTO,
+	    "a file shorter than the table of contents is refused (EPROTO)");
+	is_int(write_file(path, "", 0), 0, "empty file");
+	ok(cdbmap_open(path, 0) == NULL, "an empty file is refused");
+	/* Garbage: pseudo-random bytes. */
+	srand(7);
+	for (i = 0; i < sizeof buf; i++)
+		buf[i] = (unsigned char)rand();
+	is_int(write_file(path, buf, sizeof buf), 0, "garbage file");
+	m = cdbmap_open(path, 0);
+	ok(m == NULL || probe(m) == 0, "garbage: lookups fail cleanly");
+	cdbmap_close(&m);
+	/* Every table points past the end of the file. */
+	memset(buf, 0, sizeof buf);
+	for (i = 0; i < 256; i++) {
+		put32(buf + i * 8, 0x7ffffff0U);
+		put32(buf + i * 8 + 4, 16);
+	}
+	is_int(write_file(path, buf, 4096), 0, "tables beyond the end");
+	ok((m = cdbmap_open(path, 0)) != NULL, "opens (header is plausible)");
+	{
+		const void *v;
+		size_t vlen;
+
+		errno = 0;
+		is_int(m ? cdbmap_lookup(m, "k1", 2, &v, &vlen) : -1, -1,
+		    "lookup refuses an out-of-file table");
+		is_int(errno, EPROTO, "EPROTO");
+	}
+	cdbmap_close(&m);
+	/* A valid map cut short. */
+	is_int(build(many), 0, "valid map");
+	is_int(stat(path, &st), 0, "stat");
+	fd = open(path, O_WRONLY);
+	ok(fd >= 0 && ftruncate(fd, st.st_size - 40) == 0, "truncate it");
+	if (fd >= 0)
+		close(fd);
+	m = cdbmap_open(path, 0);
+	ok(m == NULL || probe(m) == 0, "truncated: lookups fail cleanly");
+	cdbmap_close(&m);
+	fd = open(path, O_WRONLY);
+	ok(fd >= 0 && ftruncate(fd, 2100) == 0, "cut into the data");
+	if (fd >= 0)
+		close(fd);
+	m = cdbmap_open(path, 0);
+	ok(m == NULL || probe(m) == 0, "cut data: lookups fail cleanly");
+	cdbmap_close(&m);
+	is_int(unlink(path), 0, "remove");
+	is_int(mkdir(path, 0700), 0, "a folder in its place");
+	ok(cdbmap_open(path, 0) == NULL, "a folder is refused");
+	(void)rmdir(path);
+}
+
+int
+main(void)
+{
+	if (mkdtemp(dir) == NULL)
+		return 1;
+	snprintf(path, sizeof path, "%s/map.cdb", dir);
+	snprintf(tmp, sizeof tmp, "%s/map.cdb.tmp", dir);
+	test_basic();
+	test_missing();
+	test_corrupt();
+	(void)unlink(path);
+	(void)unlink(tmp);
+	(void)rmdir(dir);
+	return done_testing();
+}
