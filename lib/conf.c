@@ -1,0 +1,1529 @@
+/*
+ * conf.c - tern.conf reader; see conf.h.
+ *
+ * A file is read whole (bounded by CONF_FILE_MAX) and parsed from memory a
+ * line at a time, each line bounded by CONF_LINE_MAX.  Settings land in a
+ * small array (a later setting replaces an earlier one in place).  ${name}
+ * expansion happens on lookup and is memoised per key, so each key is
+ * expanded once whatever the shape of the references (no exponential
+ * blow-up); the memo also detects loops (a key met again while it is being
+ * expanded) and the nesting height of every key.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "lib/conf.h"
+#include "lib/log.h"
+#include "lib/mem.h"
+#include "lib/scan.h"
+
+#ifndef TERN_SYSCONF
+#define TERN_SYSCONF "/etc/tern"
+#endif
+
+#define CONF_KEY_MAX	256	/* longest key name */
+#define CONF_DEFAULT_LINE 0	/* "line" of a built-in default */
+
+struct conf_ent {
+	char		*key;
+	char		*val;		/* as written, before expansion */
+	const char	*file;		/* one of conf->files */
+	unsigned	 line;
+};
+
+enum memo_state { M_NONE, M_BUSY, M_OK, M_ERR };
+
+struct conf_memo {
+	char		*key;
+	enum memo_state	 state;
+	char		*val;		/* expanded (M_OK) */
+	char		*why;		/* "FILE:LINE: message" (M_ERR) */
+	unsigned	 height;	/* nesting of ${} below this key */
+};
+
+struct conf_cache {
+	struct conf_memo *m;
+	size_t		 n, cap;
+};
+
+struct conf {
+	struct conf_ent	*ent;
+	size_t		 nent, capent;
+	char		**files;	/* every file name read, owned */
+	size_t		 nfiles;
+	char		*main;		/* == files[0] */
+	char		*dir;		/* absolute folder of the main file */
+	struct conf_cache *cache;	/* mutable even through const */
+};
+
+/* Parser state for one load. */
+struct parse {
+	struct conf	*c;
+	struct sbuf	*err;
+	int		 nerr;
+	int		 sys_errno;	/* not 0: an I/O or memory failure */
+	/* The setting being continued. */
+	enum { P_NONE, P_DISCARD, P_KEY } pend;
+	struct sbuf	 pkey, pval;
+	const char	*pfile;
+	unsigned	 pline;
+};
+
+/* ------------------------------------------------------------------ */
+/* Error messages. */
+
+static void
+err_add(struct sbuf *err, int *nerr, const char *file, unsigned line,
+    const char *fmt, ...) __attribute__((format(printf, 5, 6)));
+
+static void
+err_vadd(struct sbuf *err, int *nerr, const char *file, unsigned line,
+    const char *fmt, va_list ap) __attribute__((format(printf, 5, 0)));
+
+static void
+err_vadd(struct sbuf *err, int *nerr, const char *file, unsigned line,
+    const char *fmt, va_list ap)
+{
+	(*nerr)++;
+	if (err == NULL || *nerr > CONF_ERRORS_MAX + 1)
+		return;
+	/* A full err buffer only loses messages: ignore E2BIG on purpose. */
+	if (err->len > 0)
+		(void)sbuf_cat_c(err, '\n');
+	if (*nerr == CONF_ERRORS_MAX + 1) {
+		(void)sbuf_printf(err, "%s:%u: too many errors", file, line);
+		return;
+	}
+	(void)sbuf_printf(err, "%s:%u: ", file, line);
+	(void)sbuf_vprintf(err, fmt, ap);
+}
+
+static void
+err_add(struct sbuf *err, int *nerr, const char *file, unsigned line,
+    const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	err_vadd(err, nerr, file, line, fmt, ap);
+	va_end(ap);
+}
+
+static void
+perr(struct parse *p, const char *file, unsigned line, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+
+static void
+perr(struct parse *p, const char *file, unsigned line, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	err_vadd(p->err, &p->nerr, file, line, fmt, ap);
+	va_end(ap);
+}
+
+/* An untrusted string for a message: escaped, cut to LOG_ESC_MAX. */
+static const char *
+esc(const void *s, size_t n)
+{
+	return log_esc(s, n);
+}
+
+/* ------------------------------------------------------------------ */
+/* Schema. */
+
+static int
+is_key_byte(unsigned char ch)
+{
+	return (ch >= 'a' && ch <= 'z') || (ch >= '0' && ch <= '9') ||
+	    ch == '_' || ch == '.' || ch == '-';
+}
+
+static int
+is_service_byte(unsigned char ch)
+{
+	return (ch >= 'a' && ch <= 'z') || (ch >= '0' && ch <= '9') ||
+	    ch == '_' || ch == '-';
+}
+
+int
+conf_is_service_name(const char *name)
+{
+	size_t i;
+
+	if (name == NULL || name[0] == '\0')
+		return 0;
+	for (i = 0; name[i] != '\0'; i++)
+		if (!is_service_byte((unsigned char)name[i]))
+			return 0;
+	return 1;
+}
+
+const struct conf_key *
+conf_key_find(const char *key)
+{
+	const struct conf_key *k;
+	const char *dot;
+	size_t i;
+
+	for (k = conf_keys; k->name != NULL; k++)
+		if (k->name[0] != '*' && strcmp(k->name, key) == 0)
+			return k;
+	dot = strchr(key, '.');
+	if (dot == NULL || dot == key)
+		return NULL;
+	for (i = 0; key + i < dot; i++)
+		if (!is_service_byte((unsigned char)key[i]))
+			return NULL;
+	for (k = conf_keys; k->name != NULL; k++)
+		if (k->name[0] == '*' && k->name[1] == '.' &&
+		    strcmp(k->name + 1, dot) == 0)
+			return k;
+	return NULL;
+}
+
+/* ------------------------------------------------------------------ */
+/* Settings. */
+
+static struct conf_ent *
+ent_find(const struct conf *c, const char *key)
+{
+	size_t i;
+
+	for (i = 0; i < c->nent; i++)
+		if (strcmp(c->ent[i].key, key) == 0)
+			return &c->ent[i];
+	return NULL;
+}
+
+static int
+ent_set(struct conf *c, const char *key, const char *val, const char *file,
+    unsigned line)
+{
+	struct conf_ent *e;
+	char *v, *k;
+
+	if ((v = mem_strdup(val)) == NULL)
+		return -1;
+	if ((e = ent_find(c, key)) != NULL) {
+		free(e->val);
+		e->val = v;
+		e->file = file;
+		e->line = line;
+		return 0;
+	}
+	if (c->nent == c->capent) {
+		size_t ncap = c->capent ? c->capent * 2 : 32;
+		struct conf_ent *ne = mem_realloc(c->ent, ncap, sizeof *ne);
+
+		if (ne == NULL) {
+			free(v);
+			return -1;
+		}
+		c->ent = ne;
+		c->capent = ncap;
+	}
+	if ((k = mem_strdup(key)) == NULL) {
+		free(v);
+		return -1;
+	}
+	e = &c->ent[c->nent++];
+	e->key = k;
+	e->val = v;
+	e->file = file;
+	e->line = line;
+	return 0;
+}
+
+static const char *
+file_add(struct conf *c, const char *path)
+{
+	char **nf, *s;
+
+	if ((s = mem_strdup(path)) == NULL)
+		return NULL;
+	nf = mem_realloc(c->files, c->nfiles + 1, sizeof *nf);
+	if (nf == NULL) {
+		free(s);
+		return NULL;
+	}
+	c->files = nf;
+	c->files[c->nfiles++] = s;
+	return s;
+}
+
+/* ------------------------------------------------------------------ */
+/* Parsing. */
+
+static int
+is_blank(int ch)
+{
+	return ch == ' ' || ch == '\t';
+}
+
+static int parse_buf(struct parse *, const char *, size_t, const char *,
+    int);
+
+/* Store the pending setting, if any. */
+static void
+pend_flush(struct parse *p)
+{
+	if (p->pend == P_KEY) {
+		const char *k = sbuf_str(&p->pkey), *v = sbuf_str(&p->pval);
+
+		if (k == NULL || v == NULL ||
+		    ent_set(p->c, k, v, p->pfile, p->pline) < 0) {
+			if (p->sys_errno == 0)
+				p->sys_errno = errno ? errno : ENOMEM;
+		}
+	}
+	p->pend = P_NONE;
+	sbuf_reset(&p->pkey);
+	sbuf_reset(&p->pval);
+}
+
+/* Read a regular file whole (at most CONF_FILE_MAX bytes). */
+static int
+read_file(const char *path, char **buf_r, size_t *len_r)
+{
+	struct stat st;
+	char *buf;
+	size_t len = 0;
+	ssize_t n;
+	int fd, e;
+
+	fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY);
+	if (fd < 0)
+		return -1;
+	if (fstat(fd, &st) < 0)
+		goto fail;
+	if (!S_ISREG(st.st_mode)) {
+		errno = S_ISDIR(st.st_mode) ? EISDIR : EINVAL;
+		goto fail;
+	}
+	if (st.st_size > CONF_FILE_MAX) {
+		errno = EFBIG;
+		goto fail;
+	}
+	if ((buf = malloc(CONF_FILE_MAX + 1)) == NULL) {
+		errno = ENOMEM;
+		goto fail;
+	}
+	for (;;) {
+		n = read(fd, buf + len, CONF_FILE_MAX + 1 - len);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0) {
+			e = errno;
+			free(buf);
+			errno = e;
+			goto fail;
+		}
+		if (n == 0)
+			break;
+		len += (size_t)n;
+		if (len > CONF_FILE_MAX) {
+			free(buf);
+			errno = EFBIG;
+			goto fail;
+		}
+	}
+	(void)close(fd);	/* read-only: nothing to lose */
+	*buf_r = buf;
+	*len_r = len;
+	return 0;
+fail:
+	e = errno;
+	(void)close(fd);
+	errno = e;
+	return -1;
+}
+
+/* The folder part of path ("." when there is none), allocated. */
+static char *
+dir_of(const char *path)
+{
+	const char *slash = strrchr(path, '/');
+
+	if (slash == NULL)
+		return mem_strdup(".");
+	if (slash == path)
+		return mem_strdup("/");
+	return mem_strndup(path, (size_t)(slash - path));
+}
+
+static void
+parse_include(struct parse *p, const char *file, unsigned line,
+    const char *arg, size_t n, int depth)
+{
+	struct sbuf path;
+	char *dir = NULL, *buf = NULL;
+	const char *ipath, *fname;
+	size_t len;
+
+	if (depth >= CONF_INCLUDE_MAX) {
+		perr(p, file, line, "include nested more than %d deep",
+		    CONF_INCLUDE_MAX);
+		return;
+	}
+	sbuf_init(&path, PATH_MAX);
+	if (arg[0] != '/') {
+		if ((dir = dir_of(file)) == NULL ||
+		    sbuf_cat_s(&path, dir) < 0 || sbuf_cat_c(&path, '/') < 0)
+			goto toolong;
+	}
+	if (sbuf_cat_n(&path, arg, n) < 0 || (ipath = sbuf_str(&path)) == NULL)
+		goto toolong;
+	if (read_file(ipath, &buf, &len) < 0) {
+		if (errno == ENOMEM)
+			p->sys_errno = ENOMEM;
+		perr(p, file, line, "include %s: %s", esc(ipath, path.len),
+		    strerror(errno));
+		goto done;
+	}
+	if ((fname = file_add(p->c, ipath)) == NULL) {
+		p->sys_errno = ENOMEM;
+		goto done;
+	}
+	(void)parse_buf(p, buf, len, fname, depth + 1);
+	goto done;
+toolong:
+	if (errno == ENOMEM)
+		p->sys_errno = ENOMEM;
+	perr(p, file, line, "include: path too long");
+done:
+	free(buf);
+	free(dir);
+	sbuf_fini(&path);
+}
+
+/* A "key = value" line (s, n: without the line end, leading blanks gone). */
+static void
+parse_setting(struct parse *p, const char *file, unsigned line,
+    const char *s, size_t n)
+{
+	const char *eq = memchr(s, '=', n);
+	size_t klen, i;
+	const char *v;
+	size_t vlen;
+
+	p->pend = P_DISCARD;
+	if (eq == NULL) {
+		perr(p, file, line, "expected 'key = value': %s", esc(s, n));
+		return;
+	}
+	klen = (size_t)(eq - s);
+	while (klen > 0 && is_blank(s[klen - 1]))
+		klen--;
+	if (klen == 0) {
+		perr(p, file, line, "missing key before '='");
+		return;
+	}
+	for (i = 0; i < klen; i++)
+		if (!is_key_byte((unsigned char)s[i])) {
+			perr(p, file, line, "invalid key '%s'", esc(s, klen));
+			return;
+		}
+	if (klen > CONF_KEY_MAX) {
+		perr(p, file, line, "key too long");
+		return;
+	}
+	sbuf_reset(&p->pkey);
+	if (sbuf_cat_n(&p->pkey, s, klen) < 0 || sbuf_str(&p->pkey) == NULL) {
+		p->sys_errno = errno;
+		return;
+	}
+	if (strcmp(p->pkey.s, "conf_dir") == 0) {
+		perr(p, file, line, "conf_dir is built in and read-only");
+		return;
+	}
+	if (conf_key_find(p->pkey.s) == NULL) {
+		perr(p, file, line, "unknown key '%s'", esc(s, klen));
+		return;
+	}
+	v = eq + 1;
+	vlen = (size_t)(s + n - v);
+	while (vlen > 0 && is_blank(v[0])) {
+		v++;
+		vlen--;
+	}
+	while (vlen > 0 && is_blank(v[vlen - 1]))
+		vlen--;
+	sbuf_reset(&p->pval);
+	if (sbuf_cat_n(&p->pval, v, vlen) < 0) {
+		p->sys_errno = errno;
+		return;
+	}
+	p->pend = P_KEY;
+	p->pfile = file;
+	p->pline = line;
+}
+
+/* A continuation line (s, n: blanks trimmed on both sides, n > 0). */
+static void
+parse_continue(struct parse *p, const char *file, unsigned line,
+    const char *s, size_t n)
+{
+	switch (p->pend) {
+	case P_NONE:
+		perr(p, file, line, "continuation line without a setting");
+		p->pend = P_DISCARD;
+		return;
+	case P_DISCARD:
+		return;
+	case P_KEY:
+		break;
+	}
+	if (p->pkey.len + 3 + p->pval.len + 1 + n > CONF_LINE_MAX) {
+		perr(p, file, line, "line too long (more than %d bytes with "
+		    "its continuation lines)", CONF_LINE_MAX);
+		p->pend = P_DISCARD;
+		return;
+	}
+	if ((p->pval.len > 0 && sbuf_cat_c(&p->pval, ' ') < 0) ||
+	    sbuf_cat_n(&p->pval, s, n) < 0) {
+		p->sys_errno = errno;
+		p->pend = P_DISCARD;
+	}
+}
+
+/* Check one physical line's bytes: 0 or -1 (error reported). */
+static int
+check_bytes(struct parse *p, const char *file, unsigned line, const char *s,
+    size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		unsigned char ch = (unsigned char)s[i];
+
+		if (ch == '\0') {
+			perr(p, file, line, "NUL byte");
+			return -1;
+		}
+		if ((ch < 0x20 && ch != '\t') || ch == 0x7f) {
+			perr(p, file, line, "control character \\x%02x", ch);
+			return -1;
+		}
+	}
+	return 0;
+}
+
+static void
+parse_line(struct parse *p, const char *file, unsigned line, const char *s,
+    size_t n, int depth)
+{
+	size_t lead = 0;
+
+	if (check_bytes(p, file, line, s, n) < 0) {
+		if (p->pend == P_KEY)
+			p->pend = P_DISCARD;
+		return;
+	}
+	while (lead < n && is_blank(s[lead]))
+		lead++;
+	if (lead == n || s[lead] == '#')
+		return;		/* blank or comment: the setting goes on */
+	if (lead > 0) {
+		while (is_blank(s[n - 1]))
+			n--;
+		parse_continue(p, file, line, s + lead, n - lead);
+		return;
+	}
+	pend_flush(p);
+	if (n > 7 && memcmp(s, "include", 7) == 0 && is_blank(s[7])) {
+		size_t a = 8;
+
+		while (a < n && is_blank(s[a]))
+			a++;
+		if (a < n && s[a] != '=') {
+			while (is_blank(s[n - 1]))
+				n--;
+			parse_include(p, file, line, s + a, n - a, depth);
+			p->pend = P_NONE;
+			return;
+		}
+	}
+	parse_setting(p, file, line, s, n);
+}
+
+/* Parse one file's bytes; depth 0 is the main file. */
+static int
+parse_buf(struct parse *p, const char *buf, size_t len, const char *file,
+    int depth)
+{
+	size_t off = 0, n, end;
+	unsigned line = 0;
+	const char *nl;
+
+	while (off < len) {
+		line++;
+		nl = memchr(buf + off, '\n', len - off);
+		end = nl ? (size_t)(nl - buf) : len;
+		n = end - off;
+		if (n > 0 && buf[off + n - 1] == '\r')
+			n--;
+		if (n > CONF_LINE_MAX) {
+			perr(p, file, line, "line too long (more than %d "
+			    "bytes)", CONF_LINE_MAX);
+			if (p->pend == P_KEY)
+				p->pend = P_DISCARD;
+		} else
+			parse_line(p, file, line, buf + off, n, depth);
+		off = nl ? end + 1 : len;
+		if (line == UINT_MAX)
+			break;
+	}
+	/* A setting does not continue across files. */
+	pend_flush(p);
+	return 0;
+}
+
+/* ------------------------------------------------------------------ */
+/* Loading. */
+
+static struct conf *
+conf_new(const char *name)
+{
+	struct conf *c;
+	char *d = NULL, *rd = NULL, cwd[PATH_MAX];
+	struct sbuf abs;
+
+	if ((c = mem_alloc(1, sizeof *c)) == NULL)
+		return NULL;
+	if ((c->cache = mem_alloc(1, sizeof *c->cache)) == NULL)
+		goto fail;
+	if ((c->main = (char *)file_add(c, name)) == NULL)
+		goto fail;
+	if ((d = dir_of(name)) == NULL)
+		goto fail;
+	if ((rd = realpath(d, NULL)) != NULL) {
+		c->dir = rd;
+		free(d);
+		return c;
+	}
+	/* A folder that does not exist (conf_load_mem): lexically absolute. */
+	if (d[0] == '/') {
+		c->dir = d;
+		return c;
+	}
+	if (getcwd(cwd, sizeof cwd) == NULL)
+		goto fail;
+	sbuf_init(&abs, PATH_MAX);
+	if (sbuf_printf(&abs, "%s/%s", cwd, d) < 0 ||
+	    sbuf_str(&abs) == NULL) {
+		sbuf_fini(&abs);
+		goto fail;
+	}
+	c->dir = abs.s;		/* take the buffer over */
+	free(d);
+	return c;
+fail:
+	free(d);
+	conf_free(&c);
+	errno = ENOMEM;
+	return NULL;
+}
+
+static int
+load_common(const char *buf, size_t len, const char *name,
+    struct conf **conf_r, struct sbuf *err)
+{
+	struct parse p;
+	struct conf *c;
+
+	*conf_r = NULL;
+	if ((c = conf_new(name)) == NULL)
+		return -1;
+	memset(&p, 0, sizeof p);
+	p.c = c;
+	p.err = err;
+	p.pend = P_NONE;
+	sbuf_init(&p.pkey, CONF_KEY_MAX + 1);
+	sbuf_init(&p.pval, CONF_LINE_MAX + 1);
+	(void)parse_buf(&p, buf, len, c->main, 0);
+	sbuf_fini(&p.pkey);
+	sbuf_fini(&p.pval);
+	if (p.sys_errno != 0 || p.nerr > 0) {
+		conf_free(&c);
+		errno = p.sys_errno ? p.sys_errno : EINVAL;
+		return -1;
+	}
+	*conf_r = c;
+	return 0;
+}
+
+int
+conf_load_mem(const void *buf, size_t len, const char *name,
+    struct conf **conf_r, struct sbuf *err)
+{
+	if (len > CONF_FILE_MAX) {
+		*conf_r = NULL;
+		if (err != NULL) {
+			int n = 0;
+
+			err_add(err, &n, name, 0, "file too large");
+		}
+		errno = EINVAL;
+		return -1;
+	}
+	return load_common(buf, len, name, conf_r, err);
+}
+
+int
+conf_load(const char *path, struct conf **conf_r, struct sbuf *err)
+{
+	char *buf;
+	size_t len;
+	int r, e, n = 0;
+
+	*conf_r = NULL;
+	if (read_file(path, &buf, &len) < 0) {
+		e = errno;
+		err_add(err, &n, path, 0, "%s", strerror(e));
+		/*
+		 * Too large, or not a regular file: the admin's to fix, not
+		 * a retry.  Otherwise (ENOENT, EACCES, EIO...) the system's.
+		 */
+		errno = (e == EFBIG || e == EISDIR) ? EINVAL : e;
+		return -1;
+	}
+	r = load_common(buf, len, path, conf_r, err);
+	e = errno;
+	free(buf);
+	errno = e;
+	return r;
+}
+
+void
+conf_free(struct conf **cp)
+{
+	struct conf *c = *cp;
+	size_t i;
+
+	if (c == NULL)
+		return;
+	for (i = 0; i < c->nent; i++) {
+		free(c->ent[i].key);
+		free(c->ent[i].val);
+	}
+	free(c->ent);
+	for (i = 0; i < c->nfiles; i++)
+		free(c->files[i]);
+	free(c->files);
+	free(c->dir);
+	if (c->cache != NULL) {
+		for (i = 0; i < c->cache->n; i++) {
+			free(c->cache->m[i].key);
+			free(c->cache->m[i].val);
+			free(c->cache->m[i].why);
+		}
+		free(c->cache->m);
+		free(c->cache);
+	}
+	free(c);
+	*cp = NULL;
+}
+
+const char *
+conf_locate(const char *opt_c)
+{
+	static char buf[PATH_MAX];
+	const char *home;
+	int n;
+
+	if (opt_c != NULL)
+		return opt_c;
+	home = getenv("TERN_HOME");
+	if (home == NULL || home[0] == '\0')
+		return TERN_SYSCONF "/tern.conf";
+	n = snprintf(buf, sizeof buf, "%s/tern.conf", home);
+	if (n < 0 || (size_t)n >= sizeof buf) {
+		errno = ENAMETOOLONG;
+		return NULL;
+	}
+	return buf;
+}
+
+const char *
+conf_dir(const struct conf *c)
+{
+	return c->dir;
+}
+
+/* ------------------------------------------------------------------ */
+/* Expansion. */
+
+enum xres { XR_OK, XR_ERR, XR_ABORT, XR_LOOP };
+
+static enum xres expand_key(const struct conf *, const char *, int,
+    size_t *);
+
+static ssize_t
+memo_get(const struct conf *c, const char *key)
+{
+	struct conf_cache *ca = c->cache;
+	size_t i;
+
+	for (i = 0; i < ca->n; i++)
+		if (strcmp(ca->m[i].key, key) == 0)
+			return (ssize_t)i;
+	if (ca->n == ca->cap) {
+		size_t ncap = ca->cap ? ca->cap * 2 : 32;
+		struct conf_memo *nm = mem_realloc(ca->m, ncap, sizeof *nm);
+
+		if (nm == NULL)
+			return -1;
+		ca->m = nm;
+		ca->cap = ncap;
+	}
+	memset(&ca->m[ca->n], 0, sizeof ca->m[ca->n]);
+	if ((ca->m[ca->n].key = mem_strdup(key)) == NULL)
+		return -1;
+	ca->m[ca->n].state = M_NONE;
+	return (ssize_t)ca->n++;
+}
+
+/* Where a key's raw value comes from: a file line, or the default. */
+struct src {
+	const char	*raw;
+	const char	*file;
+	unsigned	 line;
+};
+
+static int
+key_source(const struct conf *c, const char *key, struct src *s)
+{
+	const struct conf_ent *e = ent_find(c, key);
+	const struct conf_key *k;
+
+	if (e != NULL) {
+		s->raw = e->val;
+		s->file = e->file;
+		s->line = e->line;
+		return 0;
+	}
+	if ((k = conf_key_find(key)) == NULL || k->def == NULL)
+		return -1;
+	s->raw = k->def;
+	s->file = c->main;
+	s->line = CONF_DEFAULT_LINE;
+	return 0;
+}
+
+/* Set memo i to an error "FILE:LINE: message". */
+static enum xres
+memo_fail(const struct conf *c, size_t i, const struct src *s,
+    const char *fmt, ...) __attribute__((format(printf, 4, 5)));
+
+static enum xres
+memo_fail(const struct conf *c, size_t i, const struct src *s,
+    const char *fmt, ...)
+{
+	struct conf_memo *m = &c->cache->m[i];
+	struct sbuf b;
+	va_list ap;
+
+	sbuf_init(&b, 1024);
+	va_start(ap, fmt);
+	if (sbuf_printf(&b, "%s:%u: ", s->file, s->line) < 0 ||
+	    sbuf_vprintf(&b, fmt, ap) < 0 || sbuf_str(&b) == NULL) {
+		sbuf_fini(&b);
+		b.s = mem_strdup("out of memory");
+	}
+	va_end(ap);
+	m->why = b.s;
+	m->state = M_ERR;
+	return XR_ERR;
+}
+
+/*
+ * Expand memo i's raw value s->raw at nesting depth (the key's own depth).
+ * Returns XR_OK (value and height stored), XR_ERR (why stored) or XR_ABORT
+ * (too deep from this starting point; memo i left undecided).
+ */
+static enum xres
+expand_value(const struct conf *c, size_t i, const struct src *s, int depth)
+{
+	struct sbuf out;
+	const char *p = s->raw, *q, *close;
+	unsigned height = 0;
+	char name[CONF_KEY_MAX + 1];
+	size_t ci, nlen;
+	enum xres r;
+
+	sbuf_init(&out, CONF_VALUE_MAX);
+	while ((q = strstr(p, "${")) != NULL) {
+		if (sbuf_cat_n(&out, p, (size_t)(q - p)) < 0)
+			goto toolong;
+		if ((close = strchr(q + 2, '}')) == NULL) {
+			sbuf_fini(&out);
+			return memo_fail(c, i, s, "unterminated ${ in '%s'",
+			    c->cache->m[i].key);
+		}
+		nlen = (size_t)(close - (q + 2));
+		if (nlen == 0 || nlen > CONF_KEY_MAX) {
+			sbuf_fini(&out);
+			return memo_fail(c, i, s, "bad variable name in '%s'",
+			    c->cache->m[i].key);
+		}
+		memcpy(name, q + 2, nlen);
+		name[nlen] = '\0';
+		if ((strcmp(name, "conf_dir") != 0 &&
+		    conf_key_find(name) == NULL)) {
+			sbuf_fini(&out);
+			return memo_fail(c, i, s, "%s: unknown variable ${%s}",
+			    c->cache->m[i].key, esc(name, nlen));
+		}
+		r = expand_key(c, name, depth + 1, &ci);
+		switch (r) {
+		case XR_OK:
+			break;
+		case XR_ABORT:
+			sbuf_fini(&out);
+			return XR_ABORT;
+		case XR_LOOP:
+			sbuf_fini(&out);
+			return memo_fail(c, i, s, "%s: ${%s} loops back to "
+			    "itself", c->cache->m[i].key, name);
+		case XR_ERR:
+			sbuf_fini(&out);
+			c->cache->m[i].why = mem_strdup(c->cache->m[ci].why ?
+			    c->cache->m[ci].why : "out of memory");
+			c->cache->m[i].state = M_ERR;
+			return XR_ERR;
+		}
+		if (c->cache->m[ci].height + 1 > height)
+			height = c->cache->m[ci].height + 1;
+		if (sbuf_cat_s(&out, c->cache->m[ci].val) < 0)
+			goto toolong;
+		p = close + 1;
+	}
+	if (sbuf_cat_s(&out, p) < 0 || sbuf_nul(&out) < 0)
+		goto toolong;
+	if (height > CONF_EXPAND_MAX) {
+		sbuf_fini(&out);
+		return memo_fail(c, i, s, "%s: ${} nested more than %d deep",
+		    c->cache->m[i].key, CONF_EXPAND_MAX);
+	}
+	if (out.s == NULL && (out.s = mem_strdup("")) == NULL)
+		goto toolong;
+	c->cache->m[i].val = out.s;
+	c->cache->m[i].height = height;
+	c->cache->m[i].state = M_OK;
+	return XR_OK;
+toolong:
+	sbuf_fini(&out);
+	return memo_fail(c, i, s, "%s: value longer than %d bytes after "
+	    "expansion", c->cache->m[i].key, CONF_VALUE_MAX);
+}
+
+/*
+ * Expand a key; *i_r is its memo slot.  XR_LOOP: the key is being expanded
+ * already (the caller reports the loop where the reference is).
+ */
+static enum xres
+expand_key(const struct conf *c, const char *key, int depth, size_t *i_r)
+{
+	struct src s;
+	ssize_t si;
+	size_t i;
+	enum xres r;
+
+	if ((si = memo_get(c, key)) < 0)
+		return XR_ABORT;		/* out of memory: decided at the top */
+	i = (size_t)si;
+	*i_r = i;
+	switch (c->cache->m[i].state) {
+	case M_OK:
+		return XR_OK;
+	case M_ERR:
+		return XR_ERR;
+	case M_BUSY:
+		return XR_LOOP;
+	case M_NONE:
+		break;
+	}
+	if (depth > CONF_EXPAND_MAX)
+		return XR_ABORT;
+	if (strcmp(key, "conf_dir") == 0) {
+		if ((c->cache->m[i].val = mem_strdup(c->dir)) == NULL)
+			return XR_ABORT;
+		c->cache->m[i].state = M_OK;
+		return XR_OK;
+	}
+	if (key_source(c, key, &s) < 0) {
+		s.raw = "";
+		s.file = c->main;
+		s.line = CONF_DEFAULT_LINE;
+		return memo_fail(c, i, &s, "no value for '%s'", esc(key,
+		    strlen(key)));
+	}
+	c->cache->m[i].state = M_BUSY;
+	r = expand_value(c, i, &s, depth);
+	if (r == XR_ABORT) {
+		c->cache->m[i].state = M_NONE;
+		if (depth == 0)
+			return memo_fail(c, i, &s, "%s: ${} nested more than "
+			    "%d deep (or out of memory)", key,
+			    CONF_EXPAND_MAX);
+	}
+	return r;
+}
+
+/* The memo slot of a key's expansion, or -1 (errno EINVAL / ENOMEM). */
+static ssize_t
+lookup(const struct conf *c, const char *key)
+{
+	size_t i;
+
+	if (strcmp(key, "conf_dir") != 0 && conf_key_find(key) == NULL)
+		panic("conf: lookup of undeclared key '%s'", log_esc_s(key));
+	if (expand_key(c, key, 0, &i) != XR_OK) {
+		errno = EINVAL;
+		return -1;
+	}
+	return (ssize_t)i;
+}
+
+/* ------------------------------------------------------------------ */
+/* Lookups. */
+
+const char *
+conf_str(const struct conf *c, const char *key)
+{
+	ssize_t i = lookup(c, key);
+
+	return i < 0 ? NULL : c->cache->m[i].val;
+}
+
+int
+conf_uint(const struct conf *c, const char *key, uint64_t *r)
+{
+	const char *v = conf_str(c, key);
+
+	return v == NULL ? -1 : scan_u64_s(v, r);
+}
+
+int
+conf_bool(const struct conf *c, const char *key, int *r)
+{
+	const char *v = conf_str(c, key);
+
+	return v == NULL ? -1 : scan_bool_s(v, r);
+}
+
+int
+conf_duration(const struct conf *c, const char *key, uint64_t *r)
+{
+	const char *v = conf_str(c, key);
+
+	return v == NULL ? -1 : scan_duration_s(v, r);
+}
+
+int
+conf_size(const struct conf *c, const char *key, uint64_t *r)
+{
+	const char *v = conf_str(c, key);
+
+	return v == NULL ? -1 : scan_size_s(v, r);
+}
+
+const char *
+conf_path(const struct conf *c, const char *key)
+{
+	const char *v = conf_str(c, key);
+
+	if (v != NULL && v[0] != '/') {
+		errno = EINVAL;
+		return NULL;
+	}
+	return v;
+}
+
+static int
+is_list_sep(int ch)
+{
+	return ch == ' ' || ch == '\t' || ch == ',';
+}
+
+/* Split s into one allocation: n + 1 pointers, then the words. */
+static int
+split_words(const char *s, char ***words_r, size_t *n_r)
+{
+	size_t n = 0, len = strlen(s), i, k;
+	char **w, *text;
+	int in = 0;
+
+	for (i = 0; i < len; i++) {
+		if (!is_list_sep((unsigned char)s[i]) && !in)
+			n++;
+		in = !is_list_sep((unsigned char)s[i]);
+	}
+	if (n >= (SIZE_MAX - len - 1) / sizeof(char *) - 1) {
+		errno = EOVERFLOW;
+		return -1;
+	}
+	w = malloc((n + 1) * sizeof(char *) + len + 1);
+	if (w == NULL) {
+		errno = ENOMEM;
+		return -1;
+	}
+	text = (char *)(w + n + 1);
+	memcpy(text, s, len + 1);
+	for (i = 0, k = 0, in = 0; i < len; i++) {
+		if (is_list_sep((unsigned char)text[i])) {
+			text[i] = '\0';
+			in = 0;
+		} else if (!in) {
+			w[k++] = text + i;
+			in = 1;
+		}
+	}
+	w[k] = NULL;
+	*words_r = w;
+	*n_r = n;
+	return 0;
+}
+
+int
+conf_list(const struct conf *c, const char *key, char ***words_r,
+    size_t *n_r)
+{
+	const char *v = conf_str(c, key);
+
+	if (v == NULL)
+		return -1;
+	return split_words(v, words_r, n_r);
+}
+
+int
+conf_is_set(const struct conf *c, const char *key)
+{
+	return ent_find(c, key) != NULL;
+}
+
+int
+conf_services(const struct conf *c, char ***names_r, size_t *n_r)
+{
+	return conf_list(c, "services", names_r, n_r);
+}
+
+/* ------------------------------------------------------------------ */
+/* The keys that matter: set, global defaults, services' keys. */
+
+struct names {
+	char	**v;
+	size_t	 n, cap;
+};
+
+static int
+names_add(struct names *nm, const char *s)
+{
+	char *d;
+
+	if (nm->n == nm->cap) {
+		size_t ncap = nm->cap ? nm->cap * 2 : 64;
+		char **nv = mem_realloc(nm->v, ncap, sizeof *nv);
+
+		if (nv == NULL)
+			return -1;
+		nm->v = nv;
+		nm->cap = ncap;
+	}
+	if ((d = mem_strdup(s)) == NULL)
+		return -1;
+	nm->v[nm->n++] = d;
+	return 0;
+}
+
+static void
+names_free(struct names *nm)
+{
+	size_t i;
+
+	for (i = 0; i < nm->n; i++)
+		free(nm->v[i]);
+	free(nm->v);
+	nm->v = NULL;
+	nm->n = nm->cap = 0;
+}
+
+static int
+cmp_str(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* Sort and drop duplicates. */
+static void
+names_sort(struct names *nm)
+{
+	size_t i, k;
+
+	if (nm->n == 0)
+		return;
+	qsort(nm->v, nm->n, sizeof *nm->v, cmp_str);
+	for (i = 1, k = 1; i < nm->n; i++) {
+		if (strcmp(nm->v[i], nm->v[k - 1]) == 0)
+			free(nm->v[i]);
+		else
+			nm->v[k++] = nm->v[i];
+	}
+	nm->n = k;
+}
+
+/* Every "*.attr" key for service svc. */
+static int
+names_add_service(struct names *nm, const char *svc, size_t len)
+{
+	const struct conf_key *k;
+	struct sbuf b;
+	int r = 0;
+
+	sbuf_init(&b, CONF_KEY_MAX * 2);
+	for (k = conf_keys; k->name != NULL && r == 0; k++) {
+		if (k->name[0] != '*')
+			continue;
+		sbuf_reset(&b);
+		if (sbuf_cat_n(&b, svc, len) < 0 ||
+		    sbuf_cat_s(&b, k->name + 1) < 0 || sbuf_str(&b) == NULL ||
+		    names_add(nm, b.s) < 0)
+			r = -1;
+	}
+	sbuf_fini(&b);
+	return r;
+}
+
+/*
+ * The keys set in files; unless only_set, also every global key and every
+ * service key of each service with a key set (and, with listed, of each
+ * service named in "services").
+ */
+static int
+collect(const struct conf *c, int only_set, int listed, struct names *nm)
+{
+	const struct conf_key *k;
+	const char *dot;
+	char **w;
+	size_t i, n;
+
+	memset(nm, 0, sizeof *nm);
+	for (i = 0; i < c->nent; i++)
+		if (names_add(nm, c->ent[i].key) < 0)
+			goto fail;
+	if (only_set)
+		goto done;
+	for (k = conf_keys; k->name != NULL; k++)
+		if (k->name[0] != '*' && names_add(nm, k->name) < 0)
+			goto fail;
+	for (i = 0; i < c->nent; i++) {
+		dot = strchr(c->ent[i].key, '.');
+		if (dot != NULL && conf_key_find(c->ent[i].key)->name[0] == '*'
+		    && names_add_service(nm, c->ent[i].key,
+		    (size_t)(dot - c->ent[i].key)) < 0)
+			goto fail;
+	}
+	if (listed && conf_services(c, &w, &n) == 0) {
+		for (i = 0; i < n; i++)
+			if (conf_is_service_name(w[i]) &&
+			    names_add_service(nm, w[i], strlen(w[i])) < 0) {
+				free(w);
+				goto fail;
+			}
+		free(w);
+	}
+done:
+	names_sort(nm);
+	return 0;
+fail:
+	names_free(nm);
+	errno = ENOMEM;
+	return -1;
+}
+
+/* ------------------------------------------------------------------ */
+/* Validation. */
+
+static const char *const roles_ok[] = { "mx", "storage", "front",
+    "submission", "all", NULL };
+static const char *const scheme_ok[] = { "yescrypt", "sha512-crypt", NULL };
+static const char *const log_ok[] = { "syslog", "stderr", NULL };
+static const char *const type_ok[] = { "tcp", "daemon", NULL };
+
+/* Keys whose words must come from a fixed set (matched by schema name). */
+static const struct conf_enum {
+	const char		*key;
+	const char *const	*ok;
+	int			 is_list;	/* every word, at least one */
+} conf_enums[] = {
+	{ "roles", roles_ok, 1 },
+	{ "password_scheme", scheme_ok, 0 },
+	{ "log", log_ok, 0 },
+	{ "*.type", type_ok, 0 },
+	{ NULL, NULL, 0 }
+};
+
+struct vstate {
+	const struct conf *c;
+	struct sbuf	*err;
+	int		 nerr;
+	struct names	 seen;		/* expansion messages already given */
+};
+
+/* Report a finished "FILE:LINE: message" once. */
+static void
+verr_raw(struct vstate *v, const char *why)
+{
+	size_t i;
+
+	for (i = 0; i < v->seen.n; i++)
+		if (strcmp(v->seen.v[i], why) == 0)
+			return;
+	(void)names_add(&v->seen, why);	/* lost: a repeated message */
+	v->nerr++;
+	if (v->err == NULL || v->nerr > CONF_ERRORS_MAX)
+		return;
+	if (v->err->len > 0)
+		(void)sbuf_cat_c(v->err, '\n');
+	(void)sbuf_cat_s(v->err, why);
+}
+
+static void
+verr(struct vstate *v, const struct src *s, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+static void
+verr(struct vstate *v, const struct src *s, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	err_vadd(v->err, &v->nerr, s->file, s->line, fmt, ap);
+	va_end(ap);
+}
+
+static int
+word_in(const char *w, const char *const *ok)
+{
+	for (; *ok != NULL; ok++)
+		if (strcmp(w, *ok) == 0)
+			return 1;
+	return 0;
+}
+
+static void
+check_enum(struct vstate *v, const char *key, const struct conf_key *k,
+    const char *val, const struct src *s)
+{
+	const struct conf_enum *e;
+	char **w;
+	size_t n, i;
+
+	for (e = conf_enums; e->key != NULL; e++) {
+		if (strcmp(e->key, k->name) != 0)
+			continue;
+		if (!e->is_list) {
+			if (!word_in(val, e->ok))
+				verr(v, s, "%s: '%s' is not one of the allowed "
+				    "values", key, esc(val, strlen(val)));
+			continue;
+		}
+		if (split_words(val, &w, &n) < 0) {
+			verr(v, s, "%s: out of memory", key);
+			continue;
+		}
+		if (n == 0)
+			verr(v, s, "%s: empty list", key);
+		for (i = 0; i < n; i++)
+			if (!word_in(w[i], e->ok))
+				verr(v, s, "%s: '%s' is not one of the allowed "
+				    "values", key, esc(w[i], strlen(w[i])));
+		free(w);
+	}
+}
+
+static void
+check_type(struct vstate *v, const char *key, const struct conf_key *k,
+    const char *val, const struct src *s)
+{
+	uint64_t u;
+	int b;
+
+	switch (k->type) {
+	case CONF_STR:
+	case CONF_LIST:
+		break;
+	case CONF_UINT:
+		if (scan_u64_s(val, &u) < 0)
+			verr(v, s, "%s: '%s' is not a number", key,
+			    esc(val, strlen(val)));
+		break;
+	case CONF_BOOL:
+		if (scan_bool_s(val, &b) < 0)
+			verr(v, s, "%s: '%s' is not yes or no", key,
+			    esc(val, strlen(val)));
+		break;
+	case CONF_DURATION:
+		if (scan_duration_s(val, &u) < 0)
+			verr(v, s, "%s: '%s' is not a duration (like 90, 5m, "
+			    "2h, 1d, 1w)", key, esc(val, strlen(val)));
+		break;
+	case CONF_SIZE:
+		if (scan_size_s(val, &u) < 0)
+			verr(v, s, "%s: '%s' is not a size (like 512, 64k, "
+			    "10M, 2G)", key, esc(val, strlen(val)));
+		break;
+	case CONF_PATH:
+		if (val[0] != '/')
+			verr(v, s, "%s: '%s' is not an absolute path", key,
+			    esc(val, strlen(val)));
+		break;
+	}
+}
+
+static void
+check_key(struct vstate *v, const char *key)
+{
+	const struct conf *c = v->c;
+	const struct conf_key *k = conf_key_find(key);
+	struct src s;
+	size_t i;
+
+	if (k == NULL || key_source(c, key, &s) < 0)
+		return;		/* cannot happen: collect() gives known keys */
+	if (expand_key(c, key, 0, &i) != XR_OK) {
+		verr_raw(v, c->cache->m[i].why ? c->cache->m[i].why :
+		    "out of memory");
+		return;
+	}
+	check_type(v, key, k, c->cache->m[i].val, &s);
+	check_enum(v, key, k, c->cache->m[i].val, &s);
+}
+
+static void
+check_services(struct vstate *v)
+{
+	struct src s;
+	char **w;
+	size_t n, i, j;
+
+	if (key_source(v->c, "services", &s) < 0 ||
+	    conf_services(v->c, &w, &n) < 0)
+		return;		/* an expansion error, reported already */
+	for (i = 0; i < n; i++) {
+		if (!conf_is_service_name(w[i])) {
+			verr(v, &s, "services: '%s' is not a service name "
+			    "([a-z0-9_-]+)", esc(w[i], strlen(w[i])));
+			continue;
+		}
+		for (j = 0; j < i; j++)
+			if (strcmp(w[i], w[j]) == 0)
+				verr(v, &s, "services: '%s' listed twice",
+				    w[i]);
+	}
+	free(w);
+}
+
+static void
+check_uid_range(struct vstate *v)
+{
+	uint64_t lo, hi;
+	struct src s;
+
+	if (conf_uint(v->c, "account_uid_min", &lo) < 0 ||
+	    conf_uint(v->c, "account_uid_max", &hi) < 0 ||
+	    key_source(v->c, "account_uid_max", &s) < 0)
+		return;		/* reported as a type error */
+	if (lo > hi)
+		verr(v, &s, "account_uid_max is below account_uid_min");
+	else if (hi > UINT32_MAX - 1)
+		verr(v, &s, "account_uid_max is too large for a uid");
+}
+
+int
+conf_validate(const struct conf *c, struct sbuf *err)
+{
+	struct vstate v;
+	struct names nm;
+	size_t i;
+
+	memset(&v, 0, sizeof v);
+	v.c = c;
+	v.err = err;
+	if (collect(c, 0, 1, &nm) < 0)
+		return -1;
+	for (i = 0; i < nm.n; i++)
+		check_key(&v, nm.v[i]);
+	names_free(&nm);
+	check_services(&v);
+	check_uid_range(&v);
+	names_free(&v.seen);
+	if (v.nerr > 0) {
+		errno = EINVAL;
+		return -1;
+	}
+	return 0;
+}
+
+int
+conf_read(const char *opt_c, struct conf **conf_r, struct sbuf *err)
+{
+	const char *path = conf_locate(opt_c);
+	int e;
+
+	*conf_r = NULL;
+	if (path == NULL) {
+		if (err != NULL)
+			(void)sbuf_printf(err, "$TERN_HOME/tern.conf:0: %s",
+			    strerror(errno));
+		return -1;
+	}
+	if (conf_load(path, conf_r, err) < 0)
+		return -1;
+	if (conf_validate(*conf_r, err) < 0) {
+		e = errno;
+		conf_free(conf_r);
+		errno = e;
+		return -1;
+	}
+	return 0;
+}
+
+/* ------------------------------------------------------------------ */
+/* Dump. */
+
+int
+conf_dump(const struct conf *c, FILE *fp, int only_set)
+{
+	struct names nm;
+	const char *v;
+	size_t i, j;
+	int r = 0;
+
+	if (collect(c, only_set, 0, &nm) < 0)
+		return -1;
+	if (!only_set && fprintf(fp, "conf_dir = %s\n", c->dir) < 0)
+		r = -1;
+	for (i = 0; i < nm.n && r == 0; i++) {
+		if (expand_key(c, nm.v[i], 0, &j) == XR_OK)
+			v = c->cache->m[j].val;
+		else if ((v = ent_find(c, nm.v[i]) ?
+		    ent_find(c, nm.v[i])->val : NULL) == NULL)
+			v = conf_key_find(nm.v[i])->def;
+		if (fprintf(fp, "%s =%s%s\n", nm.v[i], v[0] ? " " : "",
+		    v) < 0)
+			r = -1;
+	}
+	names_free(&nm);
+	if (r < 0 && errno == 0)
+		errno = EIO;
+	return r;
+}

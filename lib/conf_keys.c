@@ -1,0 +1,59 @@
+/*
+ * conf_keys.c - the schema of tern.conf: every key, its type, its default
+ * and one line saying what it does.  One entry per line, grouped by role;
+ * conf.5 lists the same keys (keep them in step).  "*.attr" declares a
+ * service key "<service>.attr".  ${conf_dir} is built in (not a key).
+ */
+#include <stddef.h>
+
+#include "lib/conf.h"
+
+#ifndef TERN_SBINDIR
+#define TERN_SBINDIR "/usr/local/sbin"
+#endif
+
+const struct conf_key conf_keys[] = {
+	/* Host identity and roles. */
+	{ "hostname", CONF_STR, "", "host name in greetings and Received lines (empty: gethostname)" },
+	{ "roles", CONF_LIST, "all", "roles of this host: mx storage front submission all" },
+	{ "services", CONF_LIST, "", "services this host runs (started by tern-supervise), in order" },
+	{ "log", CONF_STR, "syslog", "where programs log: syslog or stderr" },
+
+	/* Folders. */
+	{ "map_dir", CONF_PATH, "${conf_dir}", "folder of the maps (*.cdb)" },
+	{ "queue_dir", CONF_PATH, "/var/spool/tern", "the mail queue" },
+	{ "mail_dir", CONF_PATH, "/var/mail/tern", "root of the hashed Maildirs" },
+	{ "run_dir", CONF_PATH, "/run/tern", "sockets, FIFOs, pid and lock files" },
+	{ "program_dir", CONF_PATH, TERN_SBINDIR, "where tern-supervise finds programs named without a slash" },
+
+	/* Users. */
+	{ "user", CONF_STR, "tern", "unprivileged user of the network-facing programs" },
+	{ "queue_user", CONF_STR, "ternq", "owner of the queue (tern-enqueue, tern-qmgr)" },
+	{ "auth_user", CONF_STR, "ternauth", "user of tern-authd, the only reader of password hashes" },
+	{ "login_user", CONF_STR, "ternlogin", "user of the pre-auth IMAP/POP3 processes" },
+	{ "account_uid_min", CONF_UINT, "100000", "lowest uid given to a mail account" },
+	{ "account_uid_max", CONF_UINT, "1999999", "highest uid given to a mail account" },
+
+	/* Addresses and authentication. */
+	{ "recipient_delimiter", CONF_STR, "+", "separates a local part from its extension (user+ext)" },
+	{ "password_scheme", CONF_STR, "yescrypt", "hash for new passwords: yescrypt or sha512-crypt" },
+	{ "allow_plain_passwords", CONF_BOOL, "no", "allow AUTH PLAIN/LOGIN and USER/PASS without TLS" },
+
+	/* TLS. */
+	{ "tls_cert", CONF_PATH, "${conf_dir}/tls/cert.pem", "TLS certificate chain (PEM)" },
+	{ "tls_key", CONF_PATH, "${conf_dir}/tls/key.pem", "TLS private key (PEM)" },
+
+	/* Services: "<service>.<attr>", run when named in "services". */
+	{ "*.listen", CONF_LIST, "", "addresses to listen on: 127.0.0.1:25 [::1]:25 (tcp services)" },
+	{ "*.program", CONF_STR, "", "program to run (a name without '/' is looked up in program_dir)" },
+	{ "*.args", CONF_STR, "", "arguments for the program, split at blanks" },
+	{ "*.user", CONF_STR, "${user}", "user the service starts as" },
+	{ "*.type", CONF_STR, "tcp", "tcp (one process per connection) or daemon (one long-running process)" },
+	{ "*.max_connections", CONF_UINT, "100", "most connections served at once" },
+	{ "*.max_per_ip", CONF_UINT, "10", "most connections served at once from one client address" },
+	{ "*.refuse", CONF_STR, "", "line written to a client refused over a limit (empty: just close)" },
+	{ "*.restart_delay", CONF_DURATION, "1s", "wait before restarting a daemon that exited" },
+	{ "*.enable", CONF_BOOL, "yes", "no: defined but not started" },
+
+	{ NULL, CONF_STR, NULL, NULL }
+};
