@@ -191,4 +191,13 @@ struct maps_stats {
 int	maps_compile(const struct maps_compile_opts *, struct sbuf *errs,
 	    size_t *nerr_r, struct maps_stats *stats_r);
 
+/*
+ * Fill opts from tern.conf: src_dir = conf_dir, out_dir = map_dir,
+ * mail_dir, account_uid_min/max, allow_plain_passwords; tier all.  The
+ * strings belong to the conf.  0, or -1 with *why_r.
+ */
+struct conf;
+int	maps_compile_opts_conf(struct maps_compile_opts *, const struct conf *,
+	    const char **why_r);
+
 #endif

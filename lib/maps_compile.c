@@ -17,6 +17,8 @@
 #include <unistd.h>
 
 #include "lib/cdbmap.h"
+#include "lib/conf.h"
+#include "lib/durable.h"
 #include "lib/maps.h"
 #include "lib/mem.h"
 #include "lib/passwd.h"
@@ -296,14 +298,19 @@ error_at(struct ctx *c, const struct src *s, unsigned long line,
     const char *fmt, ...)
 {
 	va_list ap;
+	struct sbuf one;
 
 	c->nerr++;
-	/* Past MAPS_ERRORS_MAX the text stops growing; the count goes on. */
-	(void)sbuf_printf(c->errs, "%s:%lu: ", s->path, line);
+	sbuf_init(&one, MAPS_PATH_MAX + MAPS_LINE_MAX);
+	(void)sbuf_printf(&one, "%s:%lu: ", s->path, line);
 	va_start(ap, fmt);
-	(void)sbuf_vprintf(c->errs, fmt, ap);
+	(void)sbuf_vprintf(&one, fmt, ap);
 	va_end(ap);
-	(void)sbuf_cat_c(c->errs, '\n');
+	/* Whole lines only: past MAPS_ERRORS_MAX the text stops growing
+	 * (the count goes on). */
+	if (sbuf_cat_c(&one, '\n') == 0)
+		(void)sbuf_cat_sbuf(c->errs, &one);
+	sbuf_fini(&one);
 }
 
 static int
@@ -383,20 +390,6 @@ out_add(struct ctx *c, enum out_id id, const struct sbuf *k,
 	return 0;
 }
 
-/* fsync a folder (the entries renamed into it). */
-static int
-fsync_dir(const char *dir)
-{
-	int fd, r;
-
-	if ((fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0)
-		return -1;
-	r = fsync(fd);
-	if (close(fd) < 0)
-		r = -1;
-	return r;
-}
-
 static int
 outs_commit(struct ctx *c)
 {
@@ -413,22 +406,20 @@ outs_commit(struct ctx *c)
 		return sys_error(c, "cannot chown", c->out[OUT_SECRETS].tmp);
 	for (i = 0; i < OUT_N; i++)
 		if (c->out[i].is_used &&
-		    rename(c->out[i].tmp, c->out[i].final) < 0)
+		    durable_rename_sync(c->out[i].tmp, c->out[i].final) < 0)
 			return sys_error(c, "cannot rename", c->out[i].tmp);
 	if (c->o->tier == MAPS_TIER_MX) {
 		char *old;
 
 		if (out_path(&old, c->o->out_dir, "secrets", "") < 0)
 			return sys_error(c, "cannot name", "secrets");
-		if (unlink(old) < 0 && errno != ENOENT) {
+		if (durable_unlink_sync(old) < 0 && errno != ENOENT) {
 			i = sys_error(c, "cannot remove", old);
 			free(old);
 			return i;
 		}
 		free(old);
 	}
-	if (fsync_dir(c->o->out_dir) < 0)
-		return sys_error(c, "cannot fsync", c->o->out_dir);
 	return 0;
 }
 
@@ -557,7 +548,6 @@ account_line(struct ctx *c, struct src *s, const char *line, size_t len)
 	if (r < 0)
 		return sys_error(c, "out of memory in", s->path);
 	if (r == 0) {
-		c->nerr++;
 		error_at(c, s, s->lineno, "duplicate address (first at line "
 		    "%lu)", first);
 		return 0;
@@ -606,19 +596,20 @@ uids_check(struct ctx *c)
 {
 	size_t i;
 	struct sbuf path;
+	struct src s;
 
 	if (c->nuids < 2)
 		return;
 	qsort(c->uids, c->nuids, sizeof *c->uids, cmp_u64);
 	sbuf_init(&path, MAPS_PATH_MAX * 2);
 	(void)sbuf_printf(&path, "%s/accounts", c->o->src_dir);
+	memset(&s, 0, sizeof s);
+	s.path = path.s;
 	for (i = 1; i < c->nuids; i++) {
 		if (c->uids[i] >> 32 != c->uids[i - 1] >> 32)
 			continue;
-		c->nerr++;
-		(void)sbuf_printf(c->errs, "%s:%lu: uid %lu already used "
-		    "(line %lu)\n", sbuf_str(&path),
-		    (unsigned long)(c->uids[i] & 0xffffffffU),
+		error_at(c, &s, (unsigned long)(c->uids[i] & 0xffffffffU),
+		    "uid %lu already used (line %lu)",
 		    (unsigned long)(c->uids[i] >> 32),
 		    (unsigned long)(c->uids[i - 1] & 0xffffffffU));
 	}
@@ -747,4 +738,32 @@ out:
 		errno = saved;
 	}
 	return r;
+}
+
+int
+maps_compile_opts_conf(struct maps_compile_opts *o, const struct conf *cf,
+    const char **why_r)
+{
+	memset(o, 0, sizeof *o);
+	o->tier = MAPS_TIER_ALL;
+	o->src_dir = conf_dir(cf);
+	o->out_dir = conf_str(cf, "map_dir");
+	o->mail_dir = conf_str(cf, "mail_dir");
+	if (o->src_dir == NULL || o->out_dir == NULL || o->mail_dir == NULL) {
+		*why_r = "map_dir or mail_dir has no value";
+		return -1;
+	}
+	if (conf_uint(cf, "account_uid_min", &o->uid_min) < 0 ||
+	    conf_uint(cf, "account_uid_max", &o->uid_max) < 0 ||
+	    o->uid_min > o->uid_max || o->uid_max > UINT32_MAX - 1 ||
+	    o->uid_min == 0) {
+		*why_r = "account_uid_min..account_uid_max is not a range of "
+		    "uids above 0";
+		return -1;
+	}
+	if (conf_bool(cf, "allow_plain_passwords", &o->allow_plain) < 0) {
+		*why_r = "allow_plain_passwords is not yes or no";
+		return -1;
+	}
+	return 0;
 }
