@@ -5,8 +5,9 @@
  * A struct bio (opaque, bio_new/bio_free) has an input buffer and an output
  * buffer of BIO_BUFSIZE bytes each.  The bytes move through three functions
  * (bio_set_ops): by default read()/write() on the descriptors given to
- * bio_new (recv/send with MSG_DONTWAIT on sockets, so a blocking socket
- * never blocks past a deadline); lib/tls plugs OpenSSL in the same way.
+ * bio_new (recv/send with MSG_DONTWAIT on sockets, poll-checked writes of at
+ * most PIPE_BUF bytes on pipes, so a blocking descriptor never blocks past
+ * a deadline; SIGPIPE is never raised on sockets); lib/tls plugs OpenSSL in the same way.
  *
  * Deadlines.  Each input call (bio_getline, bio_read, bio_read_full) must
  * finish within the read timeout counted from the call's start (RFC 5321
@@ -52,6 +53,10 @@
  * BIO_WANT_WRITE for writes).  pendingfn (may be NULL) returns how many
  * bytes the ops hold already decoded; bio calls readfn without polling
  * when it is > 0.  Plugged ops should use non-blocking descriptors.
+ *
+ * Switching ops (STARTTLS): bio_flush() first, and refuse or drop what
+ * bio_pending() reports, before bio_set_ops(); the buffers carry over.
+ * A memory-backed bio (rfd/wfd < 0) never polls.
  *
  * Ownership: bio_new does not take the descriptors; bio_free neither
  * flushes nor closes them (call bio_flush first), frees the bio and NULLs

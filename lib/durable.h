@@ -41,6 +41,25 @@ int	durable_close_sync(int fd);
  * the folder. */
 int	durable_write_file_atomic(const char *path, const void *data,
 	    size_t len, mode_t mode);
+/*
+ * The same pattern for a file written piece by piece (cdb_make, a map
+ * compiler): durable_atomic_open creates path.tmp.<pid> (removing a stale
+ * one of that name) and gives its descriptor in a->fd; write to it, then
+ * durable_atomic_commit fsyncs, closes, renames over path and fsyncs the
+ * folder, or durable_atomic_abort closes and removes the temp file.  Commit
+ * removes the temp file itself when it fails before the rename.  Both end
+ * the struct's life (fd -1, names freed); abort after commit is a no-op.
+ */
+struct durable_atomic {
+	int	 fd;
+	char	*path;		/* final name */
+	char	*tmp;		/* path.tmp.<pid> */
+};
+int	durable_atomic_open(struct durable_atomic *, const char *path,
+	    mode_t mode);
+int	durable_atomic_commit(struct durable_atomic *);
+void	durable_atomic_abort(struct durable_atomic *);
+
 /* rename, then fsync the folder of to and, if different, that of from. */
 int	durable_rename_sync(const char *from, const char *to);
 /* link, then fsync the folder of to (Maildir delivery, shared store). */

@@ -443,6 +443,61 @@ test_write_error(void)
 }
 
 static void
+test_printf_big(void)
+{
+	struct bio *b = pair();
+	size_t n = BIO_BUFSIZE + 5000;
+	char *s = malloc(n + 1), *got = malloc(n + 16);
+	pid_t pid;
+
+	memset(s, 'q', n);
+	s[n] = '\0';
+	pid = fork();
+	if (pid == 0) {
+		(void)close(sp[0]);
+		_exit(io_read_full(sp[1], got, n + 16) == (ssize_t)n + 4 &&
+		    memcmp(got, "<", 1) == 0 && memcmp(got + n + 1, ">\r\n", 3)
+		    == 0 ? 0 : 1);
+	}
+	peer_close();
+	is_int(bio_puts(b, "<"), 0, "small piece");
+	is_int(bio_printf(b, "%s>\r\n", s), 0, "printf longer than the buffer");
+	is_int(bio_flush(b), 0, "flush");
+	(void)shutdown(sp[0], SHUT_WR);
+	is_int(reap(pid), 0, "peer got the long printf");
+	errno = 0;
+	is_int(bio_printf(b, "%s%s%s%s", s, s, s, s), -1,
+	    "printf over BIO_PRINTF_MAX fails");
+	is_int(errno, E2BIG, "E2BIG");
+	free(s);
+	free(got);
+	unpair(&b);
+}
+
+/* A blocking pipe nobody reads: the write deadline still holds. */
+static void
+test_pipe_write_timeout(void)
+{
+	int p[2];
+	struct bio *b;
+	char *blob = calloc(1, 1 << 20);
+
+	if (pipe(p) < 0) {
+		ok(0, "pipe");
+		return;
+	}
+	b = bio_new(-1, p[1]);
+	bio_set_timeout(b, 0, 200);
+	errno = 0;
+	is_int(bio_write(b, blob, 1 << 20), -1, "1 MB into a full pipe fails");
+	is_int(errno, ETIMEDOUT, "ETIMEDOUT, not blocked");
+	bio_free(&b);
+	(void)close(p[0]);
+	(void)close(p[1]);
+	free(blob);
+}
+
+static void
 test_pipes(void)
 {
 	int in[2], out[2];
@@ -486,6 +541,8 @@ main(void)
 	test_pending();
 	test_output();
 	test_write_error();
+	test_printf_big();
+	test_pipe_write_timeout();
 	test_pipes();
 	return done_testing();
 }
