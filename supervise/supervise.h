@@ -29,6 +29,7 @@
 #define SV_BACKLOG	128		/* listen(2) backlog */
 #define SV_ACCEPT_BURST	32		/* accepts per listener per wake-up */
 #define SV_ERR_MAX	1024		/* config error message */
+#define SV_ENV_MAX	32		/* variables in the base environment */
 
 enum sv_type { SV_TCP, SV_DAEMON };
 
@@ -116,7 +117,7 @@ struct sv {
 	int	 stopping;
 	int64_t	 stop_deadline_ms;
 	int	 killed;		/* SIGKILL sent at the deadline */
-	char	*env[16];		/* allow-listed base environment */
+	char	**env;			/* base environment (lib/priv env_build) */
 	size_t	 nenv;
 };
 

@@ -40,7 +40,8 @@ write_pid(const char *dir)
 	    0644);
 	if (fd < 0)
 		return -1;
-	if (write(fd, line, (size_t)n) != n || fsync(fd) < 0) {
+	if (fchmod(fd, 0644) < 0 || write(fd, line, (size_t)n) != n ||
+	    fsync(fd) < 0) {
 		(void)close(fd);	/* already failing */
 		(void)unlink(tmp);
 		return -1;

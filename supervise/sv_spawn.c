@@ -7,8 +7,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <grp.h>
-#include <pwd.h>
+#include <limits.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -18,6 +17,8 @@
 
 #include "lib/log.h"
 #include "lib/mem.h"
+#include "lib/priv.h"
+#include "lib/sbuf.h"
 #include "lib/scan.h"
 #include "lib/selfpipe.h"
 #include "lib/sock.h"
@@ -31,112 +32,91 @@ static const char *const env_allow[] = {
 	"TZ", "LANG", "LC_ALL", "LC_CTYPE", "TERN_HOME", "TERN_DEBUG", NULL,
 };
 
-static char *
-env_pair(const char *name, const char *value)
-{
-	size_t n = strlen(name), v = strlen(value);
-	char *p = mem_alloc(n + v + 2, 1);
-
-	if (p == NULL)
-		return NULL;
-	memcpy(p, name, n);
-	p[n] = '=';
-	memcpy(p + n + 1, value, v + 1);
-	return p;
-}
-
 /*
- * The base environment of every child: PATH, the allow-list, TERN_CONF
- * and, when the supervisor logs to stderr, TERN_LOG=stderr.
+ * The base environment of every child: the allow-list, a fixed PATH,
+ * TERN_CONF and, when the supervisor logs to stderr, TERN_LOG=stderr.
  */
 int
 sv_env_init(struct sv *sv, const char *conf_path)
 {
-	size_t i;
-	const char *v;
+	const char *extra[4];
+	struct sbuf conf;
+	size_t n = 0;
 
-	for (i = 0; i < sv->nenv; i++)
-		mem_free(&sv->env[i]);
-	sv->nenv = 0;
-	if ((sv->env[sv->nenv++] = mem_strdup(SV_PATH)) == NULL)
+	sbuf_init(&conf, PATH_MAX + 16);
+	if (sbuf_printf(&conf, "TERN_CONF=%s", conf_path) < 0 ||
+	    sbuf_str(&conf) == NULL) {
+		sbuf_fini(&conf);
 		return -1;
-	for (i = 0; env_allow[i] != NULL; i++)
-		if ((v = getenv(env_allow[i])) != NULL &&
-		    (sv->env[sv->nenv++] = env_pair(env_allow[i], v)) == NULL)
-			return -1;
-	if ((sv->env[sv->nenv++] = env_pair("TERN_CONF", conf_path)) ==
-	    NULL)
+	}
+	extra[n++] = SV_PATH;
+	extra[n++] = sbuf_str(&conf);
+	if (sv->log_stderr)
+		extra[n++] = "TERN_LOG=stderr";
+	extra[n] = NULL;
+	env_free(&sv->env);
+	sv->env = env_build(env_allow, extra);
+	sbuf_fini(&conf);
+	if (sv->env == NULL)
 		return -1;
-	if (sv->log_stderr &&
-	    (sv->env[sv->nenv++] = mem_strdup("TERN_LOG=stderr")) == NULL)
+	for (sv->nenv = 0; sv->env[sv->nenv] != NULL; sv->nenv++)
+		continue;
+	if (sv->nenv > SV_ENV_MAX) {
+		env_free(&sv->env);
+		errno = E2BIG;
 		return -1;
-	sv->env[sv->nenv] = NULL;
+	}
 	return 0;
 }
 
 /*
  * As root: the service's user must exist, and root only when named
- * explicitly (never by default).  Not root: every service runs as us.
+ * explicitly (never by default or through another name for uid 0).
+ * Not root: every service runs as us.
  */
 int
 sv_check_user(struct sv *sv, struct service *s)
 {
-	struct passwd *pw;
+	const char *u = s->spec.user;
 
 	if (!sv->is_root || s->have_ids)
 		return 0;
-	if (s->spec.user == NULL) {
+	if (u == NULL) {
 		log_err("service=%s not started: %s.user is not set and "
 		    "tern-supervise runs as root (set %s.user, or root "
 		    "explicitly)", s->spec.name, s->spec.name, s->spec.name);
 		return -1;
 	}
-	errno = 0;
-	pw = getpwnam(s->spec.user);
-	if (pw == NULL) {
-		if (errno != 0)
-			log_err_sys("service=%s not started: user %s",
-			    s->spec.name, log_esc_s(s->spec.user));
-		else
+	if (priv_lookup(u, &s->uid, &s->gid) < 0) {
+		if (errno == ENOENT || errno == ESRCH)
 			log_err("service=%s not started: no user %s",
-			    s->spec.name, log_esc_s(s->spec.user));
+			    s->spec.name, log_esc_s(u));
+		else
+			log_err_sys("service=%s not started: user %s",
+			    s->spec.name, log_esc_s(u));
 		return -1;
 	}
-	if (pw->pw_uid == 0 && strcmp(s->spec.user, "root") != 0) {
+	if (s->uid == 0 && strcmp(u, "root") != 0) {
 		log_err("service=%s not started: user %s has uid 0; write "
-		    "%s.user = root to mean it", s->spec.name,
-		    log_esc_s(s->spec.user), s->spec.name);
+		    "%s.user = root to mean it", s->spec.name, log_esc_s(u),
+		    s->spec.name);
 		return -1;
 	}
-	s->uid = pw->pw_uid;
-	s->gid = pw->pw_gid;
 	s->have_ids = 1;
 	return 0;
 }
 
-/* In the child: setgroups, setresgid, setresuid, then verify. */
+/* In the child: lib/priv's drop (explicit root keeps root, as asked). */
 static void
 drop(const struct sv *sv, const struct service *s)
 {
-	uid_t r, e, sv_uid;
-	gid_t rg, eg, sg;
+	const char *why = "";
 
-	if (!sv->is_root)
+	if (!sv->is_root || s->uid == 0)
 		return;
-	if (setgroups(1, &s->gid) < 0)
-		die_sys(EXIT_TEMP, "service=%s setgroups", s->spec.name);
-	if (setresgid(s->gid, s->gid, s->gid) < 0)
-		die_sys(EXIT_TEMP, "service=%s setresgid", s->spec.name);
-	if (setresuid(s->uid, s->uid, s->uid) < 0)
-		die_sys(EXIT_TEMP, "service=%s setresuid", s->spec.name);
-	if (getresuid(&r, &e, &sv_uid) < 0 || getresgid(&rg, &eg, &sg) < 0)
-		die_sys(EXIT_TEMP, "service=%s getresuid", s->spec.name);
-	if (r != s->uid || e != s->uid || sv_uid != s->uid ||
-	    rg != s->gid || eg != s->gid || sg != s->gid)
-		die(EXIT_TEMP, "service=%s privilege drop did not hold",
-		    s->spec.name);
-	if (s->uid != 0 && setuid(0) == 0)
-		die(EXIT_TEMP, "service=%s could regain root", s->spec.name);
+	if (priv_drop(s->uid, s->gid, NULL, &why) != PRIV_DROPPED)
+		die_sys(EXIT_TEMP, "service=%s privilege drop: %s",
+		    s->spec.name, why);
 }
 
 static void
@@ -175,7 +155,7 @@ pid_t
 sv_spawn(struct sv *sv, struct service *s, int conn,
     const struct sock_addr *peer)
 {
-	char *envp[32 + SOCK_UCSPI_N];
+	char *envp[SV_ENV_MAX + SOCK_UCSPI_N + 2];
 	char svc[SV_NAME_MAX + 16];
 	struct sock_ucspi u;
 	struct sock_addr local;

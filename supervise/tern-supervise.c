@@ -18,6 +18,7 @@
 #include "lib/conf.h"
 #include "lib/log.h"
 #include "lib/mem.h"
+#include "lib/priv.h"
 #include "lib/sbuf.h"
 #include "lib/selfpipe.h"
 
@@ -195,6 +196,9 @@ main(int argc, char **argv)
 	const char *opt_c = NULL, *e;
 	int ch, dflag = 0, lockfd = -1;
 
+	/* First: it closes every descriptor >= 3, syslog's included. */
+	if (proc_init(NULL, 0, 0) < 0)
+		die_sys(EXIT_TEMP, "proc_init");
 	log_init_env("tern-supervise", 0);
 	while ((ch = getopt(argc, argv, "c:d")) != -1)
 		switch (ch) {
@@ -209,10 +213,7 @@ main(int argc, char **argv)
 		}
 	if (optind != argc)
 		usage();
-	umask(022);
 	std_fds();
-	if (signal(SIGPIPE, SIG_IGN) == SIG_ERR)
-		die_sys(EXIT_TEMP, "signal");
 	if (realpath(conf_locate(opt_c), abs) == NULL)
 		die_sys(EXIT_PERM, "%s", log_esc_s(conf_locate(opt_c)));
 	load(&sv, abs, &c);
@@ -221,7 +222,7 @@ main(int argc, char **argv)
 	sv.log_stderr = dflag || (e != NULL && strcmp(e, "stderr") == 0) ||
 	    c.log_stderr;
 	log_init("tern-supervise", sv.log_stderr ? LOG_STDERR : 0);
-	sv.is_root = geteuid() == 0;
+	sv.is_root = priv_is_root();
 	if (!sv.is_root)
 		log_info("privilege steps skipped: not running as root "
 		    "(uid=%ld); every service runs as this user",
