@@ -32,6 +32,7 @@
  *                too long" and go on; errno is EMSGSIZE;
  *   -1           an error, errno set (ETIMEDOUT, ECONNRESET, EIO, ENOMEM,
  *                E2BIG when line->max < max, ...).
+ * After -1 the bytes of a partly read line are lost: end the session.
  * A line is never split or truncated silently.  BIO_TOOLONG is negative so
  * a caller that only tests "< 0" fails closed.
  *

@@ -248,6 +248,22 @@ durable_write_file_atomic(const char *path, const void *data, size_t len,
 	return durable_atomic_commit(&a);
 }
 
+/* chmod the folder we just made, never through a symlink swapped in. */
+static int
+chmod_nofollow(const char *path, mode_t mode)
+{
+	int fd, r, saved;
+
+	fd = open(path, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (fd < 0)
+		return -1;
+	r = fchmod(fd, mode);
+	saved = errno;
+	(void)close(fd);	/* read-only descriptor */
+	errno = saved;
+	return r;
+}
+
 int
 durable_mkdir_sync(const char *path, mode_t mode)
 {
@@ -262,7 +278,7 @@ durable_mkdir_sync(const char *path, mode_t mode)
 			errno = ENOTDIR;
 			return -1;
 		}
-	} else if (chmod(path, mode & 07777) < 0)
+	} else if (chmod_nofollow(path, mode & 07777) < 0)
 		return -1;
 	return durable_fsync_parent(path);
 }

@@ -66,8 +66,10 @@ int	durable_rename_sync(const char *from, const char *to);
 int	durable_link_sync(const char *from, const char *to);
 /* unlink, then fsync the folder. */
 int	durable_unlink_sync(const char *path);
-/* mkdir (mode), then fsync the parent; an existing folder is success (the
- * parent is fsynced all the same: it may be a crashed run's). */
+/* mkdir (mode), then fsync the parent; an existing folder (or a symlink
+ * to one) is success, its mode left alone, and the parent is fsynced all
+ * the same (the folder may be a crashed run's); an existing non-folder is
+ * ENOTDIR. */
 int	durable_mkdir_sync(const char *path, mode_t mode);
 /* Like mkdir -p: every missing component is created with mode and fsynced
  * in its parent. */
