@@ -47,7 +47,7 @@ def main():
     rcpts = list(a.rcpt) + ["r%d@example.org" % i for i in range(a.many)]
     for r in rcpts:
         f = (r.split("|") + ["", "0", ""])[:4]
-        out += rec("R", f[0]) + rec("O", f[1]) + rec("N", bytes([int(f[2])]))
+        out += rec("R", f[0]) + rec("O", f[1]) + rec("N", bytes([int(f[2] or "0")]))
         out += rec("A", f[3])
     if not a.no_end:
         out += rec("Z", b"")
