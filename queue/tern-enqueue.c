@@ -43,6 +43,7 @@ static struct job {
 } J;
 
 static const char *crash_step;
+static struct conf *cf;		/* J.qdir points into it */
 static uid_t caller_uid;	/* the real uid before any drop, for the log */
 
 static void
@@ -293,7 +294,6 @@ static void
 setup(const char *opt_c, int secure, uint64_t *limit_r)
 {
 	struct sbuf err;
-	struct conf *cf = NULL;
 	const char *why, *user;
 
 	sbuf_init(&err, 4096);
@@ -313,7 +313,19 @@ setup(const char *opt_c, int secure, uint64_t *limit_r)
 	    priv_drop_user(user, NULL, &why) != PRIV_DROPPED)
 		die_sys(EXIT_TEMP, "cannot become %s: %s", log_esc_s(user),
 		    why);
-	/* cf stays: J.qdir points into it until exit. */
+}
+
+static void
+job_fini(void)
+{
+	sbuf_fini(&J.tmp_msg);
+	sbuf_fini(&J.tmp_env);
+	sbuf_fini(&J.msg);
+	sbuf_fini(&J.env);
+	sbuf_fini(&J.msg_dir);
+	sbuf_fini(&J.env_dir);
+	sbuf_fini(&J.tmp_dir);
+	conf_free(&cf);
 }
 
 int
@@ -368,5 +380,6 @@ main(int argc, char **argv)
 	    (unsigned long)caller_uid);
 	tell_id();
 	envelope_fini(&env);
+	job_fini();
 	return EXIT_OK;
 }

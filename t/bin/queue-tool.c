@@ -36,10 +36,13 @@ cmd_read(const char *path)
 	envelope_init(&e);
 	if (io_read_file(path, &b, ENV_FILE_MAX) < 0) {
 		perror(path);
+		sbuf_fini(&b);
 		return 1;
 	}
 	if (envelope_read(b.s, b.len, ENV_R_QUEUED, &e, &why) != ENV_OK) {
 		fprintf(stderr, "%s: %s\n", path, why);
+		envelope_fini(&e);
+		sbuf_fini(&b);
 		return 1;
 	}
 	printf("qid=%s time=%llu sender=<%s> ip=%s helo=%s nrcpt=%zu\n",
@@ -69,9 +72,11 @@ cmd_path(const char *dir, const char *kind, const char *id)
 		if (strcmp(kind, kinds[i].n) == 0 &&
 		    qid_path(dir, kinds[i].k, id, &p) == 0) {
 			printf("%s\n", p.s);
+			sbuf_fini(&p);
 			return 0;
 		}
 	fprintf(stderr, "bad kind or id\n");
+	sbuf_fini(&p);
 	return 1;
 }
 
