@@ -102,6 +102,18 @@ user_init(struct user *u, const char *opt_c)
 }
 
 static void
+user_fini(struct user *u)
+{
+	if (u->lockfd >= 0)
+		(void)close(u->lockfd);	/* releases the lock; wrote nothing */
+	u->lockfd = -1;
+	sbuf_fini(&u->path);
+	sbuf_fini_secret(&u->text);	/* holds hashes */
+	sbuf_fini(&u->key);
+	conf_free(&u->cf);
+}
+
+static void
 user_set_addr(struct user *u, const char *addr)
 {
 	u->addr = addr;
@@ -759,7 +771,7 @@ main(int argc, char **argv)
 {
 	struct user u;
 	const char *opt_c = NULL, *cmd;
-	int ch;
+	int ch, r;
 
 	umask(077);
 	log_init_env("tern-user", LOG_STDERR);
@@ -777,14 +789,17 @@ main(int argc, char **argv)
 	optind = 0;	/* glibc: start afresh with argv[1] */
 	user_init(&u, opt_c);
 	if (strcmp(cmd, "add") == 0)
-		return cmd_add(&u, argc, argv);
-	if (strcmp(cmd, "del") == 0)
-		return cmd_del(&u, argc, argv);
-	if (strcmp(cmd, "passwd") == 0)
-		return cmd_passwd(&u, argc, argv);
-	if (strcmp(cmd, "list") == 0)
-		return cmd_list(&u, argc, argv);
-	if (strcmp(cmd, "show") == 0)
-		return cmd_show(&u, argc, argv);
-	usage();
+		r = cmd_add(&u, argc, argv);
+	else if (strcmp(cmd, "del") == 0)
+		r = cmd_del(&u, argc, argv);
+	else if (strcmp(cmd, "passwd") == 0)
+		r = cmd_passwd(&u, argc, argv);
+	else if (strcmp(cmd, "list") == 0)
+		r = cmd_list(&u, argc, argv);
+	else if (strcmp(cmd, "show") == 0)
+		r = cmd_show(&u, argc, argv);
+	else
+		usage();
+	user_fini(&u);
+	return r;
 }
