@@ -29,6 +29,7 @@
 
 #define CONF_KEY_MAX	256	/* longest key name */
 #define CONF_DEFAULT_LINE 0	/* "line" of a built-in default */
+#define CONF_MSG_MAX	(PATH_MAX + 4 * LOG_ESC_MAX + 512)	/* one message */
 
 struct conf_ent {
 	char		*key;
@@ -831,12 +832,18 @@ memo_fail(const struct conf *c, size_t i, const struct src *s,
 	struct sbuf b;
 	va_list ap;
 
-	sbuf_init(&b, 1024);
+	sbuf_init(&b, CONF_MSG_MAX);
 	va_start(ap, fmt);
 	if (sbuf_printf(&b, "%s:%u: ", s->file, s->line) < 0 ||
 	    sbuf_vprintf(&b, fmt, ap) < 0 || sbuf_str(&b) == NULL) {
-		sbuf_fini(&b);
-		b.s = mem_strdup("out of memory");
+		/* Keep the location: the message says where to look. */
+		sbuf_reset(&b);
+		if (sbuf_printf(&b, "%s:%u: %s", s->file, s->line,
+		    errno == E2BIG ? "bad value" : "out of memory") < 0 ||
+		    sbuf_str(&b) == NULL) {
+			sbuf_fini(&b);
+			b.s = NULL;
+		}
 	}
 	va_end(ap);
 	m->why = b.s;
