@@ -54,6 +54,35 @@ fd_read(void *ctx, void *buf, size_t n)
 	}
 }
 
+/*
+ * A pipe or other non-socket descriptor: write only when poll says it is
+ * writable, and at most PIPE_BUF bytes, so even a blocking pipe does not
+ * block (POSIX: a writable pipe takes PIPE_BUF bytes); otherwise report
+ * EAGAIN and let bio wait within the deadline.
+ */
+static ssize_t
+fd_write_plain(int fd, const void *buf, size_t n)
+{
+	struct pollfd pfd;
+	int r;
+
+	pfd.fd = fd;
+	pfd.events = POLLOUT;
+	pfd.revents = 0;
+	r = poll(&pfd, 1, 0);
+	if (r < 0)
+		return -1;
+	if (r == 0) {
+		errno = EAGAIN;
+		return -1;
+	}
+	if (pfd.revents & POLLNVAL) {
+		errno = EBADF;
+		return -1;
+	}
+	return write(fd, buf, n > PIPE_BUF ? PIPE_BUF : n);
+}
+
 static ssize_t
 fd_write(void *ctx, const void *buf, size_t n)
 {
@@ -69,7 +98,7 @@ fd_write(void *ctx, const void *buf, size_t n)
 			}
 			b->wsock = 1;
 		} else
-			r = write(b->wfd, buf, n);
+			r = fd_write_plain(b->wfd, buf, n);
 		if (r < 0 && errno == EINTR)
 			continue;
 		return r;

@@ -5,8 +5,9 @@
  * A struct bio (opaque, bio_new/bio_free) has an input buffer and an output
  * buffer of BIO_BUFSIZE bytes each.  The bytes move through three functions
  * (bio_set_ops): by default read()/write() on the descriptors given to
- * bio_new (recv/send with MSG_DONTWAIT on sockets, so a blocking socket
- * never blocks past a deadline); lib/tls plugs OpenSSL in the same way.
+ * bio_new (recv/send with MSG_DONTWAIT on sockets, poll-checked writes of at
+ * most PIPE_BUF bytes on pipes, so a blocking descriptor never blocks past
+ * a deadline; SIGPIPE is never raised on sockets); lib/tls plugs OpenSSL in the same way.
  *
  * Deadlines.  Each input call (bio_getline, bio_read, bio_read_full) must
  * finish within the read timeout counted from the call's start (RFC 5321
@@ -31,6 +32,7 @@
  *                too long" and go on; errno is EMSGSIZE;
  *   -1           an error, errno set (ETIMEDOUT, ECONNRESET, EIO, ENOMEM,
  *                E2BIG when line->max < max, ...).
+ * After -1 the bytes of a partly read line are lost: end the session.
  * A line is never split or truncated silently.  BIO_TOOLONG is negative so
  * a caller that only tests "< 0" fails closed.
  *
@@ -52,6 +54,10 @@
  * BIO_WANT_WRITE for writes).  pendingfn (may be NULL) returns how many
  * bytes the ops hold already decoded; bio calls readfn without polling
  * when it is > 0.  Plugged ops should use non-blocking descriptors.
+ *
+ * Switching ops (STARTTLS): bio_flush() first, and refuse or drop what
+ * bio_pending() reports, before bio_set_ops(); the buffers carry over.
+ * A memory-backed bio (rfd/wfd < 0) never polls.
  *
  * Ownership: bio_new does not take the descriptors; bio_free neither
  * flushes nor closes them (call bio_flush first), frees the bio and NULLs

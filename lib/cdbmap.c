@@ -215,7 +215,8 @@ cdbmap_make_start(const char *path, mode_t mode)
 	    O_CLOEXEC, mode);
 	if (w->fd < 0)
 		goto fail;
-	if (cdb_make_start(&w->mk, w->fd) < 0) {
+	/* The mode is exact, whatever the umask. */
+	if (fchmod(w->fd, mode) < 0 || cdb_make_start(&w->mk, w->fd) < 0) {
 		saved = errno;
 		(void)close(w->fd);
 		(void)unlink(path);

@@ -157,48 +157,110 @@ durable_unlink_sync(const char *path)
 	return durable_fsync_parent(path);
 }
 
-static int
-write_tmp(const char *tmp, const void *data, size_t len, mode_t mode)
+static void
+atomic_clear(struct durable_atomic *a)
 {
-	int fd;
+	mem_free(&a->path);
+	mem_free(&a->tmp);
+	a->fd = -1;
+}
 
-	if ((fd = durable_open_excl(tmp, mode)) < 0)
+int
+durable_atomic_open(struct durable_atomic *a, const char *path, mode_t mode)
+{
+	struct sbuf tmp;
+	int saved;
+
+	a->fd = -1;
+	a->path = a->tmp = NULL;
+	sbuf_init(&tmp, DURABLE_PATH_MAX);
+	if (sbuf_printf(&tmp, "%s%s%ld", path, DURABLE_TMP_SUFFIX,
+	    (long)getpid()) < 0 || sbuf_nul(&tmp) < 0)
+		goto fail;
+	a->tmp = tmp.s;		/* the sbuf's bytes change owner */
+	tmp.s = NULL;
+	if ((a->path = mem_strdup(path)) == NULL)
+		goto fail;
+	/* A leftover of a crashed process that had our pid is ours. */
+	if (unlink(a->tmp) < 0 && errno != ENOENT)
+		goto fail;
+	if ((a->fd = durable_open_excl(a->tmp, mode)) < 0)
+		goto fail;
+	return 0;
+fail:
+	saved = errno;
+	sbuf_fini(&tmp);
+	atomic_clear(a);
+	errno = saved;
+	return -1;
+}
+
+void
+durable_atomic_abort(struct durable_atomic *a)
+{
+	int saved = errno;
+
+	if (a->fd >= 0)
+		(void)close(a->fd);	/* abandoning the data */
+	if (a->tmp != NULL)
+		(void)unlink(a->tmp);	/* best effort */
+	atomic_clear(a);
+	errno = saved;
+}
+
+int
+durable_atomic_commit(struct durable_atomic *a)
+{
+	int fd = a->fd, saved;
+
+	if (fd < 0 || a->tmp == NULL || a->path == NULL) {
+		errno = EBADF;
 		return -1;
-	if (io_write_full(fd, data, len) < 0) {
-		int saved = errno;
-
-		(void)close(fd);	/* failing anyway */
+	}
+	a->fd = -1;
+	if (durable_close_sync(fd) < 0 || rename(a->tmp, a->path) < 0) {
+		saved = errno;
+		durable_atomic_abort(a);
 		errno = saved;
 		return -1;
 	}
-	return durable_close_sync(fd);
+	/* Renamed: the temp name is gone; only durability is left. */
+	saved = durable_fsync_parent(a->path);
+	atomic_clear(a);
+	return saved;
 }
 
 int
 durable_write_file_atomic(const char *path, const void *data, size_t len,
     mode_t mode)
 {
-	struct sbuf tmp;
-	const char *t;
-	int r = -1, saved;
+	struct durable_atomic a;
+	int saved;
 
-	sbuf_init(&tmp, DURABLE_PATH_MAX);
-	if (sbuf_printf(&tmp, "%s%s%ld", path, DURABLE_TMP_SUFFIX,
-	    (long)getpid()) < 0 || (t = sbuf_str(&tmp)) == NULL)
-		goto out;
-	/* A leftover of a crashed process that had our pid is ours. */
-	if (unlink(t) < 0 && errno != ENOENT)
-		goto out;
-	if (write_tmp(t, data, len, mode) < 0 ||
-	    durable_rename_sync(t, path) < 0) {
+	if (durable_atomic_open(&a, path, mode) < 0)
+		return -1;
+	if (io_write_full(a.fd, data, len) < 0) {
 		saved = errno;
-		(void)unlink(t);	/* gone already if the rename worked */
+		durable_atomic_abort(&a);
 		errno = saved;
-		goto out;
+		return -1;
 	}
-	r = 0;
-out:
-	sbuf_fini(&tmp);
+	return durable_atomic_commit(&a);
+}
+
+/* chmod the folder we just made, never through a symlink swapped in. */
+static int
+chmod_nofollow(const char *path, mode_t mode)
+{
+	int fd, r, saved;
+
+	fd = open(path, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (fd < 0)
+		return -1;
+	r = fchmod(fd, mode);
+	saved = errno;
+	(void)close(fd);	/* read-only descriptor */
+	errno = saved;
 	return r;
 }
 
@@ -216,7 +278,7 @@ durable_mkdir_sync(const char *path, mode_t mode)
 			errno = ENOTDIR;
 			return -1;
 		}
-	} else if (chmod(path, mode & 07777) < 0)
+	} else if (chmod_nofollow(path, mode & 07777) < 0)
 		return -1;
 	return durable_fsync_parent(path);
 }

@@ -41,14 +41,35 @@ int	durable_close_sync(int fd);
  * the folder. */
 int	durable_write_file_atomic(const char *path, const void *data,
 	    size_t len, mode_t mode);
+/*
+ * The same pattern for a file written piece by piece (cdb_make, a map
+ * compiler): durable_atomic_open creates path.tmp.<pid> (removing a stale
+ * one of that name) and gives its descriptor in a->fd; write to it, then
+ * durable_atomic_commit fsyncs, closes, renames over path and fsyncs the
+ * folder, or durable_atomic_abort closes and removes the temp file.  Commit
+ * removes the temp file itself when it fails before the rename.  Both end
+ * the struct's life (fd -1, names freed); abort after commit is a no-op.
+ */
+struct durable_atomic {
+	int	 fd;
+	char	*path;		/* final name */
+	char	*tmp;		/* path.tmp.<pid> */
+};
+int	durable_atomic_open(struct durable_atomic *, const char *path,
+	    mode_t mode);
+int	durable_atomic_commit(struct durable_atomic *);
+void	durable_atomic_abort(struct durable_atomic *);
+
 /* rename, then fsync the folder of to and, if different, that of from. */
 int	durable_rename_sync(const char *from, const char *to);
 /* link, then fsync the folder of to (Maildir delivery, shared store). */
 int	durable_link_sync(const char *from, const char *to);
 /* unlink, then fsync the folder. */
 int	durable_unlink_sync(const char *path);
-/* mkdir (mode), then fsync the parent; an existing folder is success (the
- * parent is fsynced all the same: it may be a crashed run's). */
+/* mkdir (mode), then fsync the parent; an existing folder (or a symlink
+ * to one) is success, its mode left alone, and the parent is fsynced all
+ * the same (the folder may be a crashed run's); an existing non-folder is
+ * ENOTDIR. */
 int	durable_mkdir_sync(const char *path, mode_t mode);
 /* Like mkdir -p: every missing component is created with mode and fsynced
  * in its parent. */

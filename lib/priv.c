@@ -1,5 +1,6 @@
 /* priv.c - privilege drop, start-up hygiene, environments; see priv.h. */
 #include <errno.h>
+#include <fcntl.h>
 #include <grp.h>
 #include <pwd.h>
 #include <signal.h>
@@ -183,12 +184,36 @@ signals_default(void)
 	return sigprocmask(SIG_SETMASK, &all, NULL);
 }
 
+/* A closed 0, 1 or 2 would be reused by the next open(): a queue file
+ * would then receive log lines.  Put /dev/null there instead. */
+static int
+stdio_open(void)
+{
+	int fd, nfd;
+
+	for (fd = 0; fd <= 2; fd++) {
+		if (fcntl(fd, F_GETFD) >= 0 || errno != EBADF)
+			continue;
+		nfd = open("/dev/null", O_RDWR | O_NOCTTY);
+		if (nfd < 0)
+			return -1;
+		if (nfd != fd) {	/* a lower slot was free: cannot be */
+			(void)close(nfd);
+			errno = EBADF;
+			return -1;
+		}
+	}
+	return 0;
+}
+
 int
 proc_init(const int *keep, size_t nkeep, int flags)
 {
 	struct rlimit rl;
 
 	(void)umask(077);	/* cannot fail */
+	if (stdio_open() < 0)
+		return -1;
 	if (close_all_but(keep, nkeep) < 0)
 		return -1;
 	if (signals_default() < 0)

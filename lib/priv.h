@@ -18,7 +18,8 @@
  * priv_drop_user(name, jail, &why) is lookup + drop; not root, it skips
  * before the lookup (the user need not exist in development).
  *
- * proc_init(keep, nkeep, flags) at the top of main: umask(077), closes every
+ * proc_init(keep, nkeep, flags) at the top of main: umask(077), opens
+ * /dev/null on any of descriptors 0, 1, 2 that is closed, closes every
  * descriptor >= 3 except the nkeep listed (at most PROC_KEEP_MAX), default
  * dispositions for every signal with SIGPIPE ignored and none blocked, and
  * with PROC_NOCORE, RLIMIT_CORE 0 (for processes holding secrets).

@@ -202,6 +202,35 @@ test_long_discard(void)
 	unpair(&b);
 }
 
+/* A line longer than the input buffer but within max arrives whole. */
+static void
+test_long_ok(void)
+{
+	struct bio *b = pair();
+	struct sbuf l;
+	size_t n = 3 * BIO_BUFSIZE + 1, i;
+	char *data = malloc(n + 8);
+	pid_t pid;
+	int eol;
+
+	sbuf_init(&l, 4 * BIO_BUFSIZE);
+	for (i = 0; i < n; i++)
+		data[i] = (char)('A' + i % 23);
+	data[BIO_BUFSIZE - 1] = '\r';	/* a CR just before a refill */
+	memcpy(data + n, "\r\nB\n", 5);
+	pid = peer_child(data, n + 5, 0);
+	peer_close();
+	is_int(bio_getline(b, &l, 4 * BIO_BUFSIZE, &eol), BIO_OK,
+	    "48 KB line within max");
+	is_mem(l.s, l.len, data, n, "arrives whole, inner CR kept");
+	is_int(eol, BIO_EOL_CRLF, "CRLF");
+	EXPECT(b, &l, 10, BIO_OK, "B", BIO_EOL_LF, "next line");
+	is_int(reap(pid), 0, "writer done");
+	free(data);
+	sbuf_fini(&l);
+	unpair(&b);
+}
+
 static void
 test_byte_at_a_time_fd(void)
 {
@@ -443,6 +472,61 @@ test_write_error(void)
 }
 
 static void
+test_printf_big(void)
+{
+	struct bio *b = pair();
+	size_t n = BIO_BUFSIZE + 5000;
+	char *s = malloc(n + 1), *got = malloc(n + 16);
+	pid_t pid;
+
+	memset(s, 'q', n);
+	s[n] = '\0';
+	pid = fork();
+	if (pid == 0) {
+		(void)close(sp[0]);
+		_exit(io_read_full(sp[1], got, n + 16) == (ssize_t)n + 4 &&
+		    memcmp(got, "<", 1) == 0 && memcmp(got + n + 1, ">\r\n", 3)
+		    == 0 ? 0 : 1);
+	}
+	peer_close();
+	is_int(bio_puts(b, "<"), 0, "small piece");
+	is_int(bio_printf(b, "%s>\r\n", s), 0, "printf longer than the buffer");
+	is_int(bio_flush(b), 0, "flush");
+	(void)shutdown(sp[0], SHUT_WR);
+	is_int(reap(pid), 0, "peer got the long printf");
+	errno = 0;
+	is_int(bio_printf(b, "%s%s%s%s", s, s, s, s), -1,
+	    "printf over BIO_PRINTF_MAX fails");
+	is_int(errno, E2BIG, "E2BIG");
+	free(s);
+	free(got);
+	unpair(&b);
+}
+
+/* A blocking pipe nobody reads: the write deadline still holds. */
+static void
+test_pipe_write_timeout(void)
+{
+	int p[2];
+	struct bio *b;
+	char *blob = calloc(1, 1 << 20);
+
+	if (pipe(p) < 0) {
+		ok(0, "pipe");
+		return;
+	}
+	b = bio_new(-1, p[1]);
+	bio_set_timeout(b, 0, 200);
+	errno = 0;
+	is_int(bio_write(b, blob, 1 << 20), -1, "1 MB into a full pipe fails");
+	is_int(errno, ETIMEDOUT, "ETIMEDOUT, not blocked");
+	bio_free(&b);
+	(void)close(p[0]);
+	(void)close(p[1]);
+	free(blob);
+}
+
+static void
 test_pipes(void)
 {
 	int in[2], out[2];
@@ -479,6 +563,7 @@ main(void)
 	test_trailing_cr();
 	test_limits();
 	test_long_discard();
+	test_long_ok();
 	test_byte_at_a_time_fd();
 	test_byte_at_a_time_ops();
 	test_timeout();
@@ -486,6 +571,8 @@ main(void)
 	test_pending();
 	test_output();
 	test_write_error();
+	test_printf_big();
+	test_pipe_write_timeout();
 	test_pipes();
 	return done_testing();
 }

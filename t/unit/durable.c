@@ -124,6 +124,46 @@ test_atomic(void)
 }
 
 static void
+test_atomic_stream(void)
+{
+	struct durable_atomic a;
+	char stale[600];
+
+	is_int(durable_atomic_open(&a, P("accounts.cdb"), 0640), 0,
+	    "atomic_open");
+	ok(a.fd >= 0 && a.tmp != NULL, "temp file open");
+	ok(access(P("accounts.cdb"), F_OK) < 0, "final name not there yet");
+	is_int(io_write_full(a.fd, "part1,", 6) | io_write_full(a.fd, "part2",
+	    5), 0, "write in pieces");
+	is_int(durable_atomic_commit(&a), 0, "commit");
+	ok(a.fd == -1 && a.tmp == NULL && a.path == NULL, "struct cleared");
+	ok(content_is(P("accounts.cdb"), "part1,part2"), "committed content");
+	is_int(mode_of(P("accounts.cdb")), 0640, "committed mode");
+	durable_atomic_abort(&a);
+	ok(content_is(P("accounts.cdb"), "part1,part2"),
+	    "abort after commit changes nothing");
+	is_int(durable_atomic_open(&a, P("accounts.cdb"), 0640), 0,
+	    "atomic_open again");
+	is_int(io_write_full(a.fd, "junk", 4), 0, "write junk");
+	durable_atomic_abort(&a);
+	ok(content_is(P("accounts.cdb"), "part1,part2"), "abort keeps the old");
+	is_int(count_entries(dir), 1, "abort removed the temp file");
+	/* A stale temp file of our pid (a crashed run) is replaced. */
+	if (snprintf(stale, sizeof stale, "%s%s%ld", P("accounts.cdb"),
+	    DURABLE_TMP_SUFFIX, (long)getpid()) >= (int)sizeof stale)
+		abort();
+	(void)close(open(stale, O_WRONLY | O_CREAT, 0600));
+	is_int(durable_write_file_atomic(P("accounts.cdb"), "v3", 2, 0640), 0,
+	    "atomic write over a stale temp file");
+	ok(content_is(P("accounts.cdb"), "v3"), "content v3");
+	is_int(count_entries(dir), 1, "stale temp file gone");
+	errno = 0;
+	is_int(durable_atomic_commit(&a), -1, "commit of a cleared struct");
+	is_int(errno, EBADF, "EBADF");
+	(void)unlink(P("accounts.cdb"));
+}
+
+static void
 test_rename_link(void)
 {
 	int fd;
@@ -196,6 +236,7 @@ main(void)
 	}
 	test_excl();
 	test_atomic();
+	test_atomic_stream();
 	test_rename_link();
 	test_mkdir();
 	is_int(count_entries(dir), 0, "folder empty at the end");

@@ -92,6 +92,7 @@ proc_init_child(void)
 
 	if (pipe(p1) < 0 || pipe(p2) < 0)
 		return 64;
+	(void)close(0);		/* must come back as /dev/null */
 	keep = p2[0];
 	(void)signal(SIGPIPE, SIG_DFL);
 	(void)signal(SIGUSR1, SIG_IGN);
@@ -105,6 +106,9 @@ proc_init_child(void)
 		rc |= 2;		/* kept */
 	if (fcntl(2, F_GETFD) < 0)
 		rc |= 2;		/* stdio untouched */
+	if (fcntl(0, F_GETFD) < 0 || fcntl(0, F_GETFL) < 0 ||
+	    read(0, &sa, 1) != 0)
+		rc |= 64;		/* closed 0 reopened on /dev/null */
 	old = umask(0);
 	if (old != 077)
 		rc |= 4;
@@ -139,7 +143,7 @@ test_proc_init(void)
 
 	memset(keep, 0, sizeof keep);
 	is_int(run_child(proc_init_child), 0,
-	    "proc_init: fds closed but kept ones, umask, signals, core");
+	    "proc_init: fds closed but kept ones, stdio reopened, umask, signals, core");
 	errno = 0;
 	is_int(proc_init(keep, PROC_KEEP_MAX + 1, 0), -1, "too many keeps");
 	is_int(errno, E2BIG, "E2BIG");

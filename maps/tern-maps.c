@@ -1,0 +1,125 @@
+/*
+ * tern-maps - compile the text maps of the config folder into cdb files.
+ *
+ *   tern-maps [-c FILE] [-q] [--tier all|mx|storage|front|submission]
+ *             [-o DIR]
+ *
+ * All or nothing: a bad line anywhere prints every error as FILE:LINE and
+ * exits 100 with no map replaced.  See tern-maps(8) and maps(5).
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "lib/conf.h"
+#include "lib/durable.h"
+#include "lib/log.h"
+#include "lib/maps.h"
+#include "lib/sbuf.h"
+
+static void __attribute__((noreturn))
+usage(void)
+{
+	fprintf(stderr, "usage: tern-maps [-c FILE] [-q] [--tier all|mx|"
+	    "storage|front|submission] [-o DIR]\n");
+	exit(EXIT_PERM);
+}
+
+static const char *
+tier_name(enum maps_tier t)
+{
+	switch (t) {
+	case MAPS_TIER_ALL:
+		return "all";
+	case MAPS_TIER_MX:
+		return "mx";
+	case MAPS_TIER_STORAGE:
+		return "storage";
+	case MAPS_TIER_FRONT:
+		return "front";
+	case MAPS_TIER_SUBMISSION:
+		return "submission";
+	}
+	return "?";
+}
+
+int
+main(int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		{ "tier", required_argument, NULL, 't' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 }
+	};
+	struct maps_compile_opts o;
+	struct maps_stats st;
+	struct conf *cf = NULL;
+	struct sbuf err;
+	const char *opt_c = NULL, *out = NULL, *why;
+	enum maps_tier tier = MAPS_TIER_ALL;
+	size_t nerr;
+	int ch, quiet = 0, r;
+
+	umask(022);
+	log_init("tern-maps", LOG_STDERR);
+	while ((ch = getopt_long(argc, argv, "c:o:qt:h", longopts, NULL)) != -1) {
+		switch (ch) {
+		case 'c':
+			opt_c = optarg;
+			break;
+		case 'o':
+			out = optarg;
+			break;
+		case 'q':
+			quiet = 1;
+			break;
+		case 't':
+			if (maps_tier_parse(optarg, &tier) < 0)
+				die(EXIT_PERM, "unknown tier: %s", log_esc_s(optarg));
+			break;
+		default:
+			usage();
+		}
+	}
+	if (optind != argc)
+		usage();
+	sbuf_init(&err, MAPS_ERRORS_MAX);
+	if (conf_load(conf_locate(opt_c), &cf, &err) < 0) {
+		fputs(sbuf_str(&err) ? sbuf_str(&err) : "", stderr);
+		die(errno == ENOENT || errno == EACCES || errno == EIO ?
+		    EXIT_TEMP : EXIT_PERM, "cannot load the configuration");
+	}
+	if (maps_compile_opts_conf(&o, cf, &why) < 0)
+		die(EXIT_PERM, "%s", why);
+	o.tier = tier;
+	if (out != NULL) {
+		if (durable_mkdirs_sync(out, 0755) < 0)
+			die_sys(EXIT_TEMP, "cannot create %s", log_esc_s(out));
+		o.out_dir = out;
+	}
+	sbuf_reset(&err);
+	r = maps_compile(&o, &err, &nerr, &st);
+	if (r == MAPS_EINPUT) {
+		fputs(sbuf_str(&err) ? sbuf_str(&err) : "", stderr);
+		if (err.len >= err.max)
+			fprintf(stderr, "(error list cut)\n");
+		die(EXIT_PERM, "%zu error%s: no map was replaced", nerr,
+		    nerr == 1 ? "" : "s");
+	}
+	if (r < 0) {
+		fputs(sbuf_str(&err) ? sbuf_str(&err) : "", stderr);
+		die(EXIT_TEMP, "no map was replaced");
+	}
+	if (!quiet)
+		log_info("compiled tier=%s dir=%s accounts=%zu secrets=%zu "
+		    "aliases=%zu domains=%zu routes=%zu", tier_name(tier),
+		    log_esc_s(o.out_dir), st.accounts, st.secrets, st.aliases,
+		    st.domains, st.routes);
+	sbuf_fini(&err);
+	conf_free(&cf);
+	return EXIT_OK;
+}

@@ -1,0 +1,57 @@
+/*
+ * echo-svc - a stub tcp service for tern-supervise tests.  Greets with
+ * the UCSPI variables it got, its uid and pid, then echoes each line until
+ * EOF.  With -f it first forks a grandchild that sleeps (to check that a
+ * stop leaves no process behind); its pid is in the greeting.
+ */
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+static const char *
+env(const char *name)
+{
+	const char *v = getenv(name);
+
+	return v != NULL ? v : "-";
+}
+
+int
+main(int argc, char **argv)
+{
+	char buf[1024];
+	ssize_t n;
+	long gc = 0;
+	int len;
+
+	if (argc > 1 && strcmp(argv[1], "-f") == 0) {
+		pid_t pid = fork();
+
+		if (pid < 0)
+			return 111;
+		if (pid == 0) {
+			int i;
+
+			close(0);
+			close(1);
+			for (i = 0; i < 600; i++)
+				sleep(1);
+			_exit(0);
+		}
+		gc = (long)pid;
+	}
+	len = snprintf(buf, sizeof buf, "hello proto=%s rip=%s rport=%s "
+	    "lip=%s lport=%s uid=%ld pid=%ld gc=%ld service=%s log=%s "
+	    "conf=%s path=%s\r\n", env("PROTO"), env("TCPREMOTEIP"),
+	    env("TCPREMOTEPORT"), env("TCPLOCALIP"), env("TCPLOCALPORT"),
+	    (long)getuid(), (long)getpid(), gc, env("TERN_SERVICE"),
+	    env("TERN_LOG"), env("TERN_CONF"), env("PATH"));
+	if (len < 0 || write(1, buf, (size_t)len) != len)
+		return 111;
+	while ((n = read(0, buf, sizeof buf)) > 0)
+		if (write(1, buf, (size_t)n) != n)
+			return 111;
+	return 0;
+}

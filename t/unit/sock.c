@@ -1,0 +1,185 @@
+/* Unit tests for lib/sock and lib/selfpipe. */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <poll.h>
+#include <signal.h>
+#include <string.h>
+#include <unistd.h>
+#include <netinet/in.h>
+
+#include "lib/selfpipe.h"
+#include "lib/sock.h"
+#include "t/tap.h"
+
+static void
+parse_ok(const char *in, const char *want)
+{
+	struct sock_addr a;
+	const char *why = "";
+	char out[SOCK_ADDR_MAX];
+
+	if (!is_int(sock_parse_s(in, &a, &why), 0, in)) {
+		diag("why: %s", why);
+		return;
+	}
+	is_int(sock_fmt(&a, out, sizeof out), 0, "format");
+	is_str(out, want, "round trip");
+}
+
+static void
+parse_bad(const char *in)
+{
+	struct sock_addr a;
+	const char *why = NULL;
+
+	is_int(sock_parse_s(in, &a, &why), -1, in);
+	ok(why != NULL, "reason given for '%s'", in);
+}
+
+static void
+test_parse(void)
+{
+	static const char *bad[] = {
+		"", ":", "127.0.0.1", "127.0.0.1:", "127.0.0.1:0",
+		"127.0.0.1:65536", "127.0.0.1:+25", "127.0.0.1:2 5",
+		"1.2.3:25", "localhost:25", "::1:25", "[::1]", "[::1]25",
+		"[::1:25", "[]:25", "[fe80::1%eth0]:25", "[127.0.0.1]:25",
+		"127.0.0.1:99999999999999999999", "1.2.3.4:25x",
+	};
+	size_t i;
+
+	parse_ok("127.0.0.1:25", "127.0.0.1:25");
+	parse_ok("0.0.0.0:65535", "0.0.0.0:65535");
+	parse_ok("[::1]:587", "[::1]:587");
+	parse_ok("[2001:DB8::1]:1", "[2001:db8::1]:1");
+	parse_ok("[::]:143", "[::]:143");
+	for (i = 0; i < sizeof bad / sizeof bad[0]; i++)
+		parse_bad(bad[i]);
+}
+
+/* Byte at a time: every prefix of a good address either parses or fails
+ * cleanly, and a buffer without a NUL is never overread (ASan checks). */
+static void
+test_prefixes(void)
+{
+	static const char full[] = "[2001:db8::25]:2525";
+	struct sock_addr a;
+	const char *why;
+	size_t n;
+	int good = 0;
+	char *p;
+
+	for (n = 0; n <= sizeof full - 1; n++) {
+		p = malloc(n + 1);
+		if (p == NULL)
+			break;
+		memcpy(p, full, n);
+		why = NULL;
+		if (sock_parse(p, n, &a, &why) == 0)
+			good++;
+		free(p);
+		if (why == NULL && good == 0)
+			break;
+	}
+	is_int(good, 4, "only full-length and long-port prefixes parse");
+}
+
+static void
+test_compare(void)
+{
+	struct sock_addr a, b, c, d;
+
+	sock_parse_s("10.0.0.1:25", &a, NULL);
+	sock_parse_s("10.0.0.1:26", &b, NULL);
+	sock_parse_s("10.0.0.2:25", &c, NULL);
+	sock_parse_s("[::ffff:10.0.0.1]:25", &d, NULL);
+	ok(sock_same_ip(&a, &b), "same ip, other port");
+	ok(!sock_equal(&a, &b), "but not equal");
+	ok(sock_equal(&a, &a), "equal to itself");
+	ok(!sock_same_ip(&a, &c), "other ip");
+	ok(!sock_same_ip(&a, &d), "v4 and mapped v6 differ");
+}
+
+static void
+test_ucspi(void)
+{
+	struct sock_addr l, r;
+	struct sock_ucspi u;
+
+	sock_parse_s("127.0.0.1:2525", &l, NULL);
+	sock_parse_s("[::1]:40000", &r, NULL);
+	is_int(sock_ucspi(&l, &r, &u), 0, "ucspi");
+	is_str(u.env[0], "PROTO=TCP", "PROTO");
+	is_str(u.env[1], "TCPREMOTEIP=::1", "TCPREMOTEIP");
+	is_str(u.env[2], "TCPREMOTEPORT=40000", "TCPREMOTEPORT");
+	is_str(u.env[3], "TCPLOCALIP=127.0.0.1", "TCPLOCALIP");
+	is_str(u.env[4], "TCPLOCALPORT=2525", "TCPLOCALPORT");
+	ok(u.env[5] == NULL, "NULL-terminated");
+}
+
+static void
+test_listen(void)
+{
+	struct sock_addr a, got, peer;
+	char out[SOCK_ADDR_MAX];
+	int lfd, lfd2, cfd, afd;
+
+	sock_parse_s("127.0.0.1:1", &a, NULL);
+	((struct sockaddr_in *)&a.ss)->sin_port = 0;	/* any free port */
+	lfd = sock_listen(&a, 8);
+	ok(lfd >= 0, "listen on 127.0.0.1");
+	is_int(sock_local(lfd, &got), 0, "local address");
+	ok(fcntl(lfd, F_GETFD) & FD_CLOEXEC, "listener is close-on-exec");
+	ok(fcntl(lfd, F_GETFL) & O_NONBLOCK, "listener is non-blocking");
+	errno = 0;
+	is_int(sock_accept(lfd, &peer), -1, "accept with nothing pending");
+	is_int(errno, EAGAIN, "gives EAGAIN");
+	lfd2 = sock_listen(&got, 8);
+	ok(lfd2 < 0 && errno == EADDRINUSE, "second bind on the port fails");
+	cfd = socket(AF_INET, SOCK_STREAM, 0);
+	ok(connect(cfd, (struct sockaddr *)&got.ss, got.len) == 0, "connect");
+	afd = sock_accept(lfd, &peer);
+	ok(afd >= 0, "accept");
+	ok(!(fcntl(afd, F_GETFL) & O_NONBLOCK), "connection is blocking");
+	ok(fcntl(afd, F_GETFD) & FD_CLOEXEC, "connection is close-on-exec");
+	is_int(sock_fmt(&peer, out, sizeof out), 0, "peer formats");
+	ok(strncmp(out, "127.0.0.1:", 10) == 0, "peer is 127.0.0.1");
+	close(afd);
+	close(cfd);
+	close(lfd);
+}
+
+static void
+test_selfpipe(void)
+{
+	int sigs[] = { SIGUSR1, SIGUSR2 };
+	struct pollfd p;
+
+	is_int(selfpipe_init(sigs, 2), 0, "selfpipe_init");
+	ok(!selfpipe_caught(SIGUSR1), "nothing caught yet");
+	raise(SIGUSR1);
+	raise(SIGUSR1);
+	p.fd = selfpipe_fd();
+	p.events = POLLIN;
+	is_int(poll(&p, 1, 1000), 1, "pipe readable after a signal");
+	selfpipe_drain();
+	is_int(poll(&p, 1, 0), 0, "drained");
+	ok(selfpipe_caught(SIGUSR1), "SIGUSR1 caught");
+	ok(!selfpipe_caught(SIGUSR1), "and cleared");
+	ok(!selfpipe_caught(SIGUSR2), "SIGUSR2 not caught");
+	selfpipe_fini();
+	is_int(selfpipe_fd(), -1, "fini closes the pipe");
+}
+
+int
+main(void)
+{
+	test_parse();
+	test_prefixes();
+	test_compare();
+	test_ucspi();
+	test_listen();
+	test_selfpipe();
+	return done_testing();
+}
