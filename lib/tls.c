@@ -32,6 +32,7 @@ struct tls_conn {
 	struct bio	*bio;		/* NULL once detached */
 	int		 rfd, wfd;
 	int		 rsock, wsock;	/* -1 unknown, 0 no, 1 socket */
+	int		 eof;		/* the transport read end of file */
 	struct sbuf	 err;		/* last I/O failure, for tls_conn_error */
 };
 
@@ -98,10 +99,14 @@ tbio_destroy(BIO *b)
 static long
 tbio_ctrl(BIO *b, int cmd, long num, void *ptr)
 {
-	(void)b;
+	struct tls_conn *c = BIO_get_data(b);
+
 	(void)num;
 	(void)ptr;
 	switch (cmd) {
+	case BIO_CTRL_EOF:
+		/* OpenSSL asks this to tell end of file from an error. */
+		return c != NULL && c->eof;
 	case BIO_CTRL_FLUSH:
 	case BIO_CTRL_PUSH:
 	case BIO_CTRL_POP:
@@ -205,7 +210,9 @@ tbio_read_ex(BIO *b, char *buf, size_t n, size_t *got)
 		*got = (size_t)r;
 		return 1;
 	}
-	if (r < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
+	if (r == 0)
+		c->eof = 1;
+	else if (errno == EAGAIN || errno == EWOULDBLOCK)
 		BIO_set_retry_read(b);
 	return 0;
 }

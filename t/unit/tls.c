@@ -497,6 +497,212 @@ test_old_client(struct tls_ctx *sctx)
 	sbuf_fini(&why);
 }
 
+/* A raw OpenSSL client: version cap, cipher list, then PING/PONG, checks
+ * that no session ticket came, then writes plaintext garbage. */
+struct raw_opts {
+	int		 max_version;
+	const char	*ciphers;	/* TLS 1.2 list, NULL for the default */
+	int		 just_close;	/* no garbage: close without close_notify */
+};
+
+static int
+raw_client(int fd, void *arg)
+{
+	struct raw_opts *o = arg;
+	SSL_CTX *sc;
+	SSL *ssl = NULL;
+	char buf[16];
+	size_t n = 0;
+	int r = 10;
+
+	if ((sc = SSL_CTX_new(TLS_client_method())) == NULL)
+		return 2;
+	if (SSL_CTX_set_max_proto_version(sc, o->max_version) != 1 ||
+	    (o->ciphers != NULL &&
+	    SSL_CTX_set_cipher_list(sc, o->ciphers) != 1) ||
+	    (ssl = SSL_new(sc)) == NULL || SSL_set_fd(ssl, fd) != 1) {
+		r = 2;
+		goto out;
+	}
+	if (SSL_connect(ssl) != 1)
+		goto out;	/* 10: refused */
+	r = 3;
+	if (SSL_write(ssl, "PING\r\n", 6) != 6 ||
+	    SSL_read_ex(ssl, buf, sizeof buf, &n) != 1 || n != 6 ||
+	    memcmp(buf, "PONG\r\n", 6) != 0)
+		goto out;
+	r = 4;
+	if (SSL_SESSION_has_ticket(SSL_get_session(ssl)) ||
+	    SSL_SESSION_is_resumable(SSL_get_session(ssl)))
+		goto out;
+	r = 5;
+	if (o->just_close || io_write_full(fd, "garbage\r\n", 9) == 0)
+		r = 0;
+out:
+	SSL_free(ssl);
+	SSL_CTX_free(sc);
+	close(fd);
+	return r;
+}
+
+/* Server: handshake with a raw client, PING/PONG, then the garbage fails. */
+static void
+test_raw(struct tls_ctx *sctx, struct raw_opts *o, const char *want_info,
+    int want_ok)
+{
+	int sv[2], eol;
+	pid_t pid;
+	struct bio *b;
+	struct tls_conn *c;
+	struct sbuf why, info;
+
+	sbuf_init(&why, TLS_WHY_MAX);
+	sbuf_init(&info, 512);
+	if (socketpair(AF_UNIX, SOCK_STREAM, 0, sv) < 0)
+		return;
+	pid = spawn(raw_client, sv[1], sv[0], o);
+	close(sv[1]);
+	b = new_bio(sv[0]);
+	c = tls_server_start(sctx, b, TIMEOUT, &why);
+	if (!want_ok) {
+		ok(c == NULL && errno == EPROTO, "%s: refused", want_info);
+		ok(has(&why, "no shared cipher"), "why: %s", sbuf_str(&why));
+		is_int(reap(pid), 10, "the raw client failed");
+		goto out;
+	}
+	ok(c != NULL, "%s: handshake: %s", want_info,
+	    c == NULL ? sbuf_str(&why) : "ok");
+	if (c != NULL)
+		(void)tls_conn_info(c, &info);
+	ok(has(&info, want_info), "info: %s", sbuf_str(&info));
+	ok(c != NULL && expect_line(b, "PING") == 0 &&
+	    bio_printf(b, "PONG\r\n") == 0 && bio_flush(b) == 0, "PING/PONG");
+	sbuf_reset(&info);
+	if (o->just_close) {
+		ok(c != NULL && bio_getline(b, &info, 100, &eol) == BIO_EOF,
+		    "a close without close_notify reads as end of file: %s",
+		    c == NULL ? "" : tls_conn_error(c));
+	} else
+	ok(c != NULL && bio_getline(b, &info, 100, &eol) == -1 &&
+	    errno == EPROTO && *tls_conn_error(c) != '\0',
+	    "plaintext after the handshake is an error: %s",
+	    c == NULL ? "" : tls_conn_error(c));
+	is_int(reap(pid), 0, "raw client: no session ticket, no resumption");
+out:
+	tls_conn_free(&c);
+	bio_free(&b);
+	close(sv[0]);
+	sbuf_fini(&why);
+	sbuf_fini(&info);
+}
+
+static void
+test_tls12(struct tls_ctx *sctx)
+{
+	struct raw_opts o12 = { TLS1_2_VERSION, NULL, 0 };
+	struct raw_opts o13 = { TLS1_3_VERSION, NULL, 0 };
+	struct raw_opts eof = { TLS1_3_VERSION, NULL, 1 };
+	struct raw_opts cbc = { TLS1_2_VERSION, "ECDHE-ECDSA-AES128-SHA", 0 };
+
+	test_raw(sctx, &o12, "tls=TLSv1.2 cipher=ECDHE-ECDSA-", 1);
+	test_raw(sctx, &o13, "tls=TLSv1.3 cipher=TLS_", 1);
+	test_raw(sctx, &eof, "tls=TLSv1.3 cipher=TLS_", 1);
+	test_raw(sctx, &cbc, "TLS 1.2 CBC-only client", 0);
+}
+
+/* Two pipes instead of a socket: the non-socket transport path. */
+static int
+server_pipes(int fd, void *arg)
+{
+	int *p = arg;
+	struct bio *b = bio_new(fd, p[1]);
+	struct tls_ctx *sctx = *(struct tls_ctx **)(p + 2);
+	struct tls_conn *c = NULL;
+	int r = -1;
+
+	if (b != NULL) {
+		bio_set_timeout(b, TIMEOUT, TIMEOUT);
+		c = tls_server_start(sctx, b, TIMEOUT, NULL);
+	}
+	if (c != NULL && expect_line(b, "HELLO") == 0 && recv_big(b, 5) == 0 &&
+	    bio_printf(b, "OK\r\n") == 0 && send_big(b, 6) == 0)
+		r = 0;
+	if (c != NULL)
+		(void)tls_shutdown(c, TIMEOUT);
+	tls_conn_free(&c);
+	bio_free(&b);
+	return r;
+}
+
+static void
+test_pipes(struct tls_ctx *sctx, struct tls_ctx *cctx)
+{
+	int up[2], down[2];
+	int arg[2 + sizeof(void *) / sizeof(int) + 1];
+	pid_t pid;
+	struct bio *b;
+	struct tls_conn *c;
+	struct sbuf why;
+
+	sbuf_init(&why, TLS_WHY_MAX);
+	if (pipe(up) < 0 || pipe(down) < 0)
+		return;
+	/* Server reads up[0], writes down[1]; the client the reverse. */
+	arg[0] = up[0];
+	arg[1] = down[1];
+	memcpy(arg + 2, &sctx, sizeof sctx);
+	fflush(stdout);
+	if ((pid = fork()) == 0) {
+		close(up[1]);
+		close(down[0]);
+		exit(server_pipes(up[0], arg) == 0 ? 0 : 1);
+	}
+	close(up[0]);
+	close(down[1]);
+	b = bio_new(down[0], up[1]);
+	bio_set_timeout(b, TIMEOUT, TIMEOUT);
+	c = tls_client_start(cctx, b, NAME_OK, 1, TIMEOUT, &why);
+	ok(c != NULL, "TLS over two pipes: %s", c == NULL ? sbuf_str(&why) :
+	    "ok");
+	ok(c != NULL && bio_printf(b, "HELLO\r\n") == 0 && send_big(b, 5) == 0 &&
+	    expect_line(b, "OK") == 0 && recv_big(b, 6) == 0,
+	    "pipes: a line and 1 MB each way");
+	if (c != NULL)
+		(void)tls_shutdown(c, TIMEOUT);
+	tls_conn_free(&c);
+	bio_free(&b);
+	close(down[0]);
+	close(up[1]);
+	is_int(reap(pid), 0, "pipes: server side fine");
+	sbuf_fini(&why);
+}
+
+/* An IP address as the name: no SNI, checked against IP SANs (none). */
+static void
+test_ip_name(struct tls_ctx *sctx, struct tls_ctx *cctx)
+{
+	int sv[2];
+	pid_t pid;
+	struct bio *b;
+	struct tls_conn *c;
+	struct sbuf why;
+
+	sbuf_init(&why, TLS_WHY_MAX);
+	if (socketpair(AF_UNIX, SOCK_STREAM, 0, sv) < 0)
+		return;
+	pid = spawn(server_plain, sv[1], sv[0], sctx);
+	close(sv[1]);
+	b = new_bio(sv[0]);
+	c = tls_client_start(cctx, b, "127.0.0.1", 1, TIMEOUT, &why);
+	ok(c == NULL && has(&why, "IP address mismatch"),
+	    "IP literal checked against the certificate: %s", sbuf_str(&why));
+	tls_conn_free(&c);
+	bio_free(&b);
+	close(sv[0]);
+	is_int(reap(pid), 3, "server handshake failed too");
+	sbuf_fini(&why);
+}
+
 static void
 test_ctx_errors(void)
 {
@@ -547,6 +753,9 @@ main(void)
 		test_pipelined(sctx, cctx);
 		test_timeout(sctx, cctx);
 		test_old_client(sctx);
+		test_tls12(sctx);
+		test_pipes(sctx, cctx);
+		test_ip_name(sctx, cctx);
 	}
 	test_ctx_errors();
 	tls_ctx_free(&sctx);
