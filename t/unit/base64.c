@@ -63,7 +63,8 @@ roundtrip(void)
 		if (base64_encode(all, n, &e) != 0 ||
 		    e.len != BASE64_ENCODED_LEN(n) ||
 		    base64_decode(e.s, e.len, &d, &why) != 0 || d.len != n ||
-		    memcmp(d.s, all, n) != 0)
+		    (n > 0 &&
+		    memcmp(d.s, all, n) != 0))
 			good = 0;
 	}
 	ok(good, "every length 0..256 round-trips");
