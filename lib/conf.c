@@ -29,6 +29,7 @@
 
 #define CONF_KEY_MAX	256	/* longest key name */
 #define CONF_DEFAULT_LINE 0	/* "line" of a built-in default */
+#define CONF_MSG_MAX	(PATH_MAX + 4 * LOG_ESC_MAX + 512)	/* one message */
 
 struct conf_ent {
 	char		*key;
@@ -47,14 +48,26 @@ struct conf_memo {
 	unsigned	 height;	/* nesting of ${} below this key */
 };
 
+/*
+ * A hash index over an array of keyed records: slots hold index + 1 (0 is
+ * empty), open addressing, at most half full.  Keeps lookups O(1) so a
+ * large file (CONF_FILE_MAX of distinct keys) loads in linear time.
+ */
+struct conf_idx {
+	size_t		*slot;
+	size_t		 cap;		/* a power of two, or 0 */
+};
+
 struct conf_cache {
 	struct conf_memo *m;
 	size_t		 n, cap;
+	struct conf_idx	 idx;
 };
 
 struct conf {
 	struct conf_ent	*ent;
 	size_t		 nent, capent;
+	struct conf_idx	 entidx;
 	char		**files;	/* every file name read, owned */
 	size_t		 nfiles;
 	char		*main;		/* == files[0] */
@@ -190,17 +203,97 @@ conf_key_find(const char *key)
 }
 
 /* ------------------------------------------------------------------ */
+/* Hash index. */
+
+static size_t
+hash_s(const char *s)
+{
+	uint64_t h = 1469598103934665603ULL;	/* FNV-1a */
+
+	for (; *s != '\0'; s++) {
+		h ^= (unsigned char)*s;
+		h *= 1099511628211ULL;
+	}
+	return (size_t)h;
+}
+
+typedef const char *(*keyat_fn)(const void *, size_t);
+
+/* The record index holding key, or -1. */
+static ssize_t
+idx_find(const struct conf_idx *x, const char *key, keyat_fn keyat,
+    const void *ctx)
+{
+	size_t h, i;
+
+	if (x->cap == 0)
+		return -1;
+	for (h = hash_s(key) & (x->cap - 1); x->slot[h] != 0;
+	    h = (h + 1) & (x->cap - 1)) {
+		i = x->slot[h] - 1;
+		if (strcmp(keyat(ctx, i), key) == 0)
+			return (ssize_t)i;
+	}
+	return -1;
+}
+
+static void
+idx_put(struct conf_idx *x, const char *key, size_t i)
+{
+	size_t h;
+
+	for (h = hash_s(key) & (x->cap - 1); x->slot[h] != 0;
+	    h = (h + 1) & (x->cap - 1))
+		;
+	x->slot[h] = i + 1;
+}
+
+/* Record i (of n records, i == n - 1) was appended: index it. */
+static int
+idx_add(struct conf_idx *x, size_t n, keyat_fn keyat, const void *ctx)
+{
+	size_t ncap, j, *old = x->slot;
+
+	if (n * 2 > x->cap) {
+		ncap = x->cap ? x->cap * 2 : 64;
+		if (ncap < x->cap) {
+			errno = EOVERFLOW;
+			return -1;
+		}
+		if ((x->slot = mem_alloc(ncap, sizeof *x->slot)) == NULL) {
+			x->slot = old;
+			return -1;
+		}
+		x->cap = ncap;
+		free(old);
+		for (j = 0; j + 1 < n; j++)
+			idx_put(x, keyat(ctx, j), j);
+	}
+	idx_put(x, keyat(ctx, n - 1), n - 1);
+	return 0;
+}
+
+static const char *
+ent_key_at(const void *ctx, size_t i)
+{
+	return ((const struct conf *)ctx)->ent[i].key;
+}
+
+static const char *
+memo_key_at(const void *ctx, size_t i)
+{
+	return ((const struct conf_cache *)ctx)->m[i].key;
+}
+
+/* ------------------------------------------------------------------ */
 /* Settings. */
 
 static struct conf_ent *
 ent_find(const struct conf *c, const char *key)
 {
-	size_t i;
+	ssize_t i = idx_find(&c->entidx, key, ent_key_at, c);
 
-	for (i = 0; i < c->nent; i++)
-		if (strcmp(c->ent[i].key, key) == 0)
-			return &c->ent[i];
-	return NULL;
+	return i < 0 ? NULL : &c->ent[i];
 }
 
 static int
@@ -239,6 +332,12 @@ ent_set(struct conf *c, const char *key, const char *val, const char *file,
 	e->val = v;
 	e->file = file;
 	e->line = line;
+	if (idx_add(&c->entidx, c->nent, ent_key_at, c) < 0) {
+		c->nent--;
+		free(k);
+		free(v);
+		return -1;
+	}
 	return 0;
 }
 
@@ -715,6 +814,7 @@ conf_free(struct conf **cp)
 		free(c->ent[i].val);
 	}
 	free(c->ent);
+	free(c->entidx.slot);
 	for (i = 0; i < c->nfiles; i++)
 		free(c->files[i]);
 	free(c->files);
@@ -726,6 +826,7 @@ conf_free(struct conf **cp)
 			free(c->cache->m[i].why);
 		}
 		free(c->cache->m);
+		free(c->cache->idx.slot);
 		free(c->cache);
 	}
 	free(c);
@@ -770,11 +871,10 @@ static ssize_t
 memo_get(const struct conf *c, const char *key)
 {
 	struct conf_cache *ca = c->cache;
-	size_t i;
+	ssize_t i = idx_find(&ca->idx, key, memo_key_at, ca);
 
-	for (i = 0; i < ca->n; i++)
-		if (strcmp(ca->m[i].key, key) == 0)
-			return (ssize_t)i;
+	if (i >= 0)
+		return i;
 	if (ca->n == ca->cap) {
 		size_t ncap = ca->cap ? ca->cap * 2 : 32;
 		struct conf_memo *nm = mem_realloc(ca->m, ncap, sizeof *nm);
@@ -788,6 +888,10 @@ memo_get(const struct conf *c, const char *key)
 	if ((ca->m[ca->n].key = mem_strdup(key)) == NULL)
 		return -1;
 	ca->m[ca->n].state = M_NONE;
+	if (idx_add(&ca->idx, ca->n + 1, memo_key_at, ca) < 0) {
+		free(ca->m[ca->n].key);
+		return -1;
+	}
 	return (ssize_t)ca->n++;
 }
 
@@ -831,12 +935,18 @@ memo_fail(const struct conf *c, size_t i, const struct src *s,
 	struct sbuf b;
 	va_list ap;
 
-	sbuf_init(&b, 1024);
+	sbuf_init(&b, CONF_MSG_MAX);
 	va_start(ap, fmt);
 	if (sbuf_printf(&b, "%s:%u: ", s->file, s->line) < 0 ||
 	    sbuf_vprintf(&b, fmt, ap) < 0 || sbuf_str(&b) == NULL) {
-		sbuf_fini(&b);
-		b.s = mem_strdup("out of memory");
+		/* Keep the location: the message says where to look. */
+		sbuf_reset(&b);
+		if (sbuf_printf(&b, "%s:%u: %s", s->file, s->line,
+		    errno == E2BIG ? "bad value" : "out of memory") < 0 ||
+		    sbuf_str(&b) == NULL) {
+			sbuf_fini(&b);
+			b.s = NULL;
+		}
 	}
 	va_end(ap);
 	m->why = b.s;
@@ -1284,6 +1394,10 @@ verr_raw(struct vstate *v, const char *why)
 {
 	size_t i;
 
+	if (v->nerr >= CONF_ERRORS_MAX) {
+		v->nerr++;	/* no longer printed: no need to deduplicate */
+		return;
+	}
 	for (i = 0; i < v->seen.n; i++)
 		if (strcmp(v->seen.v[i], why) == 0)
 			return;

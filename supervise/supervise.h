@@ -28,6 +28,7 @@
 #define SV_STOP_WAIT_MS	5000		/* SIGTERM to SIGKILL on stop */
 #define SV_BACKLOG	128		/* listen(2) backlog */
 #define SV_ACCEPT_BURST	32		/* accepts per listener per wake-up */
+#define SV_ACCEPT_PAUSE_MS 1000		/* no accept after EMFILE and the like */
 #define SV_ERR_MAX	1024		/* config error message */
 #define SV_ENV_MAX	32		/* variables in the base environment */
 
@@ -117,6 +118,7 @@ struct sv {
 	int	 stopping;
 	int64_t	 stop_deadline_ms;
 	int	 killed;		/* SIGKILL sent at the deadline */
+	int64_t	 accept_pause_ms;	/* no accept before this time */
 	char	**env;			/* base environment (lib/priv env_build) */
 	size_t	 nenv;
 };

@@ -321,6 +321,11 @@ sv_next_timeout(const struct sv *sv, int64_t now)
 		if (best < 0 || d < best)
 			best = d;
 	}
+	if (sv->accept_pause_ms != 0) {
+		d = sv->accept_pause_ms > now ? sv->accept_pause_ms - now : 0;
+		if (best < 0 || d < best)
+			best = d;
+	}
 	if (sv->stopping) {
 		d = sv->stop_deadline_ms > now ? sv->stop_deadline_ms - now : 0;
 		if (d > 100)

@@ -164,7 +164,15 @@ sv_tcp_accept(struct sv *sv, struct service *s, struct sv_listener *l)
 	for (i = 0; i < SV_ACCEPT_BURST && l->fd >= 0; i++) {
 		fd = sock_accept(l->fd, &peer);
 		if (fd < 0) {
-			if (errno != EAGAIN && errno != ECONNABORTED)
+			if (errno == EMFILE || errno == ENFILE ||
+			    errno == ENOBUFS || errno == ENOMEM) {
+				/* Out of descriptors: stop accepting for a
+				 * moment instead of spinning on poll. */
+				log_warn_sys("accept service=%s paused",
+				    s->spec.name);
+				sv->accept_pause_ms = sv_now_ms() +
+				    SV_ACCEPT_PAUSE_MS;
+			} else if (errno != EAGAIN && errno != ECONNABORTED)
 				log_warn_sys("accept service=%s",
 				    s->spec.name);
 			return;

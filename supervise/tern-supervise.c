@@ -157,13 +157,18 @@ loop(struct sv *sv, int lockfd)
 	struct pollfd p[SV_POLL_MAX + 1];
 	struct service *ps[SV_POLL_MAX + 1], *s;
 	size_t pl[SV_POLL_MAX + 1], n, i;
-	int r;
+	int r, paused;
 
 	for (;;) {
 		n = 0;
 		p[n].fd = selfpipe_fd();
 		p[n++].events = POLLIN;
-		for (s = sv->svcs; s != NULL && !sv->stopping; s = s->next)
+		if (sv->accept_pause_ms != 0 &&
+		    sv->accept_pause_ms <= sv_now_ms())
+			sv->accept_pause_ms = 0;
+		paused = sv->accept_pause_ms != 0;
+		for (s = sv->svcs; s != NULL && !sv->stopping && !paused;
+		    s = s->next)
 			for (i = 0; i < s->nls && n <= SV_POLL_MAX; i++) {
 				if (s->state != ST_RUN || s->ls[i].fd < 0)
 					continue;

@@ -202,6 +202,35 @@ test_long_discard(void)
 	unpair(&b);
 }
 
+/* A line longer than the input buffer but within max arrives whole. */
+static void
+test_long_ok(void)
+{
+	struct bio *b = pair();
+	struct sbuf l;
+	size_t n = 3 * BIO_BUFSIZE + 1, i;
+	char *data = malloc(n + 8);
+	pid_t pid;
+	int eol;
+
+	sbuf_init(&l, 4 * BIO_BUFSIZE);
+	for (i = 0; i < n; i++)
+		data[i] = (char)('A' + i % 23);
+	data[BIO_BUFSIZE - 1] = '\r';	/* a CR just before a refill */
+	memcpy(data + n, "\r\nB\n", 5);
+	pid = peer_child(data, n + 5, 0);
+	peer_close();
+	is_int(bio_getline(b, &l, 4 * BIO_BUFSIZE, &eol), BIO_OK,
+	    "48 KB line within max");
+	is_mem(l.s, l.len, data, n, "arrives whole, inner CR kept");
+	is_int(eol, BIO_EOL_CRLF, "CRLF");
+	EXPECT(b, &l, 10, BIO_OK, "B", BIO_EOL_LF, "next line");
+	is_int(reap(pid), 0, "writer done");
+	free(data);
+	sbuf_fini(&l);
+	unpair(&b);
+}
+
 static void
 test_byte_at_a_time_fd(void)
 {
@@ -534,6 +563,7 @@ main(void)
 	test_trailing_cr();
 	test_limits();
 	test_long_discard();
+	test_long_ok();
 	test_byte_at_a_time_fd();
 	test_byte_at_a_time_ops();
 	test_timeout();
