@@ -14,7 +14,10 @@
  * chain (PEM, leaf first) and the private key: call it BEFORE the privilege
  * drop, in the process that serves TLS; the key never leaves that
  * process's memory.  tls_client_ctx_new(ca_file, why) trusts the PEM
- * bundle ca_file, or the system store when ca_file is NULL.
+ * bundle ca_file, or the system store when ca_file is NULL.  Both read
+ * their files at once: make contexts before chroot (the system store's
+ * hashed folder, searched lazily, is out of reach in a jail; its bundle
+ * file is not).  A context serves any number of connections and forks.
  * tls_ctx_free(&ctx) frees a context and NULLs the pointer; connections
  * made from it keep what they need.
  *
@@ -37,7 +40,8 @@
  * partial wildcards).  With verify_required the handshake fails on any
  * verification error; without, it goes on and tls_conn_info reports the
  * result (opportunistic SMTP TLS, RFC 7435).  The server asks for no
- * client certificate.
+ * client certificate.  A second start on a bio that already speaks TLS is
+ * the caller's bug: protocols refuse a second STARTTLS (RFC 3207 4.2).
  *
  * tls_conn_info(c, out) appends one log fragment to out:
  *   "tls=TLSv1.3 cipher=TLS_AES_256_GCM_SHA384 verify=ok peer=mx.example"
@@ -57,8 +61,8 @@
  * Errors.  Functions return NULL or -1 with errno set (EPROTO for a TLS
  * failure, ETIMEDOUT, ENOMEM, ...) and, when why_r is not NULL, reset
  * *why_r and put a readable reason in it: our words, then OpenSSL's error
- * queue and the verification result.  Give it TLS_WHY_MAX as maximum (a
- * longer reason is cut).  Nothing is printed.  After a failed read or
+ * queue and the verification result.  Give it TLS_WHY_MAX as maximum
+ * (queued errors that do not fit are left out).  Nothing is printed.  After a failed read or
  * write through b, tls_conn_error(c) gives the reason (or "").
  */
 #ifndef TERN_TLS_H

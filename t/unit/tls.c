@@ -503,6 +503,7 @@ struct raw_opts {
 	int		 max_version;
 	const char	*ciphers;	/* TLS 1.2 list, NULL for the default */
 	int		 just_close;	/* no garbage: close without close_notify */
+	int		 reneg;		/* no garbage: try to renegotiate */
 };
 
 static int
@@ -535,6 +536,12 @@ raw_client(int fd, void *arg)
 	if (SSL_SESSION_has_ticket(SSL_get_session(ssl)) ||
 	    SSL_SESSION_is_resumable(SSL_get_session(ssl)))
 		goto out;
+	if (o->reneg) {
+		/* The server must refuse (no_renegotiation alert). */
+		r = SSL_renegotiate(ssl) == 1 && SSL_do_handshake(ssl) != 1 ?
+		    0 : 6;
+		goto out;
+	}
 	r = 5;
 	if (o->just_close || io_write_full(fd, "garbage\r\n", 9) == 0)
 		r = 0;
@@ -578,7 +585,10 @@ test_raw(struct tls_ctx *sctx, struct raw_opts *o, const char *want_info,
 	ok(c != NULL && expect_line(b, "PING") == 0 &&
 	    bio_printf(b, "PONG\r\n") == 0 && bio_flush(b) == 0, "PING/PONG");
 	sbuf_reset(&info);
-	if (o->just_close) {
+	if (o->reneg) {
+		ok(c != NULL && bio_getline(b, &info, 100, &eol) != BIO_OK,
+		    "no line after a renegotiation attempt");
+	} else if (o->just_close) {
 		ok(c != NULL && bio_getline(b, &info, 100, &eol) == BIO_EOF,
 		    "a close without close_notify reads as end of file: %s",
 		    c == NULL ? "" : tls_conn_error(c));
@@ -587,7 +597,8 @@ test_raw(struct tls_ctx *sctx, struct raw_opts *o, const char *want_info,
 	    errno == EPROTO && *tls_conn_error(c) != '\0',
 	    "plaintext after the handshake is an error: %s",
 	    c == NULL ? "" : tls_conn_error(c));
-	is_int(reap(pid), 0, "raw client: no session ticket, no resumption");
+	is_int(reap(pid), 0, o->reneg ? "raw client: renegotiation refused" :
+	    "raw client: no session ticket, no resumption");
 out:
 	tls_conn_free(&c);
 	bio_free(&b);
@@ -599,14 +610,16 @@ out:
 static void
 test_tls12(struct tls_ctx *sctx)
 {
-	struct raw_opts o12 = { TLS1_2_VERSION, NULL, 0 };
-	struct raw_opts o13 = { TLS1_3_VERSION, NULL, 0 };
-	struct raw_opts eof = { TLS1_3_VERSION, NULL, 1 };
-	struct raw_opts cbc = { TLS1_2_VERSION, "ECDHE-ECDSA-AES128-SHA", 0 };
+	struct raw_opts o12 = { TLS1_2_VERSION, NULL, 0, 0 };
+	struct raw_opts o13 = { TLS1_3_VERSION, NULL, 0, 0 };
+	struct raw_opts eof = { TLS1_3_VERSION, NULL, 1, 0 };
+	struct raw_opts reneg = { TLS1_2_VERSION, NULL, 0, 1 };
+	struct raw_opts cbc = { TLS1_2_VERSION, "ECDHE-ECDSA-AES128-SHA", 0, 0 };
 
 	test_raw(sctx, &o12, "tls=TLSv1.2 cipher=ECDHE-ECDSA-", 1);
 	test_raw(sctx, &o13, "tls=TLSv1.3 cipher=TLS_", 1);
 	test_raw(sctx, &eof, "tls=TLSv1.3 cipher=TLS_", 1);
+	test_raw(sctx, &reneg, "tls=TLSv1.2 cipher=ECDHE-ECDSA-", 1);
 	test_raw(sctx, &cbc, "TLS 1.2 CBC-only client", 0);
 }
 
