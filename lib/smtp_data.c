@@ -116,12 +116,17 @@ emit(struct smtp_data *d, struct sbuf *out, unsigned char c)
 	return rc;
 }
 
+/* CR LF as one unit, so output cut at the limit never ends in a CR. */
 static int
 emit_crlf(struct smtp_data *d, struct sbuf *out)
 {
-	if (emit(d, out, '\r') < 0 || emit(d, out, '\n') < 0)
-		return -1;
-	return 0;
+	int rc = 0;
+
+	if (count(d, 2))
+		rc = sbuf_cat_n(out, "\r\n", 2);
+	hdr_byte(d, '\r');
+	hdr_byte(d, '\n');
+	return rc;
 }
 
 /* A byte inside a line. */
@@ -164,14 +169,22 @@ after_cr(struct smtp_data *d, struct sbuf *out, unsigned char c)
 static size_t
 fast_run(struct smtp_data *d, const char *p, size_t n, struct sbuf *out)
 {
-	size_t k;
+	size_t k, take;
 
 	if (d->state != S_MID || (!d->headers_done && d->hstate != H_OTHER))
 		return 0;
 	for (k = 0; k < n && p[k] != '\r' && p[k] != '\n'; k++)
 		continue;
-	if (k > 0 && count(d, k))
-		(void)sbuf_cat_n(out, p, k);	/* room reserved */
+	if (k == 0)
+		return 0;
+	take = k;
+	if (d->too_big)
+		take = 0;
+	else if (d->limit != 0 && d->limit - d->size < k)
+		take = (size_t)(d->limit - d->size);	/* as byte by byte */
+	if (take > 0)
+		(void)sbuf_cat_n(out, p, take);	/* room reserved */
+	(void)count(d, k);
 	return k;
 }
 
