@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "lib/cdbmap.h"
+#include "lib/durable.h"
 #include "lib/mem.h"
 
 #define CDBMAP_CHECK_MS	1000	/* stat the path at most this often */
@@ -195,9 +196,12 @@ cdbmap_close(struct cdbmap **mp)
 
 /* Writing. */
 
+#define CDBMAP_WRITEBACK	(8 * 1024 * 1024)	/* start writeback this often */
+
 struct cdbmap_make {
 	struct cdb_make	 mk;
 	int		 fd;
+	uint64_t	 unsynced;	/* bytes added since the last kick */
 };
 
 struct cdbmap_make *
@@ -215,7 +219,8 @@ cdbmap_make_start(const char *path, mode_t mode)
 	    O_CLOEXEC, mode);
 	if (w->fd < 0)
 		goto fail;
-	if (cdb_make_start(&w->mk, w->fd) < 0) {
+	/* The mode is exact, whatever the umask. */
+	if (fchmod(w->fd, mode) < 0 || cdb_make_start(&w->mk, w->fd) < 0) {
 		saved = errno;
 		(void)close(w->fd);
 		(void)unlink(path);
@@ -240,6 +245,17 @@ cdbmap_make_add(struct cdbmap_make *w, const void *key, size_t klen,
 	}
 	if (cdb_make_add(&w->mk, key, (unsigned)klen, val, (unsigned)vlen) < 0)
 		return -1;
+	/*
+	 * Let the kernel start writing what we have so far, so the final
+	 * fsync of a large map waits for little: the disk works while we
+	 * parse.  Only a hint: the fsync in cdbmap_make_finish() is what
+	 * makes the file durable, so a failure here is ignored.
+	 */
+	w->unsynced += 8 + klen + vlen;
+	if (w->unsynced >= CDBMAP_WRITEBACK) {
+		(void)sync_file_range(w->fd, 0, 0, SYNC_FILE_RANGE_WRITE);
+		w->unsynced = 0;
+	}
 	return 0;
 }
 
@@ -253,18 +269,19 @@ make_end(struct cdbmap_make **wp, int finish)
 	if (w == NULL)
 		return 0;
 	if (finish) {
-		if (cdb_make_finish(&w->mk) < 0 || fsync(w->fd) < 0) {
+		if (cdb_make_finish(&w->mk) < 0) {
 			saved = errno ? errno : EIO;
+			r = -1;
+			(void)close(w->fd);	/* the caller removes it */
+		} else if (durable_close_sync(w->fd) < 0) {
+			saved = errno;
 			r = -1;
 		}
 	} else {
 		/* cdb_make_finish() is the only call that frees; an
 		 * unfinished make leaks its record lists otherwise. */
 		(void)cdb_make_finish(&w->mk);	/* file is discarded */
-	}
-	if (close(w->fd) < 0 && r == 0) {
-		saved = errno;
-		r = -1;
+		(void)close(w->fd);
 	}
 	free(w);
 	*wp = NULL;

@@ -1,6 +1,10 @@
 /*
  * conf.c - tern.conf reader; see conf.h.
  *
+ * UNSAFE: parses each file as a pointer and a length (parse_buf,
+ * parse_line, parse_setting) and splits lists in place (conf_split_words);
+ * every index is checked against the length, no NUL is relied on.
+ *
  * A file is read whole (bounded by CONF_FILE_MAX) and parsed from memory a
  * line at a time, each line bounded by CONF_LINE_MAX.  Settings land in a
  * small array (a later setting replaces an earlier one in place).  ${name}
@@ -19,6 +23,7 @@
 #include <unistd.h>
 
 #include "lib/conf.h"
+#include "lib/conf_int.h"
 #include "lib/log.h"
 #include "lib/mem.h"
 #include "lib/scan.h"
@@ -27,40 +32,8 @@
 #define TERN_SYSCONF "/etc/tern"
 #endif
 
-#define CONF_KEY_MAX	256	/* longest key name */
 #define CONF_DEFAULT_LINE 0	/* "line" of a built-in default */
-
-struct conf_ent {
-	char		*key;
-	char		*val;		/* as written, before expansion */
-	const char	*file;		/* one of conf->files */
-	unsigned	 line;
-};
-
-enum memo_state { M_NONE, M_BUSY, M_OK, M_ERR };
-
-struct conf_memo {
-	char		*key;
-	enum memo_state	 state;
-	char		*val;		/* expanded (M_OK) */
-	char		*why;		/* "FILE:LINE: message" (M_ERR) */
-	unsigned	 height;	/* nesting of ${} below this key */
-};
-
-struct conf_cache {
-	struct conf_memo *m;
-	size_t		 n, cap;
-};
-
-struct conf {
-	struct conf_ent	*ent;
-	size_t		 nent, capent;
-	char		**files;	/* every file name read, owned */
-	size_t		 nfiles;
-	char		*main;		/* == files[0] */
-	char		*dir;		/* absolute folder of the main file */
-	struct conf_cache *cache;	/* mutable even through const */
-};
+#define CONF_MSG_MAX	(PATH_MAX + 4 * LOG_ESC_MAX + 512)	/* one message */
 
 /* Parser state for one load. */
 struct parse {
@@ -82,12 +55,12 @@ static void
 err_add(struct sbuf *err, int *nerr, const char *file, unsigned line,
     const char *fmt, ...) __attribute__((format(printf, 5, 6)));
 
-static void
-err_vadd(struct sbuf *err, int *nerr, const char *file, unsigned line,
+void
+conf_err_vadd(struct sbuf *err, int *nerr, const char *file, unsigned line,
     const char *fmt, va_list ap) __attribute__((format(printf, 5, 0)));
 
-static void
-err_vadd(struct sbuf *err, int *nerr, const char *file, unsigned line,
+void
+conf_err_vadd(struct sbuf *err, int *nerr, const char *file, unsigned line,
     const char *fmt, va_list ap)
 {
 	(*nerr)++;
@@ -111,7 +84,7 @@ err_add(struct sbuf *err, int *nerr, const char *file, unsigned line,
 	va_list ap;
 
 	va_start(ap, fmt);
-	err_vadd(err, nerr, file, line, fmt, ap);
+	conf_err_vadd(err, nerr, file, line, fmt, ap);
 	va_end(ap);
 }
 
@@ -125,7 +98,7 @@ perr(struct parse *p, const char *file, unsigned line, const char *fmt, ...)
 	va_list ap;
 
 	va_start(ap, fmt);
-	err_vadd(p->err, &p->nerr, file, line, fmt, ap);
+	conf_err_vadd(p->err, &p->nerr, file, line, fmt, ap);
 	va_end(ap);
 }
 
@@ -190,17 +163,97 @@ conf_key_find(const char *key)
 }
 
 /* ------------------------------------------------------------------ */
+/* Hash index. */
+
+static size_t
+hash_s(const char *s)
+{
+	uint64_t h = 1469598103934665603ULL;	/* FNV-1a */
+
+	for (; *s != '\0'; s++) {
+		h ^= (unsigned char)*s;
+		h *= 1099511628211ULL;
+	}
+	return (size_t)h;
+}
+
+typedef const char *(*keyat_fn)(const void *, size_t);
+
+/* The record index holding key, or -1. */
+static ssize_t
+idx_find(const struct conf_idx *x, const char *key, keyat_fn keyat,
+    const void *ctx)
+{
+	size_t h, i;
+
+	if (x->cap == 0)
+		return -1;
+	for (h = hash_s(key) & (x->cap - 1); x->slot[h] != 0;
+	    h = (h + 1) & (x->cap - 1)) {
+		i = x->slot[h] - 1;
+		if (strcmp(keyat(ctx, i), key) == 0)
+			return (ssize_t)i;
+	}
+	return -1;
+}
+
+static void
+idx_put(struct conf_idx *x, const char *key, size_t i)
+{
+	size_t h;
+
+	for (h = hash_s(key) & (x->cap - 1); x->slot[h] != 0;
+	    h = (h + 1) & (x->cap - 1))
+		;
+	x->slot[h] = i + 1;
+}
+
+/* Record i (of n records, i == n - 1) was appended: index it. */
+static int
+idx_add(struct conf_idx *x, size_t n, keyat_fn keyat, const void *ctx)
+{
+	size_t ncap, j, *old = x->slot;
+
+	if (n * 2 > x->cap) {
+		ncap = x->cap ? x->cap * 2 : 64;
+		if (ncap < x->cap) {
+			errno = EOVERFLOW;
+			return -1;
+		}
+		if ((x->slot = mem_alloc(ncap, sizeof *x->slot)) == NULL) {
+			x->slot = old;
+			return -1;
+		}
+		x->cap = ncap;
+		free(old);
+		for (j = 0; j + 1 < n; j++)
+			idx_put(x, keyat(ctx, j), j);
+	}
+	idx_put(x, keyat(ctx, n - 1), n - 1);
+	return 0;
+}
+
+static const char *
+ent_key_at(const void *ctx, size_t i)
+{
+	return ((const struct conf *)ctx)->ent[i].key;
+}
+
+static const char *
+memo_key_at(const void *ctx, size_t i)
+{
+	return ((const struct conf_cache *)ctx)->m[i].key;
+}
+
+/* ------------------------------------------------------------------ */
 /* Settings. */
 
-static struct conf_ent *
-ent_find(const struct conf *c, const char *key)
+struct conf_ent *
+conf_ent_find(const struct conf *c, const char *key)
 {
-	size_t i;
+	ssize_t i = idx_find(&c->entidx, key, ent_key_at, c);
 
-	for (i = 0; i < c->nent; i++)
-		if (strcmp(c->ent[i].key, key) == 0)
-			return &c->ent[i];
-	return NULL;
+	return i < 0 ? NULL : &c->ent[i];
 }
 
 static int
@@ -212,7 +265,7 @@ ent_set(struct conf *c, const char *key, const char *val, const char *file,
 
 	if ((v = mem_strdup(val)) == NULL)
 		return -1;
-	if ((e = ent_find(c, key)) != NULL) {
+	if ((e = conf_ent_find(c, key)) != NULL) {
 		free(e->val);
 		e->val = v;
 		e->file = file;
@@ -239,6 +292,12 @@ ent_set(struct conf *c, const char *key, const char *val, const char *file,
 	e->val = v;
 	e->file = file;
 	e->line = line;
+	if (idx_add(&c->entidx, c->nent, ent_key_at, c) < 0) {
+		c->nent--;
+		free(k);
+		free(v);
+		return -1;
+	}
 	return 0;
 }
 
@@ -715,6 +774,7 @@ conf_free(struct conf **cp)
 		free(c->ent[i].val);
 	}
 	free(c->ent);
+	free(c->entidx.slot);
 	for (i = 0; i < c->nfiles; i++)
 		free(c->files[i]);
 	free(c->files);
@@ -726,6 +786,7 @@ conf_free(struct conf **cp)
 			free(c->cache->m[i].why);
 		}
 		free(c->cache->m);
+		free(c->cache->idx.slot);
 		free(c->cache);
 	}
 	free(c);
@@ -761,20 +822,17 @@ conf_dir(const struct conf *c)
 /* ------------------------------------------------------------------ */
 /* Expansion. */
 
-enum xres { XR_OK, XR_ERR, XR_ABORT, XR_LOOP };
-
-static enum xres expand_key(const struct conf *, const char *, int,
+static enum conf_xres expand_key(const struct conf *, const char *, int,
     size_t *);
 
 static ssize_t
 memo_get(const struct conf *c, const char *key)
 {
 	struct conf_cache *ca = c->cache;
-	size_t i;
+	ssize_t i = idx_find(&ca->idx, key, memo_key_at, ca);
 
-	for (i = 0; i < ca->n; i++)
-		if (strcmp(ca->m[i].key, key) == 0)
-			return (ssize_t)i;
+	if (i >= 0)
+		return i;
 	if (ca->n == ca->cap) {
 		size_t ncap = ca->cap ? ca->cap * 2 : 32;
 		struct conf_memo *nm = mem_realloc(ca->m, ncap, sizeof *nm);
@@ -788,20 +846,17 @@ memo_get(const struct conf *c, const char *key)
 	if ((ca->m[ca->n].key = mem_strdup(key)) == NULL)
 		return -1;
 	ca->m[ca->n].state = M_NONE;
+	if (idx_add(&ca->idx, ca->n + 1, memo_key_at, ca) < 0) {
+		free(ca->m[ca->n].key);
+		return -1;
+	}
 	return (ssize_t)ca->n++;
 }
 
-/* Where a key's raw value comes from: a file line, or the default. */
-struct src {
-	const char	*raw;
-	const char	*file;
-	unsigned	 line;
-};
-
-static int
-key_source(const struct conf *c, const char *key, struct src *s)
+int
+conf_key_source(const struct conf *c, const char *key, struct conf_src *s)
 {
-	const struct conf_ent *e = ent_find(c, key);
+	const struct conf_ent *e = conf_ent_find(c, key);
 	const struct conf_key *k;
 
 	if (e != NULL) {
@@ -819,24 +874,30 @@ key_source(const struct conf *c, const char *key, struct src *s)
 }
 
 /* Set memo i to an error "FILE:LINE: message". */
-static enum xres
-memo_fail(const struct conf *c, size_t i, const struct src *s,
+static enum conf_xres
+memo_fail(const struct conf *c, size_t i, const struct conf_src *s,
     const char *fmt, ...) __attribute__((format(printf, 4, 5)));
 
-static enum xres
-memo_fail(const struct conf *c, size_t i, const struct src *s,
+static enum conf_xres
+memo_fail(const struct conf *c, size_t i, const struct conf_src *s,
     const char *fmt, ...)
 {
 	struct conf_memo *m = &c->cache->m[i];
 	struct sbuf b;
 	va_list ap;
 
-	sbuf_init(&b, 1024);
+	sbuf_init(&b, CONF_MSG_MAX);
 	va_start(ap, fmt);
 	if (sbuf_printf(&b, "%s:%u: ", s->file, s->line) < 0 ||
 	    sbuf_vprintf(&b, fmt, ap) < 0 || sbuf_str(&b) == NULL) {
-		sbuf_fini(&b);
-		b.s = mem_strdup("out of memory");
+		/* Keep the location: the message says where to look. */
+		sbuf_reset(&b);
+		if (sbuf_printf(&b, "%s:%u: %s", s->file, s->line,
+		    errno == E2BIG ? "bad value" : "out of memory") < 0 ||
+		    sbuf_str(&b) == NULL) {
+			sbuf_fini(&b);
+			b.s = NULL;
+		}
 	}
 	va_end(ap);
 	m->why = b.s;
@@ -849,15 +910,15 @@ memo_fail(const struct conf *c, size_t i, const struct src *s,
  * Returns XR_OK (value and height stored), XR_ERR (why stored) or XR_ABORT
  * (too deep from this starting point; memo i left undecided).
  */
-static enum xres
-expand_value(const struct conf *c, size_t i, const struct src *s, int depth)
+static enum conf_xres
+expand_value(const struct conf *c, size_t i, const struct conf_src *s, int depth)
 {
 	struct sbuf out;
 	const char *p = s->raw, *q, *close;
 	unsigned height = 0;
 	char name[CONF_KEY_MAX + 1];
 	size_t ci, nlen;
-	enum xres r;
+	enum conf_xres r;
 
 	sbuf_init(&out, CONF_VALUE_MAX);
 	while ((q = strstr(p, "${")) != NULL) {
@@ -929,13 +990,13 @@ toolong:
  * Expand a key; *i_r is its memo slot.  XR_LOOP: the key is being expanded
  * already (the caller reports the loop where the reference is).
  */
-static enum xres
+static enum conf_xres
 expand_key(const struct conf *c, const char *key, int depth, size_t *i_r)
 {
-	struct src s;
+	struct conf_src s;
 	ssize_t si;
 	size_t i;
-	enum xres r;
+	enum conf_xres r;
 
 	if ((si = memo_get(c, key)) < 0)
 		return XR_ABORT;		/* out of memory: decided at the top */
@@ -959,7 +1020,7 @@ expand_key(const struct conf *c, const char *key, int depth, size_t *i_r)
 		c->cache->m[i].state = M_OK;
 		return XR_OK;
 	}
-	if (key_source(c, key, &s) < 0) {
+	if (conf_key_source(c, key, &s) < 0) {
 		s.raw = "";
 		s.file = c->main;
 		s.line = CONF_DEFAULT_LINE;
@@ -976,6 +1037,12 @@ expand_key(const struct conf *c, const char *key, int depth, size_t *i_r)
 			    CONF_EXPAND_MAX);
 	}
 	return r;
+}
+
+enum conf_xres
+conf_expand(const struct conf *c, const char *key, size_t *i_r)
+{
+	return expand_key(c, key, 0, i_r);
 }
 
 /* The memo slot of a key's expansion, or -1 (errno EINVAL / ENOMEM). */
@@ -1055,8 +1122,8 @@ is_list_sep(int ch)
 }
 
 /* Split s into one allocation: n + 1 pointers, then the words. */
-static int
-split_words(const char *s, char ***words_r, size_t *n_r)
+int
+conf_split_words(const char *s, char ***words_r, size_t *n_r)
 {
 	size_t n = 0, len = strlen(s), i, k;
 	char **w, *text;
@@ -1101,13 +1168,13 @@ conf_list(const struct conf *c, const char *key, char ***words_r,
 
 	if (v == NULL)
 		return -1;
-	return split_words(v, words_r, n_r);
+	return conf_split_words(v, words_r, n_r);
 }
 
 int
 conf_is_set(const struct conf *c, const char *key)
 {
-	return ent_find(c, key) != NULL;
+	return conf_ent_find(c, key) != NULL;
 }
 
 int
@@ -1116,414 +1183,3 @@ conf_services(const struct conf *c, char ***names_r, size_t *n_r)
 	return conf_list(c, "services", names_r, n_r);
 }
 
-/* ------------------------------------------------------------------ */
-/* The keys that matter: set, global defaults, services' keys. */
-
-struct names {
-	char	**v;
-	size_t	 n, cap;
-};
-
-static int
-names_add(struct names *nm, const char *s)
-{
-	char *d;
-
-	if (nm->n == nm->cap) {
-		size_t ncap = nm->cap ? nm->cap * 2 : 64;
-		char **nv = mem_realloc(nm->v, ncap, sizeof *nv);
-
-		if (nv == NULL)
-			return -1;
-		nm->v = nv;
-		nm->cap = ncap;
-	}
-	if ((d = mem_strdup(s)) == NULL)
-		return -1;
-	nm->v[nm->n++] = d;
-	return 0;
-}
-
-static void
-names_free(struct names *nm)
-{
-	size_t i;
-
-	for (i = 0; i < nm->n; i++)
-		free(nm->v[i]);
-	free(nm->v);
-	nm->v = NULL;
-	nm->n = nm->cap = 0;
-}
-
-static int
-cmp_str(const void *a, const void *b)
-{
-	return strcmp(*(char *const *)a, *(char *const *)b);
-}
-
-/* Sort and drop duplicates. */
-static void
-names_sort(struct names *nm)
-{
-	size_t i, k;
-
-	if (nm->n == 0)
-		return;
-	qsort(nm->v, nm->n, sizeof *nm->v, cmp_str);
-	for (i = 1, k = 1; i < nm->n; i++) {
-		if (strcmp(nm->v[i], nm->v[k - 1]) == 0)
-			free(nm->v[i]);
-		else
-			nm->v[k++] = nm->v[i];
-	}
-	nm->n = k;
-}
-
-/* Every "*.attr" key for service svc. */
-static int
-names_add_service(struct names *nm, const char *svc, size_t len)
-{
-	const struct conf_key *k;
-	struct sbuf b;
-	int r = 0;
-
-	sbuf_init(&b, CONF_KEY_MAX * 2);
-	for (k = conf_keys; k->name != NULL && r == 0; k++) {
-		if (k->name[0] != '*')
-			continue;
-		sbuf_reset(&b);
-		if (sbuf_cat_n(&b, svc, len) < 0 ||
-		    sbuf_cat_s(&b, k->name + 1) < 0 || sbuf_str(&b) == NULL ||
-		    names_add(nm, b.s) < 0)
-			r = -1;
-	}
-	sbuf_fini(&b);
-	return r;
-}
-
-/*
- * The keys set in files; unless only_set, also every global key and every
- * service key of each service with a key set (and, with listed, of each
- * service named in "services").
- */
-static int
-collect(const struct conf *c, int only_set, int listed, struct names *nm)
-{
-	const struct conf_key *k;
-	const char *dot;
-	char **w;
-	size_t i, n;
-
-	memset(nm, 0, sizeof *nm);
-	for (i = 0; i < c->nent; i++)
-		if (names_add(nm, c->ent[i].key) < 0)
-			goto fail;
-	if (only_set)
-		goto done;
-	for (k = conf_keys; k->name != NULL; k++)
-		if (k->name[0] != '*' && names_add(nm, k->name) < 0)
-			goto fail;
-	for (i = 0; i < c->nent; i++) {
-		dot = strchr(c->ent[i].key, '.');
-		if (dot != NULL && conf_key_find(c->ent[i].key)->name[0] == '*'
-		    && names_add_service(nm, c->ent[i].key,
-		    (size_t)(dot - c->ent[i].key)) < 0)
-			goto fail;
-	}
-	if (listed && conf_services(c, &w, &n) == 0) {
-		for (i = 0; i < n; i++)
-			if (conf_is_service_name(w[i]) &&
-			    names_add_service(nm, w[i], strlen(w[i])) < 0) {
-				free(w);
-				goto fail;
-			}
-		free(w);
-	}
-done:
-	names_sort(nm);
-	return 0;
-fail:
-	names_free(nm);
-	errno = ENOMEM;
-	return -1;
-}
-
-/* ------------------------------------------------------------------ */
-/* Validation. */
-
-static const char *const roles_ok[] = { "mx", "storage", "front",
-    "submission", "all", NULL };
-static const char *const scheme_ok[] = { "yescrypt", "sha512-crypt", NULL };
-static const char *const log_ok[] = { "syslog", "stderr", NULL };
-static const char *const type_ok[] = { "tcp", "daemon", NULL };
-
-/* Keys whose words must come from a fixed set (matched by schema name). */
-static const struct conf_enum {
-	const char		*key;
-	const char *const	*ok;
-	int			 is_list;	/* every word, at least one */
-} conf_enums[] = {
-	{ "roles", roles_ok, 1 },
-	{ "password_scheme", scheme_ok, 0 },
-	{ "log", log_ok, 0 },
-	{ "*.type", type_ok, 0 },
-	{ NULL, NULL, 0 }
-};
-
-struct vstate {
-	const struct conf *c;
-	struct sbuf	*err;
-	int		 nerr;
-	struct names	 seen;		/* expansion messages already given */
-};
-
-/* Report a finished "FILE:LINE: message" once. */
-static void
-verr_raw(struct vstate *v, const char *why)
-{
-	size_t i;
-
-	for (i = 0; i < v->seen.n; i++)
-		if (strcmp(v->seen.v[i], why) == 0)
-			return;
-	(void)names_add(&v->seen, why);	/* lost: a repeated message */
-	v->nerr++;
-	if (v->err == NULL || v->nerr > CONF_ERRORS_MAX)
-		return;
-	if (v->err->len > 0)
-		(void)sbuf_cat_c(v->err, '\n');
-	(void)sbuf_cat_s(v->err, why);
-}
-
-static void
-verr(struct vstate *v, const struct src *s, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-
-static void
-verr(struct vstate *v, const struct src *s, const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	err_vadd(v->err, &v->nerr, s->file, s->line, fmt, ap);
-	va_end(ap);
-}
-
-static int
-word_in(const char *w, const char *const *ok)
-{
-	for (; *ok != NULL; ok++)
-		if (strcmp(w, *ok) == 0)
-			return 1;
-	return 0;
-}
-
-static void
-check_enum(struct vstate *v, const char *key, const struct conf_key *k,
-    const char *val, const struct src *s)
-{
-	const struct conf_enum *e;
-	char **w;
-	size_t n, i;
-
-	for (e = conf_enums; e->key != NULL; e++) {
-		if (strcmp(e->key, k->name) != 0)
-			continue;
-		if (!e->is_list) {
-			if (!word_in(val, e->ok))
-				verr(v, s, "%s: '%s' is not one of the allowed "
-				    "values", key, esc(val, strlen(val)));
-			continue;
-		}
-		if (split_words(val, &w, &n) < 0) {
-			verr(v, s, "%s: out of memory", key);
-			continue;
-		}
-		if (n == 0)
-			verr(v, s, "%s: empty list", key);
-		for (i = 0; i < n; i++)
-			if (!word_in(w[i], e->ok))
-				verr(v, s, "%s: '%s' is not one of the allowed "
-				    "values", key, esc(w[i], strlen(w[i])));
-		free(w);
-	}
-}
-
-static void
-check_type(struct vstate *v, const char *key, const struct conf_key *k,
-    const char *val, const struct src *s)
-{
-	uint64_t u;
-	int b;
-
-	switch (k->type) {
-	case CONF_STR:
-	case CONF_LIST:
-		break;
-	case CONF_UINT:
-		if (scan_u64_s(val, &u) < 0)
-			verr(v, s, "%s: '%s' is not a number", key,
-			    esc(val, strlen(val)));
-		break;
-	case CONF_BOOL:
-		if (scan_bool_s(val, &b) < 0)
-			verr(v, s, "%s: '%s' is not yes or no", key,
-			    esc(val, strlen(val)));
-		break;
-	case CONF_DURATION:
-		if (scan_duration_s(val, &u) < 0)
-			verr(v, s, "%s: '%s' is not a duration (like 90, 5m, "
-			    "2h, 1d, 1w)", key, esc(val, strlen(val)));
-		break;
-	case CONF_SIZE:
-		if (scan_size_s(val, &u) < 0)
-			verr(v, s, "%s: '%s' is not a size (like 512, 64k, "
-			    "10M, 2G)", key, esc(val, strlen(val)));
-		break;
-	case CONF_PATH:
-		if (val[0] != '/')
-			verr(v, s, "%s: '%s' is not an absolute path", key,
-			    esc(val, strlen(val)));
-		break;
-	}
-}
-
-static void
-check_key(struct vstate *v, const char *key)
-{
-	const struct conf *c = v->c;
-	const struct conf_key *k = conf_key_find(key);
-	struct src s;
-	size_t i;
-
-	if (k == NULL || key_source(c, key, &s) < 0)
-		return;		/* cannot happen: collect() gives known keys */
-	if (expand_key(c, key, 0, &i) != XR_OK) {
-		verr_raw(v, c->cache->m[i].why ? c->cache->m[i].why :
-		    "out of memory");
-		return;
-	}
-	check_type(v, key, k, c->cache->m[i].val, &s);
-	check_enum(v, key, k, c->cache->m[i].val, &s);
-}
-
-static void
-check_services(struct vstate *v)
-{
-	struct src s;
-	char **w;
-	size_t n, i, j;
-
-	if (key_source(v->c, "services", &s) < 0 ||
-	    conf_services(v->c, &w, &n) < 0)
-		return;		/* an expansion error, reported already */
-	for (i = 0; i < n; i++) {
-		if (!conf_is_service_name(w[i])) {
-			verr(v, &s, "services: '%s' is not a service name "
-			    "([a-z0-9_-]+)", esc(w[i], strlen(w[i])));
-			continue;
-		}
-		for (j = 0; j < i; j++)
-			if (strcmp(w[i], w[j]) == 0)
-				verr(v, &s, "services: '%s' listed twice",
-				    w[i]);
-	}
-	free(w);
-}
-
-static void
-check_uid_range(struct vstate *v)
-{
-	uint64_t lo, hi;
-	struct src s;
-
-	if (conf_uint(v->c, "account_uid_min", &lo) < 0 ||
-	    conf_uint(v->c, "account_uid_max", &hi) < 0 ||
-	    key_source(v->c, "account_uid_max", &s) < 0)
-		return;		/* reported as a type error */
-	if (lo > hi)
-		verr(v, &s, "account_uid_max is below account_uid_min");
-	else if (hi > UINT32_MAX - 1)
-		verr(v, &s, "account_uid_max is too large for a uid");
-}
-
-int
-conf_validate(const struct conf *c, struct sbuf *err)
-{
-	struct vstate v;
-	struct names nm;
-	size_t i;
-
-	memset(&v, 0, sizeof v);
-	v.c = c;
-	v.err = err;
-	if (collect(c, 0, 1, &nm) < 0)
-		return -1;
-	for (i = 0; i < nm.n; i++)
-		check_key(&v, nm.v[i]);
-	names_free(&nm);
-	check_services(&v);
-	check_uid_range(&v);
-	names_free(&v.seen);
-	if (v.nerr > 0) {
-		errno = EINVAL;
-		return -1;
-	}
-	return 0;
-}
-
-int
-conf_read(const char *opt_c, struct conf **conf_r, struct sbuf *err)
-{
-	const char *path = conf_locate(opt_c);
-	int e;
-
-	*conf_r = NULL;
-	if (path == NULL) {
-		if (err != NULL)
-			(void)sbuf_printf(err, "$TERN_HOME/tern.conf:0: %s",
-			    strerror(errno));
-		return -1;
-	}
-	if (conf_load(path, conf_r, err) < 0)
-		return -1;
-	if (conf_validate(*conf_r, err) < 0) {
-		e = errno;
-		conf_free(conf_r);
-		errno = e;
-		return -1;
-	}
-	return 0;
-}
-
-/* ------------------------------------------------------------------ */
-/* Dump. */
-
-int
-conf_dump(const struct conf *c, FILE *fp, int only_set)
-{
-	struct names nm;
-	const char *v;
-	size_t i, j;
-	int r = 0;
-
-	if (collect(c, only_set, 0, &nm) < 0)
-		return -1;
-	if (!only_set && fprintf(fp, "conf_dir = %s\n", c->dir) < 0)
-		r = -1;
-	for (i = 0; i < nm.n && r == 0; i++) {
-		if (expand_key(c, nm.v[i], 0, &j) == XR_OK)
-			v = c->cache->m[j].val;
-		else if ((v = ent_find(c, nm.v[i]) ?
-		    ent_find(c, nm.v[i])->val : NULL) == NULL)
-			v = conf_key_find(nm.v[i])->def;
-		if (fprintf(fp, "%s =%s%s\n", nm.v[i], v[0] ? " " : "",
-		    v) < 0)
-			r = -1;
-	}
-	names_free(&nm);
-	if (r < 0 && errno == 0)
-		errno = EIO;
-	return r;
-}

@@ -25,7 +25,11 @@
  *             "lmtp:HOST:PORT" ([HOST] means: no MX lookup).
  * An ADDRESS is local@domain: a dot-atom local part of at most 64 bytes
  * without '/', and a domain of LDH labels, at most MAPS_ADDR_MAX bytes in
- * all.  Map keys are lowercased; the stored values keep the case written.
+ * all: a strict subset of what addr_parse() accepts (no quoted local part,
+ * no address literal, no UTF-8), because the address becomes a folder
+ * name.  Map keys are lowercased (ASCII); for such addresses that is what
+ * addr_key(a, 1, out) gives, so a reader may build its key either way.
+ * The stored values keep the case written.
  *
  * RECORDS (values in the cdb files, keys lowercased):
  *   accounts.cdb  ADDRESS -> "uid=N quota=N status=active|disabled

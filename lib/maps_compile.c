@@ -4,6 +4,7 @@
  * reader; duplicates are found with a compact hash set (keys packed in one
  * arena) and a sorted array of (uid, line) pairs.
  */
+#include <sys/file.h>
 #include <sys/stat.h>
 
 #include <errno.h>
@@ -276,6 +277,7 @@ struct out {
 	char		*tmp, *final;
 	struct cdbmap_make *mk;
 	int		 is_used;
+	int		 is_renamed;
 	size_t		 n;
 };
 
@@ -284,10 +286,11 @@ struct ctx {
 	struct sbuf	*errs;
 	size_t		 nerr;
 	struct out	 out[OUT_N];
-	struct keyset	 domains;
+	struct keyset	 keys;		/* every key of every map */
 	struct sbuf	 key, val, hash, home, tmp;
 	uint64_t	*uids;		/* uid << 32 | line */
 	size_t		 nuids, capuids;
+	int		 lockfd;
 };
 
 static void error_at(struct ctx *, const struct src *, unsigned long,
@@ -340,6 +343,26 @@ out_path(char **r, const char *dir, const char *name, const char *suffix)
 	return 0;
 }
 
+/* One compiler at a time per output folder: they share the temp names. */
+static int
+lock_out(struct ctx *c)
+{
+	struct sbuf p;
+	int r = 0;
+
+	sbuf_init(&p, MAPS_PATH_MAX * 2);
+	if (sbuf_printf(&p, "%s/.maps.lock", c->o->out_dir) < 0 ||
+	    sbuf_nul(&p) < 0) {
+		sbuf_fini(&p);
+		return sys_error(c, "cannot name the lock in", c->o->out_dir);
+	}
+	c->lockfd = open(p.s, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
+	if (c->lockfd < 0 || flock(c->lockfd, LOCK_EX) < 0)
+		r = sys_error(c, "cannot lock", p.s);
+	sbuf_fini(&p);
+	return r;
+}
+
 static int
 outs_start(struct ctx *c)
 {
@@ -370,7 +393,7 @@ outs_discard(struct ctx *c)
 	for (i = 0; i < OUT_N; i++) {
 		if (c->out[i].mk != NULL)
 			cdbmap_make_abort(&c->out[i].mk);
-		if (c->out[i].tmp != NULL)
+		if (c->out[i].tmp != NULL && !c->out[i].is_renamed)
 			(void)unlink(c->out[i].tmp);	/* best effort */
 		free(c->out[i].tmp);
 		free(c->out[i].final);
@@ -404,10 +427,12 @@ outs_commit(struct ctx *c)
 	    (gr = getgrnam(SECRETS_GROUP)) != NULL &&
 	    chown(c->out[OUT_SECRETS].tmp, 0, gr->gr_gid) < 0)
 		return sys_error(c, "cannot chown", c->out[OUT_SECRETS].tmp);
-	for (i = 0; i < OUT_N; i++)
+	for (i = 0; i < OUT_N; i++) {
 		if (c->out[i].is_used &&
 		    durable_rename_sync(c->out[i].tmp, c->out[i].final) < 0)
 			return sys_error(c, "cannot rename", c->out[i].tmp);
+		c->out[i].is_renamed = 1;
+	}
 	if (c->o->tier == MAPS_TIER_MX) {
 		char *old;
 
@@ -475,7 +500,7 @@ domain_line(struct ctx *c, struct src *s, const char *line, size_t len)
 	sbuf_reset(&c->key);
 	if (maps_key(&c->key, d.p, d.n) < 0)
 		return sys_error(c, "out of memory in", s->path);
-	r = keyset_add(&c->domains, c->key.s, c->key.len, s->lineno,
+	r = keyset_add(&c->keys, c->key.s, c->key.len, s->lineno,
 	    (int)kind, &first, &tag);
 	if (r < 0)
 		return sys_error(c, "out of memory in", s->path);
@@ -496,7 +521,7 @@ account_check(struct ctx *c, struct src *s, const struct maps_account *a)
 	int tag;
 
 	at = memrchr(c->key.s, '@', c->key.len);
-	if (!keyset_find(&c->domains, at + 1,
+	if (!keyset_find(&c->keys, at + 1,
 	    c->key.len - (size_t)(at - c->key.s) - 1, &tag) ||
 	    tag == MAPS_DOMAIN_RELAY) {
 		error_at(c, s, s->lineno, "domain %s is not listed as local "
@@ -543,7 +568,7 @@ account_line(struct ctx *c, struct src *s, const char *line, size_t len)
 	sbuf_reset(&c->key);
 	if (maps_key(&c->key, a.addr.p, a.addr.n) < 0 || sbuf_nul(&c->key) < 0)
 		return sys_error(c, "out of memory in", s->path);
-	r = keyset_add(&c->domains, c->key.s, c->key.len, s->lineno, 255,
+	r = keyset_add(&c->keys, c->key.s, c->key.len, s->lineno, 255,
 	    &first, &tag);
 	if (r < 0)
 		return sys_error(c, "out of memory in", s->path);
@@ -634,7 +659,7 @@ alias_line(struct ctx *c, struct src *s, const char *line, size_t len)
 		return sys_error(c, "out of memory in", s->path);
 	/* Aliases share the set with accounts: an alias beside an account
 	 * of the same name would never be used. */
-	r = keyset_add(&c->domains, c->key.s, c->key.len, s->lineno, 254,
+	r = keyset_add(&c->keys, c->key.s, c->key.len, s->lineno, 254,
 	    &first, &tag);
 	if (r < 0)
 		return sys_error(c, "out of memory in", s->path);
@@ -667,7 +692,7 @@ route_line(struct ctx *c, struct src *s, const char *line, size_t len)
 	if (sbuf_cat_s(&c->key, "route:") < 0 ||
 	    maps_key(&c->key, k.p, k.n) < 0)
 		return sys_error(c, "out of memory in", s->path);
-	r = keyset_add(&c->domains, c->key.s, c->key.len, s->lineno, 253,
+	r = keyset_add(&c->keys, c->key.s, c->key.len, s->lineno, 253,
 	    &first, &tag);
 	if (r < 0)
 		return sys_error(c, "out of memory in", s->path);
@@ -684,7 +709,9 @@ static void
 ctx_fini(struct ctx *c)
 {
 	outs_discard(c);
-	keyset_fini(&c->domains);
+	if (c->lockfd >= 0)
+		(void)close(c->lockfd);	/* releases the lock */
+	keyset_fini(&c->keys);
 	sbuf_fini(&c->key);
 	sbuf_fini(&c->val);
 	sbuf_fini_secret(&c->hash);	/* may hold a {PLAIN} password */
@@ -710,7 +737,8 @@ maps_compile(const struct maps_compile_opts *o, struct sbuf *errs,
 	sbuf_init(&c.tmp, MAPS_LINE_MAX);
 	sbuf_init(&c.home, MAPS_PATH_MAX + MAPS_ADDR_MAX + 16);
 	*nerr_r = 0;
-	if ((r = outs_start(&c)) < 0 ||
+	c.lockfd = -1;
+	if ((r = lock_out(&c)) < 0 || (r = outs_start(&c)) < 0 ||
 	    (r = each_line(&c, "domains", domain_line)) < 0 ||
 	    (r = each_line(&c, "accounts", account_line)) < 0 ||
 	    (r = each_line(&c, "aliases", alias_line)) < 0 ||

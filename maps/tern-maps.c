@@ -47,38 +47,38 @@ tier_name(enum maps_tier t)
 	return "?";
 }
 
-int
-main(int argc, char **argv)
+struct args {
+	const char	*opt_c;
+	const char	*out;
+	enum maps_tier	 tier;
+	int		 quiet;
+};
+
+static void
+parse_args(int argc, char **argv, struct args *a)
 {
 	static const struct option longopts[] = {
 		{ "tier", required_argument, NULL, 't' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 }
 	};
-	struct maps_compile_opts o;
-	struct maps_stats st;
-	struct conf *cf = NULL;
-	struct sbuf err;
-	const char *opt_c = NULL, *out = NULL, *why;
-	enum maps_tier tier = MAPS_TIER_ALL;
-	size_t nerr;
-	int ch, quiet = 0, r;
+	int ch;
 
-	umask(022);
-	log_init("tern-maps", LOG_STDERR);
+	memset(a, 0, sizeof *a);
+	a->tier = MAPS_TIER_ALL;
 	while ((ch = getopt_long(argc, argv, "c:o:qt:h", longopts, NULL)) != -1) {
 		switch (ch) {
 		case 'c':
-			opt_c = optarg;
+			a->opt_c = optarg;
 			break;
 		case 'o':
-			out = optarg;
+			a->out = optarg;
 			break;
 		case 'q':
-			quiet = 1;
+			a->quiet = 1;
 			break;
 		case 't':
-			if (maps_tier_parse(optarg, &tier) < 0)
+			if (maps_tier_parse(optarg, &a->tier) < 0)
 				die(EXIT_PERM, "unknown tier: %s", log_esc_s(optarg));
 			break;
 		default:
@@ -87,36 +87,59 @@ main(int argc, char **argv)
 	}
 	if (optind != argc)
 		usage();
+}
+
+static void
+print_errs(struct sbuf *err)
+{
+	const char *s = sbuf_str(err);
+
+	fputs(s != NULL ? s : "", stderr);
+	if (err->len >= err->max)
+		fprintf(stderr, "(error list cut)\n");
+}
+
+int
+main(int argc, char **argv)
+{
+	struct maps_compile_opts o;
+	struct maps_stats st;
+	struct conf *cf = NULL;
+	struct sbuf err;
+	struct args a;
+	const char *why;
+	size_t nerr;
+	int r;
+
+	umask(022);
+	log_init("tern-maps", LOG_STDERR);
+	parse_args(argc, argv, &a);
 	sbuf_init(&err, MAPS_ERRORS_MAX);
-	if (conf_load(conf_locate(opt_c), &cf, &err) < 0) {
-		fputs(sbuf_str(&err) ? sbuf_str(&err) : "", stderr);
-		die(errno == ENOENT || errno == EACCES || errno == EIO ?
-		    EXIT_TEMP : EXIT_PERM, "cannot load the configuration");
+	if (conf_load(conf_locate(a.opt_c), &cf, &err) < 0) {
+		print_errs(&err);
+		die(errno == EINVAL ? EXIT_PERM : EXIT_TEMP,
+		    "cannot load the configuration");
 	}
 	if (maps_compile_opts_conf(&o, cf, &why) < 0)
 		die(EXIT_PERM, "%s", why);
-	o.tier = tier;
-	if (out != NULL) {
-		if (durable_mkdirs_sync(out, 0755) < 0)
-			die_sys(EXIT_TEMP, "cannot create %s", log_esc_s(out));
-		o.out_dir = out;
+	o.tier = a.tier;
+	if (a.out != NULL) {
+		if (durable_mkdirs_sync(a.out, 0755) < 0)
+			die_sys(EXIT_TEMP, "cannot create %s", log_esc_s(a.out));
+		o.out_dir = a.out;
 	}
 	sbuf_reset(&err);
 	r = maps_compile(&o, &err, &nerr, &st);
-	if (r == MAPS_EINPUT) {
-		fputs(sbuf_str(&err) ? sbuf_str(&err) : "", stderr);
-		if (err.len >= err.max)
-			fprintf(stderr, "(error list cut)\n");
-		die(EXIT_PERM, "%zu error%s: no map was replaced", nerr,
-		    nerr == 1 ? "" : "s");
-	}
 	if (r < 0) {
-		fputs(sbuf_str(&err) ? sbuf_str(&err) : "", stderr);
+		print_errs(&err);
+		if (r == MAPS_EINPUT)
+			die(EXIT_PERM, "%zu error%s: no map was replaced", nerr,
+			    nerr == 1 ? "" : "s");
 		die(EXIT_TEMP, "no map was replaced");
 	}
-	if (!quiet)
+	if (!a.quiet)
 		log_info("compiled tier=%s dir=%s accounts=%zu secrets=%zu "
-		    "aliases=%zu domains=%zu routes=%zu", tier_name(tier),
+		    "aliases=%zu domains=%zu routes=%zu", tier_name(a.tier),
 		    log_esc_s(o.out_dir), st.accounts, st.secrets, st.aliases,
 		    st.domains, st.routes);
 	sbuf_fini(&err);

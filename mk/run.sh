@@ -75,7 +75,7 @@ tmp="$conf.tmp.$$"
 		[ "$args" != - ] && echo "$name.args = $args"
 	done
 	names=$(echo "$svc_table" | while read -r name prog port type args; do
-		[ -x "$bin/$prog" ] && printf '%s ' "$name"; done)
+		if [ -x "$bin/$prog" ]; then printf '%s ' "$name"; fi; done)
 	echo ""
 	echo "services = $names"
 	echo ""

@@ -6,7 +6,7 @@
 [ -x "$TERN_BINDIR/tern-maps" ] || skip_all "tern-maps not built"
 command -v cdb >/dev/null || skip_all "cdb (Debian package tinycdb) not installed"
 sandbox
-plan 37
+plan 43
 maps() { "$TERN_BINDIR/tern-maps" -c "$SB/tern.conf" "$@"; }
 q() { cdb -q "$SB/$1.cdb" "$2"; }
 hashed() { h=$(printf %s "$1" | sha256sum); printf '%s/%s' "$(echo "$h" | cut -c1-2)" "$(echo "$h" | cut -c3-4)"; }
@@ -103,4 +103,19 @@ ok "reader answered again" wait_for 10 sh -c "[ \$(wc -l <'$SB/reader.out') -ge 
 like "$(sed -n 2p "$SB/reader.out")" 'quota=20971520' "the open reader sees the new map"
 exec 3>&-
 is "$("$TERN_BINDIR/tern-maps" -c "$SB/none.conf" >/dev/null 2>&1; echo $?)" 111 "missing tern.conf: exit 111"
+
+# No source files at all: empty maps.  CRLF lines are fine; a line longer
+# than 4096 bytes is an error of its own line.
+mkdir "$SB/empty"
+printf 'account_uid_min = 10\naccount_uid_max = 20\nmail_dir = /m\n' >"$SB/empty/tern.conf"
+ok "no sources: compiles" "$TERN_BINDIR/tern-maps" -c "$SB/empty/tern.conf"
+is "$(cdb -d "$SB/empty/accounts.cdb" | grep -c .)" 0 "empty accounts.cdb"
+printf 'x.org local\r\n' >"$SB/empty/domains"
+printf 'a@x.org uid=10\r\n' >"$SB/empty/accounts"
+ok "CRLF lines compile" "$TERN_BINDIR/tern-maps" -c "$SB/empty/tern.conf"
+is "$(cdb -q "$SB/empty/accounts.cdb" a@x.org)" "uid=10 quota=0 status=active host=local home=/m/$(printf %s a@x.org | sha256sum | cut -c1-2)/$(printf %s a@x.org | sha256sum | cut -c3-4)/a@x.org/" "CRLF record"
+{ printf 'b@x.org uid=11 home=/'; head -c 5000 /dev/zero | tr '\0' a; printf '\nc@x.org uid=12 home=/ok\n'; } >>"$SB/empty/accounts"
+out=$("$TERN_BINDIR/tern-maps" -c "$SB/empty/tern.conf" 2>&1); rc=$?
+like "$rc $out" "^100 .*accounts:2: line too long" "a line over 4096 bytes: error on its line"
+like "$out" "1 error:" "the next line is read normally"
 done_testing

@@ -333,6 +333,18 @@ test_expand(void)
 	validate_err("user = ${nosuch}\n",
 	    "D/v.conf:1: user: unknown variable ${nosuch}", "unknown var");
 
+	/* Regression (fuzz): a long, binary variable name kept FILE:LINE. */
+	memcpy(text, "user = ${", 9);
+	memset(text + 9, 0xff, 250);
+	memcpy(text + 259, "}\n", 3);
+	put("v.conf", text);
+	c = load("v.conf");
+	sbuf_reset(&err);
+	ok(c && conf_validate(c, &err) == -1, "long binary ${name} invalid");
+	ok(strncmp(errtext(), "D/v.conf:1: user: unknown variable ${\\xff",
+	    40) == 0, "long binary ${name} message has FILE:LINE");
+	conf_free(&c);
+
 	/* A chain a0 -> a1 ...: services keys x0.args = ${x1.args} ... */
 	for (i = 0; i < CONF_EXPAND_MAX; i++)
 		o += (size_t)snprintf(text + o, sizeof text - o,

@@ -3,6 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "lib/addr.h"
 #include "lib/maps.h"
 #include "lib/sbuf.h"
 #include "t/tap.h"
@@ -264,6 +265,33 @@ test_path(void)
 	sbuf_fini(&p);
 }
 
+/* The map key equals addr_key(fold_local) for every map address. */
+static void
+test_key_matches_addr(void)
+{
+	static const char *const v[] = { "Alice.B+x@Example.ORG",
+	    "o'neil@X-Y.example", "UPPER{}@CASE.TEST" };
+	struct addr a;
+	struct sbuf k1, k2;
+	const char *why;
+	size_t i;
+	int same = 0;
+
+	sbuf_init(&k1, MAPS_ADDR_MAX + 1);
+	sbuf_init(&k2, MAPS_ADDR_MAX + 1);
+	for (i = 0; i < sizeof v / sizeof v[0]; i++) {
+		sbuf_reset(&k1);
+		if (maps_addr_valid(S(v[i])) &&
+		    addr_parse(S(v[i]), 0, &a, &why) == 0 &&
+		    addr_key(&a, 1, &k2) == 0 && maps_key(&k1, S(v[i])) == 0 &&
+		    k1.len == k2.len && memcmp(k1.s, k2.s, k1.len) == 0)
+			same++;
+	}
+	is_int(same, 3, "maps_key == addr_key(fold_local) for map addresses");
+	sbuf_fini(&k1);
+	sbuf_fini(&k2);
+}
+
 int
 main(void)
 {
@@ -275,6 +303,7 @@ main(void)
 	test_domain_route();
 	test_record();
 	test_path();
+	test_key_matches_addr();
 	is_int(maps_tier_parse("mx", &t), 0, "tier mx");
 	is_int(t, MAPS_TIER_MX, "is mx");
 	is_int(maps_tier_parse("MX", &t), -1, "tier names are exact");
