@@ -7,6 +7,8 @@
 #include <unistd.h>
 
 #include "lib/durable.h"
+#include "lib/envelope.h"
+#include "lib/io.h"
 #include "lib/qid.h"
 #include "lib/queue.h"
 #include "lib/sbuf.h"
@@ -158,6 +160,58 @@ queue_scan(const char *queue_dir, int (*fn)(const char *, void *), void *arg,
 	if (strange_r != NULL)
 		*strange_r = strange;
 	return r;
+}
+
+int
+queue_read_envelope(const char *queue_dir, const char *id,
+    struct envelope *env, const char **why_r)
+{
+	struct sbuf p, b;
+	int r = -1, saved;
+
+	*why_r = "cannot read the envelope";
+	sbuf_init(&p, QUEUE_PATH_MAX);
+	sbuf_init(&b, ENV_FILE_MAX);
+	if (qid_path(queue_dir, QID_ENV, id, &p) < 0)
+		goto out;
+	if (io_read_file(p.s, &b, ENV_FILE_MAX) < 0) {
+		if (errno == E2BIG) {
+			*why_r = "envelope file too large";
+			errno = EINVAL;
+		}
+		goto out;
+	}
+	if (envelope_read(b.s, b.len, ENV_R_QUEUED, env, why_r) != ENV_OK) {
+		errno = EINVAL;
+		goto out;
+	}
+	if (strcmp(env->qid, id) != 0) {
+		*why_r = "envelope's queue id is not its file name";
+		errno = EINVAL;
+		goto out;
+	}
+	r = 0;
+out:
+	saved = errno;
+	sbuf_fini(&p);
+	sbuf_fini(&b);
+	errno = saved;
+	return r;
+}
+
+int
+queue_open_message(const char *queue_dir, const char *id)
+{
+	struct sbuf p;
+	int fd = -1, saved;
+
+	sbuf_init(&p, QUEUE_PATH_MAX);
+	if (qid_path(queue_dir, QID_MSG, id, &p) == 0)
+		fd = open(p.s, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NOCTTY);
+	saved = errno;
+	sbuf_fini(&p);
+	errno = saved;
+	return fd;
 }
 
 /* Cleaning. */

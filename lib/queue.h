@@ -29,6 +29,15 @@
  * enqueue (ENQUEUE_TIMEOUT) so an enqueue in progress is never cleaned:
  * QUEUE_CLEAN_AGE is the default.
  *
+ * queue_read_envelope(queue_dir, id, env, &why) reads env/XX/ID (at most
+ * ENV_FILE_MAX bytes), decodes it with ENV_R_QUEUED and checks that its
+ * queue id is the file's: 0; -1 with errno ENOENT when the message is not
+ * (or no longer) committed, another errno for I/O; -1 with errno EINVAL
+ * and a static *why_r when the file is damaged.  env must be
+ * envelope_init()ed; envelope_fini() it in every case.
+ * queue_open_message(queue_dir, id) opens msg/XX/ID read-only
+ * (O_NOFOLLOW|O_CLOEXEC): a descriptor, or -1 with errno.
+ *
  * Return convention: 0 (queue_scan: 0 or fn's negative value) or -1 with
  * errno.  Nothing here prints.
  */
@@ -37,6 +46,8 @@
 
 #include <stddef.h>
 #include <time.h>
+
+struct envelope;
 
 #define ENQUEUE_TIMEOUT	86400	/* tern-enqueue's alarm: one enqueue, 24 h */
 #define QUEUE_CLEAN_AGE	129600	/* 36 h > ENQUEUE_TIMEOUT (as qmail) */
@@ -52,6 +63,9 @@ int	queue_prepare(const char *queue_dir);
 int	queue_bucket_dir(const char *path);
 int	queue_scan(const char *queue_dir, int (*fn)(const char *id, void *),
 	    void *arg, size_t *strange_r);
+int	queue_read_envelope(const char *queue_dir, const char *id,
+	    struct envelope *, const char **why_r);
+int	queue_open_message(const char *queue_dir, const char *id);
 int	queue_clean(const char *queue_dir, time_t now, unsigned long age,
 	    struct queue_clean_stats *);
 
