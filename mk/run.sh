@@ -72,7 +72,7 @@ fi
 # name  program  port  type  args  user (- : the default, "user").
 # Network programs start as root only to load the TLS key; each drops to
 # "user" itself before it reads a byte from the network (tern-smtpd(8)).
-svc_table="smtp tern-smtpd 25 tcp -m_smtp -
+svc_table="smtp tern-smtpd 25 tcp -m_smtp root
 submission tern-smtpd 587 tcp -m_submission root
 submissions tern-smtpd 465 tcp -m_submissions root
 lmtp tern-smtpd 24 tcp -m_lmtp root
