@@ -81,9 +81,12 @@ $(DEPSTAMP): mk/deps.sh
 	@sh mk/deps.sh build
 	@mkdir -p $(O) && touch $@
 
+# V=1 shows the full command lines.
+Q = $(if $(V),,@)
 $(O)/%.o: %.c | $(DEPSTAMP)
 	@mkdir -p $(@D)
-	$(CC) $(ALL_CFLAGS) -MMD -MP -c -o $@ $<
+	$(if $(V),,@echo "  CC      $<")
+	$(Q)$(CC) $(ALL_CFLAGS) -MMD -MP -c -o $@ $<
 
 $(LIBTERN): $(LIB_OBJS)
 	@rm -f $@

@@ -26,6 +26,9 @@ const struct conf_key conf_keys[] = {
 	{ "run_dir", CONF_PATH, "/run/tern", "sockets, FIFOs, pid and lock files" },
 	{ "program_dir", CONF_PATH, TERN_SBINDIR, "where tern-supervise finds programs named without a slash" },
 
+	/* Queue. */
+	{ "message_size_limit", CONF_SIZE, "50M", "largest message tern-enqueue accepts, in bytes (k/M/G)" },
+
 	/* Users. */
 	{ "user", CONF_STR, "tern", "unprivileged user of the network-facing programs" },
 	{ "queue_user", CONF_STR, "ternq", "owner of the queue (tern-enqueue, tern-qmgr)" },

@@ -74,6 +74,12 @@
 
 struct sbuf;
 
+/* Suggested bio_getline limits (the caller enforces them). */
+#define SMTPP_CMD_LINE_MAX	2048	/* RFC 5321 4.5.3.1.4 says 512, and
+					 * extensions may raise it: DSN's
+					 * ORCPT alone may take 500 */
+#define SMTPP_AUTH_LINE_MAX	12288	/* RFC 4954 4: AUTH and responses */
+
 #define SMTPP_ENVID_MAX		100	/* RFC 3461 4.4 */
 #define SMTPP_ORCPT_MAX		500	/* RFC 3461 4.2 */
 #define SMTPP_MECH_MAX		20	/* RFC 4422 3.1 */

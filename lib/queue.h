@@ -1,0 +1,72 @@
+/*
+ * queue.h - walking the on-disk queue (doc/queue.md): what the queue
+ * manager, tern-mailq and tern-enqueue share besides qid and envelope.
+ *
+ * queue_prepare(queue_dir) creates the top folders tmp, msg, env and
+ * state (mode 0700, each fsynced in its parent) when they are missing;
+ * queue_dir itself must exist.  queue_bucket_dir(path) creates one hashed
+ * folder (msg/XX, ...) the same way: a folder that exists costs one
+ * lstat, a new one an fsync of its parent.  Buckets are never removed.
+ *
+ * queue_scan(queue_dir, fn, arg) calls fn(id, arg) for every committed
+ * message: every env/XX/ID whose name is a valid id and whose bucket is
+ * XX.  Other names are skipped (counted in *strange_r when not NULL).
+ * fn returns 0 to go on, or a negative value that stops the scan and is
+ * returned.  Order is the directory order (not sorted).  The scan is a
+ * snapshot: messages committed or removed meanwhile may or may not be
+ * seen.
+ *
+ * queue_clean(queue_dir, now, age, &stats) removes what no committed
+ * message owns once it is older than age seconds (its ctime: a rename
+ * resets it):
+ *   tmp/ID.msg, tmp/ID.env      an enqueue that died before the commit
+ *   msg/XX/ID without env/XX/ID an enqueue that died between the two
+ *                                renames, or a removal that died after
+ *                                its first unlink
+ *   state/XX/ID without env/XX/ID, state/XX/ID.new  the same for qmgr
+ * Names it does not know are left alone and counted in stats.strange.
+ * Every folder it changed is fsynced.  age must exceed the longest
+ * enqueue (ENQUEUE_TIMEOUT) so an enqueue in progress is never cleaned:
+ * QUEUE_CLEAN_AGE is the default.
+ *
+ * queue_read_envelope(queue_dir, id, env, &why) reads env/XX/ID (at most
+ * ENV_FILE_MAX bytes), decodes it with ENV_R_QUEUED and checks that its
+ * queue id is the file's: 0; -1 with errno ENOENT when the message is not
+ * (or no longer) committed, another errno for I/O; -1 with errno EINVAL
+ * and a static *why_r when the file is damaged.  env must be
+ * envelope_init()ed; envelope_fini() it in every case.
+ * queue_open_message(queue_dir, id) opens msg/XX/ID read-only
+ * (O_NOFOLLOW|O_CLOEXEC): a descriptor, or -1 with errno.
+ *
+ * Return convention: 0 (queue_scan: 0 or fn's negative value) or -1 with
+ * errno.  Nothing here prints.
+ */
+#ifndef TERN_QUEUE_H
+#define TERN_QUEUE_H
+
+#include <stddef.h>
+#include <time.h>
+
+struct envelope;
+
+#define ENQUEUE_TIMEOUT	86400	/* tern-enqueue's alarm: one enqueue, 24 h */
+#define QUEUE_CLEAN_AGE	129600	/* 36 h > ENQUEUE_TIMEOUT (as qmail) */
+
+struct queue_clean_stats {
+	size_t	tmp_removed;
+	size_t	msg_removed;
+	size_t	state_removed;
+	size_t	strange;
+};
+
+int	queue_prepare(const char *queue_dir);
+int	queue_bucket_dir(const char *path);
+int	queue_scan(const char *queue_dir, int (*fn)(const char *id, void *),
+	    void *arg, size_t *strange_r);
+int	queue_read_envelope(const char *queue_dir, const char *id,
+	    struct envelope *, const char **why_r);
+int	queue_open_message(const char *queue_dir, const char *id);
+int	queue_clean(const char *queue_dir, time_t now, unsigned long age,
+	    struct queue_clean_stats *);
+
+#endif

@@ -1,0 +1,4 @@
+# tern-enqueue: the only writer into the queue (doc/queue.md).
+PROGS += tern-enqueue
+tern-enqueue_SRCS = queue/tern-enqueue.c
+MANPAGES += queue/tern-enqueue.8

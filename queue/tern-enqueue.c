@@ -1,0 +1,385 @@
+/*
+ * tern-enqueue - the only writer into the queue (tern-enqueue(8),
+ * doc/queue.md).  Reads the message on fd 0 and the envelope records on
+ * fd 1, commits both to the queue in the order of STYLE 11, pokes the
+ * queue manager, and says by its exit status whether the message is safe.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <signal.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/auxv.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "lib/conf.h"
+#include "lib/durable.h"
+#include "lib/envelope.h"
+#include "lib/io.h"
+#include "lib/log.h"
+#include "lib/priv.h"
+#include "lib/qid.h"
+#include "lib/queue.h"
+#include "lib/sbuf.h"
+
+#define MSG_FD		0
+#define ENV_FD		1
+#define COPY_BUF	65536
+#define PATH_MAX_Q	4096
+#define ID_TRIES	10	/* fresh ids tried when one is taken */
+#define EXIT_TOOBIG	101	/* the message exceeds message_size_limit */
+
+/* What exists of this enqueue, so a failure before the commit removes it. */
+static struct job {
+	const char	*qdir;
+	char		 id[QID_LEN + 1];
+	struct sbuf	 tmp_msg, tmp_env, msg, env, msg_dir, env_dir, tmp_dir;
+	int		 has_tmp_msg, has_tmp_env, has_msg, committed;
+} J;
+
+static const char *crash_step;
+static struct conf *cf;		/* J.qdir points into it */
+static uid_t caller_uid;	/* the real uid before any drop, for the log */
+
+static void
+cleanup(void)
+{
+	int saved = errno;
+
+	if (!J.committed) {
+		/* Best effort: anything left is cleaned by queue_clean. */
+		if (J.has_tmp_msg)
+			(void)unlink(J.tmp_msg.s);
+		if (J.has_tmp_env)
+			(void)unlink(J.tmp_env.s);
+		if (J.has_msg)
+			(void)unlink(J.msg.s);
+	}
+	errno = saved;
+}
+
+#define FAIL(code, ...)		do { cleanup(); die(code, __VA_ARGS__); } while (0)
+#define FAIL_SYS(code, ...)	do { cleanup(); die_sys(code, __VA_ARGS__); } while (0)
+
+/* The crash-test hook: SIGKILL at the named step (tern-enqueue(8)). */
+static void
+crash_at(const char *step)
+{
+	if (crash_step != NULL && strcmp(crash_step, step) == 0)
+		(void)raise(SIGKILL);
+}
+
+/* Set-id or not run by the user it runs as: the environment is not ours. */
+static int
+is_secure(void)
+{
+	return getauxval(AT_SECURE) != 0 || getuid() != geteuid() ||
+	    getgid() != getegid();
+}
+
+static void __attribute__((noreturn))
+usage(void)
+{
+	die(EXIT_PERM, "usage: tern-enqueue [-c tern.conf] "
+	    "<message >&1 envelope (see tern-enqueue(8))");
+}
+
+static void
+paths(void)
+{
+	if (qid_path(J.qdir, QID_TMP_MSG, J.id, &J.tmp_msg) < 0 ||
+	    qid_path(J.qdir, QID_TMP_ENV, J.id, &J.tmp_env) < 0 ||
+	    qid_path(J.qdir, QID_MSG, J.id, &J.msg) < 0 ||
+	    qid_path(J.qdir, QID_ENV, J.id, &J.env) < 0 ||
+	    qid_dir(J.qdir, QID_MSG, J.id, &J.msg_dir) < 0 ||
+	    qid_dir(J.qdir, QID_ENV, J.id, &J.env_dir) < 0 ||
+	    qid_dir(J.qdir, QID_TMP_MSG, J.id, &J.tmp_dir) < 0)
+		die_sys(EXIT_TEMP, "queue path");
+}
+
+/* Is any committed-side file of this id present (a reused id)? */
+static int
+is_taken(void)
+{
+	struct sbuf st_path;
+	struct stat st;
+	int taken;
+
+	sbuf_init(&st_path, PATH_MAX_Q);
+	if (qid_path(J.qdir, QID_STATE, J.id, &st_path) < 0)
+		FAIL_SYS(EXIT_TEMP, "queue path");
+	taken = lstat(J.msg.s, &st) == 0 || errno != ENOENT ||
+	    lstat(J.env.s, &st) == 0 || errno != ENOENT ||
+	    lstat(st_path.s, &st) == 0 || errno != ENOENT;
+	sbuf_fini(&st_path);
+	return taken;
+}
+
+/* Step 1: a fresh id and its temp message file, O_EXCL, 0600. */
+static int
+open_tmp_msg(void)
+{
+	int fd, i;
+
+	for (i = 0; i < ID_TRIES; i++) {
+		if (qid_new(J.id) < 0)
+			die_sys(EXIT_TEMP, "cannot make a queue id");
+		paths();
+		fd = durable_open_excl(J.tmp_msg.s, 0600);
+		if (fd < 0 && errno == EEXIST)
+			continue;
+		if (fd < 0)
+			die_sys(EXIT_TEMP, "cannot create %s", J.tmp_msg.s);
+		J.has_tmp_msg = 1;
+		if (!is_taken())
+			return fd;
+		(void)close(fd);	/* empty, about to be removed */
+		if (unlink(J.tmp_msg.s) < 0)
+			FAIL_SYS(EXIT_TEMP, "unlink %s", J.tmp_msg.s);
+		J.has_tmp_msg = 0;
+	}
+	die(EXIT_TEMP, "no free queue id after %d tries", ID_TRIES);
+}
+
+/* Step 2: copy fd 0 into the temp file, bounded; fsync; checked close. */
+static uint64_t
+write_message(int fd, uint64_t limit)
+{
+	char *buf;
+	uint64_t total = 0;
+	ssize_t n;
+
+	if ((buf = malloc(COPY_BUF)) == NULL)
+		FAIL_SYS(EXIT_TEMP, "malloc");
+	for (;;) {
+		n = io_read(MSG_FD, buf, COPY_BUF);
+		if (n < 0)
+			FAIL_SYS(EXIT_TEMP, "read message");
+		if (n == 0)
+			break;
+		total += (uint64_t)n;
+		if (total > limit)
+			FAIL(EXIT_TOOBIG, "message refused: larger than "
+			    "message_size_limit=%llu", (unsigned long long)limit);
+		if (io_write_full(fd, buf, (size_t)n) < 0)
+			FAIL_SYS(EXIT_TEMP, "write %s", J.tmp_msg.s);
+	}
+	free(buf);
+	crash_at("after-msg-write");
+	if (durable_close_sync(fd) < 0)
+		FAIL_SYS(EXIT_TEMP, "fsync/close %s", J.tmp_msg.s);
+	crash_at("after-msg-fsync");
+	return total;
+}
+
+/* Read and check the envelope from fd 1; fill in the id and time. */
+static void
+read_envelope(struct envelope *env)
+{
+	struct sbuf b;
+	const char *why;
+	int r;
+
+	sbuf_init(&b, ENV_FILE_MAX);
+	if (io_read_fd(ENV_FD, &b, ENV_FILE_MAX) < 0) {
+		if (errno == E2BIG)
+			FAIL(EXIT_PERM, "envelope refused: larger than %d bytes",
+			    ENV_FILE_MAX);
+		FAIL_SYS(EXIT_TEMP, "read envelope");
+	}
+	r = envelope_read(b.s, b.len, 0, env, &why);
+	if (r == ENV_ENOMEM)
+		FAIL(EXIT_TEMP, "envelope: %s", why);
+	if (r != ENV_OK)
+		FAIL(EXIT_PERM, "envelope refused: %s", why);
+	sbuf_fini(&b);
+	/* Assigned here, never taken from the input. */
+	memcpy(env->qid, J.id, sizeof(env->qid));
+	env->arrival = (uint64_t)qid_time(J.id);
+}
+
+/* Step 3: the envelope, written like the message. */
+static void
+write_envelope(const struct envelope *env)
+{
+	int fd;
+
+	fd = durable_open_excl(J.tmp_env.s, 0600);
+	if (fd < 0)
+		FAIL_SYS(EXIT_TEMP, "cannot create %s", J.tmp_env.s);
+	J.has_tmp_env = 1;
+	if (envelope_write(fd, env) < 0) {
+		(void)close(fd);	/* failing already */
+		FAIL_SYS(EXIT_TEMP, "write %s", J.tmp_env.s);
+	}
+	crash_at("after-env-write");
+	if (durable_close_sync(fd) < 0)
+		FAIL_SYS(EXIT_TEMP, "fsync/close %s", J.tmp_env.s);
+}
+
+/* Steps 4 and 5: message into place, then the envelope (the commit). */
+static void
+commit(void)
+{
+	if (queue_bucket_dir(J.msg_dir.s) < 0 ||
+	    queue_bucket_dir(J.env_dir.s) < 0)
+		FAIL_SYS(EXIT_TEMP, "cannot create the queue folders");
+	if (rename(J.tmp_msg.s, J.msg.s) < 0)
+		FAIL_SYS(EXIT_TEMP, "rename %s", J.tmp_msg.s);
+	J.has_tmp_msg = 0;
+	J.has_msg = 1;
+	crash_at("after-msg-rename");
+	/* The message is in place on disk before the commit can be. */
+	if (durable_fsync_dir(J.msg_dir.s) < 0)
+		FAIL_SYS(EXIT_TEMP, "fsync %s", J.msg_dir.s);
+	if (rename(J.tmp_env.s, J.env.s) < 0)
+		FAIL_SYS(EXIT_TEMP, "rename %s", J.tmp_env.s);
+	J.has_tmp_env = 0;
+	J.committed = 1;
+	crash_at("after-env-rename");
+	crash_at("before-dir-fsync");
+	/* After the commit a failure leaves the files for qmgr. */
+	if (durable_fsync_dir(J.env_dir.s) < 0)
+		die_sys(EXIT_TEMP, "%s committed, but fsync %s", J.id,
+		    J.env_dir.s);
+	if (durable_fsync_dir(J.tmp_dir.s) < 0)
+		die_sys(EXIT_TEMP, "%s committed, but fsync %s", J.id,
+		    J.tmp_dir.s);
+}
+
+/* Step 6: wake the queue manager; it rescans anyway, so only warn. */
+static void
+poke(void)
+{
+	struct sbuf p;
+	struct stat st;
+	int fd;
+
+	sbuf_init(&p, PATH_MAX_Q);
+	if (sbuf_printf(&p, "%s/trigger", J.qdir) < 0) {
+		log_warn_sys("%s trigger path", J.id);
+		sbuf_fini(&p);
+		return;
+	}
+	fd = open(p.s, O_WRONLY | O_NONBLOCK | O_NOFOLLOW | O_CLOEXEC);
+	if (fd < 0)
+		log_warn_sys("%s cannot poke %s", J.id, log_esc_s(p.s));
+	else if (fstat(fd, &st) < 0 || !S_ISFIFO(st.st_mode))
+		log_warn("%s %s is not a FIFO", J.id, log_esc_s(p.s));
+	else if (io_write(fd, "", 1) < 0 && errno != EAGAIN)
+		log_warn_sys("%s cannot poke %s", J.id, log_esc_s(p.s));
+	if (fd >= 0)
+		(void)close(fd);	/* nothing durable written */
+	sbuf_fini(&p);
+}
+
+/* The caller learns the id when fd 1 is a socket; otherwise no-op. */
+static void
+tell_id(void)
+{
+	char line[QID_LEN + 1];
+
+	memcpy(line, J.id, QID_LEN);
+	line[QID_LEN] = '\n';
+	/* Best effort: a pipe gives ENOTSOCK, a closed peer EPIPE. */
+	(void)send(ENV_FD, line, sizeof(line), MSG_NOSIGNAL | MSG_DONTWAIT);
+}
+
+static void
+setup(const char *opt_c, int secure, uint64_t *limit_r)
+{
+	struct sbuf err;
+	const char *why, *user;
+
+	sbuf_init(&err, 4096);
+	/* Set-id: only the system's configuration, never the caller's. */
+	if (conf_read(secure ? TERN_SYSCONF "/tern.conf" : opt_c, &cf,
+	    &err) < 0) {
+		log_err("%s", log_esc_s(sbuf_str(&err) ? sbuf_str(&err) : ""));
+		die(EXIT_TEMP, "cannot read the configuration");
+	}
+	sbuf_fini(&err);
+	if ((J.qdir = conf_path(cf, "queue_dir")) == NULL ||
+	    conf_size(cf, "message_size_limit", limit_r) < 0 ||
+	    (user = conf_str(cf, "queue_user")) == NULL)
+		die(EXIT_TEMP, "bad queue_dir, queue_user or "
+		    "message_size_limit");
+	if (geteuid() == 0 &&
+	    priv_drop_user(user, NULL, &why) != PRIV_DROPPED)
+		die_sys(EXIT_TEMP, "cannot become %s: %s", log_esc_s(user),
+		    why);
+}
+
+static void
+job_fini(void)
+{
+	sbuf_fini(&J.tmp_msg);
+	sbuf_fini(&J.tmp_env);
+	sbuf_fini(&J.msg);
+	sbuf_fini(&J.env);
+	sbuf_fini(&J.msg_dir);
+	sbuf_fini(&J.env_dir);
+	sbuf_fini(&J.tmp_dir);
+	conf_free(&cf);
+}
+
+int
+main(int argc, char **argv)
+{
+	struct envelope env;
+	const char *opt_c = NULL;
+	uint64_t limit, size;
+	int ch, fd, secure;
+
+	if (proc_init(NULL, 0, 0) < 0)
+		_exit(EXIT_TEMP);
+	log_init_env("tern-enqueue", 0);
+	secure = is_secure();
+	caller_uid = getuid();
+	if (!secure)
+		crash_step = getenv("TERN_CRASH_AT");
+	while ((ch = getopt(argc, argv, "c:")) != -1) {
+		switch (ch) {
+		case 'c':
+			if (secure)
+				die(EXIT_PERM, "-c is refused when set-id");
+			opt_c = optarg;
+			break;
+		default:
+			usage();
+		}
+	}
+	if (optind != argc)
+		usage();
+	setup(opt_c, secure, &limit);
+	umask(077);
+	(void)alarm(ENQUEUE_TIMEOUT);	/* the cleaner's age is longer */
+	sbuf_init(&J.tmp_msg, PATH_MAX_Q);
+	sbuf_init(&J.tmp_env, PATH_MAX_Q);
+	sbuf_init(&J.msg, PATH_MAX_Q);
+	sbuf_init(&J.env, PATH_MAX_Q);
+	sbuf_init(&J.msg_dir, PATH_MAX_Q);
+	sbuf_init(&J.env_dir, PATH_MAX_Q);
+	sbuf_init(&J.tmp_dir, PATH_MAX_Q);
+	if (queue_prepare(J.qdir) < 0)
+		die_sys(EXIT_TEMP, "queue %s", log_esc_s(J.qdir));
+	fd = open_tmp_msg();
+	size = write_message(fd, limit);
+	envelope_init(&env);
+	read_envelope(&env);
+	write_envelope(&env);
+	commit();
+	poke();
+	log_info("%s enqueued size=%llu nrcpt=%zu from=<%s> uid=%lu", J.id,
+	    (unsigned long long)size, env.nrcpt, log_esc_s(env.sender),
+	    (unsigned long)caller_uid);
+	tell_id();
+	envelope_fini(&env);
+	job_fini();
+	return EXIT_OK;
+}
