@@ -227,25 +227,59 @@ make_home(const char *home, uid_t uid)
 	int fd, rc = -1;
 
 	sbuf_init(&p, MAPS_PATH_MAX + 1);
-	s = strrchr(home, '/');
-	if (s == NULL || s == home || sbuf_cat_n(&p, home,
-	    (size_t)(s - home)) == -1 || sbuf_nul(&p) == -1)
+	if (sbuf_cat_s(&p, home) == -1)
 		goto out;
-	if (durable_mkdirs_sync(p.s, 0711) == -1)
+	while (p.len > 1 && p.s[p.len - 1] == '/')
+		p.len--;
+	if (sbuf_nul(&p) == -1 || (s = strrchr(p.s, '/')) == NULL ||
+	    s == p.s)
 		goto out;
-	if (mkdir(home, 0700) == -1 && errno != EEXIST)
+	*(char *)s = '\0';
+	rc = durable_mkdirs_sync(p.s, 0711);
+	*(char *)s = '/';
+	if (rc == -1)
 		goto out;
-	if ((fd = maildir_open_path(home)) == -1)
+	rc = -1;
+	if (mkdir(p.s, 0700) == -1 && errno != EEXIST)
+		goto out;
+	if ((fd = maildir_open_path(p.s)) == -1)
 		goto out;
 	if (cfg.is_root && fchown(fd, uid, uid) == -1) {
 		(void)io_close(&fd);
 		goto out;
 	}
 	(void)io_close(&fd);
-	rc = durable_fsync_parent(home);
+	rc = durable_fsync_parent(p.s);
 out:
 	sbuf_fini(&p);
 	return rc;
+}
+
+/* Create missing tmp/ new/ cur/ owned by the account (root makes them
+ * so the single-instance store can link into tmp/ at once). */
+static int
+make_subdirs(int md, uid_t uid)
+{
+	static const char *const sub[] = { "tmp", "new", "cur" };
+	int made = 0, fd;
+	size_t i;
+
+	for (i = 0; i < 3; i++) {
+		if (mkdirat(md, sub[i], 0700) == -1) {
+			if (errno == EEXIST)
+				continue;
+			return -1;
+		}
+		made = 1;
+		if ((fd = maildir_open_sub(md, sub[i])) == -1)
+			return -1;
+		if (cfg.is_root && fchown(fd, uid, uid) == -1) {
+			(void)io_close(&fd);
+			return -1;
+		}
+		(void)io_close(&fd);
+	}
+	return made ? fsync(md) : 0;
 }
 
 static int
@@ -268,6 +302,8 @@ open_home(const char *home, struct acct *a, const char **line)
 		*line = "defer 4.3.5 mailbox owner mismatch";
 		return -1;
 	}
+	if (make_subdirs(a->md, a->uid) == -1)
+		log_warn_sys("maildir %s: tmp/new/cur", log_esc_s(home));
 	return 0;
 }
 
@@ -289,13 +325,13 @@ child(const struct acct *a, int msgfd, int reqfd, int outfd)
 		argv[1] = "-c";
 		argv[2] = cfg.conf_path;
 	}
+	if (fchdir(a->md) == -1)
+		die_sys(EXIT_TEMP, "fchdir to the maildir");
 	if (dup2(msgfd, 0) == -1 || dup2(outfd, 1) == -1 ||
 	    dup2(reqfd, RESULT_FD) == -1)
 		die_sys(EXIT_TEMP, "dup2");
 	if (lseek(0, 0, SEEK_SET) == -1)
 		die_sys(EXIT_TEMP, "lseek");
-	if (fchdir(a->md) == -1)
-		die_sys(EXIT_TEMP, "fchdir to the maildir");
 	closefrom(RESULT_FD + 1);
 	if ((envp = env_build(allow, extra)) == NULL)
 		die_sys(EXIT_TEMP, "env_build");

@@ -74,6 +74,7 @@ deliver(int argc, char **argv)
 			return 100;
 	if (lspawn_deliver(argv[2], &r, &rs) == -1) {
 		fprintf(stderr, "lspawn_deliver: %s\n", strerror(errno));
+		lspawn_req_fini(&r);
 		return 111;
 	}
 	for (i = 0; i < rs.n; i++)
