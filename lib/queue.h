@@ -38,6 +38,21 @@
  * queue_open_message(queue_dir, id) opens msg/XX/ID read-only
  * (O_NOFOLLOW|O_CLOEXEC): a descriptor, or -1 with errno.
  *
+ * queue_submit(enqueue, msg_fd, env, envp, qid_r, &status) is the
+ * client side of tern-enqueue, for tern-smtpd, sendmail and the bounces of
+ * tern-qmgr: it runs the program at the absolute path enqueue (execve,
+ * argv {"tern-enqueue"}, envp as given; NULL means TERN_HOME, TERN_LOG and
+ * TERN_DEBUG kept from the environment) with msg_fd as its descriptor 0
+ * and one end of a socketpair as descriptor 1, writes the encoded
+ * envelope (env's queue id and time are ignored by tern-enqueue), shuts
+ * the socket's writing half, reads the queue id back, and waits.  msg_fd
+ * must already hold the whole message (a spooled file, or a pipe that
+ * someone else feeds): the caller is blocked meanwhile.  *status_r is the
+ * exit status (ENQUEUE_EX_*; a killed child counts as ENQUEUE_EX_TEMP),
+ * and qid_r the queue id when it is ENQUEUE_EX_OK ("" otherwise).
+ * It returns 0 when the program ran, -1 with errno when it could not
+ * (EINVAL for an envelope the encoder refuses; nothing was run then).
+ *
  * Return convention: 0 (queue_scan: 0 or fn's negative value) or -1 with
  * errno.  Nothing here prints.
  */
@@ -48,6 +63,12 @@
 #include <time.h>
 
 struct envelope;
+
+/* tern-enqueue's exit codes (tern-enqueue(8)); callers map them to SMTP. */
+#define ENQUEUE_EX_OK		0	/* committed: say 250 */
+#define ENQUEUE_EX_BADENV	100	/* envelope refused or usage: 554 5.3.0 */
+#define ENQUEUE_EX_TOOBIG	101	/* over message_size_limit: 552 5.3.4 */
+#define ENQUEUE_EX_TEMP		111	/* temporary (or killed): 451 4.3.0 */
 
 #define ENQUEUE_TIMEOUT	86400	/* tern-enqueue's alarm: one enqueue, 24 h */
 #define QUEUE_CLEAN_AGE	129600	/* 36 h > ENQUEUE_TIMEOUT (as qmail) */
@@ -66,6 +87,8 @@ int	queue_scan(const char *queue_dir, int (*fn)(const char *id, void *),
 int	queue_read_envelope(const char *queue_dir, const char *id,
 	    struct envelope *, const char **why_r);
 int	queue_open_message(const char *queue_dir, const char *id);
+int	queue_submit(const char *enqueue, int msg_fd, const struct envelope *,
+	    char *const envp[], char qid_r[], int *status_r);
 int	queue_clean(const char *queue_dir, time_t now, unsigned long age,
 	    struct queue_clean_stats *);
 

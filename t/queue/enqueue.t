@@ -8,7 +8,7 @@ QT=$TERN_BUILD/t/bin/queue-tool
 MKENV="$PY $TERN_SRC/t/queue/mkenv.py"
 [ -x "$ENQ" ] || skip_all "tern-enqueue not built"
 sandbox
-plan 39
+plan 42
 export TERN_LOG=stderr
 Q=$SB/queue
 mkdir "$Q"
@@ -159,6 +159,12 @@ PYEOF
 like "$out" '^0 [0-9A-Z]{16}$' "the id is written back on a socket"
 sid=${out#0 }
 ok "... and it is a committed message" sh -c "$QT scan '$Q' 2>/dev/null | grep -qx '$sid'"
+
+# queue_submit, the client side in lib/queue.
+out=$($QT submit "$ENQ" "$SB/msg" alice@example.org bob@example.com 2>>"$SB/log")
+like "$out" '^0 [0-9A-Z]{16}$' "queue_submit: status 0 and the id"
+ok "... a committed message" sh -c "$QT scan '$Q' 2>/dev/null | grep -qx '${out#0 }'"
+is "$($QT submit "$SB/no-such-program" "$SB/msg" a@example.org b@example.com 2>/dev/null)" "111 " "queue_submit: a program that cannot run is 111"
 
 # Many at once: 200 enqueues, 25 at a time.
 n0=$($QT scan "$Q" 2>/dev/null | wc -l | tr -d ' ')
