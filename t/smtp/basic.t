@@ -9,7 +9,7 @@
 . "$TERN_SRC/t/smtp/smtp.sh"
 command -v swaks >/dev/null || skip_all "swaks not installed"
 sandbox
-plan 44
+plan 45
 smtp_setup || { echo "Bail out! set-up failed"; exit 1; }
 echo "message_size_limit = 64k" | smtp_conf
 "$SV_BIN" -c "$SB/tern.conf" >>"$SB/log" 2>&1 &
@@ -133,4 +133,5 @@ is "$(nqueued)" 3 "queue: the swaks, pipelined and SMTPUTF8 messages only"
 # 3. Submission port (AUTH comes later): like smtp for now.
 out=$(swaks --server 127.0.0.1:$P_SUB --from x@foo.example --to bob@example.org --helo c.example 2>&1)
 like "$out" '<-  250 2.0.0 Ok: queued as' "submission port queues too"
+ok "no crash or sanitizer report in the log" smtp_clean_log
 done_testing

@@ -68,3 +68,7 @@ msgfile() { "$QT" path "$Q" msg "$1"; }
 envread() { "$QT" read "$("$QT" path "$Q" env "$1")"; }
 # Wait for a log line (bounded).
 log_wait() { wait_for "$1" grep -Eq -- "$2" "$SB/log"; }
+# Sanitizer reports or crashes of tern-smtpd/tern-enqueue (SAN=1 builds).
+smtp_clean_log() {
+	! grep -Eq 'Sanitizer|runtime error|exit service=[a-z]+ pid=[0-9]+ status=[^0]|signal=' "$SB/log"
+}
