@@ -46,6 +46,12 @@ const struct conf_key conf_keys[] = {
 	{ "account_uid_min", CONF_UINT, "100000", "lowest uid given to a mail account" },
 	{ "account_uid_max", CONF_UINT, "1999999", "highest uid given to a mail account" },
 
+	/* Local delivery (tern-lspawn, tern-local). */
+	{ "local_concurrency", CONF_UINT, "20", "most tern-local processes tern-lspawn runs at once" },
+	{ "local_timeout", CONF_DURATION, "10m", "a tern-local running longer is killed (the delivery is deferred)" },
+	{ "quota_exceeded", CONF_STR, "defer", "a delivery over quota is deferred (defer) or bounced (bounce)" },
+	{ "sis_min_size", CONF_SIZE, "64k", "smallest message stored once and hard-linked to 2 or more local recipients" },
+
 	/* Addresses and authentication. */
 	{ "recipient_delimiter", CONF_STR, "+", "separates a local part from its extension (user+ext)" },
 	{ "password_scheme", CONF_STR, "yescrypt", "hash for new passwords: yescrypt or sha512-crypt" },
