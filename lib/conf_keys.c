@@ -29,6 +29,15 @@ const struct conf_key conf_keys[] = {
 	/* Queue. */
 	{ "message_size_limit", CONF_SIZE, "50M", "largest message tern-enqueue accepts, in bytes (k/M/G)" },
 
+	/* SMTP server (tern-smtpd). */
+	{ "smtpd_recipient_limit", CONF_UINT, "1000", "most recipients per message (RFC 5321 4.5.3.1.8 asks at least 100)" },
+	{ "smtpd_hard_error_limit", CONF_UINT, "20", "errors per session before 421 and close (0: no limit)" },
+	{ "hop_count_limit", CONF_UINT, "50", "most Received: fields in a message before 554 5.4.6 (mail loop)" },
+	{ "smtpd_timeout", CONF_DURATION, "5m", "wait for a command (RFC 5321 4.5.3.2.7)" },
+	{ "smtpd_data_timeout", CONF_DURATION, "3m", "wait for each block of DATA or BDAT (RFC 5321 4.5.3.2.5)" },
+	{ "smtpd_data_done_timeout", CONF_DURATION, "10m", "wait for the queue after the final dot (RFC 5321 4.5.3.2.6)" },
+	{ "smtpd_session_limit", CONF_DURATION, "1h", "longest SMTP session (0: no limit)" },
+
 	/* Users. */
 	{ "user", CONF_STR, "tern", "unprivileged user of the network-facing programs" },
 	{ "queue_user", CONF_STR, "ternq", "owner of the queue (tern-enqueue, tern-qmgr)" },
