@@ -11,7 +11,8 @@ command -v swaks >/dev/null || skip_all "swaks not installed"
 sandbox
 plan 45
 smtp_setup || { echo "Bail out! set-up failed"; exit 1; }
-echo "message_size_limit = 64k" | smtp_conf
+echo "message_size_limit = 64k" >"$SB/extra.conf"
+smtp_conf
 "$SV_BIN" -c "$SB/tern.conf" >>"$SB/log" 2>&1 &
 SV_PID=$!; track $SV_PID
 wait_port "$P_SMTP"; wait_port "$P_SUB"

@@ -1,7 +1,8 @@
 # t/smtp/smtp.sh - common set-up for the tern-smtpd tests (sourced after
 # t/lib.sh): maps made with tern-maps (accounts, aliases, domains), a
 # queue, a self-signed certificate, and tern-supervise running tern-smtpd
-# in each mode on free ports.  smtp_start [extra tern.conf lines on stdin].
+# in each mode on free ports.  smtp_start; extra tern.conf lines go in
+# $SB/extra.conf first.
 SMTPD=$TERN_BINDIR/tern-smtpd
 SV_BIN=$TERN_BINDIR/tern-supervise
 QT=$TERN_BUILD/t/bin/queue-tool
@@ -28,7 +29,7 @@ smtp_setup() {
 	if [ "$(id -u)" = 0 ]; then chown -R nobody "$Q"; fi
 }
 
-# smtp_conf: tern.conf from the common lines plus stdin.
+# smtp_conf: tern.conf from the common lines plus $SB/extra.conf.
 smtp_conf() {
 	{
 		echo "hostname = mx.example.org"
@@ -46,7 +47,7 @@ smtp_conf() {
 			echo "$n.user = $SMTP_USER"
 			echo "$n.max_per_ip = 50"
 		done
-		cat
+		if [ -f "$SB/extra.conf" ]; then cat "$SB/extra.conf"; fi
 	} >"$SB/tern.conf.tmp" && mv "$SB/tern.conf.tmp" "$SB/tern.conf"
 	"$TERN_BINDIR/tern-maps" -c "$SB/tern.conf" -q >>"$SB/maps.log" 2>&1
 }
