@@ -48,15 +48,22 @@ smtpd_fini(struct smtpd *s)
 	conf_free(&s->cf);
 }
 
-/* The protocol name of RFC 3848 for Received: and the log. */
+/* The protocol name of RFC 3848 (and RFC 6531 3.7.3) for Received:. */
 const char *
 smtpd_proto(const struct smtpd *s)
 {
-	if (s->mode == SMTPD_LMTP)
-		return s->tls != NULL ? "LMTPS" : "LMTP";
+	int tls = s->tls != NULL;
+
+	if (s->mode == SMTPD_LMTP) {
+		if (s->utf8)
+			return tls ? "UTF8LMTPS" : "UTF8LMTP";
+		return tls ? "LMTPS" : "LMTP";
+	}
 	if (s->helo_kind == 1)
 		return "SMTP";
-	return s->tls != NULL ? "ESMTPS" : "ESMTP";
+	if (s->utf8)
+		return tls ? "UTF8SMTPS" : "UTF8SMTP";
+	return tls ? "ESMTPS" : "ESMTP";
 }
 
 /*

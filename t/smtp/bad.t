@@ -9,7 +9,7 @@
 . "$TERN_SRC/t/smtp/smtp.sh"
 command -v swaks >/dev/null || skip_all "swaks not installed"
 sandbox
-plan 27
+plan 28
 printf 'smtpd_timeout = 3s\nsmtpd_data_timeout = 3s\nhop_count_limit = 5\n' >"$SB/extra.conf"
 smtp_start || { echo "Bail out! set-up failed"; exit 1; }
 
@@ -48,6 +48,15 @@ for name, v in variants.items():
     out("sm_" + name, c.reply())
     out("sm_" + name + "_next", c.reply())
     c.cmd("QUIT")
+# A DATA line over 16384 bytes: refused after the real end.
+c = Client(port())
+c.reply(); c.cmd("EHLO long.example")
+c.cmd("MAIL FROM:<l@foo.example>"); c.cmd("RCPT TO:<alice@example.org>")
+c.cmd("DATA")
+c.send("Subject: long\r\n\r\n" + "y" * 20000 + "\r\nshort\r\n.\r\nNOOP\r\n")
+out("longdata", c.reply())
+out("longdata_next", c.reply())
+c.cmd("QUIT")
 # 1000 recipients (the limit), then one more.
 c = Client(port())
 c.reply(); c.cmd("EHLO many.example"); c.cmd("MAIL FROM:<m@foo.example>")
@@ -105,6 +114,7 @@ is "$(get alive)" "250 2.0.0 Ok" "session still usable"
 for v in lf cr lfcrlf crlflf crlfcr; do
 	is "$(get sm_$v) / $(get sm_${v}_next)" "550 5.6.0 Error: bare CR or LF in message; lines must end in CR LF / 250 2.0.0 Ok" "smuggling $v: one 550 at the real end, the next command is the NOOP"
 done
+is "$(get longdata) / $(get longdata_next)" "554 5.6.0 Error: message line too long / 250 2.0.0 Ok" "a DATA line over 16384 bytes: 554 5.6.0 at the end"
 is "$(grep -rl 'smuggled' "$Q" 2>/dev/null | wc -l | tr -d ' ')" 0 "no smuggled message anywhere in the queue"
 ok "no smuggled sender was ever accepted" sh -c "! grep -q 'from=<smuggle@evil.example>' '$SB/log'"
 is "$(get many_ok) $(get many_last)" "1000 452 4.5.3 Error: too many recipients" "1000 recipients accepted, the next 452 4.5.3"

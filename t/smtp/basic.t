@@ -9,7 +9,7 @@
 . "$TERN_SRC/t/smtp/smtp.sh"
 command -v swaks >/dev/null || skip_all "swaks not installed"
 sandbox
-plan 45
+plan 47
 smtp_setup || { echo "Bail out! set-up failed"; exit 1; }
 echo "message_size_limit = 64k" >"$SB/extra.conf"
 smtp_conf
@@ -127,6 +127,9 @@ like "$(get quit) $(get closed)" '^221 2.0.0 Bye True$' "QUIT: 221 and close"
 is "$(get helo)" "250 mx.example.org" "HELO"
 like "$(get helo_param) $(get utf8_nohelo)" '^555 5.5.4 .* 250 2.1.0' "HELO session: no ESMTP parameters"
 like "$(get utf8_mail) $(get utf8_rcpt) $(get utf8_end)" '^250 2.1.0 Ok 250 2.1.5 Ok 250 2.0.0 Ok: queued' "SMTPUTF8 sender"
+uid=$(get utf8_end | sed 's/.*queued as //')
+like "$(sed -n 2p "$(msgfile "$uid")" | tr -d '\r')" "with UTF8SMTP id $uid\$" "SMTPUTF8: Received: says UTF8SMTP (RFC 6531)"
+like "$(envread "$uid")" 'sender=<j\\xc3\\xbcrg@foo.example>|sender=<jürg@foo.example>' "SMTPUTF8: sender kept"
 ok "log: reject line for the unknown user" grep -Eq 'tern-smtpd\[[0-9]+\]: reject: RCPT from 127.0.0.1: 550 5.1.1 <nobody@example.org>: User unknown' "$SB/log"
 ok "log: reject line for the 552" grep -Eq 'reject: DATA from 127.0.0.1: 552 5.3.4 ' "$SB/log"
 is "$(nqueued)" 3 "queue: the swaks, pipelined and SMTPUTF8 messages only"
