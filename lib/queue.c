@@ -2,11 +2,17 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <signal.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "lib/durable.h"
+#include "lib/envelope.h"
+#include "lib/io.h"
+#include "lib/priv.h"
 #include "lib/qid.h"
 #include "lib/queue.h"
 #include "lib/sbuf.h"
@@ -157,6 +163,166 @@ queue_scan(const char *queue_dir, int (*fn)(const char *, void *), void *arg,
 	sbuf_fini(&p);
 	if (strange_r != NULL)
 		*strange_r = strange;
+	return r;
+}
+
+int
+queue_read_envelope(const char *queue_dir, const char *id,
+    struct envelope *env, const char **why_r)
+{
+	struct sbuf p, b;
+	int r = -1, saved;
+
+	*why_r = "cannot read the envelope";
+	sbuf_init(&p, QUEUE_PATH_MAX);
+	sbuf_init(&b, ENV_FILE_MAX);
+	if (qid_path(queue_dir, QID_ENV, id, &p) < 0)
+		goto out;
+	if (io_read_file(p.s, &b, ENV_FILE_MAX) < 0) {
+		if (errno == E2BIG) {
+			*why_r = "envelope file too large";
+			errno = EINVAL;
+		}
+		goto out;
+	}
+	if (envelope_read(b.s, b.len, ENV_R_QUEUED, env, why_r) != ENV_OK) {
+		errno = EINVAL;
+		goto out;
+	}
+	if (strcmp(env->qid, id) != 0) {
+		*why_r = "envelope's queue id is not its file name";
+		errno = EINVAL;
+		goto out;
+	}
+	r = 0;
+out:
+	saved = errno;
+	sbuf_fini(&p);
+	sbuf_fini(&b);
+	errno = saved;
+	return r;
+}
+
+int
+queue_open_message(const char *queue_dir, const char *id)
+{
+	struct sbuf p;
+	int fd = -1, saved;
+
+	sbuf_init(&p, QUEUE_PATH_MAX);
+	if (qid_path(queue_dir, QID_MSG, id, &p) == 0)
+		fd = open(p.s, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NOCTTY);
+	saved = errno;
+	sbuf_fini(&p);
+	errno = saved;
+	return fd;
+}
+
+/* Submitting. */
+
+static void __attribute__((noreturn))
+submit_child(const char *enqueue, int msg_fd, int sock, char *const envp[])
+{
+	char *const argv[] = { (char *)"tern-enqueue", NULL };
+
+	if (msg_fd != 0 && dup2(msg_fd, 0) < 0)
+		_exit(ENQUEUE_EX_TEMP);
+	if (dup2(sock, 1) < 0)
+		_exit(ENQUEUE_EX_TEMP);
+	(void)execve(enqueue, argv, envp);
+	_exit(ENQUEUE_EX_TEMP);
+}
+
+/* Write the envelope; a child that exited early (EPIPE) is not an error:
+ * its exit status says why. */
+static void
+submit_write(int sock, const struct sbuf *b)
+{
+	size_t off = 0;
+	ssize_t n;
+
+	while (off < b->len) {
+		n = send(sock, b->s + off, b->len - off, MSG_NOSIGNAL);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			return;
+		off += (size_t)n;
+	}
+}
+
+/* The id line written back after the commit, if any. */
+static void
+submit_read_id(int sock, char qid_r[])
+{
+	char line[QID_LEN + 2];
+	size_t got = 0;
+	ssize_t n;
+
+	qid_r[0] = '\0';
+	while (got < sizeof(line)) {
+		n = io_read(sock, line + got, sizeof(line) - got);
+		if (n <= 0)
+			break;
+		got += (size_t)n;
+	}
+	if (got == QID_LEN + 1 && line[QID_LEN] == '\n' &&
+	    qid_valid(line, QID_LEN)) {
+		memcpy(qid_r, line, QID_LEN);
+		qid_r[QID_LEN] = '\0';
+	}
+}
+
+static int
+submit_wait(pid_t pid, int *status_r)
+{
+	int st;
+
+	while (waitpid(pid, &st, 0) < 0)
+		if (errno != EINTR)
+			return -1;
+	*status_r = WIFEXITED(st) ? WEXITSTATUS(st) : ENQUEUE_EX_TEMP;
+	return 0;
+}
+
+int
+queue_submit(const char *enqueue, int msg_fd, const struct envelope *env,
+    char *const envp[], char qid_r[], int *status_r)
+{
+	static const char *const allow[] = { "TERN_HOME", "TERN_LOG",
+	    "TERN_DEBUG", NULL };
+	struct sbuf b;
+	char **built = NULL;
+	pid_t pid;
+	int sv[2], r = -1, saved;
+
+	qid_r[0] = '\0';
+	sbuf_init(&b, ENV_FILE_MAX);
+	sv[0] = sv[1] = -1;
+	if (envelope_encode(env, &b) < 0)
+		goto out;
+	if (envp == NULL && (envp = built = env_build(allow, NULL)) == NULL)
+		goto out;
+	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) < 0)
+		goto out;
+	if ((pid = fork()) < 0)
+		goto out;
+	if (pid == 0)
+		submit_child(enqueue, msg_fd, sv[1], envp);
+	(void)io_close(&sv[1]);		/* the child's end */
+	submit_write(sv[0], &b);
+	(void)shutdown(sv[0], SHUT_WR);	/* the child may be gone */
+	submit_read_id(sv[0], qid_r);
+	r = submit_wait(pid, status_r);
+	if (r == 0 && *status_r != ENQUEUE_EX_OK)
+		qid_r[0] = '\0';
+out:
+	saved = errno;
+	(void)io_close(&sv[0]);		/* read side, or unused */
+	(void)io_close(&sv[1]);
+	env_free(&built);
+	sbuf_fini(&b);
+	errno = saved;
 	return r;
 }
 

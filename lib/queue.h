@@ -29,6 +29,30 @@
  * enqueue (ENQUEUE_TIMEOUT) so an enqueue in progress is never cleaned:
  * QUEUE_CLEAN_AGE is the default.
  *
+ * queue_read_envelope(queue_dir, id, env, &why) reads env/XX/ID (at most
+ * ENV_FILE_MAX bytes), decodes it with ENV_R_QUEUED and checks that its
+ * queue id is the file's: 0; -1 with errno ENOENT when the message is not
+ * (or no longer) committed, another errno for I/O; -1 with errno EINVAL
+ * and a static *why_r when the file is damaged.  env must be
+ * envelope_init()ed; envelope_fini() it in every case.
+ * queue_open_message(queue_dir, id) opens msg/XX/ID read-only
+ * (O_NOFOLLOW|O_CLOEXEC): a descriptor, or -1 with errno.
+ *
+ * queue_submit(enqueue, msg_fd, env, envp, qid_r, &status) is the
+ * client side of tern-enqueue, for tern-smtpd, sendmail and the bounces of
+ * tern-qmgr: it runs the program at the absolute path enqueue (execve,
+ * argv {"tern-enqueue"}, envp as given; NULL means TERN_HOME, TERN_LOG and
+ * TERN_DEBUG kept from the environment) with msg_fd as its descriptor 0
+ * and one end of a socketpair as descriptor 1, writes the encoded
+ * envelope (env's queue id and time are ignored by tern-enqueue), shuts
+ * the socket's writing half, reads the queue id back, and waits.  msg_fd
+ * must already hold the whole message (a spooled file, or a pipe that
+ * someone else feeds): the caller is blocked meanwhile.  *status_r is the
+ * exit status (ENQUEUE_EX_*; a killed child counts as ENQUEUE_EX_TEMP),
+ * and qid_r the queue id when it is ENQUEUE_EX_OK ("" otherwise).
+ * It returns 0 when the program ran, -1 with errno when it could not
+ * (EINVAL for an envelope the encoder refuses; nothing was run then).
+ *
  * Return convention: 0 (queue_scan: 0 or fn's negative value) or -1 with
  * errno.  Nothing here prints.
  */
@@ -37,6 +61,14 @@
 
 #include <stddef.h>
 #include <time.h>
+
+struct envelope;
+
+/* tern-enqueue's exit codes (tern-enqueue(8)); callers map them to SMTP. */
+#define ENQUEUE_EX_OK		0	/* committed: say 250 */
+#define ENQUEUE_EX_BADENV	100	/* envelope refused or usage: 554 5.3.0 */
+#define ENQUEUE_EX_TOOBIG	101	/* over message_size_limit: 552 5.3.4 */
+#define ENQUEUE_EX_TEMP		111	/* temporary (or killed): 451 4.3.0 */
 
 #define ENQUEUE_TIMEOUT	86400	/* tern-enqueue's alarm: one enqueue, 24 h */
 #define QUEUE_CLEAN_AGE	129600	/* 36 h > ENQUEUE_TIMEOUT (as qmail) */
@@ -52,6 +84,11 @@ int	queue_prepare(const char *queue_dir);
 int	queue_bucket_dir(const char *path);
 int	queue_scan(const char *queue_dir, int (*fn)(const char *id, void *),
 	    void *arg, size_t *strange_r);
+int	queue_read_envelope(const char *queue_dir, const char *id,
+	    struct envelope *, const char **why_r);
+int	queue_open_message(const char *queue_dir, const char *id);
+int	queue_submit(const char *enqueue, int msg_fd, const struct envelope *,
+	    char *const envp[], char qid_r[], int *status_r);
 int	queue_clean(const char *queue_dir, time_t now, unsigned long age,
 	    struct queue_clean_stats *);
 

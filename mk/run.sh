@@ -19,9 +19,27 @@ export TERN_HOME="$home"
 
 say() { printf 'tern: %s\n' "$*"; }
 
+# Can an unprivileged uid reach this folder?  (As root, services and
+# Maildir writers run as other uids.)
+reachable() {
+	setpriv --reuid=65534 --regid=65534 --clear-groups test -x "$1/." 2>/dev/null
+}
+
 if [ "$(id -u)" = 0 ]; then
 	# Real privilege separation: system users and modes for this TERN_HOME.
 	sh "$src/setup/tern-setup" --home "$home" --users-only >/dev/null
+	chmod 755 "$home"
+	if ! reachable "$home"; then
+		say "as root, TERN_HOME must be reachable by the tern users and the"
+		say "accounts, and $home is not (a parent folder is private)."
+		say "Try: TERN_HOME=/var/lib/tern-run make run"
+		exit 1
+	fi
+	if ! reachable "$bin"; then
+		# A checkout under a private folder: run copies of the programs.
+		rm -rf "$home/bin" && cp -a "$bin" "$home/bin" && chmod -R go+rX "$home/bin"
+		bin=$home/bin
+	fi
 	privnote="as root, with one uid per role and per account"
 else
 	privnote="as $(id -un): every role runs as you (privilege steps skipped)"

@@ -32,7 +32,9 @@
 #define COPY_BUF	65536
 #define PATH_MAX_Q	4096
 #define ID_TRIES	10	/* fresh ids tried when one is taken */
-#define EXIT_TOOBIG	101	/* the message exceeds message_size_limit */
+
+_Static_assert(EXIT_PERM == ENQUEUE_EX_BADENV && EXIT_TEMP == ENQUEUE_EX_TEMP &&
+    EXIT_OK == ENQUEUE_EX_OK, "tern-enqueue(8) exit codes");
 
 /* What exists of this enqueue, so a failure before the commit removes it. */
 static struct job {
@@ -164,7 +166,7 @@ write_message(int fd, uint64_t limit)
 			break;
 		total += (uint64_t)n;
 		if (total > limit)
-			FAIL(EXIT_TOOBIG, "message refused: larger than "
+			FAIL(ENQUEUE_EX_TOOBIG, "message refused: larger than "
 			    "message_size_limit=%llu", (unsigned long long)limit);
 		if (io_write_full(fd, buf, (size_t)n) < 0)
 			FAIL_SYS(EXIT_TEMP, "write %s", J.tmp_msg.s);

@@ -76,6 +76,26 @@ sandbox() {
 	SB=$(mktemp -d "${TMPDIR:-/tmp}/tern-test.XXXXXX") || exit 1
 	chmod 755 "$SB"
 	export TERN_HOME="$SB"
+	_public_build
+}
+
+# As root, services run under other uids (tern, nobody, each account's),
+# which must be able to reach the programs.  When the build folder is not
+# reachable by them (a checkout under /root, mode 0700), run copies from
+# the sandbox instead.
+_public_build() {
+	[ "$(id -u)" = 0 ] || return 0
+	command -v setpriv >/dev/null 2>&1 || return 0
+	setpriv --reuid=65534 --regid=65534 --clear-groups \
+	    test -x "$TERN_BINDIR/." 2>/dev/null && return 0
+	mkdir -p "$SB/build/t" || exit 1
+	cp -a "$TERN_BINDIR" "$SB/build/bin" || exit 1
+	[ -d "$TERN_BUILD/t/bin" ] && { cp -a "$TERN_BUILD/t/bin" "$SB/build/t/bin" || exit 1; }
+	chmod -R go+rX "$SB/build"
+	TERN_BUILD=$SB/build
+	TERN_BINDIR=$SB/build/bin
+	export TERN_BUILD TERN_BINDIR
+	SV_STUBS=$TERN_BUILD/t/bin
 }
 
 # A free TCP port on 127.0.0.1 (the kernel picks it; a tiny race is accepted).

@@ -4,11 +4,15 @@
  *   queue-tool clean QUEUE_DIR AGE NOW  queue_clean; prints the counts
  *   queue-tool read ENVELOPE_FILE      a queued envelope's fields
  *   queue-tool path QUEUE_DIR KIND ID  qid_path (msg env state tmpmsg tmpenv)
+ *   queue-tool submit ENQUEUE MSGFILE SENDER RCPT...  queue_submit; prints
+ *                                      "status qid" 
  * Exit 0 on success, 1 on error (with a line on stderr).
  */
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "lib/envelope.h"
 #include "lib/io.h"
@@ -80,6 +84,37 @@ cmd_path(const char *dir, const char *kind, const char *id)
 	return 1;
 }
 
+static int
+cmd_submit(int argc, char **argv)
+{
+	struct envelope e;
+	char qid[QID_LEN + 1];
+	int fd, i, status;
+
+	envelope_init(&e);
+	if (snprintf(e.sender, sizeof(e.sender), "%s", argv[4]) < 0)
+		return 1;
+	for (i = 5; i < argc; i++)
+		if (envelope_add_rcpt(&e, argv[i], NULL, 0, NULL) < 0) {
+			perror("envelope_add_rcpt");
+			return 1;
+		}
+	if ((fd = open(argv[3], O_RDONLY | O_CLOEXEC)) < 0) {
+		perror(argv[3]);
+		return 1;
+	}
+	if (queue_submit(argv[2], fd, &e, NULL, qid, &status) < 0) {
+		perror("queue_submit");
+		envelope_fini(&e);
+		(void)close(fd);
+		return 1;
+	}
+	printf("%d %s\n", status, qid);
+	envelope_fini(&e);
+	(void)close(fd);
+	return 0;
+}
+
 int
 main(int argc, char **argv)
 {
@@ -115,6 +150,8 @@ main(int argc, char **argv)
 		return cmd_read(argv[2]);
 	if (argc == 5 && strcmp(argv[1], "path") == 0)
 		return cmd_path(argv[2], argv[3], argv[4]);
-	fprintf(stderr, "usage: queue-tool scan|clean|read|path ...\n");
+	if (argc >= 5 && strcmp(argv[1], "submit") == 0)
+		return cmd_submit(argc, argv);
+	fprintf(stderr, "usage: queue-tool scan|clean|read|path|submit ...\n");
 	return 1;
 }

@@ -8,7 +8,7 @@ QT=$TERN_BUILD/t/bin/queue-tool
 MKENV="$PY $TERN_SRC/t/queue/mkenv.py"
 [ -x "$ENQ" ] || skip_all "tern-enqueue not built"
 sandbox
-plan 37
+plan 42
 export TERN_LOG=stderr
 Q=$SB/queue
 mkdir "$Q"
@@ -91,16 +91,20 @@ is "$rc" 0 "exactly message_size_limit: accepted"
 before=$((before + 2))
 is "$(nfiles)" "$before" "no partial files after the refusals"
 
-# A temporary failure after the message was written: env/ unwritable.
-chmod 500 "$Q/env"
-enq "$SB/env" "$SB/msg"
-chmod 700 "$Q/env"
-if [ "$rc" = 0 ]; then
-	skip "env/ not writable has no effect here (bucket exists)"
-else
-	is "$rc" 111 "cannot create env/XX: exit 111"
-fi
-is "$(nfiles)" "$before" "... and its partial files are removed"
+# A temporary failure after the message was written: a fresh queue whose
+# env/ cannot take the new bucket folder.
+Q2=$SB/queue2
+mkdir "$Q2" "$Q2/tmp" "$Q2/msg" "$Q2/env" "$Q2/state"
+sed "s|^queue_dir = .*|queue_dir = $Q2|" "$SB/tern.conf" > "$SB/q2.conf"
+[ "$(id -u)" = 0 ] && chown -R nobody "$Q2"
+chmod 500 "$Q2/env"
+enq "$SB/env" "$SB/msg" -c "$SB/q2.conf"
+is "$rc" 111 "cannot create env/XX: exit 111"
+is "$(find "$Q2" -type f | wc -l | tr -d ' ')" 0 "... and its partial files (tmp, msg) are removed"
+$MKENV --many 1001 > "$SB/toomany"
+enq "$SB/toomany" "$SB/msg"
+is "$rc" 100 "1001 recipients: exit 100"
+is "$(nfiles)" "$before" "no partial files after that either"
 enq "$SB/env" "$SB/msg" -c "$SB/nonexistent.conf"
 is "$rc" 111 "unreadable configuration: exit 111 (never a bounce)"
 
@@ -155,6 +159,12 @@ PYEOF
 like "$out" '^0 [0-9A-Z]{16}$' "the id is written back on a socket"
 sid=${out#0 }
 ok "... and it is a committed message" sh -c "$QT scan '$Q' 2>/dev/null | grep -qx '$sid'"
+
+# queue_submit, the client side in lib/queue.
+out=$($QT submit "$ENQ" "$SB/msg" alice@example.org bob@example.com 2>>"$SB/log")
+like "$out" '^0 [0-9A-Z]{16}$' "queue_submit: status 0 and the id"
+ok "... a committed message" sh -c "$QT scan '$Q' 2>/dev/null | grep -qx '${out#0 }'"
+is "$($QT submit "$SB/no-such-program" "$SB/msg" a@example.org b@example.com 2>/dev/null)" "111 " "queue_submit: a program that cannot run is 111"
 
 # Many at once: 200 enqueues, 25 at a time.
 n0=$($QT scan "$Q" 2>/dev/null | wc -l | tr -d ' ')

@@ -380,6 +380,7 @@ test_qid(void)
 	char a[QID_LEN + 1], b[QID_LEN + 1], out[QID_LEN + 1], bk[3];
 	struct sbuf p;
 	const char *why;
+	int r;
 	size_t i, bad = 0;
 
 	ok(qid_new(a) == 0 && strlen(a) == QID_LEN, "qid_new gives %d chars",
@@ -394,20 +395,24 @@ test_qid(void)
 	ok(!qid_valid("0TP9UDXFYRA00D8y", QID_LEN), "lower case refused");
 	ok(!qid_valid("0TP9UDXFYRA00D8", QID_LEN - 1), "short id refused");
 	ok(!qid_valid("0TP9UDXZZZZ00D8Y", QID_LEN), "microseconds > 999999");
-	ok(qid_parse("0TP9UDX/YRA00D8Y", QID_LEN, out, &why) < 0, "'/' "
-	    "refused: %s", why);
+	why = NULL;
+	r = qid_parse("0TP9UDX/YRA00D8Y", QID_LEN, out, &why);
+	ok(r < 0, "'/' refused: %s", why ? why : "(none)");
 	ok(qid_parse("0TP9UDXFYRA00D8Y", QID_LEN, out, &why) == 0 &&
 	    strcmp(out, "0TP9UDXFYRA00D8Y") == 0, "qid_parse copies");
 	qid_bucket("0TP9UDXFYRA00D8Y", bk);
 	ok(qid_is_bucket(bk, 2), "bucket %s", bk);
 	sbuf_init(&p, 4096);
-	ok(qid_path("/q", QID_MSG, "0TP9UDXFYRA00D8Y", &p) == 0 &&
+	/* Call first: the order of evaluation of ok()'s arguments is unspecified. */
+	r = qid_path("/q", QID_MSG, "0TP9UDXFYRA00D8Y", &p);
+	ok(r == 0 &&
 	    strncmp(p.s, "/q/msg/", 7) == 0 && memcmp(p.s + 7, bk, 2) == 0 &&
 	    strcmp(p.s + 9, "/0TP9UDXFYRA00D8Y") == 0, "msg path %s", p.s);
-	ok(qid_path("/q", QID_TMP_ENV, "0TP9UDXFYRA00D8Y", &p) == 0 &&
+	r = qid_path("/q", QID_TMP_ENV, "0TP9UDXFYRA00D8Y", &p);
+	ok(r == 0 &&
 	    strcmp(p.s, "/q/tmp/0TP9UDXFYRA00D8Y.env") == 0, "tmp path %s", p.s);
-	ok(qid_dir("/q", QID_ENV, "0TP9UDXFYRA00D8Y", &p) == 0 &&
-	    strlen(p.s) == 9, "env dir %s", p.s);
+	r = qid_dir("/q", QID_ENV, "0TP9UDXFYRA00D8Y", &p);
+	ok(r == 0 && strlen(p.s) == 9, "env dir %s", p.s);
 	ok(qid_path("/q", QID_MSG, "../../etc/passwd", &p) < 0 &&
 	    errno == EINVAL, "a bad id gives no path");
 	sbuf_fini(&p);

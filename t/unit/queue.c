@@ -10,6 +10,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "lib/envelope.h"
 #include "lib/qid.h"
 #include "lib/queue.h"
 #include "lib/sbuf.h"
@@ -76,6 +77,56 @@ stop_cb(const char *id, void *arg)
 	(void)id;
 	(void)arg;
 	return -7;
+}
+
+/* Write an envelope file for id at its env/ path (id_in_file may differ). */
+static void
+put_env(const char *id, const char *id_in_file)
+{
+	struct envelope e;
+	int fd;
+
+	envelope_init(&e);
+	memcpy(e.qid, id_in_file, QID_LEN + 1);
+	e.arrival = 1790000000;
+	if (envelope_add_rcpt(&e, "a@b.example", NULL, 0, NULL) < 0)
+		abort();
+	(void)unlink(P(QID_ENV, id));
+	fd = open(P(QID_ENV, id), O_WRONLY | O_CREAT | O_EXCL, 0600);
+	if (fd < 0 || envelope_write(fd, &e) < 0 || close(fd) < 0)
+		abort();
+	envelope_fini(&e);
+}
+
+static void
+test_read(const char *live)
+{
+	struct envelope e;
+	const char *why = NULL;
+	char other[QID_LEN + 1];
+	int fd;
+
+	envelope_init(&e);
+	ok(queue_read_envelope(dir, live, &e, &why) < 0 && errno == EINVAL,
+	    "an empty envelope file is damaged: %s", why);
+	put_env(live, live);
+	ok(queue_read_envelope(dir, live, &e, &why) == 0 && e.nrcpt == 1 &&
+	    strcmp(e.qid, live) == 0, "queue_read_envelope reads it back");
+	if (qid_new(other) < 0)
+		abort();
+	put_env(live, other);
+	ok(queue_read_envelope(dir, live, &e, &why) < 0 && errno == EINVAL &&
+	    strstr(why, "file name") != NULL, "an id that is not the file "
+	    "name is refused");
+	ok(queue_read_envelope(dir, other, &e, &why) < 0 && errno == ENOENT,
+	    "a missing envelope: ENOENT");
+	fd = queue_open_message(dir, live);
+	ok(fd >= 0, "queue_open_message");
+	if (fd >= 0)
+		(void)close(fd);
+	ok(queue_open_message(dir, "not-an-id") < 0 && errno == EINVAL,
+	    "queue_open_message refuses a bad id");
+	envelope_fini(&e);
 }
 
 int
@@ -146,6 +197,7 @@ main(void)
 		abort();
 	ok(queue_bucket_dir(path) < 0 && errno == ENOTDIR,
 	    "a file where a folder should be: ENOTDIR");
+	test_read(live);
 	ok(nftw(dir, rm_one, 16, FTW_DEPTH | FTW_PHYS) == 0, "cleaned up");
 	return done_testing();
 }
