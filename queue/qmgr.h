@@ -28,7 +28,7 @@
 #define QMGR_DSN_RETRY	300		/* retry a DSN tern-enqueue refused */
 
 struct qmgr {
-	const char	*conf_file;	/* -c FILE, or NULL */
+	const char	*conf_dir;	/* folder of tern.conf: TERN_HOME */
 	const char	*queue_dir;
 	const char	*program_dir;
 	const char	*map_dir;

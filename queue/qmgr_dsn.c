@@ -4,14 +4,10 @@
  * sender through tern-enqueue (doc/queue.md transition 6).
  */
 #include <sys/mman.h>
-#include <sys/socket.h>
 #include <sys/stat.h>
-#include <sys/wait.h>
 
 #include <errno.h>
 #include <fcntl.h>
-#include <poll.h>
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -25,6 +21,7 @@
 #include "lib/log.h"
 #include "lib/priv.h"
 #include "lib/qid.h"
+#include "lib/queue.h"
 #include "lib/sbuf.h"
 
 #include "queue/qmgr.h"
@@ -32,7 +29,6 @@
 #define DSN_HEAD_MAX	(1024 * 1024)	/* the DSN's own text parts */
 #define DSN_HDRS_MAX	(256 * 1024)	/* original headers returned */
 #define DSN_ROOM	(64 * 1024)	/* kept below message_size_limit */
-#define DSN_TIMEOUT_MS	(600 * 1000)	/* one tern-enqueue run */
 #define COPY_BUF	65536
 
 void
@@ -274,102 +270,46 @@ out:
 
 static int
 dsn_envelope(struct qmgr_msg *m, const char *to, int is_double,
-    struct sbuf *out)
+    struct envelope *e)
 {
-	struct envelope e;
-	int r;
-
-	envelope_init(&e);
-	e.body = m->env.body == ENV_BODY_NONE ? ENV_BODY_NONE :
+	e->body = m->env.body == ENV_BODY_NONE ? ENV_BODY_NONE :
 	    ENV_BODY_8BITMIME;
-	e.flags = m->env.flags;
+	e->flags = m->env.flags;
 	if (is_double)
-		(void)strlcpy(e.envid, QMGR_DOUBLE_ENVID, sizeof(e.envid));
-	r = envelope_add_rcpt(&e, to, NULL, 0, NULL) < 0 ||
-	    envelope_encode(&e, out) < 0 ? -1 : 0;
-	envelope_fini(&e);
-	return r;
+		(void)strlcpy(e->envid, QMGR_DOUBLE_ENVID, sizeof(e->envid));
+	return envelope_add_rcpt(e, to, NULL, 0, NULL);
 }
 
-static void __attribute__((noreturn))
-exec_enqueue(const struct qmgr *q, int msgfd, int envfd)
-{
-	static const char *const allow[] = { "TERN_HOME", "TERN_LOG", NULL };
-	char path[QMGR_PATH_MAX];
-	char *argv[4];
-	char **envp;
-	int argc = 0;
-
-	if (dup2(msgfd, 0) < 0 || dup2(envfd, 1) < 0)
-		_exit(EXIT_TEMP);
-	if (snprintf(path, sizeof(path), "%s/tern-enqueue", q->program_dir) >=
-	    (int)sizeof(path) || (envp = env_build(allow, NULL)) == NULL)
-		_exit(EXIT_TEMP);
-	argv[argc++] = (char *)"tern-enqueue";
-	if (q->conf_file != NULL) {
-		argv[argc++] = (char *)"-c";
-		argv[argc++] = (char *)q->conf_file;
-	}
-	argv[argc] = NULL;
-	execve(path, argv, envp);
-	_exit(EXIT_TEMP);
-}
-
-/* Run tern-enqueue: message on fd 0, envelope on a socket as fd 1. */
+/* Run tern-enqueue (queue_submit) with TERN_HOME at our tern.conf. */
 static int
-enqueue(const struct qmgr *q, int msgfd, const struct sbuf *envbuf,
+enqueue(const struct qmgr *q, int msgfd, const struct envelope *e,
     char newqid[QID_LEN + 1])
 {
-	struct sbuf reply;
-	int sp[2], status;
-	pid_t pid;
-	int64_t deadline = io_deadline_ms(DSN_TIMEOUT_MS);
+	static const char *const allow[] = { "TERN_LOG", "TERN_DEBUG", NULL };
+	const char *extra[2];
+	char path[QMGR_PATH_MAX], home[QMGR_PATH_MAX + 16];
+	char **envp;
+	int status, r;
 
-	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sp) < 0)
-		return -1;
-	if ((pid = fork()) < 0) {
-		(void)close(sp[0]);
-		(void)close(sp[1]);
+	if (snprintf(path, sizeof(path), "%s/tern-enqueue", q->program_dir) >=
+	    (int)sizeof(path) || snprintf(home, sizeof(home), "TERN_HOME=%s",
+	    q->conf_dir) >= (int)sizeof(home)) {
+		errno = ENAMETOOLONG;
 		return -1;
 	}
-	if (pid == 0)
-		exec_enqueue(q, msgfd, sp[1]);
-	(void)close(sp[1]);		/* the child's copy */
-	sbuf_init(&reply, QID_LEN + 2);
-	if (io_write_full(sp[0], envbuf->s, envbuf->len) < 0 ||
-	    shutdown(sp[0], SHUT_WR) < 0)
-		log_warn_sys("%s tern-enqueue envelope", "dsn");
-	for (;;) {
-		char c;
-		ssize_t k;
-
-		if (io_wait(sp[0], POLLIN, deadline) < 0) {
-			(void)kill(pid, SIGKILL);
-			break;
-		}
-		if ((k = io_read(sp[0], &c, 1)) <= 0 || c == '\n' ||
-		    sbuf_cat_c(&reply, c) < 0)
-			break;
-	}
-	(void)close(sp[0]);		/* read only from here */
-	while (waitpid(pid, &status, 0) < 0)
-		if (errno != EINTR) {
-			sbuf_fini(&reply);
-			return -1;
-		}
-	if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
-		log_warn("dsn: tern-enqueue failed (status %d)", status);
-		sbuf_fini(&reply);
+	extra[0] = home;
+	extra[1] = NULL;
+	if ((envp = env_build(allow, extra)) == NULL)
+		return -1;
+	r = queue_submit(path, msgfd, e, envp, newqid, &status);
+	env_free(&envp);
+	if (r < 0)
+		return -1;
+	if (status != ENQUEUE_EX_OK) {
+		log_warn("dsn: tern-enqueue exited %d", status);
 		errno = EIO;
 		return -1;
 	}
-	if (reply.len == QID_LEN && qid_valid(reply.s, QID_LEN)) {
-		memcpy(newqid, reply.s, QID_LEN);
-		newqid[QID_LEN] = '\0';
-	} else {
-		(void)strlcpy(newqid, "?", QID_LEN + 1);
-	}
-	sbuf_fini(&reply);
 	return 0;
 }
 
@@ -377,10 +317,10 @@ int
 qmgr_dsn_send(struct qmgr_msg *m, struct qmgr_item *x, size_t n,
     const char *rcpt, int is_double, char newqid[QID_LEN + 1])
 {
-	struct sbuf envbuf;
+	struct envelope e;
 	int fd, r = -1;
 
-	sbuf_init(&envbuf, ENV_FILE_MAX);
+	envelope_init(&e);
 	if ((fd = memfd_create("tern-dsn", MFD_CLOEXEC)) < 0) {
 		log_err_sys("%s dsn: memfd", m->qid);
 		goto out;
@@ -390,12 +330,12 @@ qmgr_dsn_send(struct qmgr_msg *m, struct qmgr_item *x, size_t n,
 		goto out;
 	}
 	if (lseek(fd, 0, SEEK_SET) < 0 ||
-	    dsn_envelope(m, rcpt, is_double, &envbuf) < 0) {
+	    dsn_envelope(m, rcpt, is_double, &e) < 0) {
 		log_err_sys("%s dsn: envelope to <%s>", m->qid,
 		    log_esc_s(rcpt));
 		goto out;
 	}
-	if (enqueue(m->q, fd, &envbuf, newqid) < 0) {
+	if (enqueue(m->q, fd, &e, newqid) < 0) {
 		log_err_sys("%s dsn: cannot enqueue it", m->qid);
 		goto out;
 	}
@@ -403,6 +343,6 @@ qmgr_dsn_send(struct qmgr_msg *m, struct qmgr_item *x, size_t n,
 out:
 	if (fd >= 0)
 		(void)close(fd);	/* memory only */
-	sbuf_fini(&envbuf);
+	envelope_fini(&e);
 	return r;
 }

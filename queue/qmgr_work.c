@@ -21,6 +21,7 @@
 #include "lib/log.h"
 #include "lib/qid.h"
 #include "lib/qstate.h"
+#include "lib/queue.h"
 #include "lib/resolve.h"
 #include "lib/sbuf.h"
 
@@ -137,30 +138,20 @@ qmgr_event(struct qmgr_msg *m, const struct qmgr_item *x, enum qmgr_event ev,
 static enum qmgr_outcome
 load(struct qmgr_msg *m)
 {
-	struct sbuf path, b;
+	struct sbuf path;
 	struct stat sb;
 	const char *why;
 	enum qmgr_outcome o = QW_BROKEN;
-	int r;
 
 	sbuf_init(&path, QMGR_PATH_MAX);
-	sbuf_init(&b, ENV_FILE_MAX);
-	if (qid_path(m->q->queue_dir, QID_ENV, m->qid, &path) < 0) {
-		log_err_sys("%s queue path", m->qid);
-		goto out;
-	}
-	if (io_read_file(path.s, &b, ENV_FILE_MAX) < 0) {
+	if (queue_read_envelope(m->q->queue_dir, m->qid, &m->env, &why) < 0) {
 		if (errno == ENOENT)
 			o = QW_GONE;
+		else if (errno == EINVAL)
+			log_err("%s bad envelope, left for the admin: %s",
+			    m->qid, why);
 		else
-			log_err_sys("%s cannot read %s", m->qid,
-			    log_esc_s(path.s));
-		goto out;
-	}
-	r = envelope_read(b.s, b.len, ENV_R_QUEUED, &m->env, &why);
-	if (r != ENV_OK || strcmp(m->env.qid, m->qid) != 0) {
-		log_err("%s bad envelope, left for the admin: %s", m->qid,
-		    r != ENV_OK ? why : "queue id differs");
+			log_err_sys("%s cannot read the envelope", m->qid);
 		goto out;
 	}
 	if (qid_path(m->q->queue_dir, QID_MSG, m->qid, &path) < 0 ||
@@ -181,7 +172,6 @@ load(struct qmgr_msg *m)
 	o = QW_DUE;
 out:
 	sbuf_fini(&path);
-	sbuf_fini(&b);
 	return o;
 }
 

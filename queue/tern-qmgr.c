@@ -513,7 +513,7 @@ setup(const char *opt_c)
 		    "cannot read the configuration");
 	}
 	sbuf_fini(&err);
-	Q.conf_file = opt_c;
+	Q.conf_dir = conf_dir(cf);
 	qmgr_conf(&Q, cf);
 	if ((user = conf_str(cf, "queue_user")) == NULL)
 		die(EXIT_PERM, "queue_user");
