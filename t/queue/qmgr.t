@@ -9,7 +9,7 @@
 [ -x "$TERN_BINDIR/tern-maps" ] || skip_all "tern-maps not built"
 sandbox
 . "$TERN_SRC/t/queue/qmgr.sh"
-plan 35
+plan 37
 qm_setup
 qm_start
 
@@ -100,4 +100,7 @@ id2=$(msg never | qm_enqueue sender@example.org 'ghost@example.org||1|')
 ok "queue drains" wait_for 30 queue_is 0
 unlike "$(qlog "$id2")" "bounce=" "NOTIFY=NEVER: no DSN"
 is "$(nmail sender@example.org)" $((s0 + 1)) "no further DSN to the sender"
+qm_stop
+like "$(tail -1 "$SB/qmgr.log")" "stopped" "SIGTERM: a clean stop"
+unlike "$(cat "$SB/qmgr.log" "$SB/lspawn.log")" "Sanitizer|runtime error" "no sanitizer report"
 done_testing
