@@ -28,6 +28,12 @@ const struct conf_key conf_keys[] = {
 
 	/* Queue. */
 	{ "message_size_limit", CONF_SIZE, "50M", "largest message tern-enqueue accepts, in bytes (k/M/G)" },
+	{ "queue_lifetime", CONF_DURATION, "5d", "how long tern-qmgr retries a message before it bounces" },
+	{ "queue_retry_schedule", CONF_LIST, "1m 5m 15m 30m 1h 2h 4h", "waits between delivery attempts; the last one repeats" },
+	{ "queue_rescan_interval", CONF_DURATION, "5m", "how often tern-qmgr rescans the whole queue" },
+	{ "qmgr_concurrency", CONF_UINT, "20", "most message deliveries tern-qmgr runs at once" },
+	{ "double_bounce_to", CONF_STR, "", "where a failed bounce goes (empty: postmaster of the first local domain)" },
+	{ "lspawn_socket", CONF_PATH, "${run_dir}/lspawn.sock", "Unix socket of tern-lspawn, the local delivery launcher" },
 
 	/* SMTP server (tern-smtpd). */
 	{ "smtpd_recipient_limit", CONF_UINT, "1000", "most recipients per message (RFC 5321 4.5.3.1.8 asks at least 100)" },

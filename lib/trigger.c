@@ -1,0 +1,136 @@
+/*
+ * trigger.c - the queue manager's wake-up FIFO (trigger.h).
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "lib/io.h"
+#include "lib/qid.h"
+#include "lib/sbuf.h"
+#include "lib/trigger.h"
+
+#define TRIGGER_PATH_MAX	4096
+
+static int
+trigger_path(const char *queue_dir, struct sbuf *p)
+{
+	return sbuf_printf(p, "%s/%s", queue_dir, TRIGGER_NAME);
+}
+
+int
+trigger_open(const char *queue_dir, int group_write)
+{
+	struct sbuf p;
+	struct stat st;
+	mode_t mode = group_write ? 0620 : 0600;
+	int fd = -1;
+
+	sbuf_init(&p, TRIGGER_PATH_MAX);
+	if (trigger_path(queue_dir, &p) < 0)
+		goto out;
+	if (mkfifo(p.s, mode) < 0 && errno != EEXIST)
+		goto out;
+	fd = open(p.s, O_RDWR | O_NONBLOCK | O_NOFOLLOW | O_CLOEXEC);
+	if (fd < 0)
+		goto out;
+	if (fstat(fd, &st) < 0)
+		goto fail;
+	if (!S_ISFIFO(st.st_mode)) {
+		errno = EINVAL;
+		goto fail;
+	}
+	if ((st.st_mode & 07777) != mode && fchmod(fd, mode) < 0)
+		goto fail;
+	goto out;
+fail:
+	(void)io_close(&fd);	/* reporting the first error */
+out:
+	sbuf_fini(&p);
+	return fd;
+}
+
+int
+trigger_send(const char *queue_dir, const void *cmd, size_t len)
+{
+	struct sbuf p;
+	struct stat st;
+	ssize_t n;
+	int fd, r = -1;
+
+	if (len == 0 || len > PIPE_BUF) {
+		errno = EINVAL;
+		return -1;
+	}
+	sbuf_init(&p, TRIGGER_PATH_MAX);
+	if (trigger_path(queue_dir, &p) < 0)
+		goto out;
+	fd = open(p.s, O_WRONLY | O_NONBLOCK | O_NOFOLLOW | O_CLOEXEC);
+	if (fd < 0)
+		goto out;
+	if (fstat(fd, &st) < 0) {
+		(void)close(fd);
+		goto out;
+	}
+	if (!S_ISFIFO(st.st_mode)) {
+		(void)close(fd);
+		errno = EINVAL;
+		goto out;
+	}
+	n = io_write(fd, cmd, len);
+	if (n >= 0 && (size_t)n != len)
+		errno = EAGAIN;		/* cannot happen for <= PIPE_BUF */
+	r = n >= 0 && (size_t)n == len ? 0 : -1;
+	(void)close(fd);		/* nothing durable written */
+out:
+	sbuf_fini(&p);
+	return r;
+}
+
+void
+trigger_parser_init(struct trigger_parser *tp)
+{
+	memset(tp, 0, sizeof(*tp));
+}
+
+static int
+is_id_char(unsigned char c)
+{
+	return (c >= '0' && c <= '9') || (c >= 'A' && c <= 'Z');
+}
+
+enum trigger_event
+trigger_feed(struct trigger_parser *tp, unsigned char c)
+{
+	if (tp->in_delete) {
+		if (!is_id_char(c)) {
+			/* A broken delete: drop it, and let c start anew. */
+			trigger_parser_init(tp);
+			if (c == 'F')
+				return TRIGGER_FLUSH;
+			tp->in_delete = c == 'D';
+			return TRIGGER_WAKE;
+		}
+		tp->id[tp->n++] = (char)c;
+		if (tp->n < QID_LEN)
+			return TRIGGER_NONE;
+		tp->id[QID_LEN] = '\0';
+		tp->in_delete = 0;
+		tp->n = 0;
+		return qid_valid(tp->id, QID_LEN) ? TRIGGER_DELETE :
+		    TRIGGER_WAKE;
+	}
+	switch (c) {
+	case 'D':
+		tp->in_delete = 1;
+		tp->n = 0;
+		return TRIGGER_NONE;
+	case 'F':
+		return TRIGGER_FLUSH;
+	default:
+		return TRIGGER_WAKE;
+	}
+}

@@ -1,0 +1,132 @@
+/*
+ * qmgr_conf.c - tern-qmgr's settings from tern.conf, read once in main.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <bsd/string.h>
+
+#include "lib/conf.h"
+#include "lib/io.h"
+#include "lib/log.h"
+#include "lib/maps.h"
+#include "lib/sbuf.h"
+#include "lib/scan.h"
+
+#include "queue/qmgr.h"
+#include "queue/qmgr_conf.h"
+
+#define DOMAINS_FILE_MAX (64 * 1024 * 1024)	/* the domains map source */
+
+static void
+schedule(struct qmgr *q, const struct conf *cf)
+{
+	char **w;
+	size_t n, i;
+
+	if (conf_list(cf, "queue_retry_schedule", &w, &n) < 0)
+		die_sys(EXIT_PERM, "queue_retry_schedule");
+	if (n == 0 || n > QMGR_SCHED_MAX)
+		die(EXIT_PERM, "queue_retry_schedule: 1 to %d durations",
+		    QMGR_SCHED_MAX);
+	for (i = 0; i < n; i++)
+		if (scan_duration_s(w[i], &q->sched[i]) < 0 ||
+		    q->sched[i] == 0 || q->sched[i] > 86400 * 365)
+			die(EXIT_PERM, "queue_retry_schedule: bad duration %s",
+			    log_esc_s(w[i]));
+	q->nsched = n;
+	free(w);
+}
+
+/* The first local domain of map_dir/domains (the source), into out. */
+static int
+first_local_domain(const char *map_dir, char *out, size_t outlen)
+{
+	struct sbuf path, b;
+	struct maps_slice dom;
+	enum maps_domain_kind kind;
+	const char *why, *p, *nl;
+	size_t left;
+	int r = -1;
+
+	sbuf_init(&path, QMGR_PATH_MAX);
+	sbuf_init(&b, DOMAINS_FILE_MAX);
+	if (sbuf_printf(&path, "%s/domains", map_dir) < 0 ||
+	    io_read_file(path.s, &b, DOMAINS_FILE_MAX) < 0)
+		goto out;
+	for (p = b.s, left = b.len; left > 0; left -= (size_t)(nl - p), p = nl) {
+		size_t len;
+
+		nl = memchr(p, '\n', left);
+		len = nl != NULL ? (size_t)(nl - p) : left;
+		nl = p + len + (nl != NULL);
+		if (maps_parse_domain(p, len, &dom, &kind, &why) == 1 &&
+		    kind == MAPS_DOMAIN_LOCAL && dom.n < outlen) {
+			memcpy(out, dom.p, dom.n);
+			out[dom.n] = '\0';
+			r = 0;
+			break;
+		}
+	}
+out:
+	sbuf_fini(&path);
+	sbuf_fini(&b);
+	return r;
+}
+
+static void
+postmaster(struct qmgr *q, const struct conf *cf)
+{
+	const char *to = conf_str(cf, "double_bounce_to");
+	char dom[MAPS_DOMAIN_MAX + 1];
+
+	if (to == NULL)
+		die(EXIT_PERM, "double_bounce_to");
+	if (to[0] == '\0') {
+		if (first_local_domain(q->map_dir, dom, sizeof(dom)) < 0)
+			(void)strlcpy(dom, q->hostname, sizeof(dom));
+		if (snprintf(q->postmaster, sizeof(q->postmaster),
+		    "postmaster@%s", dom) >= (int)sizeof(q->postmaster))
+			die(EXIT_PERM, "postmaster address too long");
+	} else if (strlcpy(q->postmaster, to, sizeof(q->postmaster)) >=
+	    sizeof(q->postmaster)) {
+		die(EXIT_PERM, "double_bounce_to too long");
+	}
+}
+
+void
+qmgr_conf(struct qmgr *q, const struct conf *cf)
+{
+	const char *host;
+
+	if ((q->queue_dir = conf_path(cf, "queue_dir")) == NULL ||
+	    (q->program_dir = conf_path(cf, "program_dir")) == NULL ||
+	    (q->map_dir = conf_path(cf, "map_dir")) == NULL ||
+	    (q->lspawn_socket = conf_path(cf, "lspawn_socket")) == NULL ||
+	    (q->delims = conf_str(cf, "recipient_delimiter")) == NULL ||
+	    (host = conf_str(cf, "hostname")) == NULL ||
+	    conf_duration(cf, "queue_lifetime", &q->lifetime) < 0 ||
+	    conf_duration(cf, "queue_rescan_interval", &q->rescan) < 0 ||
+	    conf_uint(cf, "qmgr_concurrency", &q->concurrency) < 0 ||
+	    conf_size(cf, "message_size_limit", &q->size_limit) < 0)
+		die(EXIT_PERM, "bad setting in the configuration");
+	if (q->concurrency == 0 || q->concurrency > QMGR_CONCURRENCY_MAX)
+		die(EXIT_PERM, "qmgr_concurrency: 1 to %d",
+		    QMGR_CONCURRENCY_MAX);
+	if (q->rescan == 0)
+		q->rescan = 1;
+	if (strlen(q->delims) >= sizeof(((struct resolve_maps *)0)->delims))
+		die(EXIT_PERM, "recipient_delimiter too long");
+	if (host[0] != '\0') {
+		if (strlcpy(q->hostname, host, sizeof(q->hostname)) >=
+		    sizeof(q->hostname))
+			die(EXIT_PERM, "hostname too long");
+	} else if (gethostname(q->hostname, sizeof(q->hostname) - 1) < 0) {
+		die_sys(EXIT_TEMP, "gethostname");
+	}
+	schedule(q, cf);
+	postmaster(q, cf);
+}

@@ -1,0 +1,544 @@
+/*
+ * qmgr_work.c - one delivery attempt for one queued message, run in a
+ * worker process forked by tern-qmgr: read the envelope and the state
+ * file, resolve new recipients (recording the expansion durably before
+ * any delivery), deliver what is due, record the results, send the DSN
+ * for what failed, and remove the message once every recipient is final.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <time.h>
+
+#include <bsd/string.h>
+#include <sys/stat.h>
+#include <sys/time.h>
+
+#include "lib/envelope.h"
+#include "lib/io.h"
+#include "lib/log.h"
+#include "lib/qid.h"
+#include "lib/qstate.h"
+#include "lib/queue.h"
+#include "lib/resolve.h"
+#include "lib/sbuf.h"
+
+#include "queue/qmgr.h"
+
+#define BAD	(-1)
+
+/*
+ * The item state x event table (STYLE 10): the status an item moves to,
+ * or BAD where the event cannot happen in that state (a bug: panic).
+ * Only pending items are attempted; only failed ones are bounced.
+ */
+static const int item_table[QS_NSTATUS][QE_NEVENT] = {
+	/*		  SENT	       DEFER	   FAIL	       EXPIRE	   DSN_QUEUED  NO_DSN */
+	[QS_PENDING] =	{ QS_DELIVERED, QS_PENDING, QS_FAILED,  QS_FAILED,  BAD,	BAD },
+	[QS_DELIVERED] = { BAD,	       BAD,	   BAD,	       BAD,	   BAD,	       BAD },
+	[QS_FAILED] =	{ BAD,	       BAD,	   BAD,	       BAD,	   QS_BOUNCED, QS_BOUNCED },
+	[QS_BOUNCED] =	{ BAD,	       BAD,	   BAD,	       BAD,	   BAD,	       BAD },
+	[QS_RELAYED] =	{ BAD,	       BAD,	   BAD,	       BAD,	   BAD,	       BAD },
+	[QS_EXPANDED] =	{ BAD,	       BAD,	   BAD,	       BAD,	   BAD,	       BAD },
+};
+
+static const char *const event_word[QE_NEVENT] = {
+	[QE_SENT] = "sent",
+	[QE_DEFER] = "deferred",
+	[QE_FAIL] = "bounced",
+	[QE_EXPIRE] = "expired",
+	[QE_DSN_QUEUED] = NULL,		/* logged once as "bounce=ID" */
+	[QE_NO_DSN] = NULL,
+};
+
+void
+qmgr_diag_set(char diag[QSTATE_DIAG_MAX + 1], const char *text)
+{
+	size_t i;
+
+	for (i = 0; i < QSTATE_DIAG_MAX && text[i] != '\0'; i++)
+		diag[i] = (unsigned char)text[i] < 0x20 ||
+		    (unsigned char)text[i] >= 0x7f ? '?' : text[i];
+	diag[i] = '\0';
+}
+
+/* Seconds to wait after the n-th failed attempt (n >= 1). */
+static uint64_t
+retry_wait(const struct qmgr *q, uint32_t n)
+{
+	size_t i = n == 0 ? 0 : n - 1;
+
+	if (i >= q->nsched)
+		i = q->nsched - 1;
+	return q->sched[i];
+}
+
+static double
+delay_of(const struct qmgr_msg *m)
+{
+	struct timeval tv;
+
+	if (gettimeofday(&tv, NULL) < 0)
+		return (double)(m->now - (int64_t)m->env.arrival);
+	return (double)tv.tv_sec + tv.tv_usec / 1e6 - (double)m->env.arrival;
+}
+
+void
+qmgr_event(struct qmgr_msg *m, const struct qmgr_item *x, enum qmgr_event ev,
+    const char *relay, const char *diag)
+{
+	struct qstate_item *it = x->it;
+	const char *orig = m->env.rcpt[x->rcpt].addr;
+	char code[16];
+	int to;
+	int64_t deadline;
+
+	to = item_table[it->status][ev];
+	if (to == BAD)
+		panic("%s event %d in state %s", m->qid, (int)ev,
+		    qstate_status_name(it->status));
+	it->status = (enum qstate_status)to;
+	m->dirty = 1;
+	if (diag != NULL)
+		qmgr_diag_set(it->diag, diag);
+	switch (ev) {
+	case QE_DEFER:
+		it->attempts++;
+		it->next = m->now + (int64_t)retry_wait(m->q, it->attempts);
+		deadline = (int64_t)m->env.arrival + (int64_t)m->q->lifetime;
+		if (it->next > deadline)
+			it->next = deadline;
+		break;
+	case QE_SENT:
+	case QE_FAIL:
+		it->attempts++;
+		break;
+	case QE_EXPIRE:
+	case QE_DSN_QUEUED:
+	case QE_NO_DSN:
+		break;
+	}
+	if (event_word[ev] == NULL)
+		return;
+	qmgr_dsn_code(it->diag, ev == QE_SENT ? "2.0.0" :
+	    ev == QE_DEFER ? "4.0.0" : "5.0.0", code);
+	log_info("%s to=<%s>%s%s%s relay=%s delay=%.1f status=%s dsn=%s (%s)",
+	    m->qid, log_esc_s(x->addr),
+	    strcasecmp(x->addr, orig) != 0 ? " orig_to=<" : "",
+	    strcasecmp(x->addr, orig) != 0 ? log_esc_s(orig) : "",
+	    strcasecmp(x->addr, orig) != 0 ? ">" : "",
+	    relay, delay_of(m), ev == QE_EXPIRE ? "bounced" : event_word[ev],
+	    code, log_esc_s(it->diag));
+}
+
+/* Reading the message. */
+
+static enum qmgr_outcome
+load(struct qmgr_msg *m)
+{
+	struct sbuf path;
+	struct stat sb;
+	const char *why;
+	enum qmgr_outcome o = QW_BROKEN;
+
+	sbuf_init(&path, QMGR_PATH_MAX);
+	if (queue_read_envelope(m->q->queue_dir, m->qid, &m->env, &why) < 0) {
+		if (errno == ENOENT)
+			o = QW_GONE;
+		else if (errno == EINVAL)
+			log_err("%s bad envelope, left for the admin: %s",
+			    m->qid, why);
+		else
+			log_err_sys("%s cannot read the envelope", m->qid);
+		goto out;
+	}
+	if (qid_path(m->q->queue_dir, QID_MSG, m->qid, &path) < 0 ||
+	    stat(path.s, &sb) < 0) {
+		log_err_sys("%s envelope without its message, left for the "
+		    "admin", m->qid);
+		goto out;
+	}
+	if (qstate_load(m->q->queue_dir, m->qid, m->env.nrcpt, &m->st,
+	    &why) < 0) {
+		if (errno == EPROTO)
+			log_err("%s bad state file, left for the admin: %s",
+			    m->qid, why);
+		else
+			log_err_sys("%s cannot read its state", m->qid);
+		goto out;
+	}
+	o = QW_DUE;
+out:
+	sbuf_fini(&path);
+	return o;
+}
+
+static int
+is_due(const struct qmgr_msg *m, const struct qstate_item *it)
+{
+	return it->status == QS_PENDING && (m->force || it->next <= m->now);
+}
+
+static int
+save(struct qmgr_msg *m)
+{
+	if (!m->dirty)
+		return 0;
+	if (qstate_write_sync(m->q->queue_dir, &m->st) < 0) {
+		log_err_sys("%s cannot write its state", m->qid);
+		return -1;
+	}
+	m->dirty = 0;
+	return 0;
+}
+
+/* Resolving. */
+
+static int
+is_local_host(const struct qmgr *q, const char *host)
+{
+	return strcmp(host, "local") == 0 || strcasecmp(host, q->hostname) == 0;
+}
+
+static void
+resolve_fail(struct qmgr_msg *m, size_t i, const char *diag)
+{
+	struct qmgr_item x = { &m->st.r[i].it, i, m->env.rcpt[i].addr,
+	    QS_T_LOCAL, "" };
+
+	qmgr_event(m, &x, QE_FAIL, "none", diag);
+}
+
+static void
+resolve_defer(struct qmgr_msg *m, size_t i, const char *diag)
+{
+	struct qmgr_item x = { &m->st.r[i].it, i, m->env.rcpt[i].addr,
+	    QS_T_LOCAL, "" };
+
+	qmgr_event(m, &x, QE_DEFER, "none", diag);
+}
+
+static void
+resolve_targets(struct qmgr_msg *m, size_t i, const struct resolve_result *rr,
+    const char *addr)
+{
+	struct qstate_target *t;
+	size_t j, n = rr->status == RESOLVE_FOREIGN ? 1 : rr->n;
+
+	if ((t = calloc(n, sizeof(*t))) == NULL) {
+		resolve_defer(m, i, "4.3.0 out of memory");
+		return;
+	}
+	for (j = 0; j < n; j++) {
+		t[j].it.attempts = m->st.r[i].it.attempts;
+		if (rr->status == RESOLVE_FOREIGN) {
+			t[j].kind = QS_T_REMOTE;
+			(void)strlcpy(t[j].addr, addr, sizeof(t[j].addr));
+			continue;
+		}
+		(void)strlcpy(t[j].addr, rr->t[j].addr, sizeof(t[j].addr));
+		if (rr->t[j].kind == RESOLVE_T_LOCAL) {
+			(void)strlcpy(t[j].host, rr->t[j].host,
+			    sizeof(t[j].host));
+			t[j].kind = is_local_host(m->q, rr->t[j].host) ?
+			    QS_T_LOCAL : QS_T_REMOTE;
+		} else {
+			t[j].kind = QS_T_REMOTE;
+		}
+	}
+	if (qstate_expand(&m->st, i, t, n) < 0) {
+		if (errno == E2BIG)
+			resolve_fail(m, i, "5.3.4 the message expands to "
+			    "too many recipients");
+		else
+			resolve_defer(m, i, "4.3.0 out of memory");
+	} else {
+		m->dirty = 1;
+		if (n > 1 || strcasecmp(t[0].addr, addr) != 0)
+			log_info("%s to=<%s> expanded=%zu", m->qid,
+			    log_esc_s(addr), n);
+	}
+	free(t);
+}
+
+static void
+resolve_one(struct qmgr_msg *m, struct resolve_maps *maps, size_t i)
+{
+	struct resolve_result rr;
+	const char *addr = m->env.rcpt[i].addr;
+	char diag[QSTATE_DIAG_MAX + 1];
+
+	if (strcasecmp(addr, "postmaster") == 0)
+		addr = m->q->postmaster;
+	memset(&rr, 0, sizeof(rr));
+	if (resolve_address(maps, addr, strlen(addr), &rr) < 0) {
+		(void)snprintf(diag, sizeof(diag), "4.3.0 address lookup "
+		    "failed: %s", strerror(errno));
+		resolve_defer(m, i, diag);
+		resolve_result_fini(&rr);
+		return;
+	}
+	switch (rr.status) {
+	case RESOLVE_OK:
+	case RESOLVE_FOREIGN:
+		resolve_targets(m, i, &rr, addr);
+		break;
+	case RESOLVE_UNKNOWN:
+		resolve_fail(m, i, "5.1.1 no such recipient here");
+		break;
+	case RESOLVE_DISABLED:
+		resolve_fail(m, i, "5.2.1 the mailbox is disabled");
+		break;
+	case RESOLVE_LOOP:
+		resolve_fail(m, i, "5.4.6 aliases nest too deep (loop?)");
+		break;
+	case RESOLVE_TOOMANY:
+		resolve_fail(m, i, "5.3.4 an alias expands to too many "
+		    "recipients");
+		break;
+	}
+	resolve_result_fini(&rr);
+}
+
+/* Resolve the due recipients without targets; record it before delivery. */
+static int
+resolve_all(struct qmgr_msg *m)
+{
+	struct resolve_maps maps;
+	size_t i;
+	int opened = 0;
+
+	for (i = 0; i < m->st.nr; i++) {
+		if (m->st.r[i].n > 0 || !is_due(m, &m->st.r[i].it))
+			continue;
+		if (opened == 0) {
+			opened = resolve_maps_open(&maps, m->q->map_dir,
+			    m->q->delims) < 0 ? -1 : 1;
+			if (opened < 0)
+				log_warn_sys("%s cannot open the maps in %s",
+				    m->qid, log_esc_s(m->q->map_dir));
+		}
+		if (opened < 0)
+			resolve_defer(m, i, "4.3.0 cannot open the maps");
+		else
+			resolve_one(m, &maps, i);
+	}
+	if (opened > 0)
+		resolve_maps_close(&maps);
+	return save(m);
+}
+
+/* Delivering. */
+
+static void
+gather(struct qmgr_msg *m, enum qstate_kind kind, struct qmgr_item *out,
+    size_t *n_r)
+{
+	size_t i, j, n = 0;
+
+	for (i = 0; i < m->st.nr; i++) {
+		const struct qstate_rcpt *r = &m->st.r[i];
+
+		for (j = 0; j < r->n; j++) {
+			struct qstate_target *t = &m->st.t[r->first + j];
+
+			if (t->kind != kind || !is_due(m, &t->it))
+				continue;
+			out[n].it = &t->it;
+			out[n].rcpt = i;
+			out[n].addr = t->addr;
+			out[n].kind = t->kind;
+			out[n].host = t->host;
+			n++;
+		}
+	}
+	*n_r = n;
+}
+
+static int
+deliver_all(struct qmgr_msg *m)
+{
+	struct qmgr_item *x;
+	size_t n;
+
+	if (m->st.nt == 0)
+		return 0;
+	if ((x = calloc(m->st.nt, sizeof(*x))) == NULL) {
+		log_err_sys("%s deliver", m->qid);
+		return -1;
+	}
+	gather(m, QS_T_LOCAL, x, &n);
+	if (n > 0)
+		qmgr_deliver_local(m, x, n);
+	gather(m, QS_T_REMOTE, x, &n);
+	if (n > 0)
+		qmgr_deliver_remote(m, x, n);
+	free(x);
+	return save(m);
+}
+
+/* Every item, in envelope order, for the passes below. */
+static size_t
+all_items(struct qmgr_msg *m, struct qmgr_item *x)
+{
+	size_t i, j, n = 0;
+
+	for (i = 0; i < m->st.nr; i++) {
+		struct qstate_rcpt *r = &m->st.r[i];
+
+		if (r->n == 0) {
+			x[n].it = &r->it;
+			x[n].rcpt = i;
+			x[n].addr = m->env.rcpt[i].addr;
+			x[n].kind = QS_T_LOCAL;
+			x[n].host = "";
+			n++;
+		}
+		for (j = 0; j < r->n; j++) {
+			struct qstate_target *t = &m->st.t[r->first + j];
+
+			x[n].it = &t->it;
+			x[n].rcpt = i;
+			x[n].addr = t->addr;
+			x[n].kind = t->kind;
+			x[n].host = t->host;
+			n++;
+		}
+	}
+	return n;
+}
+
+/* Pending items past queue_lifetime fail with 4.4.7. */
+static void
+expire(struct qmgr_msg *m, struct qmgr_item *x, size_t n)
+{
+	char diag[QSTATE_DIAG_MAX + 1];
+	size_t i;
+
+	if (m->now < (int64_t)m->env.arrival + (int64_t)m->q->lifetime)
+		return;
+	for (i = 0; i < n; i++) {
+		if (x[i].it->status != QS_PENDING)
+			continue;
+		(void)snprintf(diag, sizeof(diag), "4.4.7 delivery time "
+		    "expired; last error: %.400s", x[i].it->diag[0] != '\0' ?
+		    x[i].it->diag : "none");
+		qmgr_event(m, &x[i], QE_EXPIRE, "none", diag);
+	}
+}
+
+static int
+wants_dsn(const struct envelope_rcpt *r)
+{
+	return r->notify == 0 || (r->notify & ENV_N_FAILURE) != 0;
+}
+
+/* Report the failed items: a DSN to the sender, or to postmaster. */
+static int
+bounce(struct qmgr_msg *m, struct qmgr_item *x, size_t n)
+{
+	struct qmgr_item *f;
+	char newqid[QID_LEN + 1];
+	size_t i, nf = 0;
+	int is_double = m->env.sender[0] == '\0', r = 0;
+
+	if ((f = calloc(n, sizeof(*f))) == NULL)
+		return -1;
+	for (i = 0; i < n; i++)
+		if (x[i].it->status == QS_FAILED &&
+		    (is_double || wants_dsn(&m->env.rcpt[x[i].rcpt])))
+			f[nf++] = x[i];
+	if (is_double && strcmp(m->env.envid, QMGR_DOUBLE_ENVID) == 0 &&
+	    nf > 0) {
+		log_warn("%s bounce dropped: a failed double bounce", m->qid);
+		nf = 0;
+	}
+	if (nf > 0) {
+		r = qmgr_dsn_send(m, f, nf, is_double ? m->q->postmaster :
+		    m->env.sender, is_double, newqid);
+		if (r == 0)
+			log_info("%s bounce=%s", m->qid, newqid);
+	}
+	if (r == 0)
+		for (i = 0; i < n; i++)
+			if (x[i].it->status == QS_FAILED)
+				qmgr_event(m, &x[i], QE_NO_DSN, NULL, NULL);
+	free(f);
+	if (save(m) < 0)
+		return -1;
+	return r;
+}
+
+static enum qmgr_outcome
+finish(struct qmgr_msg *m, int64_t *due_r)
+{
+	struct qmgr_item *x;
+	size_t i, n;
+	int64_t due = INT64_MAX;
+	int failed = 0, open = 0;
+
+	if ((x = calloc(m->st.nr + m->st.nt, sizeof(*x))) == NULL)
+		goto later;
+	n = all_items(m, x);
+	expire(m, x, n);
+	for (i = 0; i < n; i++)
+		failed |= x[i].it->status == QS_FAILED;
+	if (failed && bounce(m, x, n) < 0) {
+		free(x);
+		*due_r = m->now + QMGR_DSN_RETRY;
+		return QW_DUE;
+	}
+	if (save(m) < 0) {
+		free(x);
+		goto later;
+	}
+	for (i = 0; i < n; i++) {
+		if (qstate_is_final(x[i].it->status))
+			continue;
+		open = 1;
+		if (x[i].it->status == QS_PENDING && x[i].it->next < due)
+			due = x[i].it->next;
+	}
+	free(x);
+	if (open) {
+		*due_r = due == INT64_MAX ? m->now + QMGR_DSN_RETRY : due;
+		return QW_DUE;
+	}
+	if (qstate_remove(m->q->queue_dir, m->qid) < 0) {
+		log_err_sys("%s cannot remove", m->qid);
+		goto later;
+	}
+	log_info("%s removed", m->qid);
+	return QW_REMOVED;
+later:
+	*due_r = m->now + (int64_t)retry_wait(m->q, 1);
+	return QW_DUE;
+}
+
+enum qmgr_outcome
+qmgr_work(const struct qmgr *q, const char *qid, int force, int64_t *due_r)
+{
+	struct qmgr_msg m;
+	enum qmgr_outcome o;
+
+	memset(&m, 0, sizeof(m));
+	m.q = q;
+	m.qid = qid;
+	m.force = force;
+	m.now = (int64_t)time(NULL);
+	envelope_init(&m.env);
+	qstate_init(&m.st);
+	*due_r = m.now + QMGR_BROKEN_RETRY;
+	o = load(&m);
+	if (o == QW_DUE) {
+		if (resolve_all(&m) < 0 || deliver_all(&m) < 0)
+			*due_r = m.now + (int64_t)retry_wait(q, 1);
+		else
+			o = finish(&m, due_r);
+	}
+	qstate_fini(&m.st);
+	envelope_fini(&m.env);
+	return o;
+}

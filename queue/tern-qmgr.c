@@ -1,0 +1,575 @@
+/*
+ * tern-qmgr - the queue manager (tern-qmgr(8), doc/queue.md).  One poll
+ * loop over the self-pipe (SIGTERM, SIGINT, SIGHUP, SIGCHLD), the trigger
+ * FIFO and the result pipes of its workers.  It keeps a bounded set of
+ * messages waiting for their next attempt and forks one worker per
+ * message attempt (qmgr_work.c), at most qmgr_concurrency at once.
+ */
+#include <sys/stat.h>
+#include <sys/wait.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "lib/conf.h"
+#include "lib/io.h"
+#include "lib/log.h"
+#include "lib/mem.h"
+#include "lib/priv.h"
+#include "lib/qid.h"
+#include "lib/qstate.h"
+#include "lib/queue.h"
+#include "lib/sbuf.h"
+#include "lib/selfpipe.h"
+#include "lib/trigger.h"
+
+#include "queue/qmgr.h"
+#include "queue/qmgr_conf.h"
+
+#define WAIT_MAX	100000	/* messages remembered between attempts */
+#define CLEAN_EVERY	3600	/* queue_clean: at start and hourly */
+#define SCAN_GAP_MS	1000	/* new-mail scans at most once a second */
+#define POLL_MAX_MS	60000
+#define TRIGGER_READ	512
+
+/* A worker's answer on its pipe. */
+struct result {
+	int32_t		 outcome;
+	int64_t		 due;
+};
+
+struct job {
+	char		 qid[QID_LEN + 1];
+	pid_t		 pid;
+	int		 fd;		/* result pipe */
+	int		 del;		/* deleted meanwhile: remove at exit */
+};
+
+struct wait {
+	char		 qid[QID_LEN + 1];
+	int		 force;
+	int64_t		 due;
+};
+
+enum qm_state { QM_RUN = 0, QM_STOP };
+#define QM_NSTATE	2
+enum qm_event {
+	EV_WAKE = 0, EV_FLUSH, EV_DELETE, EV_CHILD, EV_TIMER, EV_HUP, EV_TERM
+};
+#define QM_NEVENT	7
+
+static struct qmgr Q;
+static struct conf *cf;
+static enum qm_state state = QM_RUN;
+static struct job *jobs;
+static size_t njobs;
+static struct wait *waits;
+static size_t nwait, nsorted;
+static int overflow;
+static int trig_fd = -1;
+static int64_t scan_at_ms, clean_at, last_scan_ms;
+static int scan_force;
+
+/* Waiting messages. */
+
+static int
+wait_cmp(const void *a, const void *b)
+{
+	return strcmp(((const struct wait *)a)->qid,
+	    ((const struct wait *)b)->qid);
+}
+
+static void
+wait_add(const char *qid, int64_t due, int force)
+{
+	if (nwait >= WAIT_MAX) {
+		overflow = 1;	/* a later rescan finds it again */
+		return;
+	}
+	memcpy(waits[nwait].qid, qid, QID_LEN + 1);
+	waits[nwait].due = due;
+	waits[nwait].force = force;
+	nwait++;
+}
+
+static void
+wait_del(size_t i)
+{
+	waits[i] = waits[--nwait];
+	nsorted = 0;		/* order lost: scans sort again */
+}
+
+static struct job *
+job_find(const char *qid)
+{
+	size_t i;
+
+	for (i = 0; i < njobs; i++)
+		if (strcmp(jobs[i].qid, qid) == 0)
+			return &jobs[i];
+	return NULL;
+}
+
+/* Scanning. */
+
+static int
+scan_one(const char *id, void *arg)
+{
+	struct wait key, *w;
+	int64_t due;
+
+	(void)arg;
+	memcpy(key.qid, id, QID_LEN + 1);
+	w = nsorted > 0 ? bsearch(&key, waits, nsorted, sizeof(*waits),
+	    wait_cmp) : NULL;
+	if (w != NULL) {
+		if (scan_force) {
+			w->due = 0;
+			w->force = 1;
+		}
+		return 0;
+	}
+	if (job_find(id) != NULL)
+		return 0;
+	if (scan_force)
+		due = 0;
+	else if (qstate_next_due(Q.queue_dir, id, &due) < 0)
+		due = 0;	/* the worker reports the error */
+	wait_add(id, due, scan_force);
+	return 0;
+}
+
+static void
+scan(void)
+{
+	size_t strange = 0;
+
+	qsort(waits, nwait, sizeof(*waits), wait_cmp);
+	nsorted = nwait;
+	overflow = 0;
+	if (queue_scan(Q.queue_dir, scan_one, NULL, &strange) < 0)
+		log_err_sys("cannot scan %s", log_esc_s(Q.queue_dir));
+	if (strange > 0)
+		log_warn("queue: %zu strange names in env/ (left alone)",
+		    strange);
+	log_debug("scan: %zu waiting%s", nwait, overflow ? ", overflow" : "");
+	nsorted = 0;
+	scan_force = 0;
+	last_scan_ms = io_now_ms();
+	scan_at_ms = last_scan_ms + (int64_t)Q.rescan * 1000;
+}
+
+static void
+clean(void)
+{
+	struct queue_clean_stats st;
+	time_t now = time(NULL);
+
+	memset(&st, 0, sizeof(st));
+	if (queue_clean(Q.queue_dir, now, QUEUE_CLEAN_AGE, &st) < 0)
+		log_err_sys("queue_clean %s", log_esc_s(Q.queue_dir));
+	else if (st.tmp_removed + st.msg_removed + st.state_removed > 0)
+		log_info("clean: tmp=%zu msg=%zu state=%zu strange=%zu",
+		    st.tmp_removed, st.msg_removed, st.state_removed,
+		    st.strange);
+	clean_at = (int64_t)now + CLEAN_EVERY;
+}
+
+/* Workers. */
+
+static void __attribute__((noreturn))
+worker(const char *qid, int force, int fd)
+{
+	struct result res;
+	size_t i;
+
+	selfpipe_fini();
+	(void)io_close(&trig_fd);
+	for (i = 0; i < njobs; i++)
+		(void)close(jobs[i].fd);
+	memset(&res, 0, sizeof(res));
+	res.outcome = (int32_t)qmgr_work(&Q, qid, force, &res.due);
+	if (io_write_full(fd, &res, sizeof(res)) < 0)
+		_exit(EXIT_TEMP);
+	_exit(EXIT_OK);
+}
+
+static void
+start(const struct wait *w)
+{
+	int p[2];
+	pid_t pid;
+
+	if (pipe2(p, O_CLOEXEC) < 0) {
+		log_err_sys("%s pipe", w->qid);
+		wait_add(w->qid, (int64_t)time(NULL) + (int64_t)Q.sched[0], 0);
+		return;
+	}
+	if ((pid = fork()) < 0) {
+		log_err_sys("%s fork", w->qid);
+		(void)close(p[0]);
+		(void)close(p[1]);
+		wait_add(w->qid, (int64_t)time(NULL) + (int64_t)Q.sched[0], 0);
+		return;
+	}
+	if (pid == 0) {
+		(void)close(p[0]);
+		worker(w->qid, w->force, p[1]);
+	}
+	(void)close(p[1]);
+	memcpy(jobs[njobs].qid, w->qid, QID_LEN + 1);
+	jobs[njobs].pid = pid;
+	jobs[njobs].fd = p[0];
+	jobs[njobs].del = 0;
+	njobs++;
+}
+
+/* Start workers for the earliest due messages, up to the limit. */
+static void
+dispatch(void)
+{
+	int64_t now = (int64_t)time(NULL);
+	struct wait w;
+	size_t i, best;
+
+	while (state == QM_RUN && njobs < Q.concurrency && nwait > 0) {
+		best = nwait;
+		for (i = 0; i < nwait; i++)
+			if (waits[i].due <= now && (best == nwait ||
+			    waits[i].due < waits[best].due))
+				best = i;
+		if (best == nwait)
+			return;
+		w = waits[best];
+		wait_del(best);
+		start(&w);
+	}
+}
+
+static void
+remove_deleted(const char *qid)
+{
+	if (qstate_remove(Q.queue_dir, qid) < 0)
+		log_err_sys("%s cannot remove", qid);
+	else
+		log_info("%s removed", qid);
+}
+
+static void
+finished(struct job *j, int status)
+{
+	struct result res;
+	ssize_t n;
+	int64_t now = (int64_t)time(NULL);
+
+	n = io_read_full(j->fd, &res, sizeof(res));
+	(void)io_close(&j->fd);
+	if (n != (ssize_t)sizeof(res)) {
+		log_err("%s worker died (status %d); retry later", j->qid,
+		    status);
+		res.outcome = QW_DUE;
+		res.due = now + (int64_t)Q.sched[0];
+	}
+	switch ((enum qmgr_outcome)res.outcome) {
+	case QW_DUE:
+	case QW_BROKEN:
+		if (j->del)
+			remove_deleted(j->qid);
+		else
+			wait_add(j->qid, res.due, 0);
+		break;
+	case QW_REMOVED:
+	case QW_GONE:
+		break;
+	}
+}
+
+/* The state x event table and its actions. */
+
+static void
+act_wake(const char *id)
+{
+	(void)id;
+	/* Coalesced: at most one new-mail scan per SCAN_GAP_MS. */
+	if (scan_at_ms > last_scan_ms + SCAN_GAP_MS)
+		scan_at_ms = last_scan_ms + SCAN_GAP_MS;
+}
+
+static void
+act_flush(const char *id)
+{
+	size_t i;
+
+	(void)id;
+	log_info("flush: every message is retried now");
+	for (i = 0; i < nwait; i++) {
+		waits[i].due = 0;
+		waits[i].force = 1;
+	}
+	scan_force = 1;
+	scan_at_ms = 0;
+}
+
+static void
+act_delete(const char *id)
+{
+	struct sbuf p;
+	struct job *j;
+	size_t i;
+
+	if ((j = job_find(id)) != NULL) {
+		log_info("%s deleted (after the delivery in progress)", id);
+		j->del = 1;
+		return;
+	}
+	for (i = 0; i < nwait; i++)
+		if (strcmp(waits[i].qid, id) == 0) {
+			wait_del(i);
+			break;
+		}
+	sbuf_init(&p, QMGR_PATH_MAX);
+	if (qid_path(Q.queue_dir, QID_ENV, id, &p) == 0 &&
+	    access(p.s, F_OK) == 0) {
+		log_info("%s deleted", id);
+		remove_deleted(id);
+	} else {
+		log_info("%s delete: no such message", id);
+	}
+	sbuf_fini(&p);
+}
+
+static void
+act_child(const char *id)
+{
+	pid_t pid;
+	int status;
+	size_t i;
+
+	(void)id;
+	while ((pid = waitpid(-1, &status, WNOHANG)) > 0) {
+		for (i = 0; i < njobs; i++)
+			if (jobs[i].pid == pid)
+				break;
+		if (i == njobs)
+			continue;	/* not a worker */
+		finished(&jobs[i], status);
+		jobs[i] = jobs[--njobs];
+	}
+}
+
+static void
+act_timer(const char *id)
+{
+	(void)id;
+	if ((int64_t)time(NULL) >= clean_at)
+		clean();
+	if (io_now_ms() >= scan_at_ms)
+		scan();
+}
+
+static void
+act_hup(const char *id)
+{
+	(void)id;
+	log_info("SIGHUP: rescanning the queue");
+	scan_at_ms = 0;
+}
+
+static void
+act_term(const char *id)
+{
+	size_t i;
+
+	(void)id;
+	log_info("stopping: %zu deliveries in progress", njobs);
+	state = QM_STOP;
+	for (i = 0; i < njobs; i++)
+		(void)kill(jobs[i].pid, SIGTERM);
+}
+
+static void
+act_ignore(const char *id)
+{
+	(void)id;
+}
+
+typedef void (*qm_action)(const char *);
+static const qm_action table[QM_NSTATE][QM_NEVENT] = {
+	[QM_RUN] = {
+		[EV_WAKE] = act_wake, [EV_FLUSH] = act_flush,
+		[EV_DELETE] = act_delete, [EV_CHILD] = act_child,
+		[EV_TIMER] = act_timer, [EV_HUP] = act_hup,
+		[EV_TERM] = act_term,
+	},
+	[QM_STOP] = {
+		[EV_WAKE] = act_ignore, [EV_FLUSH] = act_ignore,
+		[EV_DELETE] = act_ignore, [EV_CHILD] = act_child,
+		[EV_TIMER] = act_ignore, [EV_HUP] = act_ignore,
+		[EV_TERM] = act_ignore,
+	},
+};
+
+static void
+event(enum qm_event ev, const char *id)
+{
+	table[state][ev](id);
+}
+
+/* The loop. */
+
+static void
+read_trigger(struct trigger_parser *tp)
+{
+	unsigned char buf[TRIGGER_READ];
+	ssize_t n, i;
+
+	while ((n = io_read(trig_fd, buf, sizeof(buf))) > 0)
+		for (i = 0; i < n; i++)
+			switch (trigger_feed(tp, buf[i])) {
+			case TRIGGER_NONE:
+				break;
+			case TRIGGER_WAKE:
+				event(EV_WAKE, NULL);
+				break;
+			case TRIGGER_FLUSH:
+				event(EV_FLUSH, NULL);
+				break;
+			case TRIGGER_DELETE:
+				event(EV_DELETE, tp->id);
+				break;
+			}
+	if (n < 0 && errno != EAGAIN)
+		log_warn_sys("read trigger");
+}
+
+static int
+poll_timeout(void)
+{
+	int64_t now = (int64_t)time(NULL), now_ms = io_now_ms(), t;
+	size_t i;
+
+	t = scan_at_ms - now_ms;
+	if ((clean_at - now) * 1000 < t)
+		t = (clean_at - now) * 1000;
+	if (njobs < Q.concurrency)
+		for (i = 0; i < nwait; i++)
+			if ((waits[i].due - now) * 1000 < t)
+				t = (waits[i].due - now) * 1000;
+	if (t < 0)
+		t = 0;
+	return t > POLL_MAX_MS ? POLL_MAX_MS : (int)t;
+}
+
+static void
+loop(void)
+{
+	struct trigger_parser tp;
+	struct pollfd pfd[2];
+
+	trigger_parser_init(&tp);
+	while (state == QM_RUN || njobs > 0) {
+		if (state == QM_RUN)
+			dispatch();
+		pfd[0].fd = selfpipe_fd();
+		pfd[0].events = POLLIN;
+		pfd[1].fd = trig_fd;
+		pfd[1].events = POLLIN;
+		if (poll(pfd, 2, state == QM_RUN ? poll_timeout() : 1000) < 0 &&
+		    errno != EINTR)
+			die_sys(EXIT_TEMP, "poll");
+		selfpipe_drain();
+		if (selfpipe_caught(SIGTERM) | selfpipe_caught(SIGINT))
+			event(EV_TERM, NULL);
+		if (selfpipe_caught(SIGHUP))
+			event(EV_HUP, NULL);
+		(void)selfpipe_caught(SIGCHLD);
+		event(EV_CHILD, NULL);		/* reaping is cheap */
+		if ((pfd[1].revents & POLLIN) != 0)
+			read_trigger(&tp);
+		event(EV_TIMER, NULL);
+	}
+}
+
+static void
+setup(const char *opt_c)
+{
+	static const int sigs[] = { SIGTERM, SIGINT, SIGHUP, SIGCHLD };
+	struct sbuf err;
+	const char *why, *user;
+	int r;
+
+	sbuf_init(&err, 4096);
+	if (conf_read(opt_c, &cf, &err) < 0) {
+		log_err("%s", log_esc_s(sbuf_str(&err) ? sbuf_str(&err) : ""));
+		die(errno == EINVAL ? EXIT_PERM : EXIT_TEMP,
+		    "cannot read the configuration");
+	}
+	sbuf_fini(&err);
+	Q.conf_dir = conf_dir(cf);
+	qmgr_conf(&Q, cf);
+	if ((user = conf_str(cf, "queue_user")) == NULL)
+		die(EXIT_PERM, "queue_user");
+	r = priv_drop_user(user, NULL, &why);
+	if (r == PRIV_SKIPPED)
+		log_info("not root: running as uid %lu", (unsigned long)getuid());
+	else if (r != PRIV_DROPPED)
+		die_sys(EXIT_TEMP, "cannot become %s: %s", log_esc_s(user), why);
+	umask(077);
+	if (queue_prepare(Q.queue_dir) < 0)
+		die_sys(EXIT_TEMP, "queue %s", log_esc_s(Q.queue_dir));
+	if ((trig_fd = trigger_open(Q.queue_dir, 0)) < 0)
+		die_sys(EXIT_TEMP, "trigger FIFO in %s", log_esc_s(Q.queue_dir));
+	if (selfpipe_init(sigs, sizeof(sigs) / sizeof(sigs[0])) < 0)
+		die_sys(EXIT_TEMP, "selfpipe");
+	if ((jobs = mem_alloc(Q.concurrency, sizeof(*jobs))) == NULL ||
+	    (waits = mem_alloc(WAIT_MAX, sizeof(*waits))) == NULL)
+		die_sys(EXIT_TEMP, "memory");
+}
+
+static void __attribute__((noreturn))
+usage(void)
+{
+	die(EXIT_PERM, "usage: tern-qmgr [-c tern.conf]");
+}
+
+int
+main(int argc, char **argv)
+{
+	const char *opt_c = NULL;
+	int ch;
+
+	if (proc_init(NULL, 0, 0) < 0)
+		_exit(EXIT_TEMP);
+	log_init_env("tern-qmgr", 0);
+	while ((ch = getopt(argc, argv, "c:")) != -1) {
+		switch (ch) {
+		case 'c':
+			opt_c = optarg;
+			break;
+		default:
+			usage();
+		}
+	}
+	if (optind != argc)
+		usage();
+	setup(opt_c);
+	log_info("started: queue %s concurrency=%llu", log_esc_s(Q.queue_dir),
+	    (unsigned long long)Q.concurrency);
+	clean();
+	scan();
+	loop();
+	log_info("stopped");
+	(void)io_close(&trig_fd);
+	free(jobs);
+	free(waits);
+	conf_free(&cf);
+	return EXIT_OK;
+}
