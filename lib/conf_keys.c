@@ -35,6 +35,15 @@ const struct conf_key conf_keys[] = {
 	{ "double_bounce_to", CONF_STR, "", "where a failed bounce goes (empty: postmaster of the first local domain)" },
 	{ "lspawn_socket", CONF_PATH, "${run_dir}/lspawn.sock", "Unix socket of tern-lspawn, the local delivery launcher" },
 
+	/* SMTP server (tern-smtpd). */
+	{ "smtpd_recipient_limit", CONF_UINT, "1000", "most recipients per message (RFC 5321 4.5.3.1.8 asks at least 100)" },
+	{ "smtpd_hard_error_limit", CONF_UINT, "20", "errors per session before 421 and close (0: no limit)" },
+	{ "hop_count_limit", CONF_UINT, "50", "most Received: fields in a message before 554 5.4.6 (mail loop)" },
+	{ "smtpd_timeout", CONF_DURATION, "5m", "wait for a command (RFC 5321 4.5.3.2.7)" },
+	{ "smtpd_data_timeout", CONF_DURATION, "3m", "wait for each block of DATA or BDAT (RFC 5321 4.5.3.2.5)" },
+	{ "smtpd_data_done_timeout", CONF_DURATION, "10m", "wait for the queue after the final dot (RFC 5321 4.5.3.2.6)" },
+	{ "smtpd_session_limit", CONF_DURATION, "1h", "longest SMTP session (0: no limit)" },
+
 	/* Users. */
 	{ "user", CONF_STR, "tern", "unprivileged user of the network-facing programs" },
 	{ "queue_user", CONF_STR, "ternq", "owner of the queue (tern-enqueue, tern-qmgr)" },
@@ -42,6 +51,12 @@ const struct conf_key conf_keys[] = {
 	{ "login_user", CONF_STR, "ternlogin", "user of the pre-auth IMAP/POP3 processes" },
 	{ "account_uid_min", CONF_UINT, "100000", "lowest uid given to a mail account" },
 	{ "account_uid_max", CONF_UINT, "1999999", "highest uid given to a mail account" },
+
+	/* Local delivery (tern-lspawn, tern-local). */
+	{ "local_concurrency", CONF_UINT, "20", "most tern-local processes tern-lspawn runs at once" },
+	{ "local_timeout", CONF_DURATION, "10m", "a tern-local running longer is killed (the delivery is deferred)" },
+	{ "quota_exceeded", CONF_STR, "defer", "a delivery over quota is deferred (defer) or bounced (bounce)" },
+	{ "sis_min_size", CONF_SIZE, "64k", "smallest message stored once and hard-linked to 2 or more local recipients" },
 
 	/* Addresses and authentication. */
 	{ "recipient_delimiter", CONF_STR, "+", "separates a local part from its extension (user+ext)" },

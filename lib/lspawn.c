@@ -692,24 +692,60 @@ check_order(const struct lspawn_req *req, const struct lspawn_results *rs)
 	return 0;
 }
 
+static int
+send_all(int fd, const char *p, size_t n)
+{
+	ssize_t w;
+
+	while (n > 0) {
+		/* MSG_NOSIGNAL: a launcher that went away is an error
+		 * return here, never a SIGPIPE in tern-qmgr. */
+		w = send(fd, p, n, MSG_NOSIGNAL);
+		if (w == -1) {
+			if (errno == EINTR)
+				continue;
+			return -1;
+		}
+		p += w;
+		n -= (size_t)w;
+	}
+	return 0;
+}
+
 int
-lspawn_deliver(const char *sockpath, const struct lspawn_req *req,
-    struct lspawn_results *rs)
+lspawn_send(const char *sockpath, const struct lspawn_req *req)
+{
+	struct sbuf buf;
+	int fd = -1, e;
+
+	sbuf_init(&buf, LSPAWN_MSG_MAX);
+	if (lspawn_req_encode(req, &buf) == -1)
+		goto fail;
+	if ((fd = connect_unix(sockpath)) == -1)
+		goto fail;
+	if (send_all(fd, buf.s, buf.len) == -1)
+		goto fail;
+	sbuf_fini(&buf);
+	return fd;
+fail:
+	e = errno;
+	if (fd != -1)
+		(void)io_close(&fd);
+	sbuf_fini(&buf);
+	errno = e;
+	return -1;
+}
+
+int
+lspawn_recv(int fd, const struct lspawn_req *req, struct lspawn_results *rs,
+    int64_t deadline)
 {
 	struct sbuf buf;
 	const char *why;
-	int64_t deadline;
-	int fd = -1, rc = -1, e;
+	int rc = -1, e;
 
 	sbuf_init(&buf, LSPAWN_MSG_MAX);
 	lspawn_results_fini(rs);
-	deadline = io_deadline_ms(LSPAWN_CLIENT_TIMEOUT_MS);
-	if (lspawn_req_encode(req, &buf) == -1)
-		goto out;
-	if ((fd = connect_unix(sockpath)) == -1)
-		goto out;
-	if (io_write_full(fd, buf.s, buf.len) == -1)
-		goto out;
 	if (lspawn_read_records(fd, &buf, LSPAWN_MSG_MAX, deadline) == -1)
 		goto out;
 	if (lspawn_results_decode(buf.s, buf.len, rs, &why) == -1)
@@ -721,9 +757,24 @@ lspawn_deliver(const char *sockpath, const struct lspawn_req *req,
 	rc = 0;
 out:
 	e = errno;
-	if (fd != -1)
-		(void)io_close(&fd);	/* read side only: nothing to lose */
 	sbuf_fini(&buf);
+	errno = e;
+	return rc;
+}
+
+int
+lspawn_deliver(const char *sockpath, const struct lspawn_req *req,
+    struct lspawn_results *rs)
+{
+	int64_t deadline = io_deadline_ms(LSPAWN_CLIENT_TIMEOUT_MS);
+	int fd, rc, e;
+
+	lspawn_results_fini(rs);
+	if ((fd = lspawn_send(sockpath, req)) == -1)
+		return -1;
+	rc = lspawn_recv(fd, req, rs, deadline);
+	e = errno;
+	(void)io_close(&fd);	/* read side only: nothing to lose */
 	errno = e;
 	return rc;
 }

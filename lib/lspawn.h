@@ -145,10 +145,21 @@ int	lspawn_read_records(int fd, struct sbuf *out, size_t max,
 	    int64_t deadline);
 
 /*
- * The client: connect to the Unix socket sockpath, send the request, read
- * the response and check it names the request's recipients in order.
+ * The client.  lspawn_deliver() connects to the Unix socket sockpath,
+ * sends the request, reads the response (blocking, at most
+ * LSPAWN_CLIENT_TIMEOUT_MS) and checks that it names the request's
+ * recipients in order.  A poll loop (tern-qmgr) uses the two halves
+ * instead: lspawn_send() returns the connected descriptor (close-on-exec,
+ * blocking) after writing the request; when it polls readable,
+ * lspawn_recv() reads up to END before the deadline, decodes and checks;
+ * the caller closes the descriptor.  No SIGPIPE is ever raised.  The
+ * launcher answers only when every recipient is done: allow at least
+ * recipients x local_timeout.
  */
 int	lspawn_deliver(const char *sockpath, const struct lspawn_req *,
 	    struct lspawn_results *results_r);
+int	lspawn_send(const char *sockpath, const struct lspawn_req *);
+int	lspawn_recv(int fd, const struct lspawn_req *,
+	    struct lspawn_results *results_r, int64_t deadline);
 
 #endif

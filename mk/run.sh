@@ -10,6 +10,7 @@ set -eu
 src=$(pwd)
 build=${TERN_BUILD:-$src/build}
 bin=$build/bin
+[ -n "${TERN_HOME:-}" ] && TERN_HOME_GIVEN=1
 home=${TERN_HOME:-$src/run}
 base=${TERN_PORT_BASE:-10000}
 host=${TERN_LISTEN:-127.0.0.1}
@@ -27,19 +28,29 @@ reachable() {
 
 if [ "$(id -u)" = 0 ]; then
 	# Real privilege separation: system users and modes for this TERN_HOME.
-	sh "$src/setup/tern-setup" --home "$home" --users-only >/dev/null
 	chmod 755 "$home"
+	if ! reachable "$home" && [ -z "${TERN_HOME_GIVEN:-}" ]; then
+		# ./run under a private folder (a checkout in /root): use a
+		# public place instead of failing.
+		rmdir "$home" 2>/dev/null || true
+		home=/var/lib/tern-run
+		mkdir -p "$home" && chmod 755 "$home"
+		export TERN_HOME="$home"
+		say "./run is not reachable by the tern users; using $home"
+	fi
 	if ! reachable "$home"; then
 		say "as root, TERN_HOME must be reachable by the tern users and the"
 		say "accounts, and $home is not (a parent folder is private)."
 		say "Try: TERN_HOME=/var/lib/tern-run make run"
 		exit 1
 	fi
-	if ! reachable "$bin"; then
-		# A checkout under a private folder: run copies of the programs.
-		rm -rf "$home/bin" && cp -a "$bin" "$home/bin" && chmod -R go+rX "$home/bin"
-		bin=$home/bin
-	fi
+	# Run copies of the programs, installed the way tern-setup wants them
+	# (tern-enqueue set-id ternq): the build folder stays the user's, and
+	# a checkout under a private folder still works.
+	rm -rf "$home/bin.new" && cp -a "$bin" "$home/bin.new" &&
+	    chmod -R go+rX "$home/bin.new" && rm -rf "$home/bin" &&
+	    mv "$home/bin.new" "$home/bin"
+	bin=$home/bin
 	privnote="as root, with one uid per role and per account"
 else
 	privnote="as $(id -un): every role runs as you (privilege steps skipped)"
@@ -58,17 +69,20 @@ if [ ! -s "$home/tls/cert.pem" ] || [ ! -s "$home/tls/key.pem" ]; then
 fi
 
 # --- services: every one whose program this build has ----------------------
-# name  program        port  type    args
-svc_table="smtp tern-smtpd 25 tcp -m smtp
-submission tern-smtpd 587 tcp -m submission
-submissions tern-smtpd 465 tcp -m submissions
-lmtp tern-smtpd 24 tcp -m lmtp
-imap tern-imapd 143 tcp -m imap
-imaps tern-imapd 993 tcp -m imaps
-pop3 tern-pop3d 110 tcp -m pop3
-pop3s tern-pop3d 995 tcp -m pop3s
-qmgr tern-qmgr - daemon -
-authd tern-authd - daemon -"
+# name  program  port  type  args  user (- : the default, "user").
+# Network programs start as root only to load the TLS key; each drops to
+# "user" itself before it reads a byte from the network (tern-smtpd(8)).
+svc_table="smtp tern-smtpd 25 tcp -m_smtp root
+submission tern-smtpd 587 tcp -m_submission root
+submissions tern-smtpd 465 tcp -m_submissions root
+lmtp tern-smtpd 24 tcp -m_lmtp root
+imap tern-imapd 143 tcp -m_imap root
+imaps tern-imapd 993 tcp -m_imaps root
+pop3 tern-pop3d 110 tcp -m_pop3 root
+pop3s tern-pop3d 995 tcp -m_pop3s root
+qmgr tern-qmgr - daemon - \${queue_user}
+lspawn tern-lspawn - daemon - root
+authd tern-authd - daemon - \${auth_user}"
 
 conf="$home/tern.conf"
 tmp="$conf.tmp.$$"
@@ -84,13 +98,14 @@ tmp="$conf.tmp.$$"
 	echo "log = stderr"
 	echo "hostname = localhost"
 	services=""
-	echo "$svc_table" | while read -r name prog port type args; do
+	echo "$svc_table" | while read -r name prog port type args user; do
 		[ -x "$bin/$prog" ] || continue
 		echo ""
 		echo "$name.program = $prog"
 		echo "$name.type = $type"
-		[ "$port" != - ] && echo "$name.listen = $host:$((base + port))"
-		[ "$args" != - ] && echo "$name.args = $args"
+		if [ "$port" != - ]; then echo "$name.listen = $host:$((base + port))"; fi
+		if [ "$args" != - ]; then echo "$name.args = $args" | tr _ ' '; fi
+		if [ "$user" != - ]; then echo "$name.user = $user"; fi
 	done
 	names=$(echo "$svc_table" | while read -r name prog port type args; do
 		if [ -x "$bin/$prog" ]; then printf '%s ' "$name"; fi; done)
@@ -102,6 +117,10 @@ tmp="$conf.tmp.$$"
 [ -f "$home/local.conf" ] || printf '# Your settings for this make run home; they override tern.conf.\n' >"$home/local.conf"
 mv "$tmp" "$conf"
 "$bin/tern-conf" -c "$conf" >/dev/null || { say "invalid configuration in $conf"; exit 1; }
+if [ "$(id -u)" = 0 ]; then
+	# System users, folder owners and modes, the queue's FIFO, set-id bits.
+	PATH="$bin:$PATH" sh "$src/setup/tern-setup" -c "$conf" --program-dir "$bin" >/dev/null
+fi
 
 # --- demo domain and accounts ---------------------------------------------
 touch "$home/accounts" "$home/aliases" "$home/routes"

@@ -179,6 +179,36 @@ write_message(int fd, uint64_t limit)
 	return total;
 }
 
+/*
+ * The caller proposed an id in the Q record (tern-smtpd, whose Received:
+ * header names it).  envelope_read checked it with qid_valid; take it
+ * only if it is free: link() the temp message to its new name (exclusive,
+ * like O_EXCL) and then no msg/, env/ or state/ file of it may exist.
+ * Otherwise exit 111, and the caller tries again with a fresh id.
+ */
+static void
+adopt_id(const char *id)
+{
+	struct sbuf old;
+
+	sbuf_init(&old, PATH_MAX_Q);
+	if (sbuf_set_s(&old, J.tmp_msg.s) < 0 || sbuf_str(&old) == NULL)
+		FAIL_SYS(EXIT_TEMP, "queue path");
+	J.has_tmp_msg = 0;	/* old name: removed by hand below */
+	memcpy(J.id, id, sizeof(J.id));
+	paths();
+	if (link(old.s, J.tmp_msg.s) < 0) {
+		(void)unlink(old.s);	/* failing already */
+		die_sys(EXIT_TEMP, "proposed id %s not free", J.id);
+	}
+	J.has_tmp_msg = 1;
+	if (unlink(old.s) < 0)
+		FAIL_SYS(EXIT_TEMP, "unlink %s", old.s);
+	sbuf_fini(&old);
+	if (is_taken())
+		FAIL(EXIT_TEMP, "proposed id %s is in the queue", J.id);
+}
+
 /* Read and check the envelope from fd 1; fill in the id and time. */
 static void
 read_envelope(struct envelope *env)
@@ -200,7 +230,9 @@ read_envelope(struct envelope *env)
 	if (r != ENV_OK)
 		FAIL(EXIT_PERM, "envelope refused: %s", why);
 	sbuf_fini(&b);
-	/* Assigned here, never taken from the input. */
+	if (env->qid[0] != '\0' && strcmp(env->qid, J.id) != 0)
+		adopt_id(env->qid);
+	/* Our id (or the caller's, checked free); the time is ours. */
 	memcpy(env->qid, J.id, sizeof(env->qid));
 	env->arrival = (uint64_t)qid_time(J.id);
 }

@@ -104,11 +104,12 @@ test_read(const char *live)
 	struct envelope e;
 	const char *why = NULL;
 	char other[QID_LEN + 1];
-	int fd;
+	int fd, r;
 
 	envelope_init(&e);
-	ok(queue_read_envelope(dir, live, &e, &why) < 0 && errno == EINVAL,
-	    "an empty envelope file is damaged: %s", why);
+	r = queue_read_envelope(dir, live, &e, &why);
+	ok(r < 0 && errno == EINVAL, "an empty envelope file is damaged: %s",
+	    why ? why : "(none)");
 	put_env(live, live);
 	ok(queue_read_envelope(dir, live, &e, &why) == 0 && e.nrcpt == 1 &&
 	    strcmp(e.qid, live) == 0, "queue_read_envelope reads it back");

@@ -1,0 +1,734 @@
+/*
+ * tern-lspawn - the root launcher of local deliveries (tern-lspawn(8)).
+ *
+ * Listens on run_dir/lspawn.sock.  Per connection a worker process reads
+ * one request (lib/lspawn), opens the queued message itself, looks every
+ * recipient up in accounts.cdb, and runs tern-local once per account as
+ * that account's uid, chdir'd into its Maildir; it answers one result per
+ * recipient.  At most local_concurrency workers run at once, each running
+ * one tern-local at a time, so at most local_concurrency tern-local
+ * processes exist.
+ */
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <sys/wait.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "lib/cdbmap.h"
+#include "lib/conf.h"
+#include "lib/durable.h"
+#include "lib/io.h"
+#include "lib/log.h"
+#include "lib/lspawn.h"
+#include "lib/maildir.h"
+#include "lib/maps.h"
+#include "lib/mem.h"
+#include "lib/priv.h"
+#include "lib/sbuf.h"
+#include "lib/selfpipe.h"
+#include "deliver/lspawn_int.h"
+
+#define REQ_TIMEOUT_MS	30000	/* qmgr writes its request at once */
+#define REPLY_TIMEOUT_MS 60000
+#define LISTEN_BACKLOG	64
+#define RESULT_FD	3	/* tern-local's request descriptor */
+
+struct cfg {
+	const char	*conf_path;	/* -c, passed on to tern-local */
+	char		 sock[108];
+	char		*queue_dir, *mail_dir, *sis_dir, *local_prog;
+	char		*accounts;
+	uint64_t	 uid_min, uid_max, concurrency, timeout_s, sis_min;
+	uid_t		 peer_uid;	/* who may connect */
+	int		 is_root;
+};
+
+struct acct {
+	uid_t		 uid;
+	uint64_t	 quota;
+	int		 md;		/* the Maildir, verified */
+};
+
+static struct cfg cfg;
+static struct cdbmap *accounts;
+
+static char *
+dup_or_die(const char *s)
+{
+	char *d;
+
+	if (s == NULL || (d = mem_strdup(s)) == NULL)
+		die(EXIT_TEMP, "configuration: out of memory or bad value");
+	return d;
+}
+
+static char *
+join(const char *a, const char *b)
+{
+	struct sbuf s;
+	char *r;
+
+	sbuf_init(&s, 4096);
+	if (sbuf_printf(&s, "%s/%s", a, b) == -1 || sbuf_nul(&s) == -1)
+		die(EXIT_PERM, "path too long: %s/%s", a, b);
+	r = dup_or_die(s.s);
+	sbuf_fini(&s);
+	return r;
+}
+
+static void
+read_conf(void)
+{
+	struct conf *c = NULL;
+	struct sbuf err;
+	const char *run, *map, *prog, *qu;
+	gid_t g;
+
+	sbuf_init(&err, 8192);
+	if (conf_read(cfg.conf_path, &c, &err) == -1)
+		die(errno == EINVAL ? EXIT_PERM : EXIT_TEMP, "%s",
+		    sbuf_str(&err) ? err.s : "configuration");
+	if ((run = conf_path(c, "run_dir")) == NULL ||
+	    (map = conf_path(c, "map_dir")) == NULL ||
+	    (prog = conf_path(c, "program_dir")) == NULL ||
+	    conf_uint(c, "account_uid_min", &cfg.uid_min) == -1 ||
+	    conf_uint(c, "account_uid_max", &cfg.uid_max) == -1 ||
+	    conf_uint(c, "local_concurrency", &cfg.concurrency) == -1 ||
+	    conf_duration(c, "local_timeout", &cfg.timeout_s) == -1 ||
+	    conf_size(c, "sis_min_size", &cfg.sis_min) == -1)
+		die(EXIT_PERM, "configuration: bad value");
+	cfg.queue_dir = dup_or_die(conf_path(c, "queue_dir"));
+	cfg.mail_dir = dup_or_die(conf_path(c, "mail_dir"));
+	cfg.sis_dir = join(cfg.mail_dir, ".sis");
+	cfg.local_prog = join(prog, "tern-local");
+	cfg.accounts = join(map, "accounts.cdb");
+	if (cfg.concurrency == 0)
+		cfg.concurrency = 1;
+	if (snprintf(cfg.sock, sizeof(cfg.sock), "%s/lspawn.sock", run) >=
+	    (int)sizeof(cfg.sock))
+		die(EXIT_PERM, "run_dir too long for a socket path");
+	cfg.peer_uid = geteuid();
+	if (cfg.is_root) {
+		qu = conf_str(c, "queue_user");
+		if (qu == NULL || priv_lookup(qu, &cfg.peer_uid, &g) == -1)
+			die(EXIT_PERM, "queue_user %s: no such user",
+			    qu ? log_esc_s(qu) : "?");
+	}
+	conf_free(&c);
+	sbuf_fini(&err);
+}
+
+static int
+listen_sock(void)
+{
+	struct sockaddr_un sun;
+	int fd;
+
+	memset(&sun, 0, sizeof(sun));
+	sun.sun_family = AF_UNIX;
+	memcpy(sun.sun_path, cfg.sock, strlen(cfg.sock) + 1);
+	if (unlink(cfg.sock) == -1 && errno != ENOENT)
+		die_sys(EXIT_TEMP, "unlink %s", cfg.sock);
+	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+	if (fd == -1)
+		die_sys(EXIT_TEMP, "socket");
+	if (bind(fd, (struct sockaddr *)&sun, sizeof(sun)) == -1)
+		die_sys(EXIT_TEMP, "bind %s", cfg.sock);
+	if (chmod(cfg.sock, 0600) == -1)
+		die_sys(EXIT_TEMP, "chmod %s", cfg.sock);
+	if (cfg.is_root && chown(cfg.sock, cfg.peer_uid, (gid_t)-1) == -1)
+		die_sys(EXIT_TEMP, "chown %s", cfg.sock);
+	if (listen(fd, LISTEN_BACKLOG) == -1)
+		die_sys(EXIT_TEMP, "listen");
+	return fd;
+}
+
+/* ---- one recipient ---- */
+
+static int
+set_result(struct lspawn_results *rs, const char *addr, const char *line)
+{
+	if (lspawn_results_add(rs, addr, line, strlen(line)) == -1) {
+		log_err_sys("result for %s", log_esc_s(addr));
+		return -1;
+	}
+	return 0;
+}
+
+/* Look the account up: 0 (found, usable), or a result line in *line. */
+static int
+lookup(const char *addr, struct acct *a, struct sbuf *home,
+    const char **line)
+{
+	struct maps_record r;
+	struct sbuf key;
+	const void *v;
+	size_t vlen;
+	const char *why;
+	int f;
+
+	sbuf_init(&key, MAPS_ADDR_MAX + 1);
+	f = maps_key(&key, addr, strlen(addr));
+	if (f == 0)
+		f = cdbmap_lookup(accounts, key.s, key.len, &v, &vlen);
+	sbuf_fini(&key);
+	if (f == -1) {
+		*line = "defer 4.3.0 account map unreadable";
+		return -1;
+	}
+	if (f == 0) {
+		*line = "bounce 5.1.1 no such local account";
+		return -1;
+	}
+	if (maps_account_decode(v, vlen, &r, &why) == -1) {
+		log_err("account %s: %s", log_esc_s(addr), why);
+		*line = "defer 4.3.5 account record invalid";
+		return -1;
+	}
+	if (r.status != MAPS_ACTIVE) {
+		*line = "bounce 5.2.1 mailbox disabled";
+		return -1;
+	}
+	if (r.uid == 0 || r.uid < cfg.uid_min || r.uid > cfg.uid_max) {
+		log_err("account %s: uid %lu outside %llu..%llu",
+		    log_esc_s(addr), (unsigned long)r.uid,
+		    (unsigned long long)cfg.uid_min,
+		    (unsigned long long)cfg.uid_max);
+		*line = "defer 4.3.5 account uid refused";
+		return -1;
+	}
+	sbuf_reset(home);
+	if (r.home.n == 0 || r.home.p[0] != '/' ||
+	    sbuf_cat_n(home, r.home.p, r.home.n) == -1 || sbuf_nul(home) == -1) {
+		*line = "defer 4.3.5 account home invalid";
+		return -1;
+	}
+	a->uid = (uid_t)r.uid;
+	a->quota = r.quota;
+	return 0;
+}
+
+/* Create a missing Maildir (root: parents 0711 root, the Maildir 0700
+ * owned by the account), each folder fsynced in its parent. */
+static int
+make_home(const char *home, uid_t uid)
+{
+	struct sbuf p;
+	const char *s;
+	int fd, rc = -1;
+
+	sbuf_init(&p, MAPS_PATH_MAX + 1);
+	if (sbuf_cat_s(&p, home) == -1)
+		goto out;
+	while (p.len > 1 && p.s[p.len - 1] == '/')
+		p.len--;
+	if (sbuf_nul(&p) == -1 || (s = strrchr(p.s, '/')) == NULL ||
+	    s == p.s)
+		goto out;
+	*(char *)s = '\0';
+	rc = durable_mkdirs_sync(p.s, 0711);
+	*(char *)s = '/';
+	if (rc == -1)
+		goto out;
+	rc = -1;
+	if (mkdir(p.s, 0700) == -1 && errno != EEXIST)
+		goto out;
+	if ((fd = maildir_open_path(p.s)) == -1)
+		goto out;
+	if (cfg.is_root && fchown(fd, uid, uid) == -1) {
+		(void)io_close(&fd);
+		goto out;
+	}
+	(void)io_close(&fd);
+	rc = durable_fsync_parent(p.s);
+out:
+	sbuf_fini(&p);
+	return rc;
+}
+
+/* Create missing tmp/ new/ cur/ owned by the account (root makes them
+ * so the single-instance store can link into tmp/ at once). */
+static int
+make_subdirs(int md, uid_t uid)
+{
+	static const char *const sub[] = { "tmp", "new", "cur" };
+	int made = 0, fd;
+	size_t i;
+
+	for (i = 0; i < 3; i++) {
+		if (mkdirat(md, sub[i], 0700) == -1) {
+			if (errno == EEXIST)
+				continue;
+			return -1;
+		}
+		made = 1;
+		if ((fd = maildir_open_sub(md, sub[i])) == -1)
+			return -1;
+		if (cfg.is_root && fchown(fd, uid, uid) == -1) {
+			(void)io_close(&fd);
+			return -1;
+		}
+		(void)io_close(&fd);
+	}
+	return made ? fsync(md) : 0;
+}
+
+static int
+open_home(const char *home, struct acct *a, const char **line)
+{
+	struct stat st;
+
+	if ((a->md = maildir_open_path(home)) == -1 && errno == ENOENT &&
+	    make_home(home, a->uid) == 0)
+		a->md = maildir_open_path(home);
+	if (a->md == -1) {
+		log_err_sys("maildir %s", log_esc_s(home));
+		*line = "defer 4.3.0 cannot open the mailbox";
+		return -1;
+	}
+	if (fstat(a->md, &st) == -1 || (cfg.is_root && st.st_uid != a->uid)) {
+		log_err("maildir %s: not owned by uid %lu", log_esc_s(home),
+		    (unsigned long)a->uid);
+		(void)io_close(&a->md);
+		*line = "defer 4.3.5 mailbox owner mismatch";
+		return -1;
+	}
+	if (make_subdirs(a->md, a->uid) == -1)
+		log_warn_sys("maildir %s: tmp/new/cur", log_esc_s(home));
+	return 0;
+}
+
+/* ---- running tern-local ---- */
+
+static void __attribute__((noreturn))
+child(const struct acct *a, int msgfd, int reqfd, int outfd)
+{
+	static const char *const allow[] = { "TERN_HOME", "TERN_LOG", "TZ",
+	    NULL };
+	static const char *const extra[] = { "PATH=/usr/bin:/bin", NULL };
+	const char *argv[4] = { "tern-local", NULL, NULL, NULL };
+	const char *why;
+	char **envp;
+	int r;
+
+	selfpipe_fini();
+	if (cfg.conf_path != NULL) {
+		argv[1] = "-c";
+		argv[2] = cfg.conf_path;
+	}
+	if (fchdir(a->md) == -1)
+		die_sys(EXIT_TEMP, "fchdir to the maildir");
+	if (dup2(msgfd, 0) == -1 || dup2(outfd, 1) == -1 ||
+	    dup2(reqfd, RESULT_FD) == -1)
+		die_sys(EXIT_TEMP, "dup2");
+	if (lseek(0, 0, SEEK_SET) == -1)
+		die_sys(EXIT_TEMP, "lseek");
+	closefrom(RESULT_FD + 1);
+	if ((envp = env_build(allow, extra)) == NULL)
+		die_sys(EXIT_TEMP, "env_build");
+	r = priv_drop(a->uid, (gid_t)a->uid, NULL, &why);
+	if (r == -1)
+		die_sys(EXIT_TEMP, "priv_drop to %lu: %s", (unsigned long)a->uid,
+		    why);
+	execve(cfg.local_prog, (char *const *)argv, envp);
+	die_sys(EXIT_TEMP, "execve %s", cfg.local_prog);
+}
+
+/* Wait for pid until the deadline; kill it then.  Its status, or -1. */
+static int
+reap(pid_t pid, int64_t deadline, int *killed)
+{
+	int st;
+	pid_t r;
+
+	for (;;) {
+		r = waitpid(pid, &st, WNOHANG);
+		if (r == pid)
+			return st;
+		if (r == -1 && errno != EINTR)
+			return -1;
+		if (io_now_ms() >= deadline && !*killed) {
+			(void)kill(pid, SIGKILL);	/* reaped next turn */
+			*killed = 1;
+		}
+		(void)poll(NULL, 0, 10);
+	}
+}
+
+/* Read tern-local's result line (one line, bounded) until the deadline. */
+static void
+read_line(int fd, struct sbuf *line, int64_t deadline)
+{
+	char buf[256];
+	ssize_t n;
+
+	sbuf_reset(line);
+	while (io_wait(fd, POLLIN, deadline) == 1) {
+		if ((n = io_read(fd, buf, sizeof(buf))) <= 0)
+			break;
+		if (sbuf_cat_n(line, buf, (size_t)n) == -1)
+			break;
+	}
+	if (line->len > 0 && line->s[line->len - 1] == '\n')
+		line->len--;
+}
+
+static const char *
+judge(int st, int killed, struct sbuf *line)
+{
+	enum lspawn_status s;
+	const char *why;
+	size_t off;
+	int code;
+
+	if (killed)
+		return "defer 4.3.0 local delivery timed out";
+	if (st == -1 || !WIFEXITED(st))
+		return "defer 4.3.0 local delivery crashed";
+	code = WEXITSTATUS(st);
+	if (sbuf_nul(line) == -1 || memchr(line->s, '\n', line->len) != NULL ||
+	    lspawn_result_parse(line->s, line->len, &s, &off, &why) == -1)
+		return code == EXIT_OK ? "defer 4.3.0 local delivery said "
+		    "nothing" : "defer 4.3.0 local delivery failed";
+	if ((code == EXIT_OK && s == LSPAWN_OK) ||
+	    (code == EXIT_PERM && s == LSPAWN_BOUNCE) ||
+	    (code == EXIT_TEMP && s == LSPAWN_DEFER))
+		return line->s;
+	return "defer 4.3.0 local delivery result inconsistent";
+}
+
+static int
+run_local(const struct lspawn_req *req, size_t i, const struct acct *a,
+    const char *linked, int msgfd, struct sbuf *line, const char **res)
+{
+	struct lspawn_req one;
+	struct sbuf enc;
+	int in[2] = { -1, -1 }, out[2] = { -1, -1 }, killed = 0, st, rc = -1;
+	int64_t deadline;
+	pid_t pid;
+
+	lspawn_req_init(&one);
+	sbuf_init(&enc, LSPAWN_MSG_MAX);
+	*res = "defer 4.3.0 cannot start local delivery";
+	if (lspawn_req_set(&one, req->qid, NULL, req->sender) == -1 ||
+	    lspawn_req_add_rcpt(&one, req->rcpt[i].addr,
+	    req->rcpt[i].orcpt) == -1 ||
+	    (linked != NULL && lspawn_req_set_linked(&one, linked) == -1))
+		goto out;
+	one.quota = a->quota;
+	one.has_quota = 1;
+	if (lspawn_req_encode(&one, &enc) == -1 || enc.len > 65536)
+		goto out;
+	if (pipe2(in, O_CLOEXEC) == -1 || pipe2(out, O_CLOEXEC) == -1)
+		goto out;
+	/* A one-recipient request fits in the pipe's buffer. */
+	if (io_write_full(in[1], enc.s, enc.len) == -1 || io_close(&in[1]) == -1)
+		goto out;
+	if ((pid = fork()) == -1)
+		goto out;
+	if (pid == 0)
+		child(a, msgfd, in[0], out[1]);
+	(void)io_close(&out[1]);
+	deadline = io_deadline_ms((int64_t)cfg.timeout_s * 1000);
+	read_line(out[0], line, deadline);
+	if (io_now_ms() >= deadline) {
+		(void)kill(pid, SIGKILL);
+		killed = 1;
+	}
+	st = reap(pid, deadline, &killed);
+	*res = judge(st, killed, line);
+	rc = 0;
+out:
+	if (rc == -1)
+		log_err_sys("%s cannot run tern-local", req->qid);
+	(void)io_close(&in[0]);
+	(void)io_close(&in[1]);
+	(void)io_close(&out[0]);
+	(void)io_close(&out[1]);
+	lspawn_req_fini(&one);
+	sbuf_fini(&enc);
+	return rc;
+}
+
+/* ---- one request (a worker process) ---- */
+
+/* Open the queued message: under queue_dir, no symlink below it. */
+static int
+open_message(const char *path)
+{
+	size_t qlen = strlen(cfg.queue_dir);
+	const char *p, *slash;
+	char comp[MAILDIR_NAME_MAX + 1];
+	struct stat st;
+	size_t n;
+	int dir, fd;
+
+	if (strncmp(path, cfg.queue_dir, qlen) != 0 || path[qlen] != '/') {
+		errno = EPERM;
+		return -1;
+	}
+	if ((dir = open(cfg.queue_dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC))
+	    == -1)
+		return -1;
+	for (p = path + qlen + 1;; p = slash + 1) {
+		slash = strchr(p, '/');
+		n = slash ? (size_t)(slash - p) : strlen(p);
+		if (n == 0 || n > MAILDIR_NAME_MAX || (n == 1 && p[0] == '.') ||
+		    (n == 2 && p[0] == '.' && p[1] == '.')) {
+			(void)io_close(&dir);
+			errno = EPERM;
+			return -1;
+		}
+		memcpy(comp, p, n);
+		comp[n] = '\0';
+		if (slash == NULL)
+			break;
+		fd = maildir_open_sub(dir, comp);
+		(void)io_close(&dir);
+		if ((dir = fd) == -1)
+			return -1;
+	}
+	fd = openat(dir, comp, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+	(void)io_close(&dir);
+	if (fd != -1 && (fstat(fd, &st) == -1 || !S_ISREG(st.st_mode))) {
+		(void)io_close(&fd);
+		errno = EPERM;
+	}
+	return fd;
+}
+
+struct sis {
+	int		 dirfd;		/* -1: no shared copy */
+	char		 name[SIS_NAME_LEN + 1];
+};
+
+static void
+sis_prepare(const struct lspawn_req *req, int msgfd, struct sis *s)
+{
+	struct stat st;
+	uint64_t size;
+
+	s->dirfd = -1;
+	if (req->nrcpt < 2 || fstat(msgfd, &st) == -1 ||
+	    (uint64_t)st.st_size < cfg.sis_min)
+		return;
+	if (sis_store(cfg.sis_dir, req->sender, msgfd, &s->dirfd, s->name,
+	    &size) == -1) {
+		log_warn_sys("%s single-instance store failed; one copy each",
+		    req->qid);
+		s->dirfd = -1;
+		return;
+	}
+	log_info("%s sis file=%s size=%llu rcpts=%zu", req->qid, s->name,
+	    (unsigned long long)size, req->nrcpt);
+}
+
+static const char *
+one_rcpt(const struct lspawn_req *req, size_t i, int msgfd,
+    const struct sis *s, struct sbuf *line)
+{
+	struct sbuf home, tmpname;
+	struct acct a;
+	const char *res, *linked = NULL;
+
+	sbuf_init(&home, MAPS_PATH_MAX + 1);
+	sbuf_init(&tmpname, MAILDIR_NAME_MAX);
+	a.md = -1;
+	if (lookup(req->rcpt[i].addr, &a, &home, &res) == -1 ||
+	    open_home(home.s, &a, &res) == -1)
+		goto out;
+	if (s->dirfd != -1) {
+		if (sis_link(s->dirfd, s->name, a.md, cfg.is_root ? a.uid :
+		    geteuid(), &tmpname) == 0)
+			linked = tmpname.s;
+		else
+			log_warn_sys("%s sis link for %s; own copy", req->qid,
+			    log_esc_s(req->rcpt[i].addr));
+	}
+	(void)run_local(req, i, &a, linked, msgfd, line, &res);
+out:
+	(void)io_close(&a.md);
+	sbuf_fini(&home);
+	sbuf_fini(&tmpname);
+	return res;
+}
+
+static void
+reply(int fd, const struct lspawn_results *rs)
+{
+	struct sbuf out;
+
+	sbuf_init(&out, LSPAWN_MSG_MAX);
+	if (lspawn_results_encode(rs, &out) == -1)
+		log_err_sys("encode results");
+	else if (io_write_full(fd, out.s, out.len) == -1)
+		log_warn_sys("reply to tern-qmgr");
+	sbuf_fini(&out);
+}
+
+static void __attribute__((noreturn))
+worker(int fd)
+{
+	struct lspawn_req req;
+	struct lspawn_results rs;
+	struct sbuf buf, line;
+	struct sis s = { -1, "" };
+	const char *why, *res;
+	size_t i;
+	int msgfd = -1;
+
+	lspawn_req_init(&req);
+	lspawn_results_init(&rs);
+	sbuf_init(&buf, LSPAWN_MSG_MAX);
+	sbuf_init(&line, LSPAWN_TEXT_MAX + 2);
+	if (lspawn_read_records(fd, &buf, LSPAWN_MSG_MAX,
+	    io_deadline_ms(REQ_TIMEOUT_MS)) == -1)
+		die_sys(EXIT_TEMP, "reading a request");
+	if (lspawn_req_decode(buf.s, buf.len, &req, &why) == -1)
+		die(EXIT_PERM, "bad request: %s", why);
+	if (req.path == NULL || req.linked != NULL || req.has_quota)
+		die(EXIT_PERM, "%s bad request: path missing, or L/U records",
+		    req.qid);
+	if ((msgfd = open_message(req.path)) == -1)
+		log_err_sys("%s message %s refused", req.qid,
+		    log_esc_s(req.path));
+	else
+		sis_prepare(&req, msgfd, &s);
+	for (i = 0; i < req.nrcpt; i++) {
+		res = msgfd == -1 ? "defer 4.3.0 queued message unreadable" :
+		    one_rcpt(&req, i, msgfd, &s, &line);
+		if (set_result(&rs, req.rcpt[i].addr, res) == -1)
+			die(EXIT_TEMP, "out of memory");
+	}
+	reply(fd, &rs);
+	/* The shared copy stays: a later delivery of the same content may
+	 * reuse it; unreferenced copies are removed by a cleaner. */
+	(void)io_close(&s.dirfd);
+	(void)io_close(&msgfd);
+	lspawn_req_fini(&req);
+	lspawn_results_fini(&rs);
+	sbuf_fini(&buf);
+	sbuf_fini(&line);
+	exit(EXIT_OK);
+}
+
+/* ---- the accept loop ---- */
+
+static int
+peer_ok(int fd)
+{
+	struct ucred uc;
+	socklen_t len = sizeof(uc);
+
+	if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &uc, &len) == -1)
+		return 0;
+	if (uc.uid == cfg.peer_uid || uc.uid == 0)
+		return 1;
+	log_warn("connection from uid %lu refused", (unsigned long)uc.uid);
+	return 0;
+}
+
+static void
+accept_one(int lfd, int listen_fd, uint64_t *nworkers)
+{
+	pid_t pid;
+	int fd;
+
+	fd = accept4(lfd, NULL, NULL, SOCK_CLOEXEC);
+	if (fd == -1) {
+		if (errno != EAGAIN && errno != EINTR && errno != ECONNABORTED)
+			log_warn_sys("accept");
+		return;
+	}
+	if (!peer_ok(fd)) {
+		(void)io_close(&fd);
+		return;
+	}
+	if ((pid = fork()) == -1) {
+		log_warn_sys("fork");
+		(void)io_close(&fd);
+		return;
+	}
+	if (pid == 0) {
+		selfpipe_fini();
+		(void)close(listen_fd);
+		worker(fd);
+	}
+	(*nworkers)++;
+	(void)io_close(&fd);
+}
+
+static void __attribute__((noreturn))
+usage(void)
+{
+	die(EXIT_PERM, "usage: tern-lspawn [-d] [-c tern.conf]");
+}
+
+int
+main(int argc, char **argv)
+{
+	static const int sigs[] = { SIGCHLD, SIGTERM, SIGINT, SIGHUP };
+	struct pollfd pfd[2];
+	uint64_t nworkers = 0;
+	int ch, flags = 0, lfd;
+
+	while ((ch = getopt(argc, argv, "c:d")) != -1) {
+		switch (ch) {
+		case 'c':
+			cfg.conf_path = optarg;
+			break;
+		case 'd':
+			flags |= LOG_STDERR;
+			break;
+		default:
+			usage();
+		}
+	}
+	if (optind != argc)
+		usage();
+	log_init_env("tern-lspawn", flags);
+	if (proc_init(NULL, 0, 0) == -1)
+		die_sys(EXIT_TEMP, "proc_init");
+	cfg.is_root = priv_is_root();
+	if (!cfg.is_root)
+		log_info("not root: deliveries run as uid %lu, no privilege "
+		    "steps", (unsigned long)geteuid());
+	read_conf();
+	if ((accounts = cdbmap_open(cfg.accounts, CDBMAP_MISSING_OK)) == NULL)
+		die_sys(EXIT_TEMP, "open %s", cfg.accounts);
+	if (selfpipe_init(sigs, sizeof(sigs) / sizeof(sigs[0])) == -1)
+		die_sys(EXIT_TEMP, "selfpipe");
+	lfd = listen_sock();
+	log_info("listening socket=%s concurrency=%llu", cfg.sock,
+	    (unsigned long long)cfg.concurrency);
+	for (;;) {
+		pfd[0].fd = selfpipe_fd();
+		pfd[0].events = POLLIN;
+		pfd[1].fd = nworkers < cfg.concurrency ? lfd : -1;
+		pfd[1].events = POLLIN;
+		if (poll(pfd, 2, -1) == -1 && errno != EINTR)
+			die_sys(EXIT_TEMP, "poll");
+		selfpipe_drain();
+		if (selfpipe_caught(SIGTERM) || selfpipe_caught(SIGINT)) {
+			(void)unlink(cfg.sock);
+			log_info("stopping");
+			exit(EXIT_OK);
+		}
+		(void)selfpipe_caught(SIGHUP);	/* maps reload themselves */
+		if (selfpipe_caught(SIGCHLD))
+			while (waitpid(-1, NULL, WNOHANG) > 0)
+				if (nworkers > 0)
+					nworkers--;
+		if (pfd[1].fd != -1 && (pfd[1].revents & POLLIN))
+			accept_one(lfd, lfd, &nworkers);
+	}
+}

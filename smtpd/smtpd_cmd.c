@@ -1,0 +1,332 @@
+/*
+ * smtpd_cmd.c - the verb table: each command is parsed by lib/smtpp (the
+ * strict grammar) and then checked against the session's state here.
+ * Recipients are checked against the maps during RCPT (lib/resolve), so
+ * no bounce is ever made for a recipient that could have been refused.
+ */
+#include <errno.h>
+#include <string.h>
+#include <strings.h>
+#include <bsd/string.h>
+
+#include "lib/bio.h"
+#include "lib/log.h"
+#include "lib/resolve.h"
+
+#include "smtpd/smtpd.h"
+
+typedef void	handler(struct smtpd *, struct smtp_cmd *);
+
+static const char *
+ip_or_dash(const struct smtpd *s)
+{
+	return s->ip[0] != '\0' ? s->ip : "-";
+}
+
+static void
+ehlo_reply(struct smtpd *s)
+{
+	struct sbuf caps;
+
+	sbuf_init(&caps, SMTPD_TEXT_MAX);
+	if (sbuf_printf(&caps, "%s\nPIPELINING\nSIZE %llu\n8BITMIME\n"
+	    "ENHANCEDSTATUSCODES\nSMTPUTF8\nCHUNKING%s", s->hostname,
+	    (unsigned long long)s->size_limit,
+	    s->tls == NULL && s->tls_ctx != NULL ? "\nSTARTTLS" : "") < 0 ||
+	    sbuf_str(&caps) == NULL) {
+		smtpd_reply(s, 451, "4.3.0", "Error: out of memory");
+		sbuf_fini(&caps);
+		return;
+	}
+	smtpd_reply(s, 250, NULL, "%s", caps.s);
+	sbuf_fini(&caps);
+}
+
+static void
+cmd_helo(struct smtpd *s, struct smtp_cmd *c)
+{
+	int is_lmtp = s->mode == SMTPD_LMTP;
+
+	if ((c->verb == SMTP_VERB_LHLO) != is_lmtp) {
+		smtpd_reply(s, 500, "5.5.1", "Error: %s is not %s",
+		    smtpp_verb_name(c->verb), is_lmtp ? "LMTP (use LHLO)" :
+		    "SMTP");
+		return;
+	}
+	if (c->arg_len > ENV_HELO_MAX) {
+		smtpd_reply(s, 501, "5.5.4", "Error: name too long");
+		return;
+	}
+	smtpd_tx_reset(s);
+	memcpy(s->helo, c->arg, c->arg_len);
+	s->helo[c->arg_len] = '\0';
+	s->helo_kind = c->verb == SMTP_VERB_HELO ? 1 : 2;
+	log_info("helo from %s: %s=%s", ip_or_dash(s),
+	    smtpp_verb_name(c->verb), log_esc(c->arg, c->arg_len));
+	if (s->helo_kind == 1)
+		smtpd_reply(s, 250, NULL, "%s", s->hostname);
+	else
+		ehlo_reply(s);
+}
+
+/* MAIL parameters we did not advertise. */
+#define MAIL_UNSUPPORTED (SMTPP_P_AUTH | SMTPP_P_RET | SMTPP_P_ENVID | \
+	    SMTPP_P_NOTIFY | SMTPP_P_ORCPT)
+
+static void
+cmd_mail(struct smtpd *s, struct smtp_cmd *c)
+{
+	struct sbuf a;
+
+	if (s->helo_kind == 0) {
+		smtpd_reply(s, 503, "5.5.1", "Error: send %s first",
+		    s->mode == SMTPD_LMTP ? "LHLO" : "HELO/EHLO");
+		return;
+	}
+	if (s->has_mail) {
+		smtpd_reply(s, 503, "5.5.1", "Error: nested MAIL command");
+		return;
+	}
+	if ((c->params != 0 && s->helo_kind == 1) ||
+	    (c->params & MAIL_UNSUPPORTED) != 0 ||
+	    c->body == SMTP_BODY_BINARYMIME) {
+		smtpd_reply(s, 555, "5.5.4", "Error: parameter not supported");
+		return;
+	}
+	if ((c->params & SMTPP_P_SIZE) && s->size_limit > 0 &&
+	    c->size > s->size_limit) {
+		smtpd_reply(s, 552, "5.3.4", "Error: message size exceeds "
+		    "fixed limit");
+		return;
+	}
+	sbuf_init(&a, ADDR_FORMAT_MAX + 1);
+	if (addr_format(&c->path, &a) < 0 || sbuf_str(&a) == NULL ||
+	    strlcpy(s->env.sender, a.s, sizeof s->env.sender) >=
+	    sizeof s->env.sender) {
+		sbuf_fini(&a);
+		smtpd_reply(s, 501, "5.1.7", "Error: bad sender address");
+		return;
+	}
+	sbuf_fini(&a);
+	s->utf8 = (c->params & SMTPP_P_SMTPUTF8) != 0;
+	s->env.flags = s->utf8 ? ENV_F_SMTPUTF8 : 0;
+	s->env.body = c->body == SMTP_BODY_7BIT ? ENV_BODY_7BIT :
+	    c->body == SMTP_BODY_8BITMIME ? ENV_BODY_8BITMIME : ENV_BODY_NONE;
+	(void)strlcpy(s->env.client_ip, s->ip, sizeof s->env.client_ip);
+	(void)strlcpy(s->env.helo, s->helo, sizeof s->env.helo); /* fits */
+	s->has_mail = 1;
+	smtpd_reply(s, 250, "2.1.0", "Ok");
+}
+
+/* Refuse a recipient: the reply and one log line. */
+static void
+refuse(struct smtpd *s, const char *a, int code, const char *enh,
+    const char *why)
+{
+	log_info("reject: RCPT from %s: %d %s <%s>: %s", ip_or_dash(s), code,
+	    enh, log_esc_s(a), why);
+	smtpd_reply(s, code, enh, "<%s>: Recipient address rejected: %s",
+	    a, why);
+}
+
+/* May mail for a be accepted?  0 yes, -1 refused (replied). */
+static int
+check_rcpt(struct smtpd *s, const struct addr *ad, const char *a, size_t n)
+{
+	struct resolve_result r;
+	int rc = -1;
+
+	if (ad->domain_len == 0)
+		return 0;		/* bare Postmaster: RFC 5321 4.5.1 */
+	memset(&r, 0, sizeof r);
+	if (resolve_address(&s->maps, a, n, &r) < 0) {
+		log_warn_sys("maps lookup for <%s>", log_esc_s(a));
+		refuse(s, a, 451, "4.3.0", "temporary lookup failure");
+		return -1;
+	}
+	switch (r.status) {
+	case RESOLVE_OK:
+		rc = 0;
+		break;
+	case RESOLVE_UNKNOWN:
+		refuse(s, a, 550, "5.1.1", "User unknown");
+		break;
+	case RESOLVE_DISABLED:
+		refuse(s, a, 550, "5.2.1", "Mailbox disabled");
+		break;
+	case RESOLVE_FOREIGN:
+		if (s->mode == SMTPD_LMTP)
+			refuse(s, a, 550, "5.1.2", "Not a local domain");
+		else
+			refuse(s, a, 554, "5.7.1", "Relay access denied");
+		break;
+	case RESOLVE_LOOP:
+		refuse(s, a, 550, "5.4.6", "Alias loop");
+		break;
+	case RESOLVE_TOOMANY:
+		refuse(s, a, 550, "5.3.0", "Alias expands to too many "
+		    "addresses");
+		break;
+	}
+	resolve_result_fini(&r);
+	return rc;
+}
+
+static void
+cmd_rcpt(struct smtpd *s, struct smtp_cmd *c)
+{
+	struct sbuf a;
+
+	if (!s->has_mail || s->bdat) {
+		smtpd_reply(s, 503, "5.5.1", "Error: need MAIL command");
+		return;
+	}
+	if ((c->params & (SMTPP_P_NOTIFY | SMTPP_P_ORCPT)) != 0) {
+		smtpd_reply(s, 555, "5.5.4", "Error: parameter not supported");
+		return;
+	}
+	if (s->env.nrcpt >= s->rcpt_limit) {
+		smtpd_reply(s, 452, "4.5.3", "Error: too many recipients");
+		return;
+	}
+	sbuf_init(&a, ADDR_FORMAT_MAX + 1);
+	if (addr_format(&c->path, &a) < 0 || sbuf_str(&a) == NULL) {
+		sbuf_fini(&a);
+		smtpd_reply(s, 501, "5.1.3", "Error: bad recipient address");
+		return;
+	}
+	if (check_rcpt(s, &c->path, a.s, a.len) == 0) {
+		if (envelope_add_rcpt(&s->env, a.s, NULL, 0, NULL) < 0)
+			smtpd_reply(s, 452, "4.5.3", "Error: cannot take "
+			    "this recipient");
+		else
+			smtpd_reply(s, 250, "2.1.5", "Ok");
+	}
+	sbuf_fini(&a);
+}
+
+static void
+cmd_data(struct smtpd *s, struct smtp_cmd *c)
+{
+	(void)c;
+	smtpd_data(s);
+}
+
+static void
+cmd_bdat(struct smtpd *s, struct smtp_cmd *c)
+{
+	smtpd_bdat(s, c->chunk_size, c->last);
+}
+
+static void
+cmd_rset(struct smtpd *s, struct smtp_cmd *c)
+{
+	(void)c;
+	smtpd_tx_reset(s);
+	smtpd_reply(s, 250, "2.0.0", "Ok");
+}
+
+static void
+cmd_noop(struct smtpd *s, struct smtp_cmd *c)
+{
+	(void)c;
+	smtpd_reply(s, 250, "2.0.0", "Ok");
+}
+
+static void
+cmd_quit(struct smtpd *s, struct smtp_cmd *c)
+{
+	(void)c;
+	smtpd_tx_reset(s);
+	smtpd_reply(s, 221, "2.0.0", "Bye");
+	s->quit = 1;
+}
+
+static void
+cmd_vrfy(struct smtpd *s, struct smtp_cmd *c)
+{
+	(void)c;
+	/* Never tell which users exist outside a transaction. */
+	smtpd_reply(s, 252, "2.5.2", "Cannot VRFY user; try RCPT");
+}
+
+static void
+cmd_expn(struct smtpd *s, struct smtp_cmd *c)
+{
+	(void)c;
+	smtpd_reply(s, 502, "5.5.1", "Error: EXPN not available");
+}
+
+static void
+cmd_help(struct smtpd *s, struct smtp_cmd *c)
+{
+	(void)c;
+	smtpd_reply(s, 214, "2.0.0", "See RFC 5321");
+}
+
+static void
+cmd_starttls(struct smtpd *s, struct smtp_cmd *c)
+{
+	(void)c;
+	smtpd_starttls(s);
+}
+
+static void
+cmd_auth(struct smtpd *s, struct smtp_cmd *c)
+{
+	(void)c;
+	smtpd_reply(s, 502, "5.5.1", "Error: authentication not available");
+}
+
+/* Indexed by enum smtp_verb (checked in smtpd_command). */
+static const struct {
+	enum smtp_verb	 verb;
+	handler		*fn;
+} verbs[SMTPD_NVERBS] = {
+	{ SMTP_VERB_HELO, cmd_helo },
+	{ SMTP_VERB_EHLO, cmd_helo },
+	{ SMTP_VERB_LHLO, cmd_helo },
+	{ SMTP_VERB_MAIL, cmd_mail },
+	{ SMTP_VERB_RCPT, cmd_rcpt },
+	{ SMTP_VERB_DATA, cmd_data },
+	{ SMTP_VERB_BDAT, cmd_bdat },
+	{ SMTP_VERB_RSET, cmd_rset },
+	{ SMTP_VERB_NOOP, cmd_noop },
+	{ SMTP_VERB_QUIT, cmd_quit },
+	{ SMTP_VERB_VRFY, cmd_vrfy },
+	{ SMTP_VERB_EXPN, cmd_expn },
+	{ SMTP_VERB_HELP, cmd_help },
+	{ SMTP_VERB_STARTTLS, cmd_starttls },
+	{ SMTP_VERB_AUTH, cmd_auth },
+};
+
+void
+smtpd_command(struct smtpd *s, const char *line, size_t len)
+{
+	struct smtp_cmd c;
+	const char *why = "", *enh;
+	int code, rc;
+	size_t v;
+
+	s->ncmds++;
+	memset(&c, 0, sizeof c);
+	rc = smtpp_parse_cmd(line, len, s->utf8 ? SMTPP_F_UTF8 : 0, &c, &why);
+	if (rc != SMTPP_OK) {
+		smtpp_reply(rc, c.verb, &code, &enh);
+		smtpd_reply(s, code, enh, "Error: %s", why);
+		/* A BDAT we cannot parse leaves its chunk unread: the
+		 * session cannot find the next command (RFC 3030 2). */
+		if (len >= 4 && strncasecmp(line, "BDAT", 4) == 0 &&
+		    (len == 4 || line[4] == ' ')) {
+			smtpd_reply(s, 421, "4.5.0", "%s Error: lost "
+			    "synchronisation", s->hostname);
+			s->quit = 1;
+		}
+		return;
+	}
+	v = (size_t)c.verb;
+	if (v >= SMTPD_NVERBS || verbs[v].verb != c.verb)
+		panic("verb table out of order at %zu", v);
+	s->count[v]++;
+	verbs[v].fn(s, &c);
+}

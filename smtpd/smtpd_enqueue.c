@@ -1,0 +1,182 @@
+/*
+ * smtpd_enqueue.c - hand a message to tern-enqueue(8): fork and execve it
+ * (absolute path, fixed argv, built environment) with a pipe on its fd 0
+ * (the message) and a socketpair on its fd 1 (the envelope out, the queue
+ * id back).  Nothing from the client reaches argv or the environment.
+ *
+ * Abort: closing both descriptors without an envelope makes tern-enqueue
+ * read an empty envelope, refuse it (exit 100) and remove its temp file,
+ * so nothing is committed.
+ */
+#include <sys/types.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "lib/io.h"
+#include "lib/log.h"
+#include "lib/priv.h"
+
+#include "smtpd/smtpd.h"
+
+#define ENQ_PATH_MAX	4096
+#define ENQ_REPLY_MAX	64	/* "ID\n" */
+
+static const char *const env_allow[] = { "TZ", "TERN_LOG", NULL };
+
+static void __attribute__((noreturn))
+child(int msg_fd, int env_fd, const char *path, char **envp)
+{
+	char *const argv[] = { (char *)"tern-enqueue", NULL };
+
+	if (dup2(msg_fd, 0) < 0 || dup2(env_fd, 1) < 0)
+		_exit(EXIT_TEMP);
+	(void)execve(path, argv, envp);
+	_exit(EXIT_TEMP);
+}
+
+int
+smtpd_enq_start(struct smtpd *s, struct smtpd_job *j)
+{
+	struct sbuf path, home;
+	const char *extra[2];
+	char **envp = NULL;
+	int p[2] = { -1, -1 }, sp[2] = { -1, -1 }, rc = -1;
+
+	sbuf_init(&path, ENQ_PATH_MAX);
+	sbuf_init(&home, ENQ_PATH_MAX);
+	j->pid = -1;
+	j->write_failed = 0;
+	j->size = 0;
+	if (sbuf_printf(&path, "%s/tern-enqueue", s->program_dir) < 0 ||
+	    sbuf_str(&path) == NULL ||
+	    sbuf_printf(&home, "TERN_HOME=%s", s->conf_home) < 0 ||
+	    sbuf_str(&home) == NULL)
+		goto out;
+	extra[0] = home.s;
+	extra[1] = NULL;
+	if ((envp = env_build(env_allow, extra)) == NULL)
+		goto out;
+	if (pipe2(p, O_CLOEXEC) < 0 ||
+	    socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sp) < 0)
+		goto out;
+	if ((j->pid = fork()) < 0)
+		goto out;
+	if (j->pid == 0)
+		child(p[0], sp[1], path.s, envp);
+	j->msg_fd = p[1];
+	j->env_fd = sp[0];
+	p[1] = sp[0] = -1;
+	rc = 0;
+out:
+	if (rc < 0)
+		log_warn_sys("cannot run %s", log_esc_s(sbuf_str(&path)));
+	(void)io_close(&p[0]);	/* the child's ends, or unused */
+	(void)io_close(&p[1]);
+	(void)io_close(&sp[0]);
+	(void)io_close(&sp[1]);
+	env_free(&envp);
+	sbuf_fini(&path);
+	sbuf_fini(&home);
+	return rc;
+}
+
+void
+smtpd_enq_write(struct smtpd_job *j, const void *p, size_t n)
+{
+	if (j->write_failed || n == 0)
+		return;
+	if (io_write_full(j->msg_fd, p, n) < 0)
+		j->write_failed = 1;	/* it died: its exit code tells why */
+	else
+		j->size += n;
+}
+
+/* Reap the child: its exit code, or -1 when it did not exit normally. */
+static int
+reap(struct smtpd_job *j)
+{
+	int st;
+
+	if (j->pid < 0)
+		return -1;
+	while (waitpid(j->pid, &st, 0) < 0)
+		if (errno != EINTR) {
+			j->pid = -1;
+			return -1;
+		}
+	j->pid = -1;
+	return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+}
+
+void
+smtpd_enq_abort(struct smtpd_job *j)
+{
+	if (j->pid < 0)
+		return;
+	(void)io_close(&j->msg_fd);	/* no envelope: nothing committed */
+	(void)io_close(&j->env_fd);
+	(void)reap(j);
+}
+
+/* The id tern-enqueue sends back after the commit ("" when none). */
+static void
+read_id(struct smtpd *s, struct smtpd_job *j, char id_r[QID_LEN + 1])
+{
+	char buf[ENQ_REPLY_MAX];
+	size_t got = 0;
+	ssize_t n;
+	int64_t deadline = io_deadline_ms(s->done_ms > 0 ? s->done_ms : -1);
+
+	id_r[0] = '\0';
+	while (got < sizeof buf) {
+		if (io_wait(j->env_fd, POLLIN, deadline) < 0)
+			return;
+		n = io_read(j->env_fd, buf + got, sizeof buf - got);
+		if (n <= 0)
+			break;
+		got += (size_t)n;
+	}
+	if (got == QID_LEN + 1 && buf[QID_LEN] == '\n' &&
+	    qid_valid(buf, QID_LEN)) {
+		memcpy(id_r, buf, QID_LEN);
+		id_r[QID_LEN] = '\0';
+	}
+}
+
+/*
+ * The message is all written: send the envelope, read the id, reap.
+ * Returns tern-enqueue's exit code (-1: it died or could not be told).
+ */
+int
+smtpd_enq_finish(struct smtpd *s, struct smtpd_job *j,
+    char id_r[QID_LEN + 1])
+{
+	struct sbuf e;
+	int failed = j->write_failed, code;
+
+	id_r[0] = '\0';
+	if (io_close(&j->msg_fd) < 0)
+		failed = 1;
+	sbuf_init(&e, ENV_FILE_MAX);
+	memcpy(s->env.qid, j->qid, sizeof s->env.qid);
+	if (!failed && (envelope_encode(&s->env, &e) < 0 ||
+	    io_write_full(j->env_fd, e.s, e.len) < 0 ||
+	    shutdown(j->env_fd, SHUT_WR) < 0)) {
+		log_warn_sys("cannot send the envelope to tern-enqueue");
+		failed = 1;
+	}
+	sbuf_fini(&e);
+	if (!failed)
+		read_id(s, j, id_r);
+	/* Without a whole envelope tern-enqueue commits nothing. */
+	(void)io_close(&j->env_fd);
+	code = reap(j);
+	if (failed && code == 0)
+		code = -1;
+	return code;
+}

@@ -1,0 +1,204 @@
+/*
+ * tern-smtpd - one SMTP, submission or LMTP session on descriptors 0 and 1
+ * (run by tern-supervise, tcpserver or inetd).  See tern-smtpd(8).
+ *
+ *   tern-smtpd [-c FILE] -m smtp|submission|submissions|lmtp
+ */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <bsd/string.h>
+
+#include "lib/bio.h"
+#include "lib/conf.h"
+#include "lib/log.h"
+#include "lib/priv.h"
+#include "lib/tls.h"
+
+#include "smtpd/smtpd.h"
+
+#define HOSTNAME_MAX	255
+
+static void __attribute__((noreturn))
+usage(void)
+{
+	die(EXIT_PERM, "usage: tern-smtpd [-c FILE] "
+	    "-m smtp|submission|submissions|lmtp");
+}
+
+static enum smtpd_mode
+parse_mode(const char *m)
+{
+	if (strcmp(m, "smtp") == 0)
+		return SMTPD_SMTP;
+	if (strcmp(m, "submission") == 0)
+		return SMTPD_SUBMISSION;
+	if (strcmp(m, "submissions") == 0)
+		return SMTPD_SUBMISSIONS;
+	if (strcmp(m, "lmtp") == 0)
+		return SMTPD_LMTP;
+	usage();
+}
+
+/* The client's address from the environment, kept only when it parses. */
+static void
+client_ip(struct smtpd *s)
+{
+	unsigned char a[16];
+	const char *ip = getenv("TCPREMOTEIP");
+
+	s->ip[0] = '\0';
+	if (ip == NULL)
+		return;
+	if (inet_pton(AF_INET, ip, a) != 1 && inet_pton(AF_INET6, ip, a) != 1)
+		return;
+	(void)strlcpy(s->ip, ip, sizeof s->ip);	/* parsed: it fits */
+}
+
+static int64_t
+secs(struct smtpd *s, const char *key)
+{
+	uint64_t v;
+
+	if (conf_duration(s->cf, key, &v) < 0 || v > INT64_MAX / 1000)
+		die(EXIT_TEMP, "bad %s", key);
+	return (int64_t)v * 1000;
+}
+
+static uint64_t
+count(struct smtpd *s, const char *key)
+{
+	uint64_t v;
+
+	if (conf_uint(s->cf, key, &v) < 0)
+		die(EXIT_TEMP, "bad %s", key);
+	return v;
+}
+
+static void
+config(struct smtpd *s, const char *opt_c)
+{
+	static char host[HOSTNAME_MAX + 1];
+	struct sbuf err;
+
+	sbuf_init(&err, 4096);
+	if (opt_c == NULL)
+		opt_c = getenv("TERN_CONF");
+	if (conf_read(opt_c, &s->cf, &err) < 0) {
+		log_err("%s", log_esc_s(sbuf_str(&err) ? sbuf_str(&err) : ""));
+		die(EXIT_TEMP, "cannot read the configuration");
+	}
+	sbuf_fini(&err);
+	s->hostname = conf_str(s->cf, "hostname");
+	if (s->hostname == NULL || s->hostname[0] == '\0') {
+		if (gethostname(host, sizeof host - 1) < 0)
+			die_sys(EXIT_TEMP, "gethostname");
+		host[sizeof host - 1] = '\0';
+		s->hostname = host;
+	}
+	if (conf_size(s->cf, "message_size_limit", &s->size_limit) < 0 ||
+	    (s->program_dir = conf_path(s->cf, "program_dir")) == NULL)
+		die(EXIT_TEMP, "bad message_size_limit or program_dir");
+	s->conf_home = conf_dir(s->cf);
+	s->rcpt_limit = count(s, "smtpd_recipient_limit");
+	if (s->rcpt_limit == 0 || s->rcpt_limit > ENV_RCPT_MAX)
+		s->rcpt_limit = ENV_RCPT_MAX;
+	s->error_limit = count(s, "smtpd_hard_error_limit");
+	s->hop_limit = count(s, "hop_count_limit");
+	s->cmd_ms = secs(s, "smtpd_timeout");
+	s->data_ms = secs(s, "smtpd_data_timeout");
+	s->done_ms = secs(s, "smtpd_data_done_timeout");
+	s->session_ms = secs(s, "smtpd_session_limit");
+}
+
+/* Everything that needs privilege, while we may still have it. */
+static void
+setup(struct smtpd *s)
+{
+	struct sbuf why;
+	const char *cert, *key, *map_dir, *delim;
+
+	if ((map_dir = conf_path(s->cf, "map_dir")) == NULL ||
+	    (delim = conf_str(s->cf, "recipient_delimiter")) == NULL)
+		die(EXIT_TEMP, "bad map_dir or recipient_delimiter");
+	if (resolve_maps_open(&s->maps, map_dir, delim) < 0)
+		die_sys(EXIT_TEMP, "cannot open the maps in %s",
+		    log_esc_s(map_dir));
+	cert = conf_path(s->cf, "tls_cert");
+	key = conf_path(s->cf, "tls_key");
+	if (cert == NULL || key == NULL)
+		die(EXIT_TEMP, "bad tls_cert or tls_key");
+	if (access(cert, F_OK) < 0 && s->mode != SMTPD_SUBMISSIONS) {
+		log_info("no TLS certificate %s: STARTTLS not offered",
+		    log_esc_s(cert));
+		return;
+	}
+	sbuf_init(&why, TLS_WHY_MAX);
+	s->tls_ctx = tls_server_ctx_new(cert, key, &why);
+	if (s->tls_ctx == NULL) {
+		if (s->mode == SMTPD_SUBMISSIONS)
+			die(EXIT_TEMP, "TLS: %s", log_esc_s(sbuf_str(&why)));
+		log_warn("TLS: %s: STARTTLS not offered",
+		    log_esc_s(sbuf_str(&why)));
+	}
+	sbuf_fini(&why);
+}
+
+/* STYLE 10: never serve the network as root. */
+static void
+drop(struct smtpd *s)
+{
+	const char *why = "", *user;
+	int r;
+
+	if ((user = conf_str(s->cf, "user")) == NULL)
+		die(EXIT_TEMP, "bad user");
+	r = priv_drop_user(user, NULL, &why);
+	if (r == PRIV_SKIPPED)
+		log_debug("not root: running as uid %lu",
+		    (unsigned long)getuid());
+	else if (r != PRIV_DROPPED)
+		die_sys(EXIT_TEMP, "cannot become %s: %s", log_esc_s(user),
+		    why);
+	if (getuid() == 0 || geteuid() == 0)
+		die(EXIT_TEMP, "refusing to run as root");
+}
+
+int
+main(int argc, char **argv)
+{
+	static struct smtpd s;
+	const char *opt_c = NULL, *opt_m = NULL;
+	int ch;
+
+	if (proc_init(NULL, 0, PROC_NOCORE) < 0)
+		_exit(EXIT_TEMP);
+	log_init_env("tern-smtpd", 0);
+	while ((ch = getopt(argc, argv, "c:m:")) != -1) {
+		switch (ch) {
+		case 'c':
+			opt_c = optarg;
+			break;
+		case 'm':
+			opt_m = optarg;
+			break;
+		default:
+			usage();
+		}
+	}
+	if (optind != argc || opt_m == NULL)
+		usage();
+	smtpd_init(&s);
+	s.mode = parse_mode(opt_m);
+	config(&s, opt_c);
+	client_ip(&s);
+	setup(&s);
+	drop(&s);
+	smtpd_serve(&s);
+	smtpd_fini(&s);
+	return EXIT_OK;
+}
