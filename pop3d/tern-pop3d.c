@@ -109,7 +109,7 @@ static void
 config(struct setup *s, struct pop3_pre *p, const char *opt_c)
 {
 	struct sbuf err;
-	const char *run, *prog, *expire;
+	const char *run, *prog, *expire, *auth;
 	uint64_t v;
 
 	sbuf_init(&err, 4096);
@@ -127,7 +127,9 @@ config(struct setup *s, struct pop3_pre *p, const char *opt_c)
 		die(EXIT_TEMP, "bad run_dir, program_dir, login_user or "
 		    "pop3_expire");
 	path_into(s->program, sizeof s->program, prog, "/tern-pop3d");
-	path_into(s->authd, sizeof s->authd, run, "/authd.sock");
+	if ((auth = conf_path(s->cf, "auth_socket")) == NULL)
+		die(EXIT_TEMP, "bad auth_socket");
+	path_into(s->authd, sizeof s->authd, auth, "");
 	path_into(s->jail, sizeof s->jail, run, "/empty");
 	if (conf_uint(s->cf, "account_uid_min", &s->uid_min) < 0 ||
 	    conf_uint(s->cf, "login_max_failures", &p->max_failures) < 0 ||
