@@ -285,7 +285,9 @@ session(const char *opt_c, const char *mode)
 	p.login = &l;
 	if ((p.b = bio_new(0, 1)) == NULL)
 		die_sys(EXIT_TEMP, "bio_new");
-	return pop3_preauth(&p);
+	/* _exit: in the jail there is no /proc, so LeakSanitizer's exit
+	 * check (SAN=1 builds) cannot run; nothing is left to flush. */
+	_exit(pop3_preauth(&p));
 }
 
 int
