@@ -6,7 +6,7 @@
 . "$TERN_SRC/t/pop3/pop3.sh"
 command -v curl >/dev/null || skip_all "curl not installed"
 sandbox
-plan 8
+plan 9
 pop3_start || { echo "Bail out! set-up failed"; exit 1; }
 printf 'From: a@example.net\nSubject: curl one\n\nbody one\n' >"$SB/m1"
 printf 'From: b@example.net\nSubject: curl two\n\n.leading dot\n' >"$SB/m2"
@@ -26,13 +26,18 @@ like "$out" "rc=67" "curl: a wrong password is a login failure (67)"
 
 if command -v fetchmail >/dev/null; then
 	mkdir -p "$SB/fm"
-	printf 'poll 127.0.0.1 service %s protocol pop3 user "alice@example.org" password "alice-secret" sslproto "" keep mda "/bin/sh -c \\"cat >>%s/fm/out\\""\n' \
-	    "$P_POP3" "$SB" >"$SB/fetchmailrc"
+	cat >"$SB/fetchmailrc" <<FMEOF
+poll 127.0.0.1 service $P_POP3 protocol pop3 uidl
+  user "alice@example.org" password "alice-secret"
+  keep no sslcertck mda "cat >>$SB/fm/out"
+FMEOF
 	chmod 600 "$SB/fetchmailrc"
-	HOME=$SB/fm fetchmail -f "$SB/fetchmailrc" --nosyslog --sslcertck off -v >"$SB/fm.log" 2>&1
-	ok "fetchmail fetched both messages" grep -q "curl two" "$SB/fm/out"
+	HOME=$SB/fm FETCHMAILHOME=$SB/fm fetchmail -f "$SB/fetchmailrc" --nosyslog -v >"$SB/fm.log" 2>&1
+	ok "fetchmail fetched both messages" test "$(grep -c '^Subject: curl' "$SB/fm/out")" = 2
+	ok "fetchmail used STLS" grep -q 'STLS' "$SB/fm.log"
 else
 	skip "fetchmail not installed (Debian package fetchmail)"
+	skip "fetchmail not installed"
 fi
 if command -v getmail >/dev/null; then
 	mkdir -p "$SB/gm/Maildir/new" "$SB/gm/Maildir/cur" "$SB/gm/Maildir/tmp"
@@ -43,13 +48,17 @@ server = 127.0.0.1
 port = $P_POP3S
 username = alice@example.org
 password = alice-secret
-[destination]
-type = Maildir
-path = $SB/gm/Maildir/
 [options]
 delete = false
 read_all = true
+[destination]
+type = Maildir
+path = $SB/gm/Maildir/
 GMEOF
+	if [ "$(id -u)" = 0 ]; then
+		echo "user = nobody" >>"$SB/gm/getmailrc"	# getmail will not deliver as root
+		chown -R nobody "$SB/gm/Maildir"
+	fi
 	getmail --getmaildir "$SB/gm" --rcfile getmailrc >"$SB/gm.log" 2>&1
 	ok "getmail6 (POP3 over TLS) fetched both messages" test "$(ls "$SB/gm/Maildir/new" | wc -l)" = 2
 else
