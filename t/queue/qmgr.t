@@ -9,7 +9,7 @@
 [ -x "$TERN_BINDIR/tern-maps" ] || skip_all "tern-maps not built"
 sandbox
 . "$TERN_SRC/t/queue/qmgr.sh"
-plan 45
+plan 48
 qm_setup
 qm_start
 
@@ -114,12 +114,16 @@ s0=$(nmail sender@example.org)
 id=$(msg expire | qm_enqueue sender@example.org full@example.org)
 ok "expired: a DSN reaches the sender" wait_for 30 mail_is sender@example.org $((s0 + 1))
 like "$(qlog "$id")" "to=<full@example.org> .*status=bounced dsn=4.4.7" "expiry logged with 4.4.7"
+id=$(msg remote | qm_enqueue sender@example.org x@remote.example)
+ok "remote: bounced at queue_lifetime" wait_for 30 mail_is sender@example.org $((s0 + 2))
+is "$(qlog "$id" | grep -c 'no remote transport: 1 remote recipient')" 1 "remote: 'no remote transport' logged once"
+like "$(qlog "$id")" "to=<x@remote.example> relay=none .*status=deferred dsn=4.4.0 \(4.4.0 no remote transport\)" "remote: deferred line"
 id=$(msg nullsender | qm_enqueue '' ghost@example.org)
 ok "null sender: failed double bounce dropped" wait_for 30 sh -c "grep -q 'bounce dropped: a failed double bounce' '$SB/qmgr.log'"
 id2=$(msg never | qm_enqueue sender@example.org 'ghost@example.org||1|')
 ok "queue drains" wait_for 30 queue_is 0
 unlike "$(qlog "$id2")" "bounce=" "NOTIFY=NEVER: no DSN"
-is "$(nmail sender@example.org)" $((s0 + 1)) "no further DSN to the sender"
+is "$(nmail sender@example.org)" $((s0 + 2)) "no further DSN to the sender"
 qm_stop
 like "$(tail -1 "$SB/qmgr.log")" "stopped" "SIGTERM: a clean stop"
 unlike "$(cat "$SB/qmgr.log" "$SB/lspawn.log")" "Sanitizer|runtime error" "no sanitizer report"
