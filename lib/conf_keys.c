@@ -63,6 +63,18 @@ const struct conf_key conf_keys[] = {
 	{ "password_scheme", CONF_STR, "yescrypt", "hash for new passwords: yescrypt or sha512-crypt" },
 	{ "allow_plain_passwords", CONF_BOOL, "no", "allow AUTH PLAIN/LOGIN and USER/PASS without TLS" },
 
+	/* Authentication daemon (tern-authd). */
+	{ "auth_socket", CONF_PATH, "${run_dir}/authd.sock", "Unix socket of tern-authd (the password checker)" },
+	{ "auth_workers", CONF_UINT, "4", "processes tern-authd runs to check password hashes in parallel" },
+	{ "auth_max_clients", CONF_UINT, "256", "most connections tern-authd serves at once (more wait in the backlog)" },
+	{ "auth_timeout", CONF_DURATION, "10s", "a tern-authd client that has not sent a whole request by then is dropped" },
+	{ "auth_fail_window", CONF_DURATION, "15m", "how long tern-authd remembers a failed login (sliding window)" },
+	{ "auth_fail_delay_max", CONF_DURATION, "15s", "longest delay before a failure answer (1s, 2s, 4s ... up to this)" },
+	{ "auth_fail_limit_ip", CONF_UINT, "20", "failures from one client IP within the window before answers are THROTTLED" },
+	{ "auth_fail_limit_account", CONF_UINT, "10", "failures for one account within the window before answers are THROTTLED" },
+	{ "auth_throttle_exempt", CONF_LIST, "", "client IPs or networks (CIDR) not counted or throttled per IP" },
+	{ "auth_allow_plaintext", CONF_LIST, "127.0.0.0/8 ::1", "client networks (CIDR) tern-authd accepts passwords from without TLS" },
+
 	/* TLS. */
 	{ "tls_cert", CONF_PATH, "${conf_dir}/tls/cert.pem", "TLS certificate chain (PEM)" },
 	{ "tls_key", CONF_PATH, "${conf_dir}/tls/key.pem", "TLS private key (PEM)" },

@@ -204,7 +204,7 @@ static int
 flush(const char *qdir)
 {
 	if (trigger_send(qdir, "F", 1) < 0) {
-		if (errno == ENXIO)
+		if (errno == ENXIO || errno == ENOENT)
 			die(EXIT_TEMP, "tern-qmgr is not running");
 		die_sys(EXIT_TEMP, "cannot ask tern-qmgr to flush");
 	}
@@ -240,10 +240,11 @@ delete(const char *qdir, const char *id)
 	cmd[0] = 'D';
 	memcpy(cmd + 1, id, QID_LEN);
 	if (trigger_send(qdir, cmd, sizeof(cmd)) < 0) {
-		if (errno != ENXIO)
+		if (errno != ENXIO && errno != ENOENT)
 			die_sys(EXIT_TEMP, "cannot ask tern-qmgr to delete %s",
 			    id);
-		/* No tern-qmgr reads the FIFO: nobody else changes it. */
+		/* No tern-qmgr reads the FIFO (or there is none): nobody
+		 * else changes the message. */
 		if (qstate_remove(qdir, id) < 0)
 			die_sys(EXIT_TEMP, "cannot remove %s", id);
 		log_info("%s deleted by tern-mailq (no tern-qmgr running)",
