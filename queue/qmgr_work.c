@@ -6,11 +6,13 @@
  * for what failed, and remove the message once every recipient is final.
  */
 #include <errno.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 #include <time.h>
+#include <unistd.h>
 
 #include <bsd/string.h>
 #include <sys/stat.h>
@@ -28,6 +30,20 @@
 #include "queue/qmgr.h"
 
 #define BAD	(-1)
+
+/*
+ * Crash tests (t/queue/qmgr-crash.t): with TERN_CRASH_AT naming a step,
+ * the worker kills itself there with SIGKILL.  Honoured only when the
+ * process is not set-id (tern-qmgr never is), like tern-enqueue's.
+ */
+static void
+crash_at(const char *step)
+{
+	const char *want = getenv("TERN_CRASH_AT");
+
+	if (want != NULL && strcmp(want, step) == 0 && getuid() == geteuid())
+		(void)raise(SIGKILL);
+}
 
 /*
  * The item state x event table (STYLE 10): the status an item moves to,
@@ -327,7 +343,11 @@ resolve_all(struct qmgr_msg *m)
 	}
 	if (opened > 0)
 		resolve_maps_close(&maps);
-	return save(m);
+	if (save(m) < 0)
+		return -1;
+	if (opened > 0)
+		crash_at("after-expand");
+	return 0;
 }
 
 /* Delivering. */
@@ -376,6 +396,8 @@ deliver_all(struct qmgr_msg *m)
 	if (n > 0)
 		qmgr_deliver_remote(m, x, n);
 	free(x);
+	if (m->dirty)
+		crash_at("after-deliver");	/* before the record */
 	return save(m);
 }
 
@@ -458,8 +480,10 @@ bounce(struct qmgr_msg *m, struct qmgr_item *x, size_t n)
 	if (nf > 0) {
 		r = qmgr_dsn_send(m, f, nf, is_double ? m->q->postmaster :
 		    m->env.sender, is_double, newqid);
-		if (r == 0)
+		if (r == 0) {
 			log_info("%s bounce=%s", m->qid, newqid);
+			crash_at("after-bounce");	/* before the record */
+		}
 	}
 	if (r == 0)
 		for (i = 0; i < n; i++)
