@@ -6,11 +6,13 @@
  * for what failed, and remove the message once every recipient is final.
  */
 #include <errno.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 #include <time.h>
+#include <unistd.h>
 
 #include <bsd/string.h>
 #include <sys/stat.h>
@@ -28,6 +30,20 @@
 #include "queue/qmgr.h"
 
 #define BAD	(-1)
+
+/*
+ * Crash tests (t/queue/qmgr-crash.t): with TERN_CRASH_AT naming a step,
+ * the worker kills itself there with SIGKILL.  Honoured only when the
+ * process is not set-id (tern-qmgr never is), like tern-enqueue's.
+ */
+static void
+crash_at(const char *step)
+{
+	const char *want = getenv("TERN_CRASH_AT");
+
+	if (want != NULL && strcmp(want, step) == 0 && getuid() == geteuid())
+		(void)raise(SIGKILL);
+}
 
 /*
  * The item state x event table (STYLE 10): the status an item moves to,
@@ -327,7 +343,11 @@ resolve_all(struct qmgr_msg *m)
 	}
 	if (opened > 0)
 		resolve_maps_close(&maps);
-	return save(m);
+	if (save(m) < 0)
+		return -1;
+	if (opened > 0)
+		crash_at("after-expand");
+	return 0;
 }
 
 /* Delivering. */
@@ -357,11 +377,34 @@ gather(struct qmgr_msg *m, enum qstate_kind kind, struct qmgr_item *out,
 	*n_r = n;
 }
 
+/*
+ * NOTIFY=SUCCESS: a "delivered" DSN for the local items just delivered.
+ * Sent after their state is recorded, best effort: a crash in between
+ * loses this report (never mail), and a failure to enqueue it is logged.
+ */
+static void
+report_success(struct qmgr_msg *m, struct qmgr_item *x, size_t n)
+{
+	char newqid[QID_LEN + 1];
+	size_t i, k = 0;
+
+	if (m->env.sender[0] == '\0')
+		return;
+	for (i = 0; i < n; i++)
+		if (x[i].it->status == QS_DELIVERED &&
+		    (m->env.rcpt[x[i].rcpt].notify & ENV_N_SUCCESS) != 0)
+			x[k++] = x[i];
+	if (k > 0 && qmgr_dsn_send(m, x, k, m->env.sender,
+	    QMGR_DSN_DELIVERED, newqid) == 0)
+		log_info("%s success-dsn=%s", m->qid, newqid);
+}
+
 static int
 deliver_all(struct qmgr_msg *m)
 {
 	struct qmgr_item *x;
 	size_t n;
+	int r;
 
 	if (m->st.nt == 0)
 		return 0;
@@ -369,14 +412,18 @@ deliver_all(struct qmgr_msg *m)
 		log_err_sys("%s deliver", m->qid);
 		return -1;
 	}
-	gather(m, QS_T_LOCAL, x, &n);
-	if (n > 0)
-		qmgr_deliver_local(m, x, n);
 	gather(m, QS_T_REMOTE, x, &n);
 	if (n > 0)
 		qmgr_deliver_remote(m, x, n);
+	gather(m, QS_T_LOCAL, x, &n);
+	if (n > 0)
+		qmgr_deliver_local(m, x, n);
+	if (m->dirty)
+		crash_at("after-deliver");	/* before the record */
+	if ((r = save(m)) == 0)
+		report_success(m, x, n);
 	free(x);
-	return save(m);
+	return r;
 }
 
 /* Every item, in envelope order, for the passes below. */
@@ -457,9 +504,12 @@ bounce(struct qmgr_msg *m, struct qmgr_item *x, size_t n)
 	}
 	if (nf > 0) {
 		r = qmgr_dsn_send(m, f, nf, is_double ? m->q->postmaster :
-		    m->env.sender, is_double, newqid);
-		if (r == 0)
+		    m->env.sender, is_double ? QMGR_DSN_DOUBLE :
+		    QMGR_DSN_FAILED, newqid);
+		if (r == 0) {
 			log_info("%s bounce=%s", m->qid, newqid);
+			crash_at("after-bounce");	/* before the record */
+		}
 	}
 	if (r == 0)
 		for (i = 0; i < n; i++)

@@ -371,6 +371,10 @@ act_timer(const char *id)
 	(void)id;
 	if ((int64_t)time(NULL) >= clean_at)
 		clean();
+	/* Messages that did not fit: look again once there is room. */
+	if (overflow && nwait < WAIT_MAX / 2 && scan_at_ms > last_scan_ms +
+	    SCAN_GAP_MS)
+		scan_at_ms = last_scan_ms + SCAN_GAP_MS;
 	if (io_now_ms() >= scan_at_ms)
 		scan();
 }

@@ -36,7 +36,9 @@ qm_start
 ok "delivered to alice and the team" wait_for 20 mail_is bob@example.org 1
 id3=$(msg three | qm_enqueue sender@example.org full@example.org)
 ok "deferred" wait_for 20 log_count "$id3" 'status=deferred' 1
-like "$(mq)" "<full@example.org> pending attempts=1 next=[0-9]+m \(4.2.2 mailbox full\)" "list: attempts, next try and last error"
+# The log line comes just before the state file is written: poll.
+listed() { mq | grep -Eq '<full@example.org> pending attempts=1 next=[0-9]+m \(4.2.2 mailbox full\)'; }
+ok "list: attempts, next try and last error" wait_for 20 listed
 is "$(mq -f)" "flush requested" "flush"
 ok "flush retries at once" wait_for 20 log_count "$id3" 'status=deferred' 2
 is "$(mq -d "$id3")" "$id3 deleted" "delete through tern-qmgr"
