@@ -63,6 +63,14 @@ const struct conf_key conf_keys[] = {
 	{ "password_scheme", CONF_STR, "yescrypt", "hash for new passwords: yescrypt or sha512-crypt" },
 	{ "allow_plain_passwords", CONF_BOOL, "no", "allow AUTH PLAIN/LOGIN and USER/PASS without TLS" },
 
+	/* Login path and POP3 (tern-pop3d; doc/login.md). */
+	{ "login_plaintext_networks", CONF_LIST, "127.0.0.0/8 ::1/128", "client networks allowed to send passwords before TLS (USER/PASS, AUTH PLAIN)" },
+	{ "login_timeout", CONF_DURATION, "1m", "longest pre-authentication phase of an IMAP/POP3 session" },
+	{ "login_max_failures", CONF_UINT, "3", "failed logins per connection before it is closed" },
+	{ "pop3_timeout", CONF_DURATION, "10m", "idle time before a POP3 session is closed (RFC 1939 3: at least 10 minutes)" },
+	{ "pop3_expire", CONF_STR, "", "advertised EXPIRE capability (RFC 2449 6.7): days, NEVER, or empty for none" },
+	{ "pop3_login_delay", CONF_DURATION, "0", "advertised LOGIN-DELAY capability in seconds (RFC 2449 6.8); 0: none" },
+
 	/* Authentication daemon (tern-authd). */
 	{ "auth_socket", CONF_PATH, "${run_dir}/authd.sock", "Unix socket of tern-authd (the password checker)" },
 	{ "auth_workers", CONF_UINT, "4", "processes tern-authd runs to check password hashes in parallel" },

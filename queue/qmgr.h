@@ -96,12 +96,18 @@ void	qmgr_deliver_local(struct qmgr_msg *, struct qmgr_item *, size_t n);
 /* Remote items: deferred until tern-remote exists (tern-qmgr(8)). */
 void	qmgr_deliver_remote(struct qmgr_msg *, struct qmgr_item *, size_t n);
 
+enum qmgr_dsn_kind {
+	QMGR_DSN_FAILED = 0,	/* to the sender: Action failed */
+	QMGR_DSN_DOUBLE,	/* a null sender's failures, to postmaster */
+	QMGR_DSN_DELIVERED	/* NOTIFY=SUCCESS: Action delivered */
+};
+
 /*
- * Build the DSN for the failed items and enqueue it (null sender) to rcpt
+ * Build the DSN for the items and enqueue it (null sender) to rcpt
  * through tern-enqueue.  0 with the new id in newqid, or -1 (logged).
  */
 int	qmgr_dsn_send(struct qmgr_msg *, struct qmgr_item *, size_t n,
-	    const char *rcpt, int is_double, char newqid[QID_LEN + 1]);
+	    const char *rcpt, enum qmgr_dsn_kind, char newqid[QID_LEN + 1]);
 
 /* "X.Y.Z" at the start of diag into code (else def): for logs and DSNs. */
 void	qmgr_dsn_code(const char *diag, const char *def, char code[16]);

@@ -112,16 +112,18 @@ raw:
 
 static int
 human_part(struct sbuf *b, struct qmgr_msg *m, const struct qmgr_item *x,
-    size_t n, const char *boundary)
+    size_t n, const char *boundary, enum qmgr_dsn_kind kind)
 {
 	size_t i;
 
 	if (sbuf_printf(b, "--%s\r\nContent-Description: Notification\r\n"
 	    "Content-Type: text/plain; charset=us-ascii\r\n\r\n"
 	    "This is the mail system at host %s.\r\n\r\n"
-	    "Your message (queue id %s) could not be delivered to one or\r\n"
-	    "more recipients.  It is attached below.\r\n\r\n",
-	    boundary, m->q->hostname, m->qid) < 0)
+	    "Your message (queue id %s) %s\r\n\r\n",
+	    boundary, m->q->hostname, m->qid, kind == QMGR_DSN_DELIVERED ?
+	    "was delivered to the recipients below,\r\nas you asked "
+	    "(NOTIFY=SUCCESS)." : "could not be delivered to one or\r\n"
+	    "more recipients.  It is attached below.") < 0)
 		return -1;
 	for (i = 0; i < n; i++)
 		if (sbuf_printf(b, "<%s>: %s\r\n", x[i].addr,
@@ -132,8 +134,9 @@ human_part(struct sbuf *b, struct qmgr_msg *m, const struct qmgr_item *x,
 
 static int
 status_part(struct sbuf *b, struct qmgr_msg *m, const struct qmgr_item *x,
-    size_t n, const char *boundary)
+    size_t n, const char *boundary, enum qmgr_dsn_kind kind)
 {
+	int ok = kind == QMGR_DSN_DELIVERED;
 	char date[64], code[16];
 	size_t i;
 
@@ -152,16 +155,17 @@ status_part(struct sbuf *b, struct qmgr_msg *m, const struct qmgr_item *x,
 	for (i = 0; i < n; i++) {
 		const struct envelope_rcpt *r = &m->env.rcpt[x[i].rcpt];
 
-		qmgr_dsn_code(x[i].it->diag, "5.0.0", code);
-		if (code[0] == '2')	/* a failure is never 2.x.x */
-			(void)strlcpy(code, "5.0.0", sizeof(code));
+		qmgr_dsn_code(x[i].it->diag, ok ? "2.0.0" : "5.0.0", code);
+		if ((code[0] == '2') != ok)	/* a failure is never 2.x.x */
+			(void)strlcpy(code, ok ? "2.0.0" : "5.0.0",
+			    sizeof(code));
 		if (sbuf_printf(b, "\r\nFinal-Recipient: rfc822; %s\r\n",
 		    x[i].addr) < 0 ||
 		    (r->orcpt[0] != '\0' && cat_orcpt(b, r->orcpt) < 0) ||
-		    sbuf_printf(b, "Action: failed\r\nStatus: %s\r\n"
+		    sbuf_printf(b, "Action: %s\r\nStatus: %s\r\n"
 		    "Diagnostic-Code: X-tern; %s\r\n"
-		    "Last-Attempt-Date: %s\r\n", code, x[i].it->diag,
-		    date) < 0)
+		    "Last-Attempt-Date: %s\r\n", ok ? "delivered" : "failed",
+		    code, x[i].it->diag, date) < 0)
 			return -1;
 	}
 	return sbuf_cat_s(b, "\r\n");
@@ -202,7 +206,7 @@ read_headers(int fd, struct sbuf *h)
 /* Write the DSN (headers, three parts) into fd. */
 static int
 write_dsn(int fd, struct qmgr_msg *m, const struct qmgr_item *x, size_t n,
-    const char *to, int is_double)
+    const char *to, enum qmgr_dsn_kind kind)
 {
 	struct sbuf b, path;
 	struct stat sb;
@@ -221,7 +225,7 @@ write_dsn(int fd, struct qmgr_msg *m, const struct qmgr_item *x, size_t n,
 	if ((mfd = open(path.s, O_RDONLY | O_NOFOLLOW | O_CLOEXEC)) < 0 ||
 	    fstat(mfd, &sb) < 0)
 		goto out;
-	full = !is_double && m->env.ret != ENV_RET_HDRS &&
+	full = kind == QMGR_DSN_FAILED && m->env.ret != ENV_RET_HDRS &&
 	    m->env.body != ENV_BODY_BINARYMIME &&
 	    (uint64_t)sb.st_size + DSN_ROOM <= m->q->size_limit;
 	if (sbuf_printf(&b, "From: Mail Delivery System <MAILER-DAEMON@%s>\r\n"
@@ -230,11 +234,12 @@ write_dsn(int fd, struct qmgr_msg *m, const struct qmgr_item *x, size_t n,
 	    "MIME-Version: 1.0\r\nContent-Type: multipart/report; "
 	    "report-type=delivery-status;\r\n\tboundary=\"%s\"\r\n\r\n"
 	    "This is a MIME-encapsulated message.\r\n\r\n", m->q->hostname, to,
-	    is_double ? "Undeliverable bounce" :
+	    kind == QMGR_DSN_DOUBLE ? "Undeliverable bounce" :
+	    kind == QMGR_DSN_DELIVERED ? "Successful Mail Delivery Report" :
 	    "Undelivered Mail Returned to Sender", date, m->qid,
 	    (long long)m->now, m->q->hostname, boundary) < 0 ||
-	    human_part(&b, m, x, n, boundary) < 0 ||
-	    status_part(&b, m, x, n, boundary) < 0 ||
+	    human_part(&b, m, x, n, boundary, kind) < 0 ||
+	    status_part(&b, m, x, n, boundary, kind) < 0 ||
 	    sbuf_printf(&b, "--%s\r\nContent-Description: %s\r\n"
 	    "Content-Type: %s\r\n\r\n", boundary, full ?
 	    "Undelivered Message" : "Undelivered Message Headers",
@@ -269,13 +274,13 @@ out:
 }
 
 static int
-dsn_envelope(struct qmgr_msg *m, const char *to, int is_double,
+dsn_envelope(struct qmgr_msg *m, const char *to, enum qmgr_dsn_kind kind,
     struct envelope *e)
 {
 	e->body = m->env.body == ENV_BODY_NONE ? ENV_BODY_NONE :
 	    ENV_BODY_8BITMIME;
 	e->flags = m->env.flags;
-	if (is_double)
+	if (kind == QMGR_DSN_DOUBLE)
 		(void)strlcpy(e->envid, QMGR_DOUBLE_ENVID, sizeof(e->envid));
 	return envelope_add_rcpt(e, to, NULL, 0, NULL);
 }
@@ -315,7 +320,7 @@ enqueue(const struct qmgr *q, int msgfd, const struct envelope *e,
 
 int
 qmgr_dsn_send(struct qmgr_msg *m, struct qmgr_item *x, size_t n,
-    const char *rcpt, int is_double, char newqid[QID_LEN + 1])
+    const char *rcpt, enum qmgr_dsn_kind kind, char newqid[QID_LEN + 1])
 {
 	struct envelope e;
 	int fd, r = -1;
@@ -325,12 +330,12 @@ qmgr_dsn_send(struct qmgr_msg *m, struct qmgr_item *x, size_t n,
 		log_err_sys("%s dsn: memfd", m->qid);
 		goto out;
 	}
-	if (write_dsn(fd, m, x, n, rcpt, is_double) < 0) {
+	if (write_dsn(fd, m, x, n, rcpt, kind) < 0) {
 		log_err_sys("%s dsn: cannot build it", m->qid);
 		goto out;
 	}
 	if (lseek(fd, 0, SEEK_SET) < 0 ||
-	    dsn_envelope(m, rcpt, is_double, &e) < 0) {
+	    dsn_envelope(m, rcpt, kind, &e) < 0) {
 		log_err_sys("%s dsn: envelope to <%s>", m->qid,
 		    log_esc_s(rcpt));
 		goto out;

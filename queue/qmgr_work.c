@@ -377,11 +377,34 @@ gather(struct qmgr_msg *m, enum qstate_kind kind, struct qmgr_item *out,
 	*n_r = n;
 }
 
+/*
+ * NOTIFY=SUCCESS: a "delivered" DSN for the local items just delivered.
+ * Sent after their state is recorded, best effort: a crash in between
+ * loses this report (never mail), and a failure to enqueue it is logged.
+ */
+static void
+report_success(struct qmgr_msg *m, struct qmgr_item *x, size_t n)
+{
+	char newqid[QID_LEN + 1];
+	size_t i, k = 0;
+
+	if (m->env.sender[0] == '\0')
+		return;
+	for (i = 0; i < n; i++)
+		if (x[i].it->status == QS_DELIVERED &&
+		    (m->env.rcpt[x[i].rcpt].notify & ENV_N_SUCCESS) != 0)
+			x[k++] = x[i];
+	if (k > 0 && qmgr_dsn_send(m, x, k, m->env.sender,
+	    QMGR_DSN_DELIVERED, newqid) == 0)
+		log_info("%s success-dsn=%s", m->qid, newqid);
+}
+
 static int
 deliver_all(struct qmgr_msg *m)
 {
 	struct qmgr_item *x;
 	size_t n;
+	int r;
 
 	if (m->st.nt == 0)
 		return 0;
@@ -389,16 +412,18 @@ deliver_all(struct qmgr_msg *m)
 		log_err_sys("%s deliver", m->qid);
 		return -1;
 	}
-	gather(m, QS_T_LOCAL, x, &n);
-	if (n > 0)
-		qmgr_deliver_local(m, x, n);
 	gather(m, QS_T_REMOTE, x, &n);
 	if (n > 0)
 		qmgr_deliver_remote(m, x, n);
-	free(x);
+	gather(m, QS_T_LOCAL, x, &n);
+	if (n > 0)
+		qmgr_deliver_local(m, x, n);
 	if (m->dirty)
 		crash_at("after-deliver");	/* before the record */
-	return save(m);
+	if ((r = save(m)) == 0)
+		report_success(m, x, n);
+	free(x);
+	return r;
 }
 
 /* Every item, in envelope order, for the passes below. */
@@ -479,7 +504,8 @@ bounce(struct qmgr_msg *m, struct qmgr_item *x, size_t n)
 	}
 	if (nf > 0) {
 		r = qmgr_dsn_send(m, f, nf, is_double ? m->q->postmaster :
-		    m->env.sender, is_double, newqid);
+		    m->env.sender, is_double ? QMGR_DSN_DOUBLE :
+		    QMGR_DSN_FAILED, newqid);
 		if (r == 0) {
 			log_info("%s bounce=%s", m->qid, newqid);
 			crash_at("after-bounce");	/* before the record */

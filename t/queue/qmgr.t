@@ -9,10 +9,31 @@
 [ -x "$TERN_BINDIR/tern-maps" ] || skip_all "tern-maps not built"
 sandbox
 . "$TERN_SRC/t/queue/qmgr.sh"
-plan 37
+plan 48
 qm_setup
 qm_start
 
+# dsn_parse FILE: the fields the tests check, through Python's email parser.
+dsn_parse() {
+	"$PY" - "$1" <<'PYEOF'
+import email, sys
+from email import policy
+m = email.message_from_binary_file(open(sys.argv[1], "rb"), policy=policy.compat32)
+print("type=%s report=%s" % (m.get_content_type(), m.get_param("report-type")))
+for p in m.walk():
+    if p.get_content_type() == "message/delivery-status":
+        blocks = p.get_payload()
+        print("reporting=%s envid=%s" % (blocks[0].get("Reporting-MTA"), blocks[0].get("Original-Envelope-Id")))
+        r = blocks[1]
+        print("final=%s orig=%s action=%s status=%s" % (r.get("Final-Recipient"), r.get("Original-Recipient"), r.get("Action"), r.get("Status")))
+    if p.get_content_type() == "message/rfc822":
+        print("returned=%s" % p.get_payload()[0].get("Subject"))
+    if p.get_content_type() == "text/rfc822-headers":
+        print("headers=%s" % email.message_from_string(p.get_payload()).get("Subject"))
+print("to=%s subject=%s" % (m.get("To"), m.get("Subject")))
+PYEOF
+}
+newest() { ls -t "$(maildir "$1")/new/"* | head -1; }
 msg() { printf 'From: sender@example.org\r\nSubject: %s\r\nMessage-ID: <%s@example.org>\r\n\r\nhello\r\n' "$1" "$1"; }
 
 # 1. One message to one account.
@@ -39,27 +60,26 @@ ok "queue drains after the bounce" wait_for 20 queue_is 0
 like "$(qlog "$id")" "$id bounce=[0-9A-Z]{16}" "bounce=NEWID logged"
 like "$(qlog "$id")" "to=<ghost@example.org> relay=none .*status=bounced dsn=5.1.1" "bounced line logged"
 dsn=$(ls "$(maildir sender@example.org)/new/"* | head -1)
-out=$("$PY" - "$dsn" <<'PYEOF'
-import email, sys
-from email import policy
-m = email.message_from_binary_file(open(sys.argv[1], "rb"), policy=policy.compat32)
-print("type=%s report=%s" % (m.get_content_type(), m.get_param("report-type")))
-for p in m.walk():
-    if p.get_content_type() == "message/delivery-status":
-        blocks = p.get_payload()
-        print("reporting=%s" % blocks[0].get("Reporting-MTA"))
-        r = blocks[1]
-        print("final=%s orig=%s action=%s status=%s" % (r.get("Final-Recipient"), r.get("Original-Recipient"), r.get("Action"), r.get("Status")))
-    if p.get_content_type() == "message/rfc822":
-        print("returned=%s" % p.get_payload()[0].get("Subject"))
-print("to=%s" % m.get("To"))
-PYEOF
-)
+out=$(dsn_parse "$dsn")
 like "$out" "type=multipart/report report=delivery-status" "DSN is multipart/report; report-type=delivery-status"
 like "$out" "reporting=dns; mx.example.org" "Reporting-MTA"
 like "$out" "final=rfc822; ghost@example.org orig=rfc822;ghost@example.org action=failed status=5.1.1" "per-recipient fields, Status 5.1.1"
 like "$out" "returned=unknown" "the original message is returned"
 like "$out" "to=<sender@example.org>" "DSN addressed to the sender"
+
+# 3b. RET=HDRS and ENVID in a failure DSN; NOTIFY=SUCCESS.
+id=$(msg hdrs | qm_enqueue sender@example.org --ret 2 --envid ENV-42 ghost@example.org)
+ok "RET=HDRS: DSN arrives" wait_for 20 mail_is sender@example.org 2
+out=$(dsn_parse "$(newest sender@example.org)")
+like "$out" "headers=hdrs" "RET=HDRS: only the header is returned"
+unlike "$out" "returned=" "RET=HDRS: no message/rfc822 part"
+like "$out" "envid=ENV-42" "Original-Envelope-Id"
+id=$(msg success | qm_enqueue sender@example.org 'carol@example.org||6|')
+ok "NOTIFY=SUCCESS: a DSN arrives" wait_for 20 mail_is sender@example.org 3
+out=$(dsn_parse "$(newest sender@example.org)")
+like "$out" "final=rfc822; carol@example.org orig=None action=delivered status=2.0.0" "NOTIFY=SUCCESS: Action delivered, Status 2.0.0"
+like "$(qlog "$id")" "$id success-dsn=[0-9A-Z]{16}" "success-dsn logged"
+ok "queue drains" wait_for 20 queue_is 0
 
 # 4. Temporary failure (over quota) retried, delivered once fixed.
 id=$(msg quota | qm_enqueue sender@example.org full@example.org)
@@ -94,12 +114,16 @@ s0=$(nmail sender@example.org)
 id=$(msg expire | qm_enqueue sender@example.org full@example.org)
 ok "expired: a DSN reaches the sender" wait_for 30 mail_is sender@example.org $((s0 + 1))
 like "$(qlog "$id")" "to=<full@example.org> .*status=bounced dsn=4.4.7" "expiry logged with 4.4.7"
+id=$(msg remote | qm_enqueue sender@example.org x@remote.example)
+ok "remote: bounced at queue_lifetime" wait_for 30 mail_is sender@example.org $((s0 + 2))
+is "$(qlog "$id" | grep -c 'no remote transport: 1 remote recipient')" 1 "remote: 'no remote transport' logged once"
+like "$(qlog "$id")" "to=<x@remote.example> relay=none .*status=deferred dsn=4.4.0 \(4.4.0 no remote transport\)" "remote: deferred line"
 id=$(msg nullsender | qm_enqueue '' ghost@example.org)
 ok "null sender: failed double bounce dropped" wait_for 30 sh -c "grep -q 'bounce dropped: a failed double bounce' '$SB/qmgr.log'"
 id2=$(msg never | qm_enqueue sender@example.org 'ghost@example.org||1|')
 ok "queue drains" wait_for 30 queue_is 0
 unlike "$(qlog "$id2")" "bounce=" "NOTIFY=NEVER: no DSN"
-is "$(nmail sender@example.org)" $((s0 + 1)) "no further DSN to the sender"
+is "$(nmail sender@example.org)" $((s0 + 2)) "no further DSN to the sender"
 qm_stop
 like "$(tail -1 "$SB/qmgr.log")" "stopped" "SIGTERM: a clean stop"
 unlike "$(cat "$SB/qmgr.log" "$SB/lspawn.log")" "Sanitizer|runtime error" "no sanitizer report"

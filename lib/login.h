@@ -1,0 +1,169 @@
+/*
+ * login.h - the login path of the mail-reading servers (tern-pop3d now,
+ * tern-imapd next): privilege split, the pre-auth child's request to its
+ * monitor, tern-authd, and the post-auth worker.  doc/login.md has the
+ * picture; in short:
+ *
+ *   per-connection process (root, under tern-supervise)
+ *     loads config and the TLS key, makes the jail, then login_fork():
+ *     - the CHILD drops to login_user, chroots into the empty jail, keeps
+ *       the TLS context (the only process that does), speaks the pre-auth
+ *       protocol, and asks the monitor with login_ask(); after LOGIN_OK it
+ *       only relays bytes (login_relay) between the client and the worker;
+ *     - the MONITOR (the parent, still root) frees its copy of the TLS
+ *       context, reads nothing from the network, only strict fixed-format
+ *       requests from the child (login_monitor_run), asks tern-authd
+ *       (authc_verify), and on success starts the worker: fork,
+ *       priv_drop to the account's uid (gid = uid), chdir into its Maildir
+ *       (refused unless owned by that uid), execve of a fresh program
+ *       image (no key in its memory), with the client channel (a socket
+ *       pair whose other end the child relays) on descriptors 0 and 1.
+ *
+ * Not root (a development run), the same code runs and every privilege
+ * step is skipped: login_fork() says so in *dropped_r (PRIV_SKIPPED) and
+ * the worker's Maildir must then belong to the current uid.
+ *
+ * CHILD -> MONITOR request: one SOCK_SEQPACKET message of records, each
+ * one type byte, a 2-byte big-endian length and the value, exactly these
+ * in this order, each once, then nothing:
+ *   'U' user  1..LOGIN_USER_MAX bytes, no NUL
+ *   'P' pass  0..LOGIN_PASS_MAX bytes, no NUL
+ *   'T' tls   1 byte, 0 or 1
+ *   'G' tag   0..LOGIN_TAG_MAX bytes of 0x21..0x7e (IMAP's tag; POP3: empty)
+ *   'E' end   0 bytes
+ * MONITOR -> CHILD answer: one message, 'A' 1 byte enum login_answer, 'E'.
+ * login_req_decode()/login_req_encode() are the strict codec (fuzzable).
+ *
+ * The worker's environment: the variables named in the caller's allow
+ * list, then LOGIN_USER (the canonical address from tern-authd),
+ * LOGIN_TLS (0/1), LOGIN_TAG (when not empty), then the caller's extras.
+ *
+ * Return convention: 0 (or a count/role) / -1 with errno, and a static
+ * reason in *why_r where there is one.  Nothing here logs: the monitor
+ * reports each event through the caller's note() function.  Passwords are
+ * wiped (explicit_bzero) from every buffer here once used.
+ */
+#ifndef TERN_LOGIN_H
+#define TERN_LOGIN_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+struct bio;
+struct tls_ctx;
+
+#define LOGIN_USER_MAX		255	/* AUTHC_USER_MAX */
+#define LOGIN_PASS_MAX		511	/* AUTHC_PASS_MAX */
+#define LOGIN_TAG_MAX		64	/* an IMAP tag kept for the worker */
+#define LOGIN_REQ_MAX		(5 * 3 + LOGIN_USER_MAX + LOGIN_PASS_MAX + \
+	    1 + LOGIN_TAG_MAX)
+#define LOGIN_ATTEMPTS_MAX	10	/* monitor's own bound per connection */
+#define LOGIN_RELAY_BUF		16384
+
+enum login_role {
+	LOGIN_ROLE_CHILD = 0,
+	LOGIN_ROLE_MONITOR = 1
+};
+
+enum login_answer {
+	LOGIN_OK = 0,
+	LOGIN_FAIL = 1,		/* wrong password or unknown user: same */
+	LOGIN_TEMPFAIL = 2,	/* tern-authd unreachable, worker failed */
+	LOGIN_THROTTLED = 3	/* tern-authd refuses for now */
+};
+
+struct login {
+	pid_t		 child;		/* monitor: the pre-auth child */
+	pid_t		 worker;	/* monitor: the post-auth worker */
+	int		 ctl;		/* SOCK_SEQPACKET, child <-> monitor */
+	int		 relay;		/* child: its end of the channel;
+					 * monitor: the worker's end */
+};
+
+struct login_req {
+	char		 user[LOGIN_USER_MAX + 1];
+	size_t		 user_len;
+	char		 pass[LOGIN_PASS_MAX + 1];
+	size_t		 pass_len;
+	int		 tls;
+	char		 tag[LOGIN_TAG_MAX + 1];
+};
+
+enum login_event_kind {
+	LOGIN_EV_AUTH = 0,	/* an answer from tern-authd (or none) */
+	LOGIN_EV_WORKER,	/* the worker started (or failed to) */
+	LOGIN_EV_PROTO,		/* the child broke the protocol */
+	LOGIN_EV_END		/* both processes ended */
+};
+
+struct login_event {
+	enum login_event_kind kind;
+	const char	*user;		/* as the child sent it: escape it */
+	size_t		 user_len;
+	const char	*addr;		/* the account (LOGIN_OK) */
+	int		 status;	/* authc status, -1: authd unreachable */
+	uint32_t	 uid;
+	pid_t		 pid;
+	int		 code;		/* LOGIN_EV_END: exit code */
+	const char	*why;		/* or NULL */
+	int		 err;		/* errno, or 0 */
+};
+
+struct login_monitor_conf {
+	const char	*service;	/* tern-authd service: "pop3", "imap" */
+	const char	*authd_socket;
+	const char	*remote_ip;	/* from TCPREMOTEIP, "" if none */
+	const char	*program;	/* absolute path of the worker */
+	char *const	*argv;
+	const char *const *env_allow;	/* env_build() allow list */
+	const char *const *env_extra;	/* NULL-terminated, may be NULL */
+	int64_t		 preauth_ms;	/* child's whole pre-auth budget */
+	int64_t		 auth_timeout_ms;
+	uint32_t	 uid_min;	/* refuse accounts below (root only) */
+	void		(*note)(void *arg, const struct login_event *);
+	void		*arg;
+};
+
+/* Make (or check) the jail: an empty folder, 0755, owned by root (by the
+ * current uid when not root), not a symlink. */
+int	login_jail_make(const char *path, const char **why_r);
+
+/*
+ * Fork.  Returns LOGIN_ROLE_CHILD in the child, which has dropped to
+ * login_user chrooted into jail (or skipped that when not root:
+ * *dropped_r = PRIV_SKIPPED) and owns l->ctl and l->relay; returns
+ * LOGIN_ROLE_MONITOR in the parent, which has freed *tls (may be NULL).
+ * -1 with errno and *why_r on failure (in the child: a half-dropped
+ * process must exit 111).
+ */
+int	login_fork(struct login *l, const char *login_user, const char *jail,
+	    struct tls_ctx **tls, int *dropped_r, const char **why_r);
+
+/* Child: ask the monitor; the password is wiped from req.  Returns an
+ * enum login_answer, or -1 (the monitor is gone: end the session). */
+int	login_ask(struct login *l, struct login_req *req, int64_t timeout_ms);
+
+/* Child, after LOGIN_OK: relay between the client and the worker until
+ * the worker closes its end (0) or an error or idle_ms of silence (-1). */
+int	login_relay(struct login *l, struct bio *client, int64_t idle_ms,
+	    const char **why_r);
+
+/* Monitor: serve the child's requests, start the worker after a success,
+ * wait for both; returns the exit code for the process (0 / 111). */
+int	login_monitor_run(struct login *l, const struct login_monitor_conf *c);
+
+/* Strict codec of the request (see above). */
+int	login_req_encode(const struct login_req *, unsigned char *buf,
+	    size_t size, size_t *len_r);
+int	login_req_decode(const void *buf, size_t len, struct login_req *,
+	    const char **why_r);
+
+/*
+ * Is ip (text) inside one of the networks ("a.b.c.d/len", "v6/len", or a
+ * bare address)?  1 yes, 0 no, -1 when a network does not parse (*why_r).
+ */
+int	login_ip_in(const char *ip, char *const *nets, size_t n,
+	    const char **why_r);
+
+#endif

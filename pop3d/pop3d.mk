@@ -1,0 +1,6 @@
+# tern-pop3d: one POP3 session, pre-auth child + monitor + worker
+# (tern-pop3d(8), doc/login.md).
+PROGS += tern-pop3d
+tern-pop3d_SRCS = pop3d/tern-pop3d.c pop3d/pop3d_login.c pop3d/pop3d_cmd.c \
+	pop3d/pop3d_box.c
+MANPAGES += pop3d/tern-pop3d.8

@@ -1,0 +1,327 @@
+/*
+ * tern-pop3d - one POP3 session on descriptors 0 and 1 (run by
+ * tern-supervise).  See tern-pop3d(8) and doc/login.md.
+ *
+ *   tern-pop3d [-c FILE] -m pop3|pop3s     pre-auth child + monitor
+ *   tern-pop3d -W                          post-auth worker (exec'd by
+ *                                          the monitor, never by hand)
+ */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <bsd/string.h>
+
+#include "lib/authc.h"
+#include "lib/bio.h"
+#include "lib/conf.h"
+#include "lib/io.h"
+#include "lib/log.h"
+#include "lib/login.h"
+#include "lib/priv.h"
+#include "lib/scan.h"
+#include "lib/tls.h"
+
+#include "pop3d/pop3d.h"
+
+#define IP_MAX		46
+#define PATH_MAX_LEN	4096
+
+static void __attribute__((noreturn))
+usage(void)
+{
+	die(EXIT_PERM, "usage: tern-pop3d [-c FILE] -m pop3|pop3s");
+}
+
+/* Settings the monitor needs after the fork. */
+struct setup {
+	struct conf	*cf;
+	char		 ip[IP_MAX];
+	char		 program[PATH_MAX_LEN];
+	char		 authd[PATH_MAX_LEN];
+	char		 jail[PATH_MAX_LEN];
+	char		 env_timeout[64];
+	char		 env_expire[64];
+	char		 env_delay[64];
+	const char	*login_user;
+	uint64_t	 uid_min;
+};
+
+static int64_t
+ms(const struct conf *cf, const char *key)
+{
+	uint64_t v;
+
+	if (conf_duration(cf, key, &v) < 0 || v > INT64_MAX / 1000)
+		die(EXIT_TEMP, "bad %s", key);
+	return (int64_t)v * 1000;
+}
+
+static void
+path_into(char *dst, size_t size, const char *a, const char *b)
+{
+	int n = snprintf(dst, size, "%s%s", a, b);
+
+	if (n < 0 || (size_t)n >= size)
+		die(EXIT_TEMP, "path too long: %s", log_esc_s(a));
+}
+
+static void
+client_ip(struct setup *s)
+{
+	unsigned char a[16];
+	const char *ip = getenv("TCPREMOTEIP");
+
+	s->ip[0] = '\0';
+	if (ip == NULL)
+		return;
+	if (inet_pton(AF_INET, ip, a) != 1 && inet_pton(AF_INET6, ip, a) != 1)
+		return;
+	(void)strlcpy(s->ip, ip, sizeof s->ip);	/* parsed: it fits */
+}
+
+/* Is a password in the clear allowed from this client? */
+static int
+plain_allowed(const struct setup *s)
+{
+	char **nets;
+	const char *why = "";
+	size_t n;
+	int yes, r;
+
+	if (conf_bool(s->cf, "allow_plain_passwords", &yes) < 0)
+		die(EXIT_TEMP, "bad allow_plain_passwords");
+	if (yes)
+		return 1;
+	if (conf_list(s->cf, "login_plaintext_networks", &nets, &n) < 0)
+		die(EXIT_TEMP, "bad login_plaintext_networks");
+	r = login_ip_in(s->ip, nets, n, &why);
+	free(nets);
+	if (r < 0)
+		die(EXIT_TEMP, "login_plaintext_networks: %s", why);
+	return r;
+}
+
+static void
+config(struct setup *s, struct pop3_pre *p, const char *opt_c)
+{
+	struct sbuf err;
+	const char *run, *prog, *expire, *auth;
+	uint64_t v;
+
+	sbuf_init(&err, 4096);
+	if (opt_c == NULL)
+		opt_c = getenv("TERN_CONF");
+	if (conf_read(opt_c, &s->cf, &err) < 0) {
+		log_err("%s", log_esc_s(sbuf_str(&err) ? sbuf_str(&err) : ""));
+		die(EXIT_TEMP, "cannot read the configuration");
+	}
+	sbuf_fini(&err);
+	if ((run = conf_path(s->cf, "run_dir")) == NULL ||
+	    (prog = conf_path(s->cf, "program_dir")) == NULL ||
+	    (s->login_user = conf_str(s->cf, "login_user")) == NULL ||
+	    (expire = conf_str(s->cf, "pop3_expire")) == NULL)
+		die(EXIT_TEMP, "bad run_dir, program_dir, login_user or "
+		    "pop3_expire");
+	path_into(s->program, sizeof s->program, prog, "/tern-pop3d");
+	if ((auth = conf_path(s->cf, "auth_socket")) == NULL)
+		die(EXIT_TEMP, "bad auth_socket");
+	path_into(s->authd, sizeof s->authd, auth, "");
+	path_into(s->jail, sizeof s->jail, run, "/empty");
+	if (conf_uint(s->cf, "account_uid_min", &s->uid_min) < 0 ||
+	    conf_uint(s->cf, "login_max_failures", &p->max_failures) < 0 ||
+	    conf_duration(s->cf, "pop3_login_delay", &p->login_delay) < 0)
+		die(EXIT_TEMP, "bad account_uid_min, login_max_failures or "
+		    "pop3_login_delay");
+	if (strlen(expire) > POP3_EXPIRE_MAX ||
+	    (expire[0] != '\0' && strcmp(expire, "NEVER") != 0 &&
+	    scan_u64_s(expire, &v) < 0))
+		die(EXIT_PERM, "pop3_expire: a number of days or NEVER");
+	(void)strlcpy(p->expire, expire, sizeof p->expire);	/* checked */
+	p->login_ms = ms(s->cf, "login_timeout");
+	p->session_ms = ms(s->cf, "pop3_timeout");
+	if (snprintf(s->env_timeout, sizeof s->env_timeout,
+	    "POP3_TIMEOUT=%lld", (long long)p->session_ms) < 0 ||
+	    snprintf(s->env_expire, sizeof s->env_expire, "POP3_EXPIRE=%s",
+	    p->expire) < 0 ||
+	    snprintf(s->env_delay, sizeof s->env_delay,
+	    "POP3_LOGIN_DELAY=%llu", (unsigned long long)p->login_delay) < 0)
+		die(EXIT_TEMP, "snprintf");
+}
+
+/* Everything that needs privilege, while we may still have it. */
+static void
+setup_tls(struct setup *s, struct pop3_pre *p)
+{
+	struct sbuf why;
+	const char *cert, *key;
+
+	cert = conf_path(s->cf, "tls_cert");
+	key = conf_path(s->cf, "tls_key");
+	if (cert == NULL || key == NULL)
+		die(EXIT_TEMP, "bad tls_cert or tls_key");
+	if (access(cert, F_OK) < 0 && !p->implicit_tls) {
+		log_info("no TLS certificate %s: STLS not offered",
+		    log_esc_s(cert));
+		return;
+	}
+	sbuf_init(&why, TLS_WHY_MAX);
+	p->tls_ctx = tls_server_ctx_new(cert, key, &why);
+	if (p->tls_ctx == NULL) {
+		if (p->implicit_tls)
+			die(EXIT_TEMP, "TLS: %s", log_esc_s(sbuf_str(&why)));
+		log_warn("TLS: %s: STLS not offered",
+		    log_esc_s(sbuf_str(&why)));
+	}
+	sbuf_fini(&why);
+}
+
+static void
+note(void *arg, const struct login_event *ev)
+{
+	const struct setup *s = arg;
+
+	switch (ev->kind) {
+	case LOGIN_EV_AUTH:
+		if (ev->status < 0)
+			log_warn("auth user=%s ip=%s status=tempfail "
+			    "why=tern-authd_unreachable:%s",
+			    log_esc(ev->user, ev->user_len), s->ip,
+			    strerror(ev->err));
+		else
+			log_info("auth user=%s ip=%s status=%s%s%s",
+			    log_esc(ev->user, ev->user_len), s->ip,
+			    authc_status_name(ev->status),
+			    ev->why != NULL ? " refused=" : "",
+			    ev->why != NULL ? ev->why : "");
+		break;
+	case LOGIN_EV_WORKER:
+		if (ev->why != NULL)
+			log_err("worker account=%s uid=%lu failed: %s: %s",
+			    log_esc_s(ev->addr), (unsigned long)ev->uid,
+			    ev->why, strerror(ev->err));
+		else
+			log_info("worker account=%s uid=%lu pid=%ld",
+			    log_esc_s(ev->addr), (unsigned long)ev->uid,
+			    (long)ev->pid);
+		break;
+	case LOGIN_EV_PROTO:
+		log_warn("pre-auth child broke the protocol: %s",
+		    ev->why != NULL ? ev->why : "?");
+		break;
+	case LOGIN_EV_END:
+		log_info("end ip=%s status=%d", s->ip, ev->code);
+		break;
+	}
+}
+
+static int
+monitor(struct setup *s, struct login *l, struct pop3_pre *p)
+{
+	static const char *const allow[] = { "TERN_LOG", "TCPREMOTEIP",
+	    "TCPREMOTEPORT", "TCPLOCALIP", "TCPLOCALPORT", "PROTO", NULL };
+	const char *extra[4];
+	char *argv[3];
+	struct login_monitor_conf c;
+
+	extra[0] = s->env_timeout;
+	extra[1] = s->env_expire;
+	extra[2] = s->env_delay;
+	extra[3] = NULL;
+	argv[0] = (char *)"tern-pop3d";
+	argv[1] = (char *)"-W";
+	argv[2] = NULL;
+	memset(&c, 0, sizeof c);
+	c.service = "pop3";
+	c.authd_socket = s->authd;
+	c.remote_ip = s->ip;
+	c.program = s->program;
+	c.argv = argv;
+	c.env_allow = allow;
+	c.env_extra = extra;
+	c.preauth_ms = p->login_ms + AUTHC_TIMEOUT_MS *
+	    (int64_t)(p->max_failures + 1);
+	c.auth_timeout_ms = AUTHC_TIMEOUT_MS;
+	c.uid_min = (uint32_t)s->uid_min;
+	c.note = note;
+	c.arg = s;
+	return login_monitor_run(l, &c);
+}
+
+static int
+session(const char *opt_c, const char *mode)
+{
+	static struct setup s;
+	static struct pop3_pre p;
+	static struct login l;
+	const char *why = "";
+	int role, dropped = PRIV_SKIPPED;
+
+	if (strcmp(mode, "pop3s") == 0)
+		p.implicit_tls = 1;
+	else if (strcmp(mode, "pop3") != 0)
+		usage();
+	config(&s, &p, opt_c);
+	client_ip(&s);
+	p.ip = s.ip;
+	p.plain_ok = plain_allowed(&s);
+	setup_tls(&s, &p);
+	if (priv_is_root() && login_jail_make(s.jail, &why) < 0)
+		die_sys(EXIT_TEMP, "jail %s: %s", log_esc_s(s.jail), why);
+	role = login_fork(&l, s.login_user, s.jail, &p.tls_ctx, &dropped,
+	    &why);
+	if (role < 0)
+		die_sys(EXIT_TEMP, "login: %s", why);
+	if (role == LOGIN_ROLE_MONITOR)
+		return monitor(&s, &l, &p);
+	if (dropped == PRIV_SKIPPED)
+		log_info("not root: privilege separation skipped, all parts "
+		    "run as uid %lu", (unsigned long)getuid());
+	if (getuid() == 0 || geteuid() == 0)
+		die(EXIT_TEMP, "refusing to run the pre-auth part as root");
+	p.login = &l;
+	if ((p.b = bio_new(0, 1)) == NULL)
+		die_sys(EXIT_TEMP, "bio_new");
+	/* _exit: in the jail there is no /proc, so LeakSanitizer's exit
+	 * check (SAN=1 builds) cannot run; nothing is left to flush. */
+	_exit(pop3_preauth(&p));
+}
+
+int
+main(int argc, char **argv)
+{
+	const char *opt_c = NULL, *opt_m = NULL;
+	int ch, worker = 0;
+
+	if (proc_init(NULL, 0, PROC_NOCORE) < 0)
+		_exit(EXIT_TEMP);
+	log_init_env("tern-pop3d", 0);
+	while ((ch = getopt(argc, argv, "c:m:W")) != -1) {
+		switch (ch) {
+		case 'c':
+			opt_c = optarg;
+			break;
+		case 'm':
+			opt_m = optarg;
+			break;
+		case 'W':
+			worker = 1;
+			break;
+		default:
+			usage();
+		}
+	}
+	if (optind != argc)
+		usage();
+	if (worker) {
+		if (opt_m != NULL || opt_c != NULL)
+			usage();
+		return pop3_worker();
+	}
+	if (opt_m == NULL)
+		usage();
+	return session(opt_c, opt_m);
+}
