@@ -193,5 +193,21 @@ pop3p_msgnum(const char *p, size_t n, uint64_t *num_r)
 int
 pop3p_count(const char *p, size_t n, uint64_t *num_r)
 {
-	return parse_num(p, n, 0, num_r);
+	uint64_t v = 0;
+	size_t i;
+
+	if (n == 0 || n > POP3P_ARG_MAX) {
+		errno = EINVAL;
+		return -1;
+	}
+	for (i = 0; i < n; i++) {
+		if (p[i] < '0' || p[i] > '9') {
+			errno = EINVAL;
+			return -1;
+		}
+		if (v < POP3P_COUNT_MAX)
+			v = v * 10 + (uint64_t)(p[i] - '0');
+	}
+	*num_r = v < POP3P_COUNT_MAX ? v : POP3P_COUNT_MAX;
+	return 0;
 }

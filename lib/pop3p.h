@@ -16,7 +16,10 @@
  *
  * pop3p_msgnum(p, n, &num) parses a message number: 1..POP3P_MSGNUM_MAX,
  * digits only, no sign, no leading zero.  pop3p_count parses a TOP line
- * count (0 allowed).  Both return 0 or -1 (errno EINVAL/ERANGE).
+ * count: digits only (leading zeros allowed), and any value of
+ * POP3P_COUNT_MAX or more gives POP3P_COUNT_MAX ("TOP 1 99999999" is how
+ * fetchmail asks for a whole message).  Both return 0 or -1 (errno
+ * EINVAL/ERANGE).
  */
 #ifndef TERN_POP3P_H
 #define TERN_POP3P_H
@@ -31,6 +34,7 @@
 #define POP3P_ARG_MAX		255	/* RFC 1939 3 says 40; be generous */
 #define POP3P_MSGNUM_MAX	10000000	/* far above any mailbox */
 #define POP3P_ARGS		2
+#define POP3P_COUNT_MAX		(UINT64_MAX / 16)	/* "all the lines" */
 
 enum pop3p_verb {
 	POP3_UNKNOWN = 0,

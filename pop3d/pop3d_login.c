@@ -32,7 +32,7 @@ struct pre {
 	struct tls_conn	*tls;
 	struct sbuf	 user;		/* after USER */
 	uint64_t	 failures;
-	int		 errors;
+	int		 errors, cmds;
 };
 
 int
@@ -145,7 +145,6 @@ login(struct pre *s, const char *user, size_t ulen, const char *pass,
 		if (reply(s, "-ERR [AUTH] Authentication failed.") < 0)
 			return STEP_END;
 		if (s->failures >= s->p->max_failures) {
-			(void)reply(s, "-ERR Too many failed logins, bye");
 			log_info("too many failed logins ip=%s", s->p->ip);
 			return STEP_END;
 		}
@@ -307,6 +306,13 @@ one_line(struct pre *s, struct sbuf *line)
 			(void)reply(s, "-ERR Disconnected for inactivity");
 		return STEP_END;
 	}
+	/* The line is read first, so no unread line turns the close into
+	 * a reset that would lose this answer. */
+	if (++s->cmds > POP3_PREAUTH_CMDS_MAX || s->errors >= POP3_ERRORS_MAX) {
+		explicit_bzero(line->s, line->len);
+		(void)reply(s, "-ERR Too many commands before login");
+		return STEP_END;
+	}
 	if (pop3p_parse(line->s, line->len, &c, &why) < 0) {
 		s->errors++;
 		explicit_bzero(line->s, line->len);
@@ -328,7 +334,6 @@ pop3_preauth(struct pop3_pre *p)
 	struct sbuf why;
 	const char *rwhy = "";
 	enum step st = STEP_GO;
-	int cmds = 0;
 
 	s.p = p;
 	sbuf_init(&s.user, LOGIN_USER_MAX);
@@ -350,14 +355,8 @@ pop3_preauth(struct pop3_pre *p)
 	log_info("connect ip=%s tls=%s", p->ip, p->tls ? "yes" : "no");
 	if (reply(&s, "+OK tern POP3 server ready") < 0)
 		return EXIT_OK;
-	while (st == STEP_GO) {
-		if (++cmds > POP3_PREAUTH_CMDS_MAX ||
-		    s.errors >= POP3_ERRORS_MAX) {
-			(void)reply(&s, "-ERR Too many commands before login");
-			break;
-		}
+	while (st == STEP_GO)
 		st = one_line(&s, &line);
-	}
 	sbuf_fini_secret(&line);
 	sbuf_fini(&s.user);
 	if (st != STEP_OK) {

@@ -29,7 +29,6 @@ pop3_conf() {
 		echo "tls_key = $SB/tls/key.pem"
 		echo "log = stderr"
 		echo "login_user = $LOGIN_USER"
-		[ "$(id -u)" = 0 ] || echo "account_uid_min = 0"
 		echo "services = pop3 pop3s"
 		for m in pop3:$P_POP3 pop3s:$P_POP3S; do
 			n=${m%%:*}; p=${m#*:}

@@ -76,5 +76,11 @@ main(void)
 	is_int(pop3p_msgnum("-1", 2, &v), -1, "sign");
 	is_int(pop3p_msgnum("99999999999999999999999", 23, &v), -1, "overflow");
 	is_int(pop3p_count("0", 1, &v), 0, "TOP count 0");
+	is_int(pop3p_count("99999999", 8, &v), 0, "TOP count 99999999");
+	ok(v == 99999999, "its value");
+	is_int(pop3p_count("99999999999999999999999", 23, &v), 0,
+	    "a huge TOP count");
+	ok(v == POP3P_COUNT_MAX, "saturates");
+	is_int(pop3p_count("1x", 2, &v), -1, "TOP count with junk");
 	return done_testing();
 }
