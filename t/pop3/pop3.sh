@@ -1,7 +1,7 @@
 # t/pop3/pop3.sh - common set-up for the tern-pop3d tests (sourced after
 # t/lib.sh): accounts made with tern-user (alice, bob), a self-signed
-# certificate, a tern-authd stand-in (t/bin/authd-stub) on auth_socket,
-# and tern-supervise running tern-pop3d as "pop3" and "pop3s" on free
+# certificate, tern-authd (or, while it is not built, the stand-in
+# t/bin/authd-stub) on auth_socket, and tern-supervise running tern-pop3d as "pop3" and "pop3s" on free
 # ports.  pop3_start; extra tern.conf lines go in $SB/extra.conf first.
 POP3D=$TERN_BINDIR/tern-pop3d
 SV_BIN=$TERN_BINDIR/tern-supervise
@@ -16,6 +16,15 @@ if [ "$(id -u)" = 0 ]; then
 else
 	LOGIN_USER=$(id -un)
 fi
+# The real tern-authd when built (as root it needs the users tern-setup
+# makes); POP3_STUB=1 forces the stand-in.
+AUTHD=$TERN_BINDIR/tern-authd
+USE_AUTHD=0
+if [ -x "$AUTHD" ] && [ "${POP3_STUB:-0}" != 1 ]; then
+	if [ "$(id -u)" != 0 ] || { id ternauth >/dev/null 2>&1 && id tern >/dev/null 2>&1; }; then
+		USE_AUTHD=1
+	fi
+fi
 PW_ALICE=alice-secret
 PW_BOB='bob secret'
 
@@ -29,6 +38,8 @@ pop3_conf() {
 		echo "tls_key = $SB/tls/key.pem"
 		echo "log = stderr"
 		echo "login_user = $LOGIN_USER"
+		echo "auth_fail_delay_max = 1s"
+		echo "auth_allow_plaintext = 127.0.0.0/8"
 		echo "services = pop3 pop3s"
 		for m in pop3:$P_POP3 pop3s:$P_POP3S; do
 			n=${m%%:*}; p=${m#*:}
@@ -80,7 +91,12 @@ pop3_setup() {
 
 pop3_start() {
 	pop3_setup || return 1
-	"$STUB" "$SB/run/authd.sock" "$SB/stub.accounts" >>"$SB/log" 2>&1 &
+	chmod 755 "$SB/run"
+	if [ "$USE_AUTHD" = 1 ]; then
+		"$AUTHD" -d -c "$SB/tern.conf" >>"$SB/log" 2>&1 &
+	else
+		"$STUB" "$SB/run/authd.sock" "$SB/stub.accounts" >>"$SB/log" 2>&1 &
+	fi
 	track $!
 	"$SV_BIN" -c "$SB/tern.conf" >>"$SB/log" 2>&1 &
 	SV_PID=$!
