@@ -8,9 +8,9 @@
 # (several times slower) sends 600.
 . "${TERN_SRC:-.}/t/lib.sh"
 . "$TERN_SRC/t/e2e/e2e.sh"
+case $TERN_BUILD in *san*) N=${CRASH_MSGS:-600} ;; *) N=${CRASH_MSGS:-2000} ;; esac
 sandbox
 plan 7
-case $TERN_BUILD in *san*) N=${CRASH_MSGS:-600} ;; *) N=${CRASH_MSGS:-2000} ;; esac
 
 ok "suite starts" e2e_start "queue_retry_schedule = 1s 2s 3s" "qmgr.restart_delay = 1s" \
     "smtp.max_per_ip = 100" "smtp.max_connections = 200"
