@@ -646,6 +646,22 @@ poll_timeout(void)
 	return d <= 0 ? 0 : d > 60000 ? 60000 : (int)d + 1;
 }
 
+/* Collect dead children; a worker's pid is forgotten before anything
+ * could signal it (the pid may be reused). */
+static void
+reap(void)
+{
+	pid_t pid;
+	size_t i;
+
+	while ((pid = waitpid(-1, NULL, WNOHANG)) > 0)
+		for (i = 0; i < cfg.nworkers; i++)
+			if (workers[i].pid == pid) {
+				workers[i].pid = -1;
+				worker_lost(&workers[i]);
+			}
+}
+
 static void
 stop(void)
 {
@@ -695,10 +711,11 @@ serve(int lfd)
 			stop();
 		(void)selfpipe_caught(SIGHUP);	/* maps reload themselves */
 		if (selfpipe_caught(SIGCHLD))
-			while (waitpid(-1, NULL, WNOHANG) > 0)
-				continue;
+			reap();
 		for (i = 0; i < cfg.nworkers; i++)
-			if (pfd[wbase + i].fd != -1 && pfd[wbase + i].revents)
+			if (pfd[wbase + i].fd != -1 &&
+			    pfd[wbase + i].fd == workers[i].fd &&
+			    pfd[wbase + i].revents)
 				worker_answer(&workers[i]);
 		for (i = 0; i < cfg.max_clients; i++) {
 			if (pfd[cbase + i].fd == -1 ||
