@@ -327,8 +327,9 @@ child(const struct acct *a, int msgfd, int reqfd, int outfd)
 	}
 	if (fchdir(a->md) == -1)
 		die_sys(EXIT_TEMP, "fchdir to the maildir");
-	if (dup2(msgfd, 0) == -1 || dup2(outfd, 1) == -1 ||
-	    dup2(reqfd, RESULT_FD) == -1)
+	int src[3] = { msgfd, outfd, reqfd }, dst[3] = { 0, 1, RESULT_FD };
+
+	if (io_fd_arrange(src, dst, 3) == -1)
 		die_sys(EXIT_TEMP, "dup2");
 	if (lseek(0, 0, SEEK_SET) == -1)
 		die_sys(EXIT_TEMP, "lseek");

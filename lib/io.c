@@ -232,3 +232,27 @@ io_wait(int fd, short events, int64_t deadline)
 		return 1;
 	}
 }
+
+#define IO_ARRANGE_MAX	8
+
+int
+io_fd_arrange(const int *src, const int *dst, size_t n)
+{
+	int tmp[IO_ARRANGE_MAX], floor = 0;
+	size_t i;
+
+	if (n > IO_ARRANGE_MAX) {
+		errno = EINVAL;
+		return -1;
+	}
+	for (i = 0; i < n; i++)
+		if (dst[i] >= floor)
+			floor = dst[i] + 1;
+	for (i = 0; i < n; i++)
+		if ((tmp[i] = fcntl(src[i], F_DUPFD_CLOEXEC, floor)) < 0)
+			return -1;
+	for (i = 0; i < n; i++)
+		if (dup2(tmp[i], dst[i]) < 0)
+			return -1;
+	return 0;
+}

@@ -52,4 +52,13 @@ int64_t	io_deadline_ms(int64_t ms);
  * (EBADF for an invalid descriptor). */
 int	io_wait(int fd, short events, int64_t deadline);
 
+/*
+ * Put src[i] on descriptor dst[i] for each i (in a child before execve),
+ * whatever the numbers: every source is first copied above every target,
+ * so no dup2 overwrites a source still needed, and the copies onto the
+ * targets have no close-on-exec flag (dup2 onto the same number would
+ * keep it).  The temporary copies are close-on-exec.  0, or -1 with errno.
+ */
+int	io_fd_arrange(const int *src, const int *dst, size_t n);
+
 #endif

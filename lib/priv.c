@@ -343,3 +343,56 @@ env_free(char ***envp)
 	free(e);
 	*envp = NULL;
 }
+
+/* One component: owned by root, not writable by group or others. */
+static int
+trusted_node(const struct stat *st, int is_dir, const char **why_r)
+{
+	if (st->st_uid != 0) {
+		*why_r = "not owned by root";
+		return 0;
+	}
+	if (is_dir && (st->st_mode & S_ISVTX) && (st->st_mode & S_IWOTH))
+		return 1;	/* sticky: nobody else can rename our entries */
+	if (st->st_mode & (S_IWGRP | S_IWOTH)) {
+		*why_r = "writable by group or others";
+		return 0;
+	}
+	return 1;
+}
+
+int
+priv_trusted_path(const char *path, const char **why_r)
+{
+	char *real, *slash;
+	struct stat st;
+	int r = 1;
+
+	if ((real = realpath(path, NULL)) == NULL)
+		return -1;
+	if (stat(real, &st) < 0) {
+		free(real);
+		return -1;
+	}
+	if (!S_ISREG(st.st_mode)) {
+		*why_r = "not a regular file";
+		r = 0;
+	} else
+		r = trusted_node(&st, 0, why_r);
+	/* Walk up: /a/b/file -> /a/b -> /a -> /. */
+	while (r == 1 && (slash = strrchr(real, '/')) != NULL) {
+		if (slash == real)
+			slash[1] = '\0';
+		else
+			slash[0] = '\0';
+		if (stat(real, &st) < 0) {
+			free(real);
+			return -1;
+		}
+		r = trusted_node(&st, 1, why_r);
+		if (strcmp(real, "/") == 0)
+			break;
+	}
+	free(real);
+	return r;
+}

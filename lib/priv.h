@@ -62,4 +62,13 @@ char	**env_build_from(char *const *from, const char *const *allow,
 	    const char *const *extra);
 void	env_free(char ***envp);
 
+/*
+ * May a set-id program trust this file (a configuration the caller named)?
+ * 1 when the file and every folder on its real path are owned by root and
+ * writable by nobody else (a world-writable folder is accepted only with
+ * its sticky bit, as /tmp); 0 with a static reason in *why_r otherwise;
+ * -1 with errno when the path cannot be resolved.
+ */
+int	priv_trusted_path(const char *path, const char **why_r);
+
 #endif

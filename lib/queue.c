@@ -225,9 +225,9 @@ submit_child(const char *enqueue, int msg_fd, int sock, char *const envp[])
 {
 	char *const argv[] = { (char *)"tern-enqueue", NULL };
 
-	if (msg_fd != 0 && dup2(msg_fd, 0) < 0)
-		_exit(ENQUEUE_EX_TEMP);
-	if (dup2(sock, 1) < 0)
+	int src[2] = { msg_fd, sock }, dst[2] = { 0, 1 };
+
+	if (io_fd_arrange(src, dst, 2) < 0)
 		_exit(ENQUEUE_EX_TEMP);
 	(void)execve(enqueue, argv, envp);
 	_exit(ENQUEUE_EX_TEMP);

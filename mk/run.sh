@@ -82,7 +82,7 @@ pop3 tern-pop3d 110 tcp -m_pop3 root
 pop3s tern-pop3d 995 tcp -m_pop3s root
 qmgr tern-qmgr - daemon - \${queue_user}
 lspawn tern-lspawn - daemon - root
-authd tern-authd - daemon - \${auth_user}"
+authd tern-authd - daemon - root"
 
 conf="$home/tern.conf"
 tmp="$conf.tmp.$$"

@@ -328,12 +328,23 @@ static void
 setup(const char *opt_c, int secure, uint64_t *limit_r)
 {
 	struct sbuf err;
-	const char *why, *user;
+	const char *why = "", *user, *path;
+	int r;
 
 	sbuf_init(&err, 4096);
-	/* Set-id: only the system's configuration, never the caller's. */
-	if (conf_read(secure ? TERN_SYSCONF "/tern.conf" : opt_c, &cf,
-	    &err) < 0) {
+	/*
+	 * Set-id: the caller chooses which configuration (-c, TERN_HOME), but
+	 * only one that root owns and nobody else can change is read, so a
+	 * caller cannot point the queue's uid at a file of its own.
+	 */
+	path = conf_locate(opt_c);
+	if (secure && (r = priv_trusted_path(path, &why)) != 1) {
+		if (r < 0)
+			die_sys(EXIT_TEMP, "configuration %s", log_esc_s(path));
+		die(EXIT_PERM, "configuration %s refused when set-id: %s",
+		    log_esc_s(path), why);
+	}
+	if (conf_read(path, &cf, &err) < 0) {
 		log_err("%s", log_esc_s(sbuf_str(&err) ? sbuf_str(&err) : ""));
 		die(EXIT_TEMP, "cannot read the configuration");
 	}
@@ -380,8 +391,6 @@ main(int argc, char **argv)
 	while ((ch = getopt(argc, argv, "c:")) != -1) {
 		switch (ch) {
 		case 'c':
-			if (secure)
-				die(EXIT_PERM, "-c is refused when set-id");
 			opt_c = optarg;
 			break;
 		default:

@@ -33,7 +33,9 @@ child(int msg_fd, int env_fd, const char *path, char **envp)
 {
 	char *const argv[] = { (char *)"tern-enqueue", NULL };
 
-	if (dup2(msg_fd, 0) < 0 || dup2(env_fd, 1) < 0)
+	int src[2] = { msg_fd, env_fd }, dst[2] = { 0, 1 };
+
+	if (io_fd_arrange(src, dst, 2) < 0)
 		_exit(EXIT_TEMP);
 	(void)execve(path, argv, envp);
 	_exit(EXIT_TEMP);

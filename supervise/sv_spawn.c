@@ -15,6 +15,7 @@
 #include <unistd.h>
 #include <bsd/unistd.h>
 
+#include "lib/io.h"
 #include "lib/log.h"
 #include "lib/mem.h"
 #include "lib/priv.h"
@@ -132,7 +133,9 @@ child(const struct sv *sv, const struct service *s, int conn, char **envp)
 	if (setsid() < 0)
 		die_sys(EXIT_TEMP, "setsid");
 	if (conn >= 0) {
-		if (dup2(conn, 0) < 0 || dup2(conn, 1) < 0)
+		int src[2] = { conn, conn }, dst[2] = { 0, 1 };
+
+		if (io_fd_arrange(src, dst, 2) < 0)
 			die_sys(EXIT_TEMP, "dup2");
 	} else {
 		int null = open("/dev/null", O_RDWR);

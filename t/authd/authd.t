@@ -17,7 +17,7 @@ if [ "$(id -u)" = 0 ]; then
 	command -v setpriv >/dev/null || skip_all "setpriv (util-linux) not installed"
 fi
 sandbox
-plan 41
+plan 43
 SOCK=$SB/run/authd.sock
 LOG=$SB/authd.log
 mkdir -p "$SB/run"
@@ -146,6 +146,11 @@ is "$out" EOF "garbage: connection closed without an answer"
 ok "logged: bad request" log_wait 5 "bad request"
 like "$(ask imap 127.0.0.1 alice@example.org 'alice pw')" "^ok alice@" "tern-authd still answers"
 ok "tern-authd still running" kill -0 "$AD_PID"
+
+# --- workers that die are replaced ---------------------------------------------
+for w in $(pgrep -P "$AD_PID"); do kill -KILL "$w"; done
+like "$(ask imap 127.0.0.1 bob@example.org 'bob pw')" "^ok bob@" "every worker killed: the next request waits for a new one"
+ok "new workers started" test "$(pgrep -P "$AD_PID" | wc -l)" -ge 1
 
 # --- privileges --------------------------------------------------------------
 if [ "$IS_ROOT" = 1 ]; then

@@ -1,6 +1,7 @@
 /* Unit tests for lib/io. */
 #include <errno.h>
 #include <fcntl.h>
+#include <sys/stat.h>
 #include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -107,11 +108,40 @@ test_flags(void)
 	ok(io_deadline_ms(INT64_MAX) == IO_NO_DEADLINE, "huge ms saturates");
 }
 
+/* io_fd_arrange: a swap, and a source already on its target with O_CLOEXEC. */
+static void
+test_arrange(void)
+{
+	struct stat a, b, x, y;
+	int fa, fb, src[2], dst[2], flags;
+
+	fa = open("/dev/null", O_RDONLY | O_CLOEXEC);
+	fb = open("/", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (fa < 0 || fb < 0 || fstat(fa, &a) < 0 || fstat(fb, &b) < 0) {
+		ok(0, "arrange set-up");
+		return;
+	}
+	src[0] = fb; src[1] = fa; dst[0] = fa; dst[1] = fb;
+	is_int(io_fd_arrange(src, dst, 2), 0, "arrange a swap");
+	ok(fstat(fa, &x) == 0 && fstat(fb, &y) == 0 && x.st_ino == b.st_ino &&
+	    y.st_ino == a.st_ino, "the two descriptors swapped");
+	flags = fcntl(fa, F_GETFD);
+	ok(flags >= 0 && !(flags & FD_CLOEXEC), "targets lose close-on-exec");
+	src[0] = fa; dst[0] = fa;
+	(void)fcntl(fa, F_SETFD, FD_CLOEXEC);
+	is_int(io_fd_arrange(src, dst, 1), 0, "arrange onto itself");
+	flags = fcntl(fa, F_GETFD);
+	ok(flags >= 0 && !(flags & FD_CLOEXEC), "even then close-on-exec is cleared");
+	close(fa);
+	close(fb);
+}
+
 int
 main(void)
 {
 	test_full();
 	test_file();
 	test_flags();
+	test_arrange();
 	return done_testing();
 }
