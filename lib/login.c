@@ -100,6 +100,17 @@ login_fork(struct login *l, const char *login_user, const char *jail,
 		l->relay = rel[0];
 		if (tls != NULL)
 			tls_ctx_free(tls);	/* the key stays in the child */
+		/* The monitor never touches the client: only the child
+		 * holds the connection (descriptors 0 and 1). */
+		if ((r = open("/dev/null", O_RDWR | O_CLOEXEC)) < 0 ||
+		    dup2(r, 0) < 0 || dup2(r, 1) < 0) {
+			if (r >= 0)
+				(void)close(r);
+			return fail(why_r, "cannot close the client in the "
+			    "monitor", errno);
+		}
+		if (r > 1)
+			(void)close(r);
 		return LOGIN_ROLE_MONITOR;
 	}
 	(void)close(ctl[0]);

@@ -133,7 +133,8 @@ int	login_jail_make(const char *path, const char **why_r);
  * Fork.  Returns LOGIN_ROLE_CHILD in the child, which has dropped to
  * login_user chrooted into jail (or skipped that when not root:
  * *dropped_r = PRIV_SKIPPED) and owns l->ctl and l->relay; returns
- * LOGIN_ROLE_MONITOR in the parent, which has freed *tls (may be NULL).
+ * LOGIN_ROLE_MONITOR in the parent, which has freed *tls (may be NULL)
+ * and put /dev/null on descriptors 0 and 1 (the client is the child's).
  * -1 with errno and *why_r on failure (in the child: a half-dropped
  * process must exit 111).
  */
