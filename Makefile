@@ -25,7 +25,7 @@ SAN      ?=
 ifeq ($(SAN),1)
 O        ?= build-san
 SANFLAGS  = -fsanitize=address,undefined -fno-sanitize-recover=undefined \
-            -fno-omit-frame-pointer -g -O1
+            -fno-omit-frame-pointer -g -O1 -DTERN_SAN=1
 HARDEN    =
 else
 O        ?= build

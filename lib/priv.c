@@ -6,6 +6,7 @@
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -72,6 +73,7 @@ priv_verify(uid_t uid, gid_t gid, const char **why_r)
 	if (gid != 0 && setgid(0) != -1)
 		return priv_fail(why_r, "setgid(0) succeeded after drop",
 		    EPERM);
+	priv_san_dumpable();
 	return PRIV_DROPPED;
 }
 
@@ -395,4 +397,12 @@ priv_trusted_path(const char *path, const char **why_r)
 	}
 	free(real);
 	return r;
+}
+
+void
+priv_san_dumpable(void)
+{
+#ifdef TERN_SAN
+	(void)prctl(PR_SET_DUMPABLE, 1);	/* test builds only; see priv.h */
+#endif
 }

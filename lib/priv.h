@@ -71,4 +71,12 @@ void	env_free(char ***envp);
  */
 int	priv_trusted_path(const char *path, const char **why_r);
 
+/*
+ * In a sanitizer build (TERN_SAN) only: make the process dumpable again
+ * after a uid change, so LeakSanitizer can stop its threads at exit (it
+ * cannot trace a non-dumpable process and would fail every run).  A no-op
+ * in a normal build, where a process that changed uid stays undumpable.
+ */
+void	priv_san_dumpable(void);
+
 #endif

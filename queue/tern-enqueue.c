@@ -324,6 +324,24 @@ tell_id(void)
 	(void)send(ENV_FD, line, sizeof(line), MSG_NOSIGNAL | MSG_DONTWAIT);
 }
 
+/*
+ * Set-id: become the queue user entirely (real and saved ids too), so the
+ * caller keeps no hold on the process; its uid is already in caller_uid.
+ */
+static void
+become_effective(void)
+{
+	uid_t u = geteuid(), ru, eu, su;
+	gid_t g = getegid(), rg, eg, sg;
+
+	if (setresgid(g, g, g) < 0 || setresuid(u, u, u) < 0)
+		die_sys(EXIT_TEMP, "cannot become the queue user");
+	if (getresuid(&ru, &eu, &su) < 0 || getresgid(&rg, &eg, &sg) < 0 ||
+	    ru != u || su != u || rg != g || sg != g)
+		die(EXIT_TEMP, "ids not switched to the queue user");
+	priv_san_dumpable();	/* sanitizer builds only: see priv.h */
+}
+
 static void
 setup(const char *opt_c, int secure, uint64_t *limit_r)
 {
@@ -358,6 +376,8 @@ setup(const char *opt_c, int secure, uint64_t *limit_r)
 	    priv_drop_user(user, NULL, &why) != PRIV_DROPPED)
 		die_sys(EXIT_TEMP, "cannot become %s: %s", log_esc_s(user),
 		    why);
+	if (secure)
+		become_effective();
 }
 
 static void
