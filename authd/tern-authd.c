@@ -42,6 +42,7 @@
 #include "lib/priv.h"
 #include "lib/sbuf.h"
 #include "lib/selfpipe.h"
+#include "lib/throttle.h"
 #include "authd/authd.h"
 
 #define WORKERS_MAX	64	/* auth_workers upper bound */
@@ -83,7 +84,7 @@ static struct {
 	uint64_t	 nworkers, max_clients, timeout_s;
 	uint64_t	 window_s, delay_max_s, limit_ip, limit_acct;
 	int		 allow_plain;
-	struct net	*exempt, *plain;
+	struct cidr	*exempt, *plain;
 	size_t		 nexempt, nplain;
 	int		 is_root;
 	uid_t		 auth_uid, allow[ALLOW_MAX];
@@ -95,7 +96,7 @@ static struct client *clients;
 static struct worker workers[WORKERS_MAX];
 static size_t nclients;
 static uint64_t seq;
-static struct thr thr_ip, thr_acct;
+static struct throttle thr_ip, thr_acct;
 static int64_t start_ms;
 
 static void client_reply(struct client *, enum authc_status,
@@ -115,7 +116,7 @@ join(const char *dir, const char *name)
 }
 
 static void
-read_nets(const struct conf *c, const char *key, struct net **v, size_t *n)
+read_nets(const struct conf *c, const char *key, struct cidr **v, size_t *n)
 {
 	const char *bad = "?";
 	char **w;
@@ -123,7 +124,7 @@ read_nets(const struct conf *c, const char *key, struct net **v, size_t *n)
 
 	if (conf_list(c, key, &w, &nw) == -1)
 		die(EXIT_PERM, "configuration: %s", key);
-	if (net_parse_list(w, nw, v, n, &bad) == -1)
+	if (cidr_parse_list(w, nw, v, n, &bad) == -1)
 		die(EXIT_PERM, "configuration: %s: bad network %s", key,
 		    log_esc_s(bad));
 	free(w);
@@ -189,11 +190,11 @@ read_conf(void)
 	    cfg.max_clients < 1 || cfg.max_clients > CLIENTS_MAX ||
 	    cfg.timeout_s < 1 || cfg.window_s < 1 ||
 	    cfg.window_s > UINT32_MAX / 2 || cfg.delay_max_s > 3600 ||
-	    cfg.limit_ip < 1 || cfg.limit_ip > THR_RING ||
-	    cfg.limit_acct < 1 || cfg.limit_acct > THR_RING)
+	    cfg.limit_ip < 1 || cfg.limit_ip > THROTTLE_RING ||
+	    cfg.limit_acct < 1 || cfg.limit_acct > THROTTLE_RING)
 		die(EXIT_PERM, "configuration: auth_* value out of range "
 		    "(workers 1..%d, max_clients 1..%d, limits 1..%d)",
-		    WORKERS_MAX, CLIENTS_MAX, THR_RING);
+		    WORKERS_MAX, CLIENTS_MAX, THROTTLE_RING);
 	cfg.accounts = join(map, "accounts.cdb");
 	cfg.secrets = join(map, "secrets.cdb");
 	read_nets(c, "auth_throttle_exempt", &cfg.exempt, &cfg.nexempt);
@@ -371,9 +372,9 @@ client_request(struct client *c)
 	tls = q.tls;
 	authc_request_wipe(&q);
 	c->ip_exempt = c->ip[0] != '\0' &&
-	    net_match(cfg.exempt, cfg.nexempt, c->ip);
+	    cidr_match(cfg.exempt, cfg.nexempt, c->ip);
 	if (!tls && c->ip[0] != '\0' && !cfg.allow_plain &&
-	    !net_match(cfg.plain, cfg.nplain, c->ip)) {
+	    !cidr_match(cfg.plain, cfg.nplain, c->ip)) {
 		explicit_bzero(c->in, sizeof(c->in));
 		log_info("auth refused service=%s user=%s ip=%s "
 		    "reason=plaintext", c->service,
@@ -381,9 +382,9 @@ client_request(struct client *c)
 		client_reply(c, AUTHC_FAIL, AUTHC_R_PLAINTEXT);
 		return;
 	}
-	fip = c->ip_exempt ? 0 : thr_count(&thr_ip, c->ip, strlen(c->ip),
-	    now_s());
-	facct = thr_count(&thr_acct, c->user, c->user_len, now_s());
+	fip = c->ip_exempt ? 0 :
+	    throttle_count(&thr_ip, c->ip, strlen(c->ip), now_s());
+	facct = throttle_count(&thr_acct, c->user, c->user_len, now_s());
 	if (fip >= cfg.limit_ip || facct >= cfg.limit_acct) {
 		explicit_bzero(c->in, sizeof(c->in));
 		log_info("auth throttled service=%s user=%s ip=%s "
@@ -497,7 +498,7 @@ verdict(struct client *c, const struct authc_reply *r)
 
 	switch (r->status) {
 	case AUTHC_OK:
-		thr_clear(&thr_acct, c->user, c->user_len);
+		throttle_clear(&thr_acct, c->user, c->user_len);
 		log_info("auth ok service=%s user=%s ip=%s", c->service,
 		    r->addr, ip_or_local(c));
 		if (authc_reply_encode(r, c->out, sizeof(c->out),
@@ -508,9 +509,10 @@ verdict(struct client *c, const struct authc_reply *r)
 		c->deadline = io_deadline_ms((int64_t)cfg.timeout_s * 1000);
 		return;
 	case AUTHC_FAIL:
-		fip = c->ip_exempt ? 0 : thr_fail(&thr_ip, c->ip,
+		fip = c->ip_exempt ? 0 : throttle_fail(&thr_ip, c->ip,
 		    strlen(c->ip), now_s());
-		facct = thr_fail(&thr_acct, c->user, c->user_len, now_s());
+		facct = throttle_fail(&thr_acct, c->user, c->user_len,
+		    now_s());
 		n = fip > facct ? fip : facct;
 		delay = n >= 12 ? 4096 : (uint64_t)1 << (n > 0 ? n - 1 : 0);
 		if (delay > cfg.delay_max_s)
@@ -644,6 +646,22 @@ poll_timeout(void)
 	return d <= 0 ? 0 : d > 60000 ? 60000 : (int)d + 1;
 }
 
+/* Collect dead children; a worker's pid is forgotten before anything
+ * could signal it (the pid may be reused). */
+static void
+reap(void)
+{
+	pid_t pid;
+	size_t i;
+
+	while ((pid = waitpid(-1, NULL, WNOHANG)) > 0)
+		for (i = 0; i < cfg.nworkers; i++)
+			if (workers[i].pid == pid) {
+				workers[i].pid = -1;
+				worker_lost(&workers[i]);
+			}
+}
+
 static void
 stop(void)
 {
@@ -693,10 +711,11 @@ serve(int lfd)
 			stop();
 		(void)selfpipe_caught(SIGHUP);	/* maps reload themselves */
 		if (selfpipe_caught(SIGCHLD))
-			while (waitpid(-1, NULL, WNOHANG) > 0)
-				continue;
+			reap();
 		for (i = 0; i < cfg.nworkers; i++)
-			if (pfd[wbase + i].fd != -1 && pfd[wbase + i].revents)
+			if (pfd[wbase + i].fd != -1 &&
+			    pfd[wbase + i].fd == workers[i].fd &&
+			    pfd[wbase + i].revents)
 				worker_answer(&workers[i]);
 		for (i = 0; i < cfg.max_clients; i++) {
 			if (pfd[cbase + i].fd == -1 ||
@@ -756,8 +775,8 @@ main(int argc, char **argv)
 		log_info("not root: running as uid %lu, no privilege steps",
 		    (unsigned long)geteuid());
 	start_ms = io_now_ms();
-	if (thr_init(&thr_ip, THR_ENTRIES, (uint32_t)cfg.window_s) == -1 ||
-	    thr_init(&thr_acct, THR_ENTRIES, (uint32_t)cfg.window_s) == -1 ||
+	if (throttle_init(&thr_ip, THR_ENTRIES, (uint32_t)cfg.window_s) == -1 ||
+	    throttle_init(&thr_acct, THR_ENTRIES, (uint32_t)cfg.window_s) == -1 ||
 	    (clients = mem_alloc(cfg.max_clients, sizeof(*clients))) == NULL)
 		die_sys(EXIT_TEMP, "tables");
 	for (i = 0; i < cfg.max_clients; i++)

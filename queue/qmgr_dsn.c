@@ -206,7 +206,7 @@ read_headers(int fd, struct sbuf *h)
 /* Write the DSN (headers, three parts) into fd. */
 static int
 write_dsn(int fd, struct qmgr_msg *m, const struct qmgr_item *x, size_t n,
-    const char *to, enum qmgr_dsn_kind kind)
+    const char *to, enum qmgr_dsn_kind kind, int hdrs_only)
 {
 	struct sbuf b, path;
 	struct stat sb;
@@ -225,19 +225,20 @@ write_dsn(int fd, struct qmgr_msg *m, const struct qmgr_item *x, size_t n,
 	if ((mfd = open(path.s, O_RDONLY | O_NOFOLLOW | O_CLOEXEC)) < 0 ||
 	    fstat(mfd, &sb) < 0)
 		goto out;
-	full = kind == QMGR_DSN_FAILED && m->env.ret != ENV_RET_HDRS &&
+	full = kind == QMGR_DSN_FAILED && !hdrs_only &&
+	    m->env.ret != ENV_RET_HDRS &&
 	    m->env.body != ENV_BODY_BINARYMIME &&
 	    (uint64_t)sb.st_size + DSN_ROOM <= m->q->size_limit;
 	if (sbuf_printf(&b, "From: Mail Delivery System <MAILER-DAEMON@%s>\r\n"
 	    "To: <%s>\r\nSubject: %s\r\nDate: %s\r\n"
-	    "Message-ID: <%s.%lld.dsn@%s>\r\nAuto-Submitted: auto-replied\r\n"
+	    "Message-ID: <%s.%lld.%d.dsn@%s>\r\nAuto-Submitted: auto-replied\r\n"
 	    "MIME-Version: 1.0\r\nContent-Type: multipart/report; "
 	    "report-type=delivery-status;\r\n\tboundary=\"%s\"\r\n\r\n"
 	    "This is a MIME-encapsulated message.\r\n\r\n", m->q->hostname, to,
 	    kind == QMGR_DSN_DOUBLE ? "Undeliverable bounce" :
 	    kind == QMGR_DSN_DELIVERED ? "Successful Mail Delivery Report" :
 	    "Undelivered Mail Returned to Sender", date, m->qid,
-	    (long long)m->now, m->q->hostname, boundary) < 0 ||
+	    (long long)m->now, (int)kind, m->q->hostname, boundary) < 0 ||
 	    human_part(&b, m, x, n, boundary, kind) < 0 ||
 	    status_part(&b, m, x, n, boundary, kind) < 0 ||
 	    sbuf_printf(&b, "--%s\r\nContent-Description: %s\r\n"
@@ -312,25 +313,29 @@ enqueue(const struct qmgr *q, int msgfd, const struct envelope *e,
 		return -1;
 	if (status != ENQUEUE_EX_OK) {
 		log_warn("dsn: tern-enqueue exited %d", status);
-		errno = EIO;
+		/* 100: refused for good; 101: too large; else temporary. */
+		errno = status == ENQUEUE_EX_BADENV ? EINVAL :
+		    status == ENQUEUE_EX_TOOBIG ? EFBIG : EIO;
 		return -1;
 	}
 	return 0;
 }
 
-int
-qmgr_dsn_send(struct qmgr_msg *m, struct qmgr_item *x, size_t n,
-    const char *rcpt, enum qmgr_dsn_kind kind, char newqid[QID_LEN + 1])
+/* Build the DSN into a memory file and enqueue it. */
+static int
+send_once(struct qmgr_msg *m, struct qmgr_item *x, size_t n,
+    const char *rcpt, enum qmgr_dsn_kind kind, int hdrs_only,
+    char newqid[QID_LEN + 1])
 {
 	struct envelope e;
-	int fd, r = -1;
+	int fd, r = -1, saved;
 
 	envelope_init(&e);
 	if ((fd = memfd_create("tern-dsn", MFD_CLOEXEC)) < 0) {
 		log_err_sys("%s dsn: memfd", m->qid);
 		goto out;
 	}
-	if (write_dsn(fd, m, x, n, rcpt, kind) < 0) {
+	if (write_dsn(fd, m, x, n, rcpt, kind, hdrs_only) < 0) {
 		log_err_sys("%s dsn: cannot build it", m->qid);
 		goto out;
 	}
@@ -338,16 +343,33 @@ qmgr_dsn_send(struct qmgr_msg *m, struct qmgr_item *x, size_t n,
 	    dsn_envelope(m, rcpt, kind, &e) < 0) {
 		log_err_sys("%s dsn: envelope to <%s>", m->qid,
 		    log_esc_s(rcpt));
+		errno = EINVAL;
 		goto out;
 	}
-	if (enqueue(m->q, fd, &e, newqid) < 0) {
-		log_err_sys("%s dsn: cannot enqueue it", m->qid);
-		goto out;
-	}
-	r = 0;
+	r = enqueue(m->q, fd, &e, newqid);
 out:
+	saved = errno;
 	if (fd >= 0)
 		(void)close(fd);	/* memory only */
 	envelope_fini(&e);
+	errno = saved;
+	return r;
+}
+
+int
+qmgr_dsn_send(struct qmgr_msg *m, struct qmgr_item *x, size_t n,
+    const char *rcpt, enum qmgr_dsn_kind kind, char newqid[QID_LEN + 1])
+{
+	int r;
+
+	r = send_once(m, x, n, rcpt, kind, 0, newqid);
+	if (r < 0 && errno == EFBIG)	/* too large: the header only */
+		r = send_once(m, x, n, rcpt, kind, 1, newqid);
+	if (r < 0) {
+		int saved = errno;
+
+		log_err_sys("%s dsn: cannot enqueue it", m->qid);
+		errno = saved;
+	}
 	return r;
 }

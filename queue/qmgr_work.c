@@ -511,6 +511,12 @@ bounce(struct qmgr_msg *m, struct qmgr_item *x, size_t n)
 			crash_at("after-bounce");	/* before the record */
 		}
 	}
+	if (r < 0 && errno == EINVAL) {
+		/* tern-enqueue refuses it for good: retrying cannot help. */
+		log_err("%s bounce dropped: tern-enqueue refused the DSN",
+		    m->qid);
+		r = 0;
+	}
 	if (r == 0)
 		for (i = 0; i < n; i++)
 			if (x[i].it->status == QS_FAILED)

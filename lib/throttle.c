@@ -1,4 +1,4 @@
-/* authd_throttle.c - failure tables and client networks; see authd.h. */
+/* throttle.c - failure tables and client networks; see throttle.h. */
 #include <sys/socket.h>
 
 #include <arpa/inet.h>
@@ -10,11 +10,11 @@
 
 #include "lib/mem.h"
 #include "lib/scan.h"
-#include "authd/authd.h"
+#include "lib/throttle.h"
 
 /* FNV-1a over the key from a random basis, then a 64-bit finaliser. */
 static uint64_t
-thr_hash(const struct thr *t, const char *k, size_t n)
+throttle_hash(const struct throttle *t, const char *k, size_t n)
 {
 	uint64_t h = t->seed;
 	size_t i;
@@ -32,13 +32,13 @@ thr_hash(const struct thr *t, const char *k, size_t n)
 }
 
 int
-thr_init(struct thr *t, size_t entries, uint32_t window)
+throttle_init(struct throttle *t, size_t entries, uint32_t window)
 {
 	memset(t, 0, sizeof(*t));
-	t->nsets = entries / THR_WAYS;
+	t->nsets = entries / THROTTLE_WAYS;
 	if (t->nsets == 0)
 		t->nsets = 1;
-	t->e = mem_alloc(t->nsets * THR_WAYS, sizeof(*t->e));
+	t->e = mem_alloc(t->nsets * THROTTLE_WAYS, sizeof(*t->e));
 	if (t->e == NULL)
 		return -1;
 	arc4random_buf(&t->seed, sizeof(t->seed));
@@ -47,14 +47,14 @@ thr_init(struct thr *t, size_t entries, uint32_t window)
 }
 
 void
-thr_fini(struct thr *t)
+throttle_fini(struct throttle *t)
 {
 	mem_free(&t->e);
 }
 
 /* Failures of e inside the window ending at now. */
 static unsigned
-live(const struct thr *t, const struct thr_entry *e, uint32_t now)
+live(const struct throttle *t, const struct throttle_entry *e, uint32_t now)
 {
 	unsigned i, c = 0;
 
@@ -64,13 +64,13 @@ live(const struct thr *t, const struct thr_entry *e, uint32_t now)
 	return c;
 }
 
-static struct thr_entry *
-find(struct thr *t, uint64_t h, const char *k, size_t n)
+static struct throttle_entry *
+find(struct throttle *t, uint64_t h, const char *k, size_t n)
 {
-	struct thr_entry *set = t->e + (h % t->nsets) * THR_WAYS;
+	struct throttle_entry *set = t->e + (h % t->nsets) * THROTTLE_WAYS;
 	size_t i;
 
-	for (i = 0; i < THR_WAYS; i++)
+	for (i = 0; i < THROTTLE_WAYS; i++)
 		if (set[i].last != 0 && set[i].hash == h &&
 		    set[i].klen == n && memcmp(set[i].key, k, n) == 0)
 			return &set[i];
@@ -78,30 +78,30 @@ find(struct thr *t, uint64_t h, const char *k, size_t n)
 }
 
 unsigned
-thr_count(struct thr *t, const char *k, size_t n, uint32_t now)
+throttle_count(struct throttle *t, const char *k, size_t n, uint32_t now)
 {
-	struct thr_entry *e;
+	struct throttle_entry *e;
 
-	if (n > THR_KEY_MAX)
-		n = THR_KEY_MAX;
-	e = find(t, thr_hash(t, k, n), k, n);
+	if (n > THROTTLE_KEY_MAX)
+		n = THROTTLE_KEY_MAX;
+	e = find(t, throttle_hash(t, k, n), k, n);
 	return e == NULL ? 0 : live(t, e, now);
 }
 
 unsigned
-thr_fail(struct thr *t, const char *k, size_t n, uint32_t now)
+throttle_fail(struct throttle *t, const char *k, size_t n, uint32_t now)
 {
-	struct thr_entry *e, *set, *victim;
+	struct throttle_entry *e, *set, *victim;
 	uint64_t h;
 	size_t i;
 
-	if (n > THR_KEY_MAX)
-		n = THR_KEY_MAX;
-	h = thr_hash(t, k, n);
+	if (n > THROTTLE_KEY_MAX)
+		n = THROTTLE_KEY_MAX;
+	h = throttle_hash(t, k, n);
 	if ((e = find(t, h, k, n)) == NULL) {
-		set = t->e + (h % t->nsets) * THR_WAYS;
+		set = t->e + (h % t->nsets) * THROTTLE_WAYS;
 		victim = &set[0];
-		for (i = 0; i < THR_WAYS; i++) {
+		for (i = 0; i < THROTTLE_WAYS; i++) {
 			if (set[i].last == 0 || live(t, &set[i], now) == 0) {
 				victim = &set[i];
 				break;
@@ -115,31 +115,31 @@ thr_fail(struct thr *t, const char *k, size_t n, uint32_t now)
 		e->klen = (uint16_t)n;
 		memcpy(e->key, k, n);
 	}
-	if (e->n < THR_RING)
+	if (e->n < THROTTLE_RING)
 		e->t[e->n++] = now;
 	else {
 		e->t[e->head] = now;	/* overwrite the oldest */
-		e->head = (uint8_t)((e->head + 1) % THR_RING);
+		e->head = (uint8_t)((e->head + 1) % THROTTLE_RING);
 	}
 	e->last = now;
 	return live(t, e, now);
 }
 
 void
-thr_clear(struct thr *t, const char *k, size_t n)
+throttle_clear(struct throttle *t, const char *k, size_t n)
 {
-	struct thr_entry *e;
+	struct throttle_entry *e;
 
-	if (n > THR_KEY_MAX)
-		n = THR_KEY_MAX;
-	if ((e = find(t, thr_hash(t, k, n), k, n)) != NULL)
+	if (n > THROTTLE_KEY_MAX)
+		n = THROTTLE_KEY_MAX;
+	if ((e = find(t, throttle_hash(t, k, n), k, n)) != NULL)
 		memset(e, 0, sizeof(*e));
 }
 
 /* ---- networks ---- */
 
 static int
-net_parse(const char *w, struct net *r)
+cidr_parse(const char *w, struct cidr *r)
 {
 	char s[64];
 	const char *slash = strchr(w, '/');
@@ -168,24 +168,24 @@ net_parse(const char *w, struct net *r)
 }
 
 int
-net_parse_list(char *const *words, size_t n, struct net **nets_r,
+cidr_parse_list(char *const *words, size_t n, struct cidr **nets_r,
     size_t *n_r, const char **bad_r)
 {
-	struct net *v;
+	struct cidr *v;
 	size_t i;
 
 	*nets_r = NULL;
 	*n_r = 0;
 	if (n == 0)
 		return 0;
-	if (n > NET_MAX) {
+	if (n > CIDR_MAX) {
 		*bad_r = "too many entries";
 		return -1;
 	}
 	if ((v = mem_alloc(n, sizeof(*v))) == NULL)
 		return -1;
 	for (i = 0; i < n; i++)
-		if (net_parse(words[i], &v[i]) == -1) {
+		if (cidr_parse(words[i], &v[i]) == -1) {
 			*bad_r = words[i];
 			mem_free(&v);
 			errno = EINVAL;
@@ -211,7 +211,7 @@ prefix_eq(const unsigned char *a, const unsigned char *b, unsigned bits)
 }
 
 int
-net_match(const struct net *v, size_t n, const char *ip)
+cidr_match(const struct cidr *v, size_t n, const char *ip)
 {
 	unsigned char a4[4], a6[16];
 	int is4, is6;
