@@ -509,6 +509,11 @@ worker_start(struct login *l, const struct login_monitor_conf *c,
 	(void)close(p[0]);
 	if (n == 0)
 		return 0;
+	/* It did not start: reap it now, so the session's exit code stays
+	 * the child's. */
+	while (waitpid(pid, NULL, 0) < 0 && errno == EINTR)
+		;
+	l->worker = 0;
 	if (n != (ssize_t)sizeof se || se.step < 1 || se.step > 7)
 		return fail(why_r, "the worker failed to start", EIO);
 	return fail(why_r, spawn_steps[se.step], se.err);

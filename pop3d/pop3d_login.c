@@ -125,7 +125,8 @@ login(struct pre *s, const char *user, size_t ulen, const char *pass,
 
 	memset(&q, 0, sizeof q);
 	if (ulen == 0 || ulen > LOGIN_USER_MAX || plen > LOGIN_PASS_MAX ||
-	    memchr(user, '\0', ulen) != NULL || memchr(pass, '\0', plen)) {
+	    memchr(user, '\0', ulen) != NULL ||
+	    memchr(pass, '\0', plen) != NULL) {
 		a = LOGIN_FAIL;
 	} else {
 		memcpy(q.user, user, ulen);

@@ -7,7 +7,7 @@
 . "$TERN_SRC/t/pop3/pop3.sh"
 [ "$(id -u)" = 0 ] || skip_all "needs root"
 sandbox
-plan 9
+plan 12
 pop3_start || { echo "Bail out! set-up failed"; exit 1; }
 cat >"$SB/t.py" <<'PYEOF'
 import poplib, os, sys
@@ -55,6 +55,22 @@ is "$(get child_root)" "$SB/run/empty" "pre-auth child: chrooted into run_dir/em
 is "$(get worker_uid)" "$U,$U,$U,$U" "worker: the account's uid, all ids"
 is "$(get worker_gid)" "$U,$U,$U,$U" "worker: gid = uid"
 is "$(get worker_cwd)" "$(maildir alice@example.org)" "worker: in the account's Maildir"
+
+# A Maildir that does not belong to the account: the worker refuses it.
+MB=$(maildir bob@example.org)
+chown "$U" "$MB"; chmod 755 "$MB"	# enterable: the owner check must refuse
+r=$("$PY" -c "
+import poplib
+p = poplib.POP3('127.0.0.1', $P_POP3, timeout=20)
+p.user('bob@example.org')
+try:
+    p.pass_('bob secret'); print('accepted?')
+except poplib.error_proto as e:
+    print(e)
+" 2>&1)
+like "$r" "SYS/TEMP" "bob's Maildir owned by alice's uid: -ERR [SYS/TEMP], no session"
+ok "log: the worker refused the wrong owner" log_wait 5 "worker account=bob@example.org uid=[0-9]+ failed: the Maildir has the wrong owner"
+ok "the session still ended with status 0" log_wait 5 "end ip=127.0.0.1 status=0"
 ok "no crash or sanitizer report in the log" pop3_clean_log
 [ "$_tap_fail" = 0 ] || diag "$r"
 done_testing
