@@ -29,6 +29,8 @@ if [ "$what" = check ]; then
 	command -v cdb >/dev/null 2>&1 || need tinycdb
 	command -v curl >/dev/null 2>&1 || need curl
 	command -v ip >/dev/null 2>&1 || need iproute2
+	command -v fetchmail >/dev/null 2>&1 || need fetchmail
+	command -v getmail >/dev/null 2>&1 || need getmail6
 fi
 
 [ -z "$pkgs" ] && exit 0
