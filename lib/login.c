@@ -467,7 +467,9 @@ worker_exec(struct login *l, const struct login_monitor_conf *c,
 		spawn_die(pfd, 3, errno);
 	if (st.st_uid != getuid() || !S_ISDIR(st.st_mode))
 		spawn_die(pfd, 4, EPERM);
-	if (dup2(l->relay, 0) < 0 || dup2(l->relay, 1) < 0)
+	int src[2] = { l->relay, l->relay }, dst[2] = { 0, 1 };
+
+	if (io_fd_arrange(src, dst, 2) < 0)
 		spawn_die(pfd, 5, errno);
 	if ((env = worker_env(c, rep, q)) == NULL)
 		spawn_die(pfd, 6, errno);
