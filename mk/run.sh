@@ -151,7 +151,7 @@ echo "$svc_table" | while read -r name prog port type args; do
 	p=$((base + port))
 	case $name in
 	smtp) echo "  SMTP        $host:$p   swaks --server $host:$p --to bob@example.test" ;;
-	submission) echo "  submission  $host:$p   swaks --server $host:$p -tls -au alice@example.test -ap PASSWORD --to bob@example.test" ;;
+	submission) echo "  submission  $host:$p   swaks --server $host:$p -tls --to bob@example.test   (AUTH not offered yet)" ;;
 	submissions) echo "  submissions $host:$p   (implicit TLS) swaks --server $host:$p -tlsc ..." ;;
 	lmtp) echo "  LMTP        $host:$p" ;;
 	imap) echo "  IMAP        $host:$p   curl -u alice@example.test:PASSWORD imap://$host:$p/INBOX  (Thunderbird: STARTTLS, normal password)" ;;
