@@ -157,6 +157,7 @@ static const char *const roles_ok[] = { "mx", "storage", "front",
 static const char *const scheme_ok[] = { "yescrypt", "sha512-crypt", NULL };
 static const char *const log_ok[] = { "syslog", "stderr", NULL };
 static const char *const type_ok[] = { "tcp", "daemon", NULL };
+static const char *const quota_ok[] = { "defer", "bounce", NULL };
 
 /* Keys whose words must come from a fixed set (matched by schema name). */
 static const struct conf_enum {
@@ -168,6 +169,7 @@ static const struct conf_enum {
 	{ "password_scheme", scheme_ok, 0 },
 	{ "log", log_ok, 0 },
 	{ "*.type", type_ok, 0 },
+	{ "quota_exceeded", quota_ok, 0 },
 	{ NULL, NULL, 0 }
 };
 
