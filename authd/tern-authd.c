@@ -576,13 +576,17 @@ dispatch(void)
 			return;
 		n = send(workers[i].fd, c->in, c->inlen,
 		    MSG_NOSIGNAL | MSG_DONTWAIT);
-		explicit_bzero(c->in, sizeof(c->in));
 		if (n != (ssize_t)c->inlen) {
-			log_err_sys("sending to a worker");
-			client_reply(c, AUTHC_TEMPFAIL, AUTHC_R_NONE);
+			/*
+			 * A worker that died but is not reaped yet: the request
+			 * never reached it, so the client keeps waiting (its
+			 * request intact) for the next worker, not a tempfail.
+			 */
+			log_warn_sys("sending to a worker");
 			worker_lost(&workers[i]);
 			continue;
 		}
+		explicit_bzero(c->in, sizeof(c->in));
 		c->st = C_VERIFY;
 		workers[i].client = (int)(c - clients);
 	}
