@@ -11,6 +11,7 @@
 
 #include "lib/authc.h"
 #include "lib/io.h"
+#include "lib/sock.h"
 
 /* ---- field checks shared by encoders and decoders ---- */
 
@@ -49,16 +50,9 @@ is_service(const unsigned char *p, size_t n)
 static int
 is_ip(const unsigned char *p, size_t n)
 {
-	char s[AUTHC_IP_MAX + 1];
-	unsigned char a[16];
-
 	if (n == 0)
 		return 1;
-	if (n > AUTHC_IP_MAX || !is_text(p, n))
-		return 0;
-	memcpy(s, p, n);
-	s[n] = '\0';
-	return inet_pton(AF_INET, s, a) == 1 || inet_pton(AF_INET6, s, a) == 1;
+	return n <= AUTHC_IP_MAX && is_text(p, n) && sock_ip_text_valid(p, n);
 }
 
 /* ---- records ---- */

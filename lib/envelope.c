@@ -9,6 +9,7 @@
 #include "lib/io.h"
 #include "lib/mem.h"
 #include "lib/qid.h"
+#include "lib/sock.h"
 #include "lib/sbuf.h"
 
 /* Field checks shared by the reader and the encoder: 1 when valid. */
@@ -40,16 +41,9 @@ is_print(const unsigned char *p, size_t n)
 static int
 is_ip(const unsigned char *p, size_t n)
 {
-	char s[ENV_IP_MAX + 1];
-	unsigned char a[16];
-
 	if (n == 0)
 		return 1;
-	if (n > ENV_IP_MAX || !is_print(p, n))
-		return 0;
-	memcpy(s, p, n);
-	s[n] = '\0';
-	return inet_pton(AF_INET, s, a) == 1 || inet_pton(AF_INET6, s, a) == 1;
+	return n <= ENV_IP_MAX && is_print(p, n) && sock_ip_text_valid(p, n);
 }
 
 static int

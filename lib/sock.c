@@ -276,3 +276,16 @@ sock_ucspi(const struct sock_addr *local, const struct sock_addr *remote,
 	u->env[SOCK_UCSPI_N] = NULL;
 	return 0;
 }
+
+int
+sock_ip_text_valid(const void *p, size_t n)
+{
+	char s[INET6_ADDRSTRLEN];
+	unsigned char a[sizeof(struct in6_addr)];
+
+	if (n == 0 || n >= sizeof s || memchr(p, '\0', n) != NULL)
+		return 0;
+	memcpy(s, p, n);
+	s[n] = '\0';
+	return inet_pton(AF_INET, s, a) == 1 || inet_pton(AF_INET6, s, a) == 1;
+}

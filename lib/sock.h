@@ -57,4 +57,11 @@ int	sock_local(int fd, struct sock_addr *r);
 int	sock_ucspi(const struct sock_addr *local, const struct sock_addr *remote,
 	    struct sock_ucspi *u);
 
+/*
+ * Is p[0..n) an IPv4 or IPv6 address in text form (inet_pton's syntax, at
+ * most INET6_ADDRSTRLEN - 1 bytes, no NUL)?  1 or 0.  Shared by the
+ * readers of records that carry a client address (envelope, authc).
+ */
+int	sock_ip_text_valid(const void *p, size_t n);
+
 #endif

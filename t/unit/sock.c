@@ -181,5 +181,11 @@ main(void)
 	test_ucspi();
 	test_listen();
 	test_selfpipe();
+	ok(sock_ip_text_valid("127.0.0.1", 9), "ip text: IPv4");
+	ok(sock_ip_text_valid("::1", 3), "ip text: IPv6");
+	ok(!sock_ip_text_valid("127.0.0.1x", 10), "ip text: junk refused");
+	ok(!sock_ip_text_valid("127.0.0.1", 0), "ip text: empty refused");
+	ok(!sock_ip_text_valid("1.2.3.4\0", 8), "ip text: NUL refused");
+	ok(sock_ip_text_valid("10.0.0.1 garbage", 8), "ip text: only n bytes read");
 	return done_testing();
 }
