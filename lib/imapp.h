@@ -324,7 +324,7 @@ int	imapp_store_parse(const struct imapp_cmd *, const struct imapp_tok *,
 /*
  * Dates.  imapp_datetime_parse reads the APPEND/INTERNALDATE form
  * "dd-Mon-yyyy hh:mm:ss +zzzz" (day 2 digits or SP + 1 digit; month name
- * any case; year 1900..9999; zone -1259..+1400, minutes < 60; days checked
+ * any case; year 1900..9999; zone -1400..+1400, minutes < 60; days checked
  * against the month, 29-Feb only in leap years) into UTC seconds and the
  * zone in minutes east.  imapp_date_parse reads the SEARCH "d-Mon-yyyy"
  * (1 or 2 digit day) into days since 1970-01-01 (may be negative).
