@@ -146,7 +146,8 @@ mb_dovecot() {
 	PORT_OF[$sys]=$port; TLSPORT_OF[$sys]=$tport
 	mkdir -p "$d/run" "$d/state"
 	cp -a "$W/tmpl" "$d/mail"
-	chown -R "$vuid:$vgid" "$d/mail"
+	# Files linked into many accounts (bench/imap) stay root's, 0644.
+	find "$d/mail" \( -type d -o -links 1 \) -exec chown "$vuid:$vgid" {} +
 	awk -v d="$d" -v u="$vuid" -v g="$vgid" '{
 	    printf "%s:{SHA512-CRYPT}%s:%s:%s::%s/mail/%s::\n", $1, $2, u, g, d, $1 }' \
 	    "$W/hashes" >"$d/passwd"
@@ -285,7 +286,8 @@ PY
 		    { tern_fail "no Maildir for $a (tern-user show: $home)"; return 1; }
 		uid=$(stat -c %u "$home")
 		cp -a "$W/tmpl/$a/." "$home/"
-		chown -R "$uid:$uid" "$home"
+		find "$home" \( -type d -o -links 1 \) -exec chown "$uid:$uid" {} +
+		chmod 700 "$home"
 	done <"$W/hashes"
 	start_tern_run "$base" 2 || return 1
 	grep -q "^$PROTO.program" "$conf" ||
@@ -362,7 +364,8 @@ pss_kib() {	# pss_kib PID: total PSS (KiB) and process count of the tree
 }
 
 # --- one driver run ----------------------------------------------------------------------
-# drive SYS ARGS...: runs mailclient.py against SYS's plain port (--tls:
+# drive SYS ARGS...: runs mailclient.py (accounts from MB_USERS, default
+# $W/users) against SYS's plain port (--tls:
 # its TLS port), measures the system's CPU; prints the JSON with cpu_ns.
 drive() {
 	local sys=$1 c0 c1 out port=${PORT_OF[$1]} a
@@ -370,7 +373,7 @@ drive() {
 	for a in "$@"; do [ "$a" = --tls ] && port=${TLSPORT_OF[$sys]}; done
 	c0=$(cpu_ns "$sys")
 	out=$(timeout "$ROW_LIMIT" "$PY" "$src/bench/mailclient.py" "$PROTO" "$@" \
-	    --port "$port" --users "$W/users" --limit "$ROW_LIMIT" 2>>"$W/driver.err") ||
+	    --port "$port" --users "${MB_USERS:-$W/users}" --limit $((ROW_LIMIT * 3 / 4)) 2>>"$W/driver.err") ||
 	    out="{\"ok\": 0, \"err\": 1, \"error\": \"driver failed or timed out (exit $?)\", \"secs\": 0}"
 	c1=$(cpu_ns "$sys")
 	printf '%s\n' "$out" | "$PY" -c '
@@ -397,7 +400,7 @@ hold() {
 	sleep 2
 	before=$(pss_kib "$root")
 	"$PY" "$src/bench/mailclient.py" "$PROTO" hold --port "${PORT_OF[$sys]}" \
-	    --users "$W/users" --count "$k" --par "$par" --limit "$ROW_LIMIT" \
+	    --users "${MB_USERS:-$W/users}" --count "$k" --par "$par" --limit "$ROW_LIMIT" \
 	    --hold-secs "$ROW_LIMIT" >"$W/hold-$sys.out" 2>>"$W/driver.err" &
 	hp=$!
 	for ((i = 0; i < ROW_LIMIT * 10; i++)); do
