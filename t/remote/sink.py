@@ -4,7 +4,7 @@
     sink.py OUTDIR SPEC...      SPEC = ADDR:PORT[:FLAG,FLAG...]
       flags: tls (STARTTLS with OUTDIR/../ca/server.{crt,key}),
              lmtp (LMTP instead of SMTP), greet4 (421 greeting),
-             pipelining (announce PIPELINING)
+             pipelining (announce PIPELINING), slow (greet after 5 s)
 Recipients decide the answer to RCPT: "bad-*" gets 550 5.1.1,
 "tempN-*" gets 451 4.3.0 the first N times, anything else 250.  Each
 message is written to OUTDIR/N.eml (bytes as received, dot-unstuffed)
@@ -67,6 +67,12 @@ class Greet4(SMTP):
         self.transport.close()
 
 
+class Slow(SMTP):
+    async def _handle_client(self):
+        await asyncio.sleep(5)
+        await super()._handle_client()
+
+
 class Pipe(SMTP):
     async def smtp_EHLO(self, hostname):
         orig = self.push
@@ -94,6 +100,8 @@ class Sink(Controller):
             return LMTP(self.handler, **self.SMTP_kwargs)
         if 'greet4' in self.flags:
             return Greet4(self.handler, **self.SMTP_kwargs)
+        if 'slow' in self.flags:
+            return Slow(self.handler, **self.SMTP_kwargs)
         if 'pipelining' in self.flags:
             return Pipe(self.handler, **self.SMTP_kwargs)
         return SMTP(self.handler, **self.SMTP_kwargs)
