@@ -376,7 +376,7 @@ header_eol(struct dkim_sign *s)
 		s->in_body = 1;
 		return 0;
 	}
-	if (sbuf_cat_n(h, "\r\n" + has_cr, has_cr ? 1 : 2) < 0)
+	if (sbuf_cat_n(h, &"\r\n"[has_cr], has_cr ? 1 : 2) < 0)
 		return -1;
 	s->line_start = h->len;
 	return 0;
