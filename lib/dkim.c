@@ -189,15 +189,13 @@ dkim_body_update(struct dkim_body *b, const void *data, size_t n)
 		int c = p[i];
 
 		if (b->cr) {
+			/* CR LF, or a bare CR: one line end either way. */
 			b->cr = 0;
+			body_eol(b);
 			if (c == '\n') {
-				body_eol(b);
 				i++;
 				continue;
 			}
-			/* A bare CR is an ordinary byte. */
-			if (body_flush(b) < 0 || body_emit(b, "\r", 1) < 0)
-				return -1;
 		}
 		if (c == '\r') {
 			b->cr = 1;
@@ -225,14 +223,10 @@ dkim_body_final(struct dkim_body *b)
 {
 	if (b->failed)
 		return -1;
-	if (b->cr) {
-		b->cr = 0;
-		if (body_flush(b) < 0 || body_emit(b, "\r", 1) < 0)
-			return -1;
-	}
 	/* Trailing blanks and empty lines go; a non-empty body ends in CRLF. */
 	b->wsp = 0;
 	b->crlfs = 0;
+	b->cr = 0;
 	if (b->any && body_emit(b, "\r\n", 2) < 0)
 		return -1;
 	return 0;
@@ -256,6 +250,7 @@ struct dkim_sign {
 	struct sbuf		 hdr;	/* header block, CRLF line ends */
 	size_t			 line_start;
 	int			 in_body;
+	int			 hcr;	/* the header's last byte was a CR */
 	EVP_MD_CTX		*bctx;	/* SHA-256 of the canonical body */
 	struct dkim_body	 body;
 	const char		*err;	/* first failure of update */
@@ -361,22 +356,18 @@ sign_fail(struct dkim_sign *s, const char *why, int e)
 	return -1;
 }
 
-/* A line end in the header block: the empty line ends it. */
+/* A line end in the header block (stored as CRLF; the block holds no
+ * other CR or LF): the empty line ends it. */
 static int
 header_eol(struct dkim_sign *s)
 {
 	struct sbuf *h = &s->hdr;
-	size_t end = h->len;
-	int has_cr = end > s->line_start && h->s[end - 1] == '\r';
 
-	if (has_cr)
-		end--;
-	if (end == s->line_start) {
-		sbuf_truncate(h, s->line_start);
+	if (h->len == s->line_start) {
 		s->in_body = 1;
 		return 0;
 	}
-	if (sbuf_cat_n(h, &"\r\n"[has_cr], has_cr ? 1 : 2) < 0)
+	if (sbuf_cat_n(h, "\r\n", 2) < 0)
 		return -1;
 	s->line_start = h->len;
 	return 0;
@@ -385,23 +376,39 @@ header_eol(struct dkim_sign *s)
 int
 dkim_sign_update(struct dkim_sign *s, const void *data, size_t n)
 {
-	const char *p = data, *nl;
+	const char *p = data;
 	size_t i = 0, k;
 
 	if (s->err != NULL)
 		return sign_fail(s, s->err, s->err_errno);
 	while (!s->in_body && i < n) {
-		nl = memchr(p + i, '\n', n - i);
-		k = nl ? (size_t)(nl - (p + i)) : n - i;
-		if (sbuf_cat_n(&s->hdr, p + i, k) < 0 ||
-		    (nl != NULL && header_eol(s) < 0))
-			return sign_fail(s, errno == E2BIG ?
-			    "header block too large" : "out of memory", errno);
-		i += k + (nl != NULL);
+		if (s->hcr) {
+			/* CR LF, or a bare CR: one line end either way. */
+			s->hcr = 0;
+			if (header_eol(s) < 0)
+				goto fail;
+			if (p[i] == '\n')
+				i++;
+			continue;
+		}
+		for (k = i; k < n && p[k] != '\r' && p[k] != '\n'; k++)
+			;
+		if (sbuf_cat_n(&s->hdr, p + i, k - i) < 0)
+			goto fail;
+		i = k;
+		if (i == n)
+			break;
+		if (p[i++] == '\r')
+			s->hcr = 1;
+		else if (header_eol(s) < 0)
+			goto fail;
 	}
 	if (i < n && dkim_body_update(&s->body, p + i, n - i) < 0)
 		return sign_fail(s, "SHA-256 of the body failed", EIO);
 	return 0;
+fail:
+	return sign_fail(s, errno == E2BIG ? "header block too large" :
+	    "out of memory", errno);
 }
 
 /* Split the header block into fields (a line starting with a blank
@@ -753,14 +760,18 @@ final_input(struct dkim_sign *s, unsigned char *bh, struct sbuf *why_r)
 		errno = s->err_errno;
 		return -1;
 	}
-	if (!s->in_body && h->len > s->line_start) {
-		/* The last header line had no line end. */
-		if (h->s[h->len - 1] == '\r')
-			sbuf_truncate(h, h->len - 1);
-		if (h->len > s->line_start && sbuf_cat_n(h, "\r\n", 2) < 0) {
+	if (s->hcr) {
+		s->hcr = 0;
+		if (header_eol(s) < 0) {
 			dkim_why(why_r, "header block too large");
 			return -1;
 		}
+	}
+	if (!s->in_body && h->len > s->line_start &&
+	    sbuf_cat_n(h, "\r\n", 2) < 0) {
+		/* The last header line had no line end. */
+		dkim_why(why_r, "header block too large");
+		return -1;
 	}
 	if (dkim_body_final(&s->body) < 0 ||
 	    EVP_DigestFinal_ex(s->bctx, bh, &bhlen) != 1 || bhlen != 32) {

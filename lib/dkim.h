@@ -9,8 +9,9 @@
  * the complete "DKIM-Signature: ..." field to out, folded so no line
  * reaches 78 columns (a tab counted as 8), each line CRLF-terminated.  Only
  * the header block is held in memory (at most DKIM_HEADER_MAX bytes, else
- * E2BIG); the body is hashed as it streams by.  Bare LF is read as CRLF;
- * a CR not followed by LF is an ordinary byte.
+ * E2BIG); the body is hashed as it streams by.  A bare LF and a bare CR
+ * are each read as CRLF, as lib/smtpc puts them on the wire (no bare CR
+ * or LF is ever sent), so the signature covers what the receiver gets.
  *
  * Canonicalization (RFC 6376 3.4.2, 3.4.4): a header field's name is
  * lowercased, the field unfolded, runs of SP/HTAB become one SP, blanks at
@@ -120,6 +121,21 @@ int	dkim_from_domain(const void *msg, size_t n, struct sbuf *domain_r,
 int	dkim_select(const char *key_dir, const char *selector,
 	    const char *domain, struct dkim_key **key_r, struct sbuf *domain_r,
 	    struct sbuf *why_r);
+
+/*
+ * dkim_sign_fd(): what a sender calls.  Reads the message in fd with
+ * pread (from offset 0 to end of file, DKIM_CHUNK bytes at a time; the
+ * file offset is left alone), finds its From domain, selects the key
+ * (dkim_select) and signs.  Returns 1 with the field appended to out and
+ * d= in domain_r; 0 when the message is not to be signed (no key for its
+ * domain, not exactly one From, no usable domain, a header block over
+ * DKIM_HEADER_MAX), with why_r saying why; -1 when it should be signed but
+ * cannot be (a key file exists but is unusable, a read error): the caller
+ * defers rather than send it unsigned.
+ */
+#define DKIM_CHUNK		65536
+int	dkim_sign_fd(int fd, const char *key_dir, const char *selector,
+	    struct sbuf *out, struct sbuf *domain_r, struct sbuf *why_r);
 
 /*
  * The canonicalizers, exposed for tests and fuzzing.

@@ -466,3 +466,106 @@ out:
 	sbuf_fini(&path);
 	return rc;
 }
+
+/*
+ * Signing a message file.
+ */
+
+/* The header block of the message in fd (it may be cut at the limit). */
+static int
+fd_head(int fd, struct sbuf *head)
+{
+	off_t off = 0;
+	ssize_t n;
+
+	while (head->len < DKIM_HEADER_MAX) {
+		if (sbuf_reserve(head, DKIM_CHUNK) < 0)
+			return -1;
+		n = pread(fd, head->s + head->len, DKIM_CHUNK, off);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			return -1;
+		if (n == 0)
+			break;
+		head->len += (size_t)n;
+		off += n;
+		if (memmem(head->s, head->len, "\n\n", 2) != NULL ||
+		    memmem(head->s, head->len, "\n\r\n", 3) != NULL)
+			break;
+	}
+	return 0;
+}
+
+static int
+fd_sign(int fd, struct dkim_sign *s)
+{
+	char buf[DKIM_CHUNK];
+	off_t off = 0;
+	ssize_t n;
+
+	for (;;) {
+		n = pread(fd, buf, sizeof buf, off);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			return -1;
+		if (n == 0)
+			return 0;
+		if (dkim_sign_update(s, buf, (size_t)n) < 0)
+			return -1;
+		off += n;
+	}
+}
+
+int
+dkim_sign_fd(int fd, const char *key_dir, const char *selector,
+    struct sbuf *out, struct sbuf *domain_r, struct sbuf *why_r)
+{
+	struct sbuf head, from;
+	struct dkim_key *k = NULL;
+	struct dkim_sign *s = NULL;
+	int rc = -1, e;
+
+	sbuf_init(&head, DKIM_HEADER_MAX + DKIM_CHUNK);
+	sbuf_init(&from, DKIM_NAME_MAX + 1);
+	if (fd_head(fd, &head) < 0) {
+		e = errno;
+		dkim_why(why_r, "reading the message: %s", strerror(e));
+		errno = e;
+		goto out;
+	}
+	if (dkim_from_domain(head.s, head.len, &from, why_r) < 0) {
+		rc = 0;
+		goto out;
+	}
+	if ((rc = dkim_select(key_dir, selector, from.s, &k, domain_r,
+	    why_r)) <= 0) {
+		if (rc == 0)
+			dkim_why(why_r, "no key for %s", from.s);
+		goto out;
+	}
+	rc = -1;
+	if ((s = dkim_sign_init(k, domain_r->s, selector, NULL, why_r)) ==
+	    NULL)
+		goto out;
+	if (fd_sign(fd, s) < 0 && errno != E2BIG) {
+		e = errno;
+		dkim_why(why_r, "reading the message: %s", strerror(e));
+		errno = e;
+		goto out;
+	}
+	if (dkim_sign_final(s, out, why_r) < 0) {
+		/* The message's fault: send it unsigned. */
+		if (errno == EINVAL || errno == E2BIG)
+			rc = 0;
+		goto out;
+	}
+	rc = 1;
+out:
+	dkim_sign_free(&s);
+	dkim_key_free(&k);
+	sbuf_fini(&head);
+	sbuf_fini(&from);
+	return rc;
+}

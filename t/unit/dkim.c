@@ -114,12 +114,13 @@ test_canon(void)
 	body("a\r\n \t\r\n\r\nb\r\n", "a\r\n\r\n\r\nb\r\n",
 	    "blank-only line inside the body stays an empty line");
 	body("a  b\n\nc\n\n", "a b\r\n\r\nc\r\n", "bare LF read as CRLF");
-	body("a\rb\r\n", "a\rb\r\n", "bare CR is an ordinary byte");
-	body("x\r", "x\r\r\n", "CR at the very end");
+	body("a\rb\r\n", "a\r\nb\r\n", "bare CR read as CRLF (as lib/smtpc sends it)");
+	body("x\r", "x\r\n", "CR at the very end");
 	body("  lead\r\n", " lead\r\n", "leading blanks become one SP");
 	body("x \t\r\n", "x\r\n", "trailing blanks go");
 	body("a\t\tb \t c", "a b c\r\n", "tabs and spaces mixed");
-	body("a\r\r\nb", "a\r\r\nb\r\n", "CR before CRLF");
+	body("a\r\r\nb", "a\r\n\r\nb\r\n", "CR before CRLF: two line ends");
+	body("a\r\r", "a\r\n", "bare CRs at the end are empty lines");
 
 	/* RFC 8463 appendix A: the body hash both signatures carry. */
 	sbuf_init(&out, 4096);
@@ -267,6 +268,12 @@ test_sign(const struct dkim_key *k)
 		if (msg1[i] != '\r')
 			lf[j++] = msg1[i];
 	is_int(sign(k, lf, j, 5, &other, &why), 0, "bare LF message signs");
+	is_mem(other.s, other.len, out.s, out.len, "same signature as CRLF");
+	/* Bare CR line ends too (lib/smtpc sends them as CRLF). */
+	for (i = j = 0; i < n; i++)
+		if (msg1[i] != '\n')
+			lf[j++] = msg1[i];
+	is_int(sign(k, lf, j, 4, &other, &why), 0, "bare CR message signs");
 	is_mem(other.s, other.len, out.s, out.len, "same signature as CRLF");
 	free(lf);
 
@@ -471,6 +478,69 @@ test_keys(const struct dkim_key *ed)
 	sbuf_fini(&txt);
 }
 
+/* A message file signed as tern-remote does. */
+static int
+sign_fd(const char *dir, const char *msg, struct sbuf *out, struct sbuf *dom)
+{
+	char path[256];
+	struct sbuf why;
+	int fd, rc;
+
+	snprintf(path, sizeof path, "%s/msg", dir);
+	fd = open(path, O_RDWR | O_CREAT | O_TRUNC, 0600);
+	if (fd < 0 || write(fd, msg, strlen(msg)) != (ssize_t)strlen(msg))
+		return -2;
+	sbuf_init(&why, DKIM_WHY_MAX);
+	sbuf_reset(out);
+	rc = dkim_sign_fd(fd, dir, "sel", out, dom, &why);
+	if (rc == 1 && lseek(fd, 0, SEEK_CUR) != (off_t)strlen(msg))
+		rc = -3;	/* the offset moved */
+	close(fd);
+	unlink(path);
+	sbuf_fini(&why);
+	return rc;
+}
+
+static void
+test_sign_fd(const struct dkim_key *ed)
+{
+	char dir[] = "/tmp/tern-dkim-unit.XXXXXX", path[256];
+	struct sbuf pem, out, dom, big;
+
+	sbuf_init(&pem, DKIM_KEY_FILE_MAX);
+	sbuf_init(&out, DKIM_SIG_MAX);
+	sbuf_init(&dom, DKIM_NAME_MAX + 1);
+	sbuf_init(&big, 4 * DKIM_HEADER_MAX);
+	if (mkdtemp(dir) == NULL || dkim_key_pem(ed, &pem) < 0) {
+		ok(0, "setup");
+		return;
+	}
+	snprintf(path, sizeof path, "%s/example.com.sel.key", dir);
+	write_file(path, &pem, 0600);
+	is_int(sign_fd(dir, msg1, &out, &dom), 1, "sign_fd: signed");
+	ok(out.len > 16 && memcmp(out.s, "DKIM-Signature: ", 16) == 0 &&
+	    strcmp(sbuf_str(&dom), "example.com") == 0, "sign_fd: field, d=");
+	is_int(sign_fd(dir, "From: a@example.org\r\n\r\nx\r\n", &out, &dom),
+	    0, "sign_fd: no key for the domain: 0");
+	is_int(sign_fd(dir, "To: a@example.com\r\n\r\nx\r\n", &out, &dom), 0,
+	    "sign_fd: no From: 0");
+	(void)sbuf_cat_s(&big, "From: a@example.com\r\n");
+	while (big.len < DKIM_HEADER_MAX + 100)
+		(void)sbuf_cat_s(&big, "X-Pad: 0123456789012345678901234567\r\n");
+	(void)sbuf_cat_s(&big, "\r\nbody\r\n");
+	is_int(sign_fd(dir, sbuf_str(&big), &out, &dom), 0,
+	    "sign_fd: header over 1 MB: 0 (sent unsigned)");
+	chmod(path, 0644);
+	is_int(sign_fd(dir, msg1, &out, &dom), -1,
+	    "sign_fd: unusable key: -1 (defer)");
+	unlink(path);
+	rmdir(dir);
+	sbuf_fini(&pem);
+	sbuf_fini(&out);
+	sbuf_fini(&dom);
+	sbuf_fini(&big);
+}
+
 static void
 test_rsa(void)
 {
@@ -522,6 +592,7 @@ main(void)
 	test_refuse(ed);
 	test_from();
 	test_keys(ed);
+	test_sign_fd(ed);
 	test_rsa();
 	dkim_key_free(&ed);
 	sbuf_fini(&why);
