@@ -71,6 +71,17 @@ const struct conf_key conf_keys[] = {
 	{ "pop3_expire", CONF_STR, "", "advertised EXPIRE capability (RFC 2449 6.7): days, NEVER, or empty for none" },
 	{ "pop3_login_delay", CONF_DURATION, "0", "advertised LOGIN-DELAY capability in seconds (RFC 2449 6.8); 0: none" },
 
+	/* IMAP (tern-imapd; tern-imapd(8)). */
+	{ "imap_timeout", CONF_DURATION, "30m", "idle time before an IMAP session is logged out (RFC 3501 5.4: at least 30 minutes)" },
+	{ "imap_idle_timeout", CONF_DURATION, "30m", "longest IDLE before the server closes the session" },
+	{ "imap_literal_max", CONF_SIZE, "64M", "largest IMAP literal (an APPENDed message); a bigger one is refused unread" },
+	{ "imap_hierarchy_separator", CONF_STR, "/", "IMAP hierarchy separator: / or ." },
+	{ "imap_folder_drafts", CONF_STR, "Drafts", "\\Drafts folder created at first login (empty: none)" },
+	{ "imap_folder_sent", CONF_STR, "Sent", "\\Sent folder created at first login (empty: none)" },
+	{ "imap_folder_trash", CONF_STR, "Trash", "\\Trash folder created at first login (empty: none)" },
+	{ "imap_folder_junk", CONF_STR, "Junk", "\\Junk folder created at first login (empty: none)" },
+	{ "imap_folder_archive", CONF_STR, "Archive", "\\Archive folder created at first login (empty: none)" },
+
 	/* Authentication daemon (tern-authd). */
 	{ "auth_socket", CONF_PATH, "${run_dir}/authd.sock", "Unix socket of tern-authd (the password checker)" },
 	{ "auth_workers", CONF_UINT, "4", "processes tern-authd runs to check password hashes in parallel" },

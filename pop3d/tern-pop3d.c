@@ -169,7 +169,11 @@ setup_tls(struct setup *s, struct pop3_pre *p)
 		return;
 	}
 	sbuf_init(&why, TLS_WHY_MAX);
-	p->tls_ctx = tls_server_ctx_new(cert, key, &why);
+	/* Implicit TLS needs the context at once; STARTTLS may never
+	 * come, so only the files are read now (tls.h: lazy). */
+	p->tls_ctx = p->implicit_tls ?
+	    tls_server_ctx_new(cert, key, &why) :
+	    tls_server_ctx_lazy(cert, key, &why);
 	if (p->tls_ctx == NULL) {
 		if (p->implicit_tls)
 			die(EXIT_TEMP, "TLS: %s", log_esc_s(sbuf_str(&why)));

@@ -138,7 +138,11 @@ setup(struct smtpd *s)
 		return;
 	}
 	sbuf_init(&why, TLS_WHY_MAX);
-	s->tls_ctx = tls_server_ctx_new(cert, key, &why);
+	/* Implicit TLS needs the context at once; STARTTLS may never
+	 * come, so only the files are read now (tls.h: lazy). */
+	s->tls_ctx = s->mode == SMTPD_SUBMISSIONS ?
+	    tls_server_ctx_new(cert, key, &why) :
+	    tls_server_ctx_lazy(cert, key, &why);
 	if (s->tls_ctx == NULL) {
 		if (s->mode == SMTPD_SUBMISSIONS)
 			die(EXIT_TEMP, "TLS: %s", log_esc_s(sbuf_str(&why)));
