@@ -92,7 +92,14 @@ const struct conf_key conf_keys[] = {
 	{ "auth_fail_limit_ip", CONF_UINT, "20", "failures from one client IP within the window before answers are THROTTLED" },
 	{ "auth_fail_limit_account", CONF_UINT, "10", "failures for one account within the window before answers are THROTTLED" },
 	{ "auth_throttle_exempt", CONF_LIST, "", "client IPs or networks (CIDR) not counted or throttled per IP" },
-	{ "auth_allow_plaintext", CONF_LIST, "127.0.0.0/8 ::1", "client networks (CIDR) tern-authd accepts passwords from without TLS" },
+	{ "auth_allow_plaintext", CONF_LIST, "${login_plaintext_networks}", "client networks (CIDR) tern-authd accepts passwords from without TLS (by default the front ends' rule)" },
+
+	/* Submission (tern-smtpd -m submission|submissions) and tern-sendmail. */
+	{ "submission_sender_check", CONF_LIST, "envelope header", "which senders of an authenticated client must belong to its account: envelope header (both), or none" },
+	{ "submission_null_sender", CONF_BOOL, "no", "accept MAIL FROM:<> from an authenticated client" },
+	{ "submission_rate_limit", CONF_UINT, "500", "messages per hour per authenticated account, over all connections (0: no limit)" },
+	{ "submission_rate_dir", CONF_PATH, "${run_dir}/submit", "the per-account counter files of submission_rate_limit" },
+	{ "sendmail_origin", CONF_STR, "", "domain of local senders and of bare recipient names in tern-sendmail (empty: hostname)" },
 
 	/* TLS. */
 	{ "tls_cert", CONF_PATH, "${conf_dir}/tls/cert.pem", "TLS certificate chain (PEM)" },

@@ -455,7 +455,6 @@ imapp_search_parse(const struct imapp_cmd *c, const struct imapp_tok *t,
 	s->utf8 = 0;
 	s->uses_saved = 0;
 	s->uses_modseq = 0;
-	s->end = NULL;
 	if ((root = node_new(&p, IMAPP_SK_AND)) < 0)
 		goto out;
 	if (!(flags & IMAPP_SEARCH_NOPREFIX) && parse_prefix(&p, &t) < 0)
