@@ -533,7 +533,8 @@ merge_scan(struct mbox *mb, int curfd, struct scan *s, int *dirty_r)
 		ix->highestmodseq++;
 		*dirty_r = 1;
 	}
-	qsort(s->v, s->n, sizeof(*s->v), scan_cmp);
+	if (s->n > 1)
+		qsort(s->v, s->n, sizeof(*s->v), scan_cmp);
 	for (i = 0; i < s->n; i++) {
 		e = &s->v[i];
 		if (fstatat(curfd, e->name, &st, AT_SYMLINK_NOFOLLOW) == -1 ||
