@@ -464,7 +464,9 @@ int	imapp_id_parse(const struct imapp_cmd *, const struct imapp_tok *,
  * (any case) are accepted; others give IMAPP_EBADCHARSET.  Nesting
  * (parentheses, NOT, OR) deeper than IMAPP_SEARCH_DEPTH is IMAPP_ELIMIT.
  * The tree lives in s->node[] (node 0 is the root AND); strings point
- * into the cmd's storage; sequence sets are parsed into s->set[].
+ * into the cmd's storage; sequence sets are parsed into s->set[] (those
+ * without "*" already normalised, so a long UID list costs a binary
+ * search per message).
  *
  * imapp_search_eval(s, m) evaluates the tree against one message: 1
  * match, 0 no match, -1 a callback failed.  AND and OR evaluate cheap

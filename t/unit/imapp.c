@@ -831,6 +831,11 @@ test_search(void)
 	ok(S.nnode == 4 && S.node[0].nkids == 2 && S.node[1].key ==
 	    IMAPP_SK_UIDSET && S.node[2].key == IMAPP_SK_NOT, "tree shape");
 	is_int(search("a UID SEARCH UID 31:*", &m), 0, "UID 31:*");
+	ok(!S.set[0].is_normal, "a set with * stays as given");
+	is_int(search("a UID SEARCH UID 40,35,30,1:2", &m), 1, "UID list");
+	ok(S.set[0].is_normal && S.set[0].n == 4 && S.set[0].r[0].lo == 1,
+	    "a set without * is normalised");
+	is_int(search("a UID SEARCH UID 40,35,31,1:2", &m), 0, "UID list no");
 	is_int(search("a SEARCH 2:4", &m), 1, "seqset key");
 	is_int(search("a SEARCH 4:*", &m), 0, "seqset key no");
 	is_int(search("a SEARCH $", &m), 1, "$");
