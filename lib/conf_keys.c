@@ -117,6 +117,11 @@ const struct conf_key conf_keys[] = {
 	{ "tls_cert", CONF_PATH, "${conf_dir}/tls/cert.pem", "TLS certificate chain (PEM)" },
 	{ "tls_key", CONF_PATH, "${conf_dir}/tls/key.pem", "TLS private key (PEM)" },
 
+	/* DKIM signing (lib/dkim, tern-dkim, tern-remote). */
+	{ "dkim_sign", CONF_BOOL, "yes", "sign outgoing mail whose From domain has a key in dkim_key_dir" },
+	{ "dkim_key_dir", CONF_PATH, "${conf_dir}/dkim", "DKIM private keys, one file per domain: DOMAIN.SELECTOR.key (mode 0600)" },
+	{ "dkim_selector", CONF_STR, "default", "DKIM selector (s=) used for every domain; the key file name carries it" },
+
 	/* Services: "<service>.<attr>", run when named in "services". */
 	{ "*.listen", CONF_LIST, "", "addresses to listen on: 127.0.0.1:25 [::1]:25 (tcp services)" },
 	{ "*.program", CONF_STR, "", "program to run (a name without '/' is looked up in program_dir)" },

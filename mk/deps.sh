@@ -34,6 +34,8 @@ if [ "$what" = check ]; then
 	/usr/bin/python3 -c 'import aiosmtpd' >/dev/null 2>&1 || need python3-aiosmtpd
 	command -v dnsmasq >/dev/null 2>&1 || [ -x /usr/sbin/dnsmasq ] || need dnsmasq-base
 	command -v mbsync >/dev/null 2>&1 || need isync
+	/usr/bin/python3 -c 'import dkim' >/dev/null 2>&1 || need python3-dkim
+	/usr/bin/python3 -c 'import nacl' >/dev/null 2>&1 || need python3-nacl
 fi
 
 [ -z "$pkgs" ] && exit 0
