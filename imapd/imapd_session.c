@@ -96,22 +96,80 @@ imap_tagged(struct imap *s, const char *what, const char *fmt, ...)
 }
 
 int
+imap_reply(struct imap *s, const char *what, const char *fmt, ...)
+{
+	va_list ap;
+	int r;
+
+	sbuf_reset(&s->resp);
+	r = sbuf_printf(&s->resp, "%s ", what);
+	va_start(ap, fmt);
+	if (r == 0)
+		r = sbuf_vprintf(&s->resp, fmt, ap);
+	va_end(ap);
+	if (r < 0) {
+		sbuf_reset(&s->resp);
+		(void)sbuf_cat_s(&s->resp, "NO [SERVERBUG] Response too long");
+	}
+	return 0;
+}
+
+int
 imap_bad(struct imap *s, const char *why)
 {
 	s->errors++;
-	return imap_tagged(s, "BAD", "%s", why);
+	return imap_reply(s, "BAD", "%s", why);
 }
 
 int
 imap_no(struct imap *s, const char *why)
 {
-	return imap_tagged(s, "NO", "%s", why);
+	return imap_reply(s, "NO", "%s", why);
 }
 
 int
-imap_ok(struct imap *s, const char *what)
+imap_ok(struct imap *s, const char *cmdname)
 {
-	return imap_tagged(s, "OK", "%s completed", what);
+	s->errors = 0;
+	return imap_reply(s, "OK", "%s completed", cmdname);
+}
+
+int
+imap_no_errno(struct imap *s, const char *what)
+{
+	int e = errno;
+
+	switch (e) {
+	case ENOENT:
+		return imap_reply(s, "NO", "[NONEXISTENT] %s: no such "
+		    "mailbox", what);
+	case EEXIST:
+		return imap_reply(s, "NO", "[ALREADYEXISTS] %s: mailbox "
+		    "already exists", what);
+	case EINVAL:
+		return imap_reply(s, "NO", "[CANNOT] %s: invalid mailbox "
+		    "name", what);
+	case EPERM:
+	case EACCES:
+		return imap_reply(s, "NO", "[NOPERM] %s: not permitted", what);
+	case ENOTEMPTY:
+		return imap_reply(s, "NO", "[INUSE] %s: mailbox has children",
+		    what);
+	case EROFS:
+		return imap_reply(s, "NO", "[READ-ONLY] %s: mailbox is "
+		    "read-only", what);
+	case EDQUOT:
+		return imap_reply(s, "NO", "[OVERQUOTA] %s: quota exceeded",
+		    what);
+	case ENOSPC:
+		return imap_reply(s, "NO", "[LIMIT] %s: no room left", what);
+	case E2BIG:
+		return imap_reply(s, "NO", "[LIMIT] %s: too big", what);
+	default:
+		log_warn("account=%s %s: %s", log_esc_s(s->user), what,
+		    strerror(e));
+		return imap_reply(s, "NO", "[SERVERBUG] %s failed", what);
+	}
 }
 
 static int64_t
@@ -180,7 +238,7 @@ serve(struct imap *s)
 			(void)imap_out(s, "* BYE Too many errors");
 			break;
 		}
-		if (imap_untagged_updates(s, 1) < 0 || bio_flush(s->b) < 0)
+		if (bio_flush(s->b) < 0)
 			break;
 		st = imapd_read_cmd(&s->rd, &s->cmd);
 		if (st == RD_BAD) {
@@ -220,6 +278,8 @@ imap_worker(void)
 	bio_set_ops(s.b, &chan, chan_read, chan_write, NULL);
 	bio_set_timeout(s.b, s.timeout_ms, s.timeout_ms);
 	sbuf_init(&s.line, BIO_PRINTF_MAX);
+	sbuf_init(&s.resp, BIO_PRINTF_MAX);
+	imapp_cmd_init(&s.pc);
 	sbuf_init(&s.cmd, IMAP_CMD_MAX + (size_t)s.literal_max +
 	    IMAP_LINE_MAX);
 	s.rd.b = s.b;
@@ -237,12 +297,13 @@ imap_worker(void)
 	if (imap_tagged(&s, "OK", "[CAPABILITY " IMAP_CAPA_AUTHED "] "
 	    "Logged in") == 0)
 		serve(&s);
-	imap_close_mailbox(&s);
 	imap_account_close(&s);
 	log_info("logout account=%s in=%llu out=%llu", log_esc_s(s.user),
 	    (unsigned long long)chan.in, (unsigned long long)chan.out);
 	sbuf_fini(&s.line);
+	sbuf_fini(&s.resp);
 	sbuf_fini(&s.cmd);
+	imapp_cmd_fini(&s.pc);
 	bio_free(&s.b);
 	return EXIT_OK;
 }
