@@ -90,6 +90,12 @@ announce(struct imapd_reader *r, struct sbuf *cmd, const struct sbuf *line,
 	k = imapp_line_literal(line->s, line->len, 0, &n, &plus, &bin);
 	if (k == 0)
 		return RD_OK;
+	if (k < 0 && line->len >= 2 && line->s[line->len - 2] == '+' &&
+	    line->s[line->len - 1] == '}') {
+		/* A {n+} we will not read: its bytes are on the way. */
+		(void)answer(r, "*", 1, " BYE [TOOBIG] Literal too big\r\n");
+		return RD_FATAL;
+	}
 	if (k < 0)
 		return bad(r, first, " BAD Invalid literal\r\n");
 	if (++*nlit > IMAP_LITERALS_MAX || n > r->literal_max ||
