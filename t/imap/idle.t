@@ -46,7 +46,7 @@ got = []
 for _ in range(5):
     l = a.line()
     got.append(l)
-    if "EXISTS" in l or l.startswith("ERR") or l == "EOF":
+    if "5 EXISTS" in l or l.startswith("ERR") or l == "EOF":
         break
 out("idle_append", " | ".join(got))
 a.send("DONE")
