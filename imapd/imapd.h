@@ -35,7 +35,6 @@ struct login;
 #define IMAP_ERRORS_MAX		50	/* bad commands in a row */
 #define IMAP_LITERAL_DEFAULT	(64ULL * 1024 * 1024)
 #define IMAP_TIMEOUT_DEFAULT	1800000	/* RFC 3501 5.4: 30 minutes */
-#define IMAP_FOLDER_NAME_MAX	64	/* a special-use folder name from tern.conf */
 
 #define IMAP_CAPA_COMMON	"IMAP4rev1 SASL-IR ID ENABLE IDLE LITERAL+"
 #define IMAP_CAPA_AUTHED	IMAP_CAPA_COMMON " NAMESPACE UIDPLUS MOVE " \
@@ -96,11 +95,6 @@ struct mstore;
 struct mbox;
 struct mbox_msg;
 
-enum imap_special {
-	IMAP_SP_DRAFTS, IMAP_SP_SENT, IMAP_SP_TRASH, IMAP_SP_JUNK,
-	IMAP_SP_ARCHIVE, IMAP_SPECIAL_N
-};
-
 /* When a command may announce expunges (RFC 3501 7.4.1). */
 enum imap_upd {
 	UPD_NONE,		/* no sync after the command (LOGOUT) */
@@ -120,8 +114,6 @@ struct imap {
 	int64_t		 timeout_ms, idle_ms;
 	uint64_t	 literal_max;
 	char		 sep;
-	char		 special_buf[8 * IMAP_FOLDER_NAME_MAX];
-	const char	*special[IMAP_SPECIAL_N];	/* NULL: none */
 	int		 errors;	/* bad commands */
 	int		 done;		/* LOGOUT */
 	struct mstore	*ms;		/* the account's folders */

@@ -4,7 +4,7 @@
  * channel (relayed by the pre-auth child) on descriptors 0 and 1.  It
  * holds no TLS key and reads no configuration: its settings come in the
  * environment (LOGIN_USER, LOGIN_TAG, IMAP_TIMEOUT, IMAP_IDLE_TIMEOUT,
- * IMAP_LITERAL_MAX, IMAP_SEPARATOR, IMAP_SPECIAL).
+ * IMAP_LITERAL_MAX, IMAP_SEPARATOR).
  *
  * It answers the LOGIN/AUTHENTICATE that logged in (tagged OK with the
  * capabilities), then serves the authenticated and selected states
@@ -188,8 +188,6 @@ env_settings(struct imap *s)
 {
 	const char *v;
 	uint64_t n;
-	size_t i;
-	char *w;
 
 	s->timeout_ms = env_ms("IMAP_TIMEOUT", IMAP_TIMEOUT_DEFAULT);
 	s->idle_ms = env_ms("IMAP_IDLE_TIMEOUT", IMAP_TIMEOUT_DEFAULT);
@@ -200,19 +198,6 @@ env_settings(struct imap *s)
 	s->sep = '/';
 	if ((v = getenv("IMAP_SEPARATOR")) != NULL && strcmp(v, ".") == 0)
 		s->sep = '.';
-	v = getenv("IMAP_SPECIAL");
-	if (v != NULL && strlen(v) < sizeof s->special_buf) {
-		(void)strlcpy(s->special_buf, v, sizeof s->special_buf);
-		w = s->special_buf;
-		for (i = 0; i < IMAP_SPECIAL_N && *w != '\0'; i++) {
-			s->special[i] = w;
-			w += strcspn(w, " ");
-			if (*w == ' ')
-				*w++ = '\0';
-			if (strcmp(s->special[i], "-") == 0)
-				s->special[i] = NULL;
-		}
-	}
 }
 
 static int
