@@ -25,6 +25,7 @@
 #include "lib/log.h"
 #include "lib/sbuf.h"
 #include "lib/scan.h"
+#include "lib/sock.h"
 
 #include "imapd/imapd.h"
 
@@ -248,7 +249,10 @@ int
 imap_worker(void)
 {
 	static struct imap s;
+	const char *ip = getenv("TCPREMOTEIP");
 
+	if (ip == NULL || sock_ip_text_valid(ip, strlen(ip)) != 1)
+		ip = "-";
 	s.user = getenv("LOGIN_USER");
 	if (s.user == NULL || s.user[0] == '\0')
 		die(EXIT_PERM, "worker: no LOGIN_USER (run by the monitor "
@@ -277,14 +281,15 @@ imap_worker(void)
 		bio_free(&s.b);
 		return EXIT_OK;
 	}
-	log_info("login account=%s uid=%lu", log_esc_s(s.user),
-	    (unsigned long)getuid());
+	log_info("login account=%s ip=%s uid=%lu", log_esc_s(s.user),
+	    ip, (unsigned long)getuid());
 	if (imap_tagged(&s, "OK", "[CAPABILITY " IMAP_CAPA_AUTHED "] "
 	    "Logged in") == 0)
 		serve(&s);
 	imap_account_close(&s);
-	log_info("logout account=%s in=%llu out=%llu", log_esc_s(s.user),
-	    (unsigned long long)chan.in, (unsigned long long)chan.out);
+	log_info("logout account=%s ip=%s in=%llu out=%llu",
+	    log_esc_s(s.user), ip, (unsigned long long)chan.in,
+	    (unsigned long long)chan.out);
 	sbuf_fini(&s.line);
 	sbuf_fini(&s.resp);
 	sbuf_fini(&s.cmd);
