@@ -7,14 +7,14 @@
 . "${TERN_SRC:-.}/t/lib.sh"
 . "$TERN_SRC/t/imap/imap.sh"
 sandbox
-plan 27
+plan 28
 imap_start || { echo "Bail out! set-up failed"; exit 1; }
 for i in 1 2 3; do
 	printf 'From: x%s@example.net\nSubject: msg %s\n\nbody %s\n' $i $i $i >"$SB/m$i"
 	put_mail alice@example.org 170000000$i.M${i}P${i}Q$i.host "$SB/m$i"
 done
 cat >"$SB/t.py" <<'PYEOF'
-import imaplib, re
+import imaplib, os, re
 from imapt import *
 m = login()
 msg = b"From: me@example.org\r\nSubject: appended\r\n\r\nhello\r\n"
@@ -54,7 +54,7 @@ typ, d = m.uid("EXPUNGE", "5")
 out("uid_expunge_none", typ + " " + repr(d))
 typ, d = m.uid("EXPUNGE", "2")
 out("uid_expunge", typ + " " + repr(m.untagged_responses.get("EXPUNGE")))
-m.close()
+m.unselect()
 typ, d = m.select("Trash")
 typ, d = m.fetch("1:*", "(UID FLAGS BODY.PEEK[HEADER.FIELDS (SUBJECT)])")
 out("trash", repr(d))
@@ -72,10 +72,17 @@ out("list_after_delete", " | ".join(x.decode() for x in d))
 typ, d = m.delete("INBOX")
 out("delete_inbox", typ)
 m.logout()
+out("files_before_close", len(os.listdir(os.environ["MA"] + "/cur")))
+out("names", " ".join(sorted(os.listdir(os.environ["MA"] + "/cur")) + sorted(os.listdir(os.environ["MA"] + "/.Trash/cur"))))
+m = login()
+m.select("INBOX")
+out("close", m.close()[0])
+out("files_after_close", len(os.listdir(os.environ["MA"] + "/cur")))
+m.logout()
 PYEOF
+MA=$(maildir alice@example.org); export MA
 r=$(imap_py "$SB/t.py")
 get() { printf '%s\n' "$r" | sed -n "s/^$1=//p" | head -1; }
-MA=$(maildir alice@example.org)
 like "$(get append)" '^OK \[APPENDUID [0-9]+ 4\] APPEND completed' "APPEND: APPENDUID with the new UID"
 like "$(get append_nope)" '^NO \[TRYCREATE\]' "APPEND to a missing mailbox: TRYCREATE"
 is "$(get exists)" "4" "SELECT sees the appended message"
@@ -100,8 +107,9 @@ is "$(get rename)" "OK" "RENAME with children"
 like "$(get list_jobs)" 'Jobs/Projects/2024' "children renamed too"
 like "$(get lsub)" '"/" "?Jobs/Projects"?' "LSUB shows the subscription"
 is "$(get delete_inbox)" "NO" "DELETE INBOX refused"
-ok "Maildir: flags in the file names (\\Seen \\Deleted $Label1: STa; a copy in Trash: RS)" sh -c "ls '$MA/cur/' | grep -q ':2,STa$' && ls '$MA/.Trash/cur/' | grep -q ':2,RS$'"
+like "$(get names)" ':2,STa .*:2,RS' "Maildir: flags in the file names (\\Seen \\Deleted \$Label1: STa; a copy in Trash: RS)"
+is "$(get files_before_close) $(get close) $(get files_after_close)" "1 OK 0" "CLOSE expunges the \\Deleted message"
 ok "Maildir: folder .Jobs.Projects.2024 exists" test -d "$MA/.Jobs.Projects.2024/cur"
 ok "no crash or sanitizer report in the log" imap_clean_log
-[ "$_tap_fail" = 0 ] || { diag "$r"; tail -30 "$SB/log" | while read -r l; do diag "$l"; done; }
+[ "$_tap_fail" = 0 ] || { diag "$r"; diag "$(ls "$MA/cur" "$MA/.Trash/cur")"; tail -30 "$SB/log" | while read -r l; do diag "$l"; done; }
 done_testing
