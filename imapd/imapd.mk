@@ -1,5 +1,13 @@
-# tern-imapd: one IMAP session, pre-auth child + monitor + worker
-# (tern-imapd(8), doc/login.md).
+# tern-imapd: one IMAP session, pre-auth child + monitor (tern-imapd(8),
+# doc/login.md).
 PROGS += tern-imapd
-tern-imapd_SRCS = $(sort $(wildcard imapd/*.c))
+tern-imapd_SRCS = imapd/tern-imapd.c imapd/imapd_login.c imapd/imapd_read.c
+# The post-auth worker: its own program, without OpenSSL (its memory is
+# what an idle session costs).
+PROGS += tern-imapd-worker
+tern-imapd-worker_SRCS = imapd/tern-imapd-worker.c imapd/imapd_read.c \
+	imapd/imapd_session.c imapd/imapd_cmd.c imapd/imapd_cmd_copy.c \
+	imapd/imapd_cmd_folder.c imapd/imapd_cmd_select.c \
+	imapd/imapd_cmd_store.c imapd/imapd_fetch.c imapd/imapd_search.c \
+	imapd/imapd_idle.c
 MANPAGES += imapd/tern-imapd.8

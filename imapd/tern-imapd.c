@@ -3,8 +3,8 @@
  * tern-supervise).  See tern-imapd(8) and doc/login.md.
  *
  *   tern-imapd [-c FILE] -m imap|imaps     pre-auth child + monitor
- *   tern-imapd -W                          post-auth worker (exec'd by
- *                                          the monitor, never by hand)
+ *
+ * The post-auth worker is tern-imapd-worker (exec'd by the monitor).
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -164,7 +164,7 @@ config(struct setup *s, struct imap_pre *p, const char *opt_c)
 	    (prog = conf_path(s->cf, "program_dir")) == NULL ||
 	    (s->login_user = conf_str(s->cf, "login_user")) == NULL)
 		die(EXIT_TEMP, "bad run_dir, program_dir or login_user");
-	path_into(s->program, sizeof s->program, prog, "/tern-imapd");
+	path_into(s->program, sizeof s->program, prog, "/tern-imapd-worker");
 	if ((auth = conf_path(s->cf, "auth_socket")) == NULL)
 		die(EXIT_TEMP, "bad auth_socket");
 	path_into(s->authd, sizeof s->authd, auth, "");
@@ -255,16 +255,15 @@ monitor(struct setup *s, struct login *l, struct imap_pre *p)
 	static const char *const allow[] = { "TERN_LOG", "TCPREMOTEIP",
 	    "TCPREMOTEPORT", "TCPLOCALIP", "TCPLOCALPORT", "PROTO", NULL };
 	const char *extra[E_N + 1];
-	char *argv[3];
+	char *argv[2];
 	struct login_monitor_conf c;
 	int i;
 
 	for (i = 0; i < E_N; i++)
 		extra[i] = s->env[i];
 	extra[E_N] = NULL;
-	argv[0] = (char *)"tern-imapd";
-	argv[1] = (char *)"-W";
-	argv[2] = NULL;
+	argv[0] = (char *)"tern-imapd-worker";
+	argv[1] = NULL;
 	memset(&c, 0, sizeof c);
 	c.service = "imap";
 	c.authd_socket = s->authd;
@@ -325,12 +324,12 @@ int
 main(int argc, char **argv)
 {
 	const char *opt_c = NULL, *opt_m = NULL;
-	int ch, worker = 0;
+	int ch;
 
 	if (proc_init(NULL, 0, PROC_NOCORE) < 0)
 		_exit(EXIT_TEMP);
 	log_init_env("tern-imapd", 0);
-	while ((ch = getopt(argc, argv, "c:m:W")) != -1) {
+	while ((ch = getopt(argc, argv, "c:m:")) != -1) {
 		switch (ch) {
 		case 'c':
 			opt_c = optarg;
@@ -338,20 +337,12 @@ main(int argc, char **argv)
 		case 'm':
 			opt_m = optarg;
 			break;
-		case 'W':
-			worker = 1;
-			break;
 		default:
 			usage();
 		}
 	}
 	if (optind != argc)
 		usage();
-	if (worker) {
-		if (opt_m != NULL || opt_c != NULL)
-			usage();
-		return imap_worker();
-	}
 	if (opt_m == NULL)
 		usage();
 	return session(opt_c, opt_m);

@@ -23,7 +23,7 @@ def snap():
         except OSError:
             continue
         f = dict(l.split(":\t", 1) for l in st.splitlines() if ":\t" in l)
-        if f.get("Name") != "tern-imapd": continue
+        if f.get("Name") not in ("tern-imapd", "tern-imapd-work"): continue
         try: root = os.readlink("/proc/%s/root" % d)
         except OSError: root = "?"
         try: cwd = os.readlink("/proc/%s/cwd" % d)
@@ -67,7 +67,7 @@ is "$(get child_uid)" "$N,$N,$N,$N" "pre-auth child: login_user (nobody), all id
 ok "pre-auth child: neither root nor the account" test "$N" != 0 -a "$N" != "$U"
 is "$(get child_root)" "$SB/run/empty" "pre-auth child: chrooted into run_dir/empty"
 is "$(get same_pid)" "1" "after the login the monitor's process is the worker (execve, no fork)"
-like "$(get worker_args)" " -W" "worker: a fresh image of the worker program"
+like "$(get worker_args)" "^tern-imapd-worker ?$" "worker: a fresh image of the worker program (tern-imapd-worker)"
 is "$(get worker_uid)" "$U,$U,$U,$U" "worker: the account's uid, all ids"
 is "$(get worker_gid)" "$U,$U,$U,$U" "worker: gid = uid"
 is "$(get worker_cwd)" "$(maildir alice@example.org)" "worker: in the account's Maildir"

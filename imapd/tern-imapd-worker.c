@@ -1,0 +1,29 @@
+/*
+ * tern-imapd-worker - the post-auth half of an IMAP session (tern-imapd(8)):
+ * exec'd by tern-imapd's monitor as the account's uid in its Maildir, the
+ * client channel on descriptors 0 and 1, settings in the environment.
+ *
+ * A program of its own so that it does not link OpenSSL: the worker never
+ * speaks TLS (the pre-auth child does), and every process that maps
+ * libcrypto keeps about half a megabyte of private relocated pages; an
+ * idle (IDLE) session costs what its worker costs.
+ */
+#include <unistd.h>
+
+#include "lib/log.h"
+#include "lib/priv.h"
+#include "imapd/imapd.h"
+
+int
+main(int argc, char **argv)
+{
+	(void)argv;
+	if (proc_init(NULL, 0, PROC_NOCORE) < 0)
+		_exit(EXIT_TEMP);
+	log_init_env("tern-imapd", 0);
+	if (argc != 1) {
+		log_err("usage: tern-imapd-worker (started by tern-imapd only)");
+		return EXIT_PERM;
+	}
+	return imap_worker();
+}
