@@ -349,9 +349,10 @@ out:
 }
 
 /*
- * The header From: check after DATA/BDAT: exactly one From: field whose
- * every address belongs to the account.  A message without From: passes
- * (there is no one to impersonate).  0 passes, -1 refused (*why_r),
+ * The header From: check after DATA/BDAT: at most one From: field, and
+ * every address of it belongs to the account.  A message without From:
+ * passes (there is no one to impersonate), unless its header section
+ * fills all SMTPD_HDRS_MAX bytes kept without one.  0 passes, -1 refused (*why_r),
  * -2 a map error.
  */
 int
@@ -364,12 +365,9 @@ smtpd_header_from_ok(struct smtpd *s, const char **why_r)
 	int r;
 
 	*why_r = "";
-	if (s->hdr_over) {
-		*why_r = "header section too large to check From:";
-		return -1;
-	}
-	while ((r = hdr_next(s->hdr.s, s->hdr.len, &off, &f)) != 0) {
-		if (r != 1 || !hdr_is(&f, "from"))
+	/* The header ends at the empty line or at a line that is no field. */
+	while ((r = hdr_next(s->hdr.s, s->hdr.len, &off, &f)) == 1) {
+		if (!hdr_is(&f, "from"))
 			continue;
 		if (++nfrom > 1) {
 			*why_r = "more than one From: field";
@@ -390,6 +388,10 @@ smtpd_header_from_ok(struct smtpd *s, const char **why_r)
 				return -1;
 			}
 		}
+	}
+	if (nfrom == 0 && s->hdr_over && r == 0) {
+		*why_r = "header section too large to check From:";
+		return -1;
 	}
 	return 0;
 }
