@@ -218,6 +218,8 @@ service $PROTO-login {
   $login_svc
 }
 service $PROTO {
+  # Built-in default 1024 (not default_process_limit).
+  process_limit = 5000
   $mail_svc
 }
 service stats {
@@ -279,9 +281,15 @@ PY
 	done <"$W/hashes"
 	"$TBIN/tern-maps" -c "$conf" >>"$TH/setup.log" 2>&1 ||
 	    { tern_fail "tern-maps failed: $(tail -1 "$TH/setup.log")"; return 1; }
-	# The same mail into each account's Maildir, owned by its uid.
+	# The same mail into each account's Maildir, owned by its uid (the
+	# Maildir from tern-user add's "added ADDRESS uid=N maildir=PATH").
+	declare -A HOME_OF
+	while read -r w1 a w3 w4; do
+		[ "$w1" = added ] && HOME_OF[$a]=${w4#maildir=}
+	done <"$TH/setup.log"
 	while read -r a h; do
-		home=$(tern_home "$a")
+		home=${HOME_OF[$a]:-}
+		[ -n "$home" ] || home=$(tern_home "$a")
 		[ -n "$home" ] && [ -d "$home" ] ||
 		    { tern_fail "no Maildir for $a (tern-user show: $home)"; return 1; }
 		uid=$(stat -c %u "$home")
@@ -419,4 +427,33 @@ hold() {
 	# Let the server reap the sessions before the next row.
 	sleep 3
 	echo "$2 $3 ${before% *} ${after% *} ${before#* } ${after#* } $err_text"
+}
+
+# tern_breakdown: where tern's CPU went over the whole run, from /proc
+# (seconds): each long-running process itself, the children it reaped
+# (short-lived: tern-supervise's are the sessions, monitor + pre-auth child +
+# worker) and its live children (tern-authd's hash workers).
+tern_breakdown() {
+	local sv=${PID_OF[tern]:-} hz p k kids
+	[ -n "$sv" ] && [ -r "/proc/$sv/stat" ] || return 0
+	hz=$(getconf CLK_TCK)
+	cpu_of() {	# cpu_of PID: "self reaped" seconds
+		sed 's/^.*) //' "/proc/$1/stat" | awk -v hz="$hz" '{
+		    printf "%.2f %.2f", ($12 + $13) / hz, ($14 + $15) / hz }'
+	}
+	name_of() {
+		tr '\0' ' ' <"/proc/$1/cmdline" | awk '{ n = split($1, a, "/"); print a[n] }'
+	}
+	# shellcheck disable=SC2046
+	set -- $(cpu_of "$sv")
+	echo "| tern-supervise | $1 | $2 (the sessions) | - |"
+	for p in $(pgrep -P "$sv"); do
+		kids=0
+		for k in $(pgrep -P "$p"); do
+			kids=$(awk -v a="$kids" -v b="$(cpu_of "$k" | awk '{ print $1 + $2 }')" 'BEGIN { printf "%.2f", a + b }')
+		done
+		# shellcheck disable=SC2046
+		set -- $(cpu_of "$p")
+		echo "| $(name_of "$p") | $1 | $2 | $kids |"
+	done
 }

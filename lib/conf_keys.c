@@ -35,6 +35,18 @@ const struct conf_key conf_keys[] = {
 	{ "double_bounce_to", CONF_STR, "", "where a failed bounce goes (empty: postmaster of the first local domain)" },
 	{ "lspawn_socket", CONF_PATH, "${run_dir}/lspawn.sock", "Unix socket of tern-lspawn, the local delivery launcher" },
 
+	/* Remote delivery (tern-remote, and tern-qmgr choosing its next hop). */
+	{ "relay_host", CONF_STR, "", "next hop for every remote recipient without a route: smtp:[host]:port, smtp:host, lmtp:host:port (empty: MX)" },
+	{ "remote_tls", CONF_STR, "may", "TLS policy of remote domains without a tls_policy entry: none may must verify" },
+	{ "tls_policy", CONF_LIST, "", "per-domain TLS policy, DOMAIN:POLICY words (POLICY none may must verify)" },
+	{ "remote_ca_file", CONF_STR, "", "PEM bundle tern-remote trusts to verify servers (empty: the system store)" },
+	{ "remote_helo_name", CONF_STR, "", "name tern-remote sends in EHLO (empty: hostname)" },
+	{ "remote_connect_timeout", CONF_DURATION, "30s", "wait for a TCP connection to a remote server" },
+	{ "remote_command_timeout", CONF_DURATION, "5m", "wait for the greeting and each reply to EHLO, MAIL, RCPT (RFC 5321 4.5.3.2)" },
+	{ "remote_data_timeout", CONF_DURATION, "3m", "wait for the reply to DATA and for each block of the message to be sent (RFC 5321 4.5.3.2)" },
+	{ "remote_data_done_timeout", CONF_DURATION, "10m", "wait for the reply after the final dot (RFC 5321 4.5.3.2.6)" },
+	{ "remote_concurrency", CONF_UINT, "20", "most tern-remote processes to one destination at once (0: no limit)" },
+
 	/* SMTP server (tern-smtpd). */
 	{ "smtpd_recipient_limit", CONF_UINT, "1000", "most recipients per message (RFC 5321 4.5.3.1.8 asks at least 100)" },
 	{ "smtpd_hard_error_limit", CONF_UINT, "20", "errors per session before 421 and close (0: no limit)" },
@@ -104,6 +116,11 @@ const struct conf_key conf_keys[] = {
 	/* TLS. */
 	{ "tls_cert", CONF_PATH, "${conf_dir}/tls/cert.pem", "TLS certificate chain (PEM)" },
 	{ "tls_key", CONF_PATH, "${conf_dir}/tls/key.pem", "TLS private key (PEM)" },
+
+	/* DKIM signing (lib/dkim, tern-dkim, tern-remote). */
+	{ "dkim_sign", CONF_BOOL, "yes", "sign outgoing mail whose From domain has a key in dkim_key_dir" },
+	{ "dkim_key_dir", CONF_PATH, "${conf_dir}/dkim", "DKIM private keys, one file per domain: DOMAIN.SELECTOR.key (mode 0600)" },
+	{ "dkim_selector", CONF_STR, "default", "DKIM selector (s=) used for every domain; the key file name carries it" },
 
 	/* Services: "<service>.<attr>", run when named in "services". */
 	{ "*.listen", CONF_LIST, "", "addresses to listen on: 127.0.0.1:25 [::1]:25 (tcp services)" },

@@ -50,6 +50,7 @@
  *		(part numbers, spec, partial); the header field names of
  *		HEADER.FIELDS (...) are the token's children (ATOM, NUMBER,
  *		NIL or QUOTED).  BINARY sections take part numbers only.
+ *		(So an unquoted mailbox named "BODY[x]" is BAD; quote it.)
  *     Tokens are separated by exactly one SP; no SP after "(" or before
  *     ")"; none at the end of the command.
  *   - limits (NULL: defaults): max_tokens (IMAPP_TOKENS_DEFAULT),
@@ -172,7 +173,7 @@ const struct imapp_tok *imapp_tok_next(const struct imapp_cmd *,
 const struct imapp_tok *imapp_arg(const struct imapp_cmd *, uint32_t i);
 /* 1 if t is an astring (ATOM without list-wildcards/"\"... per RFC
  * ASTRING-CHAR, NUMBER, NIL, QUOTED, LITERAL), else 0.  A mailbox name is
- * an astring; imapp_tok_is_string also accepts LITERAL8 and any ATOM. */
+ * an astring. */
 int	imapp_tok_is_astring(const struct imapp_tok *);
 /* Case-insensitive compare of an ATOM/NUMBER/NIL token with a C string. */
 int	imapp_tok_is(const struct imapp_tok *, const char *word);
@@ -463,7 +464,9 @@ int	imapp_id_parse(const struct imapp_cmd *, const struct imapp_tok *,
  * (any case) are accepted; others give IMAPP_EBADCHARSET.  Nesting
  * (parentheses, NOT, OR) deeper than IMAPP_SEARCH_DEPTH is IMAPP_ELIMIT.
  * The tree lives in s->node[] (node 0 is the root AND); strings point
- * into the cmd's storage; sequence sets are parsed into s->set[].
+ * into the cmd's storage; sequence sets are parsed into s->set[] (those
+ * without "*" already normalised, so a long UID list costs a binary
+ * search per message).
  *
  * imapp_search_eval(s, m) evaluates the tree against one message: 1
  * match, 0 no match, -1 a callback failed.  AND and OR evaluate cheap
@@ -473,7 +476,9 @@ int	imapp_id_parse(const struct imapp_cmd *, const struct imapp_tok *,
  * + m->internal_zone: the day the client sees in INTERNALDATE), and
  * SENT* the Date header's day in its own zone; both "disregard time and
  * timezone" (RFC 3501 6.4.4).  Dovecot does the same for INTERNALDATE.
- * OLDER/YOUNGER compare m->now - m->internal with the interval (seconds).
+ * OLDER n matches when m->now - m->internal >= n seconds, YOUNGER n when
+ * it is < n (so each is the other's NOT).  The keys run to the end of the
+ * arguments.
  * "*" in a set resolves to m->star (seq) or m->star_uid (UID).  "$"
  * calls m->saved (NULL: never matches).  Sequence-set keys match m->seq.
  */
@@ -543,7 +548,6 @@ struct imapp_search {
 	int		 utf8;		/* CHARSET UTF-8 given */
 	int		 uses_saved;	/* "$" appears */
 	int		 uses_modseq;	/* MODSEQ appears (CONDSTORE) */
-	const struct imapp_tok *end;	/* token after the keys (SORT...) */
 };
 
 struct imapp_search_msg {

@@ -82,6 +82,17 @@ node_new(struct sp *p, enum imapp_skey key)
 }
 
 static int
+has_star(const struct imapp_seqset *set)
+{
+	size_t i;
+
+	for (i = 0; i < set->n; i++)
+		if (set->r[i].lo == 0 || set->r[i].hi == 0)
+			return 1;
+	return 0;
+}
+
+static int
 set_new(struct sp *p, const struct imapp_tok *t, uint32_t *idx_r)
 {
 	struct imapp_search *s = p->s;
@@ -106,6 +117,8 @@ set_new(struct sp *p, const struct imapp_tok *t, uint32_t *idx_r)
 		return fail(p, IMAPP_EBAD, why);
 	if (set->is_saved)
 		s->uses_saved = 1;
+	else if (!has_star(set))
+		imapp_seqset_normalize(set, 0);	/* binary search in eval */
 	*idx_r = s->nset - 1;
 	return 0;
 }
@@ -455,7 +468,6 @@ imapp_search_parse(const struct imapp_cmd *c, const struct imapp_tok *t,
 	s->utf8 = 0;
 	s->uses_saved = 0;
 	s->uses_modseq = 0;
-	s->end = NULL;
 	if ((root = node_new(&p, IMAPP_SK_AND)) < 0)
 		goto out;
 	if (!(flags & IMAPP_SEARCH_NOPREFIX) && parse_prefix(&p, &t) < 0)

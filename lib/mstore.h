@@ -277,11 +277,14 @@ enum mbox_store_op {
 
 /*
  * STORE on the messages with the given uids (ascending; uids not in the
- * view are skipped): only the MBOX_F_IMAP bits of flags count (others are
- * kept as they are).  A message whose flags change is renamed, gets a new
- * modseq and is reported to cb (with its seq); one whose modseq is above
- * unchangedsince (when not 0: CONDSTORE) is left alone and reported to
- * modified.  The view is updated; mbox_sync will not report these again.
+ * view, or expunged, are skipped): only the MBOX_F_IMAP bits of flags
+ * count (other letters are kept).  A message whose flags change is
+ * renamed and gets a new modseq (an unchanged one keeps its modseq); each
+ * message stored is reported to changed with its seq and new state (for
+ * the untagged FETCH); one whose modseq is above unchangedsince (when not
+ * 0: CONDSTORE) is left alone and reported to modified.  The view is
+ * updated; mbox_sync will not report these again.  Callbacks run after
+ * the lock is released.
  */
 struct mbox_store_ops {
 	int	(*changed)(void *arg, uint32_t seq, const struct mbox_msg *);

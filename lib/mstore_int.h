@@ -69,6 +69,7 @@ struct mbox {
 	struct mstore	*ms;
 	char		*name;		/* canonical wire name */
 	int		 dirfd;
+	int		 curfd;
 	int		 lockfd;
 	int		 idxfd;		/* the index read or written last: held
 					   open so its inode is not reused */
@@ -77,6 +78,7 @@ struct mbox {
 	unsigned	 flags;		/* MBOX_RDONLY */
 	int		 is_trash;	/* not counted in quota */
 	int		 have_ix;
+	int		 ix_dirty;	/* vsizes learnt, not yet written */
 	int		 synced;	/* the view has a uidvalidity */
 	uint32_t	 uidvalidity;	/* the view's */
 	struct midx	 ix;		/* the index as of the last lock */
@@ -84,10 +86,12 @@ struct mbox {
 	size_t		 nview;
 	size_t		 capview;
 	char		*kw[MBOX_KEYWORDS_MAX];
-	struct mbox_cache_ent *cache;	/* sorted by uid, kind */
+	struct mbox_cache_ent *cache;	/* hash of (uid, kind) */
 	size_t		 ncache;
-	size_t		 capcache;
+	size_t		 capcache;	/* power of 2 */
+	struct sbuf	 cachebuf;	/* the file as read and appended */
 	int		 cache_loaded;
+	ino_t		 cache_ino;	/* the file cachebuf mirrors */
 };
 
 int	mbox_lock(struct mbox *);
@@ -95,6 +99,11 @@ void	mbox_unlock(struct mbox *);
 /* Under the lock: bring mb->ix up to date with the index file and the
  * Maildir, writing the index if anything changed. */
 int	mbox_refresh(struct mbox *);
+/* Under the lock: reread the index file if it changed.  0: mb->ix is
+ * the file's; 1: no usable file (mb->ix left as it was); -1 error. */
+int	mbox_load_index(struct mbox *);
+/* The name in cur/ of the message whose base is base (any info part). */
+int	mbox_find_file(struct mbox *, const char *base, struct sbuf *out);
 int	mbox_write_index(struct mbox *);
 int	mbox_read_keywords(struct mbox *, int *changed_r);
 /* Full file name of r in cur/ into out. */

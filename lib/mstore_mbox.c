@@ -44,7 +44,8 @@ mbox_open(struct mstore *ms, const char *name, unsigned flags,
 		goto fail;
 	mb->ms = ms;
 	mb->flags = flags & MBOX_RDONLY;
-	mb->dirfd = mb->lockfd = mb->idxfd = mb->watchfd = -1;
+	mb->dirfd = mb->curfd = mb->lockfd = mb->idxfd = mb->watchfd = -1;
+	sbuf_init(&mb->cachebuf, MBOX_CACHE_FILE_MAX);
 	if ((mb->name = mem_strdup(c.s)) == NULL)
 		goto fail;
 	mb->is_trash = strcmp(c.s, "Trash") == 0;
@@ -55,6 +56,8 @@ mbox_open(struct mstore *ms, const char *name, unsigned flags,
 			errno = ENOENT;
 		goto fail;
 	}
+	if ((mb->curfd = maildir_open_sub(mb->dirfd, "cur")) == -1)
+		goto fail;
 	if ((mb->lockfd = openat(mb->dirfd, MSTORE_LOCK,
 	    O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0600)) == -1)
 		goto fail;
@@ -83,6 +86,7 @@ mbox_close(struct mbox **mbp)
 		return;
 	mbox_unlock(mb);
 	(void)io_close(&mb->dirfd);
+	(void)io_close(&mb->curfd);
 	(void)io_close(&mb->lockfd);
 	(void)io_close(&mb->idxfd);
 	(void)io_close(&mb->watchfd);
@@ -277,8 +281,8 @@ same_file(int fd1, int fd2)
 }
 
 /* 0: mb->ix is the file's; 1: no usable file (mb->ix as it was). */
-static int
-load_index(struct mbox *mb)
+int
+mbox_load_index(struct mbox *mb)
 {
 	struct sbuf buf;
 	struct midx nix;
@@ -298,6 +302,7 @@ load_index(struct mbox *mb)
 		midx_free(&mb->ix);
 		mb->ix = nix;
 		mb->have_ix = 1;
+		mb->ix_dirty = 0;
 		(void)io_close(&mb->idxfd);
 		mb->idxfd = fd;
 		sbuf_fini(&buf);
@@ -321,6 +326,7 @@ mbox_write_index(struct mbox *mb)
 		rc = mstore_write_at(mb->dirfd, MSTORE_INDEX, buf.s, buf.len);
 	sbuf_fini(&buf);
 	if (rc == 0) {
+		mb->ix_dirty = 0;
 		fd = openat(mb->dirfd, MSTORE_INDEX, O_RDONLY | O_NOFOLLOW |
 		    O_CLOEXEC);
 		(void)io_close(&mb->idxfd);
@@ -527,7 +533,8 @@ merge_scan(struct mbox *mb, int curfd, struct scan *s, int *dirty_r)
 		ix->highestmodseq++;
 		*dirty_r = 1;
 	}
-	qsort(s->v, s->n, sizeof(*s->v), scan_cmp);
+	if (s->n > 1)
+		qsort(s->v, s->n, sizeof(*s->v), scan_cmp);
 	for (i = 0; i < s->n; i++) {
 		e = &s->v[i];
 		if (fstatat(curfd, e->name, &st, AT_SYMLINK_NOFOLLOW) == -1 ||
@@ -617,7 +624,7 @@ mbox_refresh(struct mbox *mb)
 	size_t moved = 0;
 	int newfd = -1, curfd = -1, rc = -1, dirty = 0, l, e;
 
-	if ((l = load_index(mb)) == -1)
+	if ((l = mbox_load_index(mb)) == -1)
 		return -1;
 	if (l == 1) {
 		if (fresh_index(mb) == -1)
@@ -646,7 +653,7 @@ mbox_refresh(struct mbox *mb)
 		dirty = 1;
 	}
 	rc = 0;
-	if (dirty)
+	if (dirty || mb->ix_dirty)
 		rc = mbox_write_index(mb);
 out:
 	e = errno;

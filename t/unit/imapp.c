@@ -831,6 +831,11 @@ test_search(void)
 	ok(S.nnode == 4 && S.node[0].nkids == 2 && S.node[1].key ==
 	    IMAPP_SK_UIDSET && S.node[2].key == IMAPP_SK_NOT, "tree shape");
 	is_int(search("a UID SEARCH UID 31:*", &m), 0, "UID 31:*");
+	ok(!S.set[0].is_normal, "a set with * stays as given");
+	is_int(search("a UID SEARCH UID 40,35,30,1:2", &m), 1, "UID list");
+	ok(S.set[0].is_normal && S.set[0].n == 4 && S.set[0].r[0].lo == 1,
+	    "a set without * is normalised");
+	is_int(search("a UID SEARCH UID 40,35,31,1:2", &m), 0, "UID list no");
 	is_int(search("a SEARCH 2:4", &m), 1, "seqset key");
 	is_int(search("a SEARCH 4:*", &m), 0, "seqset key no");
 	is_int(search("a SEARCH $", &m), 1, "$");
@@ -958,6 +963,258 @@ test_search(void)
 	    IMAPP_EBAD, "unknown algorithm");
 }
 
+/* Real commands as clients send them; each must parse, and its typed
+ * helper (H_*) must accept its arguments. */
+enum helper { H_NONE, H_FETCH, H_STORE, H_SEARCH, H_LIST, H_SELECT,
+    H_APPEND, H_STATUS, H_ID, H_SORT, H_THREAD, H_ENABLE, H_FETCHMODS };
+
+static const struct {
+	const char	*client, *cmd;
+	enum helper	 h;
+} clients[] = {
+	{ "mbsync", "1 CAPABILITY", H_NONE },
+	{ "mbsync", "2 LOGIN \"user@example.org\" \"p\\\"w\"", H_NONE },
+	{ "mbsync", "3 LIST \"\" \"*\"", H_LIST },
+	{ "mbsync", "4 SELECT \"INBOX\"", H_SELECT },
+	{ "mbsync", "5 UID FETCH 1:1000000000 (UID FLAGS)", H_FETCH },
+	{ "mbsync", "6 UID FETCH 17 (BODY.PEEK[])", H_FETCH },
+	{ "mbsync", "7 UID FETCH 18:* (UID BODY.PEEK[HEADER.FIELDS (X-TUID)])",
+	    H_FETCH },
+	{ "mbsync", "8 UID STORE 12 +FLAGS.SILENT (\\Deleted)", H_STORE },
+	{ "mbsync", "9 APPEND \"INBOX\" (\\Seen) {5+}\r\nhello", H_APPEND },
+	{ "mbsync", "10 UID SEARCH HEADER X-TUID 0123456789ab", H_SEARCH },
+	{ "mbsync", "11 UID EXPUNGE 3:5", H_NONE },
+	{ "mbsync", "12 UID SEARCH UID 1:* NOT DELETED", H_SEARCH },
+	{ "Thunderbird", "1 capability", H_NONE },
+	{ "Thunderbird", "3 ID (\"name\" \"Thunderbird\" \"version\" "
+	    "\"115.3.1\")", H_ID },
+	{ "Thunderbird", "4 select \"INBOX\" (CONDSTORE)", H_SELECT },
+	{ "Thunderbird", "5 UID fetch 1:* (FLAGS)", H_FETCH },
+	{ "Thunderbird", "6 UID fetch 56 (UID RFC822.SIZE BODY.PEEK[])",
+	    H_FETCH },
+	{ "Thunderbird", "7 UID fetch 56 (UID RFC822.SIZE BODY.PEEK[]<0.10240>)",
+	    H_FETCH },
+	{ "Thunderbird", "8 UID store 56 +Flags (\\Seen)", H_STORE },
+	{ "Thunderbird", "9 list (subscribed) \"\" \"*\" return (special-use)",
+	    H_LIST },
+	{ "Thunderbird", "10 lsub \"\" \"*\"", H_LIST },
+	{ "Thunderbird", "11 UID fetch 1:* (FLAGS) (CHANGEDSINCE 1234)",
+	    H_FETCHMODS },
+	{ "Thunderbird", "12 UID store 1:3,7 +FLAGS ($label1 NonJunk)",
+	    H_STORE },
+	{ "Thunderbird", "13 STATUS \"Sent\" (UIDNEXT MESSAGES UNSEEN RECENT)",
+	    H_STATUS },
+	{ "Thunderbird", "14 UID MOVE 56 \"Trash\"", H_NONE },
+	{ "Thunderbird", "15 getquotaroot \"INBOX\"", H_NONE },
+	{ "Thunderbird", "16 UID fetch 56 (UID RFC822.SIZE FLAGS BODY.PEEK["
+	    "HEADER.FIELDS (From To Cc Bcc Subject Date Message-ID Priority "
+	    "X-Priority References Newsgroups In-Reply-To Content-Type "
+	    "Reply-To)])", H_FETCH },
+	{ "Thunderbird", "17 uid fetch 56 (UID RFC822.SIZE BODY.PEEK[1.2.MIME]"
+	    " BODY.PEEK[1.2])", H_FETCH },
+	{ "Roundcube", "A0001 ID (\"name\" \"Roundcube\" \"version\" \"1.6.5\""
+	    " \"php\" \"8.2.7\" \"os\" \"Linux\" \"command\" \"/index.php\")",
+	    H_ID },
+	{ "Roundcube", "A0003 LIST \"\" \"*\" RETURN (SPECIAL-USE STATUS "
+	    "(MESSAGES UNSEEN))", H_LIST },
+	{ "Roundcube", "A0004 SELECT INBOX", H_SELECT },
+	{ "Roundcube", "A0005 UID SORT (DATE) UTF-8 ALL", H_SORT },
+	{ "Roundcube", "A0006 UID SORT (REVERSE ARRIVAL) US-ASCII ALL "
+	    "UNDELETED", H_SORT },
+	{ "Roundcube", "A0007 UID FETCH 1:10 (UID RFC822.SIZE FLAGS "
+	    "BODY.PEEK[HEADER.FIELDS (DATE FROM TO SUBJECT CONTENT-TYPE CC "
+	    "REPLY-TO LIST-POST DISPOSITION-NOTIFICATION-TO X-PRIORITY)])",
+	    H_FETCH },
+	{ "Roundcube", "A0008 UID SEARCH ALL UNSEEN", H_SEARCH },
+	{ "Roundcube", "A0009 UID THREAD REFERENCES UTF-8 ALL", H_THREAD },
+	{ "Roundcube", "A0010 UID SEARCH RETURN (COUNT) UNSEEN", H_SEARCH },
+	{ "Roundcube", "A0011 UID SEARCH CHARSET UTF-8 OR OR HEADER SUBJECT "
+	    "{4}\r\nmeet HEADER FROM \"bob\" BODY \"x\"", H_SEARCH },
+	{ "Roundcube", "A0012 UID FETCH 5 (BODY.PEEK[2]<0.2048>)", H_FETCH },
+	{ "Roundcube", "A0013 UID STORE 5 +FLAGS.SILENT (\\Deleted)", H_STORE },
+	{ "mutt", "a0004 LIST \"\" \"\"", H_LIST },
+	{ "mutt", "a0005 SELECT \"INBOX\"", H_SELECT },
+	{ "mutt", "a0006 FETCH 1:5 (UID FLAGS)", H_FETCH },
+	{ "mutt", "a0008 UID STORE 3 +FLAGS.SILENT (\\Seen \\Answered)",
+	    H_STORE },
+	{ "mutt", "a0009 UID FETCH 3 BODY.PEEK[]", H_FETCH },
+	{ "mutt", "a0010 STATUS \"INBOX\" (MESSAGES)", H_STATUS },
+	{ "mutt", "a0011 UID SEARCH SUBJECT {3}\r\nfoo", H_SEARCH },
+	{ "Apple Mail", "1.1 CAPABILITY", H_NONE },
+	{ "Apple Mail", "2.2 ID (\"name\" \"iPhone Mail\" \"version\" "
+	    "\"20A362\" \"os\" \"iOS\" \"os-version\" \"16.0 (20A362)\")",
+	    H_ID },
+	{ "Apple Mail", "4.2 LIST \"\" \"*\"", H_LIST },
+	{ "Apple Mail", "5.1 SELECT INBOX (CONDSTORE)", H_SELECT },
+	{ "Apple Mail", "6.3 UID FETCH 1:* (FLAGS UID) (CHANGEDSINCE 100)",
+	    H_FETCHMODS },
+	{ "Apple Mail", "8.4 UID FETCH 1:12 (BODYSTRUCTURE BODY.PEEK[HEADER] "
+	    "INTERNALDATE RFC822.SIZE FLAGS)", H_FETCH },
+	{ "Apple Mail", "9.5 UID FETCH 5 BODY.PEEK[1]<0.32768>", H_FETCH },
+	{ "Apple Mail", "10.1 UID SEARCH 1:* NOT DELETED", H_SEARCH },
+	{ "Apple Mail", "11.2 ENABLE QRESYNC", H_ENABLE },
+	{ "Apple Mail", "12.2 SELECT INBOX (QRESYNC (1700000000 5000 1:300))",
+	    H_SELECT },
+	{ "Outlook", "HQVB3 LIST \"\" \"*\"", H_LIST },
+	{ "Outlook", "5RY8 UID FETCH 1:* (UID FLAGS RFC822.SIZE BODY.PEEK["
+	    "HEADER.FIELDS (DATE FROM SUBJECT CONTENT-TYPE X-MS-TNEF-Correlator "
+	    "CONTENT-CLASS IMPORTANCE PRIORITY X-PRIORITY THREAD-TOPIC "
+	    "REPLY-TO)] BODYSTRUCTURE INTERNALDATE)", H_FETCH },
+	{ "Outlook", "6ABC UID STORE 12 +FLAGS (\\Deleted \\Seen)", H_STORE },
+	{ "Outlook", "7ABC APPEND \"Sent Items\" (\\Seen) "
+	    "\" 9-Nov-2026 08:05:00 +0000\" {4}\r\nbody", H_APPEND },
+	{ "Outlook", "8ABC EXPUNGE", H_NONE },
+	{ "Outlook", "9ABC UID FETCH 12 (UID RFC822.SIZE BODY.PEEK[] "
+	    "BINARY.PEEK[1])", H_FETCH },
+	{ "K-9", "12 UID SEARCH 1:5 NOT DELETED SINCE 10-Nov-2026", H_SEARCH },
+	{ "K-9", "13 UID FETCH 1:3 (UID INTERNALDATE RFC822.SIZE BODY.PEEK["
+	    "HEADER.FIELDS (date subject from content-type to cc reply-to "
+	    "message-id references in-reply-to X-K9mail-Identity)])", H_FETCH }
+};
+
+static void
+test_clients(void)
+{
+	struct imapp_fetch f;
+	struct imapp_fetch_mods fm;
+	struct imapp_store st;
+	struct imapp_list l;
+	struct imapp_select se;
+	struct imapp_append a;
+	struct imapp_id id;
+	struct imapp_sort so;
+	enum imapp_thread_alg alg;
+	unsigned u;
+	size_t i;
+	int r;
+
+	for (i = 0; i < sizeof(clients) / sizeof(clients[0]); i++) {
+		const struct imapp_tok *a0, *a1;
+
+		r = parse(clients[i].cmd);
+		if (!ok(r == 0, "%s: %.*s", clients[i].client,
+		    (int)(strcspn(clients[i].cmd, "\r") < 50 ?
+		    strcspn(clients[i].cmd, "\r") : 50), clients[i].cmd)) {
+			diag("why: %s", why);
+			continue;
+		}
+		a0 = imapp_arg(&C, 0);
+		a1 = imapp_arg(&C, 1);
+		switch (clients[i].h) {
+		case H_NONE:
+			r = 0;
+			break;
+		case H_FETCH:
+			r = imapp_fetch_parse(&C, a1, &f, &why);
+			break;
+		case H_FETCHMODS:
+			r = imapp_fetch_parse(&C, a1, &f, &why);
+			if (r == 0)
+				r = imapp_fetch_mods_parse(&C, imapp_arg(&C, 2),
+				    C.uid, &fm, &why);
+			break;
+		case H_STORE:
+			r = imapp_store_parse(&C, a1, &st, &why);
+			break;
+		case H_SEARCH:
+			r = imapp_search_parse(&C, a0, 0, &S, &why);
+			break;
+		case H_LIST:
+			r = imapp_list_parse(&C, a0, &l, &why);
+			break;
+		case H_SELECT:
+			r = imapp_select_parse(&C, a0, &se, &why);
+			break;
+		case H_APPEND:
+			r = imapp_append_parse(&C, a0, &a, &why);
+			break;
+		case H_STATUS:
+			r = imapp_status_items_parse(&C, a1, &u, &why);
+			break;
+		case H_ID:
+			r = imapp_id_parse(&C, a0, &id, &why);
+			break;
+		case H_SORT:
+			r = imapp_sort_parse(&C, a0, &so, &S, &why);
+			break;
+		case H_THREAD:
+			r = imapp_thread_parse(&C, a0, &alg, &S, &why);
+			break;
+		case H_ENABLE:
+			r = imapp_enable_parse(&C, a0, &u, &why);
+			break;
+		}
+		if (!is_int(r, 0, "  its arguments"))
+			diag("why: %s", why);
+	}
+}
+
+/* The server's reading loop, simulated: lines from a stream, a literal
+ * announced at a line's end is read as n raw bytes, and the assembled
+ * command goes to imapp_parse.  Returns the number of commands parsed. */
+static int
+serve(const char *stream, size_t len, const char **names, int max)
+{
+	struct sbuf cmd;
+	size_t i = 0;
+	int got = 0;
+
+	sbuf_init(&cmd, 1 << 20);
+	while (i < len && got < max) {
+		const char *nl = memchr(stream + i, '\n', len - i);
+		size_t ll;
+		uint64_t n;
+		int ns, bin, r;
+
+		if (nl == NULL)
+			break;
+		ll = (size_t)(nl - (stream + i)) + 1;
+		(void)sbuf_cat_n(&cmd, stream + i, ll);
+		r = imapp_line_literal(stream + i, ll, 0, &n, &ns, &bin);
+		i += ll;
+		if (r < 0)
+			break;
+		if (r == 1) {
+			if (n > len - i)
+				break;
+			(void)sbuf_cat_n(&cmd, stream + i, (size_t)n);
+			i += (size_t)n;
+			continue;
+		}
+		if (imapp_parse(cmd.s, cmd.len, NULL, &C, &why) != 0 ||
+		    strcmp(C.name, names[got]) != 0)
+			break;
+		got++;
+		sbuf_reset(&cmd);
+	}
+	sbuf_fini(&cmd);
+	return got;
+}
+
+static void
+test_stream(void)
+{
+	static const char stream[] =
+	    "a1 LOGIN {5}\r\nalice {6+}\r\nsecret\r\n"
+	    "a2 APPEND Sent (\\Seen) {12}\r\nSubject: x\r\n"
+	    " (\\Draft) ~{3}\r\nab}\r\n"
+	    "a3 UID FETCH 1:* (UID BODY.PEEK[HEADER.FIELDS (From)])\r\n"
+	    "a4 SEARCH SUBJECT {5}\r\n{5}\r\n SINCE 1-Jan-2020\r\n"
+	    "a5 LOGOUT\r\n";
+	static const char *names[] = { "LOGIN", "APPEND", "FETCH", "SEARCH",
+	    "LOGOUT" };
+	struct imapp_append a;
+
+	is_int(serve(stream, sizeof(stream) - 1, names, 5), 5,
+	    "a stream of commands with literals, line by line");
+	is_int(parse("a2 APPEND Sent (\\Seen) {12}\r\nSubject: x\r\n"
+	    " (\\Draft) ~{3}\r\nab}\r\n"), 0, "APPEND as the server builds it");
+	is_int(imapp_append_parse(&C, imapp_arg(&C, 0), &a, &why), 0,
+	    "two messages");
+	ok(a.n == 2 && a.msg[0].data->n == 12 && a.msg[1].data->n == 3 &&
+	    memcmp(a.msg[1].data->p, "ab}", 3) == 0, "literal bytes");
+}
+
 int
 main(void)
 {
@@ -971,6 +1228,8 @@ main(void)
 	test_commands();
 	imapp_search_init(&S);
 	test_search();
+	test_clients();
+	test_stream();
 	imapp_search_fini(&S);
 	imapp_cmd_fini(&C);
 	return done_testing();

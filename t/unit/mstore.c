@@ -7,6 +7,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <poll.h>
 #include <ftw.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -421,6 +422,277 @@ test_sync(void)
 	close(fd);
 }
 
+static int
+on_changed(void *arg, uint32_t seq, const struct mbox_msg *m)
+{
+	return on_flags(arg, seq, m);
+}
+
+static int
+on_modified(void *arg, uint32_t seq, uint32_t uid)
+{
+	struct rec *r = arg;
+	int n = snprintf(r->log + r->len, sizeof(r->log) - r->len,
+	    "M%u/%u;", seq, uid);
+
+	if (n > 0 && (size_t)n < sizeof(r->log) - r->len)
+		r->len += (size_t)n;
+	return 0;
+}
+
+static const struct mbox_store_ops store_ops = { on_changed, on_modified };
+
+static const char *
+store_log(struct mbox *mb, uint32_t uid, enum mbox_store_op op,
+    uint32_t fl, uint32_t kw, uint64_t unch)
+{
+	static struct rec r;
+
+	r.len = 0;
+	r.log[0] = '\0';
+	if (mbox_store(mb, &uid, 1, op, fl, kw, unch, &store_ops, &r) == -1)
+		return "(error)";
+	return r.log;
+}
+
+static int
+count_dir(const char *root, const char *sub)
+{
+	char p[1024];
+	struct dirent *de;
+	DIR *d;
+	int n = 0;
+
+	snprintf(p, sizeof(p), "%s/%s", root, sub);
+	if ((d = opendir(p)) == NULL)
+		return -1;
+	while ((de = readdir(d)) != NULL)
+		if (de->d_name[0] != '.')
+			n++;
+	closedir(d);
+	return n;
+}
+
+static int
+has_file_suffix(const char *root, const char *sub, const char *suffix)
+{
+	char p[1024];
+	struct dirent *de;
+	DIR *d;
+	size_t sl = strlen(suffix), l;
+	int found = 0;
+
+	snprintf(p, sizeof(p), "%s/%s", root, sub);
+	if ((d = opendir(p)) == NULL)
+		return 0;
+	while ((de = readdir(d)) != NULL) {
+		l = strlen(de->d_name);
+		if (l >= sl && strcmp(de->d_name + l - sl, suffix) == 0)
+			found = 1;
+	}
+	closedir(d);
+	return found;
+}
+
+static int
+exp_cb(void *arg, uint32_t seq, uint32_t uid)
+{
+	return on_exp(arg, seq, uid);
+}
+
+static void
+test_ops(void)
+{
+	char root[512], buf[256];
+	struct mstore *ms;
+	struct mbox *a, *b, *t;
+	struct mbox_sync_result res;
+	struct mbox_append ap;
+	struct mstore_status st;
+	struct maildir_quota q;
+	struct mbox_info info;
+	struct rec r;
+	struct sbuf sb;
+	const char *kws[] = { "$Forwarded", "Work" };
+	uint32_t uv, uid, uids[4], su[4], du[4];
+	uint64_t vs;
+	unsigned ki;
+	size_t n;
+	ssize_t got;
+	int fd, wfd, i;
+
+	fd = new_root(root, sizeof(root));
+	mstore_new(fd, '/', &ms);
+	mstore_create(ms, "Trash");
+	mstore_create(ms, "Other");
+	mbox_open(ms, "INBOX", 0, &a);
+	mbox_open(ms, "INBOX", 0, &b);
+	sync_log(a, 0, &res);
+	sync_log(b, 0, &res);
+	/* APPEND. */
+	memset(&ap, 0, sizeof(ap));
+	ap.flags = MBOX_F_SEEN | MBOX_F_RECENT;
+	ap.keywords = kws;
+	ap.nkeywords = 2;
+	ap.date = 1000000000;
+	is_int(mbox_append(a, "Subject: x\r\n\r\nbody\r\n", 21, &ap, &uv, &uid),
+	    0, "append");
+	ok(uid == 1 && uv != 0, "UIDPLUS: uid 1");
+	ok(has_file_suffix(root, "cur", ",S=18,W=21:2,Sab"),
+	    "file named with S= W= and flags Sab");
+	is_str(sync_log(b, 0, &res), "", "other session syncs");
+	ok(res.added == 1 && res.recent == 1, "sees the appended as recent");
+	ok(mbox_msg(b, 1)->date == 1000000000 && mbox_msg(b, 1)->size == 18 &&
+	    (mbox_msg(b, 1)->flags & MBOX_F_SEEN) &&
+	    mbox_msg(b, 1)->keywords == 3, "date, size, flags, keywords");
+	ok(mbox_keyword_name(b, 0) != NULL &&
+	    strcmp(mbox_keyword_name(b, 0), "$Forwarded") == 0 &&
+	    strcmp(mbox_keyword_name(b, 1), "Work") == 0, "dovecot-keywords");
+	ok(res.keywords_changed, "keywords changed reported");
+	is_int(mbox_keyword_index(b, "work", 0, &ki), 0, "keyword any case");
+	is_int(ki, 1, "work is letter b");
+	ok(mbox_keyword_index(b, "\\Seen", 1, &ki) == -1 && errno == EINVAL,
+	    "system flag is not a keyword");
+	ok(mbox_keyword_index(b, "nope", 0, &ki) == -1 && errno == ENOENT,
+	    "absent keyword");
+	fd = mbox_msg_open(b, 1);
+	got = fd == -1 ? -1 : read(fd, buf, sizeof(buf));
+	ok(got == 18 && memcmp(buf, "Subject: x\n\nbody\n", 18) == 0,
+	    "stored with LF line ends");
+	if (fd != -1)
+		close(fd);
+	ok(mbox_msg_vsize(b, 1, &vs) == 0 && vs == 21, "vsize 21");
+	is_int(mbox_append_fd(a, -1, &ap, &uv, &uid), -1, "bad fd");
+	wfd = open("/dev/null", O_RDONLY);
+	memset(&ap, 0, sizeof(ap));
+	is_int(mbox_append_fd(a, wfd, &ap, &uv, &uid), 0, "append empty fd");
+	close(wfd);
+	is_int(uid, 2, "uid 2");
+	for (i = 0; i < 3; i++)
+		mbox_append(a, "S: y\n\nz\n", 8, &ap, &uv, &uid);
+	is_int(uid, 5, "uid 5");
+	is_str(sync_log(a, 0, &res), "", "a syncs");
+	is_int(res.exists, 5, "5 messages");
+	sync_log(b, 0, &res);
+	/* STORE seen by the other session. */
+	is_str(store_log(a, 3, MBOX_STORE_ADD, MBOX_F_DELETED | MBOX_F_RECENT,
+	    0, 0), "F3/3=80000;", "+FLAGS \\Deleted");
+	is_str(store_log(a, 3, MBOX_STORE_ADD, MBOX_F_DELETED, 0, 0),
+	    "F3/3=80000;", "again: reported, unchanged");
+	ok(has_file_suffix(root, "cur", ":2,T"), "renamed :2,T");
+	mbox_get_info(a, &info);
+	is_str(store_log(a, 4, MBOX_STORE_SET, MBOX_F_FLAGGED, 2, 1),
+	    "M4/4;", "UNCHANGEDSINCE refused");
+	is_str(store_log(a, 4, MBOX_STORE_SET, MBOX_F_FLAGGED, 2,
+	    info.highestmodseq), "F4/4=20;", "UNCHANGEDSINCE ok");
+	ok(mbox_msg(a, 4)->keywords == 2 && mbox_msg(a, 4)->modseq >
+	    info.highestmodseq, "keyword set, modseq bumped");
+	is_str(sync_log(b, 0, &res), "F3/3=80000;F4/4=20;",
+	    "b sees a's flag changes");
+	is_str(sync_log(a, 0, &res), "", "a does not see its own again");
+	is_str(store_log(b, 1, MBOX_STORE_REMOVE, MBOX_F_SEEN, 1, 0),
+	    "F1/1=0;", "-FLAGS");
+	ok(mbox_msg(b, 1)->keywords == 2, "keyword a removed");
+	/* EXPUNGE. */
+	mbox_store(a, (uint32_t[]){ 1, 5 }, 2, MBOX_STORE_ADD, MBOX_F_DELETED,
+	    0, 0, NULL, NULL);
+	memset(&r, 0, sizeof(r));
+	is_int(mbox_expunge(a, (uint32_t[]){ 3, 4 }, 2, exp_cb, &r), 1,
+	    "UID EXPUNGE 3:4 (4 not \\Deleted)");
+	is_str(r.log, "X3/3;", "reported");
+	r.len = 0;
+	r.log[0] = '\0';
+	is_int(mbox_expunge(a, NULL, 0, exp_cb, &r), 2, "EXPUNGE");
+	is_str(r.log, "X4/5;X1/1;", "highest first, seqs valid when given");
+	is_int(count_dir(root, "cur"), 2, "files gone");
+	is_str(sync_log(b, 0, &res), "X5/5;X3/3;X1/1;", "b sees expunges");
+	is_int(res.exists, 2, "2 left");
+	mbox_close(&b);
+	ok(mbox_open(ms, "INBOX", MBOX_RDONLY, &b) == 0 &&
+	    mbox_sync(b, 0, NULL, NULL, NULL) == 0, "examine");
+	ok(mbox_store(b, &uid, 1, MBOX_STORE_ADD, MBOX_F_SEEN, 0, 0, NULL,
+	    NULL) == -1 && errno == EROFS, "read-only STORE: EROFS");
+	ok(mbox_expunge(b, NULL, 0, NULL, NULL) == -1 && errno == EROFS,
+	    "read-only EXPUNGE: EROFS");
+	mbox_close(&b);
+	/* COPY. */
+	is_int(mbox_open(ms, "Other", 0, &t), 0, "open Other");
+	uids[0] = 2;
+	uids[1] = 3;	/* expunged: skipped */
+	uids[2] = 4;
+	is_int(mbox_copy(a, uids, 3, t, &uv, su, du, &n), 0, "copy");
+	ok(n == 2 && su[0] == 2 && su[1] == 4 && du[0] == 1 && du[1] == 2,
+	    "COPYUID 2,4 -> 1:2");
+	is_str(sync_log(t, 0, &res), "", "sync copy");
+	ok(res.exists == 2 && mbox_msg(t, 2)->keywords == 1 &&
+	    strcmp(mbox_keyword_name(t, 0), "Work") == 0 &&
+	    (mbox_msg(t, 2)->flags & MBOX_F_FLAGGED),
+	    "keyword mapped by name, flags kept");
+	is_int(mbox_copy(t, du, 2, t, &uv, su, du, &n), 0, "copy into self");
+	ok(n == 2 && du[0] == 3 && du[1] == 4, "uids 3:4");
+	/* STATUS, from the index. */
+	is_int(mstore_status(ms, "Other", &st), 0, "status");
+	ok(st.messages == 4 && st.uidnext == 5 && st.unseen == 4 &&
+	    st.recent == 2, "status counts (%u %u %u %u)", st.messages,
+	    st.uidnext, st.unseen, st.recent);
+	put_file(root, ".Other/new/9.M9P9.h", "x\n");
+	is_int(mstore_status(ms, "Other", &st), 0, "status with new mail");
+	ok(st.messages == 5 && st.recent == 3, "new/ counted");
+	ok(mstore_status(ms, "nope", &st) == -1 && errno == ENOENT,
+	    "status ENOENT");
+	/* Cache. */
+	sbuf_init(&sb, 10000);
+	is_int(mbox_cache_get(t, 1, MBOX_CACHE_ENVELOPE, &sb), 0, "not cached");
+	is_int(mbox_cache_put(t, 1, MBOX_CACHE_ENVELOPE, "(env 1)", 7), 0,
+	    "put");
+	is_int(mbox_cache_put(t, 2, MBOX_CACHE_BODYSTRUCTURE, "(bs 2)", 6), 0,
+	    "put 2");
+	is_int(mbox_cache_put(t, 1, MBOX_CACHE_ENVELOPE, "(env 1b)", 8), 0,
+	    "replace");
+	is_int(mbox_cache_get(t, 1, MBOX_CACHE_ENVELOPE, &sb), 1, "cached");
+	is_str(sbuf_str(&sb), "(env 1b)", "last wins");
+	mbox_close(&t);
+	mbox_open(ms, "Other", 0, &t);
+	mbox_sync(t, 0, NULL, NULL, NULL);
+	ok(mbox_cache_get(t, 2, MBOX_CACHE_BODYSTRUCTURE, &sb) == 1 &&
+	    strcmp(sbuf_str(&sb), "(bs 2)") == 0, "cache read back");
+	put_file(root, ".Other/tern-cache", "TERNCCH1junkjunkjunkjunkjunk");
+	mbox_close(&t);
+	mbox_open(ms, "Other", 0, &t);
+	mbox_sync(t, 0, NULL, NULL, NULL);
+	is_int(mbox_cache_get(t, 2, MBOX_CACHE_BODYSTRUCTURE, &sb), 0,
+	    "damaged cache: a miss");
+	is_int(mbox_cache_put(t, 2, MBOX_CACHE_BODYSTRUCTURE, "(bs)", 4), 0,
+	    "and put works");
+	ok(mbox_cache_get(t, 2, 0, &sb) == -1 && errno == EINVAL, "bad kind");
+	sbuf_fini(&sb);
+	/* Quota: 2 messages or 100 bytes. */
+	q.bytes = 100;
+	q.count = 0;
+	mstore_set_quota(ms, &q);
+	memset(&ap, 0, sizeof(ap));
+	ok(mbox_append(t, "S: a\n\n0123456789012345678901234567890123456789"
+	    "0123456789012345678901234567890123456789\n", 88, &ap, &uv, &uid) ==
+	    -1 && errno == EDQUOT, "over quota: EDQUOT");
+	is_int(count_dir(root, ".Other/tmp"), 0, "tmp/ cleaned");
+	is_int(mbox_open(ms, "Trash", 0, &b) == 0 ? 0 : -1, 0, "open Trash");
+	is_int(mbox_append(b, "S: a\n\nx\n", 8, &ap, &uv, &uid), 0,
+	    "Trash is not counted");
+	mbox_close(&b);
+	mstore_set_quota(ms, NULL);
+	mbox_close(&t);
+	/* IDLE: the watch descriptor fires on delivery. */
+	wfd = mbox_watch_fd(a);
+	ok(wfd >= 0 && mbox_watch_fd(a) == wfd, "watch fd");
+	put_file(root, "new/77.M1P1.h", "S: w\n\nx\n");
+	ok(io_wait(wfd, POLLIN, io_deadline_ms(5000)) == 1, "readable");
+	is_int(mbox_watch_drain(a), 0, "drain");
+	sync_log(a, 0, &res);
+	is_int(res.added, 1, "then sync finds it");
+	mbox_close(&a);
+	mstore_free(&ms);
+}
+
 int
 main(void)
 {
@@ -436,6 +708,7 @@ main(void)
 	test_special();
 	test_isolation();
 	test_sync();
+	test_ops();
 	rc = done_testing();
 	if (rc == 0)
 		nftw(top, rm_one, 16, FTW_DEPTH | FTW_PHYS);

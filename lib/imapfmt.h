@@ -1,0 +1,40 @@
+/*
+ * imapfmt.h - IMAP (RFC 3501 / RFC 9051) output of strings.
+ *
+ * Every string tern-imapd sends goes through one of these, so the choice
+ * between atom, quoted string and literal is made in one place:
+ *
+ *   imapfmt_string   a quoted string when every byte is printable ASCII
+ *                    (0x20-0x7e) or TAB (a TEXT-CHAR) and n <
+ *                    IMAPFMT_QUOTED_MAX ('"' and '\' are escaped with
+ *                    '\'); otherwise a literal
+ *                    "{n}\r\n" followed by the n bytes.  Any 8-bit byte,
+ *                    CR, LF, NUL or other control byte forces a literal.
+ *   imapfmt_nstring  NIL when s is NULL, else imapfmt_string.
+ *   imapfmt_astring  the bytes as they are when they form a valid
+ *                    ASTRING-CHAR atom (non-empty, no atom-specials except
+ *                    ']' which astring allows), else imapfmt_string.
+ *                    The atom "NIL" is sent quoted (it is not an
+ *                    astring's meaning of NIL).
+ *
+ * Input is a pointer and a length: no NUL needed, none read past n.
+ * Output is appended to a caller-owned bounded sbuf.
+ * Return convention: 0, or -1 with errno (E2BIG, ENOMEM) from the sbuf;
+ * on failure the sbuf may hold a partial string (callers discard it).
+ */
+#ifndef TERN_IMAPFMT_H
+#define TERN_IMAPFMT_H
+
+#include <stddef.h>
+
+struct sbuf;
+
+#define IMAPFMT_QUOTED_MAX	1024	/* longer strings are sent as literals */
+
+int	imapfmt_string(struct sbuf *out, const char *s, size_t n);
+int	imapfmt_nstring(struct sbuf *out, const char *s, size_t n);
+int	imapfmt_astring(struct sbuf *out, const char *s, size_t n);
+/* 1 when s[0..n) can be sent as an atom (ATOM-CHAR only, non-empty). */
+int	imapfmt_is_atom(const char *s, size_t n);
+
+#endif
