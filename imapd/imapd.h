@@ -35,7 +35,6 @@ struct login;
 #define IMAP_ERRORS_MAX		50	/* bad commands in a row */
 #define IMAP_LITERAL_DEFAULT	(64ULL * 1024 * 1024)
 #define IMAP_TIMEOUT_DEFAULT	1800000	/* RFC 3501 5.4: 30 minutes */
-#define IMAP_FOLDER_NAME_MAX	64	/* a special-use folder name from tern.conf */
 
 #define IMAP_CAPA_COMMON	"IMAP4rev1 SASL-IR ID ENABLE IDLE LITERAL+"
 #define IMAP_CAPA_AUTHED	IMAP_CAPA_COMMON " NAMESPACE UIDPLUS MOVE " \
@@ -70,9 +69,6 @@ struct imapd_reader {
 enum imapd_rd imapd_read_cmd(struct imapd_reader *, struct sbuf *cmd);
 /* The tag at the front of a line (an atom-ish run), "*" when none. */
 size_t	imapd_tag_len(const char *p, size_t n);
-/* Is there a literal at the end of the line?  1 with *n_r and *plus_r,
- * 0 none, -1 malformed ({} with junk, overflow). */
-int	imapd_line_literal(const char *p, size_t n, uint64_t *n_r, int *plus_r);
 
 /* ---- the pre-auth child (imapd_login.c) ---- */
 
@@ -93,9 +89,17 @@ int	imap_preauth(struct imap_pre *);
 
 /* ---- the post-auth worker (imapd_session.c and the commands) ---- */
 
-enum imap_special {
-	IMAP_SP_DRAFTS, IMAP_SP_SENT, IMAP_SP_TRASH, IMAP_SP_JUNK,
-	IMAP_SP_ARCHIVE, IMAP_SPECIAL_N
+#include "lib/imapp.h"
+
+struct mstore;
+struct mbox;
+struct mbox_msg;
+
+/* When a command may announce expunges (RFC 3501 7.4.1). */
+enum imap_upd {
+	UPD_NONE,		/* no sync after the command (LOGOUT) */
+	UPD_NO_EXPUNGE,		/* FETCH, STORE, SEARCH and their UID forms */
+	UPD_ALL
 };
 
 struct imap {
@@ -103,40 +107,82 @@ struct imap {
 	const char	*user;
 	struct imapd_reader rd;
 	struct sbuf	 cmd;		/* the command as read */
+	struct imapp_cmd pc;		/* ... parsed */
 	struct sbuf	 line;		/* one response line being built */
+	struct sbuf	 resp;		/* the tagged completion ("OK ...") */
 	char		 tag[IMAP_TAG_MAX + 1];
 	int64_t		 timeout_ms, idle_ms;
 	uint64_t	 literal_max;
 	char		 sep;
-	char		 special_buf[8 * IMAP_FOLDER_NAME_MAX];
-	const char	*special[IMAP_SPECIAL_N];	/* NULL: none */
 	int		 errors;	/* bad commands */
 	int		 done;		/* LOGOUT */
-	unsigned	 enabled;	/* ENABLEd extensions */
-	struct imap_box	*box;		/* the selected mailbox, or NULL */
-	struct imap_acct *acct;		/* the account's folders */
+	struct mstore	*ms;		/* the account's folders */
+	struct mbox	*mb;		/* the selected folder, or NULL */
+	int		 rdonly;	/* EXAMINE */
+	uint32_t	 exists, recent;	/* as last announced */
+	unsigned	 nkeywords;	/* keyword names announced in FLAGS */
 };
 
 /* The worker: returns the process exit code. */
 int	imap_worker(void);
 
-/* Responses.  imap_out: one untagged/continuation line (buffered);
- * imap_tagged: the tagged completion, flushed.  -1: the client is gone. */
+/* Responses.  imap_out: one untagged or continuation line (buffered);
+ * imap_reply: the tagged completion ("OK", "NO", "BAD" + text), sent by
+ * the dispatcher after the untagged updates; returns 0. */
 int	imap_out(struct imap *, const char *fmt, ...)
 	    __attribute__((format(printf, 2, 3)));
+int	imap_reply(struct imap *, const char *what, const char *fmt, ...)
+	    __attribute__((format(printf, 3, 4)));
 int	imap_tagged(struct imap *, const char *what, const char *fmt, ...)
 	    __attribute__((format(printf, 3, 4)));
 int	imap_bad(struct imap *, const char *why);
 int	imap_no(struct imap *, const char *why);
-int	imap_ok(struct imap *, const char *what);
+int	imap_ok(struct imap *, const char *cmdname);
+/* "NO" with a response code from errno after a failed mstore call. */
+int	imap_no_errno(struct imap *, const char *what);
 
-/* Dispatch one command in s->cmd (imapd_cmd.c); -1 ends the session. */
+/* Dispatch the command in s->cmd (imapd_cmd.c); -1 ends the session. */
 int	imap_dispatch(struct imap *);
-/* Announce changes of the selected mailbox (EXISTS, RECENT, EXPUNGE,
- * FETCH FLAGS); expunges only when may_expunge. */
-int	imap_untagged_updates(struct imap *, int may_expunge);
 int	imap_account_open(struct imap *);
 void	imap_account_close(struct imap *);
-void	imap_close_mailbox(struct imap *);
+
+/* Arguments. */
+/* An astring argument (mailbox name, ...) as a C string in out: -1 BAD
+ * (not an astring or holds a NUL). */
+int	imap_arg_str(struct imap *, const struct imapp_tok *, struct sbuf *out);
+
+/* The selected mailbox (imapd_cmd_select.c). */
+int	imap_updates(struct imap *, enum imap_upd);
+void	imap_unselect(struct imap *);
+int	imap_flags_out(struct imap *, struct sbuf *, const struct mbox_msg *);
+/* Messages named by a sequence set (uid: a UID set), ascending seqs. */
+int	imap_set_seqs(struct imap *, const struct imapp_tok *, int uid,
+	    uint32_t **seqs_r, size_t *n_r);
+/* The keyword bits of the flags of a STORE/APPEND (create new names). */
+int	imap_keywords(struct imap *, struct mbox *, const struct imapp_flags *,
+	    int create, uint32_t *bits_r);
+uint32_t imap_sysflags(unsigned imapp_bits);
+
+/* Commands: each returns 0 (s->resp holds the completion) or -1 (end). */
+int	imap_cmd_list(struct imap *);
+int	imap_cmd_lsub(struct imap *);
+int	imap_cmd_status(struct imap *);
+int	imap_cmd_create(struct imap *);
+int	imap_cmd_delete(struct imap *);
+int	imap_cmd_rename(struct imap *);
+int	imap_cmd_subscribe(struct imap *);
+int	imap_cmd_unsubscribe(struct imap *);
+int	imap_cmd_select(struct imap *);
+int	imap_cmd_examine(struct imap *);
+int	imap_cmd_close(struct imap *);
+int	imap_cmd_unselect(struct imap *);
+int	imap_cmd_expunge(struct imap *);
+int	imap_cmd_append(struct imap *);
+int	imap_cmd_copy(struct imap *);
+int	imap_cmd_move(struct imap *);
+int	imap_cmd_store(struct imap *);
+int	imap_cmd_fetch(struct imap *);
+int	imap_cmd_search(struct imap *);
+int	imap_cmd_idle(struct imap *);
 
 #endif

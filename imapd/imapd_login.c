@@ -18,6 +18,7 @@
 #include "lib/authc.h"
 #include "lib/base64.h"
 #include "lib/bio.h"
+#include "lib/imapp.h"
 #include "lib/log.h"
 #include "lib/login.h"
 #include "lib/sbuf.h"
@@ -27,7 +28,8 @@
 
 #define TLS_HANDSHAKE_MS	30000
 #define PRE_READ_MS		30000	/* one command line before login */
-#define PRE_ARGS_MAX		8	/* arguments looked at before login */
+#define PRE_TOKENS_MAX		200	/* tokens in one command before login */
+#define PRE_DEPTH_MAX		4	/* ( ) nesting before login (ID) */
 
 enum step { STEP_GO, STEP_END, STEP_OK };
 
@@ -35,18 +37,10 @@ struct pre {
 	struct imap_pre	*p;
 	struct tls_conn	*tls;
 	struct imapd_reader rd;
+	struct imapp_cmd pc;
 	char		 tag[IMAP_TAG_MAX + 1];
 	uint64_t	 failures;
 	int		 errors, cmds;
-};
-
-/* One argument of a pre-auth command: the bytes of an atom, a quoted
- * string (still escaped: q = 1) or a literal; '(' for a list (skipped). */
-struct pre_arg {
-	const char	*p;
-	size_t		 n;
-	int		 q;
-	int		 list;
 };
 
 static int
@@ -94,144 +88,15 @@ capa(struct pre *s)
 	    plain_ok(s) ? " AUTH=PLAIN" : " LOGINDISABLED");
 }
 
-/* ---- the few arguments the pre-auth state reads ---- */
-
+/* The value of an astring argument into buf (no NUL inside). */
 static int
-pre_quoted(const char **pp, const char *end, struct pre_arg *a)
+arg_value(const struct imapp_tok *t, char *buf, size_t size, size_t *len_r)
 {
-	const char *p = *pp + 1;
-
-	a->p = p;
-	a->q = 1;
-	while (p < end && *p != '"') {
-		if (*p == '\\') {
-			if (p + 1 >= end || (p[1] != '"' && p[1] != '\\'))
-				return -1;
-			p++;
-		}
-		if (*p == '\r' || *p == '\n')
-			return -1;
-		p++;
-	}
-	if (p >= end)
+	if (t == NULL || !imapp_tok_is_astring(t) || t->n > size ||
+	    memchr(t->p, '\0', t->n) != NULL)
 		return -1;
-	a->n = (size_t)(p - a->p);
-	*pp = p + 1;
-	return 0;
-}
-
-static int
-pre_literal(const char **pp, const char *end, struct pre_arg *a)
-{
-	const char *p = *pp + 1;
-	uint64_t n = 0;
-
-	while (p < end && *p >= '0' && *p <= '9' && n < IMAP_PRE_LITERAL_MAX)
-		n = n * 10 + (uint64_t)(*p++ - '0');
-	if (p < end && *p == '+')
-		p++;
-	if (end - p < 3 || p[0] != '}' || p[1] != '\r' || p[2] != '\n' ||
-	    (uint64_t)(end - p - 3) < n)
-		return -1;
-	a->p = p + 3;
-	a->n = (size_t)n;
-	*pp = p + 3 + n;
-	return 0;
-}
-
-/* Skip a parenthesised list (ID's), nested at most a few levels. */
-static int
-pre_list(const char **pp, const char *end, struct pre_arg *a)
-{
-	const char *p = *pp;
-	struct pre_arg x;
-	int depth = 0;
-
-	a->list = 1;
-	while (p < end) {
-		if (*p == '(') {
-			if (++depth > 4)
-				return -1;
-			p++;
-		} else if (*p == ')') {
-			p++;
-			if (--depth == 0)
-				break;
-		} else if (*p == ' ') {
-			p++;
-		} else if (*p == '"') {
-			if (pre_quoted(&p, end, &x) < 0)
-				return -1;
-		} else if (*p == '{') {
-			if (pre_literal(&p, end, &x) < 0)
-				return -1;
-		} else {
-			p++;
-		}
-	}
-	if (depth != 0)
-		return -1;
-	*pp = p;
-	return 0;
-}
-
-/* Split "tag name args..." (the tag was checked by the caller). */
-static int
-pre_split(const char *p, const char *end, const char **name_r,
-    size_t *nlen_r, struct pre_arg *args, size_t *nargs_r)
-{
-	const char *q;
-	size_t n = 0;
-
-	*name_r = p;
-	while (p < end && *p != ' ')
-		p++;
-	*nlen_r = (size_t)(p - *name_r);
-	while (p < end) {
-		if (*p++ != ' ' || p >= end || n >= PRE_ARGS_MAX)
-			return -1;
-		memset(&args[n], 0, sizeof args[n]);
-		if (*p == '"') {
-			if (pre_quoted(&p, end, &args[n]) < 0)
-				return -1;
-		} else if (*p == '{') {
-			if (pre_literal(&p, end, &args[n]) < 0)
-				return -1;
-		} else if (*p == '(') {
-			if (pre_list(&p, end, &args[n]) < 0)
-				return -1;
-		} else {
-			q = p;
-			while (p < end && *p != ' ' && *p != '(' &&
-			    *p != ')' && *p != '"' && *p != '{')
-				p++;
-			if (p == q || (p < end && *p != ' '))
-				return -1;
-			args[n].p = q;
-			args[n].n = (size_t)(p - q);
-		}
-		n++;
-	}
-	*nargs_r = n;
-	return 0;
-}
-
-/* The value of an astring argument, unescaped, into out. */
-static int
-pre_value(const struct pre_arg *a, char *out_buf, size_t size, size_t *len_r)
-{
-	size_t i, o = 0;
-
-	if (a->list)
-		return -1;
-	for (i = 0; i < a->n; i++) {
-		if (a->q && a->p[i] == '\\')
-			i++;
-		if (o >= size)
-			return -1;
-		out_buf[o++] = a->p[i];
-	}
-	*len_r = o;
+	memcpy(buf, t->p, t->n);
+	*len_r = t->n;
 	return 0;
 }
 
@@ -295,6 +160,9 @@ login(struct pre *s, const char *user, size_t ulen, const char *pass,
 		memcpy(q.pass, pass, plen);
 		q.pass_len = plen;
 		q.tls = s->p->tls;
+		/* Plaintext with nothing more read: the worker may take
+		 * the socket and this process end (login.h: handoff). */
+		q.handoff = !s->p->tls && bio_pending(s->p->b) == 0;
 		(void)strlcpy(q.tag, s->tag, sizeof q.tag);	/* fits */
 		a = login_ask(s->p->login, &q, AUTHC_TIMEOUT_MS + 5000);
 	}
@@ -302,6 +170,8 @@ login(struct pre *s, const char *user, size_t ulen, const char *pass,
 	switch (a) {
 	case LOGIN_OK:
 		return STEP_OK;		/* the worker answers */
+	case LOGIN_HANDOFF:
+		return STEP_END;	/* the worker has the client: not a byte more */
 	case LOGIN_FAIL:
 		s->failures++;
 		if (say(s, "NO", "[AUTHENTICATIONFAILED] Authentication "
@@ -325,18 +195,18 @@ login(struct pre *s, const char *user, size_t ulen, const char *pass,
 }
 
 static enum step
-do_login(struct pre *s, const struct pre_arg *args, size_t nargs)
+do_login(struct pre *s)
 {
 	char user[LOGIN_USER_MAX + 1], pass[LOGIN_PASS_MAX + 1];
 	size_t ul, pl;
 	enum step st;
 
-	if (nargs != 2)
+	if (s->pc.nargs != 2)
 		return say(s, "BAD", "LOGIN needs a user name and a password");
 	if (!plain_ok(s))
 		return refuse_plain(s);
-	if (pre_value(&args[0], user, sizeof user, &ul) < 0 ||
-	    pre_value(&args[1], pass, sizeof pass, &pl) < 0) {
+	if (arg_value(imapp_arg(&s->pc, 0), user, sizeof user, &ul) < 0 ||
+	    arg_value(imapp_arg(&s->pc, 1), pass, sizeof pass, &pl) < 0) {
 		explicit_bzero(pass, sizeof pass);
 		s->failures++;
 		return say(s, "NO", "[AUTHENTICATIONFAILED] Authentication "
@@ -385,22 +255,24 @@ auth_plain(struct pre *s, const char *b64, size_t n)
 }
 
 static enum step
-do_authenticate(struct pre *s, const struct pre_arg *args, size_t nargs)
+do_authenticate(struct pre *s)
 {
+	const struct imapp_tok *mech = imapp_arg(&s->pc, 0);
+	const struct imapp_tok *ir = imapp_arg(&s->pc, 1);
 	struct sbuf line;
 	enum step st;
 	int eol, r;
 
-	if (nargs < 1 || nargs > 2 || args[0].list)
+	if (s->pc.nargs < 1 || s->pc.nargs > 2 || mech->type != IMAPP_T_ATOM)
 		return say(s, "BAD", "AUTHENTICATE needs a mechanism");
-	if (args[0].n != 5 || strncasecmp(args[0].p, "PLAIN", 5) != 0)
+	if (!imapp_tok_is(mech, "PLAIN"))
 		return say(s, "NO", "Unsupported authentication mechanism");
 	if (!plain_ok(s))
 		return refuse_plain(s);
-	if (nargs == 2) {
-		if (args[1].q || args[1].list)
+	if (ir != NULL) {
+		if (ir->type != IMAPP_T_ATOM)
 			return say(s, "BAD", "Invalid initial response");
-		return auth_plain(s, args[1].p, args[1].n);
+		return auth_plain(s, ir->p, ir->n);
 	}
 	if (out(s, "+ ") < 0)
 		return STEP_END;
@@ -418,35 +290,44 @@ do_authenticate(struct pre *s, const struct pre_arg *args, size_t nargs)
 	return st;
 }
 
-static int
-is_cmd(const char *name, size_t n, const char *want)
+static enum step
+do_id(struct pre *s)
 {
-	return strlen(want) == n && strncasecmp(name, want, n) == 0;
+	struct imapp_id id;
+	const char *why = "";
+
+	if (s->pc.nargs != 1 ||
+	    imapp_id_parse(&s->pc, imapp_arg(&s->pc, 0), &id, &why) < 0)
+		return say(s, "BAD", s->pc.nargs != 1 ? "ID takes one argument" :
+		    why);
+	if (out(s, "* ID (\"name\" \"tern\")") < 0)
+		return STEP_END;
+	return say(s, "OK", "ID completed");
 }
 
 static enum step
-do_cmd(struct pre *s, const char *name, size_t n, const struct pre_arg *args,
-    size_t nargs)
+do_cmd(struct pre *s)
 {
-	if (is_cmd(name, n, "CAPABILITY"))
+	const char *n = s->pc.name;
+
+	if (s->pc.uid == 0 && strcmp(n, "CAPABILITY") == 0)
 		return capa(s) < 0 ? STEP_END :
 		    say(s, "OK", "Capability completed");
-	if (is_cmd(name, n, "NOOP"))
+	if (s->pc.uid == 0 && strcmp(n, "NOOP") == 0)
 		return say(s, "OK", "NOOP completed");
-	if (is_cmd(name, n, "LOGOUT")) {
+	if (s->pc.uid == 0 && strcmp(n, "LOGOUT") == 0) {
 		(void)out(s, "* BYE tern IMAP server signing off");
 		(void)say(s, "OK", "Logout completed");
 		return STEP_END;
 	}
-	if (is_cmd(name, n, "ID"))
-		return out(s, "* ID (\"name\" \"tern\")") < 0 ? STEP_END :
-		    say(s, "OK", "ID completed");
-	if (is_cmd(name, n, "STARTTLS"))
+	if (s->pc.uid == 0 && strcmp(n, "ID") == 0)
+		return do_id(s);
+	if (s->pc.uid == 0 && strcmp(n, "STARTTLS") == 0)
 		return do_starttls(s);
-	if (is_cmd(name, n, "LOGIN"))
-		return do_login(s, args, nargs);
-	if (is_cmd(name, n, "AUTHENTICATE"))
-		return do_authenticate(s, args, nargs);
+	if (s->pc.uid == 0 && strcmp(n, "LOGIN") == 0)
+		return do_login(s);
+	if (s->pc.uid == 0 && strcmp(n, "AUTHENTICATE") == 0)
+		return do_authenticate(s);
 	s->errors++;
 	return say(s, "BAD", "Command unknown or not valid before login");
 }
@@ -454,10 +335,10 @@ do_cmd(struct pre *s, const char *name, size_t n, const struct pre_arg *args,
 static enum step
 one_cmd(struct pre *s, struct sbuf *cmd)
 {
-	struct pre_arg args[PRE_ARGS_MAX];
-	const char *name;
-	size_t t, n, nargs = 0;
+	struct imapp_limits lim;
+	const char *why = "";
 	enum step st;
+	int r;
 
 	switch (imapd_read_cmd(&s->rd, cmd)) {
 	case RD_OK:
@@ -478,23 +359,25 @@ one_cmd(struct pre *s, struct sbuf *cmd)
 		(void)out(s, "* BYE Too many commands before login");
 		return STEP_END;
 	}
-	t = imapd_tag_len(cmd->s, cmd->len);
-	if (t == 0 || t + 1 >= cmd->len) {
-		s->errors++;
-		memcpy(s->tag, t ? cmd->s : "*", t ? t : 1);
-		s->tag[t ? t : 1] = '\0';
-		explicit_bzero(cmd->s, cmd->len);
-		return say(s, "BAD", "Missing tag or command");
+	memset(&lim, 0, sizeof lim);
+	lim.max_tokens = PRE_TOKENS_MAX;
+	lim.max_depth = PRE_DEPTH_MAX;
+	lim.max_literal = IMAP_PRE_LITERAL_MAX;
+	r = imapp_parse(cmd->s, cmd->len, &lim, &s->pc, &why);
+	if (s->pc.tag_len == 0 || s->pc.tag_len > IMAP_TAG_MAX)
+		(void)strlcpy(s->tag, "*", sizeof s->tag);
+	else {
+		memcpy(s->tag, s->pc.tag, s->pc.tag_len);
+		s->tag[s->pc.tag_len] = '\0';
 	}
-	memcpy(s->tag, cmd->s, t);
-	s->tag[t] = '\0';
-	if (pre_split(cmd->s + t + 1, cmd->s + cmd->len, &name, &n, args,
-	    &nargs) < 0) {
+	if (r < 0) {
 		s->errors++;
-		st = say(s, "BAD", "Invalid arguments");
+		st = say(s, "BAD", why);
 	} else
-		st = do_cmd(s, name, n, args, nargs);
+		st = do_cmd(s);
 	explicit_bzero(cmd->s, cmd->len);
+	if (s->pc.str != NULL)	/* unescaped quoted strings: a password */
+		explicit_bzero(s->pc.str, s->pc.strcap);
 	return st;
 }
 
@@ -536,6 +419,7 @@ imap_preauth(struct imap_pre *p)
 	s.rd.cmd_max = IMAP_PRE_LINE_MAX;
 	(void)strlcpy(s.tag, "*", sizeof s.tag);
 	sbuf_init(&cmd, 2 * IMAP_PRE_LINE_MAX + IMAP_PRE_LITERAL_MAX);
+	imapp_cmd_init(&s.pc);
 	bio_set_timeout(p->b, PRE_READ_MS, PRE_READ_MS);
 	bio_set_session_timeout(p->b, p->login_ms);
 	if (p->implicit_tls) {
@@ -556,6 +440,7 @@ imap_preauth(struct imap_pre *p)
 	while (st == STEP_GO)
 		st = one_cmd(&s, &cmd);
 	sbuf_fini_secret(&cmd);
+	imapp_cmd_fini(&s.pc);
 	if (st == STEP_OK)
 		relay(&s);	/* logged in */
 	if (s.tls != NULL)

@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "lib/bio.h"
+#include "lib/imapp.h"
 #include "lib/log.h"
 #include "lib/sbuf.h"
 
@@ -31,34 +32,6 @@ imapd_tag_len(const char *p, size_t n)
 	if (i == 0 || i >= IMAP_TAG_MAX || (i < n && p[i] != ' '))
 		return 0;
 	return i;
-}
-
-int
-imapd_line_literal(const char *p, size_t n, uint64_t *n_r, int *plus_r)
-{
-	uint64_t v = 0;
-	size_t i, digits = 0;
-
-	*plus_r = 0;
-	if (n < 3 || p[n - 1] != '}')
-		return 0;
-	i = n - 1;
-	if (p[i - 1] == '+') {
-		*plus_r = 1;
-		i--;
-	}
-	while (i > 0 && p[i - 1] >= '0' && p[i - 1] <= '9') {
-		i--;
-		digits++;
-	}
-	if (i == 0 || p[i - 1] != '{')
-		return 0;	/* "}" at the end of something else */
-	if (digits == 0 || digits > 19)
-		return -1;
-	for (; p[i] >= '0' && p[i] <= '9'; i++)
-		v = v * 10 + (uint64_t)(p[i] - '0');
-	*n_r = v;
-	return 1;
 }
 
 static int
@@ -111,12 +84,18 @@ announce(struct imapd_reader *r, struct sbuf *cmd, const struct sbuf *line,
     const struct sbuf *first, size_t *nlit, int *more)
 {
 	uint64_t n;
-	int plus, k;
+	int plus, bin, k;
 
 	*more = 0;
-	k = imapd_line_literal(line->s, line->len, &n, &plus);
+	k = imapp_line_literal(line->s, line->len, 0, &n, &plus, &bin);
 	if (k == 0)
 		return RD_OK;
+	if (k < 0 && line->len >= 2 && line->s[line->len - 2] == '+' &&
+	    line->s[line->len - 1] == '}') {
+		/* A {n+} we will not read: its bytes are on the way. */
+		(void)answer(r, "*", 1, " BYE [TOOBIG] Literal too big\r\n");
+		return RD_FATAL;
+	}
 	if (k < 0)
 		return bad(r, first, " BAD Invalid literal\r\n");
 	if (++*nlit > IMAP_LITERALS_MAX || n > r->literal_max ||

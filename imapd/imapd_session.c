@@ -4,7 +4,7 @@
  * channel (relayed by the pre-auth child) on descriptors 0 and 1.  It
  * holds no TLS key and reads no configuration: its settings come in the
  * environment (LOGIN_USER, LOGIN_TAG, IMAP_TIMEOUT, IMAP_IDLE_TIMEOUT,
- * IMAP_LITERAL_MAX, IMAP_SEPARATOR, IMAP_SPECIAL).
+ * IMAP_LITERAL_MAX, IMAP_SEPARATOR).
  *
  * It answers the LOGIN/AUTHENTICATE that logged in (tagged OK with the
  * capabilities), then serves the authenticated and selected states
@@ -25,6 +25,7 @@
 #include "lib/log.h"
 #include "lib/sbuf.h"
 #include "lib/scan.h"
+#include "lib/sock.h"
 
 #include "imapd/imapd.h"
 
@@ -96,22 +97,80 @@ imap_tagged(struct imap *s, const char *what, const char *fmt, ...)
 }
 
 int
+imap_reply(struct imap *s, const char *what, const char *fmt, ...)
+{
+	va_list ap;
+	int r;
+
+	sbuf_reset(&s->resp);
+	r = sbuf_printf(&s->resp, "%s ", what);
+	va_start(ap, fmt);
+	if (r == 0)
+		r = sbuf_vprintf(&s->resp, fmt, ap);
+	va_end(ap);
+	if (r < 0) {
+		sbuf_reset(&s->resp);
+		(void)sbuf_cat_s(&s->resp, "NO [SERVERBUG] Response too long");
+	}
+	return 0;
+}
+
+int
 imap_bad(struct imap *s, const char *why)
 {
 	s->errors++;
-	return imap_tagged(s, "BAD", "%s", why);
+	return imap_reply(s, "BAD", "%s", why);
 }
 
 int
 imap_no(struct imap *s, const char *why)
 {
-	return imap_tagged(s, "NO", "%s", why);
+	return imap_reply(s, "NO", "%s", why);
 }
 
 int
-imap_ok(struct imap *s, const char *what)
+imap_ok(struct imap *s, const char *cmdname)
 {
-	return imap_tagged(s, "OK", "%s completed", what);
+	s->errors = 0;
+	return imap_reply(s, "OK", "%s completed", cmdname);
+}
+
+int
+imap_no_errno(struct imap *s, const char *what)
+{
+	int e = errno;
+
+	switch (e) {
+	case ENOENT:
+		return imap_reply(s, "NO", "[NONEXISTENT] %s: no such "
+		    "mailbox", what);
+	case EEXIST:
+		return imap_reply(s, "NO", "[ALREADYEXISTS] %s: mailbox "
+		    "already exists", what);
+	case EINVAL:
+		return imap_reply(s, "NO", "[CANNOT] %s: invalid mailbox "
+		    "name", what);
+	case EPERM:
+	case EACCES:
+		return imap_reply(s, "NO", "[NOPERM] %s: not permitted", what);
+	case ENOTEMPTY:
+		return imap_reply(s, "NO", "[INUSE] %s: mailbox has children",
+		    what);
+	case EROFS:
+		return imap_reply(s, "NO", "[READ-ONLY] %s: mailbox is "
+		    "read-only", what);
+	case EDQUOT:
+		return imap_reply(s, "NO", "[OVERQUOTA] %s: quota exceeded",
+		    what);
+	case ENOSPC:
+		return imap_reply(s, "NO", "[LIMIT] %s: no room left", what);
+	case E2BIG:
+		return imap_reply(s, "NO", "[LIMIT] %s: too big", what);
+	default:
+		log_warn("account=%s %s: %s", log_esc_s(s->user), what,
+		    strerror(e));
+		return imap_reply(s, "NO", "[SERVERBUG] %s failed", what);
+	}
 }
 
 static int64_t
@@ -130,8 +189,6 @@ env_settings(struct imap *s)
 {
 	const char *v;
 	uint64_t n;
-	size_t i;
-	char *w;
 
 	s->timeout_ms = env_ms("IMAP_TIMEOUT", IMAP_TIMEOUT_DEFAULT);
 	s->idle_ms = env_ms("IMAP_IDLE_TIMEOUT", IMAP_TIMEOUT_DEFAULT);
@@ -142,19 +199,6 @@ env_settings(struct imap *s)
 	s->sep = '/';
 	if ((v = getenv("IMAP_SEPARATOR")) != NULL && strcmp(v, ".") == 0)
 		s->sep = '.';
-	v = getenv("IMAP_SPECIAL");
-	if (v != NULL && strlen(v) < sizeof s->special_buf) {
-		(void)strlcpy(s->special_buf, v, sizeof s->special_buf);
-		w = s->special_buf;
-		for (i = 0; i < IMAP_SPECIAL_N && *w != '\0'; i++) {
-			s->special[i] = w;
-			w += strcspn(w, " ");
-			if (*w == ' ')
-				*w++ = '\0';
-			if (strcmp(s->special[i], "-") == 0)
-				s->special[i] = NULL;
-		}
-	}
 }
 
 static int
@@ -180,7 +224,7 @@ serve(struct imap *s)
 			(void)imap_out(s, "* BYE Too many errors");
 			break;
 		}
-		if (imap_untagged_updates(s, 1) < 0 || bio_flush(s->b) < 0)
+		if (bio_flush(s->b) < 0)
 			break;
 		st = imapd_read_cmd(&s->rd, &s->cmd);
 		if (st == RD_BAD) {
@@ -205,7 +249,10 @@ int
 imap_worker(void)
 {
 	static struct imap s;
+	const char *ip = getenv("TCPREMOTEIP");
 
+	if (ip == NULL || sock_ip_text_valid(ip, strlen(ip)) != 1)
+		ip = "-";
 	s.user = getenv("LOGIN_USER");
 	if (s.user == NULL || s.user[0] == '\0')
 		die(EXIT_PERM, "worker: no LOGIN_USER (run by the monitor "
@@ -220,6 +267,8 @@ imap_worker(void)
 	bio_set_ops(s.b, &chan, chan_read, chan_write, NULL);
 	bio_set_timeout(s.b, s.timeout_ms, s.timeout_ms);
 	sbuf_init(&s.line, BIO_PRINTF_MAX);
+	sbuf_init(&s.resp, BIO_PRINTF_MAX);
+	imapp_cmd_init(&s.pc);
 	sbuf_init(&s.cmd, IMAP_CMD_MAX + (size_t)s.literal_max +
 	    IMAP_LINE_MAX);
 	s.rd.b = s.b;
@@ -232,17 +281,19 @@ imap_worker(void)
 		bio_free(&s.b);
 		return EXIT_OK;
 	}
-	log_info("login account=%s uid=%lu", log_esc_s(s.user),
-	    (unsigned long)getuid());
+	log_info("login account=%s ip=%s uid=%lu", log_esc_s(s.user),
+	    ip, (unsigned long)getuid());
 	if (imap_tagged(&s, "OK", "[CAPABILITY " IMAP_CAPA_AUTHED "] "
 	    "Logged in") == 0)
 		serve(&s);
-	imap_close_mailbox(&s);
 	imap_account_close(&s);
-	log_info("logout account=%s in=%llu out=%llu", log_esc_s(s.user),
-	    (unsigned long long)chan.in, (unsigned long long)chan.out);
+	log_info("logout account=%s ip=%s in=%llu out=%llu",
+	    log_esc_s(s.user), ip, (unsigned long long)chan.in,
+	    (unsigned long long)chan.out);
 	sbuf_fini(&s.line);
+	sbuf_fini(&s.resp);
 	sbuf_fini(&s.cmd);
+	imapp_cmd_fini(&s.pc);
 	bio_free(&s.b);
 	return EXIT_OK;
 }

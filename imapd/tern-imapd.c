@@ -37,10 +37,10 @@ usage(void)
 	die(EXIT_PERM, "usage: tern-imapd [-c FILE] -m imap|imaps");
 }
 
-#define WENV_MAX		(16 + 4 * IMAP_FOLDER_NAME_MAX)
+#define WENV_MAX	64
 
 /* The worker's settings, passed in its environment. */
-enum { E_TIMEOUT, E_IDLE, E_LITERAL, E_SEP, E_FOLDERS, E_N };
+enum { E_TIMEOUT, E_IDLE, E_LITERAL, E_SEP, E_N };
 
 /* Settings the monitor needs after the fork. */
 struct setup {
@@ -126,40 +126,6 @@ env_set(struct setup *s, int i, const char *fmt, ...)
 		die(EXIT_PERM, "imap settings too long");
 }
 
-/* The special-use folder names: printable ASCII without the separator,
- * wildcards or quotes (they are sent as atoms and become Maildir++
- * folder names). */
-static void
-special_folders(struct setup *s, char sep)
-{
-	static const char *const keys[] = { "imap_folder_drafts",
-	    "imap_folder_sent", "imap_folder_trash", "imap_folder_junk",
-	    "imap_folder_archive" };
-	char all[4 * IMAP_FOLDER_NAME_MAX];
-	const char *v, *q;
-	size_t i, off = 0;
-
-	for (i = 0; i < sizeof keys / sizeof keys[0]; i++) {
-		if ((v = conf_str(s->cf, keys[i])) == NULL)
-			die(EXIT_PERM, "bad %s", keys[i]);
-		if (strlen(v) > IMAP_FOLDER_NAME_MAX - 1)
-			die(EXIT_PERM, "%s: too long", keys[i]);
-		for (q = v; *q != '\0'; q++)
-			if (*q <= ' ' || *q >= 0x7f || *q == sep ||
-			    strchr("%*\"\\.&", *q) != NULL)
-				die(EXIT_PERM, "%s: a plain ASCII name "
-				    "without blanks, %%, *, &, \", \\, . or "
-				    "the separator", keys[i]);
-		if (off + strlen(v) + 2 > sizeof all)
-			die(EXIT_PERM, "imap_folder_*: too long");
-		if (v[0] == '\0')
-			v = "-";	/* none */
-		off += (size_t)snprintf(all + off, sizeof all - off, "%s%s",
-		    i > 0 ? " " : "", v);
-	}
-	env_set(s, E_FOLDERS, "IMAP_SPECIAL=%s", all);
-}
-
 static void
 worker_settings(struct setup *s)
 {
@@ -178,7 +144,6 @@ worker_settings(struct setup *s)
 	env_set(s, E_LITERAL, "IMAP_LITERAL_MAX=%llu",
 	    (unsigned long long)lit);
 	env_set(s, E_SEP, "IMAP_SEPARATOR=%s", sep);
-	special_folders(s, sep[0]);
 }
 
 static void
@@ -231,7 +196,11 @@ setup_tls(struct setup *s, struct imap_pre *p)
 		return;
 	}
 	sbuf_init(&why, TLS_WHY_MAX);
-	p->tls_ctx = tls_server_ctx_new(cert, key, &why);
+	/* Implicit TLS needs the context at once; STARTTLS may never
+	 * come, so only the files are read now (tls.h: lazy). */
+	p->tls_ctx = p->implicit_tls ?
+	    tls_server_ctx_new(cert, key, &why) :
+	    tls_server_ctx_lazy(cert, key, &why);
 	if (p->tls_ctx == NULL) {
 		if (p->implicit_tls)
 			die(EXIT_TEMP, "TLS: %s", log_esc_s(sbuf_str(&why)));

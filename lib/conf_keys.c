@@ -88,11 +88,6 @@ const struct conf_key conf_keys[] = {
 	{ "imap_idle_timeout", CONF_DURATION, "30m", "longest IDLE before the server closes the session" },
 	{ "imap_literal_max", CONF_SIZE, "64M", "largest IMAP literal (an APPENDed message); a bigger one is refused unread" },
 	{ "imap_hierarchy_separator", CONF_STR, "/", "IMAP hierarchy separator: / or ." },
-	{ "imap_folder_drafts", CONF_STR, "Drafts", "\\Drafts folder created at first login (empty: none)" },
-	{ "imap_folder_sent", CONF_STR, "Sent", "\\Sent folder created at first login (empty: none)" },
-	{ "imap_folder_trash", CONF_STR, "Trash", "\\Trash folder created at first login (empty: none)" },
-	{ "imap_folder_junk", CONF_STR, "Junk", "\\Junk folder created at first login (empty: none)" },
-	{ "imap_folder_archive", CONF_STR, "Archive", "\\Archive folder created at first login (empty: none)" },
 
 	/* Authentication daemon (tern-authd). */
 	{ "auth_socket", CONF_PATH, "${run_dir}/authd.sock", "Unix socket of tern-authd (the password checker)" },

@@ -75,7 +75,7 @@ login_fork(struct login *l, const char *login_user, const char *jail,
 	pid_t pid;
 
 	memset(l, 0, sizeof *l);
-	l->ctl = l->relay = -1;
+	l->ctl = l->relay = l->client = -1;
 	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, ctl) < 0)
 		return fail(why_r, "socketpair", errno);
 	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, rel) < 0) {
@@ -100,8 +100,11 @@ login_fork(struct login *l, const char *login_user, const char *jail,
 		l->relay = rel[0];
 		if (tls != NULL)
 			tls_ctx_free(tls);	/* the key stays in the child */
-		/* The monitor never touches the client: only the child
-		 * holds the connection (descriptors 0 and 1). */
+		/* The monitor never reads the client: the child speaks
+		 * to it.  It keeps a copy only to hand it to the worker
+		 * (login.h: handoff); descriptors 0 and 1 become
+		 * /dev/null. */
+		l->client = fcntl(0, F_DUPFD_CLOEXEC, 3);
 		if ((r = open("/dev/null", O_RDWR | O_CLOEXEC)) < 0 ||
 		    dup2(r, 0) < 0 || dup2(r, 1) < 0) {
 			if (r >= 0)
@@ -160,7 +163,7 @@ int
 login_req_encode(const struct login_req *q, unsigned char *buf, size_t size,
     size_t *len_r)
 {
-	unsigned char t = q->tls ? 1 : 0;
+	unsigned char t = q->tls ? 1 : 0, h = q->handoff ? 1 : 0;
 	size_t off = 0, tl = strlen(q->tag);
 
 	if (q->user_len == 0 || q->user_len > LOGIN_USER_MAX ||
@@ -174,6 +177,7 @@ login_req_encode(const struct login_req *q, unsigned char *buf, size_t size,
 	    put(buf, size, &off, 'P', q->pass, q->pass_len) < 0 ||
 	    put(buf, size, &off, 'T', &t, 1) < 0 ||
 	    put(buf, size, &off, 'G', q->tag, tl) < 0 ||
+	    put(buf, size, &off, 'H', &h, 1) < 0 ||
 	    put(buf, size, &off, 'E', NULL, 0) < 0)
 		return -1;
 	*len_r = off;
@@ -235,6 +239,12 @@ login_req_decode(const void *buf, size_t len, struct login_req *q,
 		return fail(why_r, "bad tag record", EPROTO);
 	}
 	memcpy(q->tag, v, n);
+	if (get(&c, 'H', 1, 1, &v, &n) < 0 ||
+	    *(const unsigned char *)v > 1) {
+		explicit_bzero(q, sizeof *q);
+		return fail(why_r, "bad handoff record", EPROTO);
+	}
+	q->handoff = *(const unsigned char *)v;
 	if (get(&c, 'E', 0, 0, &v, &n) < 0 || c.off != len) {
 		explicit_bzero(q, sizeof *q);
 		return fail(why_r, "bad end record or trailing bytes", EPROTO);
@@ -267,7 +277,7 @@ login_ask(struct login *l, struct login_req *req, int64_t timeout_ms)
 	if (io_wait(l->ctl, POLLIN, deadline) < 0)
 		return -1;
 	n = recv(l->ctl, ans, sizeof ans, MSG_TRUNC);
-	if (n != 5 || ans[0] != 'A' || ans[1] > LOGIN_THROTTLED ||
+	if (n != 5 || ans[0] != 'A' || ans[1] > LOGIN_HANDOFF ||
 	    ans[2] != 'E' || ans[3] != 0 || ans[4] != 0) {
 		errno = EPROTO;
 		return -1;
@@ -434,6 +444,25 @@ worker_env(const struct login_monitor_conf *c, const struct authc_reply *rep,
 }
 
 /*
+ * After LOGIN_HANDOFF the child ends at once: wait for it (its end of ctl
+ * closing says so; bounded), so the worker does not carry a zombie.
+ */
+static void
+child_reap(struct login *l)
+{
+	int64_t deadline = io_deadline_ms(LOGIN_REAP_MS);
+	int closed = 0;
+	char c;
+
+	while (!closed && io_wait(l->ctl, POLLIN, deadline) > 0)
+		closed = recv(l->ctl, &c, 1, 0) <= 0;
+	/* Closed: the child is exiting, wait.  Late: leave it be. */
+	while (waitpid(l->child, NULL, closed ? 0 : WNOHANG) < 0 &&
+	    errno == EINTR)
+		;
+}
+
+/*
  * The monitor becomes the worker (no fork: one process fewer per session,
  * and the supervisor's pid for the connection stays the session's).
  * As root first: the home must be a folder owned by the account, or the
@@ -452,7 +481,7 @@ worker_become(struct login *l, const struct login_monitor_conf *c,
 	struct stat st;
 	char **env;
 	const char *why;
-	int src[2], dst[2] = { 0, 1 };
+	int src[2], dst[2] = { 0, 1 }, handoff;
 
 	if (stat(rep->home, &st) < 0) {
 		ev->why = spawn_steps[3];
@@ -488,16 +517,20 @@ worker_become(struct login *l, const struct login_monitor_conf *c,
 		ev->why = spawn_steps[4];
 		goto dropped;
 	}
-	src[0] = src[1] = l->relay;
+	handoff = q->handoff && l->client >= 0;
+	src[0] = src[1] = handoff ? l->client : l->relay;
 	if (io_fd_arrange(src, dst, 2) < 0) {
 		ev->why = spawn_steps[5];
 		goto dropped;
 	}
 	ev->pid = getpid();
 	note(c, ev);
-	/* The child relays from now on; the worker answers the client. */
-	if (answer(l, LOGIN_OK) < 0)
+	/* The worker answers the client; the child relays from now on,
+	 * or ends at once when the worker has the client itself. */
+	if (answer(l, handoff ? LOGIN_HANDOFF : LOGIN_OK) < 0)
 		_exit(111);
+	if (handoff)
+		child_reap(l);
 	closefrom(3);
 	execve(c->program, c->argv, env);
 	ev->why = spawn_steps[7];
@@ -625,6 +658,7 @@ monitor_wait(struct login *l)
 
 	(void)io_close(&l->ctl);
 	(void)io_close(&l->relay);
+	(void)io_close(&l->client);
 	while (l->child > 0) {
 		p = waitpid(l->child, &st, 0);
 		if (p < 0) {

@@ -35,8 +35,18 @@
  *   'P' pass  0..LOGIN_PASS_MAX bytes, no NUL
  *   'T' tls   1 byte, 0 or 1
  *   'G' tag   0..LOGIN_TAG_MAX bytes of 0x21..0x7e (IMAP's tag; POP3: empty)
+ *   'H' handoff 1 byte, 0 or 1: the session is plaintext and the child has
+ *             no unread client byte buffered, so the worker may take the
+ *             client socket itself (below)
  *   'E' end   0 bytes
  * MONITOR -> CHILD answer: one message, 'A' 1 byte enum login_answer, 'E'.
+ *
+ * Handoff.  The monitor keeps a close-on-exec duplicate of the client
+ * socket (it never reads it).  When a login succeeds on a request with
+ * handoff set, the worker gets that socket itself on descriptors 0 and 1
+ * and the child is answered LOGIN_HANDOFF: it must end at once without a
+ * byte more to the client.  A plaintext session then costs one process
+ * (the worker) instead of two.  Under TLS the child stays and relays.
  * login_req_decode()/login_req_encode() are the strict codec (fuzzable).
  *
  * The worker's environment: the variables named in the caller's allow
@@ -61,10 +71,11 @@ struct tls_ctx;
 #define LOGIN_USER_MAX		255	/* AUTHC_USER_MAX */
 #define LOGIN_PASS_MAX		511	/* AUTHC_PASS_MAX */
 #define LOGIN_TAG_MAX		64	/* an IMAP tag kept for the worker */
-#define LOGIN_REQ_MAX		(5 * 3 + LOGIN_USER_MAX + LOGIN_PASS_MAX + \
-	    1 + LOGIN_TAG_MAX)
+#define LOGIN_REQ_MAX		(6 * 3 + LOGIN_USER_MAX + LOGIN_PASS_MAX + \
+	    1 + LOGIN_TAG_MAX + 1)
 #define LOGIN_ATTEMPTS_MAX	10	/* monitor's own bound per connection */
 #define LOGIN_RELAY_BUF		16384
+#define LOGIN_REAP_MS		5000	/* a handed-off child's time to end */
 
 enum login_role {
 	LOGIN_ROLE_CHILD = 0,
@@ -75,12 +86,15 @@ enum login_answer {
 	LOGIN_OK = 0,
 	LOGIN_FAIL = 1,		/* wrong password or unknown user: same */
 	LOGIN_TEMPFAIL = 2,	/* tern-authd unreachable, worker failed */
-	LOGIN_THROTTLED = 3	/* tern-authd refuses for now */
+	LOGIN_THROTTLED = 3,	/* tern-authd refuses for now */
+	LOGIN_HANDOFF = 4	/* OK, and the worker has the client: end */
 };
 
 struct login {
 	pid_t		 child;		/* monitor: the pre-auth child */
 	int		 dropped;	/* monitor: no longer root (failed start) */
+	int		 client;	/* monitor: the client socket, kept
+					 * (never read) for a handoff; or -1 */
 	int		 ctl;		/* SOCK_SEQPACKET, child <-> monitor */
 	int		 relay;		/* child: its end of the channel;
 					 * monitor: the worker's end */
@@ -93,6 +107,7 @@ struct login_req {
 	size_t		 pass_len;
 	int		 tls;
 	char		 tag[LOGIN_TAG_MAX + 1];
+	int		 handoff;	/* see 'H' above */
 };
 
 enum login_event_kind {

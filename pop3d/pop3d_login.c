@@ -113,6 +113,9 @@ login(struct pre *s, const char *user, size_t ulen, const char *pass,
 		memcpy(q.pass, pass, plen);
 		q.pass_len = plen;
 		q.tls = s->p->tls;
+		/* Plaintext with nothing more read: the worker may take
+		 * the socket and this process end (login.h: handoff). */
+		q.handoff = !s->p->tls && bio_pending(s->p->b) == 0;
 		a = login_ask(s->p->login, &q, AUTHC_TIMEOUT_MS + 5000);
 	}
 	explicit_bzero(&q, sizeof q);
@@ -120,6 +123,8 @@ login(struct pre *s, const char *user, size_t ulen, const char *pass,
 	switch (a) {
 	case LOGIN_OK:
 		return STEP_OK;		/* the worker answers */
+	case LOGIN_HANDOFF:
+		return STEP_END;	/* the worker has the client: not a byte more */
 	case LOGIN_FAIL:
 		s->failures++;
 		if (reply(s, "-ERR [AUTH] Authentication failed.") < 0)

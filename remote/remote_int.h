@@ -26,6 +26,8 @@ struct rmt_conf {
 	int64_t		 data_ms;
 	int64_t		 done_ms;
 	struct tls_ctx	*tls;		/* NULL: no STARTTLS possible */
+	const char	*prefix;	/* DKIM-Signature field sent first */
+	size_t		 prefix_len;	/* 0: none */
 };
 
 /* Deliver req's message (fd msgfd) to its next hop; fill res[nrcpt]. */

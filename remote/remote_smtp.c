@@ -430,7 +430,8 @@ send_message(struct sess *s)
 		return -1;
 	smtpc_dot_init(&d);
 	bio_set_timeout(s->b, s->rc->data_ms, s->rc->data_ms);
-	return smtpc_send_data(s->b, s->msgfd, NULL, 0, &d);
+	return smtpc_send_data(s->b, s->msgfd, s->rc->prefix,
+	    s->rc->prefix_len, &d);
 }
 
 static void
@@ -749,7 +750,7 @@ rmt_deliver(const struct rmt_conf *rc, const struct remote_req *req,
 		    "or no message");
 		goto out;
 	}
-	s.size = (uint64_t)sb.st_size;
+	s.size = (uint64_t)sb.st_size + rc->prefix_len;
 	if (parse_hop(req, &h, &s.is_lmtp) < 0) {
 		set_all(&s, REMOTE_DEFER, "4.3.5 bad next hop");
 		goto out;

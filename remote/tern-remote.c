@@ -15,6 +15,7 @@
 #include <bsd/string.h>
 
 #include "lib/conf.h"
+#include "lib/dkim.h"
 #include "lib/io.h"
 #include "lib/log.h"
 #include "lib/lspawn.h"
@@ -105,6 +106,39 @@ read_request(struct remote_req *req)
 	sbuf_fini(&buf);
 }
 
+/*
+ * DKIM (tern.conf(5), lib/dkim.h): when the From domain has a key, the
+ * field is computed in a first pass over the message and sent before it.
+ * 0 signed or not to be signed; -1 when a key exists but cannot be used
+ * (the caller defers rather than send unsigned).
+ */
+static int
+dkim(struct rmt_conf *rc, const struct conf *cf, const char *qid,
+    struct sbuf *sig, struct sbuf *why)
+{
+	const char *dir = conf_path(cf, "dkim_key_dir");
+	const char *sel = conf_str(cf, "dkim_selector");
+	struct sbuf dom;
+	int on = 0, r;
+
+	if (conf_bool(cf, "dkim_sign", &on) < 0 || dir == NULL || sel == NULL)
+		die(EXIT_TEMP, "bad dkim_sign, dkim_key_dir or dkim_selector");
+	if (!on)
+		return 0;
+	sbuf_init(&dom, DKIM_NAME_MAX + 1);
+	r = dkim_sign_fd(0, dir, sel, sig, &dom, why);
+	if (r > 0) {
+		rc->prefix = sig->s;
+		rc->prefix_len = sig->len;
+		log_info("%s dkim=signed d=%s s=%s", qid, sbuf_str(&dom),
+		    log_esc_s(sel));
+	} else if (r == 0)
+		log_debug("%s dkim=none reason=%s", qid,
+		    log_esc_s(sbuf_str(why) ? sbuf_str(why) : ""));
+	sbuf_fini(&dom);
+	return r < 0 ? -1 : 0;
+}
+
 static void
 write_results(const struct remote_result *res, size_t n)
 {
@@ -125,7 +159,9 @@ main(int argc, char **argv)
 	struct conf *cf = NULL;
 	struct remote_req req;
 	struct remote_result *res;
+	struct sbuf sig, why;
 	const char *opt_c = NULL;
+	size_t i;
 	int ch;
 
 	if (proc_init(keep, 1, 0) < 0)
@@ -147,8 +183,19 @@ main(int argc, char **argv)
 	tls_setup(&rc, cf, req.tls);
 	if ((res = calloc(req.nrcpt, sizeof(*res))) == NULL)
 		die_sys(EXIT_TEMP, "results");
-	rmt_deliver(&rc, &req, 0, res);
+	sbuf_init(&sig, DKIM_SIG_MAX);
+	sbuf_init(&why, DKIM_WHY_MAX);
+	if (dkim(&rc, cf, req.qid, &sig, &why) < 0) {
+		log_warn("%s dkim=fail status=deferred reason=%s", req.qid,
+		    log_esc_s(sbuf_str(&why) ? sbuf_str(&why) : ""));
+		for (i = 0; i < req.nrcpt; i++)
+			remote_result_set(&res[i], REMOTE_DEFER, "none",
+			    "4.7.0 tern-remote: the DKIM key cannot be used");
+	} else
+		rmt_deliver(&rc, &req, 0, res);
 	write_results(res, req.nrcpt);
+	sbuf_fini(&sig);
+	sbuf_fini(&why);
 	free(res);
 	tls_ctx_free(&rc.tls);
 	remote_req_fini(&req);

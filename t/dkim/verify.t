@@ -8,7 +8,7 @@
 [ -x "$TERN_BINDIR/tern-dkim" ] || skip_all "tern-dkim not built"
 "$PY" -c 'import dkim, nacl' 2>/dev/null || skip_all "python3-dkim and python3-nacl not installed"
 sandbox
-plan 63
+plan 67
 D=$TERN_BINDIR/tern-dkim
 V="$PY $TERN_SRC/t/dkim/verify.py"
 K=$SB/keys
@@ -57,7 +57,13 @@ EOT
 printf 'From: joe@example.com\nTo: x@example.org\nSubject: bare LF\n\nline one  \nline two\n\n' >"$SB/lf.eml"
 printf 'From: joe@example.com\r\nSubject: empty body\r\n\r\n' >"$SB/empty.eml"
 printf 'From: joe@example.com\r\nSubject: no final newline\r\n\r\nlast line' >"$SB/nofinal.eml"
-MSGS="plain folded lf empty nofinal"
+# More instances than are signed (DKIM_INSTANCES_MAX): the bottom ones are.
+{
+	printf 'From: joe@example.com\r\n'
+	i=0; while [ $i -lt 40 ]; do printf 'To: r%d@example.org\r\nList-X%d: v\r\n' $i $i; i=$((i + 1)); done
+	printf 'Subject: many\r\n\r\nbody\r\n'
+} >"$SB/many.eml"
+MSGS="plain folded lf empty nofinal many"
 
 # keygen
 out=$("$D" keygen -d "$K" example.com rsa1 2>/dev/null); rc=$?

@@ -54,7 +54,6 @@ print("worker_args=%s" % w[3])
 show("worker", w)
 kids = [k for k, v in procs.items() if v[0] == top[0]]
 print("postkids=%d" % len(kids))
-show("relay", procs[kids[0]])
 print("total=%d" % (1 + len(kids) + len([k for k, v in procs.items() if v[0] in kids])))
 p.logout()
 PYEOF
@@ -71,8 +70,8 @@ like "$(get worker_args)" " -W" "worker: a fresh image of the worker program"
 is "$(get worker_uid)" "$U,$U,$U,$U" "worker: the account's uid, all ids"
 is "$(get worker_gid)" "$U,$U,$U,$U" "worker: gid = uid"
 is "$(get worker_cwd)" "$(maildir alice@example.org)" "worker: in the account's Maildir"
-is "$(get relay_uid),$(get relay_root)" "$N,$N,$N,$N,$SB/run/empty" "the relay is still the jailed pre-auth child"
-is "$(get total)" "2" "two processes per session after the login"
+is "$(get postkids)" "0" "plaintext: the pre-auth child handed the socket over and ended"
+is "$(get total)" "1" "one process per plaintext session after the login"
 
 # A Maildir that does not belong to the account: the worker refuses it.
 MB=$(maildir bob@example.org)

@@ -45,7 +45,7 @@ inr ip link set "$VR" up; int ip link set "$VT" up
 mkdir -p "/etc/netns/$NT"
 printf 'nameserver 10.77.0.53\noptions timeout:1 attempts:2\n' >"/etc/netns/$NT/resolv.conf"
 
-plan 28
+plan 31
 
 # The remote world: DNS and sinks.
 inr dnsmasq --conf-file=/dev/null --no-resolv --no-hosts --keep-in-foreground \
@@ -100,6 +100,7 @@ six@example.test: i@v6.test
 nx@example.test: j@nosuch.test
 slow@example.test: k@slow.test
 null@example.test: l@nullmx.test
+two@example.test: m@example.net, n@tls.test, o@example.net
 EOT
 echo "lmtp.test lmtp:10.77.0.5:24" >>"$H/routes"
 ok "maps compiled" "$(e2e_bin tern-maps)" -c "$H/tern.conf" -q
@@ -109,7 +110,7 @@ send() {
 	sed "s/^Subject: x/Subject: $1/; s/^X-Test-Id: x/X-Test-Id: $1/" "$SB/body" >"$SB/msg.$1"
 	int "$PY" "$TERN_SRC/t/remote/send.py" $P_SMTP alice@example.test "$2" "$SB/msg.$1"
 }
-for c in mxf tmp bad tls must lm nomx six nx slow null; do
+for c in mxf tmp bad tls must lm nomx six nx slow null two; do
 	r=$(send $c $c@example.test)
 	[ "$r" = "250 ok" ] || diag "$c: $r"
 done
@@ -123,9 +124,9 @@ has() { got "$1" | grep -q "$2"; }
 log() { cat "$SB/run.log"; }
 
 # The uid of tern-remote while it waits for the slow server's greeting.
-ok "tern-remote runs while the slow server greets" wait_for 20 pgrep -x tern-remote
-u=$(ps -o user= -p "$(pgrep -x tern-remote | head -1)" 2>/dev/null | tr -d ' ')
-is "$u" ternq "tern-remote runs as the queue user, not root"
+remote_users() { u=$(ps -o user= -C tern-remote 2>/dev/null | tr -d ' ' | sort -u | tr '\n' ' '); [ -n "$u" ]; }
+ok "tern-remote runs while the slow server greets" wait_for 20 remote_users
+is "$u" "ternq " "tern-remote runs as the queue user, not root"
 
 ok "first MX down: delivered by the second" wait_for 20 has mxf 'listen=10.77.0.2:25'
 like "$(log)" "tern-remote\[[0-9]+\]: [0-9A-Z]+ to=<a@example.net> relay=mx2.example.net\[10.77.0.2\]:25 .*status=sent" "relay is mx2 in the log"
@@ -150,6 +151,12 @@ both_lm() { has lm to=f@lmtp.test && has lm to=g@lmtp.test; }
 ok "LMTP route: both recipients" wait_for 20 both_lm
 like "$(log)" "to=<g@lmtp.test> relay=10.77.0.5\[10.77.0.5\]:24 .*status=sent" "LMTP relay logged"
 
+two_dest() {
+	n=$(grep -l '^X-Test-Id: two' "$SB/out"/*.eml 2>/dev/null | wc -l)
+	[ "$n" = 2 ] && grep -qs 'to=n@tls.test' "$SB/out"/*.env &&
+	    grep -l 'to=m@example.net' "$SB/out"/*.env | xargs grep -q 'to=o@example.net'
+}
+ok "one message, two destinations: one run each, recipients grouped" wait_for 20 two_dest
 ok "no MX: the domain's address is used" wait_for 20 has nomx 'to=h@nomx.test'
 ok "IPv6: delivered" wait_for 20 has six 'listen=\[fd77::2\]:25'
 logs() { grep -Eq "$1" "$SB/run.log"; }
@@ -162,5 +169,7 @@ twice() { test "$(grep -c 'tern-remote.*to=<e@plain.test> .*status=deferred' "$S
 ok "must-tls: retried on the schedule" wait_for 20 twice
 ok "must-tls: nothing sent in clear" test -z "$(got must)"
 like "$(grep 'e@plain.test' "$SB/run.log" | head -1)" "TLS is required, but STARTTLS was not offered" "must-tls: the reason"
+ok "per-destination slots are lock files under run_dir/remote" test -n "$(ls "$H/state/remote" 2>/dev/null)"
+unlike "$(log)" "no per-destination limit" "the slots could be used"
 unlike "$(log)" "Sanitizer|runtime error|signal=(SEGV|ABRT)" "no crash or sanitizer report"
 done_testing

@@ -32,6 +32,20 @@ test_codec(void)
 	    "user round trip");
 	ok(d.pass_len == 3 && memcmp(d.pass, "p w", 3) == 0, "pass round trip");
 	ok(d.tls == 1 && strcmp(d.tag, "a1") == 0, "tls and tag round trip");
+	ok(d.handoff == 0, "no handoff round trip");
+	q.handoff = 1;
+	is_int(login_req_encode(&q, buf, sizeof buf, &len), 0, "encode handoff");
+	is_int(login_req_decode(buf, len, &d, &why), 0, "decode handoff");
+	ok(d.handoff == 1, "handoff round trip");
+	ok(len >= 5 && buf[len - 7] == 'H' && buf[len - 4] == 1 &&
+	    buf[len - 3] == 'E', "the H record comes before E");
+	memcpy(bad, buf, len);
+	bad[len - 4] = 2;
+	why = NULL;
+	ok(login_req_decode(bad, len, &d, &why) == -1 && why != NULL &&
+	    strstr(why, "handoff") != NULL, "handoff byte 2 refused");
+	q.handoff = 0;
+	is_int(login_req_encode(&q, buf, sizeof buf, &len), 0, "encode again");
 	/* Every truncation is refused. */
 	for (i = 0; i < len; i++)
 		if (login_req_decode(buf, i, &d, &why) == 0)

@@ -1,0 +1,509 @@
+/*
+ * imapd_fetch.c - FETCH and UID FETCH (RFC 3501 6.4.5, 7.4.2): FLAGS,
+ * UID, INTERNALDATE, RFC822.SIZE, ENVELOPE, BODY, BODYSTRUCTURE,
+ * BODY[section]<partial> and BODY.PEEK, RFC822, RFC822.HEADER,
+ * RFC822.TEXT.  The message file is mapped read-only and its bytes are
+ * written straight to the client with bare LFs sent as CRLF, so a large
+ * body is never copied whole into memory.  BODY[] and RFC822(.TEXT) set
+ * \Seen (not in a read-only mailbox); the new flags are then sent too.
+ */
+#include <sys/mman.h>
+#include <sys/stat.h>
+
+#include <errno.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "lib/bio.h"
+#include "lib/imapfmt.h"
+#include "lib/imapp.h"
+#include "lib/log.h"
+#include "lib/mime.h"
+#include "lib/mstore.h"
+#include "lib/sbuf.h"
+
+#include "imapd/imapd.h"
+
+#define SPEC_MAX	(IMAPP_SECTION_PARTS * 11 + 32)
+#define CACHED_MAX	MBOX_CACHE_MAX	/* ENVELOPE, BODYSTRUCTURE text */
+#define FIELDS_MAX	256		/* HEADER.FIELDS names */
+
+/* One message's file, mapped on first need. */
+struct msgfile {
+	uint32_t	 uid;
+	int		 tried, ok;
+	char		*map;
+	size_t		 len;
+	struct mime_part *root;
+};
+
+static int
+msg_load(struct imap *s, struct msgfile *f)
+{
+	struct stat st;
+	int fd;
+
+	if (f->tried)
+		return f->ok ? 0 : -1;
+	f->tried = 1;
+	if ((fd = mbox_msg_open(s->mb, f->uid)) < 0)
+		return -1;
+	if (fstat(fd, &st) < 0 || st.st_size < 0 ||
+	    (uint64_t)st.st_size > SIZE_MAX) {
+		(void)close(fd);
+		return -1;
+	}
+	f->len = (size_t)st.st_size;
+	if (f->len > 0) {
+		f->map = mmap(NULL, f->len, PROT_READ, MAP_PRIVATE, fd, 0);
+		if (f->map == MAP_FAILED) {
+			f->map = NULL;
+			(void)close(fd);
+			return -1;
+		}
+	}
+	(void)close(fd);
+	if (mime_parse(f->map != NULL ? f->map : "", f->len, NULL,
+	    &f->root) < 0)
+		return -1;
+	f->ok = 1;
+	return 0;
+}
+
+static void
+msg_unload(struct msgfile *f)
+{
+	if (f->root != NULL)
+		mime_free(&f->root);
+	if (f->map != NULL)
+		(void)munmap(f->map, f->len);
+	memset(f, 0, sizeof *f);
+}
+
+/* The length of p[0..n) with every bare LF sent as CRLF. */
+static uint64_t
+crlf_len(const char *p, size_t n)
+{
+	return mime_crlf_len(p, n);
+}
+
+struct emit {
+	struct bio	*b;
+	uint64_t	 skip;		/* converted bytes to leave out */
+	uint64_t	 left;		/* converted bytes still to send */
+};
+
+static int
+emit_part(struct emit *e, const char *p, size_t n)
+{
+	if (e->skip >= n) {
+		e->skip -= n;
+		return 0;
+	}
+	p += e->skip;
+	n -= (size_t)e->skip;
+	e->skip = 0;
+	if (n > e->left)
+		n = (size_t)e->left;
+	e->left -= n;
+	return n > 0 ? bio_write(e->b, p, n) : 0;
+}
+
+/* Write p[0..n) as CRLF text, from skip for at most max bytes. */
+static int
+emit_crlf(struct bio *b, const char *p, size_t n, uint64_t skip,
+    uint64_t max)
+{
+	struct emit e = { b, skip, max };
+	const char *q = p, *end = p + n, *nl;
+
+	while (q < end && e.left > 0) {
+		nl = memchr(q, '\n', (size_t)(end - q));
+		if (nl == NULL)
+			return emit_part(&e, q, (size_t)(end - q));
+		if (emit_part(&e, q, (size_t)(nl - q)) < 0)
+			return -1;
+		if (nl > p && nl[-1] == '\r') {
+			if (emit_part(&e, "\n", 1) < 0)
+				return -1;
+		} else if (emit_part(&e, "\r\n", 2) < 0)
+			return -1;
+		q = nl + 1;
+	}
+	return 0;
+}
+
+/* The section text for lib/mime: "1.2.HEADER.FIELDS". */
+static int
+spec_text(const struct imapp_section *sec, struct sbuf *out)
+{
+	static const char *const specs[] = { "", "HEADER", "HEADER.FIELDS",
+	    "HEADER.FIELDS.NOT", "TEXT", "MIME" };
+	uint32_t i;
+	int r = 0;
+
+	for (i = 0; i < sec->nparts; i++)
+		r |= sbuf_printf(out, "%s%u", i ? "." : "", sec->part[i]);
+	if (sec->spec != IMAPP_SPEC_NONE)
+		r |= sbuf_printf(out, "%s%s", sec->nparts ? "." : "",
+		    specs[sec->spec]);
+	return r;
+}
+
+/* Set when a message's answer has been partly sent (a literal). */
+static int answer_started;
+
+/* Send the pending line buffer. */
+static int
+line_flush(struct imap *s)
+{
+	int r = bio_write(s->b, s->line.s, s->line.len);
+
+	answer_started = 1;
+	sbuf_reset(&s->line);
+	return r;
+}
+
+/* "NAME[spec (fields)]<off> {n}\r\n" + bytes, as CRLF text. */
+static int
+send_range(struct imap *s, const char *p, size_t n, int is_crlf,
+    const struct imapp_section *sec)
+{
+	uint64_t total = is_crlf ? n : crlf_len(p, n), skip = 0, len;
+
+	len = total;
+	if (sec != NULL && sec->has_partial) {
+		skip = sec->offset < total ? sec->offset : total;
+		len = total - skip;
+		if (len > sec->count)
+			len = sec->count;
+		if (sbuf_printf(&s->line, "<%llu>",
+		    (unsigned long long)sec->offset) < 0)
+			return -1;
+	}
+	if (sbuf_printf(&s->line, " {%llu}\r\n", (unsigned long long)len) < 0 ||
+	    line_flush(s) < 0)
+		return -1;
+	if (is_crlf) {
+		if (len > 0 && bio_write(s->b, p + skip, (size_t)len) < 0)
+			return -1;
+		return 0;
+	}
+	return emit_crlf(s->b, p, n, skip, len);
+}
+
+/* The label of a BODY[...] answer: the section as asked. */
+static int
+section_label(struct imap *s, const struct imapp_section *sec)
+{
+	const struct imapp_tok *t;
+	uint32_t i;
+	int r = 0;
+
+	r |= sbuf_cat_s(&s->line, "BODY[");
+	r |= spec_text(sec, &s->line);
+	if (sec->spec == IMAPP_SPEC_HEADER_FIELDS ||
+	    sec->spec == IMAPP_SPEC_HEADER_FIELDS_NOT) {
+		r |= sbuf_cat_s(&s->line, " (");
+		for (i = 0, t = sec->fields; i < sec->nfields; i++) {
+			r |= sbuf_printf(&s->line, "%s", i ? " " : "");
+			r |= imapfmt_astring(&s->line, t->p, t->n);
+			t = imapp_tok_next(&s->pc, t);
+			if (t == NULL)
+				break;
+		}
+		r |= sbuf_cat_c(&s->line, ')');
+	}
+	r |= sbuf_cat_c(&s->line, ']');
+	return r < 0 ? -1 : 0;
+}
+
+static int
+send_fields(struct imap *s, struct msgfile *f, size_t off, size_t len,
+    const struct imapp_section *sec, int not_)
+{
+	const char *names[FIELDS_MAX];
+	char *copy[FIELDS_MAX];
+	const struct imapp_tok *t = sec->fields;
+	struct sbuf out;
+	uint32_t i, n = 0;
+	int r = -1;
+
+	memset(copy, 0, sizeof copy);
+	for (i = 0; i < sec->nfields && t != NULL && n < FIELDS_MAX; i++) {
+		if ((copy[n] = malloc(t->n + 1)) == NULL)
+			goto out;
+		memcpy(copy[n], t->p, t->n);
+		copy[n][t->n] = '\0';
+		names[n] = copy[n];
+		n++;
+		t = imapp_tok_next(&s->pc, t);
+	}
+	sbuf_init(&out, len * 2 + 4);
+	if (mime_header_filter(&out, f->map + off, len, names, n, not_) == 0)
+		r = send_range(s, out.s != NULL ? out.s : "", out.len, 1, sec);
+	sbuf_fini(&out);
+out:
+	for (i = 0; i < n; i++)
+		free(copy[i]);
+	return r;
+}
+
+static int
+fetch_section(struct imap *s, struct msgfile *f,
+    const struct imapp_section *sec)
+{
+	struct sbuf spec;
+	size_t off = 0, len = 0;
+	int kind;
+
+	if (section_label(s, sec) < 0)
+		return -1;
+	sbuf_init(&spec, SPEC_MAX);
+	if (spec_text(sec, &spec) < 0) {
+		sbuf_fini(&spec);
+		return -1;
+	}
+	kind = mime_section(f->map != NULL ? f->map : "", f->root,
+	    spec.s != NULL ? spec.s : "", spec.len, &off, &len);
+	sbuf_fini(&spec);
+	if (kind < 0)
+		kind = MIME_SEC_NONE;
+	if (kind == MIME_SEC_FIELDS || kind == MIME_SEC_FIELDS_NOT)
+		return send_fields(s, f, off, len, sec,
+		    kind == MIME_SEC_FIELDS_NOT);
+	if (kind == MIME_SEC_NONE)
+		len = 0;
+	return send_range(s, f->map != NULL ? f->map + off : "", len, 0, sec);
+}
+
+/* ENVELOPE, BODY or BODYSTRUCTURE, from the cache when there. */
+static int
+fetch_cached(struct imap *s, struct msgfile *f, unsigned kind)
+{
+	struct sbuf v;
+	int r;
+
+	sbuf_init(&v, CACHED_MAX);
+	r = mbox_cache_get(s->mb, f->uid, kind, &v);
+	if (r <= 0) {
+		sbuf_reset(&v);
+		if (msg_load(s, f) < 0) {
+			sbuf_fini(&v);
+			return -1;
+		}
+		if (kind == MBOX_CACHE_ENVELOPE)
+			r = mime_envelope(&v, f->map != NULL ?
+			    f->map + f->root->hdr_off : "", f->root->hdr_len);
+		else
+			r = mime_bodystructure(&v, f->map != NULL ? f->map :
+			    "", f->root, kind == MBOX_CACHE_BODYSTRUCTURE);
+		if (r < 0) {
+			sbuf_fini(&v);
+			return -1;
+		}
+		(void)mbox_cache_put(s->mb, f->uid, kind, v.s, v.len);
+	}
+	r = sbuf_cat_n(&s->line, v.s, v.len);
+	sbuf_fini(&v);
+	return r;
+}
+
+static int
+sets_seen(const struct imapp_fetch *fa)
+{
+	size_t i;
+
+	for (i = 0; i < fa->n; i++) {
+		switch (fa->item[i].att) {
+		case IMAPP_FA_RFC822:
+		case IMAPP_FA_RFC822_TEXT:
+			return 1;
+		case IMAPP_FA_BODY_SECTION:
+			if (!fa->item[i].peek)
+				return 1;
+			break;
+		default:
+			break;
+		}
+	}
+	return 0;
+}
+
+static int
+fetch_item(struct imap *s, struct msgfile *f, const struct mbox_msg *m,
+    const struct imapp_fetch_item *it)
+{
+	char date[IMAPP_DATETIME_LEN + 1];
+	uint64_t vsize;
+	struct imapp_section whole;
+	int r = 0;
+
+	switch (it->att) {
+	case IMAPP_FA_FLAGS:
+		r |= sbuf_cat_s(&s->line, "FLAGS ");
+		return r | imap_flags_out(s, &s->line, m);
+	case IMAPP_FA_UID:
+		return sbuf_printf(&s->line, "UID %u", m->uid);
+	case IMAPP_FA_INTERNALDATE:
+		if (imapp_datetime_format(m->date, 0, date) < 0)
+			return sbuf_cat_s(&s->line, "INTERNALDATE "
+			    "\"01-Jan-1970 00:00:00 +0000\"");
+		return sbuf_printf(&s->line, "INTERNALDATE \"%s\"", date);
+	case IMAPP_FA_RFC822_SIZE:
+		if (mbox_msg_vsize(s->mb, m->uid, &vsize) < 0)
+			return -1;
+		return sbuf_printf(&s->line, "RFC822.SIZE %llu",
+		    (unsigned long long)vsize);
+	case IMAPP_FA_ENVELOPE:
+		r |= sbuf_cat_s(&s->line, "ENVELOPE ");
+		return r | fetch_cached(s, f, MBOX_CACHE_ENVELOPE);
+	case IMAPP_FA_BODY:
+		r |= sbuf_cat_s(&s->line, "BODY ");
+		return r | fetch_cached(s, f, MBOX_CACHE_BODY);
+	case IMAPP_FA_BODYSTRUCTURE:
+		r |= sbuf_cat_s(&s->line, "BODYSTRUCTURE ");
+		return r | fetch_cached(s, f, MBOX_CACHE_BODYSTRUCTURE);
+	case IMAPP_FA_BODY_SECTION:
+		if (msg_load(s, f) < 0)
+			return -1;
+		return fetch_section(s, f, it->sec);
+	case IMAPP_FA_RFC822:
+	case IMAPP_FA_RFC822_HEADER:
+	case IMAPP_FA_RFC822_TEXT:
+		if (msg_load(s, f) < 0)
+			return -1;
+		memset(&whole, 0, sizeof whole);
+		if (it->att == IMAPP_FA_RFC822) {
+			r = sbuf_cat_s(&s->line, "RFC822");
+			return r | send_range(s, f->map ? f->map : "", f->len,
+			    0, NULL);
+		}
+		if (it->att == IMAPP_FA_RFC822_HEADER) {
+			r = sbuf_cat_s(&s->line, "RFC822.HEADER");
+			return r | send_range(s, f->map ? f->map +
+			    f->root->hdr_off : "", f->root->hdr_len, 0, NULL);
+		}
+		r = sbuf_cat_s(&s->line, "RFC822.TEXT");
+		return r | send_range(s, f->map ? f->map + f->root->body_off :
+		    "", f->root->body_len, 0, NULL);
+	case IMAPP_FA_BINARY:
+	case IMAPP_FA_BINARY_SIZE:
+	case IMAPP_FA_MODSEQ:
+		return -1;	/* refused before */
+	}
+	return -1;
+}
+
+/* One message's answer.  1 when it could not be read (expunged). */
+static int
+fetch_one(struct imap *s, uint32_t seq, const struct imapp_fetch *fa,
+    int seen)
+{
+	struct msgfile f;
+	const struct mbox_msg *m = mbox_msg(s->mb, seq);
+	uint32_t uid = m->uid;
+	size_t i;
+	int r = 0, want_flags = 0, has_uid = 0, first = 1;
+
+	memset(&f, 0, sizeof f);
+	f.uid = uid;
+	if (m->flags & MBOX_F_EXPUNGED)
+		return 1;
+	if (seen && !(m->flags & MBOX_F_SEEN)) {
+		if (mbox_store(s->mb, &uid, 1, MBOX_STORE_ADD, MBOX_F_SEEN, 0,
+		    0, NULL, NULL) < 0)
+			log_warn_sys("account=%s cannot set \\Seen",
+			    log_esc_s(s->user));
+		else
+			want_flags = 1;
+		m = mbox_msg(s->mb, seq);
+	}
+	for (i = 0; i < fa->n; i++) {
+		if (fa->item[i].att == IMAPP_FA_FLAGS)
+			want_flags = 0;
+		if (fa->item[i].att == IMAPP_FA_UID)
+			has_uid = 1;
+	}
+	sbuf_reset(&s->line);
+	answer_started = 0;
+	r |= sbuf_printf(&s->line, "* %u FETCH (", seq);
+	if (s->pc.uid && !has_uid) {
+		r |= sbuf_printf(&s->line, "UID %u", uid);
+		first = 0;
+	}
+	for (i = 0; i < fa->n && r == 0; i++) {
+		if (!first)
+			r |= sbuf_cat_c(&s->line, ' ');
+		first = 0;
+		r |= fetch_item(s, &f, m, &fa->item[i]);
+	}
+	if (r == 0 && want_flags) {
+		r |= sbuf_cat_s(&s->line, first ? "FLAGS " : " FLAGS ");
+		r |= imap_flags_out(s, &s->line, m);
+	}
+	if (r == 0)
+		r |= sbuf_cat_s(&s->line, ")\r\n");
+	if (r == 0)
+		r = line_flush(s) < 0 ? -2 : 0;
+	msg_unload(&f);
+	if (r == -2)
+		return -1;
+	if (r != 0) {
+		/* Nothing of this message was sent unless a literal was:
+		 * then the client holds half an answer and we must end. */
+		log_warn("account=%s FETCH uid %u failed: %s",
+		    log_esc_s(s->user), uid, strerror(errno));
+		return answer_started ? -1 : 1;
+	}
+	return 0;
+}
+
+static int
+check_items(const struct imapp_fetch *fa)
+{
+	size_t i;
+
+	for (i = 0; i < fa->n; i++)
+		if (fa->item[i].att == IMAPP_FA_BINARY ||
+		    fa->item[i].att == IMAPP_FA_BINARY_SIZE ||
+		    fa->item[i].att == IMAPP_FA_MODSEQ)
+			return -1;
+	return 0;
+}
+
+int
+imap_cmd_fetch(struct imap *s)
+{
+	struct imapp_fetch fa;
+	const char *why = "";
+	uint32_t *seqs = NULL;
+	size_t n = 0, i, gone = 0;
+	int r = 0, seen;
+
+	if (s->pc.nargs != 2)
+		return imap_bad(s, "FETCH needs a set and items");
+	if (imapp_fetch_parse(&s->pc, imapp_arg(&s->pc, 1), &fa, &why) < 0)
+		return imap_bad(s, why);
+	if (check_items(&fa) < 0)
+		return imap_bad(s, "BINARY and MODSEQ are not supported");
+	if (imap_set_seqs(s, imapp_arg(&s->pc, 0), s->pc.uid, &seqs, &n) < 0)
+		return imap_bad(s, "Invalid message set");
+	seen = !s->rdonly && sets_seen(&fa);
+	for (i = 0; i < n; i++) {
+		r = fetch_one(s, seqs[i], &fa, seen);
+		if (r < 0)
+			break;
+		gone += (size_t)r;
+		r = 0;
+	}
+	free(seqs);
+	if (r < 0)
+		return -1;
+	if (gone > 0)
+		return imap_reply(s, "NO", "[EXPUNGEISSUED] Some messages "
+		    "were expunged");
+	return imap_ok(s, s->pc.uid ? "UID FETCH" : "FETCH");
+}
