@@ -855,6 +855,39 @@ test_tricks(void)
 	close(fd);
 }
 
+/* A FIFO planted under a message's name must not block a reader. */
+static void
+test_fifo(void)
+{
+	char root[512], p[1024];
+	struct mstore *ms;
+	struct mbox *a, *t;
+	struct mbox_sync_result res;
+	uint32_t uid = 1, uv, su[1], du[1];
+	uint64_t vs;
+	size_t n;
+	int fd;
+
+	fd = new_root(root, sizeof(root));
+	mstore_new(fd, '/', &ms);
+	mstore_create(ms, "T");
+	put_file(root, "cur/5.M1P1.h:2,", "x\n");
+	mbox_open(ms, "INBOX", 0, &a);
+	sync_log(a, 0, &res);
+	snprintf(p, sizeof(p), "%s/cur/5.M1P1.h:2,", root);
+	unlink(p);
+	ok(mkfifo(p, 0600) == 0, "FIFO planted");
+	ok(mbox_msg_open(a, 1) == -1, "not opened");
+	ok(mbox_msg_vsize(a, 1, &vs) == -1, "vsize fails");
+	mbox_open(ms, "T", 0, &t);
+	ok(mbox_copy(a, &uid, 1, t, &uv, su, du, &n) == 0 && n == 1,
+	    "copy links the FIFO name (%s)", strerror(errno));
+	mbox_close(&t);
+	mbox_close(&a);
+	mstore_free(&ms);
+	close(fd);
+}
+
 int
 main(void)
 {
@@ -874,6 +907,7 @@ main(void)
 	test_big();
 	test_parallel();
 	test_tricks();
+	test_fifo();
 	rc = done_testing();
 	if (rc == 0)
 		nftw(top, rm_one, 16, FTW_DEPTH | FTW_PHYS);
