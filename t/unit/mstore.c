@@ -888,6 +888,38 @@ test_fifo(void)
 	close(fd);
 }
 
+/* Separator '.': the same directories as '/', names with '.'. */
+static void
+test_sep_dot(void)
+{
+	char root[512];
+	struct mstore *ms, *slash;
+	struct mbox *a;
+	int fd;
+
+	fd = new_root(root, sizeof(root));
+	mstore_new(fd, '.', &ms);
+	mstore_new(fd, '/', &slash);
+	is_int(mstore_create(ms, "Work.2026.Q1"), 0, "create Work.2026.Q1");
+	ok(exists(root, ".Work.2026.Q1/cur") && exists(root, ".Work/cur"),
+	    "Maildir++ dirs");
+	is_str(list(ms, "", "Work.%", 0), "Work.2026 HC;", "list with .");
+	is_str(list(slash, "", "*", 0), "INBOX;Work HC;Work/2026 HC;"
+	    "Work/2026/Q1;", "same folders seen with /");
+	ok(mstore_create(ms, "a/b") == -1 && errno == EINVAL, "/ refused");
+	ok(mstore_create(ms, "Work..x") == -1 && errno == EINVAL, ".. refused");
+	ok(mstore_create(ms, ".x") == -1 && errno == EINVAL, "leading .");
+	ok(mstore_create(ms, "x.") == -1 && errno == EINVAL, "trailing .");
+	is_int(mbox_open(ms, "INBOX.Work", 0, &a) == -1 ? errno : 0, ENOENT,
+	    "INBOX.Work is not Work");
+	is_int(mstore_rename(ms, "Work.2026", "Old"), 0, "rename");
+	is_str(list(ms, "", "*", 0), "INBOX;Old HC;Old.Q1;Work;",
+	    "children moved");
+	mstore_free(&slash);
+	mstore_free(&ms);
+	close(fd);
+}
+
 int
 main(void)
 {
@@ -908,6 +940,7 @@ main(void)
 	test_parallel();
 	test_tricks();
 	test_fifo();
+	test_sep_dot();
 	rc = done_testing();
 	if (rc == 0)
 		nftw(top, rm_one, 16, FTW_DEPTH | FTW_PHYS);
