@@ -406,8 +406,9 @@ smtpd_hdr_feed(struct smtpd *s, const char *p, size_t n)
 	size_t from;
 	const char *e;
 
-	if (s->hdr_done || n == 0)
-		return;
+	if (s->hdr_done || n == 0 || s->auth_user[0] == '\0' ||
+	    !(s->sender_check & SMTPD_CHECK_HEADER))
+		return;			/* only the From: check needs it */
 	from = s->hdr.len >= 3 ? s->hdr.len - 3 : 0;
 	if (sbuf_cat_n(&s->hdr, p, n) < 0) {
 		s->hdr_over = 1;
