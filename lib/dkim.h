@@ -4,12 +4,13 @@
  *
  * Streaming.  dkim_sign_init() takes a key, the signing domain (d=), the
  * selector (s=) and the list of header fields to sign; dkim_sign_update()
- * is fed the message in chunks of any size (CRLF or bare LF line ends, a
- * line or a CRLF may be split across chunks); dkim_sign_final() appends
+ * is fed the message in chunks of any size (a line or a CRLF may be
+ * split across chunks); dkim_sign_final() appends
  * the complete "DKIM-Signature: ..." field to out, folded so no line
- * reaches 78 columns (a tab counted as 8), each line CRLF-terminated.  Only
- * the header block is held in memory (at most DKIM_HEADER_MAX bytes, else
- * E2BIG); the body is hashed as it streams by.  A bare LF and a bare CR
+ * reaches 78 columns (a tab counted as 8; only a tag that cannot be split,
+ * such as a 250-byte d=, makes a longer line), each line CRLF-terminated.
+ * Only the header block is held in memory (at most DKIM_HEADER_MAX bytes,
+ * else E2BIG); the body is hashed as it streams by.  A bare LF and a bare CR
  * are each read as CRLF, as lib/smtpc puts them on the wire (no bare CR
  * or LF is ever sent), so the signature covers what the receiver gets.
  *
@@ -57,8 +58,8 @@
  * Return convention: 0 (or 1/0 for dkim_select), or -1 with errno set and,
  * when why_r is not NULL, a reason put in it (DKIM_WHY_MAX is room
  * enough); nothing is printed.  Ownership: dkim_key_free(&k) and
- * dkim_sign_free(&s) free and NULL; a signer keeps a reference to its key,
- * which must outlive it.
+ * dkim_sign_free(&s) free and NULL; a signer keeps a reference to its key
+ * and to its header list, which must outlive it.
  */
 #ifndef TERN_DKIM_H
 #define TERN_DKIM_H
