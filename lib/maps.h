@@ -23,6 +23,10 @@
  *   routes    DOMAIN-or-ADDRESS NEXTHOP, NEXTHOP one of "local",
  *             "smtp:HOST", "smtp:HOST:PORT", "smtp:[HOST]", "smtp:[HOST]:PORT",
  *             "lmtp:HOST:PORT" ([HOST] means: no MX lookup).
+ *   sender_login  ADDRESS: ACCOUNT, ...  or  @DOMAIN: ACCOUNT, ...  (the
+ *             aliases syntax): accounts that may also send as ADDRESS
+ *             (tern-smtpd on submission, Postfix's
+ *             smtpd_sender_login_maps); the first line of a key wins.
  * An ADDRESS is local@domain: a dot-atom local part of at most 64 bytes
  * without '/', and a domain of LDH labels, at most MAPS_ADDR_MAX bytes in
  * all: a strict subset of what addr_parse() accepts (no quoted local part,
@@ -40,6 +44,7 @@
  *   aliases.cdb   ADDRESS or "@DOMAIN" -> "TARGET,TARGET,..."
  *   domains.cdb   DOMAIN -> "local" | "virtual" | "relay"
  *   routes.cdb    DOMAIN or ADDRESS -> NEXTHOP as written
+ *   sender_login.cdb  ADDRESS or "@DOMAIN" -> "ACCOUNT,ACCOUNT,..."
  * maps_account_decode() is the strict reader of an accounts.cdb record.
  *
  * Parsers take a pointer and a length (no NUL needed, nothing read past

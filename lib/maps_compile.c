@@ -268,10 +268,10 @@ keyset_find(const struct keyset *k, const char *key, size_t n, int *tag_r)
 /* --- outputs ------------------------------------------------------------ */
 
 enum out_id { OUT_DOMAINS, OUT_ACCOUNTS, OUT_SECRETS, OUT_ALIASES,
-	OUT_ROUTES, OUT_N };
+	OUT_ROUTES, OUT_SENDERS, OUT_N };
 
 static const char *const out_names[OUT_N] = { "domains", "accounts",
-	"secrets", "aliases", "routes" };
+	"secrets", "aliases", "routes", "sender_login" };
 
 struct out {
 	char		*tmp, *final;
@@ -705,6 +705,27 @@ route_line(struct ctx *c, struct src *s, const char *line, size_t len)
 	return out_add(c, OUT_ROUTES, &c->key, text.p, text.n);
 }
 
+/* sender_login: "ADDRESS: ACCOUNT, ..." or "@DOMAIN: ACCOUNT, ...", the
+ * aliases syntax; the first line of a key wins (no keyset: its own
+ * name space). */
+static int
+sender_line(struct ctx *c, struct src *s, const char *line, size_t len)
+{
+	struct maps_slice k;
+	const char *why;
+	int r;
+
+	if ((r = maps_parse_alias(line, len, &k, &c->val, &why)) <= 0) {
+		if (r < 0)
+			error_at(c, s, s->lineno, "%s", why);
+		return 0;
+	}
+	sbuf_reset(&c->key);
+	if (maps_key(&c->key, k.p, k.n) < 0)
+		return sys_error(c, "out of memory in", s->path);
+	return out_add(c, OUT_SENDERS, &c->key, c->val.s, c->val.len);
+}
+
 static void
 ctx_fini(struct ctx *c)
 {
@@ -742,7 +763,8 @@ maps_compile(const struct maps_compile_opts *o, struct sbuf *errs,
 	    (r = each_line(&c, "domains", domain_line)) < 0 ||
 	    (r = each_line(&c, "accounts", account_line)) < 0 ||
 	    (r = each_line(&c, "aliases", alias_line)) < 0 ||
-	    (r = each_line(&c, "routes", route_line)) < 0)
+	    (r = each_line(&c, "routes", route_line)) < 0 ||
+	    (r = each_line(&c, "sender_login", sender_line)) < 0)
 		goto out;
 	uids_check(&c);
 	if (c.nerr > 0) {

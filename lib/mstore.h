@@ -33,6 +33,10 @@
  * \Noselect (RFC 3501 6.3.4).  SPECIAL-USE comes from the names: the
  * top-level folders Drafts, Sent, Trash, Junk and Archive.
  *
+ * Our own files (tern-index, tern-cache, dovecot-keywords, subscriptions,
+ * message files) are opened O_NOFOLLOW: a symlink planted there is read
+ * as absent and replaced, never followed; message files must be regular.
+ *
  * Subscriptions: the file "subscriptions" in the root, Dovecot's version 1
  * format (one wire name per line, with the configured separator); a
  * Dovecot version 2 file ("V\t2" header, '\t' between components) is read

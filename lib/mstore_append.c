@@ -279,13 +279,19 @@ copy_file(struct mbox *src, const char *srcname, struct mbox *dst,
     int64_t date, int tmpdir, struct sbuf *tmpname)
 {
 	struct timespec ts[2];
+	struct stat st;
 	char buf[APPEND_BUF];
 	ssize_t n;
 	int in, out, rc = -1, e;
 
 	if ((in = openat(src->curfd, srcname, O_RDONLY | O_NOFOLLOW |
-	    O_CLOEXEC)) == -1)
+	    O_NONBLOCK | O_CLOEXEC)) == -1)
 		return -1;
+	if (fstat(in, &st) == -1 || !S_ISREG(st.st_mode)) {
+		(void)close(in);
+		errno = EINVAL;
+		return -1;
+	}
 	if ((out = maildir_tmp_open(dst->dirfd, tmpname)) == -1) {
 		(void)close(in);
 		return -1;

@@ -12,9 +12,10 @@
 #include "lib/maildir.h"
 #include "lib/sbuf.h"
 
-static uint64_t
-fnv1a(const unsigned char *p, size_t n)
+uint64_t
+midx_checksum(const void *data, size_t n)
 {
+	const unsigned char *p = data;
 	uint64_t h = 0xcbf29ce484222325ULL;
 	size_t i;
 
@@ -160,7 +161,7 @@ midx_parse(const void *data, size_t len, struct midx *ix)
 	if (len < MIDX_HDR_LEN + MIDX_TRL_LEN ||
 	    memcmp(p, MIDX_MAGIC, 8) != 0 ||
 	    memcmp(p + len - MIDX_TRL_LEN, MIDX_TRAILER, 4) != 0 ||
-	    get_le(p + len - 8, 8) != fnv1a(p, len - MIDX_TRL_LEN))
+	    get_le(p + len - 8, 8) != midx_checksum(p, len - MIDX_TRL_LEN))
 		goto bad;
 	len -= MIDX_TRL_LEN;
 	ix->uidvalidity = (uint32_t)get_le(p + 8, 4);
@@ -218,7 +219,7 @@ midx_format(const struct midx *ix, struct sbuf *out)
 		    sbuf_cat_n(out, r->name, nl) == -1)
 			return -1;
 	}
-	h = fnv1a((const unsigned char *)out->s, out->len);
+	h = midx_checksum(out->s, out->len);
 	if (sbuf_cat_n(out, MIDX_TRAILER, 4) == -1 || put_le(out, h, 8) == -1)
 		return -1;
 	return 0;

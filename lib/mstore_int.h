@@ -111,6 +111,8 @@ int	mbox_file_name(const struct midx_rec *, struct sbuf *out);
 void	mbox_cache_free(struct mbox *);
 
 int	midx_parse(const void *, size_t, struct midx *);
+/* FNV-1a 64 of n bytes (the trailer's checksum). */
+uint64_t midx_checksum(const void *, size_t);
 int	midx_format(const struct midx *, struct sbuf *);
 void	midx_free(struct midx *);
 int	midx_push(struct midx *, const struct midx_rec *);

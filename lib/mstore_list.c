@@ -214,7 +214,7 @@ read_subs(const struct mstore *ms, struct entlist *l)
 	if ((fd = openat(ms->rootfd, MSTORE_SUBS,
 	    O_RDONLY | O_NOFOLLOW | O_CLOEXEC)) == -1) {
 		sbuf_fini(&file);
-		return errno == ENOENT ? 0 : -1;
+		return errno == ENOENT || errno == ELOOP ? 0 : -1;
 	}
 	rc = io_read_fd(fd, &file, MSTORE_SUBS_MAX);
 	(void)close(fd);

@@ -167,7 +167,7 @@ mbox_read_keywords(struct mbox *mb, int *changed_r)
 	sbuf_init(&f, MSTORE_KW_FILE_MAX);
 	fd = openat(mb->dirfd, MSTORE_KEYWORDS,
 	    O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
-	if (fd == -1 && errno != ENOENT) {
+	if (fd == -1 && errno != ENOENT && errno != ELOOP) {
 		sbuf_fini(&f);
 		return -1;
 	}
@@ -299,6 +299,15 @@ mbox_load_index(struct mbox *mb)
 	sbuf_init(&buf, MBOX_INDEX_MAX);
 	rc = io_read_fd(fd, &buf, MBOX_INDEX_MAX);
 	if (rc == 0 && midx_parse(buf.s, buf.len, &nix) == 0) {
+		if (mb->synced && nix.uidvalidity != mb->uidvalidity) {
+			/* Rebuilt by another session: our uids mean nothing
+			 * there.  Keep ours; the caller ends the session. */
+			midx_free(&nix);
+			sbuf_fini(&buf);
+			(void)close(fd);
+			errno = ESTALE;
+			return -1;
+		}
 		midx_free(&mb->ix);
 		mb->ix = nix;
 		mb->have_ix = 1;

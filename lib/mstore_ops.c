@@ -290,6 +290,24 @@ out:
 	return rc;
 }
 
+/* A message opened O_NONBLOCK must be a regular file (a FIFO planted
+ * under its name would block a reader for ever); then blocking again. */
+static int
+msg_fd_check(int fd)
+{
+	struct stat st;
+
+	if (fd == -1)
+		return -1;
+	if (fstat(fd, &st) == -1 || !S_ISREG(st.st_mode) ||
+	    io_set_nonblock(fd, 0) == -1) {
+		(void)close(fd);
+		errno = EINVAL;
+		return -1;
+	}
+	return fd;
+}
+
 int
 mbox_msg_open(struct mbox *mb, uint32_t uid)
 {
@@ -304,16 +322,16 @@ mbox_msg_open(struct mbox *mb, uint32_t uid)
 	sbuf_init(&name, MAILDIR_NAME_MAX + 64);
 	if (mbox_file_name(r, &name) == 0) {
 		fd = openat(mb->curfd, name.s, O_RDONLY | O_NOFOLLOW |
-		    O_CLOEXEC);
+		    O_NONBLOCK | O_CLOEXEC);
 		if (fd == -1 && errno == ENOENT &&
 		    mbox_find_file(mb, r->name, &name) == 0)
 			fd = openat(mb->curfd, name.s, O_RDONLY | O_NOFOLLOW |
-			    O_CLOEXEC);
+			    O_NONBLOCK | O_CLOEXEC);
 	}
 	e = errno;
 	sbuf_fini(&name);
 	errno = e;
-	return fd;
+	return msg_fd_check(fd);
 }
 
 /* ",W=<n>" in a base name. */

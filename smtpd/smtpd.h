@@ -29,6 +29,7 @@
 #include "lib/smtpp.h"
 
 struct bio;
+struct cdbmap;
 struct conf;
 struct tls_ctx;
 struct tls_conn;
@@ -100,6 +101,7 @@ struct smtpd {
 	int		 null_sender_ok;
 	uint64_t	 rate_limit;	/* messages per hour; 0 none */
 	const char	*rate_dir;
+	struct cdbmap	*senders;	/* sender_login.cdb (may be empty) */
 	char		 auth_user[ENV_AUTH_MAX + 1];	/* "" until AUTH */
 	int64_t		 cmd_ms, data_ms, done_ms, session_ms;
 

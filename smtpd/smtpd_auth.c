@@ -274,18 +274,18 @@ key_of(const char *local, size_t ll, const char *domain, struct sbuf *out)
 	return 0;
 }
 
-/* Does aliases[k] name the account directly?  1, 0, -1 (map error). */
+/* Does map[k] ("a,b,...") name the account?  1, 0, -1 (map error). */
 static int
-alias_names(struct smtpd *s, const struct sbuf *k)
+names_user(struct smtpd *s, struct cdbmap *map, const struct sbuf *k)
 {
 	const void *v;
 	const char *p;
 	size_t vn, i = 0, j, n = strlen(s->auth_user);
 	int r;
 
-	if (s->maps.aliases == NULL)
+	if (map == NULL)
 		return 0;
-	if ((r = cdbmap_lookup(s->maps.aliases, k->s, k->len, &v, &vn)) <= 0)
+	if ((r = cdbmap_lookup(map, k->s, k->len, &v, &vn)) <= 0)
 		return r;
 	p = v;
 	while (i < vn) {
@@ -298,12 +298,26 @@ alias_names(struct smtpd *s, const struct sbuf *k)
 	return 0;
 }
 
+/* The key itself, or an alias or sender_login entry naming the user. */
+static int
+key_owned(struct smtpd *s, const struct sbuf *k)
+{
+	int r;
+
+	if (strcmp(k->s, s->auth_user) == 0)
+		return 1;
+	if ((r = names_user(s, s->maps.aliases, k)) != 0)
+		return r;
+	return names_user(s, s->senders, k);
+}
+
 /*
  * Does this address belong to the authenticated account?  It does when,
- * lowercased, it is the account, or the account with a +extension
- * (recipient_delimiter), or an alias whose targets name the account
- * (directly; the catch-all "@domain" does not count), with or without
- * the extension.  1 yes, 0 no, -1 map error.
+ * lowercased, it is the account, or an alias whose targets name the
+ * account directly (a catch-all "@domain" alias does not count), or a
+ * sender_login entry naming it; each with or without a +extension
+ * (recipient_delimiter); or when sender_login's "@domain" entry names
+ * the account.  1 yes, 0 no, -1 map error.
  */
 int
 smtpd_sender_owned(struct smtpd *s, const struct addr *a)
@@ -311,36 +325,34 @@ smtpd_sender_owned(struct smtpd *s, const struct addr *a)
 	struct sbuf k;
 	const char *ext;
 	size_t base, extlen;
-	int r = 0, split;
+	int r = 0;
 
 	if (a->is_null || a->domain_len == 0 || s->auth_user[0] == '\0')
 		return 0;
 	sbuf_init(&k, ADDR_FORMAT_MAX + 2);
 	if (key_of(a->local, a->local_len, a->domain, &k) < 0)
 		goto out;
-	if (strcmp(k.s, s->auth_user) == 0) {
-		r = 1;
+	if ((r = key_owned(s, &k)) != 0)
 		goto out;
+	if (addr_split_delim(a->local, a->local_len, s->maps.delims,
+	    &base, &ext, &extlen)) {
+		if (key_of(a->local, base, a->domain, &k) < 0)
+			goto out;
+		if ((r = key_owned(s, &k)) != 0)
+			goto out;
 	}
-	if ((r = alias_names(s, &k)) != 0)
-		goto out;
-	split = addr_split_delim(a->local, a->local_len, s->maps.delims,
-	    &base, &ext, &extlen);
-	if (!split || key_of(a->local, base, a->domain, &k) < 0)
-		goto out;
-	if (strcmp(k.s, s->auth_user) == 0)
-		r = 1;
-	else
-		r = alias_names(s, &k);
+	if (key_of("", 0, a->domain, &k) == 0)
+		r = names_user(s, s->senders, &k);
 out:
 	sbuf_fini(&k);
 	return r;
 }
 
 /*
- * The header From: check after DATA/BDAT: exactly one From: field whose
- * every address belongs to the account.  A message without From: passes
- * (there is no one to impersonate).  0 passes, -1 refused (*why_r),
+ * The header From: check after DATA/BDAT: at most one From: field, and
+ * every address of it belongs to the account.  A message without From:
+ * passes (there is no one to impersonate), unless its header section
+ * fills all SMTPD_HDRS_MAX bytes kept without one.  0 passes, -1 refused (*why_r),
  * -2 a map error.
  */
 int
@@ -353,12 +365,9 @@ smtpd_header_from_ok(struct smtpd *s, const char **why_r)
 	int r;
 
 	*why_r = "";
-	if (s->hdr_over) {
-		*why_r = "header section too large to check From:";
-		return -1;
-	}
-	while ((r = hdr_next(s->hdr.s, s->hdr.len, &off, &f)) != 0) {
-		if (r != 1 || !hdr_is(&f, "from"))
+	/* The header ends at the empty line or at a line that is no field. */
+	while ((r = hdr_next(s->hdr.s, s->hdr.len, &off, &f)) == 1) {
+		if (!hdr_is(&f, "from"))
 			continue;
 		if (++nfrom > 1) {
 			*why_r = "more than one From: field";
@@ -379,6 +388,10 @@ smtpd_header_from_ok(struct smtpd *s, const char **why_r)
 				return -1;
 			}
 		}
+	}
+	if (nfrom == 0 && s->hdr_over && r == 0) {
+		*why_r = "header section too large to check From:";
+		return -1;
 	}
 	return 0;
 }

@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "lib/bio.h"
+#include "lib/cdbmap.h"
 #include "lib/conf.h"
 #include "lib/log.h"
 #include "lib/smtp_reply.h"
@@ -41,6 +42,7 @@ smtpd_fini(struct smtpd *s)
 	bio_free(&s->b);
 	tls_ctx_free(&s->tls_ctx);
 	resolve_maps_close(&s->maps);
+	cdbmap_close(&s->senders);
 	envelope_fini(&s->env);
 	sbuf_fini(&s->line);
 	sbuf_fini(&s->out);

@@ -14,6 +14,7 @@
 #include <bsd/string.h>
 
 #include "lib/bio.h"
+#include "lib/cdbmap.h"
 #include "lib/conf.h"
 #include "lib/log.h"
 #include "lib/login.h"
@@ -198,6 +199,21 @@ rate_dir(struct smtpd *s)
 	smtpd_rate_setup(s, uid, gid, 1);
 }
 
+/* sender_login.cdb: more owners of sender addresses (may be absent). */
+static void
+senders(struct smtpd *s, const char *map_dir)
+{
+	struct sbuf p;
+
+	sbuf_init(&p, 4096);
+	if (sbuf_printf(&p, "%s/sender_login.cdb", map_dir) < 0 ||
+	    sbuf_str(&p) == NULL ||
+	    (s->senders = cdbmap_open(p.s, CDBMAP_MISSING_OK)) == NULL)
+		die_sys(EXIT_TEMP, "cannot open %s/sender_login.cdb",
+		    log_esc_s(map_dir));
+	sbuf_fini(&p);
+}
+
 /* Everything that needs privilege, while we may still have it. */
 static void
 setup(struct smtpd *s)
@@ -212,6 +228,8 @@ setup(struct smtpd *s)
 	if (resolve_maps_open(&s->maps, map_dir, delim) < 0)
 		die_sys(EXIT_TEMP, "cannot open the maps in %s",
 		    log_esc_s(map_dir));
+	if (s->mode == SMTPD_SUBMISSION || s->mode == SMTPD_SUBMISSIONS)
+		senders(s, map_dir);
 	cert = conf_path(s->cf, "tls_cert");
 	key = conf_path(s->cf, "tls_key");
 	if (cert == NULL || key == NULL)

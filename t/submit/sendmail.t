@@ -7,7 +7,7 @@
 . "$TERN_SRC/t/e2e/e2e.sh"
 [ -x "$TERN_BINDIR/tern-sendmail" ] || skip_all "tern-sendmail not built"
 sandbox
-plan 32
+plan 36
 
 ok "suite starts" e2e_start
 e2e_user carol@example.test
@@ -67,6 +67,19 @@ echo x | "$SM" -q bob@example.test 2>/dev/null
 is "$?" 64 "unknown option: EX_USAGE"
 printf 'To: <broken\n\nx\n' | "$SM" -t 2>/dev/null
 is "$?" 65 "-t with a broken To: EX_DATAERR"
+
+# An ordinary user: the set-id tern-enqueue writes the queue for it.
+if [ "$(id -u)" = 0 ] && command -v setpriv >/dev/null; then
+	printf 'Subject: nobody\nX-Test-Id: sm7\n\nfrom nobody\n' |
+	    setpriv --reuid=65534 --regid=65534 --clear-groups env TERN_HOME="$H" "$SM" bob@example.test
+	is "$?" 0 "as uid 65534: exit 0"
+	ok "as uid 65534: delivered" wait_for 30 e2e_has bob@example.test sm7
+	h=$(hdr "$(msg bob@example.test sm7)")
+	like "$h" "Return-Path: <$(getent passwd 65534 | cut -d: -f1)@localhost>" "the sender is that user"
+	like "$h" 'from userid 65534' "Received: names its uid"
+else
+	skip 4 "needs root and setpriv"
+fi
 
 # The other names.
 ln -s "$SM" "$SB/mailq"; ln -s "$SM" "$SB/newaliases"

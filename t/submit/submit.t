@@ -9,7 +9,7 @@
 . "$TERN_SRC/t/e2e/e2e.sh"
 command -v swaks >/dev/null || skip_all "swaks not installed"
 sandbox
-plan 45
+plan 53
 C="$PY $TERN_SRC/t/submit/subc.py"
 
 # Loopback may not send passwords in the clear here, so the TLS rule shows.
@@ -93,6 +93,23 @@ like "$r" '^553 5\.7\.1 <>' "null sender: 553"
 r=$($C $P_SUB starttls alice@example.test "$PW" alice@example.test "alice@example.test,bob@example.test" "alice@example.test, carol@example.test")
 like "$r" '^550 5\.7\.1' "one foreign address among several in From: 550"
 ok "nothing refused reached bob" sh -c "! grep -lqs 'carol@example.test' $(e2e_maildir bob@example.test)/new/*"
+
+# sender_login: more owners; the two checks can be turned off; <> allowed.
+printf 'boss@example.test: alice@example.test\n@sub.example.test: alice@example.test\n' >"$H/sender_login"
+ok "sender_login compiled" "$(e2e_bin tern-maps)" -c "$H/tern.conf" -q
+like "$($C $P_SUB starttls alice@example.test "$PW" boss@example.test bob@example.test boss@example.test)" '^250 ' "sender_login: an address given to the account"
+like "$($C $P_SUB starttls alice@example.test "$PW" any+x@sub.example.test bob@example.test any@sub.example.test)" '^250 ' "sender_login: a whole domain"
+like "$($C $P_SUB starttls carol@example.test pw-carol@example.test boss@example.test bob@example.test)" '^553 5\.7\.1' "sender_login: not for another account"
+echo "submission_sender_check = none" >>"$H/local.conf"
+like "$($C $P_SUB starttls alice@example.test "$PW" carol@example.test bob@example.test carol@example.test)" '^250 ' "submission_sender_check = none: no check"
+sed -i '/submission_sender_check/d' "$H/local.conf"
+echo "submission_sender_check = header" >>"$H/local.conf"
+like "$($C $P_SUB starttls alice@example.test "$PW" carol@example.test bob@example.test alice@example.test)" '^250 ' "submission_sender_check = header: envelope not checked"
+like "$($C $P_SUB starttls alice@example.test "$PW" alice@example.test bob@example.test carol@example.test)" '^550 5\.7\.1' "but the From: is"
+sed -i '/submission_sender_check/d' "$H/local.conf"
+echo "submission_null_sender = yes" >>"$H/local.conf"
+like "$($C $P_SUB starttls alice@example.test "$PW" "" bob@example.test alice@example.test)" '^250 ' "submission_null_sender = yes: <> accepted"
+sed -i '/submission_null_sender/d' "$H/local.conf"
 
 # Relaying.
 r=$($C $P_SUB starttls alice@example.test "$PW" sales@example.test someone@elsewhere.test sales@example.test)

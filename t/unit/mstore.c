@@ -3,6 +3,7 @@
  * sessions, the index and its rebuild, \Recent, STORE, EXPUNGE, APPEND
  * with quota, COPY. */
 #include <sys/stat.h>
+#include <sys/wait.h>
 
 #include <dirent.h>
 #include <errno.h>
@@ -12,6 +13,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "lib/io.h"
@@ -693,6 +695,231 @@ test_ops(void)
 	mstore_free(&ms);
 }
 
+/* Set dir's mtime to t (seconds). */
+static int
+set_mtime(const char *root, const char *sub, time_t t)
+{
+	char p[1024];
+	struct timespec ts[2];
+
+	snprintf(p, sizeof(p), "%s/%s", root, sub);
+	ts[0].tv_sec = ts[1].tv_sec = t;
+	ts[0].tv_nsec = ts[1].tv_nsec = 0;
+	return utimensat(AT_FDCWD, p, ts, 0);
+}
+
+/*
+ * 10,000 messages: a cold sync reads cur/ once; a warm one (cur/ mtime as
+ * the index saw it) does not read cur/ at all, which the test proves by
+ * slipping a file in behind an unchanged mtime.
+ */
+static void
+test_big(void)
+{
+	char root[512], name[128];
+	struct mstore *ms;
+	struct mbox *a, *b;
+	struct mbox_sync_result res;
+	time_t old = time(NULL) - 86400;
+	int fd, i, made = 0;
+
+	fd = new_root(root, sizeof(root));
+	mstore_new(fd, '/', &ms);
+	for (i = 0; i < 10000; i++) {
+		snprintf(name, sizeof(name), "cur/%d.M%dP1.h,S=3:2,S", 1000 + i,
+		    i);
+		if (put_file(root, name, "x\n\n") == 0)
+			made++;
+	}
+	is_int(made, 10000, "10000 files");
+	set_mtime(root, "cur", old);
+	is_int(mbox_open(ms, "INBOX", 0, &a), 0, "open");
+	is_str(sync_log(a, 0, &res), "", "cold sync");
+	ok(res.exists == 10000 && mbox_msg(a, 10000)->uid == 10000 &&
+	    mbox_msg(a, 1)->size == 3, "10000 messages, sizes from S=");
+	put_file(root, "cur/9999999.hidden:2,", "x\n");
+	set_mtime(root, "cur", old);
+	is_int(mbox_open(ms, "INBOX", 0, &b), 0, "second session");
+	is_str(sync_log(b, 0, &res), "", "warm sync");
+	is_int(res.exists, 10000, "warm: cur/ not read (hidden file unseen)");
+	set_mtime(root, "cur", old + 1);
+	is_str(sync_log(b, 0, &res), "", "cur/ changed");
+	is_int(res.exists, 10001, "now read");
+	mbox_close(&a);
+	mbox_close(&b);
+	mstore_free(&ms);
+	close(fd);
+}
+
+/* Two processes append 40 messages each to one folder. */
+static void
+test_parallel(void)
+{
+	char root[512];
+	struct mstore *ms;
+	struct mbox *a;
+	struct mbox_append ap;
+	struct mbox_sync_result res;
+	uint32_t uv, uid, i;
+	pid_t pid[2];
+	int fd, k, st, good = 1;
+
+	fd = new_root(root, sizeof(root));
+	mstore_new(fd, '/', &ms);
+	memset(&ap, 0, sizeof(ap));
+	for (k = 0; k < 2; k++) {
+		if ((pid[k] = fork()) == 0) {
+			struct mstore *cms;
+			struct mbox *c;
+
+			if (mstore_new(fd, '/', &cms) == -1 ||
+			    mbox_open(cms, "INBOX", 0, &c) == -1)
+				_exit(1);
+			for (i = 0; i < 40; i++)
+				if (mbox_append(c, "S: p\n\nx\n", 8, &ap, &uv,
+				    &uid) == -1 || mbox_sync(c, 0, NULL, NULL,
+				    NULL) == -1)
+					_exit(1);
+			mbox_close(&c);
+			mstore_free(&cms);
+			_exit(0);
+		}
+	}
+	for (k = 0; k < 2; k++)
+		if (waitpid(pid[k], &st, 0) == -1 || !WIFEXITED(st) ||
+		    WEXITSTATUS(st) != 0)
+			good = 0;
+	ok(good, "both appenders succeeded");
+	mbox_open(ms, "INBOX", 0, &a);
+	sync_log(a, 0, &res);
+	is_int(res.exists, 80, "80 messages");
+	for (i = 1; i <= 80; i++)
+		if (mbox_msg(a, i) == NULL || mbox_msg(a, i)->uid != i)
+			good = 0;
+	ok(good, "uids 1..80, each once");
+	is_int(count_dir(root, "cur"), 80, "80 files");
+	mbox_close(&a);
+	mstore_free(&ms);
+	close(fd);
+}
+
+/* Symlinks planted where our own files go, and an index rebuilt by
+ * another session under an open one. */
+static void
+test_tricks(void)
+{
+	char root[512], p[1024], q[1024];
+	struct mstore *ms;
+	struct mbox *a, *b;
+	struct mbox_sync_result res;
+	struct sbuf sb;
+	int fd, fd2;
+
+	fd = new_root(root, sizeof(root));
+	mstore_new(fd, '/', &ms);
+	snprintf(q, sizeof(q), "%s/secret", top);
+	put_file(top, "secret", "1 Secret\n");
+	snprintf(p, sizeof(p), "%s/dovecot-keywords", root);
+	ok(symlink(q, p) == 0, "dovecot-keywords -> outside");
+	snprintf(p, sizeof(p), "%s/tern-index", root);
+	ok(symlink(q, p) == 0, "tern-index -> outside");
+	snprintf(p, sizeof(p), "%s/subscriptions", root);
+	ok(symlink(q, p) == 0, "subscriptions -> outside");
+	put_file(root, "new/1.M1P1.h", "x\n");
+	is_int(mbox_open(ms, "INBOX", 0, &a), 0, "open");
+	is_str(sync_log(a, 0, &res), "", "sync");
+	ok(res.exists == 1 && mbox_keyword_name(a, 1) == NULL,
+	    "symlinked keywords not read");
+	sbuf_init(&sb, 100);
+	ok(io_read_file(q, &sb, 100) == 0 && strcmp(sbuf_str(&sb),
+	    "1 Secret\n") == 0, "outside file untouched");
+	sbuf_fini(&sb);
+	is_str(list(ms, "", "*", MSTORE_LIST_SUBSCRIBED), "",
+	    "symlinked subscriptions not read");
+	/* Another session finds the index damaged and rebuilds it. */
+	put_file(root, "tern-index", "junk");
+	snprintf(p, sizeof(p), "%s/tern-index.lock", root);
+	put_file(root, "tern-index.lock", "");
+	is_int(mbox_open(ms, "INBOX", 0, &b), 0, "second session");
+	sleep(1);
+	is_str(sync_log(b, 0, &res), "", "b rebuilds");
+	ok(mbox_sync(a, 0, NULL, NULL, NULL) == -1 && errno == ESTALE,
+	    "a: ESTALE, the session must end");
+	fd2 = mbox_msg_open(a, 1);
+	ok(fd2 >= 0, "a's view still reads its own index");
+	if (fd2 >= 0)
+		close(fd2);
+	mbox_close(&a);
+	mbox_close(&b);
+	mstore_free(&ms);
+	close(fd);
+}
+
+/* A FIFO planted under a message's name must not block a reader. */
+static void
+test_fifo(void)
+{
+	char root[512], p[1024];
+	struct mstore *ms;
+	struct mbox *a, *t;
+	struct mbox_sync_result res;
+	uint32_t uid = 1, uv, su[1], du[1];
+	uint64_t vs;
+	size_t n;
+	int fd;
+
+	fd = new_root(root, sizeof(root));
+	mstore_new(fd, '/', &ms);
+	mstore_create(ms, "T");
+	put_file(root, "cur/5.M1P1.h:2,", "x\n");
+	mbox_open(ms, "INBOX", 0, &a);
+	sync_log(a, 0, &res);
+	snprintf(p, sizeof(p), "%s/cur/5.M1P1.h:2,", root);
+	unlink(p);
+	ok(mkfifo(p, 0600) == 0, "FIFO planted");
+	ok(mbox_msg_open(a, 1) == -1, "not opened");
+	ok(mbox_msg_vsize(a, 1, &vs) == -1, "vsize fails");
+	mbox_open(ms, "T", 0, &t);
+	ok(mbox_copy(a, &uid, 1, t, &uv, su, du, &n) == 0 && n == 1,
+	    "copy links the FIFO name (%s)", strerror(errno));
+	mbox_close(&t);
+	mbox_close(&a);
+	mstore_free(&ms);
+	close(fd);
+}
+
+/* Separator '.': the same directories as '/', names with '.'. */
+static void
+test_sep_dot(void)
+{
+	char root[512];
+	struct mstore *ms, *slash;
+	struct mbox *a;
+	int fd;
+
+	fd = new_root(root, sizeof(root));
+	mstore_new(fd, '.', &ms);
+	mstore_new(fd, '/', &slash);
+	is_int(mstore_create(ms, "Work.2026.Q1"), 0, "create Work.2026.Q1");
+	ok(exists(root, ".Work.2026.Q1/cur") && exists(root, ".Work/cur"),
+	    "Maildir++ dirs");
+	is_str(list(ms, "", "Work.%", 0), "Work.2026 HC;", "list with .");
+	is_str(list(slash, "", "*", 0), "INBOX;Work HC;Work/2026 HC;"
+	    "Work/2026/Q1;", "same folders seen with /");
+	ok(mstore_create(ms, "a/b") == -1 && errno == EINVAL, "/ refused");
+	ok(mstore_create(ms, "Work..x") == -1 && errno == EINVAL, ".. refused");
+	ok(mstore_create(ms, ".x") == -1 && errno == EINVAL, "leading .");
+	ok(mstore_create(ms, "x.") == -1 && errno == EINVAL, "trailing .");
+	is_int(mbox_open(ms, "INBOX.Work", 0, &a) == -1 ? errno : 0, ENOENT,
+	    "INBOX.Work is not Work");
+	is_int(mstore_rename(ms, "Work.2026", "Old"), 0, "rename");
+	is_str(list(ms, "", "*", 0), "INBOX;Old HC;Old.Q1;Work;",
+	    "children moved");
+	mstore_free(&slash);
+	mstore_free(&ms);
+	close(fd);
+}
+
 int
 main(void)
 {
@@ -709,6 +936,11 @@ main(void)
 	test_isolation();
 	test_sync();
 	test_ops();
+	test_big();
+	test_parallel();
+	test_tricks();
+	test_fifo();
+	test_sep_dot();
 	rc = done_testing();
 	if (rc == 0)
 		nftw(top, rm_one, 16, FTW_DEPTH | FTW_PHYS);
