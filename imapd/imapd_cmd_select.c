@@ -200,11 +200,11 @@ select_common(struct imap *s, int rdonly)
 	const char *why = "";
 	int r = 0;
 
-	imap_unselect(s);	/* RFC 3501 6.3.1: even when this fails */
 	if (imapp_select_parse(&s->pc, imapp_arg(&s->pc, 0), &sp, &why) < 0)
 		return imap_bad(s, why);
 	if (sp.condstore || sp.qresync)
 		return imap_bad(s, "CONDSTORE/QRESYNC not supported");
+	imap_unselect(s);	/* RFC 3501 6.3.1: even when this fails */
 	sbuf_init(&name, NAME_BUF);
 	if (imap_arg_str(s, sp.mailbox, &name) < 0) {
 		r = imap_bad(s, "Invalid mailbox name");

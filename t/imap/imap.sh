@@ -101,7 +101,10 @@ imap_start() {
 	"$SV_BIN" -c "$SB/tern.conf" >>"$SB/log" 2>&1 &
 	SV_PID=$!
 	track $SV_PID
-	wait_port "$P_IMAP" && wait_port "$P_IMAPS" && [ -S "$SB/run/authd.sock" ]
+	# Up to 20 s each: the machine may be busy.
+	{ wait_port "$P_IMAP" || wait_port "$P_IMAP"; } &&
+	    { wait_port "$P_IMAPS" || wait_port "$P_IMAPS"; } &&
+	    wait_for 20 test -S "$SB/run/authd.sock"
 }
 
 log_wait() { wait_for "$1" grep -Eq -- "$2" "$SB/log"; }
