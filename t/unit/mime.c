@@ -137,9 +137,10 @@ static const struct bs_case bs_cases[] = {
 	    "Content-Type: multipart/mixed\n"
 	    "\n"
 	    "no boundary here\n",
-	    "(\"multipart\" \"mixed\" NIL NIL NIL \"7bit\" 18 NIL NIL NI"
-	    "L NIL)",
-	    "(\"multipart\" \"mixed\" NIL NIL NIL \"7bit\" 18)" },
+	    "((\"text\" \"plain\" (\"charset\" \"us-ascii\") NIL NIL \"7bit\" "
+	    "0 0 NIL NIL NIL NIL) \"mixed\" NIL NIL NIL NIL)",
+	    "((\"text\" \"plain\" (\"charset\" \"us-ascii\") NIL NIL \"7bit\" "
+	    "0 0) \"mixed\")" },
 	{ "noparts",
 	    "Content-Type: multipart/mixed; boundary=Q\n"
 	    "\n"
@@ -294,21 +295,33 @@ static const struct env_case env_cases[] = {
 	  "(NIL NIL NIL ((NIL \"@r1,@r2\" \"u\" \"h\")) NIL NIL NIL NIL NIL "
 	  "NIL)" },
 	{ "Reply-To: <>\n\n",
-	  "(NIL NIL NIL NIL ((NIL NIL \"\" \"\")) NIL NIL NIL NIL NIL)" },
+	  "(NIL NIL NIL NIL ((NIL NIL \"MISSING_MAILBOX\" \"MISSING_DOMAIN\")) "
+	  "NIL NIL NIL NIL NIL)" },
 	{ "Cc: =?utf-8?q?J=C3=B6rg?= <j@x.de>\n\n",
 	  "(NIL NIL NIL NIL NIL NIL ((\"=?utf-8?q?J=C3=B6rg?=\" NIL \"j\" "
 	  "\"x.de\")) NIL NIL NIL)" },
 	{ "Bcc: broken <a@b\n\n",
-	  "(NIL NIL NIL NIL NIL NIL NIL ((\"broken\" NIL \"a\" \"b\")) NIL "
-	  "NIL)" },
+	  "(NIL NIL NIL NIL NIL NIL NIL ((\"broken\" NIL \"a\" "
+	  "\"SYNTAX_ERROR\")) NIL NIL)" },
 	{ "To: @@@,,;;<<>>\n\n",
-	  "(NIL NIL NIL NIL NIL ((NIL NIL \"\" \"\")) NIL NIL NIL NIL)" },
+	  "(NIL NIL NIL NIL NIL ((NIL NIL \"MISSING_MAILBOX\" "
+	  "\"MISSING_DOMAIN\")(NIL NIL \"MISSING_MAILBOX\" \"MISSING_DOMAIN\")"
+	  "(NIL NIL \"MISSING_MAILBOX\" \"SYNTAX_ERROR\")) NIL NIL NIL NIL)" },
 	{ "To: just text\n\n",
-	  "(NIL NIL NIL NIL NIL ((NIL NIL \"justtext\" \"MISSING_DOMAIN\")) "
-	  "NIL NIL NIL NIL)" },
+	  "(NIL NIL NIL NIL NIL ((\"just text\" NIL \"MISSING_MAILBOX\" "
+	  "\"MISSING_DOMAIN\")) NIL NIL NIL NIL)" },
+	{ "To: user, a@b junk, <c@d> junk, x@y, , z@w\n\n",
+	  "(NIL NIL NIL NIL NIL ((NIL NIL \"user\" \"MISSING_DOMAIN\")"
+	  "(NIL NIL \"a\" \"b\")(NIL NIL \"c\" \"d\")(NIL NIL \"x\" \"y\")"
+	  "(NIL NIL \"MISSING_MAILBOX\" \"MISSING_DOMAIN\")"
+	  "(NIL NIL \"z\" \"w\")) NIL NIL NIL NIL)" },
+	{ "To: \"unterminated <x@y>\nFrom: a@b\nReply-To: \n\n",
+	  "(NIL NIL ((NIL NIL \"a\" \"b\")) ((NIL NIL \"a\" \"b\")) "
+	  "((NIL NIL \"a\" \"b\")) ((NIL NIL \"MISSING_MAILBOX\" "
+	  "\"MISSING_DOMAIN\")) NIL NIL NIL NIL)" },
 	{ "To: <@only.host>\n\n",
-	  "(NIL NIL NIL NIL NIL ((NIL NIL \"MISSING_MAILBOX\" \"only.host\")) "
-	  "NIL NIL NIL NIL)" },
+	  "(NIL NIL NIL NIL NIL ((NIL \"INVALID_ROUTE\" \"MISSING_MAILBOX\" "
+	  "\"MISSING_DOMAIN\")) NIL NIL NIL NIL)" },
 	{ "To: \"a\\\"b\" <c@d>, e@[1.2.3.4]\n\n",
 	  "(NIL NIL NIL NIL NIL ((\"a\\\"b\" NIL \"c\" \"d\")"
 	  "(NIL NIL \"e\" \"[1.2.3.4]\")) NIL NIL NIL NIL)" },
@@ -318,12 +331,13 @@ static const struct env_case env_cases[] = {
 	{ "Cc: (comment only)\nTo:   \nSubject:\n\n",
 	  "(NIL \"\" NIL NIL NIL NIL NIL NIL NIL NIL)" },
 	{ "Subject: multi\n line\n\tfold  \n\n",
-	  "(NIL \"multi line\tfold\" NIL NIL NIL NIL NIL NIL NIL NIL)" },
+	  "(NIL \"multi line fold  \" NIL NIL NIL NIL NIL NIL NIL NIL)" },
 	{ "Subject: caf\xc3\xa9\n\n",
 	  "(NIL {5}\r\ncaf\xc3\xa9 NIL NIL NIL NIL NIL NIL NIL NIL)" },
 	{ "Message-ID: <abc@def>\nIn-Reply-To: <x@y>\nReply-To: r@s\n"
 	  "Sender: s@t\nBcc: b@c\nFrom: f@g\nfrom: second@g\n\n",
-	  "(NIL NIL ((NIL NIL \"f\" \"g\")) ((NIL NIL \"s\" \"t\")) "
+	  "(NIL NIL ((NIL NIL \"f\" \"g\")(NIL NIL \"second\" \"g\")) "
+	  "((NIL NIL \"s\" \"t\")) "
 	  "((NIL NIL \"r\" \"s\")) NIL NIL ((NIL NIL \"b\" \"c\")) "
 	  "\"<x@y>\" \"<abc@def>\")" },
 	{ "", "(NIL NIL NIL NIL NIL NIL NIL NIL NIL NIL)" },
