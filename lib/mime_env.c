@@ -368,20 +368,38 @@ addresses(struct sbuf *o, const char *v, size_t n, unsigned *count)
 	return L.err ? -1 : 0;
 }
 
+#define ENV_FIELDS	4	/* fields of one name kept from one pass */
+
+/* The fields of one envelope name met in the single pass over the header;
+ * more than ENV_FIELDS are found again by a walk of the header. */
+struct env_fields {
+	struct mime_field	 f[ENV_FIELDS];
+	size_t			 n;
+};
+
 /* Every field called name, as one address list (Dovecot joins repeated
  * address fields); NIL when it has no address. */
 static int
-addr_list(struct sbuf *o, const char *hdr, size_t hlen, const char *name)
+addr_list(struct sbuf *o, const struct env_fields *ef, const char *hdr,
+    size_t hlen, const char *name)
 {
 	struct mime_hdr_iter it;
 	struct mime_field f;
 	unsigned count = 0;
+	size_t k;
 
-	mime_hdr_iter_init(&it, hdr, hlen);
-	while (mime_hdr_next(&it, &f))
-		if (mime_eq(f.name, f.name_len, name) &&
-		    addresses(o, f.value, f.value_len, &count) < 0)
-			return -1;
+	if (ef->n <= ENV_FIELDS) {
+		for (k = 0; k < ef->n; k++)
+			if (addresses(o, ef->f[k].value, ef->f[k].value_len,
+			    &count) < 0)
+				return -1;
+	} else {
+		mime_hdr_iter_init(&it, hdr, hlen);
+		while (mime_hdr_next(&it, &f))
+			if (mime_eq(f.name, f.name_len, name) &&
+			    addresses(o, f.value, f.value_len, &count) < 0)
+				return -1;
+	}
 	return count == 0 ? CAT(o, "NIL") : CAT(o, ")");
 }
 
@@ -413,18 +431,19 @@ text_value(struct sbuf *o, const struct mime_field *f)
 
 /* Sender and Reply-To: From when absent or empty, as Dovecot does. */
 static int
-addr_value(struct sbuf *o, const char *hdr, size_t hlen, const char *name,
-    const char *dflt)
+addr_value(struct sbuf *o, const struct env_fields *ef,
+    const struct env_fields *dflt, const char *hdr, size_t hlen,
+    const char *name, const char *dname)
 {
 	size_t mark = o->len;
 
-	if (addr_list(o, hdr, hlen, name) < 0)
+	if (addr_list(o, ef, hdr, hlen, name) < 0)
 		return -1;
 	if (dflt == NULL || o->len - mark != 3 ||
 	    memcmp(o->s + mark, "NIL", 3) != 0)
 		return 0;
 	sbuf_truncate(o, mark);
-	return addr_list(o, hdr, hlen, dflt);
+	return addr_list(o, dflt, hdr, hlen, dname);
 }
 
 enum { E_DATE, E_SUBJECT, E_FROM, E_SENDER, E_REPLY_TO, E_TO, E_CC, E_BCC,
@@ -438,25 +457,35 @@ static const char *const env_names[E_N] = {
 int
 mime_envelope(struct sbuf *out, const char *hdr, size_t hlen)
 {
+	struct env_fields ef[E_N];
 	struct mime_field fs[E_N], f;
 	struct mime_hdr_iter it;
 	unsigned k;
 
-	/* The last field of each name counts (Dovecot); address fields
-	 * are joined by addr_list. */
+	/* One pass: the last field of each name counts for the strings
+	 * (Dovecot), all of them for the address lists. */
 	memset(fs, 0, sizeof(fs));
+	memset(ef, 0, sizeof(ef));
 	mime_hdr_iter_init(&it, hdr, hlen);
-	while (mime_hdr_next(&it, &f))
+	while (mime_hdr_next(&it, &f)) {
+		if (f.name_len < 2 || f.name_len > 11)
+			continue;
 		for (k = 0; k < E_N; k++)
-			if (mime_eq(f.name, f.name_len, env_names[k]))
+			if (mime_eq(f.name, f.name_len, env_names[k])) {
 				fs[k] = f;
+				if (ef[k].n < ENV_FIELDS)
+					ef[k].f[ef[k].n] = f;
+				ef[k].n++;
+				break;
+			}
+	}
 	if (CAT(out, "(") < 0 || text_value(out, &fs[E_DATE]) < 0 ||
 	    CAT(out, " ") < 0 || text_value(out, &fs[E_SUBJECT]) < 0)
 		return -1;
 	for (k = E_FROM; k <= E_BCC; k++)
-		if (CAT(out, " ") < 0 || addr_value(out, hdr, hlen,
-		    env_names[k], k == E_SENDER || k == E_REPLY_TO ?
-		    env_names[E_FROM] : NULL) < 0)
+		if (CAT(out, " ") < 0 || addr_value(out, &ef[k],
+		    k == E_SENDER || k == E_REPLY_TO ? &ef[E_FROM] : NULL,
+		    hdr, hlen, env_names[k], env_names[E_FROM]) < 0)
 			return -1;
 	if (CAT(out, " ") < 0 || text_value(out, &fs[E_IN_REPLY_TO]) < 0 ||
 	    CAT(out, " ") < 0 || text_value(out, &fs[E_MESSAGE_ID]) < 0 ||

@@ -35,7 +35,7 @@ mime_arena_alloc(struct mime_arena **ap, size_t n)
 		cap = need > MIME_ARENA_BLOCK ? need : MIME_ARENA_BLOCK;
 		if (a != NULL && a->cap * 2 > cap && a->cap < 1024 * 1024)
 			cap = a->cap * 2;
-		b = mem_alloc(1, ARENA_HDR + cap);
+		b = mem_realloc(NULL, 1, ARENA_HDR + cap);	/* not zeroed */
 		if (b == NULL)
 			return NULL;
 		b->cap = cap;
@@ -63,17 +63,16 @@ mime_arena_free(struct mime_arena **ap)
 }
 
 int
-mime_is_blank(unsigned char c)
-{
-	return c == ' ' || c == '\t';
-}
-
-int
 mime_is_tchar(unsigned char c)
 {
-	if (c <= 0x20 || c == 0x7f)
+	switch (c) {
+	case '(': case ')': case '<': case '>': case '@': case ',': case ';':
+	case ':': case '\\': case '"': case '/': case '[': case ']': case '?':
+	case '=':
 		return 0;
-	return strchr("()<>@,;:\\\"/[]?=", c) == NULL;
+	default:
+		return c > 0x20 && c != 0x7f;
+	}
 }
 
 int
