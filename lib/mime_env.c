@@ -343,10 +343,12 @@ addresses(struct sbuf *o, const char *v, size_t n, unsigned *count)
 	L.v = v;
 	L.n = n;
 	L.count = *count;
-	sbuf_init(&L.name, 2 * n + 2);	/* words get a space between */
-	sbuf_init(&L.adl, n + 1);
-	sbuf_init(&L.mbox, n + 1);
-	sbuf_init(&L.host, n + 1);
+	/* Room for the value, the spaces put between words and the fixed
+	 * markers (SYNTAX_ERROR, INVALID_ROUTE). */
+	sbuf_init(&L.name, 2 * n + 32);
+	sbuf_init(&L.adl, n + 32);
+	sbuf_init(&L.mbox, n + 32);
+	sbuf_init(&L.host, n + 32);
 	lex(&L);
 	while (L.t.k != T_END && !L.err) {
 		if (is_spec(&L, ',') || is_spec(&L, ';')) {

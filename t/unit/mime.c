@@ -340,6 +340,11 @@ static const struct env_case env_cases[] = {
 	  "((NIL NIL \"s\" \"t\")) "
 	  "((NIL NIL \"r\" \"s\")) NIL NIL ((NIL NIL \"b\" \"c\")) "
 	  "\"<x@y>\" \"<abc@def>\")" },
+	{ "To: x<\nCc: <@\n\n",
+	  "(NIL NIL NIL NIL NIL ((\"x\" NIL \"MISSING_MAILBOX\" "
+	  "\"SYNTAX_ERROR\")) ((NIL "
+	  "\"INVALID_ROUTE\" \"MISSING_MAILBOX\" \"MISSING_DOMAIN\")) NIL NIL "
+	  "NIL)" },
 	{ "", "(NIL NIL NIL NIL NIL NIL NIL NIL NIL NIL)" },
 };
 
