@@ -52,6 +52,7 @@ LIBS      = $(PKG_LIBS)
 PROGS     =
 MANPAGES  =
 SCRIPTS   =
+LINKS     =
 -include $(sort $(filter-out mk/%,$(wildcard */*.mk)))
 
 LIB_SRCS  = $(sort $(wildcard lib/*.c))
@@ -137,6 +138,7 @@ install: all
 	    $(DESTDIR)$(MANDIR)/man8 $(DESTDIR)$(PREFIX)/share/tern/conf
 	for p in $(PROGS); do install -m 0755 $(O)/bin/$$p $(DESTDIR)$(SBINDIR)/$$p; done
 	for s in $(SCRIPTS); do install -m 0755 $$s $(DESTDIR)$(SBINDIR)/$$(basename $$s); done
+	for l in $(LINKS); do ln -sf $${l#*:} $(DESTDIR)$(SBINDIR)/$${l%%:*}; done
 	for m in $(MANPAGES); do s=$${m##*.}; install -m 0644 $$m $(DESTDIR)$(MANDIR)/man$$s/; done
 	cp -R conf/. $(DESTDIR)$(PREFIX)/share/tern/conf/
 

@@ -15,6 +15,7 @@
 #include "lib/log.h"
 #include "lib/mem.h"
 #include "lib/scan.h"
+#include "lib/sock.h"
 
 /* ------------------------------------------------------------------ */
 /* The keys that matter: set, global defaults, services' keys. */
@@ -295,6 +296,33 @@ check_type(struct vstate *v, const char *key, const struct conf_key *k,
 	}
 }
 
+/*
+ * A service's listen addresses (*.listen): the supervisor parses them
+ * again when it binds; checked here so `tern-conf check` finds a typo
+ * before a reload does.
+ */
+static void
+check_listen(struct vstate *v, const char *key, const char *val,
+    const struct conf_src *s)
+{
+	struct sock_addr sa;
+	const char *dot = strrchr(key, '.'), *why;
+	char **w;
+	size_t n, i;
+
+	if (dot == NULL || strcmp(dot, ".listen") != 0)
+		return;
+	if (conf_split_words(val, &w, &n) < 0) {
+		verr(v, s, "%s: out of memory", key);
+		return;
+	}
+	for (i = 0; i < n; i++)
+		if (sock_parse_s(w[i], &sa, &why) < 0)
+			verr(v, s, "%s: '%s': %s", key,
+			    log_esc(w[i], strlen(w[i])), why);
+	free(w);
+}
+
 static void
 check_key(struct vstate *v, const char *key)
 {
@@ -312,6 +340,7 @@ check_key(struct vstate *v, const char *key)
 	}
 	check_type(v, key, k, c->cache->m[i].val, &s);
 	check_enum(v, key, k, c->cache->m[i].val, &s);
+	check_listen(v, key, c->cache->m[i].val, &s);
 }
 
 static void

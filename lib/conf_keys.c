@@ -35,6 +35,18 @@ const struct conf_key conf_keys[] = {
 	{ "double_bounce_to", CONF_STR, "", "where a failed bounce goes (empty: postmaster of the first local domain)" },
 	{ "lspawn_socket", CONF_PATH, "${run_dir}/lspawn.sock", "Unix socket of tern-lspawn, the local delivery launcher" },
 
+	/* Remote delivery (tern-remote, and tern-qmgr choosing its next hop). */
+	{ "relay_host", CONF_STR, "", "next hop for every remote recipient without a route: smtp:[host]:port, smtp:host, lmtp:host:port (empty: MX)" },
+	{ "remote_tls", CONF_STR, "may", "TLS policy of remote domains without a tls_policy entry: none may must verify" },
+	{ "tls_policy", CONF_LIST, "", "per-domain TLS policy, DOMAIN:POLICY words (POLICY none may must verify)" },
+	{ "remote_ca_file", CONF_STR, "", "PEM bundle tern-remote trusts to verify servers (empty: the system store)" },
+	{ "remote_helo_name", CONF_STR, "", "name tern-remote sends in EHLO (empty: hostname)" },
+	{ "remote_connect_timeout", CONF_DURATION, "30s", "wait for a TCP connection to a remote server" },
+	{ "remote_command_timeout", CONF_DURATION, "5m", "wait for the greeting and each reply to EHLO, MAIL, RCPT (RFC 5321 4.5.3.2)" },
+	{ "remote_data_timeout", CONF_DURATION, "3m", "wait for the reply to DATA and for each block of the message to be sent (RFC 5321 4.5.3.2)" },
+	{ "remote_data_done_timeout", CONF_DURATION, "10m", "wait for the reply after the final dot (RFC 5321 4.5.3.2.6)" },
+	{ "remote_concurrency", CONF_UINT, "20", "most tern-remote processes to one destination at once (0: no limit)" },
+
 	/* SMTP server (tern-smtpd). */
 	{ "smtpd_recipient_limit", CONF_UINT, "1000", "most recipients per message (RFC 5321 4.5.3.1.8 asks at least 100)" },
 	{ "smtpd_hard_error_limit", CONF_UINT, "20", "errors per session before 421 and close (0: no limit)" },
@@ -71,6 +83,17 @@ const struct conf_key conf_keys[] = {
 	{ "pop3_expire", CONF_STR, "", "advertised EXPIRE capability (RFC 2449 6.7): days, NEVER, or empty for none" },
 	{ "pop3_login_delay", CONF_DURATION, "0", "advertised LOGIN-DELAY capability in seconds (RFC 2449 6.8); 0: none" },
 
+	/* IMAP (tern-imapd; tern-imapd(8)). */
+	{ "imap_timeout", CONF_DURATION, "30m", "idle time before an IMAP session is logged out (RFC 3501 5.4: at least 30 minutes)" },
+	{ "imap_idle_timeout", CONF_DURATION, "30m", "longest IDLE before the server closes the session" },
+	{ "imap_literal_max", CONF_SIZE, "64M", "largest IMAP literal (an APPENDed message); a bigger one is refused unread" },
+	{ "imap_hierarchy_separator", CONF_STR, "/", "IMAP hierarchy separator: / or ." },
+	{ "imap_folder_drafts", CONF_STR, "Drafts", "\\Drafts folder created at first login (empty: none)" },
+	{ "imap_folder_sent", CONF_STR, "Sent", "\\Sent folder created at first login (empty: none)" },
+	{ "imap_folder_trash", CONF_STR, "Trash", "\\Trash folder created at first login (empty: none)" },
+	{ "imap_folder_junk", CONF_STR, "Junk", "\\Junk folder created at first login (empty: none)" },
+	{ "imap_folder_archive", CONF_STR, "Archive", "\\Archive folder created at first login (empty: none)" },
+
 	/* Authentication daemon (tern-authd). */
 	{ "auth_socket", CONF_PATH, "${run_dir}/authd.sock", "Unix socket of tern-authd (the password checker)" },
 	{ "auth_workers", CONF_UINT, "4", "processes tern-authd runs to check password hashes in parallel" },
@@ -81,11 +104,23 @@ const struct conf_key conf_keys[] = {
 	{ "auth_fail_limit_ip", CONF_UINT, "20", "failures from one client IP within the window before answers are THROTTLED" },
 	{ "auth_fail_limit_account", CONF_UINT, "10", "failures for one account within the window before answers are THROTTLED" },
 	{ "auth_throttle_exempt", CONF_LIST, "", "client IPs or networks (CIDR) not counted or throttled per IP" },
-	{ "auth_allow_plaintext", CONF_LIST, "127.0.0.0/8 ::1", "client networks (CIDR) tern-authd accepts passwords from without TLS" },
+	{ "auth_allow_plaintext", CONF_LIST, "${login_plaintext_networks}", "client networks (CIDR) tern-authd accepts passwords from without TLS (by default the front ends' rule)" },
+
+	/* Submission (tern-smtpd -m submission|submissions) and tern-sendmail. */
+	{ "submission_sender_check", CONF_LIST, "envelope header", "which senders of an authenticated client must belong to its account: envelope header (both), or none" },
+	{ "submission_null_sender", CONF_BOOL, "no", "accept MAIL FROM:<> from an authenticated client" },
+	{ "submission_rate_limit", CONF_UINT, "500", "messages per hour per authenticated account, over all connections (0: no limit)" },
+	{ "submission_rate_dir", CONF_PATH, "${run_dir}/submit", "the per-account counter files of submission_rate_limit" },
+	{ "sendmail_origin", CONF_STR, "", "domain of local senders and of bare recipient names in tern-sendmail (empty: hostname)" },
 
 	/* TLS. */
 	{ "tls_cert", CONF_PATH, "${conf_dir}/tls/cert.pem", "TLS certificate chain (PEM)" },
 	{ "tls_key", CONF_PATH, "${conf_dir}/tls/key.pem", "TLS private key (PEM)" },
+
+	/* DKIM signing (lib/dkim, tern-dkim, tern-remote). */
+	{ "dkim_sign", CONF_BOOL, "yes", "sign outgoing mail whose From domain has a key in dkim_key_dir" },
+	{ "dkim_key_dir", CONF_PATH, "${conf_dir}/dkim", "DKIM private keys, one file per domain: DOMAIN.SELECTOR.key (mode 0600)" },
+	{ "dkim_selector", CONF_STR, "default", "DKIM selector (s=) used for every domain; the key file name carries it" },
 
 	/* Services: "<service>.<attr>", run when named in "services". */
 	{ "*.listen", CONF_LIST, "", "addresses to listen on: 127.0.0.1:25 [::1]:25 (tcp services)" },

@@ -394,26 +394,12 @@ answer(struct login *l, int a)
 	    0 : -1;
 }
 
-struct spawn_err {
-	int	 step;
-	int	 err;
-};
-
 static const char *const spawn_steps[] = {
 	"", "cannot drop privileges", "cannot enter the Maildir",
 	"cannot stat the Maildir", "the Maildir has the wrong owner",
 	"cannot set up descriptors", "cannot build the environment",
 	"cannot run the worker"
 };
-
-static void __attribute__((noreturn))
-spawn_die(int pfd, int step, int err)
-{
-	struct spawn_err se = { step, err };
-
-	(void)io_write_full(pfd, &se, sizeof se);
-	_exit(111);
-}
 
 /* The worker's environment: allow list, LOGIN_*, the caller's extras. */
 static char **
@@ -447,78 +433,81 @@ worker_env(const struct login_monitor_conf *c, const struct authc_reply *rep,
 	return env;
 }
 
-/* In the forked worker: drop, enter the Maildir, exec.  Never returns. */
-static void __attribute__((noreturn))
-worker_exec(struct login *l, const struct login_monitor_conf *c,
-    const struct authc_reply *rep, const struct login_req *q, int pfd)
+/*
+ * The monitor becomes the worker (no fork: one process fewer per session,
+ * and the supervisor's pid for the connection stays the session's).
+ * As root first: the home must be a folder owned by the account, or the
+ * login is refused while the monitor can still serve another attempt.
+ * Then, past the point of no return: priv_drop, chdir as the account (the
+ * kernel checks the path), the owner checked again on ".", the relay end
+ * on descriptors 0 and 1, LOGIN_OK to the child, execve.  Returns only on
+ * a failure: 0 when nothing was dropped yet (answer TEMPFAIL, go on),
+ * -1 when the process is no longer root (answer TEMPFAIL, then end).
+ */
+static int
+worker_become(struct login *l, const struct login_monitor_conf *c,
+    const struct authc_reply *rep, const struct login_req *q,
+    struct login_event *ev)
 {
-	const char *why;
 	struct stat st;
 	char **env;
-	int r;
+	const char *why;
+	int src[2], dst[2] = { 0, 1 };
 
-	(void)close(l->ctl);
-	r = priv_drop((uid_t)rep->uid, (gid_t)rep->uid, NULL, &why);
-	if (r < 0)
-		spawn_die(pfd, 1, errno);
-	if (chdir(rep->home) < 0)
-		spawn_die(pfd, 2, errno);
-	if (stat(".", &st) < 0)
-		spawn_die(pfd, 3, errno);
-	if (st.st_uid != getuid() || !S_ISDIR(st.st_mode))
-		spawn_die(pfd, 4, EPERM);
-	int src[2] = { l->relay, l->relay }, dst[2] = { 0, 1 };
-
-	if (io_fd_arrange(src, dst, 2) < 0)
-		spawn_die(pfd, 5, errno);
-	if ((env = worker_env(c, rep, q)) == NULL)
-		spawn_die(pfd, 6, errno);
-	/* pfd moves to 3, close-on-exec: gone once execve succeeds. */
-	if (pfd != 3 && dup3(pfd, 3, O_CLOEXEC) < 0)
-		spawn_die(pfd, 5, errno);
-	closefrom(4);
-	execve(c->program, c->argv, env);
-	spawn_die(3, 7, errno);
-}
-
-/* Fork the worker; the parent learns from a close-on-exec pipe whether
- * the execve happened.  0, or -1 with *why_r. */
-static int
-worker_start(struct login *l, const struct login_monitor_conf *c,
-    const struct authc_reply *rep, const struct login_req *q,
-    const char **why_r)
-{
-	struct spawn_err se;
-	int p[2], e;
-	ssize_t n;
-	pid_t pid;
-
-	if (pipe2(p, O_CLOEXEC) < 0)
-		return fail(why_r, "pipe", errno);
-	if ((pid = fork()) < 0) {
-		e = errno;
-		(void)close(p[0]);
-		(void)close(p[1]);
-		return fail(why_r, "fork", e);
-	}
-	if (pid == 0) {
-		(void)close(p[0]);
-		worker_exec(l, c, rep, q, p[1]);
-	}
-	(void)close(p[1]);
-	l->worker = pid;
-	n = io_read_full(p[0], &se, sizeof se);
-	(void)close(p[0]);
-	if (n == 0)
+	if (stat(rep->home, &st) < 0) {
+		ev->why = spawn_steps[3];
+		ev->err = errno;
 		return 0;
-	/* It did not start: reap it now, so the session's exit code stays
-	 * the child's. */
-	while (waitpid(pid, NULL, 0) < 0 && errno == EINTR)
-		;
-	l->worker = 0;
-	if (n != (ssize_t)sizeof se || se.step < 1 || se.step > 7)
-		return fail(why_r, "the worker failed to start", EIO);
-	return fail(why_r, spawn_steps[se.step], se.err);
+	}
+	if (!S_ISDIR(st.st_mode) ||
+	    (priv_is_root() && st.st_uid != (uid_t)rep->uid) ||
+	    (!priv_is_root() && st.st_uid != getuid())) {
+		ev->why = spawn_steps[4];
+		ev->err = EPERM;
+		return 0;
+	}
+	if ((env = worker_env(c, rep, q)) == NULL) {
+		ev->why = spawn_steps[6];
+		ev->err = errno;
+		return 0;
+	}
+	if (priv_drop((uid_t)rep->uid, (gid_t)rep->uid, NULL, &why) < 0) {
+		ev->why = spawn_steps[1];
+		goto dropped;
+	}
+	if (chdir(rep->home) < 0) {
+		ev->why = spawn_steps[2];
+		goto dropped;
+	}
+	if (stat(".", &st) < 0) {
+		ev->why = spawn_steps[3];
+		goto dropped;
+	}
+	if (st.st_uid != getuid() || !S_ISDIR(st.st_mode)) {
+		errno = EPERM;
+		ev->why = spawn_steps[4];
+		goto dropped;
+	}
+	src[0] = src[1] = l->relay;
+	if (io_fd_arrange(src, dst, 2) < 0) {
+		ev->why = spawn_steps[5];
+		goto dropped;
+	}
+	ev->pid = getpid();
+	note(c, ev);
+	/* The child relays from now on; the worker answers the client. */
+	if (answer(l, LOGIN_OK) < 0)
+		_exit(111);
+	closefrom(3);
+	execve(c->program, c->argv, env);
+	ev->why = spawn_steps[7];
+	ev->err = errno;
+	note(c, ev);
+	_exit(111);
+dropped:
+	ev->err = errno;
+	free(env);
+	return -1;
 }
 
 /* Wait for one request: 1, 0 (the child closed), -1 (broken, timed out). */
@@ -571,7 +560,6 @@ monitor_one(struct login *l, const struct login_monitor_conf *c,
 	struct authc_req ar;
 	struct authc_reply rep;
 	struct login_event ev;
-	const char *why = NULL;
 	int a, r;
 
 	memset(&ar, 0, sizeof ar);
@@ -604,20 +592,20 @@ monitor_one(struct login *l, const struct login_monitor_conf *c,
 	}
 	note(c, &ev);
 	if (a == LOGIN_OK) {
+		/* Returns only when the worker could not be started. */
 		memset(&ev, 0, sizeof ev);
 		ev.kind = LOGIN_EV_WORKER;
 		ev.addr = rep.addr;
 		ev.uid = rep.uid;
-		if (worker_start(l, c, &rep, q, &why) < 0) {
-			ev.why = why;
-			ev.err = errno;
-			a = LOGIN_TEMPFAIL;
-		}
-		ev.pid = l->worker;
+		if (worker_become(l, c, &rep, q, &ev) < 0)
+			l->dropped = 1;
 		note(c, &ev);
+		a = LOGIN_TEMPFAIL;
 	}
 	explicit_bzero(&rep, sizeof rep);
-	return answer(l, a) < 0 ? -1 : a;
+	if (answer(l, a) < 0)
+		return -1;
+	return l->dropped ? -1 : a;
 }
 
 static int
@@ -628,7 +616,7 @@ exit_code(int st)
 	return 111;
 }
 
-/* Wait for the child and the worker (if any). */
+/* Wait for the child (the monitor only gets here when no worker runs). */
 static int
 monitor_wait(struct login *l)
 {
@@ -637,21 +625,15 @@ monitor_wait(struct login *l)
 
 	(void)io_close(&l->ctl);
 	(void)io_close(&l->relay);
-	while (l->child > 0 || l->worker > 0) {
-		p = waitpid(-1, &st, 0);
+	while (l->child > 0) {
+		p = waitpid(l->child, &st, 0);
 		if (p < 0) {
 			if (errno == EINTR)
 				continue;
 			break;
 		}
-		if (p == l->worker) {
-			l->worker = 0;
-			code = exit_code(st);
-		} else if (p == l->child) {
-			l->child = 0;
-			if (code == 0)
-				code = exit_code(st);
-		}
+		l->child = 0;
+		code = exit_code(st);
 	}
 	return code;
 }

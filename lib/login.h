@@ -13,11 +13,16 @@
  *     - the MONITOR (the parent, still root) frees its copy of the TLS
  *       context, reads nothing from the network, only strict fixed-format
  *       requests from the child (login_monitor_run), asks tern-authd
- *       (authc_verify), and on success starts the worker: fork,
- *       priv_drop to the account's uid (gid = uid), chdir into its Maildir
- *       (refused unless owned by that uid), execve of a fresh program
- *       image (no key in its memory), with the client channel (a socket
- *       pair whose other end the child relays) on descriptors 0 and 1.
+ *       (authc_verify), and on success BECOMES the worker (no fork: one
+ *       process fewer per session, and tern-supervise's pid for the
+ *       connection is the session's): the home checked as root (a folder
+ *       owned by the account, else the login is refused and the monitor
+ *       goes on), priv_drop to the account's uid (gid = uid), chdir into
+ *       its Maildir and the owner checked again, LOGIN_OK to the child,
+ *       execve of a fresh program image (no key in its memory) with the
+ *       client channel (a socket pair whose other end the child relays) on
+ *       descriptors 0 and 1.  The child, now the worker's child, ends when
+ *       the worker closes the channel.
  *
  * Not root (a development run), the same code runs and every privilege
  * step is skipped: login_fork() says so in *dropped_r (PRIV_SKIPPED) and
@@ -75,7 +80,7 @@ enum login_answer {
 
 struct login {
 	pid_t		 child;		/* monitor: the pre-auth child */
-	pid_t		 worker;	/* monitor: the post-auth worker */
+	int		 dropped;	/* monitor: no longer root (failed start) */
 	int		 ctl;		/* SOCK_SEQPACKET, child <-> monitor */
 	int		 relay;		/* child: its end of the channel;
 					 * monitor: the worker's end */
@@ -94,7 +99,7 @@ enum login_event_kind {
 	LOGIN_EV_AUTH = 0,	/* an answer from tern-authd (or none) */
 	LOGIN_EV_WORKER,	/* the worker started (or failed to) */
 	LOGIN_EV_PROTO,		/* the child broke the protocol */
-	LOGIN_EV_END		/* both processes ended */
+	LOGIN_EV_END		/* no worker: the child ended */
 };
 
 struct login_event {
@@ -150,8 +155,12 @@ int	login_ask(struct login *l, struct login_req *req, int64_t timeout_ms);
 int	login_relay(struct login *l, struct bio *client, int64_t idle_ms,
 	    const char **why_r);
 
-/* Monitor: serve the child's requests, start the worker after a success,
- * wait for both; returns the exit code for the process (0 / 111). */
+/* Monitor: serve the child's requests; after a success it execs the
+ * worker and never returns.  Otherwise (failures, the child gone, a worker
+ * that could not start) it waits for the child and returns the exit code
+ * for the process (0 / 111) after a LOGIN_EV_END note.  LOGIN_EV_WORKER
+ * is noted just before the execve (pid: this process), and again with
+ * why when it failed. */
 int	login_monitor_run(struct login *l, const struct login_monitor_conf *c);
 
 /* Strict codec of the request (see above). */

@@ -1,6 +1,7 @@
 /* tls.c - TLS over a struct bio with OpenSSL 3; see tls.h. */
 #include <arpa/inet.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <limits.h>
 #include <poll.h>
 #include <stdarg.h>
@@ -11,6 +12,7 @@
 
 #include <openssl/bio.h>
 #include <openssl/err.h>
+#include <openssl/pem.h>
 #include <openssl/ssl.h>
 #include <openssl/x509.h>
 #include <openssl/x509v3.h>
@@ -22,8 +24,13 @@
 #include "lib/tls.h"
 
 struct tls_ctx {
-	SSL_CTX		*ssl_ctx;
+	SSL_CTX		*ssl_ctx;	/* NULL while a lazy context waits */
 	int		 is_server;
+	int		 failed;	/* a lazy context could not be made */
+	char		*pem_cert;	/* lazy: the files' bytes until used */
+	size_t		 ncert;
+	char		*pem_key;
+	size_t		 nkey;
 };
 
 struct tls_conn {
@@ -336,6 +343,182 @@ fail:
 	return NULL;
 }
 
+/*
+ * Lazy server contexts.  Making an SSL_CTX and parsing the key costs
+ * several milliseconds of CPU, most of a short SMTP session's own cost,
+ * and most sessions on port 25 never say STARTTLS.  So the privileged
+ * start-up only reads the two files into memory (the process holds the
+ * key either way) and the context is made from those bytes at the first
+ * tls_server_start, after the privilege drop and the chroot: no file is
+ * opened then.
+ */
+static void
+pem_wipe(char **p, size_t *n)
+{
+	if (*p != NULL) {
+		explicit_bzero(*p, *n);
+		free(*p);
+	}
+	*p = NULL;
+	*n = 0;
+}
+
+/* The whole of a small file, NUL-terminated, or NULL (why_r says). */
+static char *
+pem_slurp(const char *path, const char *what, size_t *n_r, struct sbuf *why_r)
+{
+	char *buf;
+	size_t n = 0;
+	ssize_t r;
+	int fd;
+
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY)) < 0) {
+		why_set(why_r, "cannot open the %s %s: %s", what, path,
+		    strerror(errno));
+		return NULL;
+	}
+	if ((buf = malloc(TLS_PEM_MAX + 1)) == NULL) {
+		(void)close(fd);
+		why_set(why_r, "out of memory");
+		errno = ENOMEM;
+		return NULL;
+	}
+	while (n < TLS_PEM_MAX + 1 &&
+	    (r = read(fd, buf + n, TLS_PEM_MAX + 1 - n)) != 0) {
+		if (r < 0) {
+			if (errno == EINTR)
+				continue;
+			why_set(why_r, "cannot read the %s %s: %s", what,
+			    path, strerror(errno));
+			goto fail;
+		}
+		n += (size_t)r;
+	}
+	if (n > TLS_PEM_MAX) {
+		why_set(why_r, "the %s %s is larger than %d bytes", what,
+		    path, TLS_PEM_MAX);
+		errno = EFBIG;
+		goto fail;
+	}
+	(void)close(fd);
+	buf[n] = '\0';
+	*n_r = n;
+	return buf;
+fail:
+	explicit_bzero(buf, n);
+	free(buf);
+	(void)close(fd);
+	return NULL;
+}
+
+struct tls_ctx *
+tls_server_ctx_lazy(const char *cert_path, const char *key_path,
+    struct sbuf *why_r)
+{
+	struct tls_ctx *ctx;
+
+	if (cert_path == NULL || key_path == NULL) {
+		why_set(why_r, "no certificate or key file given");
+		errno = EINVAL;
+		return NULL;
+	}
+	if ((ctx = mem_alloc(1, sizeof *ctx)) == NULL) {
+		why_set(why_r, "out of memory");
+		return NULL;
+	}
+	ctx->is_server = 1;
+	if ((ctx->pem_cert = pem_slurp(cert_path, "certificate chain",
+	    &ctx->ncert, why_r)) == NULL ||
+	    (ctx->pem_key = pem_slurp(key_path, "private key", &ctx->nkey,
+	    why_r)) == NULL)
+		goto fail;
+	/* A cheap look now, so a wrong file is reported at start. */
+	if (strstr(ctx->pem_cert, "-----BEGIN CERTIFICATE-----") == NULL) {
+		why_set(why_r, "cannot load the certificate chain: no PEM "
+		    "certificate in %s", cert_path);
+		goto einval;
+	}
+	if (strstr(ctx->pem_key, "PRIVATE KEY-----") == NULL) {
+		why_set(why_r, "cannot load the private key: no PEM private "
+		    "key in %s", key_path);
+		goto einval;
+	}
+	return ctx;
+einval:
+	errno = EPROTO;
+fail:
+	tls_ctx_free(&ctx);
+	return NULL;
+}
+
+/* Make a lazy context's SSL_CTX from the bytes read at start. */
+static int
+ctx_materialise(struct tls_ctx *ctx, struct sbuf *why_r)
+{
+	SSL_CTX *sc = NULL;
+	BIO *mb = NULL;
+	X509 *x = NULL;
+	EVP_PKEY *pk = NULL;
+	const char *what = "the certificate chain";
+
+	if (ctx->ssl_ctx != NULL)
+		return 0;
+	if (ctx->failed || ctx->pem_cert == NULL || ctx->pem_key == NULL) {
+		why_set(why_r, "the TLS certificate or key could not be used");
+		errno = EPROTO;
+		return -1;
+	}
+	if ((sc = ctx_policy(TLS_server_method(), why_r)) == NULL)
+		goto fail_quiet;
+	if ((mb = BIO_new_mem_buf(ctx->pem_cert, (int)ctx->ncert)) == NULL ||
+	    (x = PEM_read_bio_X509_AUX(mb, NULL, NULL, NULL)) == NULL ||
+	    SSL_CTX_use_certificate(sc, x) != 1)
+		goto fail;
+	X509_free(x);
+	x = NULL;
+	(void)SSL_CTX_clear_chain_certs(sc);
+	while ((x = PEM_read_bio_X509(mb, NULL, NULL, NULL)) != NULL) {
+		if (SSL_CTX_add0_chain_cert(sc, x) != 1)
+			goto fail;
+		x = NULL;	/* the context owns it */
+	}
+	ERR_clear_error();	/* the end of the chain reads as an error */
+	BIO_free(mb);
+	what = "the private key";
+	if ((mb = BIO_new_mem_buf(ctx->pem_key, (int)ctx->nkey)) == NULL ||
+	    (pk = PEM_read_bio_PrivateKey(mb, NULL, NULL, NULL)) == NULL ||
+	    SSL_CTX_use_PrivateKey(sc, pk) != 1)
+		goto fail;
+	if (SSL_CTX_check_private_key(sc) != 1) {
+		what = "the private key: it does not match the certificate";
+		goto fail;
+	}
+	EVP_PKEY_free(pk);
+	BIO_free(mb);
+	pem_wipe(&ctx->pem_key, &ctx->nkey);
+	pem_wipe(&ctx->pem_cert, &ctx->ncert);
+	ctx->ssl_ctx = sc;
+	return 0;
+fail:
+	why_ssl(why_r, what);
+fail_quiet:
+	EVP_PKEY_free(pk);
+	X509_free(x);
+	BIO_free(mb);
+	SSL_CTX_free(sc);
+	pem_wipe(&ctx->pem_key, &ctx->nkey);
+	pem_wipe(&ctx->pem_cert, &ctx->ncert);
+	ctx->failed = 1;
+	errno = EPROTO;
+	return -1;
+}
+
+int
+tls_ctx_ready(struct tls_ctx *ctx, struct sbuf *why_r)
+{
+	return ctx_materialise(ctx, why_r);
+}
+
 struct tls_ctx *
 tls_client_ctx_new(const char *ca_file, struct sbuf *why_r)
 {
@@ -369,6 +552,8 @@ tls_ctx_free(struct tls_ctx **ctxp)
 	if (ctx == NULL)
 		return;
 	SSL_CTX_free(ctx->ssl_ctx);
+	pem_wipe(&ctx->pem_key, &ctx->nkey);
+	pem_wipe(&ctx->pem_cert, &ctx->ncert);
 	free(ctx);
 	*ctxp = NULL;
 }
@@ -587,7 +772,8 @@ tls_server_start(struct tls_ctx *ctx, struct bio *b, int64_t timeout_ms,
 		errno = EINVAL;
 		return NULL;
 	}
-	if (start_check(b, why_r) < 0 || (c = conn_new(ctx, b, why_r)) == NULL)
+	if (start_check(b, why_r) < 0 || ctx_materialise(ctx, why_r) < 0 ||
+	    (c = conn_new(ctx, b, why_r)) == NULL)
 		return NULL;
 	SSL_set_accept_state(c->ssl);
 	return conn_start(c, b, timeout_ms, why_r);

@@ -18,6 +18,15 @@
  * their files at once: make contexts before chroot (the system store's
  * hashed folder, searched lazily, is out of reach in a jail; its bundle
  * file is not).  A context serves any number of connections and forks.
+ * tls_server_ctx_lazy(cert, key, why) is the same for a process that may
+ * never need TLS (an SMTP session on port 25, a POP3/IMAP session without
+ * STARTTLS): it only reads both files (at most TLS_PEM_MAX bytes each)
+ * and checks they look like PEM; the SSL_CTX is made from those bytes at
+ * the first tls_server_start, or by tls_ctx_ready(ctx, why), with no file
+ * opened then (it works after chroot).  A key that turns out unusable
+ * makes that start fail (why says so) and every later one.  The key's
+ * bytes are wiped once parsed and on tls_ctx_free.  Making an SSL_CTX
+ * costs milliseconds of CPU: the lazy form saves them per session.
  * tls_ctx_free(&ctx) frees a context and NULLs the pointer; connections
  * made from it keep what they need.
  *
@@ -76,12 +85,16 @@ struct tls_ctx;
 struct tls_conn;
 
 #define TLS_WHY_MAX		1024	/* room for a reason and OpenSSL's queue */
+#define TLS_PEM_MAX		(1024 * 1024)	/* a certificate chain or key file */
 #define TLS_PEER_LOG_MAX	256	/* STYLE 8: untrusted strings in logs */
 /* TLS 1.2 suites: forward secrecy and AEAD only (RFC 7525 4.2). */
 #define TLS_CIPHERS_12	"ECDHE+AESGCM:ECDHE+CHACHA20:!aNULL:!eNULL"
 
 struct tls_ctx	*tls_server_ctx_new(const char *cert_path, const char *key_path,
 		    struct sbuf *why_r);
+struct tls_ctx	*tls_server_ctx_lazy(const char *cert_path, const char *key_path,
+		    struct sbuf *why_r);
+int		 tls_ctx_ready(struct tls_ctx *, struct sbuf *why_r);
 struct tls_ctx	*tls_client_ctx_new(const char *ca_file, struct sbuf *why_r);
 void		 tls_ctx_free(struct tls_ctx **);
 

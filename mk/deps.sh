@@ -31,6 +31,11 @@ if [ "$what" = check ]; then
 	command -v ip >/dev/null 2>&1 || need iproute2
 	command -v fetchmail >/dev/null 2>&1 || need fetchmail
 	command -v getmail >/dev/null 2>&1 || need getmail6
+	/usr/bin/python3 -c 'import aiosmtpd' >/dev/null 2>&1 || need python3-aiosmtpd
+	command -v dnsmasq >/dev/null 2>&1 || [ -x /usr/sbin/dnsmasq ] || need dnsmasq-base
+	command -v mbsync >/dev/null 2>&1 || need isync
+	/usr/bin/python3 -c 'import dkim' >/dev/null 2>&1 || need python3-dkim
+	/usr/bin/python3 -c 'import nacl' >/dev/null 2>&1 || need python3-nacl
 fi
 
 [ -z "$pkgs" ] && exit 0

@@ -51,6 +51,10 @@ if [ "$(id -u)" = 0 ]; then
 	    chmod -R go+rX "$home/bin.new" && rm -rf "$home/bin" &&
 	    mv "$home/bin.new" "$home/bin"
 	bin=$home/bin
+	# The sendmail names, as make install makes them.
+	if [ -x "$bin/tern-sendmail" ]; then
+		for n in sendmail mailq newaliases; do ln -sf tern-sendmail "$bin/$n"; done
+	fi
 	privnote="as root, with one uid per role and per account"
 else
 	privnote="as $(id -un): every role runs as you (privilege steps skipped)"
@@ -151,7 +155,7 @@ echo "$svc_table" | while read -r name prog port type args; do
 	p=$((base + port))
 	case $name in
 	smtp) echo "  SMTP        $host:$p   swaks --server $host:$p --to bob@example.test" ;;
-	submission) echo "  submission  $host:$p   swaks --server $host:$p -tls --to bob@example.test   (AUTH not offered yet)" ;;
+	submission) echo "  submission  $host:$p   swaks --server $host:$p -tls --auth PLAIN --auth-user alice@example.test --auth-password PASSWORD --to bob@example.test" ;;
 	submissions) echo "  submissions $host:$p   (implicit TLS) swaks --server $host:$p -tlsc ..." ;;
 	lmtp) echo "  LMTP        $host:$p" ;;
 	imap) echo "  IMAP        $host:$p   curl -u alice@example.test:PASSWORD imap://$host:$p/INBOX  (Thunderbird: STARTTLS, normal password)" ;;
@@ -162,5 +166,7 @@ echo "$svc_table" | while read -r name prog port type args; do
 done
 [ -z "$(echo "$svc_table" | while read -r n p rest; do [ -x "$bin/$p" ] && echo x; done)" ] &&
 	echo "  (no protocol servers are built yet: the supervisor runs with no services)"
+[ -x "$bin/tern-sendmail" ] &&
+	echo "  sendmail    echo hi | TERN_HOME=$home $bin/tern-sendmail bob@example.test"
 echo "  Ctrl-C stops everything. Logs follow."
 exec "$bin/tern-supervise" -c "$conf" -d

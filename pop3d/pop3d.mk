@@ -3,4 +3,9 @@
 PROGS += tern-pop3d
 tern-pop3d_SRCS = pop3d/tern-pop3d.c pop3d/pop3d_login.c pop3d/pop3d_cmd.c \
 	pop3d/pop3d_box.c
+# The post-auth worker: its own program, without OpenSSL (its memory is
+# what an idle session costs).
+PROGS += tern-pop3d-worker
+tern-pop3d-worker_SRCS = pop3d/tern-pop3d-worker.c pop3d/pop3d_cmd.c \
+	pop3d/pop3d_box.c
 MANPAGES += pop3d/tern-pop3d.8

@@ -3,8 +3,8 @@
  * tern-supervise).  See tern-pop3d(8) and doc/login.md.
  *
  *   tern-pop3d [-c FILE] -m pop3|pop3s     pre-auth child + monitor
- *   tern-pop3d -W                          post-auth worker (exec'd by
- *                                          the monitor, never by hand)
+ *
+ * The post-auth worker is tern-pop3d-worker (exec'd by the monitor).
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -126,7 +126,7 @@ config(struct setup *s, struct pop3_pre *p, const char *opt_c)
 	    (expire = conf_str(s->cf, "pop3_expire")) == NULL)
 		die(EXIT_TEMP, "bad run_dir, program_dir, login_user or "
 		    "pop3_expire");
-	path_into(s->program, sizeof s->program, prog, "/tern-pop3d");
+	path_into(s->program, sizeof s->program, prog, "/tern-pop3d-worker");
 	if ((auth = conf_path(s->cf, "auth_socket")) == NULL)
 		die(EXIT_TEMP, "bad auth_socket");
 	path_into(s->authd, sizeof s->authd, auth, "");
@@ -169,7 +169,11 @@ setup_tls(struct setup *s, struct pop3_pre *p)
 		return;
 	}
 	sbuf_init(&why, TLS_WHY_MAX);
-	p->tls_ctx = tls_server_ctx_new(cert, key, &why);
+	/* Implicit TLS needs the context at once; STARTTLS may never
+	 * come, so only the files are read now (tls.h: lazy). */
+	p->tls_ctx = p->implicit_tls ?
+	    tls_server_ctx_new(cert, key, &why) :
+	    tls_server_ctx_lazy(cert, key, &why);
 	if (p->tls_ctx == NULL) {
 		if (p->implicit_tls)
 			die(EXIT_TEMP, "TLS: %s", log_esc_s(sbuf_str(&why)));
@@ -224,16 +228,15 @@ monitor(struct setup *s, struct login *l, struct pop3_pre *p)
 	static const char *const allow[] = { "TERN_LOG", "TCPREMOTEIP",
 	    "TCPREMOTEPORT", "TCPLOCALIP", "TCPLOCALPORT", "PROTO", NULL };
 	const char *extra[4];
-	char *argv[3];
+	char *argv[2];
 	struct login_monitor_conf c;
 
 	extra[0] = s->env_timeout;
 	extra[1] = s->env_expire;
 	extra[2] = s->env_delay;
 	extra[3] = NULL;
-	argv[0] = (char *)"tern-pop3d";
-	argv[1] = (char *)"-W";
-	argv[2] = NULL;
+	argv[0] = (char *)"tern-pop3d-worker";
+	argv[1] = NULL;
 	memset(&c, 0, sizeof c);
 	c.service = "pop3";
 	c.authd_socket = s->authd;
@@ -294,12 +297,12 @@ int
 main(int argc, char **argv)
 {
 	const char *opt_c = NULL, *opt_m = NULL;
-	int ch, worker = 0;
+	int ch;
 
 	if (proc_init(NULL, 0, PROC_NOCORE) < 0)
 		_exit(EXIT_TEMP);
 	log_init_env("tern-pop3d", 0);
-	while ((ch = getopt(argc, argv, "c:m:W")) != -1) {
+	while ((ch = getopt(argc, argv, "c:m:")) != -1) {
 		switch (ch) {
 		case 'c':
 			opt_c = optarg;
@@ -307,20 +310,12 @@ main(int argc, char **argv)
 		case 'm':
 			opt_m = optarg;
 			break;
-		case 'W':
-			worker = 1;
-			break;
 		default:
 			usage();
 		}
 	}
 	if (optind != argc)
 		usage();
-	if (worker) {
-		if (opt_m != NULL || opt_c != NULL)
-			usage();
-		return pop3_worker();
-	}
 	if (opt_m == NULL)
 		usage();
 	return session(opt_c, opt_m);

@@ -1,7 +1,8 @@
 /*
  * qmgr.h - what the parts of tern-qmgr share: the settings read once in
  * main, the worker that makes one delivery attempt for one message
- * (qmgr_work.c), local delivery (qmgr_deliver.c) and delivery status
+ * (qmgr_work.c), local delivery (qmgr_deliver.c), remote delivery
+ * (qmgr_remote.c) and delivery status
  * notifications (qmgr_dsn.c).  See tern-qmgr(8) and doc/queue.md.
  *
  * The parent process (tern-qmgr.c) schedules; each attempt runs in a
@@ -42,6 +43,13 @@ struct qmgr {
 	uint64_t	 rescan;
 	uint64_t	 concurrency;
 	uint64_t	 size_limit;
+	/* Remote delivery (qmgr_remote.c). */
+	const char	*run_dir;
+	const char	*relay_host;	/* "" for none */
+	char		**tls_words;	/* tls_policy, DOMAIN:POLICY */
+	size_t		 ntls;
+	int		 tls_default;	/* enum remote_tls */
+	uint64_t	 remote_concurrency;	/* per destination; 0 none */
 };
 
 /* What a worker tells the parent. */
@@ -93,7 +101,10 @@ void	qmgr_event(struct qmgr_msg *, const struct qmgr_item *,
 
 /* Deliver the local items in one or more tern-lspawn requests. */
 void	qmgr_deliver_local(struct qmgr_msg *, struct qmgr_item *, size_t n);
-/* Remote items: deferred until tern-remote exists (tern-qmgr(8)). */
+/*
+ * Deliver the remote items through tern-remote (qmgr_remote.c): grouped by
+ * destination (next hop and TLS policy), one run per group.
+ */
 void	qmgr_deliver_remote(struct qmgr_msg *, struct qmgr_item *, size_t n);
 
 enum qmgr_dsn_kind {

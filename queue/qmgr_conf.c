@@ -13,6 +13,7 @@
 #include "lib/io.h"
 #include "lib/log.h"
 #include "lib/maps.h"
+#include "lib/remote.h"
 #include "lib/sbuf.h"
 #include "lib/scan.h"
 
@@ -97,6 +98,41 @@ postmaster(struct qmgr *q, const struct conf *cf)
 	}
 }
 
+static void
+remote(struct qmgr *q, const struct conf *cf)
+{
+	const char *pol;
+	enum remote_tls t;
+	size_t i;
+
+	if ((q->run_dir = conf_path(cf, "run_dir")) == NULL ||
+	    (q->relay_host = conf_str(cf, "relay_host")) == NULL ||
+	    (pol = conf_str(cf, "remote_tls")) == NULL ||
+	    conf_uint(cf, "remote_concurrency", &q->remote_concurrency) < 0 ||
+	    conf_list(cf, "tls_policy", &q->tls_words, &q->ntls) < 0)
+		die(EXIT_PERM, "bad remote delivery setting");
+	if (remote_tls_parse(pol, &t) < 0)
+		die(EXIT_PERM, "remote_tls: none, may, must or verify");
+	q->tls_default = (int)t;
+	for (i = 0; i < q->ntls; i++) {
+		const char *c = strrchr(q->tls_words[i], ':');
+
+		if (c == NULL || c == q->tls_words[i] ||
+		    remote_tls_parse(c + 1, &t) < 0)
+			die(EXIT_PERM, "tls_policy: bad entry %s (DOMAIN:POLICY)",
+			    log_esc_s(q->tls_words[i]));
+	}
+	if (q->relay_host[0] != '\0') {
+		struct maps_nexthop nh;
+		const char *why;
+
+		if (maps_nexthop_parse(q->relay_host, strlen(q->relay_host),
+		    &nh, &why) < 0 || nh.kind == MAPS_HOP_LOCAL ||
+		    strlen(q->relay_host) > REMOTE_HOP_MAX)
+			die(EXIT_PERM, "relay_host: %s", log_esc_s(q->relay_host));
+	}
+}
+
 void
 qmgr_conf(struct qmgr *q, const struct conf *cf)
 {
@@ -129,4 +165,5 @@ qmgr_conf(struct qmgr *q, const struct conf *cf)
 	}
 	schedule(q, cf);
 	postmaster(q, cf);
+	remote(q, cf);
 }

@@ -2,8 +2,8 @@
  * qmgr_deliver.c - hand a message's due targets to their transport:
  * local accounts to tern-lspawn in one request per message (up to
  * LSPAWN_RCPT_MAX recipients each, so the launcher can write the message
- * once and link it into every Maildir), remote addresses to tern-remote
- * once it exists.
+ * once and link it into every Maildir).  Remote addresses go to
+ * tern-remote: qmgr_remote.c.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -120,25 +120,4 @@ qmgr_deliver_local(struct qmgr_msg *m, struct qmgr_item *x, size_t n)
 		batch(m, x + i, k, path.s);
 	}
 	sbuf_fini(&path);
-}
-
-void
-qmgr_deliver_remote(struct qmgr_msg *m, struct qmgr_item *x, size_t n)
-{
-	size_t i;
-	int first = 0;
-
-	/*
-	 * tern-remote's interface comes with tern-remote: until then every
-	 * remote target waits (and bounces at queue_lifetime).  Logged
-	 * once per message, at its first attempt.
-	 */
-	for (i = 0; i < n; i++)
-		first |= x[i].it->attempts == 0;
-	if (first)
-		log_warn("%s no remote transport: %zu remote recipient(s) "
-		    "deferred", m->qid, n);
-	for (i = 0; i < n; i++)
-		qmgr_event(m, &x[i], QE_DEFER, x[i].host[0] != '\0' ?
-		    x[i].host : "none", "4.4.0 no remote transport");
 }

@@ -8,6 +8,8 @@
  * smtpd_data.c   DATA and BDAT: the message into tern-enqueue, Received
  * smtpd_enqueue.c fork+execve tern-enqueue, stream, commit or abort
  * smtpd_tls.c    STARTTLS and implicit TLS (submissions)
+ * smtpd_auth.c   AUTH, sender ownership, the header From: check
+ * smtpd_rate.c   messages per hour per account (a locked counter file)
  *
  * Nothing here is shared with another program; what two programs need
  * lives in lib/.
@@ -47,10 +49,17 @@ struct tls_conn;
 #define SMTPD_DONE_TIMEOUT	600	/* RFC 5321 4.5.3.2.6: 10 min */
 #define SMTPD_WRITE_TIMEOUT	300	/* our replies: as a command */
 #define SMTPD_NVERBS		15	/* enum smtp_verb */
+#define SMTPD_HDRS_MAX		65536	/* header section kept for the From:
+					 * check of a submission */
+#define SMTPD_FROM_MAX		16	/* addresses in one From: field */
+
+/* submission_sender_check */
+#define SMTPD_CHECK_ENVELOPE	0x01
+#define SMTPD_CHECK_HEADER	0x02
 
 enum smtpd_mode {
 	SMTPD_SMTP,		/* port 25: STARTTLS, no AUTH */
-	SMTPD_SUBMISSION,	/* 587: as smtp until AUTH exists */
+	SMTPD_SUBMISSION,	/* 587: AUTH after STARTTLS, then MAIL */
 	SMTPD_SUBMISSIONS,	/* 465: TLS from the first byte */
 	SMTPD_LMTP		/* RFC 2033: LHLO, a reply per recipient */
 };
@@ -83,6 +92,15 @@ struct smtpd {
 	uint64_t	 rcpt_limit;
 	uint64_t	 error_limit;
 	uint64_t	 hop_limit;
+
+	/* Submission (AUTH). */
+	const char	*auth_socket;
+	int		 plain_ok;	/* AUTH allowed before TLS */
+	unsigned	 sender_check;	/* SMTPD_CHECK_* */
+	int		 null_sender_ok;
+	uint64_t	 rate_limit;	/* messages per hour; 0 none */
+	const char	*rate_dir;
+	char		 auth_user[ENV_AUTH_MAX + 1];	/* "" until AUTH */
 	int64_t		 cmd_ms, data_ms, done_ms, session_ms;
 
 	/* Session. */
@@ -102,6 +120,9 @@ struct smtpd {
 	int		 has_mail;
 	int		 utf8;		/* MAIL ... SMTPUTF8 */
 	struct envelope	 env;
+	struct sbuf	 hdr;		/* the client's header section */
+	int		 hdr_done;
+	int		 hdr_over;	/* longer than SMTPD_HDRS_MAX */
 
 	/* BDAT in progress. */
 	int		 bdat;
@@ -132,6 +153,21 @@ void	smtpd_enq_write(struct smtpd_job *, const void *, size_t);
 int	smtpd_enq_finish(struct smtpd *, struct smtpd_job *,
 	    char id_r[QID_LEN + 1]);
 void	smtpd_enq_abort(struct smtpd_job *);
+
+/* smtpd_auth.c */
+struct smtp_cmd;
+void	smtpd_auth(struct smtpd *, struct smtp_cmd *);
+int	smtpd_auth_offered(const struct smtpd *);
+int	smtpd_sender_owned(struct smtpd *, const struct addr *);
+int	smtpd_header_from_ok(struct smtpd *, const char **why_r);
+void	smtpd_hdr_feed(struct smtpd *, const char *, size_t);
+/* " user=ADDR" after AUTH, else "" (for log lines). */
+const char *smtpd_user_kv(const struct smtpd *);
+
+/* smtpd_rate.c */
+int	smtpd_rate_over(struct smtpd *);
+void	smtpd_rate_count(struct smtpd *);
+void	smtpd_rate_setup(struct smtpd *, uid_t, gid_t, int chown_it);
 
 /* smtpd_tls.c */
 void	smtpd_starttls(struct smtpd *);

@@ -30,9 +30,10 @@ ehlo_reply(struct smtpd *s)
 
 	sbuf_init(&caps, SMTPD_TEXT_MAX);
 	if (sbuf_printf(&caps, "%s\nPIPELINING\nSIZE %llu\n8BITMIME\n"
-	    "ENHANCEDSTATUSCODES\nSMTPUTF8\nCHUNKING%s", s->hostname,
+	    "ENHANCEDSTATUSCODES\nSMTPUTF8\nCHUNKING%s%s", s->hostname,
 	    (unsigned long long)s->size_limit,
-	    s->tls == NULL && s->tls_ctx != NULL ? "\nSTARTTLS" : "") < 0 ||
+	    s->tls == NULL && s->tls_ctx != NULL ? "\nSTARTTLS" : "",
+	    smtpd_auth_offered(s) ? "\nAUTH PLAIN LOGIN" : "") < 0 ||
 	    sbuf_str(&caps) == NULL) {
 		smtpd_reply(s, 451, "4.3.0", "Error: out of memory");
 		sbuf_fini(&caps);
@@ -69,9 +70,59 @@ cmd_helo(struct smtpd *s, struct smtp_cmd *c)
 		ehlo_reply(s);
 }
 
-/* MAIL parameters we did not advertise. */
-#define MAIL_UNSUPPORTED (SMTPP_P_AUTH | SMTPP_P_RET | SMTPP_P_ENVID | \
-	    SMTPP_P_NOTIFY | SMTPP_P_ORCPT)
+/* MAIL parameters we did not advertise (AUTH= only where AUTH is). */
+#define MAIL_UNSUPPORTED (SMTPP_P_RET | SMTPP_P_ENVID | SMTPP_P_NOTIFY | \
+	    SMTPP_P_ORCPT)
+
+static int
+is_submission(const struct smtpd *s)
+{
+	return s->mode == SMTPD_SUBMISSION || s->mode == SMTPD_SUBMISSIONS;
+}
+
+/*
+ * A submission's MAIL: authenticated, a sender the account owns, under
+ * its hourly limit.  0 or -1 (replied).
+ */
+static int
+check_submitter(struct smtpd *s, const struct addr *from, const char *a)
+{
+	int r;
+
+	if (s->auth_user[0] == '\0') {
+		smtpd_reply(s, 530, "5.7.0", "Authentication required");
+		return -1;
+	}
+	if (from->is_null && !s->null_sender_ok) {
+		log_info("reject: MAIL from %s: 553 5.7.1 <>: null sender%s",
+		    ip_or_dash(s), smtpd_user_kv(s));
+		smtpd_reply(s, 553, "5.7.1", "<>: Sender address rejected: "
+		    "null sender not allowed");
+		return -1;
+	}
+	if (!from->is_null && (s->sender_check & SMTPD_CHECK_ENVELOPE)) {
+		if ((r = smtpd_sender_owned(s, from)) < 0) {
+			log_warn_sys("maps lookup for <%s>", log_esc_s(a));
+			smtpd_reply(s, 451, "4.3.0", "<%s>: Sender address "
+			    "rejected: temporary lookup failure", a);
+			return -1;
+		}
+		if (r == 0) {
+			log_info("reject: MAIL from %s: 553 5.7.1 <%s>: not "
+			    "owned%s", ip_or_dash(s), log_esc_s(a),
+			    smtpd_user_kv(s));
+			smtpd_reply(s, 553, "5.7.1", "<%s>: Sender address "
+			    "rejected: not owned by user %s", a, s->auth_user);
+			return -1;
+		}
+	}
+	if (smtpd_rate_over(s)) {
+		smtpd_reply(s, 450, "4.7.1", "Error: too many messages from "
+		    "%s; try again later", s->auth_user);
+		return -1;
+	}
+	return 0;
+}
 
 static void
 cmd_mail(struct smtpd *s, struct smtp_cmd *c)
@@ -89,6 +140,7 @@ cmd_mail(struct smtpd *s, struct smtp_cmd *c)
 	}
 	if ((c->params != 0 && s->helo_kind == 1) ||
 	    (c->params & MAIL_UNSUPPORTED) != 0 ||
+	    ((c->params & SMTPP_P_AUTH) && !is_submission(s)) ||
 	    c->body == SMTP_BODY_BINARYMIME) {
 		smtpd_reply(s, 555, "5.5.4", "Error: parameter not supported");
 		return;
@@ -107,7 +159,13 @@ cmd_mail(struct smtpd *s, struct smtp_cmd *c)
 		smtpd_reply(s, 501, "5.1.7", "Error: bad sender address");
 		return;
 	}
+	if (is_submission(s) && check_submitter(s, &c->path, a.s) < 0) {
+		sbuf_fini(&a);
+		return;
+	}
 	sbuf_fini(&a);
+	(void)strlcpy(s->env.auth_user, s->auth_user,
+	    sizeof s->env.auth_user);	/* same size */
 	s->utf8 = (c->params & SMTPP_P_SMTPUTF8) != 0;
 	s->env.flags = s->utf8 ? ENV_F_SMTPUTF8 : 0;
 	s->env.body = c->body == SMTP_BODY_7BIT ? ENV_BODY_7BIT :
@@ -123,8 +181,8 @@ static void
 refuse(struct smtpd *s, const char *a, int code, const char *enh,
     const char *why)
 {
-	log_info("reject: RCPT from %s: %d %s <%s>: %s", ip_or_dash(s), code,
-	    enh, log_esc_s(a), why);
+	log_info("reject: RCPT from %s: %d %s <%s>: %s%s", ip_or_dash(s),
+	    code, enh, log_esc_s(a), why, smtpd_user_kv(s));
 	smtpd_reply(s, code, enh, "<%s>: Recipient address rejected: %s",
 	    a, why);
 }
@@ -155,7 +213,9 @@ check_rcpt(struct smtpd *s, const struct addr *ad, const char *a, size_t n)
 		refuse(s, a, 550, "5.2.1", "Mailbox disabled");
 		break;
 	case RESOLVE_FOREIGN:
-		if (s->mode == SMTPD_LMTP)
+		if (s->auth_user[0] != '\0')
+			rc = 0;		/* authenticated: relay anywhere */
+		else if (s->mode == SMTPD_LMTP)
 			refuse(s, a, 550, "5.1.2", "Not a local domain");
 		else
 			refuse(s, a, 554, "5.7.1", "Relay access denied");
@@ -274,8 +334,7 @@ cmd_starttls(struct smtpd *s, struct smtp_cmd *c)
 static void
 cmd_auth(struct smtpd *s, struct smtp_cmd *c)
 {
-	(void)c;
-	smtpd_reply(s, 502, "5.5.1", "Error: authentication not available");
+	smtpd_auth(s, c);
 }
 
 /* Indexed by enum smtp_verb (checked in smtpd_command). */

@@ -106,9 +106,9 @@ refused(struct smtpd *s, struct smtpd_job *j, int code, const char *enh,
     const char *why)
 {
 	smtpd_enq_abort(j);
-	log_info("reject: %s from %s: %d %s %s; from=<%s> nrcpt=%zu",
+	log_info("reject: %s from %s: %d %s %s; from=<%s> nrcpt=%zu%s",
 	    s->bdat ? "BDAT" : "DATA", s->ip[0] ? s->ip : "-", code, enh, why,
-	    log_esc_s(s->env.sender), s->env.nrcpt);
+	    log_esc_s(s->env.sender), s->env.nrcpt, smtpd_user_kv(s));
 	reply_all(s, code, enh, why);
 }
 
@@ -117,6 +117,7 @@ static void
 end(struct smtpd *s, struct smtpd_job *j, struct smtp_data *d, int too_long)
 {
 	char id[QID_LEN + 1], text[128];
+	const char *why = "";
 	int code, r;
 
 	switch (smtp_data_status(d)) {
@@ -140,13 +141,28 @@ end(struct smtpd *s, struct smtpd_job *j, struct smtp_data *d, int too_long)
 		    "(mail loop?)");
 		return;
 	}
+	if (s->auth_user[0] != '\0' &&
+	    (s->sender_check & SMTPD_CHECK_HEADER)) {
+		r = smtpd_header_from_ok(s, &why);
+		if (r == -2) {
+			log_warn_sys("maps lookup for the From: check");
+			refused(s, j, 451, "4.3.0", "Error: temporary lookup "
+			    "failure");
+			return;
+		}
+		if (r < 0) {
+			refused(s, j, 550, "5.7.1", why);
+			return;
+		}
+	}
 	code = smtpd_enq_finish(s, j, id);
 	if (code == 0) {
 		s->nqueued++;
-		log_info("%s from=<%s> size=%llu nrcpt=%zu proto=%s ip=%s",
+		smtpd_rate_count(s);
+		log_info("%s from=<%s> size=%llu nrcpt=%zu proto=%s ip=%s%s",
 		    id[0] ? id : j->qid, log_esc_s(s->env.sender),
 		    (unsigned long long)j->size, s->env.nrcpt, smtpd_proto(s),
-		    s->ip[0] ? s->ip : "-");
+		    s->ip[0] ? s->ip : "-", smtpd_user_kv(s));
 		r = snprintf(text, sizeof text, "Ok: queued as %s",
 		    id[0] ? id : j->qid);
 		if (r < 0 || (size_t)r >= sizeof text)
@@ -217,8 +233,10 @@ smtpd_data(struct smtpd *s)
 		    &out);
 		if (r < 0)
 			break;
-		if (!too_long)
+		if (!too_long) {
 			smtpd_enq_write(&j, out.s, out.len);
+			smtpd_hdr_feed(s, out.s, out.len);
+		}
 		sbuf_reset(&out);
 		if (r == SMTP_DATA_END)
 			break;
@@ -276,6 +294,7 @@ read_chunk(struct smtpd *s, uint64_t n)
 			break;
 		}
 		smtpd_enq_write(&s->job, out.s, out.len);
+		smtpd_hdr_feed(s, out.s, out.len);
 		sbuf_reset(&out);
 		n -= (uint64_t)k;
 	}

@@ -25,6 +25,7 @@ smtpd_init(struct smtpd *s)
 	sbuf_init(&s->out, 2 * SMTPD_TEXT_MAX + 64);
 	sbuf_init(&s->text, SMTPD_TEXT_MAX);
 	sbuf_init(&s->tls_info, 512);
+	sbuf_init(&s->hdr, SMTPD_HDRS_MAX);
 	envelope_init(&s->env);
 	s->job.pid = -1;
 	s->job.msg_fd = s->job.env_fd = -1;
@@ -45,6 +46,7 @@ smtpd_fini(struct smtpd *s)
 	sbuf_fini(&s->out);
 	sbuf_fini(&s->text);
 	sbuf_fini(&s->tls_info);
+	sbuf_fini(&s->hdr);
 	conf_free(&s->cf);
 }
 
@@ -102,6 +104,8 @@ smtpd_tx_reset(struct smtpd *s)
 	smtpd_bdat_abort(s);
 	s->has_mail = 0;
 	s->utf8 = 0;
+	sbuf_reset(&s->hdr);
+	s->hdr_done = s->hdr_over = 0;
 	envelope_fini(&s->env);
 	envelope_init(&s->env);
 }
@@ -169,9 +173,9 @@ final_log(struct smtpd *s)
 	for (i = 0; i < SMTPD_NVERBS; i++)
 		if (s->count[i] > 0)
 			(void)sbuf_printf(&l, " %s=%u", names[i], s->count[i]);
-	log_info("disconnect from %s%s commands=%u errors=%u queued=%u",
+	log_info("disconnect from %s%s commands=%u errors=%u queued=%u%s",
 	    s->ip[0] ? s->ip : "-", sbuf_str(&l) ? sbuf_str(&l) : "",
-	    s->ncmds, s->errors, s->nqueued);
+	    s->ncmds, s->errors, s->nqueued, smtpd_user_kv(s));
 	sbuf_fini(&l);
 }
 

@@ -64,6 +64,7 @@ smtpd_starttls(struct smtpd *s)
 		return;
 	}
 	smtpd_tx_reset(s);
+	s->auth_user[0] = '\0';	/* RFC 3207 4.2: start over */
 	s->helo_kind = 0;
 	s->helo[0] = '\0';
 }

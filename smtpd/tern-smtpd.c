@@ -16,6 +16,7 @@
 #include "lib/bio.h"
 #include "lib/conf.h"
 #include "lib/log.h"
+#include "lib/login.h"
 #include "lib/priv.h"
 #include "lib/tls.h"
 
@@ -115,6 +116,88 @@ config(struct smtpd *s, const char *opt_c)
 	s->session_ms = secs(s, "smtpd_session_limit");
 }
 
+/* submission_sender_check: words envelope, header, none. */
+static unsigned
+sender_check(struct smtpd *s)
+{
+	char **w;
+	size_t n, i;
+	unsigned v = 0;
+
+	if (conf_list(s->cf, "submission_sender_check", &w, &n) < 0)
+		die(EXIT_TEMP, "bad submission_sender_check");
+	for (i = 0; i < n; i++) {
+		if (strcmp(w[i], "envelope") == 0)
+			v |= SMTPD_CHECK_ENVELOPE;
+		else if (strcmp(w[i], "header") == 0)
+			v |= SMTPD_CHECK_HEADER;
+		else if (strcmp(w[i], "none") != 0 || n != 1) {
+			free(w);
+			die(EXIT_TEMP, "submission_sender_check: envelope, "
+			    "header, both, or none");
+		}
+	}
+	free(w);
+	return v;
+}
+
+/*
+ * AUTH settings (submission and submissions).  A password may come
+ * before TLS only from login_plaintext_networks (or with
+ * allow_plain_passwords): the same rule as tern-pop3d's.
+ */
+static void
+submission_config(struct smtpd *s)
+{
+	char **nets;
+	const char *why = "";
+	size_t n;
+	int yes, r;
+
+	if (s->mode != SMTPD_SUBMISSION && s->mode != SMTPD_SUBMISSIONS)
+		return;
+	if ((s->auth_socket = conf_path(s->cf, "auth_socket")) == NULL ||
+	    (s->rate_dir = conf_path(s->cf, "submission_rate_dir")) == NULL ||
+	    conf_bool(s->cf, "submission_null_sender",
+	    &s->null_sender_ok) < 0 ||
+	    conf_bool(s->cf, "allow_plain_passwords", &yes) < 0)
+		die(EXIT_TEMP, "bad auth_socket, submission_rate_dir, "
+		    "submission_null_sender or allow_plain_passwords");
+	s->rate_limit = count(s, "submission_rate_limit");
+	s->sender_check = sender_check(s);
+	if (yes || s->ip[0] == '\0') {
+		s->plain_ok = 1;	/* no client IP: a local program */
+		return;
+	}
+	if (conf_list(s->cf, "login_plaintext_networks", &nets, &n) < 0)
+		die(EXIT_TEMP, "bad login_plaintext_networks");
+	r = login_ip_in(s->ip, nets, n, &why);
+	free(nets);
+	if (r < 0)
+		die(EXIT_TEMP, "login_plaintext_networks: %s", why);
+	s->plain_ok = r;
+}
+
+/* The rate counters' folder, owned by the session user. */
+static void
+rate_dir(struct smtpd *s)
+{
+	const char *user;
+	uid_t uid;
+	gid_t gid;
+
+	if (s->rate_dir == NULL || s->rate_limit == 0)
+		return;
+	if (!priv_is_root()) {
+		smtpd_rate_setup(s, 0, 0, 0);
+		return;
+	}
+	if ((user = conf_str(s->cf, "user")) == NULL ||
+	    priv_lookup(user, &uid, &gid) < 0)
+		die(EXIT_TEMP, "bad user");
+	smtpd_rate_setup(s, uid, gid, 1);
+}
+
 /* Everything that needs privilege, while we may still have it. */
 static void
 setup(struct smtpd *s)
@@ -125,6 +208,7 @@ setup(struct smtpd *s)
 	if ((map_dir = conf_path(s->cf, "map_dir")) == NULL ||
 	    (delim = conf_str(s->cf, "recipient_delimiter")) == NULL)
 		die(EXIT_TEMP, "bad map_dir or recipient_delimiter");
+	rate_dir(s);
 	if (resolve_maps_open(&s->maps, map_dir, delim) < 0)
 		die_sys(EXIT_TEMP, "cannot open the maps in %s",
 		    log_esc_s(map_dir));
@@ -138,7 +222,11 @@ setup(struct smtpd *s)
 		return;
 	}
 	sbuf_init(&why, TLS_WHY_MAX);
-	s->tls_ctx = tls_server_ctx_new(cert, key, &why);
+	/* Implicit TLS needs the context at once; STARTTLS may never
+	 * come, so only the files are read now (tls.h: lazy). */
+	s->tls_ctx = s->mode == SMTPD_SUBMISSIONS ?
+	    tls_server_ctx_new(cert, key, &why) :
+	    tls_server_ctx_lazy(cert, key, &why);
 	if (s->tls_ctx == NULL) {
 		if (s->mode == SMTPD_SUBMISSIONS)
 			die(EXIT_TEMP, "TLS: %s", log_esc_s(sbuf_str(&why)));
@@ -196,6 +284,7 @@ main(int argc, char **argv)
 	s.mode = parse_mode(opt_m);
 	config(&s, opt_c);
 	client_ip(&s);
+	submission_config(&s);
 	setup(&s);
 	drop(&s);
 	smtpd_serve(&s);

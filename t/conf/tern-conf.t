@@ -3,7 +3,7 @@
 . "${TERN_SRC:-.}/t/lib.sh"
 TC=$(tern_bin tern-conf)
 [ -x "$TC" ] || skip_all "tern-conf not built"
-plan 26
+plan 30
 sandbox
 
 # No file at all: cannot be read -> 111.
@@ -81,4 +81,14 @@ for k in $("$TC" | sed 1d | cut -d' ' -f1); do
 	esac
 done
 is "$missing" "" "every key is in tern.conf(5)"
+
+# A service's listen addresses are checked like the supervisor parses them.
+printf 'services = smtp\nsmtp.program = tern-smtpd\nsmtp.listen = 127.0.0.1:25 1.2.3:99 [::1]:x\n' >"$SB/listen.conf"
+"$TC" -c "$SB/listen.conf" >/dev/null 2>"$SB/err"; rc=$?
+is "$rc" 100 "bad listen addresses: exit 100"
+like "$(cat "$SB/err")" "smtp.listen: '1.2.3:99': bad IPv4" "names the bad IPv4 address"
+like "$(cat "$SB/err")" "smtp.listen: '\[::1\]:x': bad port" "names the bad port"
+printf 'services = smtp\nsmtp.program = tern-smtpd\nsmtp.listen = 127.0.0.1:25 [::1]:25\n' >"$SB/listen.conf"
+"$TC" -c "$SB/listen.conf" >/dev/null 2>"$SB/err"
+is "$?" 0 "good listen addresses pass"
 done_testing

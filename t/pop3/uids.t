@@ -1,60 +1,79 @@
 #!/bin/sh
 # Who runs as whom during a POP3 session (as root only): the monitor is
-# root, the pre-auth child is login_user (not root, not the account) in
-# its chroot, the worker is the account's uid (gid too) in its Maildir
-# and its memory never held the key (a fresh execve: no shared parent).
+# root until the login, the pre-auth child is login_user (not root, not
+# the account) in its chroot, and after the login the monitor's process
+# has become the worker (execve: a fresh image that never held the key)
+# as the account's uid (gid too) in its Maildir, the child relaying.
 . "${TERN_SRC:-.}/t/lib.sh"
 . "$TERN_SRC/t/pop3/pop3.sh"
 [ "$(id -u)" = 0 ] || skip_all "needs root"
 sandbox
-plan 12
+plan 16
 pop3_start || { echo "Bail out! set-up failed"; exit 1; }
 cat >"$SB/t.py" <<'PYEOF'
 import poplib, os, sys
 port = int(os.environ["P_POP3"]); sv = os.environ["SV_PID"]
-p = poplib.POP3("127.0.0.1", port, timeout=20)
-p.user("alice@example.org"); p.pass_("alice-secret")
-p.stat()
-procs = {}
-for d in os.listdir("/proc"):
-    if not d.isdigit(): continue
-    try:
-        st = open("/proc/%s/status" % d).read()
-        args = open("/proc/%s/cmdline" % d, "rb").read().split(b"\0")
-    except OSError:
-        continue
-    f = dict(l.split(":\t", 1) for l in st.splitlines() if ":\t" in l)
-    if f.get("Name") != "tern-pop3d": continue
-    try: root = os.readlink("/proc/%s/root" % d)
-    except OSError: root = "?"
-    try: cwd = os.readlink("/proc/%s/cwd" % d)
-    except OSError: cwd = "?"
-    procs[d] = (f["PPid"], f["Uid"].split(), f["Gid"].split(), b" ".join(args).decode(), root, cwd)
-mon = [k for k, v in procs.items() if v[0] == sv]
-print("monitors=%d" % len(mon))
-m = mon[0]
-print("monitor_uid=%s" % ",".join(procs[m][1]))
-kids = [k for k, v in procs.items() if v[0] == m]
-for k in kids:
-    v = procs[k]
-    kind = "worker" if "-W" in v[3] else "child"
+def snap():
+    procs = {}
+    for d in os.listdir("/proc"):
+        if not d.isdigit(): continue
+        try:
+            st = open("/proc/%s/status" % d).read()
+            args = open("/proc/%s/cmdline" % d, "rb").read().split(b"\0")
+        except OSError:
+            continue
+        f = dict(l.split(":\t", 1) for l in st.splitlines() if ":\t" in l)
+        if f.get("Name") not in ("tern-pop3d", "tern-pop3d-work"): continue
+        try: root = os.readlink("/proc/%s/root" % d)
+        except OSError: root = "?"
+        try: cwd = os.readlink("/proc/%s/cwd" % d)
+        except OSError: cwd = "?"
+        procs[d] = (f["PPid"], f["Uid"].split(), f["Gid"].split(), b" ".join(args).decode(), root, cwd)
+    return procs
+def show(kind, v):
     print("%s_uid=%s" % (kind, ",".join(v[1])))
     print("%s_gid=%s" % (kind, ",".join(v[2])))
     print("%s_root=%s" % (kind, v[4]))
     print("%s_cwd=%s" % (kind, v[5]))
+p = poplib.POP3("127.0.0.1", port, timeout=20)
+p.user("alice@example.org")
+procs = snap()                  # before the password: monitor + child
+mon = [k for k, v in procs.items() if v[0] == sv]
+print("monitors=%d" % len(mon))
+show("monitor", procs[mon[0]])
+kids = [k for k, v in procs.items() if v[0] == mon[0]]
+print("prekids=%d" % len(kids))
+show("child", procs[kids[0]])
+p.pass_("alice-secret")
+p.stat()
+procs = snap()                  # after: the monitor became the worker
+top = [k for k, v in procs.items() if v[0] == sv]
+print("tops=%d" % len(top))
+print("same_pid=%d" % (top[0] == mon[0]))
+w = procs[top[0]]
+print("worker_args=%s" % w[3])
+show("worker", w)
+kids = [k for k, v in procs.items() if v[0] == top[0]]
+print("postkids=%d" % len(kids))
+show("relay", procs[kids[0]])
+print("total=%d" % (1 + len(kids) + len([k for k, v in procs.items() if v[0] in kids])))
 p.quit()
 PYEOF
 r=$(SV_PID=$SV_PID P_POP3=$P_POP3 "$PY" "$SB/t.py" 2>&1)
 get() { printf '%s\n' "$r" | sed -n "s/^$1=//p" | head -1; }
 U=$(uidof alice@example.org); N=$(id -u nobody)
 is "$(get monitors)" "1" "one monitor, child of tern-supervise"
-is "$(get monitor_uid)" "0,0,0,0" "monitor: root"
+is "$(get monitor_uid)" "0,0,0,0" "monitor: root until the login"
 is "$(get child_uid)" "$N,$N,$N,$N" "pre-auth child: login_user (nobody), all ids"
 ok "pre-auth child: neither root nor the account" test "$N" != 0 -a "$N" != "$U"
 is "$(get child_root)" "$SB/run/empty" "pre-auth child: chrooted into run_dir/empty"
+is "$(get same_pid)" "1" "after the login the monitor's process is the worker (execve, no fork)"
+is "$(get worker_args)" "tern-pop3d-worker " "worker: a fresh image of tern-pop3d-worker"
 is "$(get worker_uid)" "$U,$U,$U,$U" "worker: the account's uid, all ids"
 is "$(get worker_gid)" "$U,$U,$U,$U" "worker: gid = uid"
 is "$(get worker_cwd)" "$(maildir alice@example.org)" "worker: in the account's Maildir"
+is "$(get relay_uid),$(get relay_root)" "$N,$N,$N,$N,$SB/run/empty" "the relay is still the jailed pre-auth child"
+is "$(get total)" "2" "two processes per session after the login"
 
 # A Maildir that does not belong to the account: the worker refuses it.
 MB=$(maildir bob@example.org)

@@ -741,6 +741,47 @@ test_ctx_errors(void)
 	sbuf_fini(&why);
 }
 
+/* tls_server_ctx_lazy: files read at once, the context made on first use. */
+static void
+test_lazy(struct tls_ctx *cctx)
+{
+	struct tls_ctx *ctx;
+	int r;
+	struct sbuf why;
+	char missing[80];
+
+	sbuf_init(&why, TLS_WHY_MAX);
+	ctx = tls_server_ctx_lazy(cert_path, key_path, &why);
+	ok(ctx != NULL, "lazy server context: %s", sbuf_str(&why));
+	if (ctx != NULL && cctx != NULL)
+		test_good(ctx, cctx);	/* made in the forked server */
+	r = ctx != NULL && tls_ctx_ready(ctx, &why) == 0;
+	ok(r, "lazy context made");
+	r = ctx != NULL && tls_ctx_ready(ctx, &why) == 0;
+	ok(r, "made once, kept");
+	tls_ctx_free(&ctx);
+	ctx = tls_server_ctx_lazy(cert_path, bad_path, &why);
+	ok(ctx != NULL, "lazy: a wrong key is only found when used");
+	/* (the reason is read after the call: it may move the buffer) */
+	r = ctx != NULL && tls_ctx_ready(ctx, &why) < 0;
+	ok(r && has(&why, "mismatch"), "lazy wrong key: %s", sbuf_str(&why));
+	sbuf_reset(&why);
+	r = ctx != NULL && tls_ctx_ready(ctx, &why) < 0 && errno == EPROTO;
+	ok(r, "and stays unusable: %s", sbuf_str(&why));
+	tls_ctx_free(&ctx);
+	ctx = tls_server_ctx_lazy(key_path, key_path, &why);
+	ok(ctx == NULL && has(&why, "no PEM certificate"),
+	    "lazy: not a certificate: %s", sbuf_str(&why));
+	ctx = tls_server_ctx_lazy(cert_path, cert_path, &why);
+	ok(ctx == NULL && has(&why, "no PEM private key"),
+	    "lazy: not a key: %s", sbuf_str(&why));
+	(void)snprintf(missing, sizeof missing, "%s/missing.pem", dir);
+	ctx = tls_server_ctx_lazy(missing, key_path, &why);
+	ok(ctx == NULL && errno == ENOENT && has(&why, "cannot open"),
+	    "lazy: missing file: %s", sbuf_str(&why));
+	sbuf_fini(&why);
+}
+
 int
 main(void)
 {
@@ -771,6 +812,7 @@ main(void)
 		test_ip_name(sctx, cctx);
 	}
 	test_ctx_errors();
+	test_lazy(cctx);
 	tls_ctx_free(&sctx);
 	tls_ctx_free(&cctx);
 	sbuf_fini(&why);

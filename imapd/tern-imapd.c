@@ -1,0 +1,389 @@
+/*
+ * tern-imapd - one IMAP session on descriptors 0 and 1 (run by
+ * tern-supervise).  See tern-imapd(8) and doc/login.md.
+ *
+ *   tern-imapd [-c FILE] -m imap|imaps     pre-auth child + monitor
+ *   tern-imapd -W                          post-auth worker (exec'd by
+ *                                          the monitor, never by hand)
+ */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <getopt.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <bsd/string.h>
+
+#include "lib/authc.h"
+#include "lib/bio.h"
+#include "lib/conf.h"
+#include "lib/io.h"
+#include "lib/log.h"
+#include "lib/login.h"
+#include "lib/priv.h"
+#include "lib/scan.h"
+#include "lib/tls.h"
+
+#include "imapd/imapd.h"
+
+#define IP_MAX		46
+#define PATH_MAX_LEN	4096
+
+static void __attribute__((noreturn))
+usage(void)
+{
+	die(EXIT_PERM, "usage: tern-imapd [-c FILE] -m imap|imaps");
+}
+
+#define WENV_MAX		(16 + 4 * IMAP_FOLDER_NAME_MAX)
+
+/* The worker's settings, passed in its environment. */
+enum { E_TIMEOUT, E_IDLE, E_LITERAL, E_SEP, E_FOLDERS, E_N };
+
+/* Settings the monitor needs after the fork. */
+struct setup {
+	struct conf	*cf;
+	char		 ip[IP_MAX];
+	char		 program[PATH_MAX_LEN];
+	char		 authd[PATH_MAX_LEN];
+	char		 jail[PATH_MAX_LEN];
+	char		 env[E_N][WENV_MAX];
+	const char	*login_user;
+	uint64_t	 uid_min;
+};
+
+static int64_t
+ms(const struct conf *cf, const char *key)
+{
+	uint64_t v;
+
+	if (conf_duration(cf, key, &v) < 0 || v > INT64_MAX / 1000)
+		die(EXIT_TEMP, "bad %s", key);
+	return (int64_t)v * 1000;
+}
+
+static void
+path_into(char *dst, size_t size, const char *a, const char *b)
+{
+	int n = snprintf(dst, size, "%s%s", a, b);
+
+	if (n < 0 || (size_t)n >= size)
+		die(EXIT_TEMP, "path too long: %s", log_esc_s(a));
+}
+
+static void
+client_ip(struct setup *s)
+{
+	unsigned char a[16];
+	const char *ip = getenv("TCPREMOTEIP");
+
+	s->ip[0] = '\0';
+	if (ip == NULL)
+		return;
+	if (inet_pton(AF_INET, ip, a) != 1 && inet_pton(AF_INET6, ip, a) != 1)
+		return;
+	(void)strlcpy(s->ip, ip, sizeof s->ip);	/* parsed: it fits */
+}
+
+/* Is a password in the clear allowed from this client? */
+static int
+plain_allowed(const struct setup *s)
+{
+	char **nets;
+	const char *why = "";
+	size_t n;
+	int yes, r;
+
+	if (conf_bool(s->cf, "allow_plain_passwords", &yes) < 0)
+		die(EXIT_TEMP, "bad allow_plain_passwords");
+	if (yes)
+		return 1;
+	if (conf_list(s->cf, "login_plaintext_networks", &nets, &n) < 0)
+		die(EXIT_TEMP, "bad login_plaintext_networks");
+	r = login_ip_in(s->ip, nets, n, &why);
+	free(nets);
+	if (r < 0)
+		die(EXIT_TEMP, "login_plaintext_networks: %s", why);
+	return r;
+}
+
+static void
+env_set(struct setup *s, int i, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+static void
+env_set(struct setup *s, int i, const char *fmt, ...)
+{
+	va_list ap;
+	int n;
+
+	va_start(ap, fmt);
+	n = vsnprintf(s->env[i], sizeof s->env[i], fmt, ap);
+	va_end(ap);
+	if (n < 0 || (size_t)n >= sizeof s->env[i])
+		die(EXIT_PERM, "imap settings too long");
+}
+
+/* The special-use folder names: printable ASCII without the separator,
+ * wildcards or quotes (they are sent as atoms and become Maildir++
+ * folder names). */
+static void
+special_folders(struct setup *s, char sep)
+{
+	static const char *const keys[] = { "imap_folder_drafts",
+	    "imap_folder_sent", "imap_folder_trash", "imap_folder_junk",
+	    "imap_folder_archive" };
+	char all[4 * IMAP_FOLDER_NAME_MAX];
+	const char *v, *q;
+	size_t i, off = 0;
+
+	for (i = 0; i < sizeof keys / sizeof keys[0]; i++) {
+		if ((v = conf_str(s->cf, keys[i])) == NULL)
+			die(EXIT_PERM, "bad %s", keys[i]);
+		if (strlen(v) > IMAP_FOLDER_NAME_MAX - 1)
+			die(EXIT_PERM, "%s: too long", keys[i]);
+		for (q = v; *q != '\0'; q++)
+			if (*q <= ' ' || *q >= 0x7f || *q == sep ||
+			    strchr("%*\"\\.&", *q) != NULL)
+				die(EXIT_PERM, "%s: a plain ASCII name "
+				    "without blanks, %%, *, &, \", \\, . or "
+				    "the separator", keys[i]);
+		if (off + strlen(v) + 2 > sizeof all)
+			die(EXIT_PERM, "imap_folder_*: too long");
+		if (v[0] == '\0')
+			v = "-";	/* none */
+		off += (size_t)snprintf(all + off, sizeof all - off, "%s%s",
+		    i > 0 ? " " : "", v);
+	}
+	env_set(s, E_FOLDERS, "IMAP_SPECIAL=%s", all);
+}
+
+static void
+worker_settings(struct setup *s)
+{
+	const char *sep;
+	uint64_t lit;
+
+	if ((sep = conf_str(s->cf, "imap_hierarchy_separator")) == NULL ||
+	    (strcmp(sep, "/") != 0 && strcmp(sep, ".") != 0))
+		die(EXIT_PERM, "imap_hierarchy_separator: / or .");
+	if (conf_size(s->cf, "imap_literal_max", &lit) < 0 || lit == 0)
+		die(EXIT_PERM, "bad imap_literal_max");
+	env_set(s, E_TIMEOUT, "IMAP_TIMEOUT=%lld",
+	    (long long)ms(s->cf, "imap_timeout"));
+	env_set(s, E_IDLE, "IMAP_IDLE_TIMEOUT=%lld",
+	    (long long)ms(s->cf, "imap_idle_timeout"));
+	env_set(s, E_LITERAL, "IMAP_LITERAL_MAX=%llu",
+	    (unsigned long long)lit);
+	env_set(s, E_SEP, "IMAP_SEPARATOR=%s", sep);
+	special_folders(s, sep[0]);
+}
+
+static void
+config(struct setup *s, struct imap_pre *p, const char *opt_c)
+{
+	struct sbuf err;
+	const char *run, *prog, *auth;
+
+	sbuf_init(&err, 4096);
+	if (opt_c == NULL)
+		opt_c = getenv("TERN_CONF");
+	if (conf_read(opt_c, &s->cf, &err) < 0) {
+		log_err("%s", log_esc_s(sbuf_str(&err) ? sbuf_str(&err) : ""));
+		die(EXIT_TEMP, "cannot read the configuration");
+	}
+	sbuf_fini(&err);
+	if ((run = conf_path(s->cf, "run_dir")) == NULL ||
+	    (prog = conf_path(s->cf, "program_dir")) == NULL ||
+	    (s->login_user = conf_str(s->cf, "login_user")) == NULL)
+		die(EXIT_TEMP, "bad run_dir, program_dir or login_user");
+	path_into(s->program, sizeof s->program, prog, "/tern-imapd");
+	if ((auth = conf_path(s->cf, "auth_socket")) == NULL)
+		die(EXIT_TEMP, "bad auth_socket");
+	path_into(s->authd, sizeof s->authd, auth, "");
+	path_into(s->jail, sizeof s->jail, run, "/empty");
+	if (conf_uint(s->cf, "account_uid_min", &s->uid_min) < 0 ||
+	    conf_uint(s->cf, "login_max_failures", &p->max_failures) < 0)
+		die(EXIT_TEMP, "bad account_uid_min or login_max_failures");
+	p->login_ms = ms(s->cf, "login_timeout");
+	p->session_ms = ms(s->cf, "imap_timeout");
+	if (ms(s->cf, "imap_idle_timeout") > p->session_ms)
+		p->session_ms = ms(s->cf, "imap_idle_timeout");
+	worker_settings(s);
+}
+
+/* Everything that needs privilege, while we may still have it. */
+static void
+setup_tls(struct setup *s, struct imap_pre *p)
+{
+	struct sbuf why;
+	const char *cert, *key;
+
+	cert = conf_path(s->cf, "tls_cert");
+	key = conf_path(s->cf, "tls_key");
+	if (cert == NULL || key == NULL)
+		die(EXIT_TEMP, "bad tls_cert or tls_key");
+	if (access(cert, F_OK) < 0 && !p->implicit_tls) {
+		log_info("no TLS certificate %s: STARTTLS not offered",
+		    log_esc_s(cert));
+		return;
+	}
+	sbuf_init(&why, TLS_WHY_MAX);
+	p->tls_ctx = tls_server_ctx_new(cert, key, &why);
+	if (p->tls_ctx == NULL) {
+		if (p->implicit_tls)
+			die(EXIT_TEMP, "TLS: %s", log_esc_s(sbuf_str(&why)));
+		log_warn("TLS: %s: STARTTLS not offered",
+		    log_esc_s(sbuf_str(&why)));
+	}
+	sbuf_fini(&why);
+}
+
+static void
+note(void *arg, const struct login_event *ev)
+{
+	const struct setup *s = arg;
+
+	switch (ev->kind) {
+	case LOGIN_EV_AUTH:
+		if (ev->status < 0)
+			log_warn("auth user=%s ip=%s status=tempfail "
+			    "why=tern-authd_unreachable:%s",
+			    log_esc(ev->user, ev->user_len), s->ip,
+			    strerror(ev->err));
+		else
+			log_info("auth user=%s ip=%s status=%s%s%s",
+			    log_esc(ev->user, ev->user_len), s->ip,
+			    authc_status_name(ev->status),
+			    ev->why != NULL ? " refused=" : "",
+			    ev->why != NULL ? ev->why : "");
+		break;
+	case LOGIN_EV_WORKER:
+		if (ev->why != NULL)
+			log_err("worker account=%s uid=%lu failed: %s: %s",
+			    log_esc_s(ev->addr), (unsigned long)ev->uid,
+			    ev->why, strerror(ev->err));
+		else
+			log_info("worker account=%s uid=%lu pid=%ld",
+			    log_esc_s(ev->addr), (unsigned long)ev->uid,
+			    (long)ev->pid);
+		break;
+	case LOGIN_EV_PROTO:
+		log_warn("pre-auth child broke the protocol: %s",
+		    ev->why != NULL ? ev->why : "?");
+		break;
+	case LOGIN_EV_END:
+		log_info("end ip=%s status=%d", s->ip, ev->code);
+		break;
+	}
+}
+
+static int
+monitor(struct setup *s, struct login *l, struct imap_pre *p)
+{
+	static const char *const allow[] = { "TERN_LOG", "TCPREMOTEIP",
+	    "TCPREMOTEPORT", "TCPLOCALIP", "TCPLOCALPORT", "PROTO", NULL };
+	const char *extra[E_N + 1];
+	char *argv[3];
+	struct login_monitor_conf c;
+	int i;
+
+	for (i = 0; i < E_N; i++)
+		extra[i] = s->env[i];
+	extra[E_N] = NULL;
+	argv[0] = (char *)"tern-imapd";
+	argv[1] = (char *)"-W";
+	argv[2] = NULL;
+	memset(&c, 0, sizeof c);
+	c.service = "imap";
+	c.authd_socket = s->authd;
+	c.remote_ip = s->ip;
+	c.program = s->program;
+	c.argv = argv;
+	c.env_allow = allow;
+	c.env_extra = extra;
+	c.preauth_ms = p->login_ms + AUTHC_TIMEOUT_MS *
+	    (int64_t)(p->max_failures + 1);
+	c.auth_timeout_ms = AUTHC_TIMEOUT_MS;
+	c.uid_min = (uint32_t)s->uid_min;
+	c.note = note;
+	c.arg = s;
+	return login_monitor_run(l, &c);
+}
+
+static int
+session(const char *opt_c, const char *mode)
+{
+	static struct setup s;
+	static struct imap_pre p;
+	static struct login l;
+	const char *why = "";
+	int role, dropped = PRIV_SKIPPED;
+
+	if (strcmp(mode, "imaps") == 0)
+		p.implicit_tls = 1;
+	else if (strcmp(mode, "imap") != 0)
+		usage();
+	config(&s, &p, opt_c);
+	client_ip(&s);
+	p.ip = s.ip;
+	p.plain_ok = plain_allowed(&s);
+	setup_tls(&s, &p);
+	if (priv_is_root() && login_jail_make(s.jail, &why) < 0)
+		die_sys(EXIT_TEMP, "jail %s: %s", log_esc_s(s.jail), why);
+	role = login_fork(&l, s.login_user, s.jail, &p.tls_ctx, &dropped,
+	    &why);
+	if (role < 0)
+		die_sys(EXIT_TEMP, "login: %s", why);
+	if (role == LOGIN_ROLE_MONITOR)
+		return monitor(&s, &l, &p);
+	if (dropped == PRIV_SKIPPED)
+		log_info("not root: privilege separation skipped, all parts "
+		    "run as uid %lu", (unsigned long)getuid());
+	if (getuid() == 0 || geteuid() == 0)
+		die(EXIT_TEMP, "refusing to run the pre-auth part as root");
+	p.login = &l;
+	if ((p.b = bio_new(0, 1)) == NULL)
+		die_sys(EXIT_TEMP, "bio_new");
+	/* _exit: in the jail there is no /proc, so LeakSanitizer's exit
+	 * check (SAN=1 builds) cannot run; nothing is left to flush. */
+	_exit(imap_preauth(&p));
+}
+
+int
+main(int argc, char **argv)
+{
+	const char *opt_c = NULL, *opt_m = NULL;
+	int ch, worker = 0;
+
+	if (proc_init(NULL, 0, PROC_NOCORE) < 0)
+		_exit(EXIT_TEMP);
+	log_init_env("tern-imapd", 0);
+	while ((ch = getopt(argc, argv, "c:m:W")) != -1) {
+		switch (ch) {
+		case 'c':
+			opt_c = optarg;
+			break;
+		case 'm':
+			opt_m = optarg;
+			break;
+		case 'W':
+			worker = 1;
+			break;
+		default:
+			usage();
+		}
+	}
+	if (optind != argc)
+		usage();
+	if (worker) {
+		if (opt_m != NULL || opt_c != NULL)
+			usage();
+		return imap_worker();
+	}
+	if (opt_m == NULL)
+		usage();
+	return session(opt_c, opt_m);
+}

@@ -1,0 +1,225 @@
+/*
+ * mstore_index.c - the per-folder index file: strict reader and writer
+ * (format in lib/mstore_int.h).
+ */
+/* UNSAFE: reads fixed-width fields at offsets checked against the length. */
+#include <errno.h>
+#include <stdint.h>
+#include <string.h>
+
+#include "lib/mem.h"
+#include "lib/mstore_int.h"
+#include "lib/maildir.h"
+#include "lib/sbuf.h"
+
+static uint64_t
+fnv1a(const unsigned char *p, size_t n)
+{
+	uint64_t h = 0xcbf29ce484222325ULL;
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		h ^= p[i];
+		h *= 0x100000001b3ULL;
+	}
+	return h;
+}
+
+static uint64_t
+get_le(const unsigned char *p, size_t n)
+{
+	uint64_t v = 0;
+
+	while (n-- > 0)
+		v = (v << 8) | p[n];
+	return v;
+}
+
+static int
+put_le(struct sbuf *out, uint64_t v, size_t n)
+{
+	unsigned char b[8];
+	size_t i;
+
+	for (i = 0; i < n; i++, v >>= 8)
+		b[i] = (unsigned char)(v & 0xff);
+	return sbuf_cat_n(out, b, n);
+}
+
+int
+midx_name_ok(const char *p, size_t n)
+{
+	size_t i;
+
+	if (n == 0 || n > MAILDIR_NAME_MAX || p[0] == '.')
+		return 0;
+	for (i = 0; i < n; i++)
+		if (p[i] == '/' || p[i] == ':' || p[i] == '\0')
+			return 0;
+	return 1;
+}
+
+void
+midx_free(struct midx *ix)
+{
+	size_t i;
+
+	for (i = 0; i < ix->n; i++)
+		mem_free(&ix->recs[i].name);
+	mem_free(&ix->recs);
+	memset(ix, 0, sizeof(*ix));
+}
+
+int
+midx_push(struct midx *ix, const struct midx_rec *r)
+{
+	struct midx_rec *nr;
+	size_t nc;
+
+	if (ix->n >= MBOX_MSGS_MAX) {
+		errno = E2BIG;
+		return -1;
+	}
+	if (ix->n == ix->cap) {
+		nc = ix->cap ? ix->cap * 2 : 64;
+		if ((nr = mem_realloc(ix->recs, nc, sizeof(*nr))) == NULL)
+			return -1;
+		ix->recs = nr;
+		ix->cap = nc;
+	}
+	ix->recs[ix->n++] = *r;
+	return 0;
+}
+
+struct midx_rec *
+midx_find(const struct midx *ix, uint32_t uid)
+{
+	size_t lo = 0, hi = ix->n, mid;
+
+	while (lo < hi) {
+		mid = lo + (hi - lo) / 2;
+		if (ix->recs[mid].uid == uid)
+			return &ix->recs[mid];
+		if (ix->recs[mid].uid < uid)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return NULL;
+}
+
+static int
+parse_recs(const unsigned char *p, size_t len, uint32_t count,
+    struct midx *ix)
+{
+	struct midx_rec r;
+	size_t off = MIDX_HDR_LEN, nl;
+	uint32_t i, last = 0;
+
+	for (i = 0; i < count; i++) {
+		if (len - off < MIDX_REC_LEN)
+			return -1;
+		memset(&r, 0, sizeof(r));
+		r.uid = (uint32_t)get_le(p + off, 4);
+		r.flags = (uint32_t)get_le(p + off + 4, 4);
+		r.keywords = (uint32_t)get_le(p + off + 8, 4);
+		nl = (size_t)get_le(p + off + 12, 2);
+		if (get_le(p + off + 14, 2) != 0)
+			return -1;
+		r.modseq = get_le(p + off + 16, 8);
+		r.size = get_le(p + off + 24, 8);
+		r.vsize = get_le(p + off + 32, 8);
+		r.date = (int64_t)get_le(p + off + 40, 8);
+		off += MIDX_REC_LEN;
+		if (r.uid <= last || r.uid >= ix->uidnext ||
+		    (r.flags & ~MBOX_F_LETTERS) != 0 ||
+		    (r.keywords >> MBOX_KEYWORDS_MAX) != 0 ||
+		    r.modseq == 0 || r.modseq > ix->highestmodseq ||
+		    len - off < nl || !midx_name_ok((const char *)p + off, nl))
+			return -1;
+		if ((r.name = mem_strndup((const char *)p + off, nl)) == NULL)
+			return -2;
+		off += nl;
+		if (midx_push(ix, &r) == -1) {
+			mem_free(&r.name);
+			return -2;
+		}
+		last = r.uid;
+	}
+	return off == len ? 0 : -1;
+}
+
+int
+midx_parse(const void *data, size_t len, struct midx *ix)
+{
+	const unsigned char *p = data;
+	uint32_t count;
+	int rc;
+
+	memset(ix, 0, sizeof(*ix));
+	if (len < MIDX_HDR_LEN + MIDX_TRL_LEN ||
+	    memcmp(p, MIDX_MAGIC, 8) != 0 ||
+	    memcmp(p + len - MIDX_TRL_LEN, MIDX_TRAILER, 4) != 0 ||
+	    get_le(p + len - 8, 8) != fnv1a(p, len - MIDX_TRL_LEN))
+		goto bad;
+	len -= MIDX_TRL_LEN;
+	ix->uidvalidity = (uint32_t)get_le(p + 8, 4);
+	ix->uidnext = (uint32_t)get_le(p + 12, 4);
+	ix->first_recent = (uint32_t)get_le(p + 16, 4);
+	count = (uint32_t)get_le(p + 20, 4);
+	ix->highestmodseq = get_le(p + 24, 8);
+	ix->cur_sec = (int64_t)get_le(p + 32, 8);
+	ix->cur_nsec = (int64_t)get_le(p + 40, 8);
+	if (ix->uidvalidity == 0 || ix->uidnext == 0 ||
+	    ix->first_recent == 0 || ix->first_recent > ix->uidnext ||
+	    ix->highestmodseq == 0 || count > MBOX_MSGS_MAX ||
+	    (len - MIDX_HDR_LEN) / MIDX_REC_LEN < count ||
+	    ix->cur_nsec < 0 || ix->cur_nsec >= 1000000000)
+		goto bad;
+	if ((rc = parse_recs(p, len, count, ix)) == 0)
+		return 0;
+	midx_free(ix);
+	if (rc == -2)
+		return -1;
+bad:
+	memset(ix, 0, sizeof(*ix));
+	errno = EINVAL;
+	return -1;
+}
+
+int
+midx_format(const struct midx *ix, struct sbuf *out)
+{
+	const struct midx_rec *r;
+	size_t i, nl;
+	uint64_t h;
+
+	sbuf_reset(out);
+	if (sbuf_cat_n(out, MIDX_MAGIC, 8) == -1 ||
+	    put_le(out, ix->uidvalidity, 4) == -1 ||
+	    put_le(out, ix->uidnext, 4) == -1 ||
+	    put_le(out, ix->first_recent, 4) == -1 ||
+	    put_le(out, ix->n, 4) == -1 ||
+	    put_le(out, ix->highestmodseq, 8) == -1 ||
+	    put_le(out, (uint64_t)ix->cur_sec, 8) == -1 ||
+	    put_le(out, (uint64_t)ix->cur_nsec, 8) == -1)
+		return -1;
+	for (i = 0; i < ix->n; i++) {
+		r = &ix->recs[i];
+		nl = strlen(r->name);
+		if (put_le(out, r->uid, 4) == -1 ||
+		    put_le(out, r->flags, 4) == -1 ||
+		    put_le(out, r->keywords, 4) == -1 ||
+		    put_le(out, nl, 2) == -1 || put_le(out, 0, 2) == -1 ||
+		    put_le(out, r->modseq, 8) == -1 ||
+		    put_le(out, r->size, 8) == -1 ||
+		    put_le(out, r->vsize, 8) == -1 ||
+		    put_le(out, (uint64_t)r->date, 8) == -1 ||
+		    sbuf_cat_n(out, r->name, nl) == -1)
+			return -1;
+	}
+	h = fnv1a((const unsigned char *)out->s, out->len);
+	if (sbuf_cat_n(out, MIDX_TRAILER, 4) == -1 || put_le(out, h, 8) == -1)
+		return -1;
+	return 0;
+}

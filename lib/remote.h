@@ -1,0 +1,139 @@
+/*
+ * remote.h - the interface between tern-qmgr and tern-remote (the SMTP/LMTP
+ * client): the request qmgr writes, the results tern-remote writes back,
+ * and the destination (next hop, TLS policy) qmgr computes for a target.
+ *
+ * PROCESS.  qmgr's worker forks and execs tern-remote for one message and
+ * one destination with: fd 0 the message file (read-only, offset 0), fd 3
+ * one end of a socketpair, fd 1 /dev/null, fd 2 the log.  It writes the
+ * request on fd 3; tern-remote answers on fd 3 with one result per
+ * recipient, in request order, then exits 0.  Anything else (no or a bad
+ * answer, a timeout, a crash) defers every recipient of the request: a
+ * recipient the remote already took may be sent again (a duplicate,
+ * never a loss).
+ *
+ * WIRE FORMAT.  The record framing of lspawn.h (type byte, 4-byte
+ * big-endian length, payload), closed by 'E' with length 0; nothing after
+ * it; strings without NUL or control bytes.
+ * Request, in this order:
+ *   'Q' queue id               QID_LEN bytes                  once
+ *   'H' next hop               1..REMOTE_HOP_MAX: "smtp:DOMAIN" (MX),
+ *                              "smtp:HOST[:PORT]" (MX of HOST),
+ *                              "smtp:[HOST][:PORT]" (no MX),
+ *                              "lmtp:HOST:PORT"; maps_nexthop_parse
+ *                              syntax                         once
+ *   'T' TLS policy             1 byte: REMOTE_TLS_*          once
+ *   'S' sender                 0..ENV_ADDR_MAX (empty: <>)    once
+ *   'B' body                   1 byte: ENV_BODY_*             once
+ *   'F' flags                  1 byte: ENV_F_*                once
+ *   'R' recipient              1..ENV_ADDR_MAX, 1..REMOTE_RCPT_MAX times
+ *   'E' END
+ * Results, per recipient in request order:
+ *   'K' status                 1 byte: 's' sent, 'd' deferred, 'b' bounced
+ *   'H' relay                  0..REMOTE_RELAY_MAX: "host[ip]:port"
+ *                              (empty: no connection was made)
+ *   'D' diagnostic             1..REMOTE_DIAG_MAX: "X.Y.Z text"
+ *   'E' END
+ *
+ * DESTINATION.  remote_dest(routes, relay_host, addr, storage_host, &d):
+ * the next hop of a remote target: routes[address], then routes[domain]
+ * (lowercased keys; a route "local" is ignored), then relay_host when set,
+ * then "smtp:[storage_host]"-less "smtp:HOST" for an account on another
+ * storage host, else "smtp:DOMAIN".  remote_tls_policy(list, domain) reads
+ * the tls_policy setting ("DOMAIN:POLICY" words, POLICY none, may, must
+ * or verify; "*:POLICY" is the default for every other domain).
+ *
+ * Return convention: encoders 0 / -1 with errno; decoders 0, or -1 with
+ * errno EPROTO and a static reason in *why_r.  Ownership: remote_req_init
+ * / remote_req_fini for the request (its recipients are one heap array).
+ */
+#ifndef TERN_REMOTE_H
+#define TERN_REMOTE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "lib/envelope.h"
+#include "lib/qid.h"
+
+struct sbuf;
+struct cdbmap;
+
+#define REMOTE_HOP_MAX	300	/* "lmtp:" host ":" port */
+#define REMOTE_RELAY_MAX 320	/* host "[" ip "]:" port */
+#define REMOTE_DIAG_MAX	512
+#define REMOTE_RCPT_MAX	1000	/* recipients per request */
+#define REMOTE_MSG_MAX	((size_t)REMOTE_RCPT_MAX * \
+	    (3 * 5 + 1 + REMOTE_RELAY_MAX + REMOTE_DIAG_MAX + ENV_ADDR_MAX) + \
+	    4096)
+
+#define REMOTE_T_QID	'Q'
+#define REMOTE_T_HOP	'H'
+#define REMOTE_T_TLS	'T'
+#define REMOTE_T_SENDER	'S'
+#define REMOTE_T_BODY	'B'
+#define REMOTE_T_FLAGS	'F'
+#define REMOTE_T_RCPT	'R'
+#define REMOTE_T_STATUS	'K'
+#define REMOTE_T_RELAY	'H'
+#define REMOTE_T_DIAG	'D'
+#define REMOTE_T_END	'E'
+
+enum remote_tls {
+	REMOTE_TLS_NONE = 0,	/* never STARTTLS */
+	REMOTE_TLS_MAY,		/* opportunistic (RFC 7435) */
+	REMOTE_TLS_MUST,	/* TLS or defer; any certificate */
+	REMOTE_TLS_VERIFY	/* TLS with a verified certificate, or defer */
+};
+
+enum remote_status {
+	REMOTE_SENT = 's',
+	REMOTE_DEFER = 'd',
+	REMOTE_BOUNCE = 'b'
+};
+
+struct remote_req {
+	char		 qid[QID_LEN + 1];
+	char		 hop[REMOTE_HOP_MAX + 1];
+	enum remote_tls	 tls;
+	char		 sender[ENV_ADDR_MAX + 1];
+	unsigned	 body;
+	unsigned	 flags;
+	char		(*rcpt)[ENV_ADDR_MAX + 1];
+	size_t		 nrcpt;
+};
+
+struct remote_result {
+	enum remote_status status;
+	char		 relay[REMOTE_RELAY_MAX + 1];
+	char		 diag[REMOTE_DIAG_MAX + 1];
+};
+
+void	remote_req_init(struct remote_req *);
+void	remote_req_fini(struct remote_req *);
+/* Copy a recipient in: 0, or -1 (EINVAL too long, E2BIG, ENOMEM). */
+int	remote_req_add_rcpt(struct remote_req *, const char *addr);
+int	remote_req_encode(const struct remote_req *, struct sbuf *out);
+int	remote_req_decode(const void *, size_t, struct remote_req *,
+	    const char **why_r);
+int	remote_res_encode(const struct remote_result *, size_t n,
+	    struct sbuf *out);
+/* Exactly n results expected. */
+int	remote_res_decode(const void *, size_t, struct remote_result *,
+	    size_t n, const char **why_r);
+/* Set a result's fields (text cut to fit, control bytes to '?'). */
+void	remote_result_set(struct remote_result *, enum remote_status,
+	    const char *relay, const char *diag);
+
+const char *remote_tls_name(enum remote_tls);
+/* "none", "may", "must", "verify" (also "must-tls"): 0, or -1. */
+int	remote_tls_parse(const char *, enum remote_tls *);
+enum remote_tls remote_tls_policy(char *const *words, size_t n,
+	    const char *domain, enum remote_tls def);
+
+/* Next hop of a target, into hop (REMOTE_HOP_MAX + 1 bytes). 0 or -1. */
+int	remote_dest(struct cdbmap *routes, const char *relay_host,
+	    const char *addr, const char *storage_host,
+	    char hop[REMOTE_HOP_MAX + 1]);
+
+#endif

@@ -1,0 +1,171 @@
+/* smtpc.c - SMTP client: reply reading and the DATA stream (smtpc.h). */
+#include <errno.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <string.h>
+
+#include "lib/bio.h"
+#include "lib/io.h"
+#include "lib/sbuf.h"
+#include "lib/smtp_reply.h"
+#include "lib/smtpc.h"
+
+int
+smtpc_read_reply(struct bio *b, struct smtp_reply *r, const char **why_r)
+{
+	struct sbuf line;
+	int eol, rc, fr;
+
+	smtp_reply_reset(r);
+	sbuf_init(&line, SMTPC_LINE_MAX);
+	for (;;) {
+		rc = bio_getline(b, &line, SMTPC_LINE_MAX, &eol);
+		if (rc == BIO_EOF || (rc == BIO_OK && eol == BIO_EOL_NONE)) {
+			*why_r = "connection closed by the server";
+			errno = ECONNRESET;
+			break;
+		}
+		if (rc == BIO_ERR) {
+			*why_r = errno == ETIMEDOUT ? "timeout reading a reply" :
+			    "error reading a reply";
+			break;
+		}
+		/* BIO_OK, or BIO_TOOLONG: the first SMTPC_LINE_MAX bytes. */
+		fr = smtp_reply_feed_line(r, line.s, line.len, why_r);
+		if (fr == SMTP_REPLY_DONE) {
+			sbuf_fini(&line);
+			return 0;
+		}
+		if (fr == SMTP_REPLY_MORE)
+			continue;
+		errno = fr == SMTP_REPLY_EPROTO ? EPROTO :
+		    fr == SMTP_REPLY_ETOOBIG ? E2BIG : errno;
+		break;
+	}
+	sbuf_fini(&line);
+	return -1;
+}
+
+void
+smtpc_dot_init(struct smtpc_dot *d)
+{
+	memset(d, 0, sizeof(*d));
+	d->bol = 1;
+}
+
+int
+smtpc_dot_encode(struct smtpc_dot *d, const void *in, size_t n,
+    struct sbuf *out)
+{
+	const unsigned char *p = in;
+	size_t i, need;
+
+	if (__builtin_mul_overflow(n, 2, &need) ||
+	    __builtin_add_overflow(need, 2, &need)) {
+		errno = E2BIG;
+		return -1;
+	}
+	if (sbuf_reserve(out, need) < 0)
+		return -1;
+	for (i = 0; i < n; i++) {
+		unsigned char c = p[i];
+
+		if (d->cr) {
+			/* The CR before was bare unless this is its LF. */
+			d->cr = 0;
+			out->s[out->len++] = '\n';
+			d->bol = 1;
+			if (c == '\n')
+				continue;
+		}
+		if (c == '\r') {
+			out->s[out->len++] = '\r';
+			d->cr = 1;
+			continue;
+		}
+		if (c == '\n') {
+			out->s[out->len++] = '\r';
+			out->s[out->len++] = '\n';
+			d->bol = 1;
+			continue;
+		}
+		if (d->bol && c == '.')
+			out->s[out->len++] = '.';
+		d->bol = 0;
+		d->eightbit |= c >= 0x80;
+		out->s[out->len++] = (char)c;
+	}
+	d->in += n;
+	return 0;
+}
+
+int
+smtpc_dot_finish(struct smtpc_dot *d, struct sbuf *out)
+{
+	size_t old = out->len;
+
+	if (d->cr) {
+		if (sbuf_cat_c(out, '\n') < 0)
+			return -1;
+		d->cr = 0;
+		d->bol = 1;
+	}
+	if (!d->bol && sbuf_cat_n(out, "\r\n", 2) < 0) {
+		sbuf_truncate(out, old);
+		return -1;
+	}
+	if (sbuf_cat_n(out, ".\r\n", 3) < 0) {
+		sbuf_truncate(out, old);
+		return -1;
+	}
+	d->bol = 1;
+	return 0;
+}
+
+static int
+put(struct bio *b, struct sbuf *enc)
+{
+	int r = bio_write(b, enc->s, enc->len);
+
+	sbuf_reset(enc);
+	return r;
+}
+
+int
+smtpc_send_data(struct bio *b, int fd, const void *prefix, size_t n,
+    struct smtpc_dot *d)
+{
+	struct sbuf enc;
+	char buf[SMTPC_CHUNK];
+	ssize_t k;
+	int r = -1;
+
+	sbuf_init(&enc, 2 * SMTPC_CHUNK + 16);
+	if (n > 0) {
+		const char *p = prefix;
+		size_t off, len;
+
+		for (off = 0; off < n; off += len) {
+			len = n - off > SMTPC_CHUNK ? SMTPC_CHUNK : n - off;
+			if (smtpc_dot_encode(d, p + off, len, &enc) < 0 ||
+			    put(b, &enc) < 0)
+				goto out;
+		}
+	}
+	for (;;) {
+		if ((k = io_read(fd, buf, sizeof(buf))) < 0)
+			goto out;
+		if (k == 0)
+			break;
+		if (smtpc_dot_encode(d, buf, (size_t)k, &enc) < 0 ||
+		    put(b, &enc) < 0)
+			goto out;
+	}
+	if (smtpc_dot_finish(d, &enc) < 0 || put(b, &enc) < 0 ||
+	    bio_flush(b) < 0)
+		goto out;
+	r = 0;
+out:
+	sbuf_fini(&enc);
+	return r;
+}

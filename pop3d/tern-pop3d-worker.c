@@ -1,0 +1,29 @@
+/*
+ * tern-pop3d-worker - the post-auth half of a POP3 session (tern-pop3d(8)):
+ * exec'd by tern-pop3d's monitor as the account's uid in its Maildir, the
+ * client channel on descriptors 0 and 1, settings in the environment.
+ *
+ * A program of its own so that it does not link OpenSSL: the worker never
+ * speaks TLS (the pre-auth child does), and every process that maps
+ * libcrypto keeps about half a megabyte of private relocated pages; an
+ * idle session costs what its worker costs (bench/pop3).
+ */
+#include <unistd.h>
+
+#include "lib/log.h"
+#include "lib/priv.h"
+#include "pop3d/pop3d.h"
+
+int
+main(int argc, char **argv)
+{
+	(void)argv;
+	if (proc_init(NULL, 0, PROC_NOCORE) < 0)
+		_exit(EXIT_TEMP);
+	log_init_env("tern-pop3d", 0);
+	if (argc != 1) {
+		log_err("usage: tern-pop3d-worker (started by tern-pop3d only)");
+		return 100;	/* tern-pop3d(8): usage */
+	}
+	return pop3_worker();
+}

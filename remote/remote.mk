@@ -1,0 +1,4 @@
+# tern-remote: the SMTP/LMTP client tern-qmgr runs for remote recipients.
+PROGS += tern-remote
+tern-remote_SRCS = remote/tern-remote.c remote/remote_smtp.c
+MANPAGES += remote/tern-remote.8

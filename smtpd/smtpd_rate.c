@@ -1,0 +1,177 @@
+/*
+ * smtpd_rate.c - messages per hour per authenticated account, shared by
+ * every session (each is its own process) through one small counter file
+ * per account in submission_rate_dir, read and written under flock(2).
+ *
+ * The file holds "BUCKET CURRENT PREVIOUS\n": the hour number (seconds
+ * since the epoch / 3600) and the messages counted in that hour and in
+ * the one before.  The count over the last hour is estimated as CURRENT
+ * plus PREVIOUS weighted by the part of the previous hour still inside
+ * the window (a sliding window in constant space).  MAIL is refused
+ * (450 4.7.1) once the estimate reaches submission_rate_limit; a message
+ * is counted when it is queued.  The file name is the account's canonical
+ * key (an address tern-authd returned: no '/', no control byte).  A file
+ * that cannot be opened or read lets the message through with a warning:
+ * the limit is a brake on abuse, not a promise.
+ */
+#include <sys/file.h>
+#include <sys/stat.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "lib/log.h"
+#include "lib/scan.h"
+
+#include "smtpd/smtpd.h"
+
+#define RATE_WINDOW	3600	/* seconds: "per hour" */
+#define RATE_FILE_MAX	80	/* three numbers and blanks */
+
+struct rate {
+	uint64_t	bucket, cur, prev;
+};
+
+/* Open and lock the account's file; -1 when not possible (logged). */
+static int
+rate_open(struct smtpd *s)
+{
+	struct sbuf path;
+	int fd = -1;
+
+	if (strchr(s->auth_user, '/') != NULL || s->auth_user[0] == '.')
+		return -1;
+	sbuf_init(&path, 4096);
+	if (sbuf_printf(&path, "%s/%s", s->rate_dir, s->auth_user) == 0 &&
+	    sbuf_str(&path) != NULL)
+		fd = open(path.s, O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC,
+		    0600);
+	if (fd < 0)
+		log_warn_sys("rate: cannot open %s", log_esc_s(sbuf_str(&path)));
+	else if (flock(fd, LOCK_EX) < 0) {
+		log_warn_sys("rate: cannot lock %s", log_esc_s(path.s));
+		(void)close(fd);
+		fd = -1;
+	}
+	sbuf_fini(&path);
+	return fd;
+}
+
+/* Next number in p[*i..n): 0, or -1. */
+static int
+num(const char *p, size_t n, size_t *i, uint64_t *v)
+{
+	size_t j;
+
+	while (*i < n && p[*i] == ' ')
+		(*i)++;
+	for (j = *i; j < n && p[j] >= '0' && p[j] <= '9'; j++)
+		;
+	if (j == *i || scan_u64_n(p + *i, j - *i, v) < 0)
+		return -1;
+	*i = j;
+	return 0;
+}
+
+/* The counts, moved on to the current hour. */
+static void
+rate_read(int fd, uint64_t now, struct rate *r)
+{
+	char buf[RATE_FILE_MAX];
+	ssize_t k;
+	size_t i = 0;
+	uint64_t hour = now / RATE_WINDOW;
+
+	memset(r, 0, sizeof *r);
+	k = pread(fd, buf, sizeof buf, 0);
+	if (k <= 0 || num(buf, (size_t)k, &i, &r->bucket) < 0 ||
+	    num(buf, (size_t)k, &i, &r->cur) < 0 ||
+	    num(buf, (size_t)k, &i, &r->prev) < 0 || r->bucket > hour)
+		memset(r, 0, sizeof *r);	/* new, or unreadable: start over */
+	if (r->bucket == hour)
+		return;
+	r->prev = r->bucket + 1 == hour ? r->cur : 0;
+	r->cur = 0;
+	r->bucket = hour;
+}
+
+static uint64_t
+estimate(const struct rate *r, uint64_t now)
+{
+	uint64_t left = RATE_WINDOW - now % RATE_WINDOW;
+
+	return r->cur + (r->prev * left) / RATE_WINDOW;
+}
+
+/* Over the limit?  1 yes, 0 no (or not known). */
+int
+smtpd_rate_over(struct smtpd *s)
+{
+	struct rate r;
+	uint64_t now = (uint64_t)time(NULL), est;
+	int fd;
+
+	if (s->rate_limit == 0 || s->auth_user[0] == '\0')
+		return 0;
+	if ((fd = rate_open(s)) < 0)
+		return 0;
+	rate_read(fd, now, &r);
+	(void)close(fd);	/* read only: nothing to lose */
+	est = estimate(&r, now);
+	if (est < s->rate_limit)
+		return 0;
+	log_info("rate limit from %s: user=%s messages=%" PRIu64 " limit=%"
+	    PRIu64 "/h", s->ip[0] ? s->ip : "-", s->auth_user, est,
+	    s->rate_limit);
+	return 1;
+}
+
+/* Count one queued message. */
+void
+smtpd_rate_count(struct smtpd *s)
+{
+	char buf[RATE_FILE_MAX];
+	struct rate r;
+	uint64_t now = (uint64_t)time(NULL);
+	int fd, n;
+
+	if (s->rate_limit == 0 || s->auth_user[0] == '\0')
+		return;
+	if ((fd = rate_open(s)) < 0)
+		return;
+	rate_read(fd, now, &r);
+	r.cur++;
+	n = snprintf(buf, sizeof buf, "%" PRIu64 " %" PRIu64 " %" PRIu64 "\n",
+	    r.bucket, r.cur, r.prev);
+	if (n < 0 || (size_t)n >= sizeof buf || ftruncate(fd, 0) < 0 ||
+	    pwrite(fd, buf, (size_t)n, 0) != n)
+		log_warn_sys("rate: cannot update the count of %s",
+		    s->auth_user);
+	if (close(fd) < 0)
+		log_warn_sys("rate: close");
+}
+
+/*
+ * The counter folder, made while we may still be root (then given to
+ * the session user).  Called before the privilege drop.
+ */
+void
+smtpd_rate_setup(struct smtpd *s, uid_t uid, gid_t gid, int chown_it)
+{
+	struct stat st;
+
+	if (s->rate_limit == 0)
+		return;
+	if (mkdir(s->rate_dir, 0700) < 0 && errno != EEXIST) {
+		log_warn_sys("rate: cannot make %s", log_esc_s(s->rate_dir));
+		return;
+	}
+	if (chown_it && lstat(s->rate_dir, &st) == 0 && S_ISDIR(st.st_mode) &&
+	    (st.st_uid != uid || st.st_gid != gid) &&
+	    chown(s->rate_dir, uid, gid) < 0)
+		log_warn_sys("rate: cannot chown %s", log_esc_s(s->rate_dir));
+}

@@ -1,0 +1,93 @@
+#!/bin/sh
+# Who runs as whom during an IMAP session (as root only): the monitor is
+# root until the login, the pre-auth child is login_user (not root, not
+# the account) in its chroot, and after the login the monitor's process
+# has become the worker (execve: a fresh image that never held the key)
+# as the account's uid (gid too) in its Maildir, the child relaying.
+. "${TERN_SRC:-.}/t/lib.sh"
+. "$TERN_SRC/t/imap/imap.sh"
+[ "$(id -u)" = 0 ] || skip_all "needs root"
+sandbox
+plan 16
+imap_start || { echo "Bail out! set-up failed"; exit 1; }
+cat >"$SB/t.py" <<'PYEOF'
+import imaplib, os, sys
+port = int(os.environ["P_IMAP"]); sv = os.environ["SV_PID"]
+def snap():
+    procs = {}
+    for d in os.listdir("/proc"):
+        if not d.isdigit(): continue
+        try:
+            st = open("/proc/%s/status" % d).read()
+            args = open("/proc/%s/cmdline" % d, "rb").read().split(b"\0")
+        except OSError:
+            continue
+        f = dict(l.split(":\t", 1) for l in st.splitlines() if ":\t" in l)
+        if f.get("Name") != "tern-imapd": continue
+        try: root = os.readlink("/proc/%s/root" % d)
+        except OSError: root = "?"
+        try: cwd = os.readlink("/proc/%s/cwd" % d)
+        except OSError: cwd = "?"
+        procs[d] = (f["PPid"], f["Uid"].split(), f["Gid"].split(), b" ".join(args).decode(), root, cwd)
+    return procs
+def show(kind, v):
+    print("%s_uid=%s" % (kind, ",".join(v[1])))
+    print("%s_gid=%s" % (kind, ",".join(v[2])))
+    print("%s_root=%s" % (kind, v[4]))
+    print("%s_cwd=%s" % (kind, v[5]))
+p = imaplib.IMAP4("127.0.0.1", port, timeout=20)
+procs = snap()                  # before the password: monitor + child
+mon = [k for k, v in procs.items() if v[0] == sv]
+print("monitors=%d" % len(mon))
+show("monitor", procs[mon[0]])
+kids = [k for k, v in procs.items() if v[0] == mon[0]]
+print("prekids=%d" % len(kids))
+show("child", procs[kids[0]])
+p.login("alice@example.org", "alice-secret")
+p.noop()
+procs = snap()                  # after: the monitor became the worker
+top = [k for k, v in procs.items() if v[0] == sv]
+print("tops=%d" % len(top))
+print("same_pid=%d" % (top[0] == mon[0]))
+w = procs[top[0]]
+print("worker_args=%s" % w[3])
+show("worker", w)
+kids = [k for k, v in procs.items() if v[0] == top[0]]
+print("postkids=%d" % len(kids))
+show("relay", procs[kids[0]])
+print("total=%d" % (1 + len(kids) + len([k for k, v in procs.items() if v[0] in kids])))
+p.logout()
+PYEOF
+r=$(SV_PID=$SV_PID P_IMAP=$P_IMAP "$PY" "$SB/t.py" 2>&1)
+get() { printf '%s\n' "$r" | sed -n "s/^$1=//p" | head -1; }
+U=$(uidof alice@example.org); N=$(id -u nobody)
+is "$(get monitors)" "1" "one monitor, child of tern-supervise"
+is "$(get monitor_uid)" "0,0,0,0" "monitor: root until the login"
+is "$(get child_uid)" "$N,$N,$N,$N" "pre-auth child: login_user (nobody), all ids"
+ok "pre-auth child: neither root nor the account" test "$N" != 0 -a "$N" != "$U"
+is "$(get child_root)" "$SB/run/empty" "pre-auth child: chrooted into run_dir/empty"
+is "$(get same_pid)" "1" "after the login the monitor's process is the worker (execve, no fork)"
+like "$(get worker_args)" " -W" "worker: a fresh image of the worker program"
+is "$(get worker_uid)" "$U,$U,$U,$U" "worker: the account's uid, all ids"
+is "$(get worker_gid)" "$U,$U,$U,$U" "worker: gid = uid"
+is "$(get worker_cwd)" "$(maildir alice@example.org)" "worker: in the account's Maildir"
+is "$(get relay_uid),$(get relay_root)" "$N,$N,$N,$N,$SB/run/empty" "the relay is still the jailed pre-auth child"
+is "$(get total)" "2" "two processes per session after the login"
+
+# A Maildir that does not belong to the account: the worker refuses it.
+MB=$(maildir bob@example.org)
+chown "$U" "$MB"; chmod 755 "$MB"	# enterable: the owner check must refuse
+r=$("$PY" -c "
+import imaplib
+p = imaplib.IMAP4('127.0.0.1', $P_IMAP, timeout=20)
+try:
+    p.login('bob@example.org', 'bob secret'); print('accepted?')
+except imaplib.IMAP4.error as e:
+    print(e)
+" 2>&1)
+like "$r" "UNAVAILABLE" "bob's Maildir owned by alice's uid: NO [UNAVAILABLE], no session"
+ok "log: the worker refused the wrong owner" log_wait 5 "worker account=bob@example.org uid=[0-9]+ failed: the Maildir has the wrong owner"
+ok "the session still ended with status 0" log_wait 5 "end ip=127.0.0.1 status=0"
+ok "no crash or sanitizer report in the log" imap_clean_log
+[ "$_tap_fail" = 0 ] || diag "$r"
+done_testing

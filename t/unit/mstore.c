@@ -1,0 +1,718 @@
+/* Unit tests for lib/mstore on real temporary Maildirs: names and their
+ * isolation, CREATE/LIST/RENAME/DELETE, subscriptions, sync between
+ * sessions, the index and its rebuild, \Recent, STORE, EXPUNGE, APPEND
+ * with quota, COPY. */
+#include <sys/stat.h>
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <ftw.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "lib/io.h"
+#include "lib/maildir.h"
+#include "lib/mstore.h"
+#include "lib/sbuf.h"
+#include "t/tap.h"
+
+static char	 top[256];
+static int	 nroot;
+
+static int
+rm_one(const char *p, const struct stat *st, int type, struct FTW *f)
+{
+	(void)st;
+	(void)type;
+	(void)f;
+	return remove(p);
+}
+
+/* A fresh Maildir root; its path in path_r. */
+static int
+new_root(char *path_r, size_t n)
+{
+	int fd;
+
+	snprintf(path_r, n, "%s/r%d", top, nroot++);
+	if (mkdir(path_r, 0700) == -1 || (fd = maildir_open_path(path_r)) == -1)
+		return -1;
+	if (maildir_make(fd) == -1)
+		return -1;
+	return fd;
+}
+
+static int
+put_file(const char *root, const char *rel, const char *body)
+{
+	char p[1024];
+	int fd;
+
+	snprintf(p, sizeof(p), "%s/%s", root, rel);
+	if ((fd = open(p, O_WRONLY | O_CREAT | O_TRUNC, 0600)) == -1)
+		return -1;
+	if (io_write_full(fd, body, strlen(body)) == -1)
+		return -1;
+	return close(fd);
+}
+
+static int
+exists(const char *root, const char *rel)
+{
+	char p[1024];
+	struct stat st;
+
+	snprintf(p, sizeof(p), "%s/%s", root, rel);
+	return lstat(p, &st) == 0;
+}
+
+struct listed {
+	char	 buf[4096];
+	size_t	 len;
+};
+
+static int
+list_cb(void *arg, const char *name, unsigned attrs)
+{
+	struct listed *l = arg;
+	int n;
+
+	n = snprintf(l->buf + l->len, sizeof(l->buf) - l->len, "%s%s%s%s%s%s;",
+	    name, attrs & MSTORE_NOSELECT ? " NS" : "",
+	    attrs & MSTORE_NONEXISTENT ? " NE" : "",
+	    attrs & MSTORE_HASCHILDREN ? " HC" : "",
+	    attrs & MSTORE_SUBSCRIBED ? " SUB" : "",
+	    attrs & MSTORE_SPECIAL_USE ? " SU" : "");
+	if (n > 0 && (size_t)n < sizeof(l->buf) - l->len)
+		l->len += (size_t)n;
+	return 0;
+}
+
+static const char *
+list(struct mstore *ms, const char *ref, const char *pat, unsigned fl)
+{
+	static struct listed l;
+
+	l.len = 0;
+	l.buf[0] = '\0';
+	if (mstore_list(ms, ref, pat, fl, list_cb, &l) == -1)
+		return "(error)";
+	return l.buf;
+}
+
+static void
+test_names(void)
+{
+	static const char *const bad[] = {
+		"", "/", "a/", "/a", "a//b", ".", "..", "a/./b", "a/../b",
+		"INBOX/../x", "../x", "/etc/passwd", "a.b", "~x", "a~", "a*",
+		"a%b", "a\tb", "a\x7f", "&AC8-", "a&AC8-b", "&AC4-&AC4-",
+		"&AC4AL-", "&AAE-", "&AJ8-", "&Jjo", "&", "x&APx-",
+		"caf\xc3\xa9",
+	};
+	char root[512];
+	struct mstore *ms, *ms2;
+	struct sbuf c, d;
+	char longname[400];
+	size_t i;
+	int fd;
+
+	fd = new_root(root, sizeof(root));
+	ok(fd != -1 && mstore_new(fd, '/', &ms) == 0, "mstore_new");
+	ok(mstore_new(fd, '\\', &ms2) == -1 && errno == EINVAL, "bad sep");
+	sbuf_init(&c, 2000);
+	sbuf_init(&d, 2000);
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+		ok(mstore_name_check(ms, bad[i], &c, &d) == -1 &&
+		    errno == EINVAL, "refused name \"%s\"", bad[i]);
+	is_int(mstore_name_check(ms, "inbox", &c, &d), 0, "inbox");
+	ok(strcmp(c.s, "INBOX") == 0 && strcmp(d.s, ".") == 0, "INBOX is .");
+	is_int(mstore_name_check(ms, "Inbox/Sub", &c, &d), 0, "inbox child");
+	ok(strcmp(c.s, "INBOX/Sub") == 0 && strcmp(d.s, ".INBOX.Sub") == 0,
+	    "INBOX/Sub is .INBOX.Sub (%s %s)", c.s, d.s);
+	is_int(mstore_name_check(ms, "a/b/Entw&APw-rfe", &c, &d), 0, "mutf7");
+	is_str(d.s, ".a.b.Entw&APw-rfe", "dir keeps the mUTF-7 bytes");
+	memset(longname, 'x', sizeof(longname) - 1);
+	longname[sizeof(longname) - 1] = '\0';
+	ok(mstore_name_check(ms, longname, &c, &d) == -1, "too long");
+	longname[254] = '\0';
+	is_int(mstore_name_check(ms, longname, &c, &d), 0, "254 + dot fits");
+	longname[254] = 'x';
+	longname[255] = '\0';
+	ok(mstore_name_check(ms, longname, &c, &d) == -1, "256 does not");
+	is_int(mstore_new(fd, '.', &ms2), 0, "sep .");
+	is_int(mstore_name_check(ms2, "a.b", &c, &d), 0, "a.b with sep .");
+	is_str(d.s, ".a.b", "same directory");
+	ok(mstore_name_check(ms2, "a/b", &c, &d) == -1, "a/b with sep .");
+	ok(mstore_name_check(ms2, "a..b", &c, &d) == -1, "a..b");
+	mstore_free(&ms2);
+	ok(ms2 == NULL, "free NULLs");
+	mstore_free(&ms);
+	sbuf_fini(&c);
+	sbuf_fini(&d);
+	close(fd);
+}
+
+static void
+test_folders(void)
+{
+	char root[512], p[1024];
+	struct mstore *ms;
+	unsigned a;
+	int fd;
+
+	fd = new_root(root, sizeof(root));
+	mstore_new(fd, '/', &ms);
+	is_str(list(ms, "", "*", 0), "INBOX;", "empty account: INBOX");
+	is_int(mstore_create(ms, "a/b/c"), 0, "create a/b/c");
+	ok(exists(root, ".a/cur") && exists(root, ".a.b/new") &&
+	    exists(root, ".a.b.c/tmp") && exists(root, ".a.b.c/maildirfolder"),
+	    "parents made, maildirfolder marker");
+	ok(mstore_create(ms, "a/b") == -1 && errno == EEXIST, "EEXIST");
+	ok(mstore_create(ms, "INBOX") == -1 && errno == EEXIST, "INBOX exists");
+	is_int(mstore_create(ms, "INBOX/x"), 0, "create INBOX/x");
+	ok(exists(root, ".INBOX.x/cur"), ".INBOX.x");
+	is_str(list(ms, "", "*", 0), "INBOX HC;INBOX/x;a HC;a/b HC;a/b/c;",
+	    "list *");
+	is_str(list(ms, "", "%", 0), "INBOX HC;a HC;", "list %");
+	is_str(list(ms, "a/", "%", 0), "a/b HC;", "reference a/");
+	is_str(list(ms, "", "inbox", 0), "INBOX HC;", "inbox any case");
+	is_str(list(ms, "", "*/c", 0), "a/b/c;", "*/c");
+	is_str(list(ms, "", "", 0), "", "empty pattern: nothing");
+	/* Hand-made Dovecot-style children without parents. */
+	snprintf(p, sizeof(p), "%s/.p.q", root);
+	mkdir(p, 0700);
+	snprintf(p, sizeof(p), "%s/.p.q/cur", root);
+	mkdir(p, 0700);
+	is_str(list(ms, "", "p*", 0), "p NS NE HC;p/q;", "missing parent");
+	ok(mbox_open(ms, "p", 0, &(struct mbox *){ NULL }) == -1 &&
+	    errno == ENOENT, "noselect cannot be opened");
+	/* Junk that is not a folder. */
+	snprintf(p, sizeof(p), "%s/.bad..name", root);
+	mkdir(p, 0700);
+	snprintf(p, sizeof(p), "%s/.INBOX", root);
+	mkdir(p, 0700);
+	put_file(root, ".file", "x");
+	is_str(list(ms, "", "*", 0),
+	    "INBOX HC;INBOX/x;a HC;a/b HC;a/b/c;p NS NE HC;p/q;",
+	    "junk entries are not folders");
+	/* DELETE. */
+	ok(mstore_delete(ms, "INBOX") == -1 && errno == EPERM, "no INBOX delete");
+	ok(mstore_delete(ms, "nope") == -1 && errno == ENOENT, "ENOENT");
+	is_int(mstore_delete(ms, "a/b"), 0, "delete a/b (has a child)");
+	ok(!exists(root, ".a.b") && exists(root, ".a.b.c/cur"), "child kept");
+	is_int(mstore_attrs(ms, "a/b", &a), 0, "attrs");
+	ok((a & MSTORE_NOSELECT) && (a & MSTORE_HASCHILDREN), "a/b \\Noselect");
+	ok(mstore_delete(ms, "a/b") == -1 && errno == ENOTEMPTY,
+	    "noselect with children: ENOTEMPTY");
+	is_int(mstore_delete(ms, "a/b/c"), 0, "delete a/b/c");
+	is_str(list(ms, "", "a*", 0), "a;", "a left alone");
+	/* RENAME. */
+	mstore_create(ms, "a/k/l");
+	is_int(mstore_rename(ms, "a", "z/y"), 0, "rename a to z/y");
+	ok(exists(root, ".z.y/cur") && exists(root, ".z.y.k.l/cur") &&
+	    exists(root, ".z/cur") && !exists(root, ".a"), "children moved");
+	ok(mstore_rename(ms, "z", "z/y/w") == -1 && errno == EINVAL,
+	    "not under itself");
+	ok(mstore_rename(ms, "z", "INBOX/x") == -1 && errno == EEXIST,
+	    "EEXIST");
+	ok(mstore_rename(ms, "nope", "n2") == -1 && errno == ENOENT,
+	    "rename ENOENT");
+	put_file(root, "cur/1.M1P1.h:2,S", "Subject: a\n\nx\n");
+	put_file(root, "new/2.M1P1.h", "Subject: b\n\ny\n");
+	is_int(mstore_rename(ms, "INBOX", "Old"), 0, "rename INBOX");
+	ok(exists(root, ".Old/cur/1.M1P1.h:2,S") &&
+	    exists(root, ".Old/new/2.M1P1.h") && !exists(root, "cur/1.M1P1.h:2,S")
+	    && exists(root, ".INBOX.x/cur"), "messages moved, children kept");
+	/* Subscriptions. */
+	is_int(mstore_subscribe(ms, "Old", 1), 0, "subscribe");
+	is_int(mstore_subscribe(ms, "gone/child", 1), 0, "subscribe absent");
+	is_int(mstore_subscribe(ms, "Old", 1), 0, "twice is fine");
+	is_str(list(ms, "", "*", MSTORE_LIST_SUBSCRIBED),
+	    "Old SUB;gone NS NE HC;gone/child NS NE SUB;", "lsub *");
+	is_str(list(ms, "", "%", MSTORE_LIST_SUBSCRIBED),
+	    "Old SUB;gone NS NE HC;", "lsub %: parent \\Noselect");
+	is_int(mstore_subscribe(ms, "gone/child", 0), 0, "unsubscribe");
+	ok(mstore_subscribe(ms, "gone/child", 0) == -1 && errno == ENOENT,
+	    "unsubscribe absent");
+	mstore_free(&ms);
+	close(fd);
+}
+
+static void
+test_special(void)
+{
+	char root[512];
+	struct mstore *ms;
+	int fd;
+
+	fd = new_root(root, sizeof(root));
+	mstore_new(fd, '/', &ms);
+	is_int(mstore_special_use_init(ms), 0, "special-use init");
+	is_str(list(ms, "", "*", 0),
+	    "INBOX SUB;Archive SUB SU;Drafts SUB SU;Junk SUB SU;Sent SUB SU;"
+	    "Trash SUB SU;", "five folders, subscribed");
+	is_int(mstore_delete(ms, "Junk"), 0, "delete Junk");
+	is_int(mstore_special_use_init(ms), 0, "second login");
+	ok(!exists(root, ".Junk"), "Junk stays deleted");
+	mstore_free(&ms);
+	close(fd);
+}
+
+static void
+test_isolation(void)
+{
+	char root[512], p[1024], outside[512];
+	struct mstore *ms;
+	struct mbox *mb = NULL;
+	int fd;
+
+	fd = new_root(root, sizeof(root));
+	mstore_new(fd, '/', &ms);
+	/* A folder symlinked to a Maildir elsewhere. */
+	snprintf(outside, sizeof(outside), "%s/outside", top);
+	mkdir(outside, 0700);
+	snprintf(p, sizeof(p), "%s/cur", outside);
+	mkdir(p, 0700);
+	snprintf(p, sizeof(p), "%s/.evil", root);
+	ok(symlink(outside, p) == 0, "plant .evil -> outside");
+	ok(mbox_open(ms, "evil", 0, &mb) == -1 && mb == NULL,
+	    "symlinked folder not opened (%s)", strerror(errno));
+	is_str(list(ms, "", "*", 0), "INBOX;", "and not listed");
+	ok(mstore_create(ms, "evil") == -1, "nor created through");
+	ok(mstore_delete(ms, "evil") == -1, "nor deleted through");
+	ok(exists(outside, "cur"), "outside untouched");
+	/* A symlinked cur/ inside a folder. */
+	mstore_create(ms, "f");
+	snprintf(p, sizeof(p), "%s/.f/cur", root);
+	rmdir(p);
+	ok(symlink(outside, p) == 0, "plant cur -> outside");
+	ok(mbox_open(ms, "f", 0, &mb) == -1, "symlinked cur/ refused");
+	ok(mbox_open(ms, "&AC4-evil", 0, &mb) == -1 && errno == EINVAL,
+	    "encoded . refused");
+	ok(mbox_open(ms, "INBOX/../evil", 0, &mb) == -1 && errno == EINVAL,
+	    "INBOX/.. refused");
+	ok(mstore_create(ms, "/tmp/x") == -1 && errno == EINVAL,
+	    "absolute refused");
+	mstore_free(&ms);
+	close(fd);
+}
+
+struct rec {
+	char	 log[2048];
+	size_t	 len;
+};
+
+static int
+on_exp(void *arg, uint32_t seq, uint32_t uid)
+{
+	struct rec *r = arg;
+	int n = snprintf(r->log + r->len, sizeof(r->log) - r->len,
+	    "X%u/%u;", seq, uid);
+
+	if (n > 0 && (size_t)n < sizeof(r->log) - r->len)
+		r->len += (size_t)n;
+	return 0;
+}
+
+static int
+on_flags(void *arg, uint32_t seq, const struct mbox_msg *m)
+{
+	struct rec *r = arg;
+	int n = snprintf(r->log + r->len, sizeof(r->log) - r->len,
+	    "F%u/%u=%x;", seq, m->uid, m->flags & MBOX_F_IMAP);
+
+	if (n > 0 && (size_t)n < sizeof(r->log) - r->len)
+		r->len += (size_t)n;
+	return 0;
+}
+
+static const struct mbox_sync_ops sync_ops = { on_exp, on_flags };
+
+static const char *
+sync_log(struct mbox *mb, unsigned fl, struct mbox_sync_result *res)
+{
+	static struct rec r;
+
+	r.len = 0;
+	r.log[0] = '\0';
+	if (mbox_sync(mb, fl, &sync_ops, &r, res) == -1)
+		return "(error)";
+	return r.log;
+}
+
+static void
+test_sync(void)
+{
+	char root[512], p[1024], q[1024];
+	struct mstore *ms;
+	struct mbox *a, *b;
+	struct mbox_sync_result res;
+	struct mbox_info info;
+	const struct mbox_msg *m;
+	uint32_t uv;
+	int fd;
+
+	fd = new_root(root, sizeof(root));
+	mstore_new(fd, '/', &ms);
+	put_file(root, "new/1000.M1P1.h,S=14", "Subject: a\n\nx\n");
+	put_file(root, "new/1001.M1P1.h", "Subject: bb\n\nx\n");
+	put_file(root, "cur/0999.M1P1.h:2,S", "Subject: c\n\nxyz\n");
+	is_int(mbox_open(ms, "INBOX", 0, &a), 0, "open INBOX");
+	is_int(mbox_open(ms, "inbox", 0, &b), 0, "open a second session");
+	is_str(sync_log(a, 0, &res), "", "first sync");
+	ok(res.exists == 3 && res.recent == 3 && res.added == 3,
+	    "3 messages, 3 recent (%u %u %u)", res.exists, res.recent,
+	    res.added);
+	ok(exists(root, "cur/1000.M1P1.h,S=14:2,") &&
+	    exists(root, "cur/1001.M1P1.h:2,") && !exists(root, "new/1000.M1P1.h,S=14"),
+	    "new/ moved to cur/ with :2,");
+	m = mbox_msg(a, 1);
+	ok(m != NULL && m->uid == 1 && (m->flags & MBOX_F_SEEN) && m->size == 16,
+	    "uid 1 is the oldest name, seen, size by stat");
+	m = mbox_msg(a, 2);
+	ok(m != NULL && m->uid == 2 && m->size == 14, "size from S=");
+	ok(mbox_msg(a, 4) == NULL && mbox_msg(a, 0) == NULL, "seq bounds");
+	is_int(mbox_seq(a, 3), 3, "seq of uid 3");
+	mbox_get_info(a, &info);
+	uv = info.uidvalidity;
+	ok(info.uidnext == 4 && info.unseen == 2 && info.first_unseen == 2 &&
+	    uv != 0, "info");
+	is_str(sync_log(b, 0, &res), "", "second session");
+	ok(res.exists == 3 && res.recent == 0, "not recent for the second (%u %u)", res.exists, res.recent);
+	/* Someone else (POP3, Dovecot) renames and deletes files. */
+	snprintf(p, sizeof(p), "%s/cur/1000.M1P1.h,S=14:2,", root);
+	snprintf(q, sizeof(q), "%s/cur/1000.M1P1.h,S=14:2,FS", root);
+	rename(p, q);
+	snprintf(p, sizeof(p), "%s/cur/0999.M1P1.h:2,S", root);
+	unlink(p);
+	put_file(root, "new/1002.M1P1.h", "Subject: d\n\nx\n");
+	is_str(sync_log(a, 0, &res), "X1/1;F1/2=40020;",
+	    "expunge and flag change seen");
+	ok(res.exists == 3 && res.added == 1 && res.recent == 3,
+	    "new one added (%u %u %u)", res.exists, res.added, res.recent);
+	is_str(sync_log(b, MBOX_SYNC_NO_EXPUNGE, &res), "F2/2=40020;",
+	    "NO_EXPUNGE keeps the seq");
+	ok(res.exists == 4 && (mbox_msg(b, 1)->flags & MBOX_F_EXPUNGED) &&
+	    res.recent == 0, "expunged kept marked");
+	is_str(sync_log(b, 0, &res), "X1/1;", "announced later");
+	/* Index deleted: this session's uids survive. */
+	snprintf(p, sizeof(p), "%s/tern-index", root);
+	unlink(p);
+	is_str(sync_log(a, 0, &res), "", "index removed under a session");
+	mbox_get_info(a, &info);
+	ok(info.uidvalidity == uv && info.uidnext == 5, "same uids kept");
+	ok(exists(root, "tern-index"), "index written again");
+	/* Damaged index, new session: rebuilt with a new UIDVALIDITY. */
+	put_file(root, "tern-index", "TERNIDX1 garbage");
+	mbox_close(&b);
+	mbox_close(&a);
+	ok(a == NULL, "close NULLs");
+	is_int(mbox_open(ms, "INBOX", MBOX_RDONLY, &a), 0, "reopen");
+	is_str(sync_log(a, 0, &res), "", "sync damaged");
+	mbox_get_info(a, &info);
+	ok(info.uidvalidity > uv && info.exists == 3 && info.uidnext == 4,
+	    "rebuilt: new UIDVALIDITY %u > %u", info.uidvalidity, uv);
+	mbox_close(&a);
+	mstore_free(&ms);
+	close(fd);
+}
+
+static int
+on_changed(void *arg, uint32_t seq, const struct mbox_msg *m)
+{
+	return on_flags(arg, seq, m);
+}
+
+static int
+on_modified(void *arg, uint32_t seq, uint32_t uid)
+{
+	struct rec *r = arg;
+	int n = snprintf(r->log + r->len, sizeof(r->log) - r->len,
+	    "M%u/%u;", seq, uid);
+
+	if (n > 0 && (size_t)n < sizeof(r->log) - r->len)
+		r->len += (size_t)n;
+	return 0;
+}
+
+static const struct mbox_store_ops store_ops = { on_changed, on_modified };
+
+static const char *
+store_log(struct mbox *mb, uint32_t uid, enum mbox_store_op op,
+    uint32_t fl, uint32_t kw, uint64_t unch)
+{
+	static struct rec r;
+
+	r.len = 0;
+	r.log[0] = '\0';
+	if (mbox_store(mb, &uid, 1, op, fl, kw, unch, &store_ops, &r) == -1)
+		return "(error)";
+	return r.log;
+}
+
+static int
+count_dir(const char *root, const char *sub)
+{
+	char p[1024];
+	struct dirent *de;
+	DIR *d;
+	int n = 0;
+
+	snprintf(p, sizeof(p), "%s/%s", root, sub);
+	if ((d = opendir(p)) == NULL)
+		return -1;
+	while ((de = readdir(d)) != NULL)
+		if (de->d_name[0] != '.')
+			n++;
+	closedir(d);
+	return n;
+}
+
+static int
+has_file_suffix(const char *root, const char *sub, const char *suffix)
+{
+	char p[1024];
+	struct dirent *de;
+	DIR *d;
+	size_t sl = strlen(suffix), l;
+	int found = 0;
+
+	snprintf(p, sizeof(p), "%s/%s", root, sub);
+	if ((d = opendir(p)) == NULL)
+		return 0;
+	while ((de = readdir(d)) != NULL) {
+		l = strlen(de->d_name);
+		if (l >= sl && strcmp(de->d_name + l - sl, suffix) == 0)
+			found = 1;
+	}
+	closedir(d);
+	return found;
+}
+
+static int
+exp_cb(void *arg, uint32_t seq, uint32_t uid)
+{
+	return on_exp(arg, seq, uid);
+}
+
+static void
+test_ops(void)
+{
+	char root[512], buf[256];
+	struct mstore *ms;
+	struct mbox *a, *b, *t;
+	struct mbox_sync_result res;
+	struct mbox_append ap;
+	struct mstore_status st;
+	struct maildir_quota q;
+	struct mbox_info info;
+	struct rec r;
+	struct sbuf sb;
+	const char *kws[] = { "$Forwarded", "Work" };
+	uint32_t uv, uid, uids[4], su[4], du[4];
+	uint64_t vs;
+	unsigned ki;
+	size_t n;
+	ssize_t got;
+	int fd, wfd, i;
+
+	fd = new_root(root, sizeof(root));
+	mstore_new(fd, '/', &ms);
+	mstore_create(ms, "Trash");
+	mstore_create(ms, "Other");
+	mbox_open(ms, "INBOX", 0, &a);
+	mbox_open(ms, "INBOX", 0, &b);
+	sync_log(a, 0, &res);
+	sync_log(b, 0, &res);
+	/* APPEND. */
+	memset(&ap, 0, sizeof(ap));
+	ap.flags = MBOX_F_SEEN | MBOX_F_RECENT;
+	ap.keywords = kws;
+	ap.nkeywords = 2;
+	ap.date = 1000000000;
+	is_int(mbox_append(a, "Subject: x\r\n\r\nbody\r\n", 21, &ap, &uv, &uid),
+	    0, "append");
+	ok(uid == 1 && uv != 0, "UIDPLUS: uid 1");
+	ok(has_file_suffix(root, "cur", ",S=18,W=21:2,Sab"),
+	    "file named with S= W= and flags Sab");
+	is_str(sync_log(b, 0, &res), "", "other session syncs");
+	ok(res.added == 1 && res.recent == 1, "sees the appended as recent");
+	ok(mbox_msg(b, 1)->date == 1000000000 && mbox_msg(b, 1)->size == 18 &&
+	    (mbox_msg(b, 1)->flags & MBOX_F_SEEN) &&
+	    mbox_msg(b, 1)->keywords == 3, "date, size, flags, keywords");
+	ok(mbox_keyword_name(b, 0) != NULL &&
+	    strcmp(mbox_keyword_name(b, 0), "$Forwarded") == 0 &&
+	    strcmp(mbox_keyword_name(b, 1), "Work") == 0, "dovecot-keywords");
+	ok(res.keywords_changed, "keywords changed reported");
+	is_int(mbox_keyword_index(b, "work", 0, &ki), 0, "keyword any case");
+	is_int(ki, 1, "work is letter b");
+	ok(mbox_keyword_index(b, "\\Seen", 1, &ki) == -1 && errno == EINVAL,
+	    "system flag is not a keyword");
+	ok(mbox_keyword_index(b, "nope", 0, &ki) == -1 && errno == ENOENT,
+	    "absent keyword");
+	fd = mbox_msg_open(b, 1);
+	got = fd == -1 ? -1 : read(fd, buf, sizeof(buf));
+	ok(got == 18 && memcmp(buf, "Subject: x\n\nbody\n", 18) == 0,
+	    "stored with LF line ends");
+	if (fd != -1)
+		close(fd);
+	ok(mbox_msg_vsize(b, 1, &vs) == 0 && vs == 21, "vsize 21");
+	is_int(mbox_append_fd(a, -1, &ap, &uv, &uid), -1, "bad fd");
+	wfd = open("/dev/null", O_RDONLY);
+	memset(&ap, 0, sizeof(ap));
+	is_int(mbox_append_fd(a, wfd, &ap, &uv, &uid), 0, "append empty fd");
+	close(wfd);
+	is_int(uid, 2, "uid 2");
+	for (i = 0; i < 3; i++)
+		mbox_append(a, "S: y\n\nz\n", 8, &ap, &uv, &uid);
+	is_int(uid, 5, "uid 5");
+	is_str(sync_log(a, 0, &res), "", "a syncs");
+	is_int(res.exists, 5, "5 messages");
+	sync_log(b, 0, &res);
+	/* STORE seen by the other session. */
+	is_str(store_log(a, 3, MBOX_STORE_ADD, MBOX_F_DELETED | MBOX_F_RECENT,
+	    0, 0), "F3/3=80000;", "+FLAGS \\Deleted");
+	is_str(store_log(a, 3, MBOX_STORE_ADD, MBOX_F_DELETED, 0, 0),
+	    "F3/3=80000;", "again: reported, unchanged");
+	ok(has_file_suffix(root, "cur", ":2,T"), "renamed :2,T");
+	mbox_get_info(a, &info);
+	is_str(store_log(a, 4, MBOX_STORE_SET, MBOX_F_FLAGGED, 2, 1),
+	    "M4/4;", "UNCHANGEDSINCE refused");
+	is_str(store_log(a, 4, MBOX_STORE_SET, MBOX_F_FLAGGED, 2,
+	    info.highestmodseq), "F4/4=20;", "UNCHANGEDSINCE ok");
+	ok(mbox_msg(a, 4)->keywords == 2 && mbox_msg(a, 4)->modseq >
+	    info.highestmodseq, "keyword set, modseq bumped");
+	is_str(sync_log(b, 0, &res), "F3/3=80000;F4/4=20;",
+	    "b sees a's flag changes");
+	is_str(sync_log(a, 0, &res), "", "a does not see its own again");
+	is_str(store_log(b, 1, MBOX_STORE_REMOVE, MBOX_F_SEEN, 1, 0),
+	    "F1/1=0;", "-FLAGS");
+	ok(mbox_msg(b, 1)->keywords == 2, "keyword a removed");
+	/* EXPUNGE. */
+	mbox_store(a, (uint32_t[]){ 1, 5 }, 2, MBOX_STORE_ADD, MBOX_F_DELETED,
+	    0, 0, NULL, NULL);
+	memset(&r, 0, sizeof(r));
+	is_int(mbox_expunge(a, (uint32_t[]){ 3, 4 }, 2, exp_cb, &r), 1,
+	    "UID EXPUNGE 3:4 (4 not \\Deleted)");
+	is_str(r.log, "X3/3;", "reported");
+	r.len = 0;
+	r.log[0] = '\0';
+	is_int(mbox_expunge(a, NULL, 0, exp_cb, &r), 2, "EXPUNGE");
+	is_str(r.log, "X4/5;X1/1;", "highest first, seqs valid when given");
+	is_int(count_dir(root, "cur"), 2, "files gone");
+	is_str(sync_log(b, 0, &res), "X5/5;X3/3;X1/1;", "b sees expunges");
+	is_int(res.exists, 2, "2 left");
+	mbox_close(&b);
+	ok(mbox_open(ms, "INBOX", MBOX_RDONLY, &b) == 0 &&
+	    mbox_sync(b, 0, NULL, NULL, NULL) == 0, "examine");
+	ok(mbox_store(b, &uid, 1, MBOX_STORE_ADD, MBOX_F_SEEN, 0, 0, NULL,
+	    NULL) == -1 && errno == EROFS, "read-only STORE: EROFS");
+	ok(mbox_expunge(b, NULL, 0, NULL, NULL) == -1 && errno == EROFS,
+	    "read-only EXPUNGE: EROFS");
+	mbox_close(&b);
+	/* COPY. */
+	is_int(mbox_open(ms, "Other", 0, &t), 0, "open Other");
+	uids[0] = 2;
+	uids[1] = 3;	/* expunged: skipped */
+	uids[2] = 4;
+	is_int(mbox_copy(a, uids, 3, t, &uv, su, du, &n), 0, "copy");
+	ok(n == 2 && su[0] == 2 && su[1] == 4 && du[0] == 1 && du[1] == 2,
+	    "COPYUID 2,4 -> 1:2");
+	is_str(sync_log(t, 0, &res), "", "sync copy");
+	ok(res.exists == 2 && mbox_msg(t, 2)->keywords == 1 &&
+	    strcmp(mbox_keyword_name(t, 0), "Work") == 0 &&
+	    (mbox_msg(t, 2)->flags & MBOX_F_FLAGGED),
+	    "keyword mapped by name, flags kept");
+	is_int(mbox_copy(t, du, 2, t, &uv, su, du, &n), 0, "copy into self");
+	ok(n == 2 && du[0] == 3 && du[1] == 4, "uids 3:4");
+	/* STATUS, from the index. */
+	is_int(mstore_status(ms, "Other", &st), 0, "status");
+	ok(st.messages == 4 && st.uidnext == 5 && st.unseen == 4 &&
+	    st.recent == 2, "status counts (%u %u %u %u)", st.messages,
+	    st.uidnext, st.unseen, st.recent);
+	put_file(root, ".Other/new/9.M9P9.h", "x\n");
+	is_int(mstore_status(ms, "Other", &st), 0, "status with new mail");
+	ok(st.messages == 5 && st.recent == 3, "new/ counted");
+	ok(mstore_status(ms, "nope", &st) == -1 && errno == ENOENT,
+	    "status ENOENT");
+	/* Cache. */
+	sbuf_init(&sb, 10000);
+	is_int(mbox_cache_get(t, 1, MBOX_CACHE_ENVELOPE, &sb), 0, "not cached");
+	is_int(mbox_cache_put(t, 1, MBOX_CACHE_ENVELOPE, "(env 1)", 7), 0,
+	    "put");
+	is_int(mbox_cache_put(t, 2, MBOX_CACHE_BODYSTRUCTURE, "(bs 2)", 6), 0,
+	    "put 2");
+	is_int(mbox_cache_put(t, 1, MBOX_CACHE_ENVELOPE, "(env 1b)", 8), 0,
+	    "replace");
+	is_int(mbox_cache_get(t, 1, MBOX_CACHE_ENVELOPE, &sb), 1, "cached");
+	is_str(sbuf_str(&sb), "(env 1b)", "last wins");
+	mbox_close(&t);
+	mbox_open(ms, "Other", 0, &t);
+	mbox_sync(t, 0, NULL, NULL, NULL);
+	ok(mbox_cache_get(t, 2, MBOX_CACHE_BODYSTRUCTURE, &sb) == 1 &&
+	    strcmp(sbuf_str(&sb), "(bs 2)") == 0, "cache read back");
+	put_file(root, ".Other/tern-cache", "TERNCCH1junkjunkjunkjunkjunk");
+	mbox_close(&t);
+	mbox_open(ms, "Other", 0, &t);
+	mbox_sync(t, 0, NULL, NULL, NULL);
+	is_int(mbox_cache_get(t, 2, MBOX_CACHE_BODYSTRUCTURE, &sb), 0,
+	    "damaged cache: a miss");
+	is_int(mbox_cache_put(t, 2, MBOX_CACHE_BODYSTRUCTURE, "(bs)", 4), 0,
+	    "and put works");
+	ok(mbox_cache_get(t, 2, 0, &sb) == -1 && errno == EINVAL, "bad kind");
+	sbuf_fini(&sb);
+	/* Quota: 2 messages or 100 bytes. */
+	q.bytes = 100;
+	q.count = 0;
+	mstore_set_quota(ms, &q);
+	memset(&ap, 0, sizeof(ap));
+	ok(mbox_append(t, "S: a\n\n0123456789012345678901234567890123456789"
+	    "0123456789012345678901234567890123456789\n", 88, &ap, &uv, &uid) ==
+	    -1 && errno == EDQUOT, "over quota: EDQUOT");
+	is_int(count_dir(root, ".Other/tmp"), 0, "tmp/ cleaned");
+	is_int(mbox_open(ms, "Trash", 0, &b) == 0 ? 0 : -1, 0, "open Trash");
+	is_int(mbox_append(b, "S: a\n\nx\n", 8, &ap, &uv, &uid), 0,
+	    "Trash is not counted");
+	mbox_close(&b);
+	mstore_set_quota(ms, NULL);
+	mbox_close(&t);
+	/* IDLE: the watch descriptor fires on delivery. */
+	wfd = mbox_watch_fd(a);
+	ok(wfd >= 0 && mbox_watch_fd(a) == wfd, "watch fd");
+	put_file(root, "new/77.M1P1.h", "S: w\n\nx\n");
+	ok(io_wait(wfd, POLLIN, io_deadline_ms(5000)) == 1, "readable");
+	is_int(mbox_watch_drain(a), 0, "drain");
+	sync_log(a, 0, &res);
+	is_int(res.added, 1, "then sync finds it");
+	mbox_close(&a);
+	mstore_free(&ms);
+}
+
+int
+main(void)
+{
+	const char *tmp = getenv("TMPDIR");
+	int rc;
+
+	snprintf(top, sizeof(top), "%s/mstore.XXXXXX", tmp ? tmp : "/tmp");
+	if (mkdtemp(top) == NULL)
+		return 1;
+	umask(077);
+	test_names();
+	test_folders();
+	test_special();
+	test_isolation();
+	test_sync();
+	test_ops();
+	rc = done_testing();
+	if (rc == 0)
+		nftw(top, rm_one, 16, FTW_DEPTH | FTW_PHYS);
+	else
+		diag("left %s", top);
+	return rc;
+}

@@ -1,0 +1,234 @@
+/* Unit tests for lib/smtpc: reading replies, the DATA encoder. */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "lib/bio.h"
+#include "lib/sbuf.h"
+#include "lib/smtp_reply.h"
+#include "lib/smtpc.h"
+#include "t/tap.h"
+
+struct mem {
+	const char	*p;
+	size_t		 n, off, step;
+};
+
+static ssize_t
+mem_read(void *ctx, void *buf, size_t n)
+{
+	struct mem *m = ctx;
+	size_t k = m->n - m->off;
+
+	if (k > n)
+		k = n;
+	if (k > m->step)
+		k = m->step;
+	memcpy(buf, m->p + m->off, k);
+	m->off += k;
+	return (ssize_t)k;
+}
+
+static ssize_t
+mem_write(void *ctx, const void *buf, size_t n)
+{
+	(void)ctx;
+	(void)buf;
+	return (ssize_t)n;
+}
+
+/* Read replies from s, step bytes at a time; the codes, space-separated. */
+static int
+replies(const char *s, size_t step, char *codes, size_t size, int *err_r)
+{
+	struct mem m = { s, strlen(s), 0, step };
+	struct bio *b = bio_new(-1, -1);
+	struct smtp_reply r;
+	const char *why;
+	size_t used = 0;
+	int count = 0;
+
+	codes[0] = '\0';
+	*err_r = 0;
+	bio_set_ops(b, &m, mem_read, mem_write, NULL);
+	smtp_reply_init(&r);
+	while (count < 10) {
+		why = NULL;
+		if (smtpc_read_reply(b, &r, &why) < 0) {
+			*err_r = errno;
+			if (why == NULL)
+				*err_r = -1;
+			break;
+		}
+		used += (size_t)snprintf(codes + used, size - used, "%s%d",
+		    count ? " " : "", r.code);
+		count++;
+	}
+	smtp_reply_fini(&r);
+	bio_free(&b);
+	return count;
+}
+
+static void
+test_replies(void)
+{
+	char codes[128], *big;
+	int err, n;
+	size_t i;
+
+	n = replies("220 hi\r\n250-a\r\n250-b\r\n250 c\r\n", 1, codes,
+	    sizeof(codes), &err);
+	is_int(n, 2, "two replies, a byte at a time");
+	is_str(codes, "220 250", "their codes");
+	is_int(err, ECONNRESET, "then end of file: ECONNRESET");
+	n = replies("250-a\r\n251 b\r\n", 1000, codes, sizeof(codes), &err);
+	is_int(n, 0, "code changes between lines: refused");
+	is_int(err, EPROTO, "EPROTO");
+	n = replies("25 short\r\n", 1000, codes, sizeof(codes), &err);
+	is_int(err, EPROTO, "two-digit code refused");
+	n = replies("2500 x\r\n", 1000, codes, sizeof(codes), &err);
+	is_int(err, EPROTO, "four-digit code refused");
+	n = replies("250-a\r\n250-b", 1000, codes, sizeof(codes), &err);
+	is_int(err, ECONNRESET, "a reply cut by end of file");
+	n = replies("250 a\nb\r\n", 1000, codes, sizeof(codes), &err);
+	is_int(n, 1, "a bare LF ends a reply line");
+	is_int(err, EPROTO, "and the next line is checked");
+	n = replies("250 a\x01z\r\n", 1000, codes, sizeof(codes), &err);
+	is_int(err, EPROTO, "a control byte is refused");
+
+	/* 150 continuation lines: over SMTP_REPLY_LINES_MAX. */
+	big = malloc(150 * 8 + 16);
+	for (i = 0; i < 150; i++)
+		memcpy(big + i * 8, "250-xx\r\n", 8);
+	memcpy(big + 150 * 8, "250 end\r\n", 10);
+	n = replies(big, 4096, codes, sizeof(codes), &err);
+	is_int(err, E2BIG, "too many lines: E2BIG");
+	free(big);
+
+	/* A 10000-byte line is cut, not refused; the next reply is read. */
+	big = malloc(10000 + 32);
+	memcpy(big, "250 ", 4);
+	memset(big + 4, 'x', 10000);
+	memcpy(big + 10004, "\r\n221 bye\r\n", 12);
+	n = replies(big, 700, codes, sizeof(codes), &err);
+	is_int(n, 2, "a long line is cut and the stream stays in step");
+	is_str(codes, "250 221", "codes after a long line");
+	free(big);
+}
+
+static void
+test_reply_text(void)
+{
+	struct mem m;
+	struct bio *b = bio_new(-1, -1);
+	struct smtp_reply r;
+	const char *why = NULL;
+	const char *s = "550-5.1.1 no such user\r\n550 5.1.1 really\r\n";
+
+	m.p = s;
+	m.n = strlen(s);
+	m.off = 0;
+	m.step = 3;
+	bio_set_ops(b, &m, mem_read, mem_write, NULL);
+	smtp_reply_init(&r);
+	is_int(smtpc_read_reply(b, &r, &why), 0, "multi-line 550");
+	is_int(r.code, 550, "code");
+	ok(r.enh.present, "enhanced code present");
+	is_str(r.enh.str, "5.1.1", "enhanced code");
+	is_str(sbuf_str(&r.text), "5.1.1 no such user\n5.1.1 really",
+	    "text kept");
+	smtp_reply_fini(&r);
+	bio_free(&b);
+}
+
+/* Encode in, split into pieces of step bytes; compare with want. */
+static void
+enc(const char *in, size_t step, const char *want, const char *name)
+{
+	struct smtpc_dot d;
+	struct sbuf out;
+	size_t n = strlen(in), i, k;
+
+	sbuf_init(&out, 1 << 16);
+	smtpc_dot_init(&d);
+	for (i = 0; i < n; i += k) {
+		k = n - i > step ? step : n - i;
+		if (smtpc_dot_encode(&d, in + i, k, &out) < 0)
+			break;
+	}
+	(void)smtpc_dot_finish(&d, &out);
+	is_mem(out.s, out.len, want, strlen(want), name);
+	sbuf_fini(&out);
+}
+
+static void
+test_dot(void)
+{
+	size_t step;
+	char name[64];
+
+	for (step = 1; step <= 4; step++) {
+		(void)snprintf(name, sizeof(name), "dot-stuffing, step %zu",
+		    step);
+		enc("a\r\n.b\r\n..\r\n.\r\n", step,
+		    "a\r\n..b\r\n...\r\n..\r\n.\r\n", name);
+	}
+	enc(".first\r\n", 1, "..first\r\n.\r\n", "a dot on the first line");
+	enc("no end", 1, "no end\r\n.\r\n", "CR LF added before the dot");
+	enc("", 1, ".\r\n", "empty message");
+	enc("a\nb\n.c\n", 2, "a\r\nb\r\n..c\r\n.\r\n", "bare LF to CR LF");
+	enc("a\rb\r.c\r", 1, "a\r\nb\r\n..c\r\n.\r\n", "bare CR to CR LF");
+	enc("x\r\r\n", 1, "x\r\n\r\n.\r\n", "CR CR LF");
+	enc("\xc3\xa9t\xc3\xa9\r\n", 1, "\xc3\xa9t\xc3\xa9\r\n.\r\n",
+	    "8-bit bytes pass");
+}
+
+static void
+test_send(void)
+{
+	char path[] = "/tmp/tern-smtpc.XXXXXX";
+	int fd = mkstemp(path), p[2];
+	struct bio *b;
+	struct smtpc_dot d;
+	struct sbuf got;
+	const char *msg = "Subject: x\r\n\r\n.dot\r\n\xff\r\n";
+	const char *hdr = "DKIM-Signature: v=1\r\n";
+	const char *want = "DKIM-Signature: v=1\r\nSubject: x\r\n\r\n"
+	    "..dot\r\n\xff\r\n.\r\n";
+
+	ok(fd >= 0 && pipe(p) == 0, "temp file and pipe");
+	(void)unlink(path);
+	ok(write(fd, msg, strlen(msg)) == (ssize_t)strlen(msg), "message written");
+	(void)lseek(fd, 0, SEEK_SET);
+	b = bio_new(-1, p[1]);
+	smtpc_dot_init(&d);
+	is_int(smtpc_send_data(b, fd, hdr, strlen(hdr), &d), 0,
+	    "send with a prefix");
+	ok(d.eightbit, "8-bit byte noticed");
+	bio_free(&b);
+	(void)close(p[1]);
+	sbuf_init(&got, 4096);
+	{
+		char buf[512];
+		ssize_t k;
+
+		while ((k = read(p[0], buf, sizeof(buf))) > 0)
+			(void)sbuf_cat_n(&got, buf, (size_t)k);
+	}
+	is_mem(got.s, got.len, want, strlen(want), "prefix + stuffed message");
+	sbuf_fini(&got);
+	(void)close(p[0]);
+	(void)close(fd);
+}
+
+int
+main(void)
+{
+	test_replies();
+	test_reply_text();
+	test_dot();
+	test_send();
+	return done_testing();
+}
