@@ -30,15 +30,34 @@
  * Content headers are taken from the first field of each name.  Defaults:
  * Content-Type text/plain (charset us-ascii is added to a text part's
  * parameters in BODYSTRUCTURE when absent), message/rfc822 for the
- * children of multipart/digest; Content-Transfer-Encoding 7bit.  A
- * Content-Type that does not parse (no "/", not tokens) counts as absent;
- * a multipart without a boundary parameter is a leaf.  Values keep the
- * case they have in the message (as Dovecot prints them); comparisons are
- * case-insensitive.  Parameter values are unquoted; RFC 2231
- * continuations (name*0, name*1*, ...) are joined into one parameter
- * named "name" (or "name*" when the first section is extended, value
- * still in charset'lang'%XX form), as Dovecot does.  Values are unfolded
- * (CR and LF removed) and trimmed of surrounding blanks.
+ * children of multipart/digest; Content-Transfer-Encoding 7bit.  The
+ * rules below follow what Dovecot 2.3 prints (checked message by message
+ * against doveadm fetch on generated mail, see t/unit/mime.c):
+ *  - a message header (the root, an embedded message) with neither
+ *    MIME-Version nor Content-Type: its other Content-* fields are ignored;
+ *  - "Content-Type: text" is type "text", subtype ""; a value that is
+ *    not token[/token] followed by ';' or the end gives "" "" with no
+ *    parameters (not text);
+ *  - a multipart without a (non-empty) boundary has no children (its
+ *    body is all preamble); a multipart with no children is printed
+ *    with one empty text/plain child;
+ *  - a root text/plain part whose only content field is charset=us-ascii
+ *    (any case) prints as "text" "plain" ("charset" "us-ascii") ... in
+ *    lower case, as Dovecot's cache does;
+ *  - parameters: plain ones in message order, then the RFC 2231 ones
+ *    (continuations name*0, name*1*, ... joined into "name", or "name*"
+ *    when the first section is extended, value still charset'lang'%XX)
+ *    sorted by name; an empty name ("; =x") is kept;
+ *  - a Content-Disposition with parameters but no token is "".
+ * Values keep the case they have in the message; comparisons are
+ * case-insensitive.  Parameter values are unquoted.  Values are unfolded
+ * (CR and LF removed), leading blanks skipped, trailing ones kept.
+ * Known differences from Dovecot: a header that runs into a boundary
+ * line without its blank line ends there (Dovecot reads on to the next
+ * blank line); a repeated Content-Type keeps all of the first field
+ * (Dovecot takes the parameters of the last); trailing blanks of a value
+ * in an LF-only file are kept (Dovecot drops them there, not with CRLF);
+ * strings are quoted where Dovecot sometimes sends a literal.
  *
  * Sizes.  body_vsize and hdr_vsize count every bare LF as CRLF: the size
  * a client sees, as IMAP requires CRLF.  tern-imapd must therefore send
@@ -136,12 +155,17 @@ int	mime_bodystructure(struct sbuf *out, const char *msg,
 	    const struct mime_part *root, int extended);
 /* ENVELOPE of a message header hdr[0..hlen): "(date subject from sender
  * reply-to to cc bcc in-reply-to message-id)".  Strings are the raw
- * unfolded values (RFC 2047 words left encoded, as RFC 3501 says);
- * sender and reply-to default to from; addresses are (name adl mailbox
- * host) with groups as (NIL NIL "name" NIL) ... (NIL NIL NIL NIL); a
- * missing domain is "MISSING_DOMAIN", a missing mailbox
- * "MISSING_MAILBOX"; a display name falls back to a comment; an empty
- * list is NIL. */
+ * unfolded values of the last field of each name (RFC 2047 words left
+ * encoded, as RFC 3501 says; TAB sent as a space, as Dovecot does);
+ * repeated address fields are joined into one list; sender and reply-to
+ * default to from when absent or empty; addresses are (name adl mailbox
+ * host) with groups as (NIL NIL "name" NIL) ... (NIL NIL NIL NIL); as
+ * Dovecot: a missing domain is "MISSING_DOMAIN", a missing mailbox
+ * "MISSING_MAILBOX", an unclosed <...> has host "SYNTAX_ERROR", a route
+ * without its ':' is adl "INVALID_ROUTE", a phrase with no address is a
+ * name with both missing, an empty list element is an address with both
+ * missing; a display name falls back to a comment; junk after an address
+ * is skipped up to the next ','; an empty list is NIL. */
 int	mime_envelope(struct sbuf *out, const char *hdr, size_t hlen);
 
 /* BODY[section] ranges.  spec[0..speclen) is the section text between

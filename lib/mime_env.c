@@ -24,6 +24,7 @@ struct alex {
 	const char	*cmt;		/* last comment seen */
 	size_t		 cmtn;
 	struct tok	 t;
+	int		 unterminated;	/* a quoted string ran to the end */
 	struct sbuf	 name, adl, mbox, host;
 	unsigned	 count;		/* addresses written */
 	int		 err;
@@ -89,6 +90,8 @@ lex(struct alex *L)
 		L->t.n = (L->i < L->n ? L->i : L->n) - s - 1;
 		if (L->i < L->n)
 			L->i++;
+		else
+			L->unterminated = 1;
 	} else if (c == '[') {
 		while (L->i < L->n && L->v[L->i] != ']')
 			L->i++;
@@ -161,6 +164,16 @@ emit(struct alex *L, struct sbuf *o, const struct sbuf *name,
 
 static const char missing_domain[] = "MISSING_DOMAIN";
 static const char missing_mailbox[] = "MISSING_MAILBOX";
+static const char syntax_error[] = "SYNTAX_ERROR";
+static const char invalid_route[] = "INVALID_ROUTE";
+
+#define LIT(s)	(s), (sizeof(s) - 1)
+
+static void
+emit_missing(struct alex *L, struct sbuf *o, const struct sbuf *name)
+{
+	emit(L, o, name, NULL, LIT(missing_mailbox), LIT(missing_domain));
+}
 
 static void
 emit_mailbox(struct alex *L, struct sbuf *o, const struct sbuf *name,
@@ -169,15 +182,11 @@ emit_mailbox(struct alex *L, struct sbuf *o, const struct sbuf *name,
 	const char *m = L->mbox.s, *h = L->host.s;
 	size_t mn = L->mbox.len, hn = L->host.len;
 
-	if (m == NULL)
-		m = "";
-	if (h == NULL)
-		h = "";
-	if (mn == 0 && hn > 0) {
+	if (mn == 0) {
 		m = missing_mailbox;
 		mn = sizeof(missing_mailbox) - 1;
 	}
-	if (hn == 0 && mn > 0) {
+	if (hn == 0) {
 		h = missing_domain;
 		hn = sizeof(missing_domain) - 1;
 	}
@@ -189,50 +198,57 @@ emit_mailbox(struct alex *L, struct sbuf *o, const struct sbuf *name,
 static void
 domain(struct alex *L)
 {
-	while (is_word(L) || is_spec(L, '.')) {
+	while (is_word(L)) {
 		cat_tok(L, &L->host);
 		lex(L);
+		if (!is_word(L) || (L->host.s[L->host.len - 1] != '.' &&
+		    L->t.s[0] != '.'))
+			break;
 	}
 }
 
-/* After '<': [route ":"] local "@" domain ">" */
+/* After '<': [route ":"] local "@" domain ">".  As Dovecot: a route
+ * without its ':' is INVALID_ROUTE; no '>' makes the host SYNTAX_ERROR. */
 static void
 angle(struct alex *L, struct sbuf *o)
 {
+	const struct sbuf *name = L->name.len > 0 ? &L->name : NULL;
+
 	sbuf_reset(&L->adl);
 	if (is_spec(L, '@')) {
 		while (L->t.k != T_END && !is_spec(L, ':') && !is_spec(L, '>')) {
 			cat_tok(L, &L->adl);
 			lex(L);
 		}
-		if (is_spec(L, ':'))
-			lex(L);
-		else {
-			/* "<@host>": no route, no mailbox. */
-			if (L->adl.len > 1 && sbuf_cat_n(&L->host,
-			    L->adl.s + 1, L->adl.len - 1) < 0)
-				L->err = 1;
+		if (!is_spec(L, ':')) {
+			while (L->t.k != T_END && !is_spec(L, ','))
+				lex(L);
 			sbuf_reset(&L->adl);
+			if (sbuf_cat_n(&L->adl, LIT(invalid_route)) < 0)
+				L->err = 1;
+			emit(L, o, name, &L->adl, LIT(missing_mailbox),
+			    LIT(missing_domain));
+			return;
 		}
+		lex(L);
 	}
-	while (is_word(L) || is_spec(L, '.')) {
+	while (is_word(L)) {
 		cat_tok(L, &L->mbox);
 		lex(L);
+		if (!is_word(L) || (L->mbox.s[L->mbox.len - 1] != '.' &&
+		    L->t.s[0] != '.'))
+			break;
 	}
 	if (is_spec(L, '@')) {
 		lex(L);
 		domain(L);
 	}
-	while (L->t.k != T_END && !is_spec(L, '>') && !is_spec(L, ',') &&
-	    !is_spec(L, ';'))
-		lex(L);
-	if (is_spec(L, '>'))
-		lex(L);
-	if (L->mbox.len == 0 && L->host.len == 0)
-		emit(L, o, L->name.len > 0 ? &L->name : NULL,
-		    L->adl.len > 0 ? &L->adl : NULL, "", 0, "", 0);
-	else
-		emit_mailbox(L, o, &L->name, &L->adl);
+	if (!is_spec(L, '>')) {
+		sbuf_reset(&L->host);
+		if (sbuf_cat_n(&L->host, LIT(syntax_error)) < 0)
+			L->err = 1;
+	}
+	emit_mailbox(L, o, name, &L->adl);
 }
 
 static void one_address(struct alex *, struct sbuf *, int);
@@ -254,8 +270,18 @@ group(struct alex *L, struct sbuf *o)
 	emit(L, o, NULL, NULL, NULL, 0, NULL, 0);
 }
 
+static void
+skip_junk(struct alex *L)
+{
+	while (L->t.k != T_END && !is_spec(L, ',') && !is_spec(L, ';'))
+		lex(L);
+}
+
 /* One address (mailbox or group) at the current token; always consumes
- * at least one token unless at ',', ';' or the end. */
+ * at least one token unless at ',', ';' or the end.  What Dovecot does
+ * with the common broken forms is followed: a phrase alone is a name
+ * with neither mailbox nor domain, one word alone a mailbox without a
+ * domain, an unterminated quoted string neither. */
 static void
 one_address(struct alex *L, struct sbuf *o, int in_group)
 {
@@ -265,23 +291,27 @@ one_address(struct alex *L, struct sbuf *o, int in_group)
 	sbuf_reset(&L->name);
 	sbuf_reset(&L->mbox);
 	sbuf_reset(&L->host);
+	sbuf_reset(&L->adl);
 	L->cmt = NULL;
-	while (is_word(L) || is_spec(L, '.')) {
-		if (words > 0 && !is_spec(L, '.') && sbuf_cat_c(&L->name,
-		    ' ') < 0)
+	/* L->unterminated is never reset: such a string ends the input. */
+	while (is_word(L)) {
+		if (words > 0 && sbuf_cat_c(&L->name, ' ') < 0)
 			L->err = 1;
 		cat_tok(L, &L->name);
 		cat_tok(L, &L->mbox);
 		words++;
 		lex(L);
 	}
-	if (is_spec(L, '<')) {
+	if (L->unterminated) {
+		emit_missing(L, o, NULL);
+	} else if (is_spec(L, '<')) {
 		lex(L);
 		sbuf_reset(&L->mbox);
 		angle(L, o);
 	} else if (is_spec(L, ':') && !in_group && words > 0) {
 		group(L, o);
-	} else if (is_spec(L, '@') || words > 0) {
+		return;
+	} else if (is_spec(L, '@') || words == 1) {
 		if (is_spec(L, '@')) {
 			lex(L);
 			domain(L);
@@ -290,37 +320,49 @@ one_address(struct alex *L, struct sbuf *o, int in_group)
 		if (L->cmt != NULL && L->cmtn > 0 &&
 		    sbuf_cat_n(&cmt, L->cmt, L->cmtn) < 0)
 			L->err = 1;
-		if (L->mbox.len > 0 || L->host.len > 0)
-			emit_mailbox(L, o, &cmt, NULL);
+		emit_mailbox(L, o, &cmt, NULL);
 		sbuf_fini(&cmt);
-		/* Junk up to the next separator. */
-		while (L->t.k != T_END && !is_spec(L, ',') && !is_spec(L, ';'))
-			lex(L);
-	} else if (L->t.k != T_END && !is_spec(L, ',') && !is_spec(L, ';'))
+	} else if (words > 1) {
+		emit_missing(L, o, &L->name);
+	} else if (L->t.k != T_END && !is_spec(L, ',') && !is_spec(L, ';')) {
+		emit_missing(L, o, NULL);
 		lex(L);
+	}
+	skip_junk(L);
 }
 
+/* The addresses of one field value, appended to the list in o; *count
+ * says how many the list has so far. */
 static int
-addresses(struct sbuf *o, const char *v, size_t n)
+addresses(struct sbuf *o, const char *v, size_t n, unsigned *count)
 {
 	struct alex L;
+	int expect = 1;
 
 	memset(&L, 0, sizeof(L));
 	L.v = v;
 	L.n = n;
-	sbuf_init(&L.name, 2 * n + 2);	/* words get a space between */
-	sbuf_init(&L.adl, n + 1);
-	sbuf_init(&L.mbox, n + 1);
-	sbuf_init(&L.host, n + 1);
+	L.count = *count;
+	/* Room for the value, the spaces put between words and the fixed
+	 * markers (SYNTAX_ERROR, INVALID_ROUTE). */
+	sbuf_init(&L.name, 2 * n + 32);
+	sbuf_init(&L.adl, n + 32);
+	sbuf_init(&L.mbox, n + 32);
+	sbuf_init(&L.host, n + 32);
 	lex(&L);
 	while (L.t.k != T_END && !L.err) {
-		if (is_spec(&L, ',') || is_spec(&L, ';'))
+		if (is_spec(&L, ',') || is_spec(&L, ';')) {
+			/* An empty element: Dovecot gives a missing address. */
+			if (expect && is_spec(&L, ','))
+				emit_missing(&L, o, NULL);
+			expect = 1;
 			lex(&L);
-		else
+		} else {
 			one_address(&L, o, 0);
+			expect = 0;
+		}
 	}
-	if (!L.err && (L.count == 0 ? CAT(o, "NIL") : CAT(o, ")")) < 0)
-		L.err = 1;
+	*count = L.count;
 	sbuf_fini(&L.name);
 	sbuf_fini(&L.adl);
 	sbuf_fini(&L.mbox);
@@ -328,7 +370,43 @@ addresses(struct sbuf *o, const char *v, size_t n)
 	return L.err ? -1 : 0;
 }
 
-/* An unstructured value, unfolded and trimmed, as an nstring. */
+#define ENV_FIELDS	4	/* fields of one name kept from one pass */
+
+/* The fields of one envelope name met in the single pass over the header;
+ * more than ENV_FIELDS are found again by a walk of the header. */
+struct env_fields {
+	struct mime_field	 f[ENV_FIELDS];
+	size_t			 n;
+};
+
+/* Every field called name, as one address list (Dovecot joins repeated
+ * address fields); NIL when it has no address. */
+static int
+addr_list(struct sbuf *o, const struct env_fields *ef, const char *hdr,
+    size_t hlen, const char *name)
+{
+	struct mime_hdr_iter it;
+	struct mime_field f;
+	unsigned count = 0;
+	size_t k;
+
+	if (ef->n <= ENV_FIELDS) {
+		for (k = 0; k < ef->n; k++)
+			if (addresses(o, ef->f[k].value, ef->f[k].value_len,
+			    &count) < 0)
+				return -1;
+	} else {
+		mime_hdr_iter_init(&it, hdr, hlen);
+		while (mime_hdr_next(&it, &f))
+			if (mime_eq(f.name, f.name_len, name) &&
+			    addresses(o, f.value, f.value_len, &count) < 0)
+				return -1;
+	}
+	return count == 0 ? CAT(o, "NIL") : CAT(o, ")");
+}
+
+/* An unstructured value, unfolded, leading blanks skipped (trailing ones
+ * kept, as Dovecot does), as an nstring. */
 static int
 text_value(struct sbuf *o, const struct mime_field *f)
 {
@@ -342,24 +420,32 @@ text_value(struct sbuf *o, const struct mime_field *f)
 	while (i < f->value_len && (mime_is_blank((unsigned char)f->value[i]) ||
 	    f->value[i] == '\r' || f->value[i] == '\n'))
 		i++;
-	for (r = 0; i < f->value_len && r == 0; i++)
+	for (r = 0; i < f->value_len && r == 0; i++)	/* TAB: Dovecot */
 		if (f->value[i] != '\r' && f->value[i] != '\n')
-			r = sbuf_cat_c(&t, f->value[i]);
+			r = sbuf_cat_c(&t, f->value[i] == '\t' ? ' ' :
+			    f->value[i]);
 	n = t.len;
-	while (n > 0 && mime_is_blank((unsigned char)t.s[n - 1]))
-		n--;
 	if (r == 0)
 		r = imapfmt_string(o, t.s != NULL ? t.s : "", n);
 	sbuf_fini(&t);
 	return r;
 }
 
+/* Sender and Reply-To: From when absent or empty, as Dovecot does. */
 static int
-addr_value(struct sbuf *o, const struct mime_field *f)
+addr_value(struct sbuf *o, const struct env_fields *ef,
+    const struct env_fields *dflt, const char *hdr, size_t hlen,
+    const char *name, const char *dname)
 {
-	if (f->name == NULL)
-		return CAT(o, "NIL");
-	return addresses(o, f->value, f->value_len);
+	size_t mark = o->len;
+
+	if (addr_list(o, ef, hdr, hlen, name) < 0)
+		return -1;
+	if (dflt == NULL || o->len - mark != 3 ||
+	    memcmp(o->s + mark, "NIL", 3) != 0)
+		return 0;
+	sbuf_truncate(o, mark);
+	return addr_list(o, dflt, hdr, hlen, dname);
 }
 
 enum { E_DATE, E_SUBJECT, E_FROM, E_SENDER, E_REPLY_TO, E_TO, E_CC, E_BCC,
@@ -373,26 +459,35 @@ static const char *const env_names[E_N] = {
 int
 mime_envelope(struct sbuf *out, const char *hdr, size_t hlen)
 {
+	struct env_fields ef[E_N];
 	struct mime_field fs[E_N], f;
 	struct mime_hdr_iter it;
 	unsigned k;
 
+	/* One pass: the last field of each name counts for the strings
+	 * (Dovecot), all of them for the address lists. */
 	memset(fs, 0, sizeof(fs));
+	memset(ef, 0, sizeof(ef));
 	mime_hdr_iter_init(&it, hdr, hlen);
-	while (mime_hdr_next(&it, &f))
+	while (mime_hdr_next(&it, &f)) {
+		if (f.name_len < 2 || f.name_len > 11)
+			continue;
 		for (k = 0; k < E_N; k++)
-			if (fs[k].name == NULL &&
-			    mime_eq(f.name, f.name_len, env_names[k]))
+			if (mime_eq(f.name, f.name_len, env_names[k])) {
 				fs[k] = f;
-	if (fs[E_SENDER].name == NULL)
-		fs[E_SENDER] = fs[E_FROM];
-	if (fs[E_REPLY_TO].name == NULL)
-		fs[E_REPLY_TO] = fs[E_FROM];
+				if (ef[k].n < ENV_FIELDS)
+					ef[k].f[ef[k].n] = f;
+				ef[k].n++;
+				break;
+			}
+	}
 	if (CAT(out, "(") < 0 || text_value(out, &fs[E_DATE]) < 0 ||
 	    CAT(out, " ") < 0 || text_value(out, &fs[E_SUBJECT]) < 0)
 		return -1;
 	for (k = E_FROM; k <= E_BCC; k++)
-		if (CAT(out, " ") < 0 || addr_value(out, &fs[k]) < 0)
+		if (CAT(out, " ") < 0 || addr_value(out, &ef[k],
+		    k == E_SENDER || k == E_REPLY_TO ? &ef[E_FROM] : NULL,
+		    hdr, hlen, env_names[k], env_names[E_FROM]) < 0)
 			return -1;
 	if (CAT(out, " ") < 0 || text_value(out, &fs[E_IN_REPLY_TO]) < 0 ||
 	    CAT(out, " ") < 0 || text_value(out, &fs[E_MESSAGE_ID]) < 0 ||

@@ -141,6 +141,25 @@ bs_msg_leaf(struct sbuf *o, const char *msg, const struct mime_part *p,
 	return 0;
 }
 
+/* A root text/plain part with nothing but charset=us-ascii: Dovecot
+ * caches only that fact and prints the defaults in lower case. */
+#define PLAIN_7BIT \
+	"(\"text\" \"plain\" (\"charset\" \"us-ascii\") NIL NIL \"7bit\""
+
+static int
+plain_7bit(const struct mime_part *p)
+{
+	return p->is_text && mime_eq(p->subtype.s, p->subtype.n, "plain") &&
+	    (p->nparams == 0 || (p->nparams == 1 &&
+	    mime_eq(p->params[0].name.s, p->params[0].name.n, "charset") &&
+	    mime_eq(p->params[0].value.s, p->params[0].value.n, "us-ascii"))) &&
+	    p->id.s == NULL && p->description.s == NULL &&
+	    (p->encoding.s == NULL ||
+	    mime_eq(p->encoding.s, p->encoding.n, "7bit")) &&
+	    p->md5.s == NULL && p->disposition.s == NULL &&
+	    p->nlanguages == 0 && p->location.s == NULL;
+}
+
 static int
 bs_part(struct sbuf *o, const char *msg, const struct mime_part *p, int ext)
 {
@@ -149,6 +168,9 @@ bs_part(struct sbuf *o, const char *msg, const struct mime_part *p, int ext)
 
 	if (p->is_multipart)
 		return bs_multipart(o, msg, p, ext);
+	if (p->parent == NULL && plain_7bit(p))
+		return sbuf_printf(o, "%s %" PRIu64 " %" PRIu64 "%s)", PLAIN_7BIT,
+		    p->body_vsize, p->body_lines, ext ? " NIL NIL NIL NIL" : "");
 	msgtype = mime_eq(p->type.s, p->type.n, "message") &&
 	    (mime_eq(p->subtype.s, p->subtype.n, "rfc822") ||
 	    mime_eq(p->subtype.s, p->subtype.n, "global"));

@@ -24,7 +24,12 @@ void	 mime_arena_free(struct mime_arena **);
 void	 mime_skip_cfws(const char *v, size_t n, size_t *i);
 /* RFC 2045 token character (8-bit bytes accepted, leniently). */
 int	 mime_is_tchar(unsigned char c);
-int	 mime_is_blank(unsigned char c);
+
+static inline int
+mime_is_blank(unsigned char c)
+{
+	return c == ' ' || c == '\t';
+}
 /* Case-insensitive compare of s[0..n) with the C string lit. */
 int	 mime_eq(const char *s, size_t n, const char *lit);
 

@@ -35,7 +35,7 @@ mime_arena_alloc(struct mime_arena **ap, size_t n)
 		cap = need > MIME_ARENA_BLOCK ? need : MIME_ARENA_BLOCK;
 		if (a != NULL && a->cap * 2 > cap && a->cap < 1024 * 1024)
 			cap = a->cap * 2;
-		b = mem_alloc(1, ARENA_HDR + cap);
+		b = mem_realloc(NULL, 1, ARENA_HDR + cap);	/* not zeroed */
 		if (b == NULL)
 			return NULL;
 		b->cap = cap;
@@ -63,17 +63,16 @@ mime_arena_free(struct mime_arena **ap)
 }
 
 int
-mime_is_blank(unsigned char c)
-{
-	return c == ' ' || c == '\t';
-}
-
-int
 mime_is_tchar(unsigned char c)
 {
-	if (c <= 0x20 || c == 0x7f)
+	switch (c) {
+	case '(': case ')': case '<': case '>': case '@': case ',': case ';':
+	case ':': case '\\': case '"': case '/': case '[': case ']': case '?':
+	case '=':
 		return 0;
-	return strchr("()<>@,;:\\\"/[]?=", c) == NULL;
+	default:
+		return c > 0x20 && c != 0x7f;
+	}
 }
 
 int
@@ -143,6 +142,7 @@ struct pctx {
 	unsigned	 nb;
 	unsigned	 depth_max, parts_max, nparts;
 	int		 nomem;
+	int		 hdr_mime;	/* MIME-Version or Content-Type seen */
 	uint64_t	 lf, bare;	/* LFs / bare LFs in m[0..pos) */
 	struct sbuf	 tmp;		/* one unfolded header value */
 };
@@ -251,7 +251,8 @@ scan(struct pctx *c, size_t pos, struct hit *h)
 	h->bare_at = c->bare;
 }
 
-/* Unfold v[0..n) into c->tmp: CR and LF dropped, blanks trimmed. */
+/* Unfold v[0..n) into c->tmp: CR and LF dropped, leading blanks skipped
+ * (trailing ones are kept, as Dovecot keeps them). */
 static int
 unfold(struct pctx *c, const char *v, size_t n)
 {
@@ -274,9 +275,6 @@ unfold(struct pctx *c, const char *v, size_t n)
 		if (i + run < n)
 			run++;
 	}
-	while (c->tmp.len > 0 &&
-	    mime_is_blank((unsigned char)c->tmp.s[c->tmp.len - 1]))
-		c->tmp.len--;
 	return 0;
 }
 
@@ -359,7 +357,7 @@ parse_params_raw(struct pctx *c, const char *v, size_t n, size_t i,
 		i++;
 		mime_skip_cfws(v, n, &i);
 		tl = token_len(v, n, i);
-		if (tl == 0)
+		if (tl == 0 && (i >= n || v[i] != '='))
 			continue;
 		param_name(&rp[np], v + i, tl);
 		i += tl;
@@ -437,6 +435,33 @@ join_sections(struct pctx *c, struct rparam *rp, size_t np, size_t k,
 	return 0;
 }
 
+static int
+name_cmp(const struct mime_str *a, const struct mime_str *b)
+{
+	size_t n = a->n < b->n ? a->n : b->n;
+	int r = n > 0 ? memcmp(a->s, b->s, n) : 0;
+
+	if (r != 0)
+		return r;
+	return a->n < b->n ? -1 : a->n > b->n;
+}
+
+/* Insertion sort (stable; n <= MIME_PARAMS_MAX). */
+static void
+sort_params(struct mime_param *p, size_t n)
+{
+	struct mime_param t;
+	size_t i, j;
+
+	for (i = 1; i < n; i++) {
+		t = p[i];
+		for (j = i; j > 0 && p[j - 1].name.s != NULL && t.name.s != NULL &&
+		    name_cmp(&p[j - 1].name, &t.name) > 0; j--)
+			p[j] = p[j - 1];
+		p[j] = t;
+	}
+}
+
 /* Parameters from v[i..n) (";" name "=" value ...), RFC 2231 joined. */
 static void
 parse_params(struct pctx *c, const char *v, size_t n, size_t i,
@@ -444,7 +469,7 @@ parse_params(struct pctx *c, const char *v, size_t n, size_t i,
 {
 	struct rparam rp[MIME_PARAMS_MAX];
 	struct mime_param *out;
-	size_t np, k, no = 0;
+	size_t np, k, no = 0, first;
 
 	np = parse_params_raw(c, v, n, i, rp);
 	*pp = NULL;
@@ -454,21 +479,32 @@ parse_params(struct pctx *c, const char *v, size_t n, size_t i,
 	out = c_alloc(c, np * sizeof(*out));
 	if (out == NULL)
 		return;
+	/* Plain parameters first, in order; then the RFC 2231 ones ("*"
+	 * in the name) sorted by name, as Dovecot orders them. */
 	for (k = 0; k < np; k++) {
-		if (rp[k].section > 0)
-			continue;	/* joined with its section 0 */
-		if (rp[k].section == 0) {
-			if (join_sections(c, rp, np, k, &out[no]) < 0)
-				return;
-			no++;
+		if (rp[k].section >= 0 || rp[k].extended)
 			continue;
-		}
-		out[no].name = c_str(c, rp[k].name,
-		    rp[k].name_len + (rp[k].extended ? 1 : 0));
+		out[no].name = c_str(c, rp[k].name, rp[k].name_len);
 		out[no].value.s = rp[k].value;
 		out[no].value.n = rp[k].value_len;
 		no++;
 	}
+	first = no;
+	for (k = 0; k < np; k++) {
+		if (rp[k].section > 0 || (rp[k].section < 0 &&
+		    !rp[k].extended))
+			continue;	/* sections join their section 0 */
+		if (rp[k].section == 0) {
+			if (join_sections(c, rp, np, k, &out[no]) < 0)
+				return;
+		} else {
+			out[no].name = c_str(c, rp[k].name, rp[k].name_len + 1);
+			out[no].value.s = rp[k].value;
+			out[no].value.n = rp[k].value_len;
+		}
+		no++;
+	}
+	sort_params(out + first, no - first);
 	*pp = out;
 	*np_r = no;
 }
@@ -478,23 +514,32 @@ parse_ctype(struct pctx *c, struct mime_part *p, const char *v, size_t n)
 {
 	size_t i = 0, tl, sl, ts, ss;
 
+	p->has_ctype = 1;
 	mime_skip_cfws(v, n, &i);
 	ts = i;
 	tl = token_len(v, n, i);
 	i += tl;
 	mime_skip_cfws(v, n, &i);
-	if (tl == 0 || i >= n || v[i] != '/')
-		return;
-	i++;
-	mime_skip_cfws(v, n, &i);
 	ss = i;
-	sl = token_len(v, n, i);
-	if (sl == 0)
+	sl = 0;
+	if (i < n && v[i] == '/') {
+		i++;
+		mime_skip_cfws(v, n, &i);
+		ss = i;
+		sl = token_len(v, n, i);
+		i += sl;
+		mime_skip_cfws(v, n, &i);
+		if (sl == 0)
+			tl = 0;
+	}
+	if (tl == 0 || (i < n && v[i] != ';')) {
+		/* Not type/subtype (Dovecot): "" "" and no parameters. */
+		p->type = c_str(c, "", 0);
+		p->subtype = c_str(c, "", 0);
 		return;
-	i += sl;
+	}
 	p->type = c_str(c, v + ts, tl);
 	p->subtype = c_str(c, v + ss, sl);
-	p->has_ctype = 1;
 	parse_params(c, v, n, i, &p->params, &p->nparams);
 }
 
@@ -506,10 +551,9 @@ parse_disposition(struct pctx *c, struct mime_part *p, const char *v,
 
 	mime_skip_cfws(v, n, &i);
 	tl = token_len(v, n, i);
-	if (tl == 0)
-		return;
-	p->disposition = c_str(c, v + i, tl);
 	parse_params(c, v, n, i + tl, &p->disp_params, &p->ndisp_params);
+	if (tl > 0 || p->ndisp_params > 0)
+		p->disposition = c_str(c, v + i, tl);
 }
 
 static void
@@ -565,6 +609,10 @@ header_field(struct pctx *c, struct mime_part *p, size_t fs, size_t fe)
 	const char *f = c->m + fs, *colon, *name;
 	size_t nl, vl;
 
+	if (fe - fs >= 13 && (f[0] | 0x20) == 'm' &&
+	    strncasecmp(f, "mime-version", 12) == 0 &&
+	    (f[12] == ':' || mime_is_blank((unsigned char)f[12])))
+		c->hdr_mime = 1;
 	if (fe - fs < 10 || (f[0] | 0x20) != 'c' ||
 	    strncasecmp(f, "content-", 8) != 0)
 		return;
@@ -579,6 +627,7 @@ header_field(struct pctx *c, struct mime_part *p, size_t fs, size_t fe)
 	if (unfold(c, colon + 1, vl) < 0)
 		return;
 	if (mime_eq(name, nl, "type")) {
+		c->hdr_mime = 1;
 		if (!p->has_ctype)
 			parse_ctype(c, p, c->tmp.s, c->tmp.len);
 	} else if (mime_eq(name, nl, "transfer-encoding")) {
@@ -601,6 +650,21 @@ header_field(struct pctx *c, struct mime_part *p, size_t fs, size_t fe)
 	}
 }
 
+/* A message header with neither MIME-Version nor Content-Type: its
+ * Content-* fields do not count (Dovecot). */
+static void
+not_mime(struct mime_part *p)
+{
+	static const struct mime_str none = { NULL, 0 };
+
+	p->id = p->description = p->encoding = p->md5 = none;
+	p->location = p->disposition = none;
+	p->disp_params = NULL;
+	p->ndisp_params = 0;
+	p->languages = NULL;
+	p->nlanguages = 0;
+}
+
 /* The header from pos: up to and including its blank line, or up to a
  * boundary line (then *h is that hit) or the end.  Returns body_off. */
 static size_t
@@ -610,6 +674,7 @@ parse_header(struct pctx *c, struct mime_part *p, size_t pos, struct hit *h)
 
 	p->hdr_off = pos;
 	h->idx = HIT_NONE;
+	c->hdr_mime = 0;
 	while (pos < c->len) {
 		if (c->m[pos] == '\n' || (c->m[pos] == '\r' &&
 		    (pos + 1 == c->len || c->m[pos + 1] == '\n'))) {
@@ -625,6 +690,8 @@ parse_header(struct pctx *c, struct mime_part *p, size_t pos, struct hit *h)
 		header_field(c, p, fs, pos);
 	}
 	p->hdr_len = pos - p->hdr_off;
+	if (!c->hdr_mime && (p->parent == NULL || p->parent->is_message))
+		not_mime(p);
 	return pos;
 }
 
@@ -691,7 +758,7 @@ body_end(struct pctx *c, struct mime_part *p, const struct hit *h,
 }
 
 static void parse_entity(struct pctx *, struct mime_part *, size_t,
-    struct hit *);
+    struct hit *, uint64_t *, uint64_t *);
 
 static void
 parse_multipart(struct pctx *c, struct mime_part *p,
@@ -713,7 +780,7 @@ parse_multipart(struct pctx *c, struct mime_part *p,
 		*tail = ch;
 		tail = &ch->next;
 		p->nchildren++;
-		parse_entity(c, ch, h->next, h);
+		parse_entity(c, ch, h->next, h, NULL, NULL);
 	}
 	c->nb = own;
 	if (h->idx == (int)own)
@@ -721,10 +788,11 @@ parse_multipart(struct pctx *c, struct mime_part *p,
 }
 
 static void
-parse_entity(struct pctx *c, struct mime_part *p, size_t pos, struct hit *h)
+parse_entity(struct pctx *c, struct mime_part *p, size_t pos, struct hit *h,
+    uint64_t *lfb_r, uint64_t *bareb_r)
 {
 	const struct mime_str *b = NULL;
-	uint64_t lf0, bare0, hbare0 = c->bare;
+	uint64_t lf0, bare0, hbare0 = c->bare, clf, cbare;
 
 	p->body_off = parse_header(c, p, pos, h);
 	p->hdr_vsize = p->hdr_len + (c->bare - hbare0);
@@ -733,25 +801,43 @@ parse_entity(struct pctx *c, struct mime_part *p, size_t pos, struct hit *h)
 	bare0 = c->bare;
 	if (h->idx != HIT_NONE) {
 		/* A boundary ended the header: no body. */
-		if (h->idx == HIT_EOF)
-			h->at = h->next = c->len;
 		p->body_len = 0;
 		p->hdr_vsize = p->hdr_len + (h->bare_at - hbare0);
-		return;
+		lf0 = h->lf_at;
+		bare0 = h->bare_at;
 	}
+	if (lfb_r != NULL) {
+		*lfb_r = lf0;
+		*bareb_r = bare0;
+	}
+	if (h->idx != HIT_NONE)
+		return;
 	if (mime_eq(p->type.s, p->type.n, "multipart"))
 		b = mime_param_get(p->params, p->nparams, "boundary");
 	if (b != NULL && b->n > 0 && p->depth < c->depth_max &&
 	    c->nb < c->depth_max) {
 		p->is_multipart = 1;
 		parse_multipart(c, p, b, h);
+	} else if (p->has_ctype && (b == NULL || b->n == 0) &&
+	    mime_eq(p->type.s, p->type.n, "multipart") &&
+	    p->depth < c->depth_max) {
+		/* No boundary: a multipart with no parts (as Dovecot). */
+		p->is_multipart = 1;
+		scan(c, p->body_off, h);
 	} else if (mime_eq(p->type.s, p->type.n, "message") &&
 	    (mime_eq(p->subtype.s, p->subtype.n, "rfc822") ||
 	    mime_eq(p->subtype.s, p->subtype.n, "global")) &&
 	    p->depth < c->depth_max &&
 	    (p->msg = new_part(c, p, p->depth + 1)) != NULL) {
 		p->is_message = 1;
-		parse_entity(c, p->msg, p->body_off, h);
+		parse_entity(c, p->msg, p->body_off, h, &clf, &cbare);
+		/* The body ends where the embedded message's does (its
+		 * header's blank line may hold the boundary's line end). */
+		p->body_len = p->msg->body_off + p->msg->body_len - p->body_off;
+		p->body_lines = clf - lf0 + p->msg->body_lines;
+		p->body_vsize = p->body_len + (cbare - bare0) +
+		    (p->msg->body_vsize - p->msg->body_len);
+		return;
 	} else {
 		scan(c, p->body_off, h);
 	}
@@ -785,7 +871,7 @@ mime_parse(const char *msg, size_t len, const struct mime_limits *lim,
 	}
 	sbuf_init(&c.tmp, len + 1);
 	c.nparts = 1;
-	parse_entity(&c, &t->root, 0, &h);
+	parse_entity(&c, &t->root, 0, &h, NULL, NULL);
 	sbuf_fini(&c.tmp);
 	t->arena = c.arena;
 	if (c.nomem) {

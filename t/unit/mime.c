@@ -137,9 +137,10 @@ static const struct bs_case bs_cases[] = {
 	    "Content-Type: multipart/mixed\n"
 	    "\n"
 	    "no boundary here\n",
-	    "(\"multipart\" \"mixed\" NIL NIL NIL \"7bit\" 18 NIL NIL NI"
-	    "L NIL)",
-	    "(\"multipart\" \"mixed\" NIL NIL NIL \"7bit\" 18)" },
+	    "((\"text\" \"plain\" (\"charset\" \"us-ascii\") NIL NIL \"7bit\" "
+	    "0 0 NIL NIL NIL NIL) \"mixed\" NIL NIL NIL NIL)",
+	    "((\"text\" \"plain\" (\"charset\" \"us-ascii\") NIL NIL \"7bit\" "
+	    "0 0) \"mixed\")" },
 	{ "noparts",
 	    "Content-Type: multipart/mixed; boundary=Q\n"
 	    "\n"
@@ -229,6 +230,65 @@ static const struct bs_case bs_cases[] = {
 	    "L NIL) ((\"text\" \"html\" (\"charset\" \"us-ascii\") NIL N"
 	    "IL \"8bit\" 20 1)(\"text\" \"plain\" (\"charset\" \"us-asci"
 	    "i\") NIL NIL \"7bit\" 20 1) \"alternative\") 21) \"mixed\")" },
+	{ "signed",
+	    "From: =?ISO-8859-1?Q?Andr=E9?= Pirard <PIRARD@vm1.ulg.ac.be"
+	    ">\r\n"
+	    "To: Team: a@example.org, \"B. Person\" <b@example.org>;\r\n"
+	    "Subject: =?utf-8?B?U2lnbmVk?= report\r\n"
+	    "Date: Tue, 3 Mar 2020 10:00:00 +0100\r\n"
+	    "Message-ID: <signed.1@example.org>\r\n"
+	    "MIME-Version: 1.0\r\n"
+	    "Content-Type: multipart/signed; micalg=pgp-sha256;\r\n"
+	    " protocol=\"application/pgp-signature\"; boundary=\"sig\"\r\n"
+	    "\r\n"
+	    "This is an OpenPGP/MIME signed message (RFC 4880 and 3156)\r\n"
+	    "--sig\r\n"
+	    "Content-Type: multipart/mixed; boundary=\"mix\"\r\n"
+	    "\r\n"
+	    "--mix\r\n"
+	    "Content-Type: text/plain; charset=utf-8; format=flowed\r\n"
+	    "Content-Transfer-Encoding: 8bit\r\n"
+	    "\r\n"
+	    "R\xc3" "\xa9" "sum\xc3" "\xa9" " attached.\r\n"
+	    "\r\n"
+	    "--mix\r\n"
+	    "Content-Type: application/pdf; name=\"=?utf-8?q?r=C3=A9sum="
+	    "C3=A9?=.pdf\"\r\n"
+	    "Content-Disposition: attachment; filename*=utf-8''r%C3%A9su"
+	    "m%C3%A9.pdf\r\n"
+	    "Content-Transfer-Encoding: base64\r\n"
+	    "Content-Description: CV\r\n"
+	    "\r\n"
+	    "JVBERi0xLjQK\r\n"
+	    "--mix--\r\n"
+	    "\r\n"
+	    "--sig\r\n"
+	    "Content-Type: application/pgp-signature; name=\"signature.a"
+	    "sc\"\r\n"
+	    "Content-Description: OpenPGP digital signature\r\n"
+	    "Content-Disposition: attachment; filename=\"signature.asc\"\r\n"
+	    "\r\n"
+	    "-----BEGIN PGP SIGNATURE-----\r\n"
+	    "wsB5BAABCAAjFiEE\r\n"
+	    "-----END PGP SIGNATURE-----\r\n"
+	    "--sig--\r\n",
+	    "(((\"text\" \"plain\" (\"charset\" \"utf-8\" \"format\" \"f"
+	    "lowed\") NIL NIL \"8bit\" 20 1 NIL NIL NIL NIL)(\"applicati"
+	    "on\" \"pdf\" (\"name\" \"=?utf-8?q?r=C3=A9sum=C3=A9?=.pdf\")"
+	    " NIL \"CV\" \"base64\" 12 NIL (\"attachment\" (\"filename*\" "
+	    "\"utf-8''r%C3%A9sum%C3%A9.pdf\")) NIL NIL) \"mixed\" (\"bou"
+	    "ndary\" \"mix\") NIL NIL NIL)(\"application\" \"pgp-signatu"
+	    "re\" (\"name\" \"signature.asc\") NIL \"OpenPGP digital sig"
+	    "nature\" \"7bit\" 76 NIL (\"attachment\" (\"filename\" \"si"
+	    "gnature.asc\")) NIL NIL) \"signed\" (\"micalg\" \"pgp-sha25"
+	    "6\" \"protocol\" \"application/pgp-signature\" \"boundary\" "
+	    "\"sig\") NIL NIL NIL)",
+	    "(((\"text\" \"plain\" (\"charset\" \"utf-8\" \"format\" \"f"
+	    "lowed\") NIL NIL \"8bit\" 20 1)(\"application\" \"pdf\" (\"n"
+	    "ame\" \"=?utf-8?q?r=C3=A9sum=C3=A9?=.pdf\") NIL \"CV\" \"ba"
+	    "se64\" 12) \"mixed\")(\"application\" \"pgp-signature\" (\"n"
+	    "ame\" \"signature.asc\") NIL \"OpenPGP digital signature\" "
+	    "\"7bit\" 76) \"signed\")" },
 };
 
 static struct mime_part *
@@ -294,21 +354,33 @@ static const struct env_case env_cases[] = {
 	  "(NIL NIL NIL ((NIL \"@r1,@r2\" \"u\" \"h\")) NIL NIL NIL NIL NIL "
 	  "NIL)" },
 	{ "Reply-To: <>\n\n",
-	  "(NIL NIL NIL NIL ((NIL NIL \"\" \"\")) NIL NIL NIL NIL NIL)" },
+	  "(NIL NIL NIL NIL ((NIL NIL \"MISSING_MAILBOX\" \"MISSING_DOMAIN\")) "
+	  "NIL NIL NIL NIL NIL)" },
 	{ "Cc: =?utf-8?q?J=C3=B6rg?= <j@x.de>\n\n",
 	  "(NIL NIL NIL NIL NIL NIL ((\"=?utf-8?q?J=C3=B6rg?=\" NIL \"j\" "
 	  "\"x.de\")) NIL NIL NIL)" },
 	{ "Bcc: broken <a@b\n\n",
-	  "(NIL NIL NIL NIL NIL NIL NIL ((\"broken\" NIL \"a\" \"b\")) NIL "
-	  "NIL)" },
+	  "(NIL NIL NIL NIL NIL NIL NIL ((\"broken\" NIL \"a\" "
+	  "\"SYNTAX_ERROR\")) NIL NIL)" },
 	{ "To: @@@,,;;<<>>\n\n",
-	  "(NIL NIL NIL NIL NIL ((NIL NIL \"\" \"\")) NIL NIL NIL NIL)" },
+	  "(NIL NIL NIL NIL NIL ((NIL NIL \"MISSING_MAILBOX\" "
+	  "\"MISSING_DOMAIN\")(NIL NIL \"MISSING_MAILBOX\" \"MISSING_DOMAIN\")"
+	  "(NIL NIL \"MISSING_MAILBOX\" \"SYNTAX_ERROR\")) NIL NIL NIL NIL)" },
 	{ "To: just text\n\n",
-	  "(NIL NIL NIL NIL NIL ((NIL NIL \"justtext\" \"MISSING_DOMAIN\")) "
-	  "NIL NIL NIL NIL)" },
+	  "(NIL NIL NIL NIL NIL ((\"just text\" NIL \"MISSING_MAILBOX\" "
+	  "\"MISSING_DOMAIN\")) NIL NIL NIL NIL)" },
+	{ "To: user, a@b junk, <c@d> junk, x@y, , z@w\n\n",
+	  "(NIL NIL NIL NIL NIL ((NIL NIL \"user\" \"MISSING_DOMAIN\")"
+	  "(NIL NIL \"a\" \"b\")(NIL NIL \"c\" \"d\")(NIL NIL \"x\" \"y\")"
+	  "(NIL NIL \"MISSING_MAILBOX\" \"MISSING_DOMAIN\")"
+	  "(NIL NIL \"z\" \"w\")) NIL NIL NIL NIL)" },
+	{ "To: \"unterminated <x@y>\nFrom: a@b\nReply-To: \n\n",
+	  "(NIL NIL ((NIL NIL \"a\" \"b\")) ((NIL NIL \"a\" \"b\")) "
+	  "((NIL NIL \"a\" \"b\")) ((NIL NIL \"MISSING_MAILBOX\" "
+	  "\"MISSING_DOMAIN\")) NIL NIL NIL NIL)" },
 	{ "To: <@only.host>\n\n",
-	  "(NIL NIL NIL NIL NIL ((NIL NIL \"MISSING_MAILBOX\" \"only.host\")) "
-	  "NIL NIL NIL NIL)" },
+	  "(NIL NIL NIL NIL NIL ((NIL \"INVALID_ROUTE\" \"MISSING_MAILBOX\" "
+	  "\"MISSING_DOMAIN\")) NIL NIL NIL NIL)" },
 	{ "To: \"a\\\"b\" <c@d>, e@[1.2.3.4]\n\n",
 	  "(NIL NIL NIL NIL NIL ((\"a\\\"b\" NIL \"c\" \"d\")"
 	  "(NIL NIL \"e\" \"[1.2.3.4]\")) NIL NIL NIL NIL)" },
@@ -318,14 +390,20 @@ static const struct env_case env_cases[] = {
 	{ "Cc: (comment only)\nTo:   \nSubject:\n\n",
 	  "(NIL \"\" NIL NIL NIL NIL NIL NIL NIL NIL)" },
 	{ "Subject: multi\n line\n\tfold  \n\n",
-	  "(NIL \"multi line\tfold\" NIL NIL NIL NIL NIL NIL NIL NIL)" },
+	  "(NIL \"multi line fold  \" NIL NIL NIL NIL NIL NIL NIL NIL)" },
 	{ "Subject: caf\xc3\xa9\n\n",
 	  "(NIL {5}\r\ncaf\xc3\xa9 NIL NIL NIL NIL NIL NIL NIL NIL)" },
 	{ "Message-ID: <abc@def>\nIn-Reply-To: <x@y>\nReply-To: r@s\n"
 	  "Sender: s@t\nBcc: b@c\nFrom: f@g\nfrom: second@g\n\n",
-	  "(NIL NIL ((NIL NIL \"f\" \"g\")) ((NIL NIL \"s\" \"t\")) "
+	  "(NIL NIL ((NIL NIL \"f\" \"g\")(NIL NIL \"second\" \"g\")) "
+	  "((NIL NIL \"s\" \"t\")) "
 	  "((NIL NIL \"r\" \"s\")) NIL NIL ((NIL NIL \"b\" \"c\")) "
 	  "\"<x@y>\" \"<abc@def>\")" },
+	{ "To: x<\nCc: <@\n\n",
+	  "(NIL NIL NIL NIL NIL ((\"x\" NIL \"MISSING_MAILBOX\" "
+	  "\"SYNTAX_ERROR\")) ((NIL "
+	  "\"INVALID_ROUTE\" \"MISSING_MAILBOX\" \"MISSING_DOMAIN\")) NIL NIL "
+	  "NIL)" },
 	{ "", "(NIL NIL NIL NIL NIL NIL NIL NIL NIL NIL)" },
 };
 
@@ -459,6 +537,29 @@ test_header(void)
 	    "no final line end");
 	is_str(sbuf_str(&o), "A: b\r\n\r\n", "line end added");
 	sbuf_fini(&o);
+}
+
+static void
+test_signed_envelope(void)
+{
+	const char *m = find_case("signed");
+	struct mime_part *r = parse(m, strlen(m));
+	struct sbuf o;
+
+	sbuf_init(&o, 4096);
+	is_int(mime_envelope(&o, m + r->hdr_off, r->hdr_len), 0, "envelope");
+	is_str(sbuf_str(&o),
+	    "(\"Tue, 3 Mar 2020 10:00:00 +0100\" \"=?utf-8?B?U2lnbmVk?= "
+	    "report\" ((\"=?ISO-8859-1?Q?Andr=E9?= Pirard\" NIL \"PIRARD"
+	    "\" \"vm1.ulg.ac.be\")) ((\"=?ISO-8859-1?Q?Andr=E9?= Pirard\" "
+	    "NIL \"PIRARD\" \"vm1.ulg.ac.be\")) ((\"=?ISO-8859-1?Q?Andr="
+	    "E9?= Pirard\" NIL \"PIRARD\" \"vm1.ulg.ac.be\")) ((NIL NIL "
+	    "\"Team\" NIL)(NIL NIL \"a\" \"example.org\")(\"B. Person\" "
+	    "NIL \"b\" \"example.org\")(NIL NIL NIL NIL)) NIL NIL NIL \"<"
+	    "signed.1@example.org>\")",
+	    "signed message envelope (as Dovecot 2.3.19)");
+	sbuf_fini(&o);
+	mime_free(&r);
 }
 
 static void
@@ -675,6 +776,7 @@ main(void)
 	test_bodystructure();
 	test_envelope();
 	test_sections();
+	test_signed_envelope();
 	test_header();
 	test_decode();
 	test_part_text();
