@@ -68,6 +68,7 @@ struct client {
 	char		 user[AUTHC_USER_MAX + 1];	/* lowercased */
 	size_t		 user_len;
 	int		 ip_exempt;
+	int		 retried;	/* its worker died once already */
 };
 
 struct worker {
@@ -300,9 +301,24 @@ worker_lost(struct worker *w)
 	(void)io_close(&w->fd);
 	w->pid = -1;
 	if (w->client >= 0) {
-		log_err("worker died during a check: answering tempfail");
-		client_reply(&clients[w->client], AUTHC_TEMPFAIL,
-		    AUTHC_R_NONE);
+		struct client *c = &clients[w->client];
+
+		/*
+		 * A check is safe to repeat: the request goes back to the
+		 * queue (its place kept) once.  A request that a second
+		 * worker dies on is answered tempfail, so no input can
+		 * make tern-authd fork workers without end.
+		 */
+		if (!c->retried) {
+			log_warn("worker died during a check: asking another");
+			c->retried = 1;
+			c->st = C_WAIT;
+		} else {
+			log_err("worker died during a check: answering "
+			    "tempfail");
+			explicit_bzero(c->in, sizeof(c->in));
+			client_reply(c, AUTHC_TEMPFAIL, AUTHC_R_NONE);
+		}
 		w->client = -1;
 	}
 	w->respawn_at = io_now_ms() + RESPAWN_MS;
@@ -395,6 +411,7 @@ client_request(struct client *c)
 	}
 	c->st = C_WAIT;
 	c->seq = seq++;
+	c->retried = 0;
 }
 
 static void
@@ -552,6 +569,7 @@ worker_answer(struct worker *w)
 		worker_lost(w);
 		return;
 	}
+	explicit_bzero(clients[w->client].in, sizeof(clients[w->client].in));
 	verdict(&clients[w->client], &r);
 	w->client = -1;
 }
@@ -586,7 +604,8 @@ dispatch(void)
 			worker_lost(&workers[i]);
 			continue;
 		}
-		explicit_bzero(c->in, sizeof(c->in));
+		/* The request (with the password) is kept until the answer,
+		 * to ask again if this worker dies (worker_lost). */
 		c->st = C_VERIFY;
 		workers[i].client = (int)(c - clients);
 	}

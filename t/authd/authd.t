@@ -150,7 +150,7 @@ ok "tern-authd still running" kill -0 "$AD_PID"
 # --- workers that die are replaced ---------------------------------------------
 for w in $(pgrep -P "$AD_PID"); do kill -KILL "$w"; done
 like "$(ask imap 127.0.0.1 bob@example.org 'bob pw')" "^ok bob@" "every worker killed: the next request waits for a new one"
-ok "new workers started" test "$(pgrep -P "$AD_PID" | wc -l)" -ge 1
+ok "new workers started" wait_for 10 sh -c "[ \$(pgrep -P $AD_PID | wc -l) -ge 1 ]"
 
 # --- privileges --------------------------------------------------------------
 if [ "$IS_ROOT" = 1 ]; then
