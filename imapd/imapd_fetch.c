@@ -397,30 +397,22 @@ fetch_item(struct imap *s, struct msgfile *f, const struct mbox_msg *m,
 	return -1;
 }
 
-/* One message's answer.  1 when it could not be read (expunged). */
+/* One message's answer; now_seen: this FETCH just set its \Seen (the
+ * answer then carries FLAGS).  1 when it could not be read (expunged). */
 static int
 fetch_one(struct imap *s, uint32_t seq, const struct imapp_fetch *fa,
-    int seen)
+    int now_seen)
 {
 	struct msgfile f;
 	const struct mbox_msg *m = mbox_msg(s->mb, seq);
 	uint32_t uid = m->uid;
 	size_t i;
-	int r = 0, want_flags = 0, has_uid = 0, first = 1;
+	int r = 0, want_flags = now_seen, has_uid = 0, first = 1;
 
 	memset(&f, 0, sizeof f);
 	f.uid = uid;
 	if (m->flags & MBOX_F_EXPUNGED)
 		return 1;
-	if (seen && !(m->flags & MBOX_F_SEEN)) {
-		if (mbox_store(s->mb, &uid, 1, MBOX_STORE_ADD, MBOX_F_SEEN, 0,
-		    0, NULL, NULL) < 0)
-			log_warn_sys("account=%s cannot set \\Seen",
-			    log_esc_s(s->user));
-		else
-			want_flags = 1;
-		m = mbox_msg(s->mb, seq);
-	}
 	for (i = 0; i < fa->n; i++) {
 		if (fa->item[i].att == IMAPP_FA_FLAGS)
 			want_flags = 0;
@@ -462,6 +454,50 @@ fetch_one(struct imap *s, uint32_t seq, const struct imapp_fetch *fa,
 }
 
 static int
+uid_cmp(const void *a, const void *b)
+{
+	uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+/*
+ * The implicit \Seen of BODY[] and RFC822(.TEXT) (RFC 3501 6.4.5), set in
+ * one mbox_store for the whole FETCH: one index write instead of one per
+ * message.  now_seen[i] says which of seqs it changed.  On failure (logged)
+ * the messages stay unseen and the FETCH goes on.
+ */
+static void
+mark_seen(struct imap *s, const uint32_t *seqs, size_t n,
+    unsigned char *now_seen)
+{
+	const struct mbox_msg *m;
+	uint32_t *uids;
+	size_t i, k = 0;
+
+	if ((uids = calloc(n, sizeof *uids)) == NULL) {
+		log_warn_sys("account=%s cannot set \\Seen",
+		    log_esc_s(s->user));
+		return;
+	}
+	for (i = 0; i < n; i++) {
+		m = mbox_msg(s->mb, seqs[i]);
+		if (m == NULL || (m->flags & (MBOX_F_EXPUNGED | MBOX_F_SEEN)))
+			continue;
+		uids[k++] = m->uid;
+		now_seen[i] = 1;
+	}
+	qsort(uids, k, sizeof *uids, uid_cmp);
+	if (k > 0 && mbox_store(s->mb, uids, k, MBOX_STORE_ADD, MBOX_F_SEEN,
+	    0, 0, NULL, NULL) < 0) {
+		log_warn_sys("account=%s cannot set \\Seen",
+		    log_esc_s(s->user));
+		memset(now_seen, 0, n);
+	}
+	free(uids);
+}
+
+static int
 check_items(const struct imapp_fetch *fa)
 {
 	size_t i;
@@ -480,6 +516,7 @@ imap_cmd_fetch(struct imap *s)
 	struct imapp_fetch fa;
 	const char *why = "";
 	uint32_t *seqs = NULL;
+	unsigned char *now_seen = NULL;
 	size_t n = 0, i, gone = 0;
 	int r = 0, seen;
 
@@ -492,14 +529,17 @@ imap_cmd_fetch(struct imap *s)
 	if (imap_set_seqs(s, imapp_arg(&s->pc, 0), s->pc.uid, &seqs, &n) < 0)
 		return imap_bad(s, "Invalid message set");
 	seen = !s->rdonly && sets_seen(&fa);
+	if (seen && n > 0 && (now_seen = calloc(n, 1)) != NULL)
+		mark_seen(s, seqs, n, now_seen);
 	for (i = 0; i < n; i++) {
-		r = fetch_one(s, seqs[i], &fa, seen);
+		r = fetch_one(s, seqs[i], &fa, now_seen != NULL && now_seen[i]);
 		if (r < 0)
 			break;
 		gone += (size_t)r;
 		r = 0;
 	}
 	free(seqs);
+	free(now_seen);
 	if (r < 0)
 		return -1;
 	if (gone > 0)

@@ -8,7 +8,7 @@
 . "${TERN_SRC:-.}/t/lib.sh"
 . "$TERN_SRC/t/imap/imap.sh"
 sandbox
-plan 30
+plan 32
 imap_start || { echo "Bail out! set-up failed"; exit 1; }
 printf 'From: Ann <a@example.net>\nTo: alice@example.org\nSubject: one\nDate: Mon, 2 Jan 2023 10:00:00 +0100\nMessage-ID: <m1@example.net>\n\nline 1\nline 2\n' >"$SB/m1"
 printf 'From: b@example.net\r\nSubject: two\r\nMIME-Version: 1.0\r\nContent-Type: multipart/mixed; boundary="XX"\r\n\r\npre\r\n--XX\r\nContent-Type: text/plain; charset=utf-8\r\n\r\npart one\r\n--XX\r\nContent-Type: application/octet-stream\r\nContent-Transfer-Encoding: base64\r\n\r\nAAEC\r\n--XX--\r\n' >"$SB/m2"
@@ -58,6 +58,11 @@ out("examine", typ + " " + str("READ-ONLY" in m.untagged_responses))
 typ, d = m.fetch("2", "(BODY[])")
 typ, d = m.fetch("2", "(FLAGS)")
 out("ro_flags", d[0].decode())
+typ, d = m.select("INBOX")
+typ, d = m.fetch("1:*", "(RFC822.TEXT)")
+out("multi_seen", " ".join(x.decode() for x in d if isinstance(x, bytes) and b"FLAGS" in x) + " | " + " ".join(x[0].decode() for x in d if isinstance(x, tuple)))
+typ, d = m.fetch("1:*", "(FLAGS)")
+out("multi_after", " | ".join(x.decode() for x in d))
 out("ro_store", m.store("2", "+FLAGS", "\\Flagged")[0] if False else "skip")
 m.logout()
 PYEOF
@@ -81,6 +86,8 @@ like "$(get parts)" "b'part one'.*BODY\[2.MIME\] \{[0-9]+\}', b'Content-Type: ap
 like "$(get parts)" "BODY\[TEXT\]<0> \{10\}', b'pre\\\\r\\\\n--XX\\\\r'" "BODY[TEXT]<0.10> partial"
 like "$(get body_seen)" 'FLAGS \(\\\\Seen \\\\Recent\)' "BODY[] sets \\Seen and reports the flags"
 is "$(get after_body)" '1 (FLAGS (\Seen \Recent))' "\\Seen kept"
+like "$(get multi_seen)" "^ FLAGS \\(\\\\Seen\\)\\) [|] 1 \\(RFC822.TEXT [{]16[}] 2 \\(RFC822.TEXT" "FETCH 1:* RFC822.TEXT: FLAGS (\\Seen) sent for the message it set, not the other"
+is "$(get multi_after)" '1 (FLAGS (\Seen)) | 2 (FLAGS (\Seen))' "both messages seen after one FETCH"
 is "$(get uid_fetch)" '1 (UID 1 FLAGS (\Seen \Recent)) | 2 (UID 2 FLAGS (\Recent))' "UID FETCH: UID in every answer"
 like "$(get rfc822_header)" "^b'From: Ann.*Message-ID: <m1@example.net>\\\\r\\\\n\\\\r\\\\n'$" "RFC822.HEADER"
 like "$(get status)" '^"?INBOX"? \(MESSAGES 2 RECENT [0-9] UIDNEXT 3 UIDVALIDITY [0-9]+ UNSEEN 1\)$' "STATUS INBOX"
