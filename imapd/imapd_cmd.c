@@ -8,6 +8,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <stdint.h>
+#include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 #include <unistd.h>
@@ -17,8 +18,10 @@
 #include "lib/imapp.h"
 #include "lib/io.h"
 #include "lib/log.h"
+#include "lib/maildir.h"
 #include "lib/mstore.h"
 #include "lib/sbuf.h"
+#include "lib/scan.h"
 
 #include "imapd/imapd.h"
 
@@ -226,6 +229,8 @@ imap_arg_str(struct imap *s, const struct imapp_tok *t, struct sbuf *out)
 int
 imap_account_open(struct imap *s)
 {
+	struct maildir_quota q = { 0, 0 };
+	const char *v;
 	int fd;
 
 	fd = open(".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
@@ -239,6 +244,11 @@ imap_account_open(struct imap *s)
 		return -1;
 	}
 	(void)close(fd);	/* mstore_new dup'd it */
+	/* APPEND and COPY honour the quota tern-local enforces. */
+	if ((v = getenv("LOGIN_QUOTA")) != NULL &&
+	    scan_u64_s(v, &q.bytes) == 0 && q.bytes > 0 &&
+	    mstore_set_quota(s->ms, &q) < 0)
+		log_warn_sys("account=%s quota", log_esc_s(s->user));
 	if (mstore_special_use_init(s->ms) < 0)
 		log_warn_sys("account=%s cannot create the special-use "
 		    "folders", log_esc_s(s->user));

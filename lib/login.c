@@ -417,19 +417,23 @@ worker_env(const struct login_monitor_conf *c, const struct authc_reply *rep,
     const struct login_req *q)
 {
 	const char *extra[ENV_MAX];
-	struct sbuf u, t, g;
+	struct sbuf u, t, g, qb;
 	size_t n = 0, i;
 	char **env;
 
 	sbuf_init(&u, LOGIN_USER_MAX + 16);
 	sbuf_init(&t, 16);
 	sbuf_init(&g, LOGIN_TAG_MAX + 16);
+	sbuf_init(&qb, 40);
 	if (sbuf_printf(&u, "LOGIN_USER=%s", rep->addr) < 0 ||
 	    sbuf_printf(&t, "LOGIN_TLS=%d", q->tls ? 1 : 0) < 0 ||
-	    sbuf_printf(&g, "LOGIN_TAG=%s", q->tag) < 0)
+	    sbuf_printf(&g, "LOGIN_TAG=%s", q->tag) < 0 ||
+	    sbuf_printf(&qb, "LOGIN_QUOTA=%llu",
+	    (unsigned long long)rep->quota) < 0)
 		return NULL;
 	extra[n++] = u.s;
 	extra[n++] = t.s;
+	extra[n++] = qb.s;
 	if (q->tag[0] != '\0')
 		extra[n++] = g.s;
 	for (i = 0; c->env_extra != NULL && c->env_extra[i] != NULL &&
@@ -440,6 +444,7 @@ worker_env(const struct login_monitor_conf *c, const struct authc_reply *rep,
 	sbuf_fini(&u);
 	sbuf_fini(&t);
 	sbuf_fini(&g);
+	sbuf_fini(&qb);
 	return env;
 }
 

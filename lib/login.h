@@ -51,7 +51,9 @@
  *
  * The worker's environment: the variables named in the caller's allow
  * list, then LOGIN_USER (the canonical address from tern-authd),
- * LOGIN_TLS (0/1), LOGIN_TAG (when not empty), then the caller's extras.
+ * LOGIN_TLS (0/1), LOGIN_QUOTA (the account's Maildir++ byte limit from
+ * tern-authd, 0: none), LOGIN_TAG (when not empty), then the caller's
+ * extras.
  *
  * Return convention: 0 (or a count/role) / -1 with errno, and a static
  * reason in *why_r where there is one.  Nothing here logs: the monitor

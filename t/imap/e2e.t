@@ -7,7 +7,7 @@
 . "$TERN_SRC/t/e2e/e2e.sh"
 [ -x "$TERN_BINDIR/tern-imapd" ] || skip_all "tern-imapd not built"
 sandbox
-plan 9
+plan 11
 C="$PY $TERN_SRC/t/e2e/smtpc.py"
 ok "suite starts" e2e_start
 P_IMAP=$((PB + 143)); P_IMAPS=$((PB + 993))
@@ -57,7 +57,29 @@ is "$(get exists)" "1" "IMAPS: INBOX holds the SMTP message"
 like "$(get hdr)" 'Delivered-To: alice@example.test\\r\\nX-Test-Id: e2e-one\\r\\n' "its headers, CRLF"
 like "$(get idle_exists)" '\* 2 EXISTS' "IDLE: the next SMTP message is announced"
 like "$(get hdr2)" 'X-Test-Id: e2e-two' "... and reads back"
+
+# The account's quota (from tern-authd, as tern-local applies it) holds
+# for APPEND too.
+e2e_user quota@example.test --quota 4k
+sleep 2		# tern-authd looks for a recompiled map at most once a second
+r2=$("$PY" - "$P_IMAP" <<'PYEOF'
+import imaplib, sys
+m = imaplib.IMAP4("127.0.0.1", int(sys.argv[1]), timeout=30)
+m.login("quota@example.test", "pw-quota@example.test")
+small = b"Subject: small\r\n\r\n" + b"x" * 100 + b"\r\n"
+big = b"Subject: big\r\n\r\n" + (b"y" * 76 + b"\r\n") * 100
+for name, msg in (("small", small), ("big", big)):
+    try:
+        typ, d = m.append("INBOX", None, None, msg)
+        print("%s=%s %s" % (name, typ, d[0].decode()))
+    except imaplib.IMAP4.error as e:
+        print("%s=ERR %s" % (name, e))
+m.logout()
+PYEOF
+)
+like "$(printf '%s\n' "$r2" | sed -n 's/^small=//p')" "^OK " "APPEND under the quota: OK"
+like "$(printf '%s\n' "$r2" | sed -n 's/^big=//p')" "OVERQUOTA" "APPEND over the account's quota: NO [OVERQUOTA]"
 ok "no crash or sanitizer report" e2e_clean_log
-[ "$_tap_fail" = 0 ] || { diag "$r"; tail -40 "$SB/run.log" | while read -r l; do diag "$l"; done; }
+[ "$_tap_fail" = 0 ] || { diag "$r"; diag "$r2"; tail -40 "$SB/run.log" | while read -r l; do diag "$l"; done; }
 e2e_stop
 done_testing
