@@ -68,7 +68,7 @@ struct client {
 	char		 user[AUTHC_USER_MAX + 1];	/* lowercased */
 	size_t		 user_len;
 	int		 ip_exempt;
-	int		 retried;	/* its worker died once already */
+	unsigned	 deaths;	/* workers that died holding it */
 };
 
 struct worker {
@@ -305,13 +305,14 @@ worker_lost(struct worker *w)
 
 		/*
 		 * A check is safe to repeat: the request goes back to the
-		 * queue (its place kept) once.  A request that a second
-		 * worker dies on is answered tempfail, so no input can
-		 * make tern-authd fork workers without end.
+		 * queue (its place kept).  Workers killed together may each
+		 * take it before their death is seen, so it may go round
+		 * as many times as there are workers; then it is answered
+		 * tempfail, so no input can make tern-authd fork workers
+		 * without end.
 		 */
-		if (!c->retried) {
+		if (++c->deaths < cfg.nworkers + 1) {
 			log_warn("worker died during a check: asking another");
-			c->retried = 1;
 			c->st = C_WAIT;
 		} else {
 			log_err("worker died during a check: answering "
@@ -411,7 +412,7 @@ client_request(struct client *c)
 	}
 	c->st = C_WAIT;
 	c->seq = seq++;
-	c->retried = 0;
+	c->deaths = 0;
 }
 
 static void
