@@ -61,7 +61,10 @@ _cleanup() {
 	fi
 }
 trap _cleanup EXIT
-trap 'exit 1' INT TERM
+# A signal ends the test through _cleanup, so its servers never outlive
+# it: prove closing the pipe after a bail-out elsewhere (PIPE), a lost
+# terminal (HUP), ^C, kill.
+trap 'exit 1' INT TERM HUP PIPE
 
 done_testing() {
 	[ -z "$_tap_plan" ] && echo "1..$_tap_n"
