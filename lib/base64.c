@@ -8,9 +8,8 @@
 static const char b64_alpha[] =
     "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
 
-/* The 6-bit value of c, or -1. */
-static int
-b64_val(unsigned char c)
+int
+base64_value(unsigned char c)
 {
 	if (c >= 'A' && c <= 'Z')
 		return c - 'A';
@@ -49,7 +48,7 @@ b64_group(const unsigned char *q, int last, unsigned char b[3], size_t *nb,
 			*why_r = "data after padding";
 			return -1;
 		}
-		if ((v[i] = b64_val(q[i])) < 0) {
+		if ((v[i] = base64_value(q[i])) < 0) {
 			*why_r = "invalid base64 character";
 			return -1;
 		}

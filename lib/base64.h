@@ -29,5 +29,7 @@ int	base64_check(const char *p, size_t n, const char **why_r);
 int	base64_decode(const char *p, size_t n, struct sbuf *out,
 	    const char **why_r);
 int	base64_encode(const void *p, size_t n, struct sbuf *out);
+/* The 6-bit value of one base64 character (RFC 4648 table), or -1. */
+int	base64_value(unsigned char c);
 
 #endif

@@ -6,6 +6,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "lib/base64.h"
 #include "lib/mime.h"
 #include "lib/mime_int.h"
 #include "lib/sbuf.h"
@@ -23,22 +24,6 @@ hexval(unsigned char c)
 	return -1;
 }
 
-static int
-b64val(unsigned char c)
-{
-	if (c >= 'A' && c <= 'Z')
-		return c - 'A';
-	if (c >= 'a' && c <= 'z')
-		return c - 'a' + 26;
-	if (c >= '0' && c <= '9')
-		return c - '0' + 52;
-	if (c == '+')
-		return 62;
-	if (c == '/')
-		return 63;
-	return -1;
-}
-
 /* Lenient base64: other bytes skipped, stops at '='. */
 static int
 b64_decode(struct sbuf *out, const char *s, size_t n)
@@ -49,7 +34,7 @@ b64_decode(struct sbuf *out, const char *s, size_t n)
 	int v;
 
 	for (i = 0; i < n && s[i] != '='; i++) {
-		if ((v = b64val((unsigned char)s[i])) < 0)
+		if ((v = base64_value((unsigned char)s[i])) < 0)
 			continue;
 		acc = (acc << 6) | (uint32_t)v;
 		bits += 6;

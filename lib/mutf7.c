@@ -5,26 +5,20 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "lib/base64.h"
 #include "lib/mutf7.h"
 #include "lib/sbuf.h"
 
 static const char b64[] =
     "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+,";
 
+/* RFC 3501 5.1.3's base64: RFC 4648's table with ',' for '/'. */
 static int
 b64val(unsigned char c)
 {
-	if (c >= 'A' && c <= 'Z')
-		return c - 'A';
-	if (c >= 'a' && c <= 'z')
-		return c - 'a' + 26;
-	if (c >= '0' && c <= '9')
-		return c - '0' + 52;
-	if (c == '+')
-		return 62;
 	if (c == ',')
 		return 63;
-	return -1;
+	return c == '/' ? -1 : base64_value(c);
 }
 
 static int
