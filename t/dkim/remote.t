@@ -35,7 +35,7 @@ msg() {
 	printf 'From: Joe <joe@%s>\r\nTo: a@example.net\r\nSubject: %s\r\nMessage-ID: <%s@test>\r\n\r\nHello  there \r\n..dot line\r\n\r\n' "$1" "$2" "$2" >"$SB/msg"
 	chmod 644 "$SB/msg"
 }
-req() { rt_as_user "$PY" "$TERN_SRC/t/remote/req.py" "$RT" "$SB/msg" "smtp:[127.0.0.1]:$P1" none s@example.com a@example.net 2>>"$SB/remote.log"; }
+req() { rt_as_user "$PY" "$(rt_req_py)" "$RT" "$SB/msg" "smtp:[127.0.0.1]:$P1" none s@example.com a@example.net 2>>"$SB/remote.log"; }
 last_eml() { ls -t "$SB/out"/*.eml 2>/dev/null | head -1; }
 n() { ls "$SB/out"/*.eml 2>/dev/null | wc -l; }
 

@@ -26,7 +26,7 @@ export TERN_LOG=stderr
 RT="$TERN_BINDIR/tern-remote"
 printf 'Subject: dots\r\nX-Test: 8bit \303\251\r\n\r\n.leading dot\r\n..two dots\r\n.\r\nend\r\n' >"$SB/msg"
 chmod 644 "$SB/msg"
-req() { rt_as_user "$PY" "$TERN_SRC/t/remote/req.py" "$RT" "$SB/msg" "$@" 2>>"$SB/remote.log"; }
+req() { rt_as_user "$PY" "$(rt_req_py)" "$RT" "$SB/msg" "$@" 2>>"$SB/remote.log"; }
 last_eml() { ls -t "$SB/out"/*.eml 2>/dev/null | head -1; }
 
 out=$(req "smtp:[127.0.0.1]:$P1" may s@example.org a@example.net bad-x@example.net temp1-y@example.net --body 2)

@@ -35,6 +35,15 @@ rt_sink() {
 	wait_for 20 grep -q ready "$_out.log"
 }
 
+# req.py where the unprivileged user can read it: the checkout may sit in a
+# folder only root enters (a mktemp -d clone, /root).
+rt_req_py() {
+	if [ ! -f "$SB/req.py" ]; then
+		cp "$TERN_SRC/t/remote/req.py" "$SB/req.py" && chmod 644 "$SB/req.py"
+	fi
+	echo "$SB/req.py"
+}
+
 rt_as_user() {
 	if [ "$(id -u)" = 0 ]; then
 		setpriv --reuid=65534 --regid=65534 --clear-groups "$@"
