@@ -37,8 +37,37 @@ struct login;
 #define IMAP_TIMEOUT_DEFAULT	1800000	/* RFC 3501 5.4: 30 minutes */
 
 #define IMAP_CAPA_COMMON	"IMAP4rev1 SASL-IR ID ENABLE IDLE LITERAL+"
+/*
+ * After login.  One macro per extension family, each on its own line, so
+ * that what is advertised is exactly what is built: an extension adds
+ * its words to its own macro when it works (a leading space each).
+ */
+#define IMAP_CAPA_CONDSTORE	""	/* CONDSTORE QRESYNC */
+#define IMAP_CAPA_SEARCH	""	/* ESEARCH SEARCHRES SORT THREAD=... */
+#define IMAP_CAPA_LIST		""	/* LIST-EXTENDED LIST-STATUS ... */
+#define IMAP_CAPA_QUOTA		""	/* QUOTA QUOTA=RES-... */
+#define IMAP_CAPA_STATUS	""	/* STATUS=SIZE */
+#define IMAP_CAPA_APPEND	""	/* APPENDLIMIT=n */
+#define IMAP_CAPA_COMPRESS	""	/* COMPRESS=DEFLATE */
+#define IMAP_CAPA_REV2		""	/* IMAP4rev2 UTF8=ACCEPT BINARY ... */
 #define IMAP_CAPA_AUTHED	IMAP_CAPA_COMMON " NAMESPACE UIDPLUS MOVE " \
-	"UNSELECT CHILDREN SPECIAL-USE"
+	"UNSELECT CHILDREN SPECIAL-USE" \
+	IMAP_CAPA_CONDSTORE \
+	IMAP_CAPA_SEARCH \
+	IMAP_CAPA_LIST \
+	IMAP_CAPA_QUOTA \
+	IMAP_CAPA_STATUS \
+	IMAP_CAPA_APPEND \
+	IMAP_CAPA_COMPRESS \
+	IMAP_CAPA_REV2
+
+/*
+ * What ENABLE (RFC 5161) accepts: IMAPP_EN_* bits, one line per family;
+ * s->enabled keeps what the client enabled.
+ */
+#define IMAP_EN_CONDSTORE_OK	0	/* IMAPP_EN_CONDSTORE|IMAPP_EN_QRESYNC */
+#define IMAP_EN_REV2_OK		0	/* IMAPP_EN_IMAP4REV2|IMAPP_EN_UTF8_ACCEPT */
+#define IMAP_EN_OK		(IMAP_EN_CONDSTORE_OK | IMAP_EN_REV2_OK)
 
 /* ---- reading commands (imapd_read.c) ---- */
 
@@ -121,6 +150,7 @@ struct imap {
 	int		 rdonly;	/* EXAMINE */
 	uint32_t	 exists, recent;	/* as last announced */
 	unsigned	 nkeywords;	/* keyword names announced in FLAGS */
+	unsigned	 enabled;	/* IMAPP_EN_* the client ENABLEd */
 };
 
 /* The worker: returns the process exit code. */

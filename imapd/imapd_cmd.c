@@ -85,8 +85,15 @@ cmd_enable(struct imap *s)
 	    imapp_enable_parse(&s->pc, imapp_arg(&s->pc, 0), &caps, &why) < 0)
 		return imap_bad(s, s->pc.nargs < 1 ? "ENABLE needs a "
 		    "capability" : why);
-	/* Nothing we advertise can be enabled yet (RFC 5161 3.1). */
-	if (imap_out(s, "* ENABLED") < 0)
+	/* Only what we advertise is enabled (RFC 5161 3.1); the answer
+	 * names what this command newly enabled. */
+	caps &= IMAP_EN_OK & ~s->enabled;
+	s->enabled |= caps;
+	if (imap_out(s, "* ENABLED%s%s%s%s",
+	    caps & IMAPP_EN_CONDSTORE ? " CONDSTORE" : "",
+	    caps & IMAPP_EN_QRESYNC ? " QRESYNC" : "",
+	    caps & IMAPP_EN_IMAP4REV2 ? " IMAP4rev2" : "",
+	    caps & IMAPP_EN_UTF8_ACCEPT ? " UTF8=ACCEPT" : "") < 0)
 		return -1;
 	return imap_ok(s, "ENABLE");
 }
