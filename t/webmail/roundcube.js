@@ -6,8 +6,8 @@
 // side (Maildirs) itself.  Every wait is bounded (STEP_MS each, the whole
 // run by the caller's timeout).
 //
-// Environment: RC_URL, CHROMIUM (the browser binary), USER, PASS, TO (the
-// address to send to), SB (screenshots of failures go there).
+// Environment: RC_URL, CHROMIUM (the browser binary), RC_USER, RC_PASS, TO (the
+// address to send to), SEND_SUBJECT, SB (screenshots of failures go there).
 'use strict';
 const { chromium } = require('playwright-core');
 
@@ -94,7 +94,7 @@ async function selectRow(page, subject) {
 }
 
 async function main() {
-	const url = env('RC_URL'), user = env('USER'), pass = env('PASS');
+	const url = env('RC_URL'), user = env('RC_USER'), pass = env('RC_PASS');
 	const to = env('TO'), subj = env('SEND_SUBJECT');
 	const browser = await chromium.launch({
 		executablePath: env('CHROMIUM'),

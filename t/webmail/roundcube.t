@@ -28,7 +28,7 @@ like "$(cat "$SB/rc/config/config.inc.php" 2>/dev/null)" \
 like "$(cat "$SB/rc/config/config.inc.php" 2>/dev/null)" "'verify_peer' => true" "config: the certificate is verified"
 
 subj="hello dave $$"
-out=$(SB=$SB USER=carol@example.test PASS=pw-carol@example.test \
+out=$(SB=$SB RC_USER=carol@example.test RC_PASS=pw-carol@example.test \
     TO=dave@example.test SEND_SUBJECT="$subj" \
     webmail_browse "$TERN_SRC/t/webmail/roundcube.js" 2>"$SB/node.err")
 printf '%s\n' "$out" >"$SB/browser.log"
