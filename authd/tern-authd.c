@@ -163,6 +163,8 @@ read_users(const struct conf *c)
 	if (name != NULL && priv_lookup(name, &cfg.allow[cfg.nallow], &g) == 0)
 		cfg.nallow++;
 	name = conf_str(c, "proxy_user");
+	if (name != NULL && name[0] == '\0')
+		name = conf_str(c, "user");
 	if (name != NULL && priv_lookup(name, &cfg.allow[cfg.nallow], &g) == 0)
 		cfg.nallow++;
 }

@@ -114,7 +114,7 @@ const struct conf_key conf_keys[] = {
 
 	/* IMAP/POP3 proxy (tern-proxy, doc/proxy.md) and its backends. */
 	{ "login_trusted_proxies", CONF_LIST, "", "front ends (tern-proxy) whose master logins and client IPs tern-imapd, tern-pop3d and tern-authd accept (CIDR)" },
-	{ "proxy_user", CONF_STR, "${user}", "user tern-proxy's backend side runs as (holds the master secret; never an account)" },
+	{ "proxy_user", CONF_STR, "", "user tern-proxy's backend side runs as (holds the master secret; never an account); empty: user" },
 	{ "proxy_master_user", CONF_STR, "tern-proxy", "master identity tern-proxy logs in to backends with (AUTHENTICATE PLAIN authcid)" },
 	{ "proxy_master_secret_file", CONF_PATH, "${conf_dir}/proxy.secret", "the master secret, one line (mode 0600 root): read as root by tern-proxy and tern-authd" },
 	{ "proxy_imap_port", CONF_UINT, "143", "backend port tern-proxy connects to for IMAP" },

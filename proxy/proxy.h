@@ -11,8 +11,7 @@
  *                      connect, the master login, the first answer to the
  *                      client, then the byte relay
  *
- * proxy_backend_line() is the one parser of backend bytes (fuzzed):
- * it classifies one line of the backend's answer during its login.
+ * lib/proxyp is the one parser of backend bytes (fuzzed).
  */
 #ifndef TERN_PROXY_H
 #define TERN_PROXY_H
@@ -67,14 +66,5 @@ int	proxy_backend_where(const struct proxy *, const char *addr,
  */
 int	proxy_session(void *arg, struct login *, const struct authc_reply *,
 	    const struct login_req *, struct login_event *);
-
-/*
- * One backend line during the login: IMAP (tag "P1".."P9"): 0 an
- * untagged or other line, 1 the tagged OK, 2 the tagged NO/BAD; with
- * rest_r and rest_n_r the text after "<tag> OK " (IMAP) or after "+OK"
- * (POP3).  POP3: 1 "+OK", 2 "-ERR", 0 anything else.
- */
-int	proxy_backend_line(enum proxy_proto, const char *tag, const char *line,
-	    size_t n, const char **rest_r, size_t *rest_n_r);
 
 #endif

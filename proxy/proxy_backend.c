@@ -27,6 +27,7 @@
 #include "lib/log.h"
 #include "lib/login.h"
 #include "lib/maps.h"
+#include "lib/proxyp.h"
 #include "lib/scan.h"
 #include "lib/sock.h"
 #include "lib/tls.h"
@@ -209,48 +210,6 @@ backend_connect(const struct proxy *px, const char *host, uint16_t port,
 
 /* ---- the backend's login ---- */
 
-int
-proxy_backend_line(enum proxy_proto proto, const char *tag, const char *line,
-    size_t n, const char **rest_r, size_t *rest_n_r)
-{
-	size_t tl = strlen(tag);
-
-	*rest_r = NULL;
-	*rest_n_r = 0;
-	if (proto == PROXY_POP3) {
-		if (n >= 3 && memcmp(line, "+OK", 3) == 0 &&
-		    (n == 3 || line[3] == ' ')) {
-			*rest_r = line + 3;
-			*rest_n_r = n - 3;
-			return 1;
-		}
-		if (n >= 4 && memcmp(line, "-ERR", 4) == 0 &&
-		    (n == 4 || line[4] == ' ')) {
-			*rest_r = line + 4;
-			*rest_n_r = n - 4;
-			return 2;
-		}
-		return 0;
-	}
-	if (n < tl + 3 || memcmp(line, tag, tl) != 0 || line[tl] != ' ')
-		return 0;
-	line += tl + 1;
-	n -= tl + 1;
-	if (n >= 2 && strncasecmp(line, "OK", 2) == 0 &&
-	    (n == 2 || line[2] == ' ')) {
-		*rest_r = line + 2;
-		*rest_n_r = n - 2;
-		return 1;
-	}
-	if (n >= 2 && (strncasecmp(line, "NO", 2) == 0 ||
-	    (n >= 3 && strncasecmp(line, "BAD", 3) == 0))) {
-		*rest_r = line;
-		*rest_n_r = n;
-		return 2;
-	}
-	return 0;
-}
-
 struct conv {
 	const struct proxy *px;
 	struct bio	*b;
@@ -296,7 +255,8 @@ wait_answer(struct conv *c, const char *tag, const char **rest_r,
 	for (i = 0; i < PROXY_LINES_MAX; i++) {
 		if (get_line(c) < 0)
 			return -1;
-		r = proxy_backend_line(c->px->proto, tag, c->line.s,
+		r = proxyp_line(c->px->proto == PROXY_IMAP ? PROXYP_IMAP :
+		    PROXYP_POP3, tag, c->line.s,
 		    c->line.len, rest_r, rest_n_r);
 		if (r != 0)
 			return r;
@@ -397,7 +357,7 @@ login_pop3(struct conv *c, const char *addr)
 
 	if (get_line(c) < 0)
 		return -1;
-	if (proxy_backend_line(PROXY_POP3, "", c->line.s, c->line.len, &rest,
+	if (proxyp_line(PROXYP_POP3, "", c->line.s, c->line.len, &rest,
 	    &rn) != 1) {
 		c->why = "backend greeting is not +OK";
 		return -1;

@@ -152,6 +152,9 @@ config(struct setup *s, const char *opt_c)
 	    (s->px.source_ip = conf_str(s->cf, "proxy_source_ip")) == NULL)
 		die(EXIT_TEMP, "bad run_dir, map_dir, login_user, auth_socket "
 		    "or proxy_* setting");
+	if (s->proxy_user[0] == '\0' &&
+	    (s->proxy_user = conf_str(s->cf, "user")) == NULL)
+		die(EXIT_TEMP, "bad user");
 	path_into(s->authd, sizeof s->authd, auth, "");
 	path_into(s->jail, sizeof s->jail, run, "/empty");
 	path_into(s->routes, sizeof s->routes, map, "/routes.cdb");
