@@ -36,6 +36,7 @@ if [ "$what" = check ]; then
 	command -v mbsync >/dev/null 2>&1 || need isync
 	/usr/bin/python3 -c 'import dkim' >/dev/null 2>&1 || need python3-dkim
 	/usr/bin/python3 -c 'import nacl' >/dev/null 2>&1 || need python3-nacl
+	command -v ps >/dev/null 2>&1 || need procps
 fi
 
 # Webmail and more real IMAP clients (t/webmail, t/imap/mutt.t,
