@@ -89,16 +89,23 @@ pop3 tern-pop3d 110 tcp -m_pop3 root storage
 pop3s tern-pop3d 995 tcp -m_pop3s root storage
 qmgr tern-qmgr - daemon - \${queue_user} mx,storage,submission
 lspawn tern-lspawn - daemon - root storage
-authd tern-authd - daemon - root storage,front,submission"
-# Keep the lines whose program is built and whose roles meet $roles.
-svc_table=$(echo "$svc_table" | while read -r name prog port type args user rl; do
+authd tern-authd - daemon - root storage,front,submission
+imap tern-proxy 143 tcp -m_imap root front
+imaps tern-proxy 993 tcp -m_imaps root front
+pop3 tern-proxy 110 tcp -m_pop3 root front
+pop3s tern-proxy 995 tcp -m_pop3s root front"
+# Keep the lines whose program is built and whose roles meet $roles; a
+# name already kept wins (a storage host serves IMAP itself, a front end
+# only through tern-proxy).
+svc_table=$(seen=" "; echo "$svc_table" | while read -r name prog port type args user rl; do
 	[ -x "$bin/$prog" ] || continue
+	case $seen in *" $name "*) continue ;; esac
 	want=
 	for r in $(echo "$roles" | tr ',' ' '); do
 		case ",$rl," in *",$r,"*) want=1 ;; esac
 		[ "$r" = all ] && want=1
 	done
-	if [ -n "$want" ]; then echo "$name $prog $port $type $args $user"; fi
+	if [ -n "$want" ]; then echo "$name $prog $port $type $args $user"; seen="$seen$name "; fi
 done)
 
 conf="$home/tern.conf"

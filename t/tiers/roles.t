@@ -5,7 +5,7 @@
 # services contradict its roles, naming the service and the role.
 . "${TERN_SRC:-.}/t/lib.sh"
 for p in tern-supervise tern-user tern-maps tern-conf tern-smtpd tern-qmgr \
-    tern-lspawn tern-authd tern-imapd tern-pop3d; do
+    tern-lspawn tern-authd tern-imapd tern-pop3d tern-proxy; do
 	[ -x "$TERN_BINDIR/$p" ] || skip_all "$p not built"
 done
 command -v openssl >/dev/null || skip_all "openssl not installed"
@@ -77,7 +77,7 @@ run_role() {
 run_role mx "smtp qmgr"
 ok "mx: no secrets.cdb (the mx tier holds no hashes)" test ! -e "$SB/home/secrets.cdb"
 run_role storage "lmtp imap imaps pop3 pop3s qmgr lspawn authd"
-run_role front "authd"
+run_role front "authd imap imaps pop3 pop3s"
 run_role submission "submission submissions qmgr authd"
 run_role all "$ALLSVC"
 run_role "mx,storage" "smtp lmtp imap imaps pop3 pop3s qmgr lspawn authd"
