@@ -39,7 +39,8 @@ struct cmd {
 static int
 cmd_capability(struct imap *s)
 {
-	if (imap_out(s, "* CAPABILITY " IMAP_CAPA_AUTHED) < 0)
+	if (imap_out(s, "* CAPABILITY " IMAP_CAPA_AUTHED,
+	    IMAP_CAPA_ARG(s)) < 0)
 		return -1;
 	return imap_ok(s, "CAPABILITY");
 }
@@ -133,6 +134,9 @@ static const struct cmd cmds[] = {
 	{ "UNSUBSCRIBE", S_ANY,	UPD_ALL,	imap_cmd_unsubscribe },
 	{ "APPEND",	S_ANY,	UPD_ALL,	imap_cmd_append },
 	{ "IDLE",	S_ANY,	UPD_ALL,	imap_cmd_idle },
+	{ "GETQUOTAROOT", S_ANY, UPD_ALL,	imap_cmd_getquotaroot },
+	{ "GETQUOTA",	S_ANY,	UPD_ALL,	imap_cmd_getquota },
+	{ "SETQUOTA",	S_ANY,	UPD_ALL,	imap_cmd_setquota },
 	{ "CHECK",	S_SEL,	UPD_ALL,	cmd_noop },
 	{ "CLOSE",	S_SEL,	UPD_NONE,	imap_cmd_close },
 	{ "UNSELECT",	S_SEL,	UPD_NONE,	imap_cmd_unselect },

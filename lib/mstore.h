@@ -183,6 +183,20 @@ int	mstore_special_use_init(struct mstore *);
 int	mstore_status(struct mstore *, const char *name,
 	    struct mstore_status *st_r);
 
+/* ---- Quota, LIST-EXTENDED, CREATE-SPECIAL-USE (imapx). ---- */
+
+/*
+ * Quota (RFC 9208): the limit in force (mstore_set_quota) in q_r and the
+ * usage from maildirsize (recalculated when tern-local would) in u_r,
+ * negative sums read as 0.  Returns 1, 0 when there is no limit (u_r
+ * zero, maildirsize untouched), -1 on error.
+ */
+int	mstore_quota_get(struct mstore *, struct maildir_quota *q_r,
+	    struct maildir_usage *u_r);
+/* 1 when a folder's messages count towards the quota (all but Trash),
+ * 0 when not, -1 (EINVAL) for a bad name. */
+int	mstore_quota_counts(const struct mstore *, const char *name);
+
 /* ---- One selected folder. ---- */
 
 /* struct mbox_msg flags: the Maildir letter bits, plus the session's. */
