@@ -48,7 +48,7 @@ struct login;
 #define IMAP_CAPA_QUOTA		" QUOTA QUOTA=RES-STORAGE"
 #define IMAP_CAPA_STATUS	" STATUS=SIZE"
 #define IMAP_CAPA_APPEND	" APPENDLIMIT=%llu"	/* IMAP_CAPA_ARG */
-#define IMAP_CAPA_COMPRESS	""	/* COMPRESS=DEFLATE */
+#define IMAP_CAPA_COMPRESS	" COMPRESS=DEFLATE"
 #define IMAP_CAPA_REV2		""	/* IMAP4rev2 UTF8=ACCEPT BINARY ... */
 #define IMAP_CAPA_AUTHED	IMAP_CAPA_COMMON " NAMESPACE UIDPLUS MOVE " \
 	"UNSELECT CHILDREN SPECIAL-USE" \
@@ -222,5 +222,8 @@ int	imap_cmd_idle(struct imap *);
 int	imap_cmd_getquotaroot(struct imap *);
 int	imap_cmd_getquota(struct imap *);
 int	imap_cmd_setquota(struct imap *);
+int	imap_cmd_compress(struct imap *);
+/* After the completion of COMPRESS: start compressing (-1 ends). */
+int	imap_compress_after(struct imap *);
 
 #endif
