@@ -21,6 +21,8 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
+#include <bsd/string.h>
 #include <unistd.h>
 
 #include "lib/cdbmap.h"
@@ -50,6 +52,7 @@ struct cfg {
 	uint64_t	 uid_min, uid_max, concurrency, timeout_s, sis_min;
 	uid_t		 peer_uid;	/* who may connect */
 	int		 is_root;
+	char		 hostname[256];	/* an account elsewhere is not ours */
 };
 
 struct acct {
@@ -111,6 +114,15 @@ read_conf(void)
 	cfg.sis_dir = join(cfg.mail_dir, ".sis");
 	cfg.local_prog = join(prog, "tern-local");
 	cfg.accounts = join(map, "accounts.cdb");
+	run = conf_str(c, "hostname");
+	if (run != NULL && run[0] != '\0') {
+		if (strlcpy(cfg.hostname, run, sizeof cfg.hostname) >=
+		    sizeof cfg.hostname)
+			die(EXIT_PERM, "hostname too long");
+	} else if (gethostname(cfg.hostname, sizeof cfg.hostname) < 0)
+		die_sys(EXIT_TEMP, "gethostname");
+	cfg.hostname[sizeof cfg.hostname - 1] = '\0';
+	run = conf_path(c, "run_dir");
 	if (cfg.concurrency == 0)
 		cfg.concurrency = 1;
 	if (snprintf(cfg.sock, sizeof(cfg.sock), "%s/lspawn.sock", run) >=
@@ -203,6 +215,13 @@ lookup(const char *addr, struct acct *a, struct sbuf *home,
 	case MAPS_MOVING:
 		/* tern-user move: the queue retries, then the new host. */
 		*line = "defer 4.2.1 mailbox is being moved, try again later";
+		return -1;
+	}
+	/* Moved away (tern-user move): tern-qmgr relays the retry. */
+	if (r.host.n > 0 && !(r.host.n == 5 && memcmp(r.host.p, "local",
+	    5) == 0) && !(r.host.n == strlen(cfg.hostname) &&
+	    strncasecmp(r.host.p, cfg.hostname, r.host.n) == 0)) {
+		*line = "defer 4.2.1 mailbox now lives on another host";
 		return -1;
 	}
 	if (r.uid == 0 || r.uid < cfg.uid_min || r.uid > cfg.uid_max) {
