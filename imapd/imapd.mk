@@ -10,4 +10,5 @@ tern-imapd-worker_SRCS = imapd/tern-imapd-worker.c imapd/imapd_read.c \
 	imapd/imapd_cmd_folder.c imapd/imapd_cmd_select.c \
 	imapd/imapd_cmd_store.c imapd/imapd_fetch.c imapd/imapd_search.c \
 	imapd/imapd_idle.c
+tern-imapd-worker_SRCS += imapd/imapd_condstore.c
 MANPAGES += imapd/tern-imapd.8

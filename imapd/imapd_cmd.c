@@ -88,12 +88,16 @@ cmd_enable(struct imap *s)
 	/* Only what we advertise is enabled (RFC 5161 3.1); the answer
 	 * names what this command newly enabled. */
 	caps &= IMAP_EN_OK & ~s->enabled;
-	s->enabled |= caps;
+	s->enabled |= caps & ~IMAPP_EN_CONDSTORE;
 	if (imap_out(s, "* ENABLED%s%s%s%s",
 	    caps & IMAPP_EN_CONDSTORE ? " CONDSTORE" : "",
 	    caps & IMAPP_EN_QRESYNC ? " QRESYNC" : "",
 	    caps & IMAPP_EN_IMAP4REV2 ? " IMAP4rev2" : "",
 	    caps & IMAPP_EN_UTF8_ACCEPT ? " UTF8=ACCEPT" : "") < 0)
+		return -1;
+	/* QRESYNC implies CONDSTORE (RFC 7162 3.2.3). */
+	if ((caps & (IMAPP_EN_CONDSTORE | IMAPP_EN_QRESYNC)) &&
+	    imap_condstore_enable(s) < 0)
 		return -1;
 	return imap_ok(s, "ENABLE");
 }
@@ -266,6 +270,7 @@ void
 imap_account_close(struct imap *s)
 {
 	imap_unselect(s);
+	imap_condstore_fini(s);
 	if (s->ms != NULL)
 		mstore_free(&s->ms);
 }

@@ -180,6 +180,10 @@ imap_cmd_status(struct imap *s)
 		r = imap_no_errno(s, "STATUS");
 		goto out;
 	}
+	if ((items & IMAPP_ST_HIGHESTMODSEQ) && imap_condstore_enable(s) < 0) {
+		r = -1;
+		goto out;
+	}
 	sbuf_reset(&s->line);
 	e |= sbuf_cat_s(&s->line, "* STATUS ");
 	e |= imapfmt_astring(&s->line, name.s, name.len);
@@ -197,6 +201,9 @@ imap_cmd_status(struct imap *s)
 	if (items & IMAPP_ST_SIZE)
 		e |= sbuf_printf(&s->line, "SIZE %llu ",
 		    (unsigned long long)st.size);
+	if (items & IMAPP_ST_HIGHESTMODSEQ)	/* RFC 7162 3.1.6 */
+		e |= sbuf_printf(&s->line, "HIGHESTMODSEQ %llu ",
+		    (unsigned long long)st.highestmodseq);
 	if (s->line.len > 0 && s->line.s[s->line.len - 1] == ' ')
 		s->line.len--;
 	e |= sbuf_cat_s(&s->line, ")\r\n");

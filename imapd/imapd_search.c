@@ -226,7 +226,7 @@ search_all(struct imap *s, const struct imapp_search *q)
 	struct imapp_search_msg sm;
 	struct sctx c;
 	uint32_t count = mbox_count(s->mb), seq;
-	uint64_t vsize;
+	uint64_t vsize, maxmod = 0;
 	int r;
 
 	if (bio_puts(s->b, "* SEARCH") < 0)
@@ -260,7 +260,13 @@ search_all(struct imap *s, const struct imapp_search *q)
 		if (r == 1 && bio_printf(s->b, " %u", s->pc.uid ? sm.uid :
 		    seq) < 0)
 			return -1;
+		if (r == 1 && sm.modseq > maxmod)
+			maxmod = sm.modseq;
 	}
+	/* RFC 7162 3.1.5: the highest modseq of what matched. */
+	if (q->uses_modseq && maxmod > 0 && bio_printf(s->b, " (MODSEQ %llu)",
+	    (unsigned long long)maxmod) < 0)
+		return -1;
 	return bio_puts(s->b, "\r\n");
 }
 
@@ -278,10 +284,14 @@ imap_cmd_search(struct imap *s)
 		return imap_reply(s, "NO", "[BADCHARSET (UTF-8 US-ASCII)] "
 		    "%s", why);
 	}
-	if (r < 0 || q.has_return || q.uses_saved || q.uses_modseq) {
+	if (r < 0 || q.has_return || q.uses_saved) {
 		imapp_search_fini(&q);
-		return imap_bad(s, r < 0 ? why : "ESEARCH, SEARCHRES and "
-		    "MODSEQ are not supported");
+		return imap_bad(s, r < 0 ? why : "ESEARCH and SEARCHRES "
+		    "are not supported");
+	}
+	if (q.uses_modseq && imap_condstore_enable(s) < 0) {
+		imapp_search_fini(&q);
+		return -1;
 	}
 	r = search_all(s, &q);
 	imapp_search_fini(&q);
