@@ -242,6 +242,7 @@ imap_account_open(struct imap *s)
 {
 	struct maildir_quota q = { 0, 0 };
 	const char *v;
+	uint64_t n;
 	int fd;
 
 	fd = open(".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
@@ -260,6 +261,11 @@ imap_account_open(struct imap *s)
 	    scan_u64_s(v, &q.bytes) == 0 && q.bytes > 0 &&
 	    mstore_set_quota(s->ms, &q) < 0)
 		log_warn_sys("account=%s quota", log_esc_s(s->user));
+	if ((v = getenv("IMAP_VANISHED_MAX")) != NULL &&
+	    (scan_u64_s(v, &n) < 0 || mstore_set_vanished_max(s->ms,
+	    (size_t)n) < 0))
+		log_warn("account=%s bad IMAP_VANISHED_MAX",
+		    log_esc_s(s->user));
 	if (mstore_special_use_init(s->ms) < 0)
 		log_warn_sys("account=%s cannot create the special-use "
 		    "folders", log_esc_s(s->user));
