@@ -342,6 +342,7 @@ int	mbox_msg_vsize(struct mbox *, uint32_t uid, uint64_t *vsize_r);
 #define MBOX_CACHE_ENVELOPE	1
 #define MBOX_CACHE_BODYSTRUCTURE 2
 #define MBOX_CACHE_BODY		3
+#define MBOX_CACHE_SORT		4	/* lib/imapsort's record */
 #define MBOX_CACHE_KINDS	8	/* kinds are 1..7 */
 /* 1 and the string in out (replaced) when cached, 0 when not. */
 int	mbox_cache_get(struct mbox *, uint32_t uid, unsigned kind,
