@@ -233,17 +233,30 @@ cb_saved(void *ctx, uint32_t seq, uint32_t uid)
 	return imap_saved_has(c->s, uid);
 }
 
+/* Does the search look at sizes (then RFC822.SIZE is worked out)? */
+static int
+uses_size(const struct imapp_search *q)
+{
+	uint32_t i;
+
+	for (i = 0; i < q->nnode; i++)
+		if (q->node[i].key == IMAPP_SK_LARGER ||
+		    q->node[i].key == IMAPP_SK_SMALLER)
+			return 1;
+	return 0;
+}
+
 int
 imap_search_seqs(struct imap *s, const struct imapp_search *q,
     uint32_t **seqs_r, size_t *n_r)
 {
 	struct imapp_search_msg sm;
 	struct sctx c;
-	uint32_t count = mbox_count(s->mb), seq, *v = NULL;
+	uint32_t count = mbox_count(s->mb), seq, *v = NULL, star_uid;
 	uint64_t vsize;
 	size_t n = 0;
 	int64_t now = (int64_t)time(NULL);
-	int r;
+	int r, sizes = uses_size(q);
 
 	*seqs_r = NULL;
 	*n_r = 0;
@@ -251,6 +264,7 @@ imap_search_seqs(struct imap *s, const struct imapp_search *q,
 		return -1;
 	memset(&c, 0, sizeof c);
 	c.s = s;
+	star_uid = count > 0 ? mbox_msg(s->mb, count)->uid : 0;
 	for (seq = 1; seq <= count; seq++) {
 		c.m = mbox_msg(s->mb, seq);
 		if (c.m->flags & MBOX_F_EXPUNGED)
@@ -259,10 +273,10 @@ imap_search_seqs(struct imap *s, const struct imapp_search *q,
 		sm.seq = seq;
 		sm.uid = c.m->uid;
 		sm.star = count;
-		sm.star_uid = mbox_msg(s->mb, count)->uid;
+		sm.star_uid = star_uid;
 		sm.flags = imapp_flags_of(c.m);
 		sm.size = c.m->size;
-		if (mbox_msg_vsize(s->mb, c.m->uid, &vsize) == 0)
+		if (sizes && mbox_msg_vsize(s->mb, c.m->uid, &vsize) == 0)
 			sm.size = vsize;
 		sm.internal = c.m->date;
 		sm.now = now;

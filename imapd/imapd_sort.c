@@ -177,7 +177,7 @@ imap_cmd_sort(struct imap *s)
 	uint32_t *seqs = NULL;
 	uint64_t vsize;
 	size_t n = 0, i;
-	int r, keys;
+	int r, keys, sizes = 0;
 
 	memset(&ks, 0, sizeof ks);
 	sbuf_init(&ks.arena, KEYS_ARENA_MAX);
@@ -191,6 +191,9 @@ imap_cmd_sort(struct imap *s)
 	if (imap_search_seqs(s, &q, &seqs, &n) < 0)
 		goto out;
 	keys = imapsort_needs_keys(&crit);
+	for (i = 0; i < crit.n; i++)
+		if (crit.key[i] == IMAPP_SORT_SIZE)
+			sizes = 1;
 	if (keys && keys_load(s, seqs, n, &ks) < 0)
 		goto out;
 	if (n > 0 && ((m = mem_alloc(n, sizeof *m)) == NULL ||
@@ -202,7 +205,7 @@ imap_cmd_sort(struct imap *s)
 		m[i].arrival = mm->date;
 		m[i].sent = mm->date;
 		m[i].size = mm->size;
-		if (mbox_msg_vsize(s->mb, mm->uid, &vsize) == 0)
+		if (sizes && mbox_msg_vsize(s->mb, mm->uid, &vsize) == 0)
 			m[i].size = vsize;
 		if (keys && imapsort_rec_parse(ks.arena.s + ks.off[i],
 		    ks.len[i], &kk) == 0) {
