@@ -65,41 +65,67 @@ rec_from_file(struct imap *s, uint32_t uid, struct sbuf *rec)
 	return r;
 }
 
+/* Cache the records of the messages read from their files (miss[0..nm)
+ * index seqs[] and the keyset), in one append. */
+static void
+keys_cache(struct imap *s, const uint32_t *seqs, const struct keyset *k,
+    const size_t *miss, size_t nm)
+{
+	struct mbox_cache_rec *r;
+	size_t i;
+
+	if (nm == 0 || (r = mem_alloc(nm, sizeof *r)) == NULL)
+		return;
+	for (i = 0; i < nm; i++) {
+		r[i].uid = mbox_msg(s->mb, seqs[miss[i]])->uid;
+		r[i].data = k->arena.s + k->off[miss[i]];
+		r[i].len = k->len[miss[i]];
+	}
+	if (mbox_cache_put_v(s->mb, MBOX_CACHE_SORT, r, nm) < 0)
+		log_warn_sys("account=%s cache put", log_esc_s(s->user));
+	free(r);
+}
+
 static int
 keys_load(struct imap *s, const uint32_t *seqs, size_t n, struct keyset *k)
 {
 	struct imapsort_keys dummy;
 	struct sbuf rec;
 	uint32_t uid;
-	size_t i;
-	int r = -1, c;
+	size_t i, nm = 0, *miss = NULL;
+	int r = -1, c, fresh;
 
 	sbuf_init(&rec, IMAPSORT_REC_MAX);
 	if (n > 0 && ((k->off = mem_alloc(n, sizeof *k->off)) == NULL ||
-	    (k->len = mem_alloc(n, sizeof *k->len)) == NULL))
+	    (k->len = mem_alloc(n, sizeof *k->len)) == NULL ||
+	    (miss = mem_alloc(n, sizeof *miss)) == NULL))
 		goto out;
 	for (i = 0; i < n; i++) {
 		uid = mbox_msg(s->mb, seqs[i])->uid;
 		c = mbox_cache_get(s->mb, uid, MBOX_CACHE_SORT, &rec);
+		fresh = 0;
 		if (c != 1 || imapsort_rec_parse(rec.s, rec.len,
 		    &dummy) < 0) {
+			fresh = 1;
 			if (rec_from_file(s, uid, &rec) < 0) {
 				/* Gone (expunged by another session) or
-				 * unreadable: sorts as empty. */
+				 * unreadable: sorts as empty, not cached. */
+				fresh = 0;
 				if (imapsort_rec_make(&rec, "", 0) < 0)
 					goto out;
-			} else if (mbox_cache_put(s->mb, uid, MBOX_CACHE_SORT,
-			    rec.s, rec.len) < 0)
-				log_warn_sys("account=%s cache put",
-				    log_esc_s(s->user));
+			}
 		}
 		k->off[i] = k->arena.len;
 		k->len[i] = rec.len;
 		if (sbuf_cat_n(&k->arena, rec.s, rec.len) < 0)
 			goto out;
+		if (fresh)
+			miss[nm++] = i;
 	}
+	keys_cache(s, seqs, k, miss, nm);
 	r = 0;
 out:
+	free(miss);
 	sbuf_fini(&rec);
 	return r;
 }
