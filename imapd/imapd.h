@@ -43,7 +43,8 @@ struct login;
  * its words to its own macro when it works (a leading space each).
  */
 #define IMAP_CAPA_CONDSTORE	" CONDSTORE QRESYNC"
-#define IMAP_CAPA_SEARCH	""	/* ESEARCH SEARCHRES SORT THREAD=... */
+#define IMAP_CAPA_SEARCH	" ESEARCH SEARCHRES SORT SORT=DISPLAY " \
+	"THREAD=ORDEREDSUBJECT THREAD=REFERENCES"
 #define IMAP_CAPA_LIST		" LIST-EXTENDED LIST-STATUS CREATE-SPECIAL-USE"
 #define IMAP_CAPA_QUOTA		" QUOTA QUOTA=RES-STORAGE"
 #define IMAP_CAPA_STATUS	" STATUS=SIZE"
@@ -161,6 +162,8 @@ struct imap {
 	unsigned	 enabled;	/* IMAPP_EN_* the client ENABLEd */
 	uint32_t	*van;		/* QRESYNC: expunged UIDs to announce */
 	size_t		 nvan, capvan;	/* in one VANISHED */
+	uint32_t	*saved;		/* SEARCHRES "$": UIDs, ascending */
+	size_t		 nsaved;
 };
 
 /* The worker: returns the process exit code. */
@@ -247,6 +250,19 @@ int	imap_qresync_select(struct imap *, const struct imapp_select *);
 int	imap_fetch_vanished(struct imap *, const struct imapp_tok *t,
 	    uint64_t since);
 void	imap_condstore_fini(struct imap *);
+
+/* ---- ESEARCH, SEARCHRES, SORT, THREAD (imapd_search.c, imapd_sort.c) */
+/* The messages matching q (expunged ones left out), ascending seqs;
+ * *seqs_r is the caller's to free. */
+int	imap_search_seqs(struct imap *, const struct imapp_search *q,
+	    uint32_t **seqs_r, size_t *n_r);
+/* SEARCHRES "$": forget it (SELECT, EXAMINE, CLOSE, UNSELECT), test a
+ * UID, and its messages still in the view as ascending seqs. */
+void	imap_saved_clear(struct imap *);
+int	imap_saved_has(const struct imap *, uint32_t uid);
+int	imap_saved_seqs(struct imap *, uint32_t **seqs_r, size_t *n_r);
+int	imap_cmd_sort(struct imap *);
+int	imap_cmd_thread(struct imap *);
 
 /* ---- QUOTA, LIST-EXTENDED, COMPRESS (imapx) ---- */
 int	imap_cmd_getquotaroot(struct imap *);
