@@ -10,7 +10,7 @@
 . "${TERN_SRC:-.}/t/lib.sh"
 . "$TERN_SRC/t/imap/imap.sh"
 sandbox
-plan 51
+plan 52
 imap_start || { echo "Bail out! set-up failed"; exit 1; }
 for i in 1 2 3 4 5 6; do
 	printf 'From: x%s@example.net\nSubject: msg %s\n\nbody %s\n' $i $i $i >"$SB/m$i"
@@ -71,6 +71,8 @@ r = a.cmd("se2", 'UID SEARCH MODSEQ "/flags/\\\\answered" all %d' % (m2 + 1))
 out("search_entry", j(r))
 r = a.cmd("se3", "SEARCH MODSEQ 99999999")
 out("search_none", j(r))
+r = a.cmd("se4", "SEARCH RETURN (ALL COUNT) MODSEQ %d" % m2)
+out("esearch_modseq", j(r))
 r = a.cmd("stat", "STATUS Trash (MESSAGES HIGHESTMODSEQ)")
 out("status", j(r))
 
@@ -139,6 +141,7 @@ like "$(get after_unchanged)" '\* 2 FETCH \(FLAGS \(\\Seen( \\Recent)?\)\) \| \*
 like "$(get search_modseq)" '^\* SEARCH 1 2 3 \(MODSEQ [0-9]+\) \|' "SEARCH MODSEQ: the messages and (MODSEQ highest)"
 like "$(get search_entry)" '^\* SEARCH 1 3 \(MODSEQ [0-9]+\)' "UID SEARCH MODSEQ with an entry name"
 like "$(get search_none)" '^\* SEARCH \| se3 OK' "SEARCH MODSEQ matching nothing: no (MODSEQ)"
+like "$(get esearch_modseq)" '^\* ESEARCH \(TAG "se4"\) ALL 1:3 COUNT 3 MODSEQ [0-9]+ \| se4 OK' "ESEARCH with MODSEQ"
 like "$(get status)" '\* STATUS Trash \(MESSAGES 0 HIGHESTMODSEQ [0-9]+\)' "STATUS HIGHESTMODSEQ"
 like "$(get b_enable)" '^\* ENABLED QRESYNC \| e OK' "ENABLE QRESYNC"
 like "$(get b_select)" 'HIGHESTMODSEQ' "b: SELECT (CONDSTORE)"
