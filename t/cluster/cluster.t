@@ -342,9 +342,11 @@ EOT
 	track $!
 	sent_at_least() { [ "$(wc -l <"$SB/mv.log" 2>/dev/null || echo 0)" -ge "$1" ]; }
 	wait_for 30 sent_at_least 3
-	ok "tern-user move carol@b.test to st2 while mail arrives" ns_exec st1 \
-	    timeout 150 "$(hbin st1 tern-user)" -c "$SB/st1/tern.conf" move carol@b.test \
-	    st2.clu.test --route "lmtp:$IP_ST2:24" >"$SB/move.log" 2>&1
+	move() {
+		ns_exec st1 timeout 150 "$(hbin st1 tern-user)" -c "$SB/st1/tern.conf" \
+		    move carol@b.test st2.clu.test --route "lmtp:$IP_ST2:24" >"$SB/move.log" 2>&1
+	}
+	ok "tern-user move carol@b.test to st2 while mail arrives" move
 	n0=$(wc -l <"$SB/mv.log")
 	wait_for 30 sent_at_least $((n0 + 3))
 	touch "$SB/mv.stop"
