@@ -357,7 +357,7 @@ EOT
 	once_on_st2() {
 		_m=$(md2)
 		for _id in $ids; do
-			[ "$(grep -ls "^X-Test-Id: $_id\$" "$_m"/new/* "$_m"/cur/* | wc -l)" = 1 ] || return 1
+			[ "$(grep -ls "^X-Test-Id: $_id[[:space:]]*\$" "$_m"/new/* "$_m"/cur/* | wc -l)" = 1 ] || return 1
 		done
 	}
 	ok "every message sent during the move is on st2, exactly once" wait_for 60 once_on_st2
