@@ -3,17 +3,20 @@
 # backends' imaps/pop3s ports, the certificate verified against
 # proxy_backend_ca_file; IMAP and POP3 sessions work through it and the
 # login line says backend_tls=yes.  With a CA that did not sign the
-# backend's certificate the login gets NO [UNAVAILABLE].
+# backend's certificate the login gets NO [UNAVAILABLE].  Clients outside
+# login_plaintext_networks get tern-imapd's / tern-pop3d's refusals of
+# passwords before TLS.
 . "${TERN_SRC:-.}/t/lib.sh"
 . "$TERN_SRC/t/proxy/proxy.sh"
 sandbox
-plan 8
+plan 11
 mkdir -p "$SB/other"
 openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes \
     -keyout "$SB/other/key.pem" -out "$SB/other/cert.pem" -days 2 \
     -subj /CN=other >/dev/null 2>&1
 # The ports are chosen in proxy_setup: the conf refers to them by name.
 cat >"$SB/extra.conf" <<'EOF2'
+login_plaintext_networks = 192.0.2.0/24
 proxy_backend_tls = yes
 proxy_backend_ca_file = ${conf_dir}/tls/cert.pem
 EOF2
@@ -30,6 +33,16 @@ if len(sys.argv) > 1:
     r = Raw(P["P_PXIS"], tls=True)
     out("imap_badca", r.last("a1", "LOGIN alice@example.org alice-secret"))
     sys.exit(0)
+# Passwords in the clear are refused before TLS (127.0.0.1 is not in
+# login_plaintext_networks here), as tern-imapd/tern-pop3d do.
+r = Raw(P["P_PXI"])
+out("plain_greet", r.greet)
+out("plain_login", r.last("p1", "LOGIN alice@example.org alice-secret"))
+r.close()
+r = Raw(P["P_PXP"])
+r.send("USER alice@example.org")
+out("plain_user", r.line())
+r.close()
 m = imap(P["P_PXIS"], tls=True)
 out("imap_login", m.login(*USERS["alice"])[0])
 out("imap_fetch", m.select("INBOX")[1][0] + b" " + m.fetch("1", "(BODY.PEEK[TEXT])")[1][0][1])
@@ -42,6 +55,9 @@ p.quit()
 PYEOF
 r=$(proxy_py "$SB/t.py")
 get() { printf '%s\n' "$r" | sed -n "s/^$1=//p" | head -1; }
+like "$(get plain_greet)" 'LOGINDISABLED' "IMAP before TLS, client outside login_plaintext_networks: LOGINDISABLED"
+like "$(get plain_login)" '^p1 NO \[PRIVACYREQUIRED\]' "... LOGIN refused"
+like "$(get plain_user)" '^-ERR \[AUTH\] Plaintext' "... POP3 USER refused"
 is "$(get imap_login)" "OK" "IMAP login through a TLS backend link"
 like "$(get imap_fetch)" 'tls body' "... reads mail"
 like "$(get pop_pass)" '^\+OK' "POP3 login through a TLS backend link"
