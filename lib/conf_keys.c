@@ -130,6 +130,11 @@ const struct conf_key conf_keys[] = {
 	{ "dkim_key_dir", CONF_PATH, "${conf_dir}/dkim", "DKIM private keys, one file per domain: DOMAIN.SELECTOR.key (mode 0600)" },
 	{ "dkim_selector", CONF_STR, "default", "DKIM selector (s=) used for every domain; the key file name carries it" },
 
+	/* Moving accounts between storage hosts (tern-user move; doc/move.md). */
+	{ "move_command", CONF_STR, "/usr/bin/ssh %h tern-user receive %a", "command tern-user move streams the Maildir into (%h: the new host, %a: the address), run without a shell" },
+	{ "maps_publish_command", CONF_STR, "", "command tern-user move runs after each recompile to copy the maps to every host (empty: none; doc/move.md)" },
+	{ "move_quiesce_timeout", CONF_DURATION, "1m", "how long tern-user move waits for the account's deliveries and sessions to end" },
+
 	/* Services: "<service>.<attr>", run when named in "services". */
 	{ "*.listen", CONF_LIST, "", "addresses to listen on: 127.0.0.1:25 [::1]:25 (tcp services)" },
 	{ "*.program", CONF_STR, "", "program to run (a name without '/' is looked up in program_dir)" },
