@@ -40,7 +40,7 @@ usage(void)
 #define WENV_MAX	64
 
 /* The worker's settings, passed in its environment. */
-enum { E_TIMEOUT, E_IDLE, E_LITERAL, E_SEP, E_N };
+enum { E_TIMEOUT, E_IDLE, E_LITERAL, E_SEP, E_VANISHED, E_N };
 
 /* Settings the monitor needs after the fork. */
 struct setup {
@@ -148,7 +148,7 @@ static void
 worker_settings(struct setup *s)
 {
 	const char *sep;
-	uint64_t lit;
+	uint64_t lit, van;
 
 	if ((sep = conf_str(s->cf, "imap_hierarchy_separator")) == NULL ||
 	    (strcmp(sep, "/") != 0 && strcmp(sep, ".") != 0))
@@ -162,6 +162,12 @@ worker_settings(struct setup *s)
 	env_set(s, E_LITERAL, "IMAP_LITERAL_MAX=%llu",
 	    (unsigned long long)lit);
 	env_set(s, E_SEP, "IMAP_SEPARATOR=%s", sep);
+	/* QRESYNC (RFC 7162): expunged UID ranges kept per folder. */
+	if (conf_uint(s->cf, "imap_vanished_max", &van) < 0 || van == 0 ||
+	    van > 1000000)
+		die(EXIT_PERM, "imap_vanished_max: 1 to 1000000");
+	env_set(s, E_VANISHED, "IMAP_VANISHED_MAX=%llu",
+	    (unsigned long long)van);
 }
 
 static void

@@ -88,6 +88,8 @@ const struct conf_key conf_keys[] = {
 	{ "imap_idle_timeout", CONF_DURATION, "30m", "longest IDLE before the server closes the session" },
 	{ "imap_literal_max", CONF_SIZE, "64M", "largest IMAP literal (an APPENDed message); a bigger one is refused unread" },
 	{ "imap_hierarchy_separator", CONF_STR, "/", "IMAP hierarchy separator: / or ." },
+	/* IMAP CONDSTORE/QRESYNC (tern-imapd; doc/mstore.md). */
+	{ "imap_vanished_max", CONF_UINT, "10000", "expunged UID ranges each folder remembers for QRESYNC (1 to 1000000); older expunges get a conservative answer" },
 
 	/* Authentication daemon (tern-authd). */
 	{ "auth_socket", CONF_PATH, "${run_dir}/authd.sock", "Unix socket of tern-authd (the password checker)" },
