@@ -1,0 +1,54 @@
+/*
+ * forkserver.h - the program side of tern-supervise's fork server.
+ *
+ * A TCP service with NAME.forkserver = yes is started once by
+ * tern-supervise (as the service's user, like a connection process) with
+ * TERN_FORKSERVER=3: fd 3 is a SOCK_SEQPACKET socket to the supervisor.
+ * The program does its per-service set-up (configuration, certificate,
+ * OpenSSL start-up) once, then calls forkserver_serve().  For each
+ * connection the supervisor accepted it sends one message:
+ *
+ *	"c ID" NUL "NAME=VALUE" NUL ...		with the socket (SCM_RIGHTS)
+ *
+ * (the UCSPI variables it would otherwise put in a fresh environment), and
+ * forkserver_serve() forks: in the child it returns 0 with the connection
+ * on fd 0 and 1, the variables set, a session of its own (setsid), no
+ * signal blocked and SIGCHLD at its default (other dispositions are what
+ * the program set before), as if tern-supervise had exec'd the program
+ * for this connection; the caller goes on with its per-connection code.
+ * The program must keep fd 3 open through its start-up (proc_init's keep
+ * list: forkserver_fd() tells).  The server itself never returns while the supervisor is there: it
+ * answers "s ID PID" after each fork, "f ID" when a connection could not
+ * be served, and "x PID STATUS" (the wait status) when a child ends, so the
+ * supervisor's connection limits keep counting.  It returns 1 when the
+ * supervisor closes the socket (reload or stop: the children live on and
+ * the supervisor, their subreaper, reaps them), -1 with errno on error.
+ *
+ * Why: an exec per connection costs the dynamic linking of OpenSSL, the
+ * reading of tern.conf and the building of the TLS context (bench/smtp,
+ * bench/pop3: most of a session's CPU); a fork of a ready process does not.
+ * The fork keeps the per-connection process model, so nothing one session
+ * does is seen by the next.  A change of tern.conf takes effect when the
+ * supervisor restarts the server (SIGHUP).
+ */
+#ifndef TERN_FORKSERVER_H
+#define TERN_FORKSERVER_H
+
+#define FORKSERVER_ENV		"TERN_FORKSERVER"
+#define FORKSERVER_MSG_MAX	2048	/* one message, either way */
+
+/* The socket named by TERN_FORKSERVER, or -1 when not started as one. */
+int	forkserver_fd(void);
+int	forkserver_serve(int fd);
+
+/* The supervisor's side: parse one reply ("s", "f", "x"); 0 / -1. */
+struct forkserver_reply {
+	char			 kind;	/* 's', 'f' or 'x' */
+	unsigned long long	 id;	/* 's', 'f' */
+	long			 pid;	/* 's', 'x' */
+	int			 status;	/* 'x' */
+};
+int	forkserver_reply_parse(const char *p, size_t n,
+	    struct forkserver_reply *r);
+
+#endif
