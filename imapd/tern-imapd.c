@@ -286,7 +286,7 @@ monitor(struct setup *s, struct login *l, struct imap_pre *p)
 }
 
 static int
-session(const char *opt_c, const char *mode)
+session(const char *opt_c, const char *mode, char **argv)
 {
 	static struct setup s;
 	static struct imap_pre p;
@@ -304,7 +304,9 @@ session(const char *opt_c, const char *mode)
 		 * configuration and the TLS context once, then a child
 		 * per connection goes on below. */
 		setup_tls(&s, &p, 1);
-		if ((role = forkserver_serve(forkserver_fd())) < 0)
+		role = forkserver_serve(forkserver_fd(),
+		    forkserver_conf_stale, s.cf, argv);
+		if (role < 0)
 			die_sys(EXIT_TEMP, "forkserver");
 		if (role > 0)
 			exit(EXIT_OK);
@@ -359,5 +361,5 @@ main(int argc, char **argv)
 		usage();
 	if (opt_m == NULL)
 		usage();
-	return session(opt_c, opt_m);
+	return session(opt_c, opt_m, argv);
 }

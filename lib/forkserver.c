@@ -14,9 +14,12 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "lib/conf.h"
 #include "lib/forkserver.h"
 #include "lib/scan.h"
 #include "lib/selfpipe.h"
+
+extern char **environ;
 
 /* The variables a message may set: sock_ucspi()'s, nothing else. */
 static const char *const vars[] = {
@@ -98,15 +101,22 @@ parse(char *buf, size_t n, unsigned long long *id_r, char **vars_r,
 	return 0;
 }
 
+struct fs {
+	int		 fd;
+	int		(*stale)(void *);
+	void		*arg;
+	char		**argv;
+};
+
 /* In the child: become the connection's process; 0, or exits. */
 static int
-child(int fd, int conn, char **v, size_t nv)
+child(const struct fs *f, int conn, char **v, size_t nv, int stale)
 {
 	sigset_t none;
 	size_t i;
 
 	selfpipe_fini();
-	(void)close(fd);	/* the supervisor's socket is not ours */
+	(void)close(f->fd);	/* the supervisor's socket is not ours */
 	if (sigemptyset(&none) < 0 ||
 	    sigprocmask(SIG_SETMASK, &none, NULL) < 0 || setsid() < 0)
 		_exit(111);
@@ -118,12 +128,16 @@ child(int fd, int conn, char **v, size_t nv)
 		_exit(111);
 	if (conn > 1)
 		(void)close(conn);	/* dup'd to 0 and 1 */
-	return 0;
+	/* The configuration changed since the server read it: this one
+	 * connection is served by a fresh image, which reads it anew. */
+	if (stale && f->argv != NULL)
+		(void)execve("/proc/self/exe", f->argv, environ);
+	return 0;	/* no /proc: the old settings, this once */
 }
 
 /* Receive one message and its descriptor; 1 for EOF, 0 otherwise. */
 static int
-one(int fd, int *child_r)
+one(const struct fs *f, int *child_r)
 {
 	static char buf[FORKSERVER_MSG_MAX];
 	union {
@@ -137,7 +151,7 @@ one(int fd, int *child_r)
 	unsigned long long id = 0;
 	size_t nv = 0;
 	ssize_t n;
-	int conn = -1;
+	int conn = -1, stale, fd = f->fd;
 	pid_t pid;
 
 	memset(&m, 0, sizeof m);
@@ -164,17 +178,18 @@ one(int fd, int *child_r)
 			reply(fd, 'f', id, 0);
 		return 0;
 	}
+	stale = f->stale != NULL && f->stale(f->arg);
 	pid = fork();
 	if (pid == 0) {
 		*child_r = 1;
-		return child(fd, conn, v, nv);
+		return child(f, conn, v, nv, stale);
 	}
 	(void)close(conn);	/* the child has it */
 	if (pid < 0)
 		reply(fd, 'f', id, 0);
 	else
 		reply(fd, 's', id, (long)pid);
-	return 0;
+	return stale ? 1 : 0;	/* stale: end, to be started afresh */
 }
 
 static void
@@ -194,10 +209,11 @@ reap(int fd)
 }
 
 int
-forkserver_serve(int fd)
+forkserver_serve(int fd, int (*stale)(void *), void *arg, char **argv)
 {
 	static const int sigs[] = { SIGCHLD };
 	struct pollfd p[2];
+	struct fs f = { fd, stale, arg, argv };
 	int r, in_child = 0;
 
 	if (selfpipe_init(sigs, 1) < 0)
@@ -219,7 +235,7 @@ forkserver_serve(int fd)
 		}
 		if (p[0].revents == 0)
 			continue;
-		r = one(fd, &in_child);
+		r = one(&f, &in_child);
 		if (in_child)
 			return 0;
 		if (r != 0) {
@@ -227,6 +243,12 @@ forkserver_serve(int fd)
 			return r;
 		}
 	}
+}
+
+int
+forkserver_conf_stale(void *conf)
+{
+	return conf_changed(conf);
 }
 
 int

@@ -15,7 +15,8 @@
  * on fd 0 and 1, the variables set, a session of its own (setsid), no
  * signal blocked and SIGCHLD at its default (other dispositions are what
  * the program set before), as if tern-supervise had exec'd the program
- * for this connection; the caller goes on with its per-connection code.
+ * for this connection; the caller goes on with its per-connection code
+ * (unless the configuration changed: see forkserver_serve below).
  * The program must keep fd 3 open through its start-up (proc_init's keep
  * list: forkserver_fd() tells).  The server itself never returns while the supervisor is there: it
  * answers "s ID PID" after each fork, "f ID" when a connection could not
@@ -28,8 +29,7 @@
  * reading of tern.conf and the building of the TLS context (bench/smtp,
  * bench/pop3: most of a session's CPU); a fork of a ready process does not.
  * The fork keeps the per-connection process model, so nothing one session
- * does is seen by the next.  A change of tern.conf takes effect when the
- * supervisor restarts the server (SIGHUP).
+ * does is seen by the next.
  */
 #ifndef TERN_FORKSERVER_H
 #define TERN_FORKSERVER_H
@@ -39,7 +39,18 @@
 
 /* The socket named by TERN_FORKSERVER, or -1 when not started as one. */
 int	forkserver_fd(void);
-int	forkserver_serve(int fd);
+/*
+ * stale (may be NULL) is asked before each fork: when it says 1 (tern.conf
+ * changed: conf_changed()), that connection's child execs the program
+ * afresh (/proc/self/exe with argv, the variables set, no TERN_FORKSERVER)
+ * so it reads the new settings, and the server returns 1 to end; the
+ * supervisor starts a new one.  So an edit of tern.conf reaches the next
+ * connection, as it does without a fork server.
+ */
+int	forkserver_serve(int fd, int (*stale)(void *), void *arg,
+	    char **argv);
+/* The usual stale: conf_changed() of the struct conf * in arg. */
+int	forkserver_conf_stale(void *conf);
 
 /* The supervisor's side: parse one reply ("s", "f", "x"); 0 / -1. */
 struct forkserver_reply {

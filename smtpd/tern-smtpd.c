@@ -256,14 +256,14 @@ tls_setup(struct smtpd *s, int eager)
  * connection is a child that returns from this function.
  */
 static void
-forkserver(struct smtpd *s)
+forkserver(struct smtpd *s, char **argv)
 {
 	int fd = forkserver_fd(), r;
 
 	if (fd < 0)
 		return;
 	tls_setup(s, 1);
-	r = forkserver_serve(fd);
+	r = forkserver_serve(fd, forkserver_conf_stale, s->cf, argv);
 	if (r == 0)
 		return;		/* a connection's child */
 	if (r < 0)
@@ -337,7 +337,7 @@ main(int argc, char **argv)
 	smtpd_init(&s);
 	s.mode = parse_mode(opt_m);
 	config(&s, opt_c);
-	forkserver(&s);
+	forkserver(&s, argv);
 	client_ip(&s);
 	submission_config(&s);
 	setup(&s);

@@ -30,7 +30,7 @@ main(int argc, char **argv)
 	long gc = 0;
 	int len, fd;
 
-	if ((fd = forkserver_fd()) >= 0 && forkserver_serve(fd) != 0)
+	if ((fd = forkserver_fd()) >= 0 && forkserver_serve(fd, NULL, NULL, argv) != 0)
 		return 0;	/* the supervisor closed the socket */
 	if (argc > 1 && strcmp(argv[1], "-f") == 0) {
 		pid_t pid = fork();

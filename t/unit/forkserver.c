@@ -74,7 +74,7 @@ test_handover(void)
 		(void)close(sp[0]);
 		(void)close(p[0]);
 		(void)close(p[1]);
-		if (forkserver_serve(sp[1]) != 0)
+		if (forkserver_serve(sp[1], NULL, NULL, NULL) != 0)
 			_exit(0);	/* EOF: the test is over */
 		/* The connection's child. */
 		n = snprintf(buf, sizeof buf, "%s %s %s\n",
