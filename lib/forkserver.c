@@ -218,6 +218,11 @@ forkserver_serve(int fd, int (*stale)(void *), void *arg, char **argv)
 
 	if (selfpipe_init(sigs, 1) < 0)
 		return -1;
+	/* Ready: until it hears this the supervisor hands us nothing (a
+	 * program that does not speak this protocol never says it). */
+	while (send(fd, "r", 1, MSG_NOSIGNAL) < 0)
+		if (errno != EINTR)
+			return -1;
 	for (;;) {
 		p[0].fd = fd;
 		p[0].events = POLLIN;
@@ -259,6 +264,10 @@ forkserver_reply_parse(const char *p, size_t n, struct forkserver_reply *r)
 	size_t la, lb = 0;
 
 	memset(r, 0, sizeof *r);
+	if (n == 1 && p[0] == 'r') {
+		r->kind = 'r';
+		return 0;
+	}
 	if (n < 3 || p[1] != ' ' || memchr(p, '\0', n) != NULL ||
 	    (p[0] != 's' && p[0] != 'f' && p[0] != 'x'))
 		return -1;

@@ -18,8 +18,10 @@
  * for this connection; the caller goes on with its per-connection code
  * (unless the configuration changed: see forkserver_serve below).
  * The program must keep fd 3 open through its start-up (proc_init's keep
- * list: forkserver_fd() tells).  The server itself never returns while the supervisor is there: it
- * answers "s ID PID" after each fork, "f ID" when a connection could not
+ * list: forkserver_fd() tells).  The server itself never returns while
+ * the supervisor is there: it says "r" (ready) first, and the supervisor
+ * hands it nothing before that (a program that does not speak the
+ * protocol is never used); it answers "s ID PID" after each fork, "f ID" when a connection could not
  * be served, and "x PID STATUS" (the wait status) when a child ends, so the
  * supervisor's connection limits keep counting.  It returns 1 when the
  * supervisor closes the socket (reload or stop: the children live on and
@@ -52,9 +54,9 @@ int	forkserver_serve(int fd, int (*stale)(void *), void *arg,
 /* The usual stale: conf_changed() of the struct conf * in arg. */
 int	forkserver_conf_stale(void *conf);
 
-/* The supervisor's side: parse one reply ("s", "f", "x"); 0 / -1. */
+/* The supervisor's side: parse one reply ("r", "s", "f", "x"); 0 / -1. */
 struct forkserver_reply {
-	char			 kind;	/* 's', 'f' or 'x' */
+	char			 kind;	/* 'r', 's', 'f' or 'x' */
 	unsigned long long	 id;	/* 's', 'f' */
 	long			 pid;	/* 's', 'x' */
 	int			 status;	/* 'x' */

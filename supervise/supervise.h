@@ -105,6 +105,9 @@ struct service {
 	int64_t	 fs_started_ms;
 	int64_t	 fs_retry_ms;		/* no new fork server before this */
 	uint64_t fs_seq;		/* last connection id handed over */
+	int	 fs_ready;		/* it said "r": hand connections over */
+	int	 fs_off;		/* the program is no fork server: not
+					   until a reload */
 	struct service *next;
 };
 

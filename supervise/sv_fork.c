@@ -103,6 +103,7 @@ fs_start(struct sv *sv, struct service *s, int64_t now)
 	sv->kids[sv->nkids - 1].pid = pid;
 	s->fs_pid = pid;
 	s->fs_fd = sp[0];
+	s->fs_ready = 0;
 	s->fs_started_ms = now;
 	s->fs_retry_ms = 0;
 	log_info("start service=%s forkserver pid=%ld", s->spec.name,
@@ -125,7 +126,7 @@ sv_fs_tick(struct sv *sv, int64_t now)
 				sv_fs_stop(sv, s);
 			continue;
 		}
-		if (s->fs_pid == 0 && s->fs_retry_ms <= now &&
+		if (s->fs_pid == 0 && !s->fs_off && s->fs_retry_ms <= now &&
 		    access(s->spec.program, X_OK) == 0)
 			fs_start(sv, s, now);
 	}
@@ -153,11 +154,12 @@ sv_fs_restart_all(struct sv *sv)
 {
 	struct service *s;
 
-	for (s = sv->svcs; s != NULL; s = s->next)
-		if (s->fs_fd >= 0) {
+	for (s = sv->svcs; s != NULL; s = s->next) {
+		if (s->fs_fd >= 0)
 			sv_fs_stop(sv, s);
-			s->fs_retry_ms = 0;
-		}
+		s->fs_retry_ms = 0;
+		s->fs_off = 0;
+	}
 }
 
 /*
@@ -181,7 +183,7 @@ sv_fs_hand(struct sv *sv, struct service *s, int conn,
 	size_t len, i, l;
 	int n;
 
-	if (s->fs_fd < 0)
+	if (s->fs_fd < 0 || !s->fs_ready)
 		return -1;
 	if (sock_local(conn, &local) < 0 || sock_ucspi(&local, peer, &u) < 0)
 		return -1;
@@ -214,7 +216,11 @@ sv_fs_hand(struct sv *sv, struct service *s, int conn,
 	memcpy(CMSG_DATA(h), &conn, sizeof conn);
 	if (sendmsg(s->fs_fd, &m, MSG_DONTWAIT | MSG_NOSIGNAL) < 0) {
 		sv->nkids--;
-		if (errno != EAGAIN)
+		if (errno == EPIPE || errno == ECONNRESET) {
+			/* It is ending; its exit is reaped in sv_reap. */
+			(void)close(s->fs_fd);
+			s->fs_fd = -1;
+		} else if (errno != EAGAIN)
 			log_warn_sys("service=%s forkserver send", s->spec.name);
 		return -1;
 	}
@@ -242,6 +248,10 @@ reply(struct sv *sv, struct service *s, const struct forkserver_reply *r)
 	size_t i;
 
 	switch (r->kind) {
+	case 'r':
+		s->fs_ready = 1;
+		log_debug("service=%s forkserver ready", s->spec.name);
+		return;
 	case 's':
 		if ((i = find_id(sv, s, r->id)) != SIZE_MAX)
 			sv->kids[i].pid = (pid_t)r->pid;
@@ -313,6 +323,14 @@ sv_fs_exited(struct sv *sv, struct service *s)
 		s->fs_fd = -1;
 	}
 	s->fs_pid = 0;
+	if (!s->fs_ready && !sv->stopping && s->state == ST_RUN) {
+		/* Never ready: the program does not speak the protocol. */
+		log_warn("service=%s forkserver: %s did not start as a fork "
+		    "server; serving by fork and exec until a reload",
+		    s->spec.name, log_esc_s(s->spec.program));
+		s->fs_off = 1;
+	}
+	s->fs_ready = 0;
 	for (i = sv->nkids; i-- > 0; )
 		if (sv->kids[i].svc == s && sv->kids[i].fsid != 0 &&
 		    sv->kids[i].pid == 0)

@@ -4,7 +4,8 @@
  * EOF.  With -f it first forks a grandchild that sleeps (to check that a
  * stop leaves no process behind); its pid is in the greeting.  Started
  * as a fork server (TERN_FORKSERVER, lib/forkserver.h) it forks per
- * connection; ppid= in the greeting tells which process forked it.
+ * connection (unless -n); ppid= in the greeting tells which process
+ * forked it.
  */
 #include <signal.h>
 #include <stdio.h>
@@ -30,7 +31,11 @@ main(int argc, char **argv)
 	long gc = 0;
 	int len, fd;
 
-	if ((fd = forkserver_fd()) >= 0 && forkserver_serve(fd, NULL, NULL, argv) != 0)
+	/* -n: a program that does not speak the fork server protocol. */
+	if (argc > 1 && strcmp(argv[1], "-n") == 0)
+		argc = 1;
+	else if ((fd = forkserver_fd()) >= 0 &&
+	    forkserver_serve(fd, NULL, NULL, argv) != 0)
 		return 0;	/* the supervisor closed the socket */
 	if (argc > 1 && strcmp(argv[1], "-f") == 0) {
 		pid_t pid = fork();

@@ -9,11 +9,16 @@
 . "${TERN_SRC:-.}/t/lib.sh"
 . "$TERN_SRC/t/supervise/sv.sh"
 sandbox
-plan 25
+plan 28
 
-p1=$(free_port)
+p1=$(free_port); p2=$(free_port)
 sv_conf <<EOF2
-services = fs
+services = fs nf
+nf.listen = 127.0.0.1:$p2
+nf.program = echo-svc
+nf.args = -n
+nf.user = $SV_USER
+nf.forkserver = yes
 fs.listen = 127.0.0.1:$p1
 fs.program = echo-svc
 fs.user = $SV_USER
@@ -46,6 +51,14 @@ out=$($SV_CLIENT hold 127.0.0.1 "$p1" 2)
 is "$(echo "$out" | grep -c '^held:hello .* ppid='"$fspid"' ')" 2 "two held connections, both forked"
 like "$(echo "$out" | grep '^extra:')" "^extra:421 4\.7\.0 too many connections" "the third is refused"
 ok "refusal logged" sv_log_wait 5 "refuse service=fs ip=127\.0\.0\.1 reason=per-ip-limit"
+
+# A program that does not speak the protocol is never handed a connection.
+ok "a program that is no fork server is noticed" sv_log_wait 10 "service=nf forkserver: .*echo-svc did not start as a fork server"
+for i in 1 2 3; do
+	$SV_CLIENT greet 127.0.0.1 "$p2" >>"$SB/nf.out" 2>&1
+done
+is "$(grep -c '^echo:ping$' "$SB/nf.out")" 3 "its connections are all served by fork and exec"
+is "$(grep -c 'start service=nf forkserver' "$SB/sv.log")" 1 "and it is not started again"
 
 # A killed fork server: connections are still served, and a new one starts.
 kill -KILL "$fspid"

@@ -43,6 +43,9 @@ test_replies(void)
 	is_int(parse_s("s 1 2 ", &r), -1, "trailing space");
 	is_int(forkserver_reply_parse("s 1\0 2", 6, &r), -1, "NUL inside");
 	is_int(parse_s("", &r), -1, "empty");
+	is_int(parse_s("r", &r), 0, "r parses");
+	ok(r.kind == 'r', "r: ready");
+	is_int(parse_s("r 1", &r), -1, "r takes nothing");
 }
 
 /* Hand a pipe's write end over as "the connection"; the child writes its
@@ -100,6 +103,9 @@ test_handover(void)
 	memcpy(CMSG_DATA(h), &p[1], sizeof p[1]);
 	ok(sendmsg(sp[0], &m, 0) == (ssize_t)sizeof msg, "message sent");
 	(void)close(p[1]);
+	n = recv(sp[0], buf, sizeof buf - 1, 0);
+	ok(n > 0 && forkserver_reply_parse(buf, (size_t)n, &r) == 0 &&
+	    r.kind == 'r', "the server says it is ready");
 	n = recv(sp[0], buf, sizeof buf - 1, 0);
 	ok(n > 0 && forkserver_reply_parse(buf, (size_t)n, &r) == 0 &&
 	    r.kind == 's' && r.id == 5, "the server reports the fork of id 5");
