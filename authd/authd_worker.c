@@ -77,7 +77,7 @@ copy_slice(char *out, size_t size, const struct maps_slice *s)
 }
 
 /* The account record of key into rep (status OK fields): 1 found and
- * active, 0 not found, 2 disabled, -1 error. */
+ * active, 0 not found, 2 disabled, 3 moving, -1 error. */
 static int
 account(const struct worker_cfg *cfg, const char *key, size_t klen,
     struct authc_reply *rep)
@@ -105,7 +105,15 @@ account(const struct worker_cfg *cfg, const char *key, size_t klen,
 	rep->addr[klen] = '\0';
 	rep->uid = mr.uid;
 	rep->quota = mr.quota;
-	return mr.status == MAPS_ACTIVE ? 1 : 2;
+	switch (mr.status) {
+	case MAPS_ACTIVE:
+		return 1;
+	case MAPS_DISABLED:
+		return 2;
+	case MAPS_MOVING:
+		return 3;
+	}
+	return 2;
 }
 
 /* Equal n bytes, in a time that depends on n only. */
@@ -210,6 +218,10 @@ check(const struct worker_cfg *cfg, const struct authc_request *q,
 	} else if (acct == 2) {
 		rep->status = AUTHC_FAIL;
 		rep->reason = AUTHC_R_DISABLED;
+	} else if (acct == 3) {
+		/* The right password, the mailbox in transit: come back. */
+		rep->status = AUTHC_TEMPFAIL;
+		rep->reason = AUTHC_R_MOVING;
 	} else {
 		rep->status = AUTHC_OK;
 		rep->reason = AUTHC_R_NONE;

@@ -562,7 +562,7 @@ log_fail(struct client *c, const struct authc_reply *r, unsigned fip,
     unsigned facct, uint64_t delay)
 {
 	static const char *names[] = { "none", "plaintext", "unknown",
-	    "password", "disabled", "nopass", "maps" };
+	    "password", "disabled", "nopass", "maps", "moving" };
 
 	log_info("auth fail service=%s user=%s ip=%s failures_ip=%u "
 	    "failures_user=%u delay=%llus reason=%s", c->service,
@@ -603,9 +603,10 @@ verdict(struct client *c, const struct authc_reply *r)
 		c->deadline = io_now_ms() + (int64_t)delay * 1000;
 		return;
 	case AUTHC_TEMPFAIL:
-		log_warn("auth tempfail service=%s user=%s ip=%s",
+		log_warn("auth tempfail service=%s user=%s ip=%s%s",
 		    c->service, log_esc(c->user, c->user_len),
-		    ip_or_local(c));
+		    ip_or_local(c), r->reason == AUTHC_R_MOVING ?
+		    " reason=moving" : "");
 		client_reply(c, AUTHC_TEMPFAIL, AUTHC_R_NONE);
 		return;
 	case AUTHC_THROTTLED:

@@ -43,12 +43,13 @@ struct login;
  * its words to its own macro when it works (a leading space each).
  */
 #define IMAP_CAPA_CONDSTORE	""	/* CONDSTORE QRESYNC */
-#define IMAP_CAPA_SEARCH	""	/* ESEARCH SEARCHRES SORT THREAD=... */
-#define IMAP_CAPA_LIST		""	/* LIST-EXTENDED LIST-STATUS ... */
-#define IMAP_CAPA_QUOTA		""	/* QUOTA QUOTA=RES-... */
-#define IMAP_CAPA_STATUS	""	/* STATUS=SIZE */
-#define IMAP_CAPA_APPEND	""	/* APPENDLIMIT=n */
-#define IMAP_CAPA_COMPRESS	""	/* COMPRESS=DEFLATE */
+#define IMAP_CAPA_SEARCH	" ESEARCH SEARCHRES SORT SORT=DISPLAY " \
+	"THREAD=ORDEREDSUBJECT THREAD=REFERENCES"
+#define IMAP_CAPA_LIST		" LIST-EXTENDED LIST-STATUS CREATE-SPECIAL-USE"
+#define IMAP_CAPA_QUOTA		" QUOTA QUOTA=RES-STORAGE"
+#define IMAP_CAPA_STATUS	" STATUS=SIZE"
+#define IMAP_CAPA_APPEND	" APPENDLIMIT=%llu"	/* IMAP_CAPA_ARG */
+#define IMAP_CAPA_COMPRESS	" COMPRESS=DEFLATE"
 #define IMAP_CAPA_REV2		""	/* IMAP4rev2 UTF8=ACCEPT BINARY ... */
 #define IMAP_CAPA_AUTHED	IMAP_CAPA_COMMON " NAMESPACE UIDPLUS MOVE " \
 	"UNSELECT CHILDREN SPECIAL-USE" \
@@ -60,6 +61,9 @@ struct login;
 	IMAP_CAPA_APPEND \
 	IMAP_CAPA_COMPRESS \
 	IMAP_CAPA_REV2
+/* IMAP_CAPA_AUTHED is a format: its argument (RFC 7889 APPENDLIMIT, the
+ * literal limit that bounds an APPEND). */
+#define IMAP_CAPA_ARG(s)	((unsigned long long)(s)->literal_max)
 
 /*
  * What ENABLE (RFC 5161) accepts: IMAPP_EN_* bits, one line per family;
@@ -156,6 +160,8 @@ struct imap {
 	uint32_t	 exists, recent;	/* as last announced */
 	unsigned	 nkeywords;	/* keyword names announced in FLAGS */
 	unsigned	 enabled;	/* IMAPP_EN_* the client ENABLEd */
+	uint32_t	*saved;		/* SEARCHRES "$": UIDs, ascending */
+	size_t		 nsaved;
 };
 
 /* The worker: returns the process exit code. */
@@ -219,5 +225,26 @@ int	imap_cmd_store(struct imap *);
 int	imap_cmd_fetch(struct imap *);
 int	imap_cmd_search(struct imap *);
 int	imap_cmd_idle(struct imap *);
+
+/* ---- ESEARCH, SEARCHRES, SORT, THREAD (imapd_search.c, imapd_sort.c) */
+/* The messages matching q (expunged ones left out), ascending seqs;
+ * *seqs_r is the caller's to free. */
+int	imap_search_seqs(struct imap *, const struct imapp_search *q,
+	    uint32_t **seqs_r, size_t *n_r);
+/* SEARCHRES "$": forget it (SELECT, EXAMINE, CLOSE, UNSELECT), test a
+ * UID, and its messages still in the view as ascending seqs. */
+void	imap_saved_clear(struct imap *);
+int	imap_saved_has(const struct imap *, uint32_t uid);
+int	imap_saved_seqs(struct imap *, uint32_t **seqs_r, size_t *n_r);
+int	imap_cmd_sort(struct imap *);
+int	imap_cmd_thread(struct imap *);
+
+/* ---- QUOTA, LIST-EXTENDED, COMPRESS (imapx) ---- */
+int	imap_cmd_getquotaroot(struct imap *);
+int	imap_cmd_getquota(struct imap *);
+int	imap_cmd_setquota(struct imap *);
+int	imap_cmd_compress(struct imap *);
+/* After the completion of COMPRESS: start compressing (-1 ends). */
+int	imap_compress_after(struct imap *);
 
 #endif

@@ -244,6 +244,14 @@ note(void *arg, const struct login_event *ev)
 			    "why=tern-authd_unreachable:%s",
 			    log_esc(ev->user, ev->user_len), s->ip,
 			    strerror(ev->err));
+		else if (ev->authzid != NULL && ev->authzid[0] != '\0')
+			log_info("auth user=%s proxy=%s ip=%s origin=%s "
+			    "status=%s%s%s", log_esc_s(ev->authzid),
+			    log_esc(ev->user, ev->user_len), s->ip,
+			    ev->origin[0] != '\0' ? ev->origin : "-",
+			    authc_status_name(ev->status),
+			    ev->why != NULL ? " refused=" : "",
+			    ev->why != NULL ? ev->why : "");
 		else
 			log_info("auth user=%s ip=%s status=%s%s%s",
 			    log_esc(ev->user, ev->user_len), s->ip,

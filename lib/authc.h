@@ -132,9 +132,10 @@ enum authc_reason {
 	AUTHC_R_PASSWORD = 3,	/* wrong password */
 	AUTHC_R_DISABLED = 4,	/* status=disabled */
 	AUTHC_R_NOPASS = 5,	/* no usable hash */
-	AUTHC_R_MAPS = 6	/* a map unreadable (TEMPFAIL) */
+	AUTHC_R_MAPS = 6,	/* a map unreadable (TEMPFAIL) */
+	AUTHC_R_MOVING = 7	/* status=moving: tern-user move (TEMPFAIL) */
 };
-#define AUTHC_R_LAST	AUTHC_R_MAPS
+#define AUTHC_R_LAST	AUTHC_R_MOVING
 
 struct authc_req {
 	const char	*service;	/* "smtp", "submission", "pop3", ... */

@@ -123,7 +123,7 @@ const struct conf_key conf_keys[] = {
 	{ "proxy_backend_tls", CONF_BOOL, "no", "yes: tern-proxy speaks TLS from the first byte to backends (give it their 993/995 ports)" },
 	{ "proxy_backend_ca_file", CONF_STR, "", "PEM bundle tern-proxy verifies backends against with proxy_backend_tls (empty: the system store)" },
 	{ "proxy_source_ip", CONF_STR, "", "local address tern-proxy connects to backends from (empty: the kernel's choice)" },
-	{ "proxy_connect_timeout", CONF_DURATION, "10s", "wait for a backend's connection, greeting and each reply during its login" },
+	{ "proxy_connect_timeout", CONF_DURATION, "10s", "longest wait for a backend's connection, its TLS handshake, and its whole login conversation (each)" },
 
 	/* DKIM signing (lib/dkim, tern-dkim, tern-remote). */
 	{ "dkim_sign", CONF_BOOL, "yes", "sign outgoing mail whose From domain has a key in dkim_key_dir" },

@@ -17,6 +17,7 @@ for m in "openssl:libssl-dev" "libcdb:libcdb-dev" "libbsd:libbsd-dev" "libcrypt:
 	mod=${m%%:*}; deb=${m#*:}
 	pkg-config --exists "$mod" 2>/dev/null || need "$deb"
 done
+pkg-config --exists zlib 2>/dev/null || need zlib1g-dev	# tern-imapd-worker: COMPRESS
 case "${CC:-cc}" in *clang*) command -v clang >/dev/null 2>&1 || need clang ;; esac
 
 if [ "$what" = check ] || [ "$what" = run ]; then
