@@ -134,7 +134,7 @@ tmp="$conf.tmp.$$"
 		# Programs that can be fork servers (tern-supervise(8)): started
 		# once, forked per connection, no exec per session.
 		case $prog in
-		tern-smtpd|tern-imapd|tern-pop3d) echo "$name.forkserver = yes" ;;
+		tern-smtpd|tern-imapd|tern-pop3d|tern-proxy) echo "$name.forkserver = yes" ;;
 		esac
 	done
 	names=$(echo "$svc_table" | while read -r name prog port type args; do

@@ -257,8 +257,12 @@ sv_kid_gone(struct sv *sv, size_t i, int status)
 	}
 	if (k.is_conn) {
 		k.svc->nconn--;
-		log_info("exit service=%s pid=%ld status=%s", k.svc->spec.name,
-		    (long)k.pid, sv_status(status));
+		if (k.pid == 0)	/* handed to a fork server, never reported */
+			log_info("forget service=%s fs=%llu", k.svc->spec.name,
+			    (unsigned long long)k.fsid);
+		else
+			log_info("exit service=%s pid=%ld status=%s",
+			    k.svc->spec.name, (long)k.pid, sv_status(status));
 		return;
 	}
 	k.svc->last_status = status;

@@ -53,10 +53,23 @@ for _ in range(5):
 out("idle_exists", " | ".join(got))
 px.send("DONE")
 out("done", px.upto("i1")[-1])
-# The proxy's processes while a session runs: neither root nor alice.
-ps = subprocess.run(["ps", "-o", "uid=,args=", "-C", "tern-proxy"],
+# The proxy's processes while a session runs: neither root nor alice
+# (the fork server, TERN_FORKSERVER in its environment, serves no one: it
+# starts as the service's user and forks the sessions).
+ps = subprocess.run(["ps", "-o", "pid=,uid=,args=", "-C", "tern-proxy"],
                     capture_output=True, text=True).stdout
-uids = sorted(set(l.split()[0] for l in ps.splitlines() if l.strip()))
+def is_fs(pid):
+    # Its parent is tern-supervise and it was started with TERN_FORKSERVER
+    # (a forked session shares that start-up environment, not the parent).
+    try:
+        env = open("/proc/%s/environ" % pid, "rb").read()
+        ppid = open("/proc/%s/stat" % pid).read().rsplit(")", 1)[1].split()[1]
+        parent = open("/proc/%s/comm" % ppid).read().strip()
+    except (OSError, IndexError):
+        return False
+    return b"TERN_FORKSERVER=" in env and parent == "tern-supervise"
+uids = sorted(set(l.split()[1] for l in ps.splitlines()
+                  if l.strip() and not is_fs(l.split()[0])))
 out("px_uids", " ".join(uids))
 out("logout", px.last("z", "LOGOUT"))
 # STARTTLS then LOGIN.

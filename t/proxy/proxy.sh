@@ -66,6 +66,12 @@ EOF
 			echo "$n.user = root"
 			echo "$n.max_per_ip = 300"
 			echo "$n.max_connections = 400"
+			# Fork servers for the proxy's plain modes and the
+			# backends (as make run has them), fork and exec for
+			# the implicit-TLS proxy modes: both paths are tested.
+			case $n in
+			pxi|pxp|imap*|pop3*) echo "$n.forkserver = yes" ;;
+			esac
 		done
 		if [ -f "$SB/extra.conf" ]; then cat "$SB/extra.conf"; fi
 	} >"$SB/tern.conf.tmp" && mv "$SB/tern.conf.tmp" "$SB/tern.conf"
