@@ -22,36 +22,44 @@ webmail_can_run() {
 	    skip_all "playwright-core is not in $TERN_NODE_DIR (mk/deps.sh check installs it with npm)"
 }
 
-# webmail_start: after e2e_start; sets P_WEB, RC_URL.
+# webmail_start [NAME IMAP-URL CAFILE]: after e2e_start, a Roundcube
+# (config, SQLite file, temp and logs in $SB/rc-NAME) on its own port;
+# default: "main", imaps, the suite's certificate.  Sets P_WEB, RC_URL
+# and RC_DIR.
 webmail_start() {
+	_n=${1:-main}
+	_imap=${2:-ssl://127.0.0.1:$((PB + 993))}
+	_ca=${3:-$H/tls/cert.pem}
+	RC_DIR=$SB/rc-$_n
 	P_WEB=$(free_port)
 	RC_URL=http://127.0.0.1:$P_WEB
 	sh "$TERN_SRC/conf/webmail/install-roundcube" --no-install \
-	    --imap "ssl://127.0.0.1:$((PB + 993))" \
-	    --smtp "tls://127.0.0.1:$((PB + 587))" \
-	    --cafile "$H/tls/cert.pem" --peer-name localhost \
-	    --config-dir "$SB/rc/config" --data-dir "$SB/rc" \
+	    --imap "$_imap" --smtp "tls://127.0.0.1:$((PB + 587))" \
+	    --cafile "$_ca" --peer-name localhost \
+	    --config-dir "$RC_DIR/config" --data-dir "$RC_DIR" \
 	    --owner "$(id -un)" --product "tern test webmail" \
 	    >>"$SB/rc-install.log" 2>&1 || return 1
 	# PHP's server: a few workers (Roundcube's page and its
 	# XMLHttpRequests overlap); logs to a file in the sandbox.
-	( cd "$RC_ROOT" && ROUNDCUBE_CONFIG_DIR=$SB/rc/config \
+	( cd "$RC_ROOT" && ROUNDCUBE_CONFIG_DIR=$RC_DIR/config \
 	    PHP_CLI_SERVER_WORKERS=3 exec php -d display_errors=0 \
-	    -d log_errors=1 -d "error_log=$SB/rc/logs/php.log" \
-	    -d "session.save_path=$SB/rc/temp" \
-	    -S "127.0.0.1:$P_WEB" -t "$RC_ROOT" ) >>"$SB/php-server.log" 2>&1 &
+	    -d log_errors=1 -d "error_log=$RC_DIR/logs/php.log" \
+	    -d "session.save_path=$RC_DIR/temp" \
+	    -S "127.0.0.1:$P_WEB" -t "$RC_ROOT" ) >>"$SB/php-server-$_n.log" 2>&1 &
 	track $!
 	wait_port "$P_WEB" || wait_port "$P_WEB"
 }
 
-# webmail_browse SCRIPT ARGS...: run a Playwright script (bounded: 150 s).
+# webmail_browse SCRIPT ARGS...: run a Playwright script against RC_URL
+# (bounded: 150 s).
 webmail_browse() {
 	HOME=$SB NODE_PATH=$TERN_NODE_DIR/node_modules CHROMIUM=$CHROMIUM \
 	    RC_URL=$RC_URL timeout -k 5 150 node "$@"
 }
 
-# Roundcube's and PHP's own error logs: nothing from this run.
+# webmail_clean_logs NAME: Roundcube's and PHP's own error logs for that
+# instance have nothing from this run.
 webmail_clean_logs() {
 	! grep -sEi 'fatal|PHP (Warning|Error)|IMAP Error|SMTP Error|DB Error' \
-	    "$SB/rc/logs/errors.log" "$SB/rc/logs/php.log"
+	    "$SB/rc-$1/logs/errors.log" "$SB/rc-$1/logs/php.log"
 }
