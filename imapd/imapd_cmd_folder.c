@@ -52,9 +52,12 @@ list_one(void *arg, const char *name, unsigned attrs)
 
 	if (c->lsub) {
 		/* LSUB: a parent that is not subscribed itself is
-		 * \Noselect (RFC 3501 6.3.9). */
+		 * \Noselect (RFC 3501 6.3.9).  Test the bit before the
+		 * mask drops it. */
+		int subscribed = (attrs & MSTORE_SUBSCRIBED) != 0;
+
 		attrs &= MSTORE_NOSELECT | MSTORE_SPECIAL_USE;
-		if (!(attrs & MSTORE_SUBSCRIBED))
+		if (!subscribed)
 			attrs |= MSTORE_NOSELECT;
 	}
 	if (attrs & MSTORE_NONEXISTENT)
