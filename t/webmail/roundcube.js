@@ -107,17 +107,35 @@ async function selectRow(page, subject) {
 	await idle(page);
 }
 
+// Chromium and a page.  A browser that dies while starting (seen once
+// on a loaded machine, with no message) is started once more, and said.
+async function start() {
+	for (let i = 0; ; i++) {
+		let browser;
+		try {
+			browser = await chromium.launch({
+				executablePath: env('CHROMIUM'),
+				// As root Chromium needs --no-sandbox; the page
+				// is our own.
+				args: ['--no-sandbox', '--disable-dev-shm-usage', '--disable-gpu'],
+				timeout: STEP_MS,
+			});
+			const page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
+			return { browser, page };
+		} catch (e) {
+			if (browser) await browser.close().catch(() => {});
+			if (i > 0) throw e;
+			console.log(`note browser start failed, once: ${String(e.message).split('\n')[0]}`);
+		}
+	}
+}
+
 async function main() {
 	const url = env('RC_URL'), user = env('RC_USER'), pass = env('RC_PASS');
 	const to = process.env.TO, subj = process.env.SEND_SUBJECT;
 	if (mode === 'full' && (!to || !subj)) throw new Error('TO and SEND_SUBJECT are needed');
 	if (mode !== 'full' && !MODES[mode]) throw new Error(`unknown MODE ${mode}`);
-	const browser = await chromium.launch({
-		executablePath: env('CHROMIUM'),
-		// As root Chromium needs --no-sandbox; the page is our own.
-		args: ['--no-sandbox', '--disable-dev-shm-usage', '--disable-gpu'],
-	});
-	const page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
+	const { browser, page } = await start();
 	page.setDefaultTimeout(STEP_MS);
 	page.setDefaultNavigationTimeout(STEP_MS);
 

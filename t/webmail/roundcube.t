@@ -30,6 +30,7 @@ browse() {
 	    TO=dave@example.test SEND_SUBJECT="$subj" \
 	    webmail_browse "$TERN_SRC/t/webmail/roundcube.js" 2>>"$SB/node.err")
 	printf '%s\n' "$_out" >>"$SB/browser.log"
+	printf '%s\n' "$_out" | grep '^note ' | while read -r _l; do diag "$_l"; done
 	for _s in "$@"; do
 		if printf '%s\n' "$_out" | grep -qxF "pass $_s"; then
 			_report 0 "$_p: $_s"
@@ -62,7 +63,6 @@ browse "browser" full "login page" "log in" "inbox lists the delivered messages"
     "open a message: its body shows" "send a message" \
     "move a message to Archive" "delete a message (to Trash)" \
     "search the inbox" "log out"
-[ -s "$SB/node.err" ] && diag "$(head -5 "$SB/node.err")"
 
 # The server side.
 M=$(e2e_maildir carol@example.test); M=${M%/}
@@ -83,6 +83,7 @@ clean_logs() { webmail_clean_logs main && webmail_clean_logs starttls; }
 ok "no PHP, IMAP or SMTP error in Roundcube's logs" clean_logs
 ok "no crash or sanitizer report in tern's log" e2e_clean_log
 if [ "$_tap_fail" != 0 ]; then
+	grep -v 'dbus\|<launch' "$SB/node.err" 2>/dev/null | tail -5 | while read -r x; do diag "$x"; done
 	for l in "$SB"/rc-*/logs/errors.log "$SB"/php-server-*.log; do
 		[ -f "$l" ] && tail -5 "$l" | while read -r x; do diag "$x"; done
 	done

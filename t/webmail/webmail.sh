@@ -15,6 +15,7 @@ webmail_can_run() {
 	[ -f /usr/share/roundcube/index.php ] && [ -f "$RC_ROOT/index.php" ] ||
 	    skip_all "Roundcube is not installed (Debian packages roundcube roundcube-sqlite3)"
 	command -v php >/dev/null || skip_all "php is not installed (php-cli)"
+	command -v setsid >/dev/null || skip_all "setsid is not installed (util-linux)"
 	php -m 2>/dev/null | grep -qx pdo_sqlite || skip_all "PHP has no pdo_sqlite (roundcube-sqlite3)"
 	[ -x "$CHROMIUM" ] || skip_all "chromium is not installed (Debian package chromium)"
 	command -v node >/dev/null || skip_all "node is not installed"
@@ -40,20 +41,23 @@ webmail_start() {
 	    --owner "$(id -un)" --product "tern test webmail" \
 	    >>"$SB/rc-install.log" 2>&1 || return 1
 	# PHP's server: a few workers (Roundcube's page and its
-	# XMLHttpRequests overlap); logs to a file in the sandbox.
-	( cd "$RC_ROOT" && ROUNDCUBE_CONFIG_DIR=$RC_DIR/config \
-	    PHP_CLI_SERVER_WORKERS=3 exec php -d display_errors=0 \
-	    -d log_errors=1 -d "error_log=$RC_DIR/logs/php.log" \
-	    -d "session.save_path=$RC_DIR/temp" \
-	    -S "127.0.0.1:$P_WEB" -t "$RC_ROOT" ) >>"$SB/php-server-$_n.log" 2>&1 &
+	# XMLHttpRequests overlap); logs to a file in the sandbox.  The
+	# workers outlive a killed master, so it runs in its own process
+	# group under a shell that, on TERM, ends the whole group.
+	ROUNDCUBE_CONFIG_DIR=$RC_DIR/config PHP_CLI_SERVER_WORKERS=3 \
+	    setsid sh -c 'trap "trap - TERM; kill -TERM 0; exit 0" TERM
+		cd "$1" || exit 1
+		php -d display_errors=0 -d log_errors=1 -d "error_log=$2/logs/php.log" \
+		    -d "session.save_path=$2/temp" -S "127.0.0.1:$3" -t "$1" &
+		wait' sh "$RC_ROOT" "$RC_DIR" "$P_WEB" >>"$SB/php-server-$_n.log" 2>&1 &
 	track $!
 	wait_port "$P_WEB" || wait_port "$P_WEB"
 }
 
 # webmail_browse SCRIPT ARGS...: run a Playwright script against RC_URL
-# (bounded: 150 s).
+# (bounded: 150 s); Chromium's own messages go to the caller's stderr.
 webmail_browse() {
-	HOME=$SB NODE_PATH=$TERN_NODE_DIR/node_modules CHROMIUM=$CHROMIUM \
+	DEBUG=pw:browser HOME=$SB NODE_PATH=$TERN_NODE_DIR/node_modules CHROMIUM=$CHROMIUM \
 	    RC_URL=$RC_URL timeout -k 5 150 node "$@"
 }
 
