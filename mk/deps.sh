@@ -17,6 +17,7 @@ for m in "openssl:libssl-dev" "libcdb:libcdb-dev" "libbsd:libbsd-dev" "libcrypt:
 	mod=${m%%:*}; deb=${m#*:}
 	pkg-config --exists "$mod" 2>/dev/null || need "$deb"
 done
+pkg-config --exists zlib 2>/dev/null || need zlib1g-dev	# tern-imapd-worker: COMPRESS
 case "${CC:-cc}" in *clang*) command -v clang >/dev/null 2>&1 || need clang ;; esac
 
 if [ "$what" = check ] || [ "$what" = run ]; then
@@ -36,6 +37,7 @@ if [ "$what" = check ]; then
 	command -v mbsync >/dev/null 2>&1 || need isync
 	/usr/bin/python3 -c 'import dkim' >/dev/null 2>&1 || need python3-dkim
 	/usr/bin/python3 -c 'import nacl' >/dev/null 2>&1 || need python3-nacl
+	command -v ps >/dev/null 2>&1 || need procps
 fi
 
 # Webmail and more real IMAP clients (t/webmail, t/imap/mutt.t,
