@@ -19,3 +19,4 @@ $(O)/t/unit/bio_deflate.t: LIBS += -lz
 $(O)/t/fuzz/inflate: LIBS += -lz
 fuzz: PKGS += zlib
 MANPAGES += imapd/tern-imapd.8
+tern-imapd-worker_SRCS += imapd/imapd_sort.c
