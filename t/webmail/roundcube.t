@@ -12,7 +12,7 @@
 . "$TERN_SRC/t/webmail/webmail.sh"
 webmail_can_run
 sandbox
-plan 32
+plan 34
 C="$PY $TERN_SRC/t/e2e/smtpc.py"
 
 ok "suite starts" e2e_start
@@ -81,8 +81,11 @@ f=$(grep -ls '^X-Test-Id: alpha' "$M"/cur/* | head -1)
 like "$f" ':2,[A-Z]*S[A-Z]*$' "alpha, opened, is \\Seen in the Maildir"
 clean_logs() { webmail_clean_logs main && webmail_clean_logs starttls; }
 ok "no PHP, IMAP or SMTP error in Roundcube's logs" clean_logs
+ok "tern answered every IMAP command Roundcube sent with OK (imaps)" webmail_imap_clean main
+ok "tern answered every IMAP command Roundcube sent with OK (STARTTLS)" webmail_imap_clean starttls
 ok "no crash or sanitizer report in tern's log" e2e_clean_log
 if [ "$_tap_fail" != 0 ]; then
+	grep -hE '\] S: A[0-9]+ (NO|BAD) ' "$SB"/rc-*/logs/imap.log 2>/dev/null | head -5 | while read -r x; do diag "$x"; done
 	grep -v 'dbus\|<launch' "$SB/node.err" 2>/dev/null | tail -5 | while read -r x; do diag "$x"; done
 	for l in "$SB"/rc-*/logs/errors.log "$SB"/php-server-*.log; do
 		[ -f "$l" ] && tail -5 "$l" | while read -r x; do diag "$x"; done

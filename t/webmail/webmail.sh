@@ -40,6 +40,8 @@ webmail_start() {
 	    --config-dir "$RC_DIR/config" --data-dir "$RC_DIR" \
 	    --owner "$(id -un)" --product "tern test webmail" \
 	    >>"$SB/rc-install.log" 2>&1 || return 1
+	# The IMAP dialogue in $RC_DIR/logs/imap.log (webmail_imap_clean).
+	printf '<?php\n$config["imap_debug"] = true;\n' >"$RC_DIR/config/tern-local.inc.php"
 	# PHP's server: a few workers (Roundcube's page and its
 	# XMLHttpRequests overlap); logs to a file in the sandbox.  The
 	# workers outlive a killed master, so it runs in its own process
@@ -59,6 +61,13 @@ webmail_start() {
 webmail_browse() {
 	DEBUG=pw:browser HOME=$SB NODE_PATH=$TERN_NODE_DIR/node_modules CHROMIUM=$CHROMIUM \
 	    RC_URL=$RC_URL timeout -k 5 150 node "$@"
+}
+
+# webmail_imap_clean NAME: tern answered every command that instance sent
+# with OK (no tagged NO or BAD in Roundcube's IMAP log).
+webmail_imap_clean() {
+	[ -s "$SB/rc-$1/logs/imap.log" ] &&
+	    ! grep -Eq '\] S: A[0-9]+ (NO|BAD) ' "$SB/rc-$1/logs/imap.log"
 }
 
 # webmail_clean_logs NAME: Roundcube's and PHP's own error logs for that
