@@ -115,6 +115,11 @@ struct imap_pre {
 	int64_t		 login_ms;	/* whole pre-auth phase */
 	int64_t		 session_ms;	/* relay idle limit */
 	uint64_t	 max_failures;
+	/* proxy: the peer is in login_trusted_proxies (doc/proxy.md): it
+	 * may send ID "x-originating-ip" and log in with AUTHENTICATE PLAIN
+	 * as another account (authzid).  Always 0 in tern-proxy. */
+	int		 trusted_peer;
+	char		 origin[46];	/* proxy: x-originating-ip, or "" */
 };
 
 int	imap_preauth(struct imap_pre *);
