@@ -11,3 +11,4 @@ tern-imapd-worker_SRCS = imapd/tern-imapd-worker.c imapd/imapd_read.c \
 	imapd/imapd_cmd_store.c imapd/imapd_fetch.c imapd/imapd_search.c \
 	imapd/imapd_idle.c
 MANPAGES += imapd/tern-imapd.8
+tern-imapd-worker_SRCS += imapd/imapd_rev2.c

@@ -69,7 +69,7 @@ list_one(void *arg, const char *name, unsigned attrs)
 		first = 0;
 	}
 	r |= sbuf_printf(l, ") \"%c\" ", c->s->sep);
-	r |= imapfmt_astring(l, name, strlen(name));
+	r |= imap_name_fmt(c->s, l, name, strlen(name));
 	if (r != 0 || bio_write(c->s->b, l->s, l->len) < 0 ||
 	    bio_puts(c->s->b, "\r\n") < 0) {
 		c->failed = 1;
@@ -99,7 +99,8 @@ list_common(struct imap *s, int lsub)
 	sbuf_init(&ref, NAME_BUF);
 	sbuf_init(&pat, NAME_BUF);
 	if (sbuf_cat_n(&ref, lp.ref->p, lp.ref->n) < 0 ||
-	    sbuf_nul(&ref) < 0 || memchr(ref.s, '\0', ref.len) != NULL) {
+	    sbuf_nul(&ref) < 0 || memchr(ref.s, '\0', ref.len) != NULL ||
+	    imap_name_in(s, &ref) < 0) {
 		r = imap_bad(s, "Invalid reference");
 		goto out;
 	}
@@ -107,7 +108,8 @@ list_common(struct imap *s, int lsub)
 		sbuf_reset(&pat);
 		if (sbuf_cat_n(&pat, lp.pattern[i]->p, lp.pattern[i]->n) < 0 ||
 		    sbuf_nul(&pat) < 0 ||
-		    memchr(pat.s, '\0', pat.len) != NULL) {
+		    memchr(pat.s, '\0', pat.len) != NULL ||
+		    imap_name_in(s, &pat) < 0) {
 			r = imap_bad(s, "Invalid pattern");
 			goto out;
 		}
@@ -176,13 +178,17 @@ imap_cmd_status(struct imap *s)
 		r = imap_bad(s, why);
 		goto out;
 	}
+	if ((items & IMAPP_ST_RECENT) && IMAP_REV2(s)) {
+		r = imap_bad(s, "IMAP4rev2 has no STATUS RECENT");
+		goto out;
+	}
 	if (mstore_status(s->ms, sbuf_str(&name), &st) < 0) {
 		r = imap_no_errno(s, "STATUS");
 		goto out;
 	}
 	sbuf_reset(&s->line);
 	e |= sbuf_cat_s(&s->line, "* STATUS ");
-	e |= imapfmt_astring(&s->line, name.s, name.len);
+	e |= imap_name_fmt(s, &s->line, name.s, name.len);
 	e |= sbuf_cat_s(&s->line, " (");
 	if (items & IMAPP_ST_MESSAGES)
 		e |= sbuf_printf(&s->line, "MESSAGES %u ", st.messages);
@@ -194,6 +200,8 @@ imap_cmd_status(struct imap *s)
 		e |= sbuf_printf(&s->line, "UIDVALIDITY %u ", st.uidvalidity);
 	if (items & IMAPP_ST_UNSEEN)
 		e |= sbuf_printf(&s->line, "UNSEEN %u ", st.unseen);
+	if (items & IMAPP_ST_DELETED)
+		e |= sbuf_printf(&s->line, "DELETED %u ", st.deleted);
 	if (items & IMAPP_ST_SIZE)
 		e |= sbuf_printf(&s->line, "SIZE %llu ",
 		    (unsigned long long)st.size);

@@ -70,7 +70,7 @@ imap_flags_out(struct imap *s, struct sbuf *out, const struct mbox_msg *m)
 		r |= sbuf_printf(out, "%s%s", first ? "" : " ", kw);
 		first = 0;
 	}
-	if (m->flags & MBOX_F_RECENT)
+	if ((m->flags & MBOX_F_RECENT) && !IMAP_REV2(s))
 		r |= sbuf_printf(out, "%s\\Recent", first ? "" : " ");
 	r |= sbuf_cat_c(out, ')');
 	return r < 0 ? -1 : 0;
@@ -174,7 +174,7 @@ imap_updates(struct imap *s, enum imap_upd upd)
 		if (imap_out(s, "* %u EXISTS", res.exists) < 0)
 			return -1;
 	}
-	if (res.recent != s->recent || res.added > 0) {
+	if ((res.recent != s->recent || res.added > 0) && !IMAP_REV2(s)) {
 		s->recent = res.recent;
 		if (imap_out(s, "* %u RECENT", res.recent) < 0)
 			return -1;
@@ -198,13 +198,17 @@ select_common(struct imap *s, int rdonly)
 	struct mbox_info info;
 	struct sbuf name;
 	const char *why = "";
-	int r = 0;
+	int r = 0, had = s->mb != NULL;
 
 	if (imapp_select_parse(&s->pc, imapp_arg(&s->pc, 0), &sp, &why) < 0)
 		return imap_bad(s, why);
 	if (sp.condstore || sp.qresync)
 		return imap_bad(s, "CONDSTORE/QRESYNC not supported");
 	imap_unselect(s);	/* RFC 3501 6.3.1: even when this fails */
+	/* IMAP4rev2 6.3.2 (RFC 7162 3.2.11): the old one is closed. */
+	if (had && IMAP_REV2(s) && imap_out(s, "* OK [CLOSED] Previous "
+	    "mailbox closed") < 0)
+		return -1;
 	sbuf_init(&name, NAME_BUF);
 	if (imap_arg_str(s, sp.mailbox, &name) < 0) {
 		r = imap_bad(s, "Invalid mailbox name");
@@ -227,9 +231,10 @@ select_common(struct imap *s, int rdonly)
 	s->recent = info.recent;
 	if (flags_lines(s) < 0 ||
 	    imap_out(s, "* %u EXISTS", info.exists) < 0 ||
-	    imap_out(s, "* %u RECENT", info.recent) < 0 ||
-	    (info.first_unseen > 0 && imap_out(s, "* OK [UNSEEN %u] First "
-	    "unseen", info.first_unseen) < 0) ||
+	    (!IMAP_REV2(s) && imap_out(s, "* %u RECENT", info.recent) < 0) ||
+	    (!IMAP_REV2(s) && info.first_unseen > 0 && imap_out(s, "* OK "
+	    "[UNSEEN %u] First unseen", info.first_unseen) < 0) ||
+	    imap_select_list(s, mbox_name(s->mb)) < 0 ||
 	    imap_out(s, "* OK [UIDVALIDITY %u] UIDs valid",
 	    info.uidvalidity) < 0 ||
 	    imap_out(s, "* OK [UIDNEXT %u] Predicted next UID",

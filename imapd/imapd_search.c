@@ -283,6 +283,15 @@ imap_cmd_search(struct imap *s)
 		return imap_bad(s, r < 0 ? why : "ESEARCH, SEARCHRES and "
 		    "MODSEQ are not supported");
 	}
+	if ((s->enabled & IMAPP_EN_UTF8_ACCEPT) &&
+	    imap_search_has_charset(s)) {
+		imapp_search_fini(&q);
+		return imap_bad(s, "No CHARSET after ENABLE UTF8=ACCEPT");
+	}
+	if (IMAP_REV2(s) && imap_search_uses_recent(&q)) {
+		imapp_search_fini(&q);
+		return imap_bad(s, "IMAP4rev2 has no RECENT, NEW or OLD");
+	}
 	r = search_all(s, &q);
 	imapp_search_fini(&q);
 	if (r < 0)
