@@ -53,7 +53,7 @@ struct login;
 #define IMAP_CAPA_STATUS	""	/* STATUS=SIZE */
 #define IMAP_CAPA_APPEND	""	/* APPENDLIMIT=n */
 #define IMAP_CAPA_COMPRESS	""	/* COMPRESS=DEFLATE */
-#define IMAP_CAPA_REV2		" UTF8=ACCEPT"	/* BINARY ... */
+#define IMAP_CAPA_REV2		" BINARY UTF8=ACCEPT"
 #define IMAP_CAPA_AUTHED	IMAP_CAPA_COMMON " NAMESPACE UIDPLUS MOVE " \
 	"UNSELECT CHILDREN SPECIAL-USE" \
 	IMAP_CAPA_CONDSTORE \
@@ -239,5 +239,18 @@ int	imap_select_list(struct imap *, const char *wire);
 int	imap_search_uses_recent(const struct imapp_search *);
 /* 1 when SEARCH names a CHARSET (refused after ENABLE UTF8=ACCEPT). */
 int	imap_search_has_charset(const struct imap *);
+
+struct mime_part;
+/* FETCH BINARY[...]<partial> / BINARY.PEEK / BINARY.SIZE of one message
+ * msg[0..len) parsed as root: the item appended to s->line, for BINARY
+ * with its data sent (the line flushed first; *started_r set then).
+ * -1 with errno, ENOTSUP for an encoding we cannot undo. */
+int	imap_fetch_binary(struct imap *, const char *msg, size_t len,
+	    const struct mime_part *root, const struct imapp_fetch_item *,
+	    int *started_r);
+/* Before a message's answer: -1 (ENOTSUP) when a BINARY item names a
+ * part whose encoding we cannot undo ([UNKNOWN-CTE]). */
+int	imap_binary_check(const char *msg, const struct mime_part *root,
+	    const struct imapp_fetch *);
 
 #endif

@@ -12,3 +12,4 @@ tern-imapd-worker_SRCS = imapd/tern-imapd-worker.c imapd/imapd_read.c \
 	imapd/imapd_idle.c
 MANPAGES += imapd/tern-imapd.8
 tern-imapd-worker_SRCS += imapd/imapd_rev2.c
+tern-imapd-worker_SRCS += imapd/imapd_binary.c

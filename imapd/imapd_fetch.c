@@ -322,6 +322,7 @@ sets_seen(const struct imapp_fetch *fa)
 		case IMAPP_FA_RFC822_TEXT:
 			return 1;
 		case IMAPP_FA_BODY_SECTION:
+		case IMAPP_FA_BINARY:
 			if (!fa->item[i].peek)
 				return 1;
 			break;
@@ -391,6 +392,10 @@ fetch_item(struct imap *s, struct msgfile *f, const struct mbox_msg *m,
 		    "", f->root->body_len, 0, NULL);
 	case IMAPP_FA_BINARY:
 	case IMAPP_FA_BINARY_SIZE:
+		if (msg_load(s, f) < 0)
+			return -1;
+		return imap_fetch_binary(s, f->map ? f->map : "", f->len,
+		    f->root, it, &answer_started);
 	case IMAPP_FA_MODSEQ:
 		return -1;	/* refused before */
 	}
@@ -398,7 +403,8 @@ fetch_item(struct imap *s, struct msgfile *f, const struct mbox_msg *m,
 }
 
 /* One message's answer; now_seen: this FETCH just set its \Seen (the
- * answer then carries FLAGS).  1 when it could not be read (expunged). */
+ * answer then carries FLAGS).  1 when it could not be read (expunged),
+ * 2 when a BINARY part has an encoding we cannot undo (nothing sent). */
 static int
 fetch_one(struct imap *s, uint32_t seq, const struct imapp_fetch *fa,
     int now_seen)
@@ -418,6 +424,13 @@ fetch_one(struct imap *s, uint32_t seq, const struct imapp_fetch *fa,
 			want_flags = 0;
 		if (fa->item[i].att == IMAPP_FA_UID)
 			has_uid = 1;
+		if ((fa->item[i].att == IMAPP_FA_BINARY ||
+		    fa->item[i].att == IMAPP_FA_BINARY_SIZE) &&
+		    msg_load(s, &f) == 0 && imap_binary_check(f.map ? f.map :
+		    "", f.root, fa) < 0) {
+			msg_unload(&f);
+			return 2;
+		}
 	}
 	sbuf_reset(&s->line);
 	answer_started = 0;
@@ -503,9 +516,7 @@ check_items(const struct imapp_fetch *fa)
 	size_t i;
 
 	for (i = 0; i < fa->n; i++)
-		if (fa->item[i].att == IMAPP_FA_BINARY ||
-		    fa->item[i].att == IMAPP_FA_BINARY_SIZE ||
-		    fa->item[i].att == IMAPP_FA_MODSEQ)
+		if (fa->item[i].att == IMAPP_FA_MODSEQ)
 			return -1;
 	return 0;
 }
@@ -517,7 +528,7 @@ imap_cmd_fetch(struct imap *s)
 	const char *why = "";
 	uint32_t *seqs = NULL;
 	unsigned char *now_seen = NULL;
-	size_t n = 0, i, gone = 0;
+	size_t n = 0, i, gone = 0, cte = 0;
 	int r = 0, seen;
 
 	if (s->pc.nargs != 2)
@@ -525,7 +536,7 @@ imap_cmd_fetch(struct imap *s)
 	if (imapp_fetch_parse(&s->pc, imapp_arg(&s->pc, 1), &fa, &why) < 0)
 		return imap_bad(s, why);
 	if (check_items(&fa) < 0)
-		return imap_bad(s, "BINARY and MODSEQ are not supported");
+		return imap_bad(s, "MODSEQ is not supported");
 	if (imap_set_seqs(s, imapp_arg(&s->pc, 0), s->pc.uid, &seqs, &n) < 0)
 		return imap_bad(s, "Invalid message set");
 	seen = !s->rdonly && sets_seen(&fa);
@@ -535,13 +546,19 @@ imap_cmd_fetch(struct imap *s)
 		r = fetch_one(s, seqs[i], &fa, now_seen != NULL && now_seen[i]);
 		if (r < 0)
 			break;
-		gone += (size_t)r;
+		if (r == 2)
+			cte++;
+		else
+			gone += (size_t)r;
 		r = 0;
 	}
 	free(seqs);
 	free(now_seen);
 	if (r < 0)
 		return -1;
+	if (cte > 0)
+		return imap_reply(s, "NO", "[UNKNOWN-CTE] Cannot decode a "
+		    "part's Content-Transfer-Encoding");
 	if (gone > 0)
 		return imap_reply(s, "NO", "[EXPUNGEISSUED] Some messages "
 		    "were expunged");

@@ -8,12 +8,14 @@
 . "${TERN_SRC:-.}/t/lib.sh"
 . "$TERN_SRC/t/imap/imap.sh"
 sandbox
-plan 38
+plan 53
 imap_start || { echo "Bail out! set-up failed"; exit 1; }
 printf 'From: a@example.net\nSubject: one\n\nbody one\n' >"$SB/m1"
 printf 'From: b@example.net\nSubject: two\n\nbody two\n' >"$SB/m2"
 put_mail alice@example.org 1700000001.M1P1Q1.host "$SB/m1"
 put_mail alice@example.org 1700000002.M2P2Q2.host "$SB/m2"
+printf 'From: d@example.net\nSubject: parts\nMIME-Version: 1.0\nContent-Type: multipart/mixed; boundary=b\n\n--b\nContent-Transfer-Encoding: quoted-printable\n\na=3Db soft=\nbreak\nline2=0Aend\n--b\nContent-Type: application/octet-stream\nContent-Transfer-Encoding: base64\n\nAAEC/w==\n--b\nContent-Type: text/plain; charset=utf-8\nContent-Transfer-Encoding: 8bit\n\ncaf\303\251\nx\n--b\nContent-Transfer-Encoding: x-uuencode\n\nbegin 644 x\n--b--\n' >"$SB/m4"
+put_mail bob@example.org 1700000004.M4P4Q4.host "$SB/m4"
 cat >"$SB/t.py" <<'PYEOF'
 import os, subprocess
 from imapt import *
@@ -102,6 +104,40 @@ out("u8_charset", u8.last("C", "SEARCH CHARSET UTF-8 ALL"))
 out("u8_search", u8.last("A", "SEARCH ALL"))
 out("u8_fetchflags", j(u8.cmd("F", "FETCH 1 FLAGS")))
 u8.close()
+
+# BINARY (RFC 3516), for any client.
+def rawall(r, tag):
+    return "\n".join(r.upto(tag))
+b = Raw()
+b.cmd("L", "LOGIN bob@example.org \"bob secret\"")
+b.cmd("S", "SELECT INBOX")
+def bf(tag, items):
+    b.send(tag + " FETCH 1 " + items)
+    return rawall(b, tag)
+out("b_b64", bf("F1", "BINARY.PEEK[2]").encode("latin-1").hex())
+out("b_sizes", bf("F2", "(BINARY.SIZE[1] BINARY.SIZE[2] BINARY.SIZE[3])"))
+out("b_qp", bf("F3", "BINARY.PEEK[1]"))
+out("b_8bit", u(bf("F4", "BINARY.PEEK[3]")))
+out("b_partial", bf("F5", "BINARY.PEEK[2]<1.2>").encode("latin-1").hex())
+out("b_partial_far", bf("F6", "BINARY.PEEK[2]<9.2>"))
+out("b_unknown", bf("F7", "BINARY.PEEK[4]") + " / " + bf("F8", "BINARY.SIZE[4]"))
+out("b_missing", bf("F9", "(BINARY.PEEK[9] BINARY.SIZE[9])"))
+w1 = bf("F10", "BINARY.PEEK[]").replace("BINARY[]", "X")
+w2 = bf("F11", "BODY.PEEK[]").replace("BODY[]", "X").replace("F11 ", "F10 ")
+out("b_whole", str(w1 == w2) + " " + w1[:40] + " " + w2[:40])
+out("b_flags0", bf("F12", "FLAGS"))
+out("b_seen", bf("F13", "BINARY[3]<0.3>"))
+b.send(b"A1 APPEND INBOX ~{54}\r\nSubject: n\r\nContent-Transfer-Encoding: binary\r\n\r\nx\0y\r\n\r\n")
+out("b_append8", b.upto("A1")[-1])
+b.send("A2 FETCH 2 (BINARY.PEEK[1] RFC822.SIZE)")
+out("b_append8_fetch", rawall(b, "A2").encode("latin-1").hex())
+b.send(b"A3 APPEND INBOX UTF8 (~{29}\r\nSubject: caf\xc3\xa9\r\n\r\nutf8 body\r\n)\r\n")
+out("b_append_utf8", b.upto("A3")[-1])
+b.send("A4 FETCH 3 BODY.PEEK[HEADER.FIELDS (SUBJECT)]")
+out("b_append_utf8_fetch", u(rawall(b, "A4")))
+b.send(b"A5 APPEND INBOX UTF8 ({3}\r\nabc)\r\n")
+out("b_append_utf8_bad", b.upto("A5")[-1])
+b.close()
 PYEOF
 MD=$(maildir alice@example.org)
 r=$(MD=$MD imap_py "$SB/t.py")
@@ -154,5 +190,20 @@ like "$(get v1_list)" '"/" &-AOQ- .*"/" "?Gr&APwA3w-e"? .*R&-D/&ANw-nter' "rev1 
 like "$(get v1_8bit)$(get v1_status_mutf7)" '^B (BAD|NO).*MESSAGES 1' "rev1: 8-bit name refused, mUTF-7 name works"
 like "$(get u8_list)$(get u8_select)" '"Grüße".* RECENT ' "UTF8=ACCEPT: UTF-8 LIST, IMAP4rev1 otherwise"
 like "$(get u8_charset)$(get u8_search)" "^C BAD.*A OK" "UTF8=ACCEPT: SEARCH CHARSET refused (RFC 6855 3)"
-[ "$_tap_fail" = 0 ] || { diag "$r"; tail -30 "$SB/log" | while read -r l; do diag "$l"; done; }
+like "$(get capa)" " BINARY( |$)" "CAPABILITY after login: BINARY"
+like "$(get b_b64)" "^2a2031204645544348202842494e4152595b325d207e7b347d0a000102ff290a4631204f4b" "BINARY[2] of base64 with a NUL: literal8 ~{4}, decoded"
+like "$(get b_sizes)" "BINARY.SIZE\[1\] 24 BINARY.SIZE\[2\] 4 BINARY.SIZE\[3\] 8\)" "BINARY.SIZE: the decoded sizes"
+like "$(get b_qp)" "BINARY\[1\] \{24\}.na=b softbreak.nline2.nend\)" "BINARY[1] of quoted-printable: decoded, a string"
+like "$(get b_8bit)" "BINARY\[3\] \{8\}.ncafé.nx\)" "BINARY[3] of 8bit: as it is, CRLF, a string"
+like "$(get b_partial)" "5b325d3c313e207b327d0a010229" "BINARY[2]<1.2>: partial on the decoded data"
+like "$(get b_partial_far)" "BINARY\[2\]<9> \{0\}" "BINARY partial beyond the end: empty"
+like "$(get b_unknown)" "^F7 NO \[UNKNOWN-CTE\].*F8 NO \[UNKNOWN-CTE\]" "x-uuencode: NO [UNKNOWN-CTE] for BINARY and BINARY.SIZE"
+like "$(get b_missing)" "BINARY\[9\] NIL BINARY.SIZE\[9\] 0\)" "a part that does not exist: NIL, size 0"
+like "$(get b_whole)" "^True " "BINARY[] is BODY[]"
+like "$(get b_flags0)$(get b_seen)" "FLAGS \(.Recent\).*BINARY\[3\]<0> \{3\}.ncaf FLAGS \(.Seen" "BINARY sets \\Seen, BINARY.PEEK does not"
+like "$(get b_append8)$(get b_append8_fetch)" "^A1 OK \[APPENDUID.*7e7b357d0a7800790a" "APPEND of a literal8 with a NUL; BINARY gives it back"
+like "$(get b_append_utf8)$(get b_append_utf8_fetch)" "^A3 OK \[APPENDUID.*Subject: café" "APPEND UTF8 (~{n}) (RFC 6855 4)"
+like "$(get b_append_utf8_bad)" "^A5 BAD" "APPEND UTF8 with a plain literal: BAD"
+ok "no crash or sanitizer report in the log" imap_clean_log
+[ "$_tap_fail" = 0 ] && [ -z "${REV2_DEBUG:-}" ] || { diag "$r"; tail -30 "$SB/log" | while read -r l; do diag "$l"; done; }
 done_testing
