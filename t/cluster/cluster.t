@@ -1,0 +1,269 @@
+#!/bin/sh
+# A tern cluster in network namespaces joined by one bridge: two MX hosts,
+# two storage hosts, a front end, a submission host, dnsmasq serving the MX
+# records, and an outside SMTP host (aiosmtpd).  Each host is its own tern
+# (mk/run.sh: own tern.conf, state folder, tern-supervise) run inside its
+# namespace.  Accounts are split over the storage hosts by the accounts
+# map's host= field and the routes map (the MX and submission hosts relay by
+# LMTP).  The admin compiles the maps once and copies the text maps to every
+# host, which recompiles them.  Checks: mail from outside reaches each
+# account through either MX; each account reads it over IMAP and POP3;
+# each account sends through submission to outside (by MX) and to an
+# account on the other shard; a storage host stopped and restarted loses
+# nothing (mail sent while it is down arrives after).  Needs root.
+. "${TERN_SRC:-.}/t/lib.sh"
+[ "$(id -u)" = 0 ] || skip_all "needs root (network namespaces)"
+command -v dnsmasq >/dev/null 2>&1 || skip_all "no dnsmasq"
+command -v setpriv >/dev/null 2>&1 || skip_all "no setpriv"
+"$PY" -c 'import aiosmtpd' 2>/dev/null || skip_all "python3-aiosmtpd not installed"
+for p in tern-supervise tern-smtpd tern-qmgr tern-remote tern-local tern-imapd tern-pop3d tern-authd tern-maps tern-user; do
+	[ -x "$TERN_BINDIR/$p" ] || skip_all "$p not built"
+done
+sandbox
+. "$TERN_SRC/t/netns.sh"
+ns_init tc
+
+NET=10.88.0
+IP_DNS=$NET.53; IP_OUT=$NET.90
+IP_MX1=$NET.11; IP_MX2=$NET.12; IP_ST1=$NET.21; IP_ST2=$NET.22
+IP_FRONT=$NET.31; IP_SUB=$NET.41
+HOSTS="mx1 mx2 st1 st2 front sub"
+ip_of() { eval "echo \$IP_$(echo "$1" | tr a-z A-Z)"; }
+for h in dns out $HOSTS; do
+	ns_host "$h" "$(ip_of "$h")" || skip_all "cannot make namespace $h"
+	ns_resolver "$h" "$IP_DNS"
+done
+
+plan 33
+CL=$SB/client.py
+cp "$TERN_SRC/t/cluster/client.py" "$CL" && chmod 644 "$CL"
+cl() { _h=$1; shift; ns_exec "$_h" "$PY" "$CL" "$@"; }
+
+# --- DNS and the outside world --------------------------------------------
+ns_exec dns dnsmasq --conf-file=/dev/null --no-resolv --no-hosts \
+    --keep-in-foreground --bind-interfaces --listen-address="$IP_DNS" \
+    --pid-file= --local=/test/ \
+    --mx-host=a.test,mx1.clu.test,10 --mx-host=a.test,mx2.clu.test,20 \
+    --mx-host=b.test,mx2.clu.test,10 --mx-host=b.test,mx1.clu.test,20 \
+    --host-record=mx1.clu.test,$IP_MX1 --host-record=mx2.clu.test,$IP_MX2 \
+    --host-record=st1.clu.test,$IP_ST1 --host-record=st2.clu.test,$IP_ST2 \
+    --host-record=front.clu.test,$IP_FRONT --host-record=sub.clu.test,$IP_SUB \
+    --mx-host=outside.test,mx.outside.test,10 \
+    --host-record=mx.outside.test,$IP_OUT \
+    >"$SB/dnsmasq.log" 2>&1 &
+track $!
+mkdir -p "$SB/out" && chmod 777 "$SB/out"
+ns_exec out "$PY" "$TERN_SRC/t/remote/sink.py" "$SB/out" "$IP_OUT:25" \
+    >"$SB/out.log" 2>&1 &
+track $!
+ok "the outside host's SMTP server starts" wait_for 20 grep -q ready "$SB/out.log"
+ok "DNS answers in the hosts' namespaces" wait_for 10 ns_exec sub "$PY" -c "
+import socket; socket.getaddrinfo('mx.outside.test', 25)"
+is "$(cl out mx a.test | tr '\n' ' ')" "10 mx1.clu.test 20 mx2.clu.test " "DNS: a.test's MX records name both MX hosts"
+is "$(cl out mx b.test | tr '\n' ' ')" "10 mx2.clu.test 20 mx1.clu.test " "DNS: b.test prefers the other MX"
+
+# --- the tern hosts --------------------------------------------------------
+# host_conf NAME SERVICES: local.conf of a host (kept across restarts).
+host_conf() {
+	mkdir -p "$SB/$1"
+	cat >"$SB/$1/local.conf" <<EOT
+hostname = $1.clu.test
+services = $2
+queue_retry_schedule = 2s 2s
+remote_connect_timeout = 3s
+remote_command_timeout = 20s
+account_uid_min = 150000
+account_uid_max = 150999
+EOT
+}
+host_conf mx1 "smtp qmgr lspawn"
+host_conf mx2 "smtp qmgr lspawn"
+host_conf st1 "lmtp imap imaps pop3 pop3s qmgr lspawn authd"
+host_conf st2 "lmtp imap imaps pop3 pop3s qmgr lspawn authd"
+host_conf front "authd"
+host_conf sub "submission submissions qmgr lspawn authd"
+
+# host_start NAME: mk/run.sh in the namespace, listening on the host's own
+# address with the standard ports; waits for the banner.
+host_start() {
+	: >"$SB/$1.log"
+	( cd "$TERN_SRC" && TERN_HOME="$SB/$1" TERN_PORT_BASE=0 \
+	    TERN_LISTEN="$(ip_of "$1")" exec ip netns exec "$NS_TAG-$1" \
+	    sh mk/run.sh ) >>"$SB/$1.log" 2>&1 &
+	eval "PID_$1=$!"
+	track $!
+	wait_for 60 grep -q 'Ctrl-C stops everything' "$SB/$1.log"
+}
+host_stop() {
+	eval "_p=\$PID_$1"
+	kill -TERM "$_p" 2>/dev/null
+	wait_for 20 sh -c "! kill -0 $_p 2>/dev/null"
+}
+# up HOST PORT: something listens on the host's address.
+up() {
+	ns_exec "$1" "$PY" -c "import socket; socket.create_connection(('$(ip_of "$1")', $2), 1)"
+}
+not() { ! "$@"; }
+hbin() { echo "$SB/$1/bin/$2"; }
+
+started=0
+for h in $HOSTS; do host_start "$h" && started=$((started + 1)); done
+is "$started" 6 "six tern hosts start in their namespaces"
+
+# --- accounts, sharded; the admin compiles and copies the maps ------------
+A=$SB/admin
+mkdir -p "$A"
+cat >"$A/tern.conf" <<EOT
+mail_dir = $A/mail
+account_uid_min = 150000
+account_uid_max = 150999
+EOT
+printf 'a.test local\nb.test local\n' >"$A/domains"
+: >"$A/aliases"
+: >"$A/routes"
+ACCTS="alice@a.test:st1 bob@a.test:st2 carol@b.test:st1 dave@b.test:st2"
+for x in $ACCTS; do
+	a=${x%:*}; s=${x#*:}
+	echo "pw-$a" | "$(hbin st1 tern-user)" -c "$A/tern.conf" add "$a" \
+	    --password-stdin --host "$s.clu.test" >>"$SB/admin.log" 2>&1
+	echo "$a lmtp:$(ip_of "$s"):24" >>"$A/routes"
+done
+compiled=0
+for h in $HOSTS; do
+	for m in accounts domains aliases routes; do
+		cp "$A/$m" "$SB/$h/$m.new" && mv "$SB/$h/$m.new" "$SB/$h/$m"
+	done
+	"$(hbin "$h" tern-maps)" -c "$SB/$h/tern.conf" -q >>"$SB/admin.log" 2>&1 &&
+	    compiled=$((compiled + 1))
+done
+is "$compiled" 6 "the maps compile on every host"
+unlike "$(cat "$A/accounts")" "home=" "the accounts map holds no host-local path"
+
+listening() {
+	up mx1 25 && up mx2 25 && up st1 24 && up st1 993 && up st1 995 &&
+	    up st2 24 && up st2 993 && up sub 465
+}
+ok "every service listens on its host's address" wait_for 20 listening
+
+# --- inbound: outside -> each MX -> the account's storage host ------------
+sent=0
+for x in $ACCTS; do
+	a=${x%:*}
+	for mx in mx1 mx2; do
+		r=$(cl out smtp "$(ip_of $mx)" 25 sender@outside.test "$a" "in-$mx-$a")
+		[ "$r" = "250 ok" ] && sent=$((sent + 1)) || diag "$mx $a: $r"
+	done
+done
+is "$sent" 8 "both MX hosts accept mail for every account"
+r=$(cl out smtp "$IP_MX1" 25 sender@outside.test nobody@a.test in-nobody)
+like "$r" "^550" "an MX host rejects an unknown account during the dialogue"
+
+# maildir_has HOST ADDRESS ID...: in the account's Maildir on that host.
+maildir_has() {
+	_h=$1; _a=$2; shift 2
+	_m=$("$(hbin "$_h" tern-user)" -c "$SB/$_h/tern.conf" show "$_a" 2>/dev/null |
+	    sed -n 's/^maildir: *//p' | head -1)
+	[ -n "$_m" ] || return 1
+	for _id in "$@"; do
+		grep -lqs "^X-Test-Id: $_id" "$_m"/new/* "$_m"/cur/* || return 1
+	done
+}
+shard_of() { for _x in $ACCTS; do [ "${_x%:*}" = "$1" ] && echo "${_x#*:}"; done; }
+all_in() {
+	for x in $ACCTS; do
+		maildir_has "${x#*:}" "${x%:*}" "in-mx1-${x%:*}" "in-mx2-${x%:*}" || return 1
+	done
+}
+ok "mail through either MX reaches every account on its shard" wait_for 40 all_in
+misplaced() {
+	for x in $ACCTS; do
+		a=${x%:*}; s=${x#*:}
+		o=st1; [ "$s" = st1 ] && o=st2
+		maildir_has "$o" "$a" "in-mx1-$a" && return 0
+	done
+	return 1
+}
+ok "no message lands on the other storage host" not misplaced
+like "$(cat "$SB/mx1.log")" "to=<bob@a.test> relay=$IP_ST2\[$IP_ST2\]:24 .*status=sent" "mx1 relays by LMTP to the account's storage host"
+
+# --- reading: IMAP and POP3 ------------------------------------------------
+# Until tern-proxy exists, clients read from the storage host itself.
+READ_VIA=storage
+reader() { if [ "$READ_VIA" = proxy ]; then echo front; else shard_of "$1"; fi; }
+imap_ok=0; pop_ok=0
+for x in $ACCTS; do
+	a=${x%:*}; h=$(reader "$a")
+	r=$(cl front imap "$(ip_of "$h")" 993 "$a" "pw-$a" ssl | sort | tr '\n' ' ')
+	[ "$r" = "in-mx1-$a in-mx2-$a " ] && imap_ok=$((imap_ok + 1)) || diag "imap $a: $r"
+	r=$(cl front pop3 "$(ip_of "$h")" 995 "$a" "pw-$a" ssl | sort | tr '\n' ' ')
+	[ "$r" = "in-mx1-$a in-mx2-$a " ] && pop_ok=$((pop_ok + 1)) || diag "pop3 $a: $r"
+done
+is "$imap_ok" 4 "every account reads its two messages over IMAP ($READ_VIA)"
+is "$pop_ok" 4 "every account reads its two messages over POP3 ($READ_VIA)"
+r=$(cl front imap "$IP_ST1" 993 alice@a.test wrong ssl)
+like "$r" "^ERR" "a wrong password is refused"
+
+# --- sending through the submission host ----------------------------------
+peer() { case $1 in alice@a.test) echo bob@a.test ;; bob@a.test) echo alice@a.test ;;
+	carol@b.test) echo dave@b.test ;; dave@b.test) echo carol@b.test ;; esac; }
+subs=0
+for x in $ACCTS; do
+	a=${x%:*}
+	r=$(cl out submit "$IP_SUB" 465 "$a" "pw-$a" "$a" "friend@outside.test" "out-$a")
+	[ "$r" = "250 ok" ] && subs=$((subs + 1)) || diag "submit out $a: $r"
+	r=$(cl out submit "$IP_SUB" 465 "$a" "pw-$a" "$a" "$(peer "$a")" "sub-$a")
+	[ "$r" = "250 ok" ] && subs=$((subs + 1)) || diag "submit local $a: $r"
+done
+is "$subs" 8 "the submission host accepts each account's two messages"
+r=$(cl out submit "$IP_SUB" 465 alice@a.test wrong alice@a.test x@outside.test bad)
+like "$r" "^ERR.*(535|Authentication)" "submission refuses a wrong password"
+outside_all() {
+	for x in $ACCTS; do
+		grep -lqs "^X-Test-Id: out-${x%:*}" "$SB/out"/*.eml || return 1
+	done
+}
+ok "mail to outside arrives by MX at the outside host" wait_for 40 outside_all
+like "$(cat "$SB/sub.log")" "to=<friend@outside.test> relay=mx.outside.test\[$IP_OUT\]:25 .*status=sent" "the submission host used the outside domain's MX"
+peers_all() {
+	for x in $ACCTS; do
+		a=${x%:*}; p=$(peer "$a")
+		maildir_has "$(shard_of "$p")" "$p" "sub-$a" || return 1
+	done
+}
+ok "mail to an account on the other shard arrives on its storage host" wait_for 40 peers_all
+r=$(cl front imap "$(ip_of "$(reader bob@a.test)")" 993 bob@a.test pw-bob@a.test ssl | tr '\n' ' ')
+like "$r" "sub-alice@a.test" "bob reads alice's message over IMAP"
+
+# --- a storage host stopped and restarted ---------------------------------
+ok "st2 stops" host_stop st2
+ok "st2 no longer answers" not up st2 24
+down=0
+for a in bob@a.test dave@b.test; do
+	for mx in mx1 mx2; do
+		r=$(cl out smtp "$(ip_of $mx)" 25 sender@outside.test "$a" "down-$mx-$a")
+		[ "$r" = "250 ok" ] && down=$((down + 1)) || diag "down $mx $a: $r"
+	done
+done
+r=$(cl out submit "$IP_SUB" 465 alice@a.test pw-alice@a.test alice@a.test bob@a.test down-sub)
+[ "$r" = "250 ok" ] && down=$((down + 1)) || diag "down sub: $r"
+is "$down" 5 "mail for st2's accounts is accepted while st2 is down"
+deferred() { grep -q "to=<bob@a.test> relay=.*status=deferred" "$SB/mx1.log"; }
+ok "the MX host defers it (queued, not bounced)" wait_for 30 deferred
+ok "st2 restarts" host_start st2
+ok "st2 listens again" wait_for 20 up st2 24
+drained() {
+	maildir_has st2 bob@a.test down-mx1-bob@a.test down-mx2-bob@a.test down-sub &&
+	    maildir_has st2 dave@b.test down-mx1-dave@b.test down-mx2-dave@b.test
+}
+ok "everything sent while st2 was down arrives after it returns" wait_for 40 drained
+queues_empty() {
+	for h in mx1 mx2 sub; do
+		[ -z "$(find "$SB/$h/queue/env" -type f 2>/dev/null | head -1)" ] || return 1
+	done
+}
+ok "the MX and submission queues drain" wait_for 30 queues_empty
+unlike "$(cat "$SB"/mx1.log "$SB"/mx2.log "$SB"/sub.log)" "status=bounced" "nothing bounced"
+ok "no bounce reached the outside sender" not grep -lqs "^To: .*sender@outside.test" "$SB"/out/*.eml
+
+unlike "$(cat "$SB"/*.log)" "Sanitizer|runtime error|signal=(SEGV|ABRT|BUS|ILL)" "no crash or sanitizer report on any host"
+done_testing
