@@ -12,10 +12,19 @@
 #include <stddef.h>
 #include <stdint.h>
 
+struct cidr;
+
 struct worker_cfg {
 	const char	*accounts;	/* path of accounts.cdb */
 	const char	*secrets;	/* path of secrets.cdb */
 	int		 allow_plain;	/* {PLAIN} hashes */
+	/* Master logins of tern-proxy (doc/proxy.md): from these networks
+	 * only, user master_user and the secret (length 0: refused). */
+	const struct cidr *proxies;
+	size_t		 nproxies;
+	const char	*master_user;
+	const char	*master_secret;
+	size_t		 master_secret_len;
 };
 
 void	worker_main(int fd, const struct worker_cfg *)

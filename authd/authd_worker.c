@@ -20,6 +20,7 @@
 #include "lib/maps.h"
 #include "lib/passwd.h"
 #include "lib/sbuf.h"
+#include "lib/throttle.h"
 #include "authd/authd.h"
 
 static struct cdbmap *accounts, *secrets;
@@ -76,7 +77,7 @@ copy_slice(char *out, size_t size, const struct maps_slice *s)
 }
 
 /* The account record of key into rep (status OK fields): 1 found and
- * active, 0 not found, 2 disabled, -1 error. */
+ * active, 0 not found, 2 disabled, 3 moving, -1 error. */
 static int
 account(const struct worker_cfg *cfg, const char *key, size_t klen,
     struct authc_reply *rep)
@@ -104,7 +105,75 @@ account(const struct worker_cfg *cfg, const char *key, size_t klen,
 	rep->addr[klen] = '\0';
 	rep->uid = mr.uid;
 	rep->quota = mr.quota;
-	return mr.status == MAPS_ACTIVE ? 1 : 2;
+	switch (mr.status) {
+	case MAPS_ACTIVE:
+		return 1;
+	case MAPS_DISABLED:
+		return 2;
+	case MAPS_MOVING:
+		return 3;
+	}
+	return 2;
+}
+
+/* Equal n bytes, in a time that depends on n only. */
+static int
+same(const char *a, const char *b, size_t n)
+{
+	volatile unsigned char d = 0;
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		d |= (unsigned char)(a[i] ^ b[i]);
+	return d == 0;
+}
+
+/*
+ * A master login (doc/proxy.md): from a trusted proxy's network, the
+ * master identity and secret, for the account q->authzid.  No hash: the
+ * secret is compared in constant time.
+ */
+static void
+check_master(const struct worker_cfg *cfg, const struct authc_request *q,
+    struct authc_reply *rep)
+{
+	struct sbuf key;
+	size_t ml = strlen(cfg->master_user);
+	int acct = 0, ok;
+
+	ok = q->ip[0] != '\0' && cfg->nproxies > 0 &&
+	    cidr_match(cfg->proxies, cfg->nproxies, q->ip) &&
+	    cfg->master_secret_len > 0 && q->user_len == ml &&
+	    memcmp(q->user, cfg->master_user, ml) == 0 &&
+	    q->pass_len == cfg->master_secret_len &&
+	    same(q->pass, cfg->master_secret, q->pass_len);
+	sbuf_init(&key, AUTHC_USER_MAX + 1);
+	if (ok && maps_addr_valid(q->authzid, q->authzid_len) &&
+	    maps_key(&key, q->authzid, q->authzid_len) == 0)
+		acct = account(cfg, key.s, key.len, rep);
+	sbuf_fini(&key);
+	if (!ok) {
+		rep->status = AUTHC_FAIL;
+		rep->reason = AUTHC_R_PASSWORD;
+	} else if (acct == -1) {
+		rep->status = AUTHC_TEMPFAIL;
+		rep->reason = AUTHC_R_MAPS;
+	} else if (acct == 0) {
+		rep->status = AUTHC_FAIL;
+		rep->reason = AUTHC_R_UNKNOWN;
+	} else if (acct == 2) {
+		rep->status = AUTHC_FAIL;
+		rep->reason = AUTHC_R_DISABLED;
+	} else {
+		rep->status = AUTHC_OK;
+		rep->reason = AUTHC_R_NONE;
+		return;
+	}
+	memset(rep->addr, 0, sizeof(rep->addr));
+	memset(rep->home, 0, sizeof(rep->home));
+	memset(rep->host, 0, sizeof(rep->host));
+	rep->uid = 0;
+	rep->quota = 0;
 }
 
 static void
@@ -117,6 +186,10 @@ check(const struct worker_cfg *cfg, const struct authc_request *q,
 	int acct = 0, sec = 0, v;
 
 	memset(rep, 0, sizeof(*rep));
+	if (q->authzid_len > 0) {
+		check_master(cfg, q, rep);
+		return;
+	}
 	sbuf_init(&key, AUTHC_USER_MAX + 1);
 	hash[0] = '\0';
 	if (maps_addr_valid(q->user, q->user_len) &&
@@ -145,6 +218,10 @@ check(const struct worker_cfg *cfg, const struct authc_request *q,
 	} else if (acct == 2) {
 		rep->status = AUTHC_FAIL;
 		rep->reason = AUTHC_R_DISABLED;
+	} else if (acct == 3) {
+		/* The right password, the mailbox in transit: come back. */
+		rep->status = AUTHC_TEMPFAIL;
+		rep->reason = AUTHC_R_MOVING;
 	} else {
 		rep->status = AUTHC_OK;
 		rep->reason = AUTHC_R_NONE;

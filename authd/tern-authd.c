@@ -49,8 +49,9 @@
 #define CLIENTS_MAX	4096	/* auth_max_clients upper bound */
 #define THR_ENTRIES	4096	/* keys remembered per table (IP, account) */
 #define LISTEN_BACKLOG	128
-#define ALLOW_MAX	4	/* peer uids allowed */
+#define ALLOW_MAX	5	/* peer uids allowed */
 #define RESPAWN_MS	1000	/* wait before replacing a dead worker */
+#define PROXY_SECRET_MIN 16	/* bytes of tern-proxy's master secret */
 
 enum cstate { C_FREE = 0, C_READ, C_WAIT, C_VERIFY, C_DELAY, C_WRITE };
 
@@ -85,8 +86,10 @@ static struct {
 	uint64_t	 nworkers, max_clients, timeout_s;
 	uint64_t	 window_s, delay_max_s, limit_ip, limit_acct;
 	int		 allow_plain;
-	struct cidr	*exempt, *plain;
-	size_t		 nexempt, nplain;
+	struct cidr	*exempt, *plain, *proxies;
+	size_t		 nexempt, nplain, nproxies;
+	const char	*master_user;	/* tern-proxy's identity */
+	struct sbuf	 master_secret;	/* empty: no master logins */
 	int		 is_root;
 	uid_t		 auth_uid, allow[ALLOW_MAX];
 	gid_t		 auth_gid, sock_gid;
@@ -159,6 +162,49 @@ read_users(const struct conf *c)
 	name = conf_str(c, "login_user");
 	if (name != NULL && priv_lookup(name, &cfg.allow[cfg.nallow], &g) == 0)
 		cfg.nallow++;
+	name = conf_str(c, "proxy_user");
+	if (name != NULL && name[0] == '\0')
+		name = conf_str(c, "user");
+	if (name != NULL && priv_lookup(name, &cfg.allow[cfg.nallow], &g) == 0)
+		cfg.nallow++;
+}
+
+/*
+ * The master secret of tern-proxy (doc/proxy.md), read as root before
+ * the drop: one line, at least PROXY_SECRET_MIN bytes.  Missing: master
+ * logins are refused.
+ */
+static void
+read_master(const struct conf *c)
+{
+	const char *path = conf_path(c, "proxy_master_secret_file");
+	const char *user = conf_str(c, "proxy_master_user");
+	struct sbuf *b = &cfg.master_secret;
+
+	sbuf_init(b, AUTHC_PASS_MAX + 2);
+	if (path == NULL || user == NULL)
+		die(EXIT_PERM, "configuration: proxy_master_*");
+	cfg.master_user = user;
+	if (cfg.nproxies == 0)
+		return;
+	if (io_read_file(path, b, AUTHC_PASS_MAX + 2) == -1) {
+		log_warn_sys("login_trusted_proxies set, but the master secret "
+		    "%s cannot be read: proxy logins refused", path);
+		sbuf_reset(b);
+		return;
+	}
+	while (b->len > 0 && (b->s[b->len - 1] == '\n' ||
+	    b->s[b->len - 1] == '\r'))
+		b->len--;
+	if (b->len < PROXY_SECRET_MIN || b->len > AUTHC_PASS_MAX ||
+	    memchr(b->s, '\0', b->len) != NULL) {
+		log_warn("master secret %s: not one line of %d..%d bytes: "
+		    "proxy logins refused", path, PROXY_SECRET_MIN,
+		    AUTHC_PASS_MAX);
+		if (b->s != NULL)
+			explicit_bzero(b->s, b->cap);
+		sbuf_reset(b);
+	}
 }
 
 static void
@@ -200,7 +246,10 @@ read_conf(void)
 	cfg.secrets = join(map, "secrets.cdb");
 	read_nets(c, "auth_throttle_exempt", &cfg.exempt, &cfg.nexempt);
 	read_nets(c, "auth_allow_plaintext", &cfg.plain, &cfg.nplain);
+	read_nets(c, "login_trusted_proxies", &cfg.proxies, &cfg.nproxies);
+	read_master(c);
 	read_users(c);
+	cfg.master_user = mem_strdup(cfg.master_user);
 	conf_free(&c);
 }
 
@@ -257,7 +306,9 @@ peer_ok(int fd)
 static void
 worker_start(size_t i, int lfd)
 {
-	struct worker_cfg wc = { cfg.accounts, cfg.secrets, cfg.allow_plain };
+	struct worker_cfg wc = { cfg.accounts, cfg.secrets, cfg.allow_plain,
+	    cfg.proxies, cfg.nproxies, cfg.master_user,
+	    cfg.master_secret.s, cfg.master_secret.len };
 	struct worker *w = &workers[i];
 	int sv[2];
 	pid_t pid;
@@ -372,7 +423,7 @@ client_request(struct client *c)
 	const char *why;
 	unsigned fip, facct;
 	size_t i;
-	int tls;
+	int tls, proxy;
 
 	if (authc_req_decode(c->in, c->inlen, &q, &why) == -1) {
 		log_warn("bad request: %s", why);
@@ -382,11 +433,22 @@ client_request(struct client *c)
 	}
 	memcpy(c->service, q.service, sizeof(c->service));
 	memcpy(c->ip, q.ip, sizeof(c->ip));
+	/* A trusted proxy (doc/proxy.md): its client's IP counts, the
+	 * channel is its business, and a master login is throttled and
+	 * logged as the account it is for. */
+	proxy = q.ip[0] != '\0' && cfg.nproxies > 0 &&
+	    cidr_match(cfg.proxies, cfg.nproxies, q.ip);
+	if (proxy && q.origin[0] != '\0')
+		memcpy(c->ip, q.origin, sizeof(c->ip));
+	if (proxy && q.authzid_len > 0) {
+		memcpy(q.user, q.authzid, sizeof(q.user));
+		q.user_len = q.authzid_len;
+	}
 	for (i = 0; i < q.user_len; i++)
 		c->user[i] = (q.user[i] >= 'A' && q.user[i] <= 'Z') ?
 		    (char)(q.user[i] - 'A' + 'a') : q.user[i];
 	c->user_len = q.user_len;
-	tls = q.tls;
+	tls = q.tls || proxy;
 	authc_request_wipe(&q);
 	c->ip_exempt = c->ip[0] != '\0' &&
 	    cidr_match(cfg.exempt, cfg.nexempt, c->ip);
@@ -500,7 +562,7 @@ log_fail(struct client *c, const struct authc_reply *r, unsigned fip,
     unsigned facct, uint64_t delay)
 {
 	static const char *names[] = { "none", "plaintext", "unknown",
-	    "password", "disabled", "nopass", "maps" };
+	    "password", "disabled", "nopass", "maps", "moving" };
 
 	log_info("auth fail service=%s user=%s ip=%s failures_ip=%u "
 	    "failures_user=%u delay=%llus reason=%s", c->service,
@@ -541,9 +603,10 @@ verdict(struct client *c, const struct authc_reply *r)
 		c->deadline = io_now_ms() + (int64_t)delay * 1000;
 		return;
 	case AUTHC_TEMPFAIL:
-		log_warn("auth tempfail service=%s user=%s ip=%s",
+		log_warn("auth tempfail service=%s user=%s ip=%s%s",
 		    c->service, log_esc(c->user, c->user_len),
-		    ip_or_local(c));
+		    ip_or_local(c), r->reason == AUTHC_R_MOVING ?
+		    " reason=moving" : "");
 		client_reply(c, AUTHC_TEMPFAIL, AUTHC_R_NONE);
 		return;
 	case AUTHC_THROTTLED:

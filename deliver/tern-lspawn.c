@@ -194,8 +194,15 @@ lookup(const char *addr, struct acct *a, struct sbuf *home,
 		*line = "defer 4.3.5 account record invalid";
 		return -1;
 	}
-	if (r.status != MAPS_ACTIVE) {
+	switch (r.status) {
+	case MAPS_ACTIVE:
+		break;
+	case MAPS_DISABLED:
 		*line = "bounce 5.2.1 mailbox disabled";
+		return -1;
+	case MAPS_MOVING:
+		/* tern-user move: the queue retries, then the new host. */
+		*line = "defer 4.2.1 mailbox is being moved, try again later";
 		return -1;
 	}
 	if (r.uid == 0 || r.uid < cfg.uid_min || r.uid > cfg.uid_max) {

@@ -48,11 +48,11 @@ struct login;
  */
 #define IMAP_CAPA_CONDSTORE	""	/* CONDSTORE QRESYNC */
 #define IMAP_CAPA_SEARCH	""	/* ESEARCH SEARCHRES SORT THREAD=... */
-#define IMAP_CAPA_LIST		""	/* LIST-EXTENDED LIST-STATUS ... */
-#define IMAP_CAPA_QUOTA		""	/* QUOTA QUOTA=RES-... */
-#define IMAP_CAPA_STATUS	""	/* STATUS=SIZE */
-#define IMAP_CAPA_APPEND	""	/* APPENDLIMIT=n */
-#define IMAP_CAPA_COMPRESS	""	/* COMPRESS=DEFLATE */
+#define IMAP_CAPA_LIST		" LIST-EXTENDED LIST-STATUS CREATE-SPECIAL-USE"
+#define IMAP_CAPA_QUOTA		" QUOTA QUOTA=RES-STORAGE"
+#define IMAP_CAPA_STATUS	" STATUS=SIZE"
+#define IMAP_CAPA_APPEND	" APPENDLIMIT=%llu"	/* IMAP_CAPA_ARG */
+#define IMAP_CAPA_COMPRESS	" COMPRESS=DEFLATE"
 #define IMAP_CAPA_REV2		" BINARY UTF8=ACCEPT"
 #define IMAP_CAPA_AUTHED	IMAP_CAPA_COMMON " NAMESPACE UIDPLUS MOVE " \
 	"UNSELECT CHILDREN SPECIAL-USE" \
@@ -64,6 +64,9 @@ struct login;
 	IMAP_CAPA_APPEND \
 	IMAP_CAPA_COMPRESS \
 	IMAP_CAPA_REV2
+/* IMAP_CAPA_AUTHED is a format: its argument (RFC 7889 APPENDLIMIT, the
+ * literal limit that bounds an APPEND). */
+#define IMAP_CAPA_ARG(s)	((unsigned long long)(s)->literal_max)
 
 /*
  * What ENABLE (RFC 5161) accepts: IMAPP_EN_* bits, one line per family;
@@ -116,6 +119,11 @@ struct imap_pre {
 	int64_t		 login_ms;	/* whole pre-auth phase */
 	int64_t		 session_ms;	/* relay idle limit */
 	uint64_t	 max_failures;
+	/* proxy: the peer is in login_trusted_proxies (doc/proxy.md): it
+	 * may send ID "x-originating-ip" and log in with AUTHENTICATE PLAIN
+	 * as another account (authzid).  Always 0 in tern-proxy. */
+	int		 trusted_peer;
+	char		 origin[46];	/* proxy: x-originating-ip, or "" */
 };
 
 int	imap_preauth(struct imap_pre *);
@@ -218,6 +226,14 @@ int	imap_cmd_store(struct imap *);
 int	imap_cmd_fetch(struct imap *);
 int	imap_cmd_search(struct imap *);
 int	imap_cmd_idle(struct imap *);
+
+/* ---- QUOTA, LIST-EXTENDED, COMPRESS (imapx) ---- */
+int	imap_cmd_getquotaroot(struct imap *);
+int	imap_cmd_getquota(struct imap *);
+int	imap_cmd_setquota(struct imap *);
+int	imap_cmd_compress(struct imap *);
+/* After the completion of COMPRESS: start compressing (-1 ends). */
+int	imap_compress_after(struct imap *);
 
 /* ---- IMAP4rev2 (RFC 9051) and UTF8=ACCEPT (RFC 6855): imapd_rev2.c,
  * imapd_binary.c ---- */

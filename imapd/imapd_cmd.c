@@ -39,7 +39,8 @@ struct cmd {
 static int
 cmd_capability(struct imap *s)
 {
-	if (imap_out(s, "* CAPABILITY " IMAP_CAPA_AUTHED) < 0)
+	if (imap_out(s, "* CAPABILITY " IMAP_CAPA_AUTHED,
+	    IMAP_CAPA_ARG(s)) < 0)
 		return -1;
 	return imap_ok(s, "CAPABILITY");
 }
@@ -133,6 +134,10 @@ static const struct cmd cmds[] = {
 	{ "UNSUBSCRIBE", S_ANY,	UPD_ALL,	imap_cmd_unsubscribe },
 	{ "APPEND",	S_ANY,	UPD_ALL,	imap_cmd_append },
 	{ "IDLE",	S_ANY,	UPD_ALL,	imap_cmd_idle },
+	{ "GETQUOTAROOT", S_ANY, UPD_ALL,	imap_cmd_getquotaroot },
+	{ "GETQUOTA",	S_ANY,	UPD_ALL,	imap_cmd_getquota },
+	{ "SETQUOTA",	S_ANY,	UPD_ALL,	imap_cmd_setquota },
+	{ "COMPRESS",	S_ANY,	UPD_ALL,	imap_cmd_compress },
 	{ "CHECK",	S_SEL,	UPD_ALL,	cmd_noop },
 	{ "CLOSE",	S_SEL,	UPD_NONE,	imap_cmd_close },
 	{ "UNSELECT",	S_SEL,	UPD_NONE,	imap_cmd_unselect },
@@ -217,7 +222,9 @@ imap_dispatch(struct imap *s)
 		(void)imap_ok(s, s->pc.name);
 	if (s->mb != NULL && upd != UPD_NONE && imap_updates(s, upd) < 0)
 		return -1;
-	return send_completion(s);
+	if (send_completion(s) < 0 || imap_compress_after(s) < 0)
+		return -1;
+	return 0;
 }
 
 int

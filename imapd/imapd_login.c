@@ -22,6 +22,7 @@
 #include "lib/log.h"
 #include "lib/login.h"
 #include "lib/sbuf.h"
+#include "lib/sock.h"
 #include "lib/tls.h"
 
 #include "imapd/imapd.h"
@@ -144,13 +145,14 @@ do_starttls(struct pre *s)
 /* Ask the monitor; the answer decides what we say. */
 static enum step
 login(struct pre *s, const char *user, size_t ulen, const char *pass,
-    size_t plen)
+    size_t plen, const char *authz, size_t alen)
 {
 	struct login_req q;
 	int a;
 
 	memset(&q, 0, sizeof q);
 	if (ulen == 0 || ulen > LOGIN_USER_MAX || plen > LOGIN_PASS_MAX ||
+	    alen > LOGIN_USER_MAX || memchr(authz, '\0', alen) != NULL ||
 	    memchr(user, '\0', ulen) != NULL ||
 	    memchr(pass, '\0', plen) != NULL) {
 		a = LOGIN_FAIL;
@@ -164,6 +166,9 @@ login(struct pre *s, const char *user, size_t ulen, const char *pass,
 		 * the socket and this process end (login.h: handoff). */
 		q.handoff = !s->p->tls && bio_pending(s->p->b) == 0;
 		(void)strlcpy(q.tag, s->tag, sizeof q.tag);	/* fits */
+		memcpy(q.authzid, authz, alen);
+		q.authzid_len = alen;
+		(void)strlcpy(q.origin, s->p->origin, sizeof q.origin);
 		a = login_ask(s->p->login, &q, AUTHC_TIMEOUT_MS + 5000);
 	}
 	explicit_bzero(&q, sizeof q);
@@ -212,7 +217,7 @@ do_login(struct pre *s)
 		return say(s, "NO", "[AUTHENTICATIONFAILED] Authentication "
 		    "failed.");
 	}
-	st = login(s, user, ul, pass, pl);
+	st = login(s, user, ul, pass, pl, "", 0);
 	explicit_bzero(pass, sizeof pass);
 	return st;
 }
@@ -224,6 +229,7 @@ auth_plain(struct pre *s, const char *b64, size_t n)
 	struct sbuf dec;
 	const char *why, *p, *z1, *z2;
 	enum step st;
+	int authz;
 
 	sbuf_init(&dec, IMAP_PRE_LINE_MAX);
 	if (n == 1 && b64[0] == '=')
@@ -240,16 +246,19 @@ auth_plain(struct pre *s, const char *b64, size_t n)
 		sbuf_fini_secret(&dec);
 		return say(s, "BAD", "Invalid AUTHENTICATE PLAIN message");
 	}
-	/* An authorization identity other than the login is refused. */
-	if (z1 != p && ((size_t)(z1 - p) != (size_t)(z2 - z1 - 1) ||
-	    memcmp(p, z1 + 1, (size_t)(z1 - p)) != 0)) {
+	/* An authorization identity other than the login is refused,
+	 * except from a trusted proxy (its master login, doc/proxy.md;
+	 * tern-authd checks again). */
+	authz = z1 != p && ((size_t)(z1 - p) != (size_t)(z2 - z1 - 1) ||
+	    memcmp(p, z1 + 1, (size_t)(z1 - p)) != 0);
+	if (authz && !s->p->trusted_peer) {
 		sbuf_fini_secret(&dec);
 		s->failures++;
 		return say(s, "NO", "[AUTHORIZATIONFAILED] Authorization "
 		    "identity refused.");
 	}
 	st = login(s, z1 + 1, (size_t)(z2 - z1 - 1), z2 + 1,
-	    dec.len - (size_t)(z2 + 1 - p));
+	    dec.len - (size_t)(z2 + 1 - p), p, authz ? (size_t)(z1 - p) : 0);
 	sbuf_fini_secret(&dec);
 	return st;
 }
@@ -290,6 +299,27 @@ do_authenticate(struct pre *s)
 	return st;
 }
 
+/* A trusted proxy's ("x-originating-ip" "IP"): kept for the login. */
+static void
+id_origin(struct pre *s, const struct imapp_id *id)
+{
+	const struct imapp_tok *k, *v;
+	size_t i;
+
+	for (i = 0; i < id->n; i++) {
+		k = id->key[i];
+		v = id->value[i];
+		if (k == NULL || v == NULL || k->n != 16 ||
+		    strncasecmp(k->p, "x-originating-ip", 16) != 0 ||
+		    !imapp_tok_is_astring(v) || v->n == 0 ||
+		    v->n >= sizeof s->p->origin ||
+		    !sock_ip_text_valid(v->p, v->n))
+			continue;
+		memcpy(s->p->origin, v->p, v->n);
+		s->p->origin[v->n] = '\0';
+	}
+}
+
 static enum step
 do_id(struct pre *s)
 {
@@ -300,6 +330,8 @@ do_id(struct pre *s)
 	    imapp_id_parse(&s->pc, imapp_arg(&s->pc, 0), &id, &why) < 0)
 		return say(s, "BAD", s->pc.nargs != 1 ? "ID takes one argument" :
 		    why);
+	if (s->p->trusted_peer)
+		id_origin(s, &id);
 	if (out(s, "* ID (\"name\" \"tern\")") < 0)
 		return STEP_END;
 	return say(s, "OK", "ID completed");

@@ -284,7 +284,7 @@ imap_worker(void)
 	log_info("login account=%s ip=%s uid=%lu", log_esc_s(s.user),
 	    ip, (unsigned long)getuid());
 	if (imap_tagged(&s, "OK", "[CAPABILITY " IMAP_CAPA_AUTHED "] "
-	    "Logged in") == 0)
+	    "Logged in", IMAP_CAPA_ARG(&s)) == 0)
 		serve(&s);
 	imap_account_close(&s);
 	log_info("logout account=%s ip=%s in=%llu out=%llu",

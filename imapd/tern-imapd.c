@@ -109,6 +109,24 @@ plain_allowed(const struct setup *s)
 	return r;
 }
 
+/* Is the peer a trusted proxy (doc/proxy.md)? */
+static int
+proxy_trusted(const struct setup *s)
+{
+	char **nets;
+	const char *why = "";
+	size_t n;
+	int r;
+
+	if (conf_list(s->cf, "login_trusted_proxies", &nets, &n) < 0)
+		die(EXIT_TEMP, "bad login_trusted_proxies");
+	r = n > 0 && s->ip[0] != '\0' ? login_ip_in(s->ip, nets, n, &why) : 0;
+	free(nets);
+	if (r < 0)
+		die(EXIT_TEMP, "login_trusted_proxies: %s", why);
+	return r;
+}
+
 static void
 env_set(struct setup *s, int i, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
@@ -297,7 +315,10 @@ session(const char *opt_c, const char *mode)
 	config(&s, &p, opt_c);
 	client_ip(&s);
 	p.ip = s.ip;
-	p.plain_ok = plain_allowed(&s);
+	/* A trusted proxy may log in without TLS: its backend link is
+	 * the operator's choice (proxy_backend_tls, doc/proxy.md). */
+	p.trusted_peer = proxy_trusted(&s);
+	p.plain_ok = p.trusted_peer || plain_allowed(&s);
 	setup_tls(&s, &p);
 	if (priv_is_root() && login_jail_make(s.jail, &why) < 0)
 		die_sys(EXIT_TEMP, "jail %s: %s", log_esc_s(s.jail), why);

@@ -142,6 +142,13 @@ get(struct cur *c, int want, size_t min, size_t max,
 	return 0;
 }
 
+/* The type of the next record, or -1 at the end of the buffer. */
+static int
+peek(const struct cur *c)
+{
+	return c->left > 0 ? c->p[0] : -1;
+}
+
 static int
 get_end(struct cur *c, const char **why_r)
 {
@@ -199,7 +206,8 @@ authc_req_encode(const struct authc_req *r, unsigned char *buf, size_t size,
 {
 	struct wbuf w = { buf, 0, size, 0 };
 	const char *ip = r->remote_ip != NULL ? r->remote_ip : "";
-	size_t slen, iplen;
+	const char *origin = r->origin_ip != NULL ? r->origin_ip : "";
+	size_t slen, iplen, olen = strlen(origin);
 
 	if (r->service == NULL || r->user == NULL ||
 	    (r->pass == NULL && r->pass_len != 0)) {
@@ -214,7 +222,11 @@ authc_req_encode(const struct authc_req *r, unsigned char *buf, size_t size,
 	    has_nul((const unsigned char *)r->user, r->user_len) ||
 	    r->pass_len > AUTHC_PASS_MAX ||
 	    has_nul((const unsigned char *)r->pass, r->pass_len) ||
-	    (r->tls != 0 && r->tls != 1)) {
+	    (r->tls != 0 && r->tls != 1) ||
+	    (r->authzid == NULL && r->authzid_len != 0) ||
+	    r->authzid_len > AUTHC_USER_MAX ||
+	    has_nul((const unsigned char *)r->authzid, r->authzid_len) ||
+	    !is_ip((const unsigned char *)origin, olen)) {
 		errno = EINVAL;
 		return -1;
 	}
@@ -224,6 +236,10 @@ authc_req_encode(const struct authc_req *r, unsigned char *buf, size_t size,
 	put(&w, AUTHC_T_USER, r->user, r->user_len);
 	put(&w, AUTHC_T_PASS, r->pass, r->pass_len);
 	put_u8(&w, AUTHC_T_TLS, (unsigned)r->tls);
+	if (r->authzid_len > 0)
+		put(&w, AUTHC_T_AUTHZ, r->authzid, r->authzid_len);
+	if (olen > 0)
+		put(&w, AUTHC_T_ORIGIN, origin, olen);
 	return finish(&w, len_r);
 }
 
@@ -270,6 +286,23 @@ req_fields(struct cur *c, struct authc_request *q, const char **why_r)
 	if (v[0] > 1)
 		return proto_err(why_r, "bad tls flag");
 	q->tls = v[0];
+	if (peek(c) == AUTHC_T_AUTHZ) {
+		if (get(c, AUTHC_T_AUTHZ, 1, AUTHC_USER_MAX, &v, &n,
+		    why_r) == -1)
+			return -1;
+		if (has_nul(v, n))
+			return proto_err(why_r, "NUL in authzid");
+		memcpy(q->authzid, v, n);
+		q->authzid_len = n;
+	}
+	if (peek(c) == AUTHC_T_ORIGIN) {
+		if (get(c, AUTHC_T_ORIGIN, 1, AUTHC_IP_MAX, &v, &n,
+		    why_r) == -1)
+			return -1;
+		if (!is_ip(v, n))
+			return proto_err(why_r, "bad origin IP");
+		memcpy(q->origin, v, n);
+	}
 	return get_end(c, why_r);
 }
 

@@ -42,7 +42,16 @@
  *   'U' user      1..AUTHC_USER_MAX bytes, no NUL
  *   'P' password  0..AUTHC_PASS_MAX bytes, no NUL
  *   'T' tls       1 byte, 0 or 1
+ *   'Z' authzid   optional, 1..AUTHC_USER_MAX bytes, no NUL: a trusted
+ *                 front end (tern-proxy, doc/proxy.md) logs in as the
+ *                 account 'Z' with its master identity as user and the
+ *                 master secret as password
+ *   'X' origin    optional, 1..AUTHC_IP_MAX bytes, IPv4 or IPv6 text: the
+ *                 real client's IP as a trusted front end saw it
  *   'E' END       0 bytes
+ * tern-authd honours Z and X only when the request's IP (the peer of the
+ * server asking) is in login_trusted_proxies; X then replaces the IP in
+ * its logs and its per-IP throttling.
  * Reply:
  *   'V' version   1 byte, AUTHC_VERSION
  *   'R' status    1 byte, enum authc_status
@@ -79,8 +88,8 @@
 #define AUTHC_USER_MAX		255	/* an address or a login name */
 #define AUTHC_PASS_MAX		511	/* PASSWD_PASSWORD_MAX */
 #define AUTHC_REC_HDR		5	/* type byte + 4-byte length */
-#define AUTHC_REQ_MAX		(7 * AUTHC_REC_HDR + 1 + AUTHC_SERVICE_MAX + \
-	    AUTHC_IP_MAX + AUTHC_USER_MAX + AUTHC_PASS_MAX + 1)
+#define AUTHC_REQ_MAX		(9 * AUTHC_REC_HDR + 1 + AUTHC_SERVICE_MAX + \
+	    2 * AUTHC_IP_MAX + 2 * AUTHC_USER_MAX + AUTHC_PASS_MAX + 1)
 #define AUTHC_REPLY_MAX		(9 * AUTHC_REC_HDR + 3 + MAPS_ADDR_MAX + 4 + \
 	    8 + MAPS_PATH_MAX + MAPS_DOMAIN_MAX)
 /* A good timeout_ms: the longest FAIL delay (15 s default) plus slack. */
@@ -93,6 +102,8 @@
 #define AUTHC_T_USER	'U'
 #define AUTHC_T_PASS	'P'
 #define AUTHC_T_TLS	'T'
+#define AUTHC_T_AUTHZ	'Z'
+#define AUTHC_T_ORIGIN	'X'
 #define AUTHC_T_STATUS	'R'
 #define AUTHC_T_REASON	'C'
 #define AUTHC_T_ADDR	'A'
@@ -121,9 +132,10 @@ enum authc_reason {
 	AUTHC_R_PASSWORD = 3,	/* wrong password */
 	AUTHC_R_DISABLED = 4,	/* status=disabled */
 	AUTHC_R_NOPASS = 5,	/* no usable hash */
-	AUTHC_R_MAPS = 6	/* a map unreadable (TEMPFAIL) */
+	AUTHC_R_MAPS = 6,	/* a map unreadable (TEMPFAIL) */
+	AUTHC_R_MOVING = 7	/* status=moving: tern-user move (TEMPFAIL) */
 };
-#define AUTHC_R_LAST	AUTHC_R_MAPS
+#define AUTHC_R_LAST	AUTHC_R_MOVING
 
 struct authc_req {
 	const char	*service;	/* "smtp", "submission", "pop3", ... */
@@ -133,6 +145,9 @@ struct authc_req {
 	const char	*pass;
 	size_t		 pass_len;
 	int		 tls;		/* was the client's channel encrypted */
+	const char	*authzid;	/* NULL or "": none (master login) */
+	size_t		 authzid_len;
+	const char	*origin_ip;	/* NULL or "": none */
 };
 
 struct authc_reply {
@@ -154,6 +169,9 @@ struct authc_request {
 	char		 pass[AUTHC_PASS_MAX + 1];
 	size_t		 pass_len;
 	int		 tls;
+	char		 authzid[AUTHC_USER_MAX + 1];	/* "" none */
+	size_t		 authzid_len;
+	char		 origin[AUTHC_IP_MAX + 1];	/* "" none */
 };
 
 int	authc_verify(const char *sockpath, const struct authc_req *,

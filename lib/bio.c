@@ -157,6 +157,20 @@ bio_set_ops(struct bio *b, void *ctx, bio_readfn rf, bio_writefn wf,
 }
 
 void
+bio_get_ops(const struct bio *b, void **ctx_r, bio_readfn *rf_r,
+    bio_writefn *wf_r, bio_pendingfn *pf_r)
+{
+	if (ctx_r != NULL)
+		*ctx_r = b->ctx;
+	if (rf_r != NULL)
+		*rf_r = b->readfn;
+	if (wf_r != NULL)
+		*wf_r = b->writefn;
+	if (pf_r != NULL)
+		*pf_r = b->pendingfn;
+}
+
+void
 bio_set_fd_ops(struct bio *b)
 {
 	b->rsock = b->wsock = -1;

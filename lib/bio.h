@@ -101,6 +101,10 @@ struct bio *bio_new(int rfd, int wfd);
 void	bio_free(struct bio **);
 void	bio_set_ops(struct bio *, void *ctx, bio_readfn, bio_writefn,
 	    bio_pendingfn);
+/* The ops in force (to stack a filter on them, as lib/bio_deflate does);
+ * any pointer may be NULL. */
+void	bio_get_ops(const struct bio *, void **ctx_r, bio_readfn *rf_r,
+	    bio_writefn *wf_r, bio_pendingfn *pf_r);
 /* Back to plain read()/write() on the descriptors. */
 void	bio_set_fd_ops(struct bio *);
 int	bio_rfd(const struct bio *);

@@ -24,6 +24,8 @@ struct cdbmap {
 	struct cdb	 db;
 	dev_t		 dev;
 	ino_t		 ino;
+	off_t		 size;		/* with mtime: a file written over */
+	struct timespec	 mtime;
 	uint64_t	 checked_ms;	/* monotonic time of the last stat */
 	unsigned long	 gen;
 };
@@ -46,6 +48,17 @@ unmap(struct cdbmap *m)
 	m->is_mapped = 0;
 	m->dev = 0;
 	m->ino = 0;
+	m->size = 0;
+	memset(&m->mtime, 0, sizeof m->mtime);
+}
+
+/* Is st the file that is mapped now? */
+static int
+is_same(const struct cdbmap *m, const struct stat *st)
+{
+	return m->is_mapped && st->st_dev == m->dev && st->st_ino == m->ino &&
+	    st->st_size == m->size && st->st_mtim.tv_sec == m->mtime.tv_sec &&
+	    st->st_mtim.tv_nsec == m->mtime.tv_nsec;
 }
 
 /* Map the file now at m->path in place of the current one. */
@@ -85,6 +98,8 @@ load(struct cdbmap *m)
 	m->is_mapped = 1;
 	m->dev = st.st_dev;
 	m->ino = st.st_ino;
+	m->size = st.st_size;
+	m->mtime = st.st_mtim;
 	m->gen++;
 	return 0;
 }
@@ -104,7 +119,7 @@ cdbmap_refresh(struct cdbmap *m)
 		m->is_failed = 1;
 		return -1;
 	}
-	if (m->is_mapped && st.st_dev == m->dev && st.st_ino == m->ino) {
+	if (is_same(m, &st)) {
 		m->is_failed = 0;
 		return 0;
 	}

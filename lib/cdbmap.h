@@ -5,12 +5,15 @@
  * tern reads libcdb only through this module (STYLE 12).  cdbmap_open()
  * maps a .cdb file into memory; cdbmap_lookup() finds a key.  Before a
  * lookup, at most once per second (or before every lookup with
- * CDBMAP_CHECK_EVERY), the path is stat()ed and, when its inode or device
- * differs from the mapped file's (tern-maps renamed a recompiled map into
- * place), the new file is opened and mapped instead, so a long-running
- * reader sees a recompiled map without a restart.  A file that is replaced
- * in place (written over rather than renamed) is not supported: tern-maps
- * never does that.
+ * CDBMAP_CHECK_EVERY), the path is stat()ed and, when its inode, device,
+ * size or mtime differs from the mapped file's (tern-maps renamed a
+ * recompiled map into place, or a copy landed), the new file is opened and
+ * mapped instead, so a long-running reader sees a recompiled map without a
+ * restart; the cost is one stat() per map per second.  A file written over
+ * in place is noticed by its size or mtime, but lookups made while it is
+ * being written may see a torn file (the library bounds every read, but a
+ * file that shrinks under a mapping can fault): replace maps by rename,
+ * as tern-maps and rsync do.
  *
  * A missing file is an error (ENOENT), or an empty map when the caller
  * passes CDBMAP_MISSING_OK; such a map starts answering as soon as the file

@@ -14,6 +14,7 @@
 #include "lib/conf_int.h"
 #include "lib/log.h"
 #include "lib/mem.h"
+#include "lib/roles.h"
 #include "lib/scan.h"
 #include "lib/sock.h"
 
@@ -343,6 +344,22 @@ check_key(struct vstate *v, const char *key)
 	check_listen(v, key, c->cache->m[i].val, &s);
 }
 
+/* Services that the host's roles do not run (lib/roles.h; issue 8). */
+static void
+check_roles(struct vstate *v, const struct conf_src *s)
+{
+	struct sbuf msg;
+	const char *p, *nl;
+
+	sbuf_init(&msg, 16384);
+	if (roles_check(v->c, &msg) > 0 && sbuf_nul(&msg) == 0)
+		for (p = msg.s; *p != '\0'; p = *nl ? nl + 1 : nl) {
+			nl = p + strcspn(p, "\n");
+			verr(v, s, "%.*s", (int)(nl - p), p);
+		}
+	sbuf_fini(&msg);
+}
+
 static void
 check_services(struct vstate *v)
 {
@@ -365,6 +382,7 @@ check_services(struct vstate *v)
 				    w[i]);
 	}
 	free(w);
+	check_roles(v, &s);
 }
 
 static void

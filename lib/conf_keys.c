@@ -112,6 +112,19 @@ const struct conf_key conf_keys[] = {
 	{ "tls_cert", CONF_PATH, "${conf_dir}/tls/cert.pem", "TLS certificate chain (PEM)" },
 	{ "tls_key", CONF_PATH, "${conf_dir}/tls/key.pem", "TLS private key (PEM)" },
 
+	/* IMAP/POP3 proxy (tern-proxy, doc/proxy.md) and its backends. */
+	{ "login_trusted_proxies", CONF_LIST, "", "front ends (tern-proxy) whose master logins and client IPs tern-imapd, tern-pop3d and tern-authd accept (CIDR)" },
+	{ "proxy_user", CONF_STR, "", "user tern-proxy's backend side runs as (holds the master secret; never an account); empty: user" },
+	{ "proxy_master_user", CONF_STR, "tern-proxy", "master identity tern-proxy logs in to backends with (AUTHENTICATE PLAIN authcid)" },
+	{ "proxy_master_secret_file", CONF_PATH, "${conf_dir}/proxy.secret", "the master secret, one line (mode 0600 root): read as root by tern-proxy and tern-authd" },
+	{ "proxy_imap_port", CONF_UINT, "143", "backend port tern-proxy connects to for IMAP" },
+	{ "proxy_pop3_port", CONF_UINT, "110", "backend port tern-proxy connects to for POP3" },
+	{ "proxy_backend_ports", CONF_LIST, "", "per-backend ports, HOST=IMAPPORT/POP3PORT words (override proxy_imap_port/proxy_pop3_port)" },
+	{ "proxy_backend_tls", CONF_BOOL, "no", "yes: tern-proxy speaks TLS from the first byte to backends (give it their 993/995 ports)" },
+	{ "proxy_backend_ca_file", CONF_STR, "", "PEM bundle tern-proxy verifies backends against with proxy_backend_tls (empty: the system store)" },
+	{ "proxy_source_ip", CONF_STR, "", "local address tern-proxy connects to backends from (empty: the kernel's choice)" },
+	{ "proxy_connect_timeout", CONF_DURATION, "10s", "wait for a backend's connection, greeting and each reply during its login" },
+
 	/* DKIM signing (lib/dkim, tern-dkim, tern-remote). */
 	{ "dkim_sign", CONF_BOOL, "yes", "sign outgoing mail whose From domain has a key in dkim_key_dir" },
 	{ "dkim_key_dir", CONF_PATH, "${conf_dir}/dkim", "DKIM private keys, one file per domain: DOMAIN.SELECTOR.key (mode 0600)" },

@@ -23,6 +23,7 @@
 #include "lib/login.h"
 #include "lib/priv.h"
 #include "lib/sbuf.h"
+#include "lib/sock.h"
 #include "lib/tls.h"
 
 /* ---- the jail ---- */
@@ -164,12 +165,16 @@ login_req_encode(const struct login_req *q, unsigned char *buf, size_t size,
     size_t *len_r)
 {
 	unsigned char t = q->tls ? 1 : 0, h = q->handoff ? 1 : 0;
-	size_t off = 0, tl = strlen(q->tag);
+	size_t off = 0, tl = strlen(q->tag), ol = strlen(q->origin);
 
 	if (q->user_len == 0 || q->user_len > LOGIN_USER_MAX ||
 	    q->pass_len > LOGIN_PASS_MAX ||
 	    memchr(q->user, '\0', q->user_len) != NULL ||
-	    memchr(q->pass, '\0', q->pass_len) != NULL || !tag_ok(q->tag, tl)) {
+	    memchr(q->pass, '\0', q->pass_len) != NULL || !tag_ok(q->tag, tl) ||
+	    q->authzid_len > LOGIN_USER_MAX ||
+	    memchr(q->authzid, '\0', q->authzid_len) != NULL ||
+	    ol > LOGIN_ORIGIN_MAX ||
+	    (ol > 0 && !sock_ip_text_valid(q->origin, ol))) {
 		errno = EINVAL;
 		return -1;
 	}
@@ -178,6 +183,9 @@ login_req_encode(const struct login_req *q, unsigned char *buf, size_t size,
 	    put(buf, size, &off, 'T', &t, 1) < 0 ||
 	    put(buf, size, &off, 'G', q->tag, tl) < 0 ||
 	    put(buf, size, &off, 'H', &h, 1) < 0 ||
+	    (q->authzid_len > 0 &&
+	    put(buf, size, &off, 'Z', q->authzid, q->authzid_len) < 0) ||
+	    (ol > 0 && put(buf, size, &off, 'X', q->origin, ol) < 0) ||
 	    put(buf, size, &off, 'E', NULL, 0) < 0)
 		return -1;
 	*len_r = off;
@@ -245,6 +253,23 @@ login_req_decode(const void *buf, size_t len, struct login_req *q,
 		return fail(why_r, "bad handoff record", EPROTO);
 	}
 	q->handoff = *(const unsigned char *)v;
+	if (c.off < len && c.p[c.off] == 'Z') {
+		if (get(&c, 'Z', 1, LOGIN_USER_MAX, &v, &n) < 0 ||
+		    memchr(v, '\0', n) != NULL) {
+			explicit_bzero(q, sizeof *q);
+			return fail(why_r, "bad authzid record", EPROTO);
+		}
+		memcpy(q->authzid, v, n);
+		q->authzid_len = n;
+	}
+	if (c.off < len && c.p[c.off] == 'X') {
+		if (get(&c, 'X', 1, LOGIN_ORIGIN_MAX, &v, &n) < 0 ||
+		    !sock_ip_text_valid(v, n)) {
+			explicit_bzero(q, sizeof *q);
+			return fail(why_r, "bad origin record", EPROTO);
+		}
+		memcpy(q->origin, v, n);
+	}
 	if (get(&c, 'E', 0, 0, &v, &n) < 0 || c.off != len) {
 		explicit_bzero(q, sizeof *q);
 		return fail(why_r, "bad end record or trailing bytes", EPROTO);
@@ -395,8 +420,8 @@ note(const struct login_monitor_conf *c, struct login_event *ev)
 		c->note(c->arg, ev);
 }
 
-static int
-answer(struct login *l, int a)
+int
+login_answer(struct login *l, int a)
 {
 	unsigned char m[5] = { 'A', (unsigned char)a, 'E', 0, 0 };
 
@@ -532,7 +557,7 @@ worker_become(struct login *l, const struct login_monitor_conf *c,
 	note(c, ev);
 	/* The worker answers the client; the child relays from now on,
 	 * or ends at once when the worker has the client itself. */
-	if (answer(l, handoff ? LOGIN_HANDOFF : LOGIN_OK) < 0)
+	if (login_answer(l, handoff ? LOGIN_HANDOFF : LOGIN_OK) < 0)
 		_exit(111);
 	if (handoff)
 		child_reap(l);
@@ -608,6 +633,9 @@ monitor_one(struct login *l, const struct login_monitor_conf *c,
 	ar.pass = q->pass;
 	ar.pass_len = q->pass_len;
 	ar.tls = q->tls;
+	ar.authzid = q->authzid;
+	ar.authzid_len = q->authzid_len;
+	ar.origin_ip = q->origin;
 	r = authc_verify(c->authd_socket, &ar, &rep, c->auth_timeout_ms);
 	explicit_bzero(q->pass, sizeof q->pass);
 	memset(&ev, 0, sizeof ev);
@@ -635,13 +663,14 @@ monitor_one(struct login *l, const struct login_monitor_conf *c,
 		ev.kind = LOGIN_EV_WORKER;
 		ev.addr = rep.addr;
 		ev.uid = rep.uid;
-		if (worker_become(l, c, &rep, q, &ev) < 0)
+		if ((c->become != NULL ? c->become(c->arg, l, &rep, q, &ev) :
+		    worker_become(l, c, &rep, q, &ev)) < 0)
 			l->dropped = 1;
 		note(c, &ev);
 		a = LOGIN_TEMPFAIL;
 	}
 	explicit_bzero(&rep, sizeof rep);
-	if (answer(l, a) < 0)
+	if (login_answer(l, a) < 0)
 		return -1;
 	return l->dropped ? -1 : a;
 }

@@ -38,7 +38,15 @@
  *   'H' handoff 1 byte, 0 or 1: the session is plaintext and the child has
  *             no unread client byte buffered, so the worker may take the
  *             client socket itself (below)
+ *   'Z' authzid optional, 1..LOGIN_USER_MAX bytes, no NUL: the account a
+ *             trusted front end logs in as (tern-proxy's master login,
+ *             doc/proxy.md); user and pass are then the master identity
+ *   'X' origin optional, 1..LOGIN_ORIGIN_MAX bytes, an IP address: the
+ *             real client's IP a trusted front end sent (IMAP ID
+ *             "x-originating-ip", POP3 XCLIENT ADDR=)
  *   'E' end   0 bytes
+ * The monitor gives Z and X to tern-authd, which honours them only when
+ * the connection comes from login_trusted_proxies.
  * MONITOR -> CHILD answer: one message, 'A' 1 byte enum login_answer, 'E'.
  *
  * Handoff.  The monitor keeps a close-on-exec duplicate of the client
@@ -67,14 +75,16 @@
 #include <stdint.h>
 #include <sys/types.h>
 
+struct authc_reply;
 struct bio;
 struct tls_ctx;
 
 #define LOGIN_USER_MAX		255	/* AUTHC_USER_MAX */
 #define LOGIN_PASS_MAX		511	/* AUTHC_PASS_MAX */
 #define LOGIN_TAG_MAX		64	/* an IMAP tag kept for the worker */
-#define LOGIN_REQ_MAX		(6 * 3 + LOGIN_USER_MAX + LOGIN_PASS_MAX + \
-	    1 + LOGIN_TAG_MAX + 1)
+#define LOGIN_ORIGIN_MAX	45	/* AUTHC_IP_MAX */
+#define LOGIN_REQ_MAX		(8 * 3 + 2 * LOGIN_USER_MAX + LOGIN_PASS_MAX + \
+	    1 + LOGIN_TAG_MAX + 1 + LOGIN_ORIGIN_MAX)
 #define LOGIN_ATTEMPTS_MAX	10	/* monitor's own bound per connection */
 #define LOGIN_RELAY_BUF		16384
 #define LOGIN_REAP_MS		5000	/* a handed-off child's time to end */
@@ -110,6 +120,9 @@ struct login_req {
 	int		 tls;
 	char		 tag[LOGIN_TAG_MAX + 1];
 	int		 handoff;	/* see 'H' above */
+	char		 authzid[LOGIN_USER_MAX + 1];	/* 'Z', "" none */
+	size_t		 authzid_len;
+	char		 origin[LOGIN_ORIGIN_MAX + 1];	/* 'X', "" none */
 };
 
 enum login_event_kind {
@@ -145,6 +158,17 @@ struct login_monitor_conf {
 	uint32_t	 uid_min;	/* refuse accounts below (root only) */
 	void		(*note)(void *arg, const struct login_event *);
 	void		*arg;
+	/*
+	 * NULL: become the worker (above).  Else called after tern-authd
+	 * said OK, instead of the worker (tern-proxy): it answers the child
+	 * itself with login_answer(l, LOGIN_OK) and does not return (it
+	 * runs the session and exits), or returns 0 (a temporary failure,
+	 * noted with ev->why: the child is answered LOGIN_TEMPFAIL and may
+	 * try again) or -1 (the same, then the monitor ends).
+	 */
+	int		(*become)(void *arg, struct login *,
+			    const struct authc_reply *,
+			    const struct login_req *, struct login_event *);
 };
 
 /* Make (or check) the jail: an empty folder, 0755, owned by root (by the
@@ -179,6 +203,9 @@ int	login_relay(struct login *l, struct bio *client, int64_t idle_ms,
  * is noted just before the execve (pid: this process), and again with
  * why when it failed. */
 int	login_monitor_run(struct login *l, const struct login_monitor_conf *c);
+
+/* Monitor: send the child its answer (enum login_answer): 0 / -1. */
+int	login_answer(struct login *l, int answer);
 
 /* Strict codec of the request (see above). */
 int	login_req_encode(const struct login_req *, unsigned char *buf,

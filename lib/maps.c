@@ -281,8 +281,10 @@ account_kv(struct maps_account *a, const struct maps_slice *k,
 			a->status = MAPS_ACTIVE;
 		else if (slice_is(v, "disabled"))
 			a->status = MAPS_DISABLED;
+		else if (slice_is(v, "moving"))
+			a->status = MAPS_MOVING;
 		else {
-			*why_r = "status is not active or disabled";
+			*why_r = "status is not active, disabled or moving";
 			return -1;
 		}
 		break;
@@ -583,6 +585,8 @@ maps_status_name(enum maps_status s)
 		return "active";
 	case MAPS_DISABLED:
 		return "disabled";
+	case MAPS_MOVING:
+		return "moving";
 	}
 	return "?";
 }
@@ -672,6 +676,8 @@ maps_account_decode(const void *val, size_t vlen, struct maps_record *r,
 		r->status = MAPS_ACTIVE;
 	else if (slice_is(&status, "disabled"))
 		r->status = MAPS_DISABLED;
+	else if (slice_is(&status, "moving"))
+		r->status = MAPS_MOVING;
 	else
 		goto bad;
 	if (!host_valid(r->host.p, r->host.n) ||

@@ -15,7 +15,10 @@
  *             quota=SIZE     bytes with k/M/G/T; 0 or absent: no quota
  *             host=NAME      storage host; default "local"
  *             pass=HASH      checked by passwd_import(); absent: no login
- *             status=active|disabled   default active
+ *             status=active|disabled|moving   default active; moving
+ *                            (tern-user move, doc/move.md): deliveries
+ *                            are deferred (4.2.1), logins answered with a
+ *                            temporary error
  *   aliases   ADDRESS: TARGET, TARGET ...   or   @DOMAIN: TARGET ...
  *             (the second is a catch-all for the domain); each TARGET is
  *             an address.
@@ -36,7 +39,7 @@
  * The stored values keep the case written.
  *
  * RECORDS (values in the cdb files, keys lowercased):
- *   accounts.cdb  ADDRESS -> "uid=N quota=N status=active|disabled
+ *   accounts.cdb  ADDRESS -> "uid=N quota=N status=active|disabled|moving
  *                 host=NAME home=PATH" (one line, one space between
  *                 fields, exactly this order; home last)
  *   secrets.cdb   ADDRESS -> the normalised hash (passwd_import()); never
@@ -75,7 +78,8 @@ struct maps_slice {
 
 enum maps_status {
 	MAPS_ACTIVE = 0,
-	MAPS_DISABLED
+	MAPS_DISABLED,
+	MAPS_MOVING		/* tern-user move: deliveries and logins wait */
 };
 
 enum maps_domain_kind {

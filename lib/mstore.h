@@ -121,6 +121,17 @@ struct mbox;
 #define MSTORE_LIST_SUBSCRIBED	0x01	/* only subscribed names (LSUB) and
 					   the parents that hold them, which
 					   lack MSTORE_SUBSCRIBED */
+/* LIST-EXTENDED (RFC 5258) selections for mstore_list_multi. */
+#define MSTORE_LIST_SUBSCRIBED_ONLY 0x02 /* the subscribed names, existing
+					   or not (\NonExistent), no parents */
+#define MSTORE_LIST_RECURSIVE	0x04	/* with SUBSCRIBED_ONLY: also names
+					   with a subscribed descendant, which
+					   get MSTORE_CHILD_SUBSCRIBED */
+#define MSTORE_LIST_SPECIAL_ONLY 0x08	/* names with a special-use
+					   attribute only */
+#define MSTORE_CHILD_SUBSCRIBED	0x0020	/* attribute: CHILDINFO
+					   ("SUBSCRIBED") */
+#define MSTORE_LIST_PATTERNS	16	/* patterns in one LIST */
 
 /*
  * One LIST answer: a wire name and its attributes.  Names come sorted
@@ -183,6 +194,35 @@ int	mstore_special_use_init(struct mstore *);
 /* STATUS without selecting (from the index when it is current). */
 int	mstore_status(struct mstore *, const char *name,
 	    struct mstore_status *st_r);
+
+/* ---- Quota, LIST-EXTENDED, CREATE-SPECIAL-USE (imapx). ---- */
+
+/*
+ * Quota (RFC 9208): the limit in force (mstore_set_quota) in q_r and the
+ * usage from maildirsize (recalculated when tern-local would) in u_r,
+ * negative sums read as 0.  Returns 1, 0 when there is no limit (u_r
+ * zero, maildirsize untouched), -1 on error.
+ */
+int	mstore_quota_get(struct mstore *, struct maildir_quota *q_r,
+	    struct maildir_usage *u_r);
+/*
+ * LIST-EXTENDED: mstore_list over several patterns (at most
+ * MSTORE_LIST_PATTERNS; empty or too long ones match nothing), each name
+ * given once, with the MSTORE_LIST_* selections above.
+ */
+int	mstore_list_multi(struct mstore *, const char *ref,
+	    const char *const *patterns, size_t npatterns, unsigned flags,
+	    mstore_list_cb *cb, void *arg);
+/*
+ * CREATE with special-use attributes (RFC 6154 3): use is a set of
+ * MSTORE_DRAFTS..MSTORE_ARCHIVE (others: EINVAL), kept in the folder's
+ * directory (file "tern-special-use", so RENAME takes it along) and
+ * reported by LIST besides those the default folders have by name.
+ */
+int	mstore_create_special(struct mstore *, const char *name, unsigned use);
+/* 1 when a folder's messages count towards the quota (all but Trash),
+ * 0 when not, -1 (EINVAL) for a bad name. */
+int	mstore_quota_counts(const struct mstore *, const char *name);
 
 /* ---- One selected folder. ---- */
 

@@ -1,6 +1,6 @@
 /*
- * mstore_list.c - LIST, LSUB, subscriptions and first-login folders
- * (lib/mstore.h).
+ * mstore_list.c - LIST, LSUB, LIST-EXTENDED, subscriptions, first-login
+ * folders and the special-use attributes CREATE gives (lib/mstore.h).
  */
 #include <sys/stat.h>
 
@@ -22,6 +22,24 @@
 #define ENT_SELECT	0x10000		/* has cur/ */
 #define ENT_DIR		0x20000		/* directory exists */
 #define ENT_SUBS	0x40000		/* in subscriptions */
+#define ENT_SUBCHILD	0x80000		/* has a subscribed descendant */
+
+/* A folder's own special-use attributes (CREATE ... USE, RFC 6154 3):
+ * one line of attribute names in the folder's directory. */
+#define MSTORE_SPECIAL_FILE	"tern-special-use"
+#define MSTORE_SPECIAL_MAX	256	/* bytes read from it */
+
+static const struct {
+	const char	*attr;
+	const char	*name;		/* the default folder that has it */
+	unsigned	 f;
+} su_table[] = {
+	{ "\\Drafts", "Drafts", MSTORE_DRAFTS },
+	{ "\\Sent", "Sent", MSTORE_SENT },
+	{ "\\Trash", "Trash", MSTORE_TRASH },
+	{ "\\Junk", "Junk", MSTORE_JUNK },
+	{ "\\Archive", "Archive", MSTORE_ARCHIVE },
+};
 
 struct ent {
 	char		*name;
@@ -147,6 +165,38 @@ dir_to_name(const struct mstore *ms, const char *dname, struct sbuf *name)
 	return rc;
 }
 
+/* The attributes in dirfd's MSTORE_SPECIAL_FILE (unknown words are
+ * skipped; a missing or unreadable file gives none). */
+static unsigned
+read_special(int dirfd)
+{
+	struct sbuf file;
+	const char *p, *e, *end;
+	unsigned f = 0;
+	size_t i;
+	int fd;
+
+	if ((fd = openat(dirfd, MSTORE_SPECIAL_FILE,
+	    O_RDONLY | O_NOFOLLOW | O_CLOEXEC)) == -1)
+		return 0;
+	sbuf_init(&file, MSTORE_SPECIAL_MAX);
+	if (io_read_fd(fd, &file, MSTORE_SPECIAL_MAX) == -1)
+		sbuf_reset(&file);
+	(void)close(fd);
+	end = file.s + file.len;
+	for (p = file.s; p != NULL && p < end; p = e + 1) {
+		for (e = p; e < end && *e != ' ' && *e != '\n'; e++)
+			;
+		for (i = 0; i < sizeof(su_table) / sizeof(su_table[0]); i++)
+			if ((size_t)(e - p) == strlen(su_table[i].attr) &&
+			    strncasecmp(p, su_table[i].attr,
+			    (size_t)(e - p)) == 0)
+				f |= su_table[i].f;
+	}
+	sbuf_fini(&file);
+	return f;
+}
+
 /* Every folder on disk (and INBOX), with parents. */
 static int
 read_folders(const struct mstore *ms, struct entlist *l)
@@ -188,7 +238,7 @@ read_folders(const struct mstore *ms, struct entlist *l)
 		f = ENT_DIR;
 		if ((sub = maildir_open_sub(ms->rootfd, de->d_name)) != -1) {
 			if (mstore_has_cur(sub) == 1)
-				f |= ENT_SELECT;
+				f |= ENT_SELECT | read_special(sub);
 			(void)close(sub);
 		}
 		rc = entlist_add_tree(l, name.s, ms->sep, f, 0);
@@ -383,19 +433,11 @@ match(const char *pat, const char *s, int sep)
 static unsigned
 special_use(const char *name)
 {
-	static const struct {
-		const char	*name;
-		unsigned	 f;
-	} su[] = {
-		{ "Drafts", MSTORE_DRAFTS }, { "Sent", MSTORE_SENT },
-		{ "Trash", MSTORE_TRASH }, { "Junk", MSTORE_JUNK },
-		{ "Archive", MSTORE_ARCHIVE },
-	};
 	size_t i;
 
-	for (i = 0; i < sizeof(su) / sizeof(su[0]); i++)
-		if (strcmp(name, su[i].name) == 0)
-			return su[i].f;
+	for (i = 0; i < sizeof(su_table) / sizeof(su_table[0]); i++)
+		if (strcmp(name, su_table[i].name) == 0)
+			return su_table[i].f;
 	return 0;
 }
 
@@ -411,7 +453,7 @@ attrs_of(const struct entlist *folders, const char *name, unsigned f)
 	if (!(f & ENT_SELECT))
 		a |= MSTORE_NOSELECT | (f & ENT_DIR ? 0 : MSTORE_NONEXISTENT);
 	else
-		a |= special_use(name);
+		a |= special_use(name) | (f & MSTORE_SPECIAL_USE);
 	a |= f & MSTORE_HASCHILDREN ? MSTORE_HASCHILDREN :
 	    MSTORE_HASNOCHILDREN;
 	if (f & ENT_SUBS)
@@ -455,53 +497,171 @@ full_pattern(const struct mstore *ms, const char *ref, const char *pattern,
 	return 0;
 }
 
+/* Does name match any of the n patterns (NULL ones skipped)? */
+static int
+match_any(const struct sbuf *pats, size_t n, const char *name, int sep)
+{
+	size_t i;
+	int m;
+
+	for (i = 0; i < n; i++) {
+		if (pats[i].s == NULL || pats[i].len == 0)
+			continue;
+		if ((m = match(pats[i].s, name, sep)) != 0)
+			return m;	/* 1, or -1 on error */
+	}
+	return 0;
+}
+
+/* The names a LIST walks: every folder, or the subscribed ones (with
+ * their parents for LSUB and RECURSIVEMATCH). */
+static int
+list_set(const struct mstore *ms, unsigned flags, const struct entlist *subs,
+    struct entlist *tree)
+{
+	size_t i;
+	unsigned pf = flags & MSTORE_LIST_SUBSCRIBED ? 0 : ENT_SUBCHILD;
+
+	for (i = 0; i < subs->n; i++) {
+		if ((flags & MSTORE_LIST_SUBSCRIBED_ONLY) &&
+		    !(flags & MSTORE_LIST_RECURSIVE)) {
+			if (entlist_add(tree, subs->v[i].name,
+			    strlen(subs->v[i].name), ENT_SUBS) == -1)
+				return -1;
+		} else if (entlist_add_tree(tree, subs->v[i].name, ms->sep,
+		    ENT_SUBS, pf) == -1)
+			return -1;
+	}
+	entlist_uniq(tree);
+	return 0;
+}
+
+/* One entry of the walk: its attributes, or 0 to skip it. */
+static unsigned
+list_attrs(const struct entlist *folders, const struct entlist *subs,
+    const struct ent *e, unsigned flags)
+{
+	unsigned a, f = 0;
+	int is_sub = entlist_find(subs, e->name) != NULL;
+
+	if (flags & MSTORE_LIST_SUBSCRIBED)
+		f = e->f & MSTORE_HASCHILDREN;	/* LSUB: the subscribed tree */
+	a = attrs_of(folders, e->name, f | (is_sub ? ENT_SUBS : 0));
+	if ((flags & MSTORE_LIST_RECURSIVE) && (e->f & ENT_SUBCHILD))
+		a |= MSTORE_CHILD_SUBSCRIBED;
+	if ((flags & MSTORE_LIST_SUBSCRIBED_ONLY) && !is_sub &&
+	    !(a & MSTORE_CHILD_SUBSCRIBED))
+		return 0;
+	if ((flags & MSTORE_LIST_SPECIAL_ONLY) && !(a & MSTORE_SPECIAL_USE))
+		return 0;
+	return a;
+}
+
 int
-mstore_list(struct mstore *ms, const char *ref, const char *pattern,
-    unsigned flags, mstore_list_cb *cb, void *arg)
+mstore_list_multi(struct mstore *ms, const char *ref,
+    const char *const *patterns, size_t npat, unsigned flags,
+    mstore_list_cb *cb, void *arg)
 {
 	struct entlist folders = { NULL, 0, 0 }, subs = { NULL, 0, 0 };
 	struct entlist tree = { NULL, 0, 0 };
 	const struct entlist *set;
-	struct sbuf pat;
-	size_t i;
+	struct sbuf pats[MSTORE_LIST_PATTERNS];
+	size_t i, usable = 0;
+	unsigned a;
 	int rc = -1, m, e;
 
-	sbuf_init(&pat, MSTORE_PATTERN_MAX);
-	if (full_pattern(ms, ref, pattern, &pat) == -1)
-		goto out;
-	if (*pattern == '\0') {
+	if (npat > MSTORE_LIST_PATTERNS) {
+		errno = EINVAL;
+		return -1;
+	}
+	for (i = 0; i < npat; i++) {
+		sbuf_init(&pats[i], MSTORE_PATTERN_MAX);
+		/* An empty or too long pattern matches nothing. */
+		if (*patterns[i] == '\0' ||
+		    full_pattern(ms, ref, patterns[i], &pats[i]) == -1)
+			sbuf_reset(&pats[i]);
+		else
+			usable++;
+	}
+	if (usable == 0) {
 		rc = 0;
+		errno = 0;
 		goto out;
 	}
 	if (read_folders(ms, &folders) == -1 || read_subs(ms, &subs) == -1)
 		goto out;
 	set = &folders;
-	if (flags & MSTORE_LIST_SUBSCRIBED) {
-		for (i = 0; i < subs.n; i++)
-			if (entlist_add_tree(&tree, subs.v[i].name, ms->sep,
-			    ENT_SUBS, 0) == -1)
-				goto out;
-		entlist_uniq(&tree);
+	/* RECURSIVEMATCH without SUBSCRIBED (with SPECIAL-USE) has no
+	 * child info to give: every folder is walked. */
+	if (flags & (MSTORE_LIST_SUBSCRIBED | MSTORE_LIST_SUBSCRIBED_ONLY)) {
+		if (list_set(ms, flags, &subs, &tree) == -1)
+			goto out;
 		set = &tree;
 	}
 	rc = 0;
 	for (i = 0; i < set->n && rc == 0; i++) {
-		if ((m = match(pat.s, set->v[i].name, ms->sep)) == -1) {
+		if ((m = match_any(pats, npat, set->v[i].name, ms->sep)) == -1) {
 			rc = -1;
 			break;
 		}
-		if (m)
-			rc = cb(arg, set->v[i].name, attrs_of(&folders,
-			    set->v[i].name, (set->v[i].f & MSTORE_HASCHILDREN) |
-			    (entlist_find(&subs, set->v[i].name) ? ENT_SUBS :
-			    0)));
+		if (m && (a = list_attrs(&folders, &subs, &set->v[i],
+		    flags)) != 0)
+			rc = cb(arg, set->v[i].name, a);
 	}
 out:
 	e = errno;
+	for (i = 0; i < npat; i++)
+		sbuf_fini(&pats[i]);
 	entlist_free(&folders);
 	entlist_free(&subs);
 	entlist_free(&tree);
-	sbuf_fini(&pat);
+	errno = e;
+	return rc;
+}
+
+int
+mstore_list(struct mstore *ms, const char *ref, const char *pattern,
+    unsigned flags, mstore_list_cb *cb, void *arg)
+{
+	return mstore_list_multi(ms, ref, &pattern, 1, flags, cb, arg);
+}
+
+/* ---- CREATE with special-use attributes (RFC 6154 3) ---- */
+
+int
+mstore_create_special(struct mstore *ms, const char *name, unsigned use)
+{
+	struct sbuf d, line;
+	size_t i;
+	int fd, rc = -1, e;
+
+	if (use & ~MSTORE_SPECIAL_USE) {
+		errno = EINVAL;
+		return -1;
+	}
+	if (mstore_create(ms, name) == -1)
+		return -1;
+	if (use == 0)
+		return 0;
+	sbuf_init(&d, MSTORE_NAME_MAX);
+	sbuf_init(&line, MSTORE_SPECIAL_MAX);
+	if (mstore_name_check(ms, name, NULL, &d) == -1)
+		goto out;
+	for (i = 0; i < sizeof(su_table) / sizeof(su_table[0]); i++)
+		if ((use & su_table[i].f) && (sbuf_cat_s(&line,
+		    su_table[i].attr) == -1 || sbuf_cat_c(&line, ' ') == -1))
+			goto out;
+	line.s[line.len - 1] = '\n';
+	if ((fd = mstore_open_dir(ms, d.s)) == -1)
+		goto out;
+	rc = mstore_write_at(fd, MSTORE_SPECIAL_FILE, line.s, line.len);
+	e = errno;
+	(void)close(fd);
+	errno = e;
+out:
+	e = errno;
+	sbuf_fini(&d);
+	sbuf_fini(&line);
 	errno = e;
 	return rc;
 }

@@ -19,6 +19,7 @@
 #include "lib/durable.h"
 #include "lib/log.h"
 #include "lib/maps.h"
+#include "lib/roles.h"
 #include "lib/sbuf.h"
 
 static void __attribute__((noreturn))
@@ -51,6 +52,7 @@ struct args {
 	const char	*opt_c;
 	const char	*out;
 	enum maps_tier	 tier;
+	int		 tier_given;
 	int		 quiet;
 };
 
@@ -66,6 +68,7 @@ parse_args(int argc, char **argv, struct args *a)
 
 	memset(a, 0, sizeof *a);
 	a->tier = MAPS_TIER_ALL;
+	a->tier_given = 0;
 	while ((ch = getopt_long(argc, argv, "c:o:qt:h", longopts, NULL)) != -1) {
 		switch (ch) {
 		case 'c':
@@ -80,6 +83,7 @@ parse_args(int argc, char **argv, struct args *a)
 		case 't':
 			if (maps_tier_parse(optarg, &a->tier) < 0)
 				die(EXIT_PERM, "unknown tier: %s", log_esc_s(optarg));
+			a->tier_given = 1;
 			break;
 		default:
 			usage();
@@ -109,6 +113,7 @@ main(int argc, char **argv)
 	struct args a;
 	const char *why;
 	size_t nerr;
+	unsigned roles;
 	int r;
 
 	umask(022);
@@ -123,6 +128,9 @@ main(int argc, char **argv)
 	if (maps_compile_opts_conf(&o, cf, &why) < 0)
 		die(EXIT_PERM, "%s", why);
 	o.tier = a.tier;
+	/* A host that is only an MX writes the mx tier unless told. */
+	if (!a.tier_given && roles_conf(cf, &roles) == 0 && roles == ROLE_MX)
+		o.tier = a.tier = MAPS_TIER_MX;
 	if (a.out != NULL) {
 		if (durable_mkdirs_sync(a.out, 0755) < 0)
 			die_sys(EXIT_TEMP, "cannot create %s", log_esc_s(a.out));

@@ -17,6 +17,7 @@ for m in "openssl:libssl-dev" "libcdb:libcdb-dev" "libbsd:libbsd-dev" "libcrypt:
 	mod=${m%%:*}; deb=${m#*:}
 	pkg-config --exists "$mod" 2>/dev/null || need "$deb"
 done
+pkg-config --exists zlib 2>/dev/null || need zlib1g-dev	# tern-imapd-worker: COMPRESS
 case "${CC:-cc}" in *clang*) command -v clang >/dev/null 2>&1 || need clang ;; esac
 
 if [ "$what" = check ] || [ "$what" = run ]; then
@@ -36,6 +37,37 @@ if [ "$what" = check ]; then
 	command -v mbsync >/dev/null 2>&1 || need isync
 	/usr/bin/python3 -c 'import dkim' >/dev/null 2>&1 || need python3-dkim
 	/usr/bin/python3 -c 'import nacl' >/dev/null 2>&1 || need python3-nacl
+	command -v ps >/dev/null 2>&1 || need procps
+fi
+
+# Webmail and more real IMAP clients (t/webmail, t/imap/mutt.t,
+# t/imap/offlineimap.t): optional, those tests skip without them.  As root
+# on Debian: the packages without recommends (no apache2: the test serves
+# Roundcube with php -S), then playwright-core from npm into
+# /usr/local/lib/tern-webmail; any failure only warns (offline, no npm).
+if [ "$what" = check ] && [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
+	opt=""
+	[ -f /usr/share/roundcube/index.php ] || opt="$opt roundcube"
+	php -m 2>/dev/null | grep -qx pdo_sqlite || opt="$opt roundcube-sqlite3"
+	command -v php >/dev/null 2>&1 || opt="$opt php-cli"
+	[ -x /usr/lib/chromium/chromium ] || opt="$opt chromium"
+	command -v mutt >/dev/null 2>&1 || opt="$opt mutt"
+	command -v tmux >/dev/null 2>&1 || opt="$opt tmux"
+	command -v offlineimap >/dev/null 2>&1 || opt="$opt offlineimap3"
+	command -v npm >/dev/null 2>&1 || command -v node >/dev/null 2>&1 || opt="$opt nodejs npm"
+	if [ -n "$opt" ]; then
+		echo "tern: installing optional test packages:$opt" >&2
+		apt-get update -qq >/dev/null 2>&1 || true
+		# shellcheck disable=SC2086
+		DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $opt >/dev/null 2>&1 ||
+		    echo "tern: could not install$opt (those tests will skip)" >&2
+	fi
+	pw=/usr/local/lib/tern-webmail
+	if [ ! -f "$pw/node_modules/playwright-core/package.json" ] && command -v npm >/dev/null 2>&1; then
+		mkdir -p "$pw" && timeout 300 npm install --silent --no-audit --no-fund \
+		    --prefix "$pw" playwright-core@1.65.1 >/dev/null 2>&1 ||
+		    echo "tern: npm could not install playwright-core (t/webmail will skip)" >&2
+	fi
 fi
 
 [ -z "$pkgs" ] && exit 0

@@ -73,20 +73,40 @@ if [ ! -s "$home/tls/cert.pem" ] || [ ! -s "$home/tls/key.pem" ]; then
 fi
 
 # --- services: every one whose program this build has ----------------------
-# name  program  port  type  args  user (- : the default, "user").
+# name  program  port  type  args  user  roles (- : the default, "user").
 # Network programs start as root only to load the TLS key; each drops to
 # "user" itself before it reads a byte from the network (tern-smtpd(8)).
-svc_table="smtp tern-smtpd 25 tcp -m_smtp root
-submission tern-smtpd 587 tcp -m_submission root
-submissions tern-smtpd 465 tcp -m_submissions root
-lmtp tern-smtpd 24 tcp -m_lmtp root
-imap tern-imapd 143 tcp -m_imap root
-imaps tern-imapd 993 tcp -m_imaps root
-pop3 tern-pop3d 110 tcp -m_pop3 root
-pop3s tern-pop3d 995 tcp -m_pop3s root
-qmgr tern-qmgr - daemon - \${queue_user}
-lspawn tern-lspawn - daemon - root
-authd tern-authd - daemon - root"
+# TERN_ROLES (default all) picks the roles of this run (tern.conf(5)
+# "roles", INSTALL section 7): only the services of those roles start.
+roles=${TERN_ROLES:-all}
+svc_table="smtp tern-smtpd 25 tcp -m_smtp root mx
+submission tern-smtpd 587 tcp -m_submission root submission
+submissions tern-smtpd 465 tcp -m_submissions root submission
+lmtp tern-smtpd 24 tcp -m_lmtp root storage
+imap tern-imapd 143 tcp -m_imap root storage
+imaps tern-imapd 993 tcp -m_imaps root storage
+pop3 tern-pop3d 110 tcp -m_pop3 root storage
+pop3s tern-pop3d 995 tcp -m_pop3s root storage
+qmgr tern-qmgr - daemon - \${queue_user} mx,storage,submission
+lspawn tern-lspawn - daemon - root storage
+authd tern-authd - daemon - root storage,front,submission
+imap tern-proxy 143 tcp -m_imap root front
+imaps tern-proxy 993 tcp -m_imaps root front
+pop3 tern-proxy 110 tcp -m_pop3 root front
+pop3s tern-proxy 995 tcp -m_pop3s root front"
+# Keep the lines whose program is built and whose roles meet $roles; a
+# name already kept wins (a storage host serves IMAP itself, a front end
+# only through tern-proxy).
+svc_table=$(seen=" "; echo "$svc_table" | while read -r name prog port type args user rl; do
+	[ -x "$bin/$prog" ] || continue
+	case $seen in *" $name "*) continue ;; esac
+	want=
+	for r in $(echo "$roles" | tr ',' ' '); do
+		case ",$rl," in *",$r,"*) want=1 ;; esac
+		[ "$r" = all ] && want=1
+	done
+	if [ -n "$want" ]; then echo "$name $prog $port $type $args $user"; seen="$seen$name "; fi
+done)
 
 conf="$home/tern.conf"
 tmp="$conf.tmp.$$"
@@ -101,6 +121,7 @@ tmp="$conf.tmp.$$"
 	echo "tls_key = $home/tls/key.pem"
 	echo "log = stderr"
 	echo "hostname = localhost"
+	echo "roles = $roles"
 	services=""
 	echo "$svc_table" | while read -r name prog port type args user; do
 		[ -x "$bin/$prog" ] || continue

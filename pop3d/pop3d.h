@@ -37,6 +37,11 @@ struct pop3_pre {
 	uint64_t	 max_failures;
 	char		 expire[POP3_EXPIRE_MAX + 1];
 	uint64_t	 login_delay;
+	/* proxy: the peer is in login_trusted_proxies (doc/proxy.md): it
+	 * may send XCLIENT ADDR= and log in with AUTH PLAIN as another
+	 * account (authzid).  Always 0 in tern-proxy. */
+	int		 trusted_peer;
+	char		 origin[46];	/* proxy: XCLIENT ADDR=, or "" */
 };
 
 /* CAPA lines shared by both halves. */

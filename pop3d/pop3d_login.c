@@ -8,6 +8,8 @@
 #include <errno.h>
 #include <stdint.h>
 #include <string.h>
+#include <strings.h>
+#include <bsd/string.h>
 #include <unistd.h>
 
 #include "lib/base64.h"
@@ -18,6 +20,7 @@
 #include "lib/login.h"
 #include "lib/pop3p.h"
 #include "lib/sbuf.h"
+#include "lib/sock.h"
 #include "lib/tls.h"
 
 #include "pop3d/pop3d.h"
@@ -97,13 +100,14 @@ do_stls(struct pre *s)
 /* Ask the monitor; the answer decides what we say. */
 static enum step
 login(struct pre *s, const char *user, size_t ulen, const char *pass,
-    size_t plen)
+    size_t plen, const char *authz, size_t alen)
 {
 	struct login_req q;
 	int a;
 
 	memset(&q, 0, sizeof q);
 	if (ulen == 0 || ulen > LOGIN_USER_MAX || plen > LOGIN_PASS_MAX ||
+	    alen > LOGIN_USER_MAX || memchr(authz, '\0', alen) != NULL ||
 	    memchr(user, '\0', ulen) != NULL ||
 	    memchr(pass, '\0', plen) != NULL) {
 		a = LOGIN_FAIL;
@@ -116,6 +120,9 @@ login(struct pre *s, const char *user, size_t ulen, const char *pass,
 		/* Plaintext with nothing more read: the worker may take
 		 * the socket and this process end (login.h: handoff). */
 		q.handoff = !s->p->tls && bio_pending(s->p->b) == 0;
+		memcpy(q.authzid, authz, alen);
+		q.authzid_len = alen;
+		(void)strlcpy(q.origin, s->p->origin, sizeof q.origin);
 		a = login_ask(s->p->login, &q, AUTHC_TIMEOUT_MS + 5000);
 	}
 	explicit_bzero(&q, sizeof q);
@@ -152,6 +159,7 @@ auth_plain(struct pre *s, const char *b64, size_t n)
 	struct sbuf dec;
 	const char *why, *p, *z1, *z2;
 	enum step st;
+	int authz;
 
 	sbuf_init(&dec, POP3P_LINE_MAX);
 	if (n == 1 && b64[0] == '=')
@@ -170,16 +178,19 @@ auth_plain(struct pre *s, const char *b64, size_t n)
 		return reply(s, "-ERR Invalid AUTH PLAIN message") < 0 ?
 		    STEP_END : STEP_GO;
 	}
-	/* An authorization identity other than the login is refused. */
-	if (z1 != p && ((size_t)(z1 - p) != (size_t)(z2 - z1 - 1) ||
-	    memcmp(p, z1 + 1, (size_t)(z1 - p)) != 0)) {
+	/* An authorization identity other than the login is refused,
+	 * except from a trusted proxy (its master login, doc/proxy.md;
+	 * tern-authd checks again). */
+	authz = z1 != p && ((size_t)(z1 - p) != (size_t)(z2 - z1 - 1) ||
+	    memcmp(p, z1 + 1, (size_t)(z1 - p)) != 0);
+	if (authz && !s->p->trusted_peer) {
 		sbuf_fini_secret(&dec);
 		s->failures++;
 		return reply(s, "-ERR [AUTH] Authentication failed.") < 0 ?
 		    STEP_END : STEP_GO;
 	}
 	st = login(s, z1 + 1, (size_t)(z2 - z1 - 1), z2 + 1,
-	    dec.len - (size_t)(z2 + 1 - p));
+	    dec.len - (size_t)(z2 + 1 - p), p, authz ? (size_t)(z1 - p) : 0);
 	sbuf_fini_secret(&dec);
 	return st;
 }
@@ -248,7 +259,7 @@ do_cmd(struct pre *s, const struct pop3p_cmd *c, struct sbuf *line)
 			return reply(s, "-ERR No username given") < 0 ?
 			    STEP_END : STEP_GO;
 		return login(s, s->user.s, s->user.len, c->arg[0].p,
-		    c->arg[0].n);
+		    c->arg[0].n, "", 0);
 	case POP3_AUTH:
 		return do_auth(s, c, line);
 	case POP3_QUIT:
@@ -271,6 +282,32 @@ do_cmd(struct pre *s, const struct pop3p_cmd *c, struct sbuf *line)
 		    < 0 ? STEP_END : STEP_GO;
 	}
 	return STEP_END;
+}
+
+/*
+ * XCLIENT ADDR=ip (a trusted proxy only, doc/proxy.md): the real
+ * client's address, for tern-authd's log and throttling.  Other
+ * attributes are ignored.
+ */
+static enum step
+do_xclient(struct pre *s, const char *p, size_t n)
+{
+	size_t i = 0, j;
+
+	while (i < n) {
+		while (i < n && p[i] == ' ')
+			i++;
+		for (j = i; j < n && p[j] != ' '; j++)
+			;
+		if (j - i > 5 && strncasecmp(p + i, "ADDR=", 5) == 0 &&
+		    j - i - 5 < sizeof s->p->origin &&
+		    sock_ip_text_valid(p + i + 5, j - i - 5)) {
+			memcpy(s->p->origin, p + i + 5, j - i - 5);
+			s->p->origin[j - i - 5] = '\0';
+		}
+		i = j;
+	}
+	return reply(s, "+OK") < 0 ? STEP_END : STEP_GO;
 }
 
 static enum step
@@ -298,6 +335,9 @@ one_line(struct pre *s, struct sbuf *line)
 		(void)reply(s, "-ERR Too many commands before login");
 		return STEP_END;
 	}
+	if (s->p->trusted_peer && line->len > 8 &&
+	    strncasecmp(line->s, "XCLIENT ", 8) == 0)
+		return do_xclient(s, line->s + 8, line->len - 8);
 	if (pop3p_parse(line->s, line->len, &c, &why) < 0) {
 		s->errors++;
 		explicit_bzero(line->s, line->len);

@@ -8,6 +8,7 @@
 #include "lib/conf.h"
 #include "lib/log.h"
 #include "lib/mem.h"
+#include "lib/roles.h"
 #include "lib/sbuf.h"
 #include "lib/sock.h"
 
@@ -314,7 +315,7 @@ svconf_load(const char *path, struct sv_config *c, struct sbuf *err)
 {
 	struct conf *cf = NULL;
 	const char *log;
-	int rc = -1;
+	int rc = -1, nbad;
 
 	memset(c, 0, sizeof *c);
 	if (conf_load(path, &cf, err) < 0)
@@ -329,6 +330,15 @@ svconf_load(const char *path, struct sv_config *c, struct sbuf *err)
 		(void)sbuf_printf(err, "%s: run_dir is not set", path);
 		goto out;
 	}
+	/* Services the host's roles do not run are refused (lib/roles.h). */
+	if (sbuf_printf(err, "%s: roles and services disagree:", path) < 0 ||
+	    (nbad = roles_check(cf, err)) < 0)
+		goto out;
+	if (nbad > 0) {
+		errno = EINVAL;
+		goto out;
+	}
+	sbuf_reset(err);
 	if (load_services(c, cf, err) < 0)
 		goto out;
 	rc = 0;

@@ -221,6 +221,8 @@ main(int argc, char **argv)
 	std_fds();
 	if (realpath(conf_locate(opt_c), abs) == NULL)
 		die_sys(EXIT_PERM, "%s", log_esc_s(conf_locate(opt_c)));
+	if (dflag)	/* so that a refused tern.conf is seen with -d */
+		log_init("tern-supervise", LOG_STDERR);
 	load(&sv, abs, &c);
 	memset(&sv, 0, sizeof sv);
 	e = getenv("TERN_LOG");

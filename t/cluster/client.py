@@ -1,20 +1,26 @@
 #!/usr/bin/python3
 """t/cluster/client.py - the mail clients of t/cluster (stdlib only).
 
-  client.py smtp HOST PORT FROM TO[,TO...] ID
-      one message over plain SMTP (X-Test-Id: ID); prints "250 ok" or the
-      first refusal "CODE text"
-  client.py submit HOST PORT USER PASS FROM TO[,TO...] ID
+  client.py COMMAND ARGS... [-- COMMAND ARGS...]...
+  client.py -f FILE       the same words, one per line, from FILE
+Runs each command in turn (one Python start-up for many: the test runs on
+loaded machines) and prints exactly one line per command:
+  smtp HOST PORT FROM TO[,TO...] ID
+      one message over plain SMTP (X-Test-Id: ID): "250 ok" or the first
+      refusal "CODE text"
+  submit HOST PORT USER PASS FROM TO[,TO...] ID
       the same over implicit TLS (465) after AUTH PLAIN
-  client.py imap HOST PORT USER PASS [ssl|starttls|plain]
-      LOGIN, SELECT INBOX, prints the X-Test-Id of every message, LOGOUT
-  client.py pop3 HOST PORT USER PASS [ssl|starttls|plain]
-      USER/PASS, prints the X-Test-Id of every message (TOP n 0), QUIT
-  client.py mx DOMAIN
+  imap HOST PORT USER PASS [ssl|starttls|plain]
+      LOGIN, SELECT INBOX, LOGOUT: the X-Test-Id of every message, sorted,
+      space-separated ("-" for none)
+  pop3 HOST PORT USER PASS [ssl|starttls|plain]
+      USER/PASS, TOP n 0 of every message, QUIT: the same
+  mx DOMAIN
       the domain's MX records from the first nameserver of
-      /etc/resolv.conf (one UDP query), "PREF HOST" per line, by preference
-Certificates are not verified (the hosts are self-signed).  A failure
-prints "ERR text" and exits 1.  Every socket has a 30 s timeout.
+      /etc/resolv.conf (one UDP query): "PREF HOST PREF HOST ..." by
+      preference
+A failure prints "ERR type: text".  Certificates are not verified (the
+hosts' are self-signed).  Every socket has a 30 s timeout.
 """
 import email.parser
 import imaplib
@@ -46,13 +52,11 @@ def send(s, sender, rcpts, mid):
         s.sendmail(sender, rcpts, message(sender, rcpts, mid))
     except smtplib.SMTPRecipientsRefused as e:
         code, text = list(e.recipients.values())[0]
-        print(code, text.decode(errors="replace"))
-        return
+        return "%d %s" % (code, text.decode(errors="replace"))
     except smtplib.SMTPResponseException as e:
-        print(e.smtp_code, e.smtp_error.decode(errors="replace"))
-        return
-    print("250 ok")
+        return "%d %s" % (e.smtp_code, e.smtp_error.decode(errors="replace"))
     s.quit()
+    return "250 ok"
 
 
 def ids(blobs):
@@ -146,35 +150,49 @@ def mx(domain):
     return sorted(out)
 
 
-def main(a):
-    socket.setdefaulttimeout(T)
+def run(a):
     if a[0] == "smtp":
         host, port, sender, rcpts, mid = a[1:6]
         s = smtplib.SMTP(host, int(port), timeout=T)
         s.ehlo("outside.test")
-        send(s, sender, rcpts.split(","), mid)
-    elif a[0] == "submit":
+        return send(s, sender, rcpts.split(","), mid)
+    if a[0] == "submit":
         host, port, user, pw, sender, rcpts, mid = a[1:8]
         s = smtplib.SMTP_SSL(host, int(port), context=ctx(), timeout=T)
         s.ehlo("client.test")
         s.login(user, pw)
-        send(s, sender, rcpts.split(","), mid)
-    elif a[0] in ("imap", "pop3"):
+        return send(s, sender, rcpts.split(","), mid)
+    if a[0] in ("imap", "pop3"):
         host, port, user, pw = a[1:5]
         mode = a[5] if len(a) > 5 else "ssl"
         f = imap if a[0] == "imap" else pop3
-        for i in f(host, int(port), user, pw, mode):
-            print(i)
-    elif a[0] == "mx":
-        for pref, host in mx(a[1]):
-            print(pref, host)
-    else:
-        raise SystemExit("usage: see the header of client.py")
+        return " ".join(sorted(f(host, int(port), user, pw, mode))) or "-"
+    if a[0] == "mx":
+        return " ".join("%d %s" % r for r in mx(a[1])) or "-"
+    raise SystemExit("usage: see the header of client.py")
+
+
+def main(argv):
+    socket.setdefaulttimeout(T)
+    if argv[:1] == ["-f"]:
+        argv = [w for w in open(argv[1]).read().split("\n") if w != ""]
+    cmds, cur = [], []
+    for w in argv:
+        if w == "--":
+            cmds.append(cur)
+            cur = []
+        else:
+            cur.append(w)
+    cmds.append(cur)
+    for c in cmds:
+        if not c:
+            continue
+        try:
+            print(run(c), flush=True)
+        except Exception as e:  # noqa: BLE001 - the test reads the reason
+            print("ERR %s: %s" % (type(e).__name__, str(e).replace("\n", " ")),
+                  flush=True)
 
 
 if __name__ == "__main__":
-    try:
-        main(sys.argv[1:])
-    except Exception as e:  # noqa: BLE001 - the test reads the reason
-        print("ERR %s: %s" % (type(e).__name__, e))
-        sys.exit(1)
+    main(sys.argv[1:])

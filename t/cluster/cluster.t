@@ -20,6 +20,8 @@ for p in tern-supervise tern-smtpd tern-qmgr tern-remote tern-local tern-imapd t
 	[ -x "$TERN_BINDIR/$p" ] || skip_all "$p not built"
 done
 sandbox
+T0=$(date +%s)
+phase() { diag "$1 at $(($(date +%s) - T0)) s"; }
 . "$TERN_SRC/t/netns.sh"
 ns_init tc
 
@@ -34,10 +36,19 @@ for h in dns out $HOSTS; do
 	ns_resolver "$h" "$IP_DNS"
 done
 
-plan 33
+# The front end runs tern-proxy when this build has it; until then the
+# clients read from the storage hosts directly.
+PROXY=""
+[ -x "$TERN_BINDIR/tern-proxy" ] && PROXY=1
+if [ -n "$PROXY" ]; then plan 39; else plan 34; fi
 CL=$SB/client.py
 cp "$TERN_SRC/t/cluster/client.py" "$CL" && chmod 644 "$CL"
 cl() { _h=$1; shift; ns_exec "$_h" "$PY" "$CL" "$@"; }
+# q CMD ARGS...: queue a client command; qrun HOST: run the queue there
+# (one Python start-up), the answers in $SB/r, one line each; res N.
+q() { printf '%s\n' "$@" -- >>"$SB/q"; }
+qrun() { ns_exec "$1" "$PY" "$CL" -f "$SB/q" >"$SB/r" 2>&1; rm -f "$SB/q"; }
+res() { sed -n "${1}p" "$SB/r"; }
 
 # --- DNS and the outside world --------------------------------------------
 ns_exec dns dnsmasq --conf-file=/dev/null --no-resolv --no-hosts \
@@ -59,9 +70,11 @@ track $!
 ok "the outside host's SMTP server starts" wait_for 20 grep -q ready "$SB/out.log"
 ok "DNS answers in the hosts' namespaces" wait_for 10 ns_exec sub "$PY" -c "
 import socket; socket.getaddrinfo('mx.outside.test', 25)"
-is "$(cl out mx a.test | tr '\n' ' ')" "10 mx1.clu.test 20 mx2.clu.test " "DNS: a.test's MX records name both MX hosts"
-is "$(cl out mx b.test | tr '\n' ' ')" "10 mx2.clu.test 20 mx1.clu.test " "DNS: b.test prefers the other MX"
+q mx a.test; q mx b.test; qrun out
+is "$(res 1)" "10 mx1.clu.test 20 mx2.clu.test" "DNS: a.test's MX records name both MX hosts"
+is "$(res 2)" "10 mx2.clu.test 20 mx1.clu.test" "DNS: b.test prefers the other MX"
 
+phase "the tern hosts"
 # --- the tern hosts --------------------------------------------------------
 # host_conf NAME SERVICES: local.conf of a host (kept across restarts).
 host_conf() {
@@ -80,20 +93,31 @@ host_conf mx1 "smtp qmgr lspawn"
 host_conf mx2 "smtp qmgr lspawn"
 host_conf st1 "lmtp imap imaps pop3 pop3s qmgr lspawn authd"
 host_conf st2 "lmtp imap imaps pop3 pop3s qmgr lspawn authd"
-host_conf front "authd"
 host_conf sub "submission submissions qmgr lspawn authd"
+if [ -n "$PROXY" ]; then
+	host_conf front "imap imaps pop3 pop3s authd"
+	for m in imap imaps pop3 pop3s; do echo "$m.program = tern-proxy"; done >>"$SB/front/local.conf"
+	for h in st1 st2; do echo "login_trusted_proxies = $IP_FRONT/32" >>"$SB/$h/local.conf"; done
+	# The master secret, the same on the front end and the backends.
+	for h in front st1 st2; do
+		(umask 077 && echo "cluster-master-secret-$$-0123456789" >"$SB/$h/proxy.secret")
+	done
+else
+	host_conf front "authd"
+fi
 
 # host_start NAME: mk/run.sh in the namespace, listening on the host's own
 # address with the standard ports; waits for the banner.
-host_start() {
+host_launch() {
 	: >"$SB/$1.log"
 	( cd "$TERN_SRC" && TERN_HOME="$SB/$1" TERN_PORT_BASE=0 \
 	    TERN_LISTEN="$(ip_of "$1")" exec ip netns exec "$NS_TAG-$1" \
 	    sh mk/run.sh ) >>"$SB/$1.log" 2>&1 &
 	eval "PID_$1=$!"
 	track $!
-	wait_for 60 grep -q 'Ctrl-C stops everything' "$SB/$1.log"
 }
+host_wait() { wait_for 60 grep -q 'Ctrl-C stops everything' "$SB/$1.log"; }
+host_start() { host_launch "$1" && host_wait "$1"; }
 host_stop() {
 	eval "_p=\$PID_$1"
 	kill -TERM "$_p" 2>/dev/null
@@ -106,10 +130,27 @@ up() {
 not() { ! "$@"; }
 hbin() { echo "$SB/$1/bin/$2"; }
 
+# One certificate for every host (mk/run.sh would make an RSA key each).
+mkdir -p "$SB/tls"
+openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes \
+    -days 2 -subj "/CN=clu.test" -addext "subjectAltName=DNS:*.clu.test" \
+    -keyout "$SB/tls/key.pem" -out "$SB/tls/cert.pem" >/dev/null 2>&1
+for h in $HOSTS; do
+	mkdir -p "$SB/$h/tls" && chmod 700 "$SB/$h/tls" &&
+	    cp "$SB/tls/key.pem" "$SB/tls/cert.pem" "$SB/$h/tls/" &&
+	    chmod 600 "$SB/$h/tls/key.pem"
+done
+# The first host alone (tern-setup may create the system users), then the
+# other five at once.
 started=0
-for h in $HOSTS; do host_start "$h" && started=$((started + 1)); done
+host_start mx1 && started=1
+for h in $HOSTS; do [ "$h" = mx1 ] || host_launch "$h"; done
+for h in $HOSTS; do
+	[ "$h" = mx1 ] || { host_wait "$h" && started=$((started + 1)); }
+done
 is "$started" 6 "six tern hosts start in their namespaces"
 
+phase "accounts"
 # --- accounts, sharded; the admin compiles and copies the maps ------------
 A=$SB/admin
 mkdir -p "$A"
@@ -128,35 +169,38 @@ for x in $ACCTS; do
 	    --password-stdin --host "$s.clu.test" >>"$SB/admin.log" 2>&1
 	echo "$a lmtp:$(ip_of "$s"):24" >>"$A/routes"
 done
-compiled=0
+mpids=""
 for h in $HOSTS; do
 	for m in accounts domains aliases routes; do
 		cp "$A/$m" "$SB/$h/$m.new" && mv "$SB/$h/$m.new" "$SB/$h/$m"
 	done
-	"$(hbin "$h" tern-maps)" -c "$SB/$h/tern.conf" -q >>"$SB/admin.log" 2>&1 &&
-	    compiled=$((compiled + 1))
+	( "$(hbin "$h" tern-maps)" -c "$SB/$h/tern.conf" -q >"$SB/maps.$h.log" 2>&1 &&
+	    touch "$SB/maps.$h.ok" ) &
+	mpids="$mpids $!"
 done
+for p in $mpids; do wait "$p"; done
+compiled=$(ls "$SB"/maps.*.ok 2>/dev/null | wc -l | tr -d ' ')
 is "$compiled" 6 "the maps compile on every host"
 unlike "$(cat "$A/accounts")" "home=" "the accounts map holds no host-local path"
 
 listening() {
 	up mx1 25 && up mx2 25 && up st1 24 && up st1 993 && up st1 995 &&
-	    up st2 24 && up st2 993 && up sub 465
+	    up st2 24 && up st2 993 && up sub 465 &&
+	    { [ -z "$PROXY" ] || { up front 993 && up front 995; }; }
 }
 ok "every service listens on its host's address" wait_for 20 listening
 
+phase "inbound"
 # --- inbound: outside -> each MX -> the account's storage host ------------
-sent=0
 for x in $ACCTS; do
-	a=${x%:*}
 	for mx in mx1 mx2; do
-		r=$(cl out smtp "$(ip_of $mx)" 25 sender@outside.test "$a" "in-$mx-$a")
-		[ "$r" = "250 ok" ] && sent=$((sent + 1)) || diag "$mx $a: $r"
+		q smtp "$(ip_of $mx)" 25 sender@outside.test "${x%:*}" "in-$mx-${x%:*}"
 	done
 done
-is "$sent" 8 "both MX hosts accept mail for every account"
-r=$(cl out smtp "$IP_MX1" 25 sender@outside.test nobody@a.test in-nobody)
-like "$r" "^550" "an MX host rejects an unknown account during the dialogue"
+q smtp "$IP_MX1" 25 sender@outside.test nobody@a.test in-nobody
+qrun out
+is "$(head -8 "$SB/r" | grep -c '^250 ok$')" 8 "both MX hosts accept mail for every account"
+like "$(res 9)" "^550" "an MX host rejects an unknown account during the dialogue"
 
 # maildir_has HOST ADDRESS ID...: in the account's Maildir on that host.
 maildir_has() {
@@ -186,37 +230,45 @@ misplaced() {
 ok "no message lands on the other storage host" not misplaced
 like "$(cat "$SB/mx1.log")" "to=<bob@a.test> relay=$IP_ST2\[$IP_ST2\]:24 .*status=sent" "mx1 relays by LMTP to the account's storage host"
 
+phase "reading"
 # --- reading: IMAP and POP3 ------------------------------------------------
-# Until tern-proxy exists, clients read from the storage host itself.
 READ_VIA=storage
+[ -n "$PROXY" ] && READ_VIA=proxy
 reader() { if [ "$READ_VIA" = proxy ]; then echo front; else shard_of "$1"; fi; }
-imap_ok=0; pop_ok=0
 for x in $ACCTS; do
 	a=${x%:*}; h=$(reader "$a")
-	r=$(cl front imap "$(ip_of "$h")" 993 "$a" "pw-$a" ssl | sort | tr '\n' ' ')
-	[ "$r" = "in-mx1-$a in-mx2-$a " ] && imap_ok=$((imap_ok + 1)) || diag "imap $a: $r"
-	r=$(cl front pop3 "$(ip_of "$h")" 995 "$a" "pw-$a" ssl | sort | tr '\n' ' ')
-	[ "$r" = "in-mx1-$a in-mx2-$a " ] && pop_ok=$((pop_ok + 1)) || diag "pop3 $a: $r"
+	q imap "$(ip_of "$h")" 993 "$a" "pw-$a" ssl
+	q pop3 "$(ip_of "$h")" 995 "$a" "pw-$a" ssl
+done
+q imap "$(ip_of "$(reader alice@a.test)")" 993 alice@a.test wrong ssl
+qrun out
+imap_ok=0; pop_ok=0; i=0
+for x in $ACCTS; do
+	a=${x%:*}; i=$((i + 2))
+	[ "$(res $((i - 1)))" = "in-mx1-$a in-mx2-$a" ] && imap_ok=$((imap_ok + 1)) || diag "imap $a: $(res $((i - 1)))"
+	[ "$(res $i)" = "in-mx1-$a in-mx2-$a" ] && pop_ok=$((pop_ok + 1)) || diag "pop3 $a: $(res $i)"
 done
 is "$imap_ok" 4 "every account reads its two messages over IMAP ($READ_VIA)"
 is "$pop_ok" 4 "every account reads its two messages over POP3 ($READ_VIA)"
-r=$(cl front imap "$IP_ST1" 993 alice@a.test wrong ssl)
-like "$r" "^ERR" "a wrong password is refused"
+like "$(res 9)" "^ERR" "a wrong password is refused"
+if [ -n "$PROXY" ]; then
+	like "$(cat "$SB/front.log")" "login user=bob@a.test .*backend=$IP_ST2:143" "the front end sends bob to st2"
+	like "$(cat "$SB/front.log")" "login user=carol@b.test .*backend=$IP_ST1:143" "the front end sends carol to st1"
+fi
 
+phase "sending through"
 # --- sending through the submission host ----------------------------------
 peer() { case $1 in alice@a.test) echo bob@a.test ;; bob@a.test) echo alice@a.test ;;
 	carol@b.test) echo dave@b.test ;; dave@b.test) echo carol@b.test ;; esac; }
-subs=0
 for x in $ACCTS; do
 	a=${x%:*}
-	r=$(cl out submit "$IP_SUB" 465 "$a" "pw-$a" "$a" "friend@outside.test" "out-$a")
-	[ "$r" = "250 ok" ] && subs=$((subs + 1)) || diag "submit out $a: $r"
-	r=$(cl out submit "$IP_SUB" 465 "$a" "pw-$a" "$a" "$(peer "$a")" "sub-$a")
-	[ "$r" = "250 ok" ] && subs=$((subs + 1)) || diag "submit local $a: $r"
+	q submit "$IP_SUB" 465 "$a" "pw-$a" "$a" "friend@outside.test" "out-$a"
+	q submit "$IP_SUB" 465 "$a" "pw-$a" "$a" "$(peer "$a")" "sub-$a"
 done
-is "$subs" 8 "the submission host accepts each account's two messages"
-r=$(cl out submit "$IP_SUB" 465 alice@a.test wrong alice@a.test x@outside.test bad)
-like "$r" "^ERR.*(535|Authentication)" "submission refuses a wrong password"
+q submit "$IP_SUB" 465 alice@a.test wrong alice@a.test x@outside.test bad
+qrun out
+is "$(head -8 "$SB/r" | grep -c '^250 ok$')" 8 "the submission host accepts each account's two messages"
+like "$(res 9)" "^ERR.*(535|Authentication)" "submission refuses a wrong password"
 outside_all() {
 	for x in $ACCTS; do
 		grep -lqs "^X-Test-Id: out-${x%:*}" "$SB/out"/*.eml || return 1
@@ -231,22 +283,31 @@ peers_all() {
 	done
 }
 ok "mail to an account on the other shard arrives on its storage host" wait_for 40 peers_all
-r=$(cl front imap "$(ip_of "$(reader bob@a.test)")" 993 bob@a.test pw-bob@a.test ssl | tr '\n' ' ')
+r=$(cl out imap "$(ip_of "$(reader bob@a.test)")" 993 bob@a.test pw-bob@a.test ssl)
 like "$r" "sub-alice@a.test" "bob reads alice's message over IMAP"
 
+phase "a storage host stopped"
 # --- a storage host stopped and restarted ---------------------------------
 ok "st2 stops" host_stop st2
 ok "st2 no longer answers" not up st2 24
-down=0
 for a in bob@a.test dave@b.test; do
 	for mx in mx1 mx2; do
-		r=$(cl out smtp "$(ip_of $mx)" 25 sender@outside.test "$a" "down-$mx-$a")
-		[ "$r" = "250 ok" ] && down=$((down + 1)) || diag "down $mx $a: $r"
+		q smtp "$(ip_of $mx)" 25 sender@outside.test "$a" "down-$mx-$a"
 	done
 done
-r=$(cl out submit "$IP_SUB" 465 alice@a.test pw-alice@a.test alice@a.test bob@a.test down-sub)
-[ "$r" = "250 ok" ] && down=$((down + 1)) || diag "down sub: $r"
-is "$down" 5 "mail for st2's accounts is accepted while st2 is down"
+q submit "$IP_SUB" 465 alice@a.test pw-alice@a.test alice@a.test bob@a.test down-sub
+if [ -n "$PROXY" ]; then
+	q imap "$IP_FRONT" 993 bob@a.test pw-bob@a.test ssl
+	q pop3 "$IP_FRONT" 995 bob@a.test pw-bob@a.test ssl
+	q imap "$IP_FRONT" 993 alice@a.test pw-alice@a.test ssl
+fi
+qrun out
+is "$(head -5 "$SB/r" | grep -c '^250 ok$')" 5 "mail for st2's accounts is accepted while st2 is down"
+if [ -n "$PROXY" ]; then
+	like "$(res 6)" "UNAVAILABLE" "IMAP through the proxy: a temporary error while st2 is down"
+	like "$(res 7)" "SYS/TEMP" "POP3 through the proxy: a temporary error while st2 is down"
+	like "$(res 8)" "in-mx1-alice@a.test" "accounts on st1 still read through the proxy"
+fi
 deferred() { grep -q "to=<bob@a.test> relay=.*status=deferred" "$SB/mx1.log"; }
 ok "the MX host defers it (queued, not bounced)" wait_for 30 deferred
 ok "st2 restarts" host_start st2
@@ -256,6 +317,8 @@ drained() {
 	    maildir_has st2 dave@b.test down-mx1-dave@b.test down-mx2-dave@b.test
 }
 ok "everything sent while st2 was down arrives after it returns" wait_for 40 drained
+r=$(cl out imap "$(ip_of "$(reader bob@a.test)")" 993 bob@a.test pw-bob@a.test ssl)
+like "$r" "down-mx1-bob@a.test down-mx2-bob@a.test down-sub( |$)" "bob reads them over IMAP ($READ_VIA)"
 queues_empty() {
 	for h in mx1 mx2 sub; do
 		[ -z "$(find "$SB/$h/queue/env" -type f 2>/dev/null | head -1)" ] || return 1
@@ -265,5 +328,6 @@ ok "the MX and submission queues drain" wait_for 30 queues_empty
 unlike "$(cat "$SB"/mx1.log "$SB"/mx2.log "$SB"/sub.log)" "status=bounced" "nothing bounced"
 ok "no bounce reached the outside sender" not grep -lqs "^To: .*sender@outside.test" "$SB"/out/*.eml
 
+phase "end"
 unlike "$(cat "$SB"/*.log)" "Sanitizer|runtime error|signal=(SEGV|ABRT|BUS|ILL)" "no crash or sanitizer report on any host"
 done_testing

@@ -31,6 +31,9 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t len)
 		e.pass = q.pass;
 		e.pass_len = q.pass_len;
 		e.tls = q.tls;
+		e.authzid = q.authzid;
+		e.authzid_len = q.authzid_len;
+		e.origin_ip = q.origin;
 		if (authc_req_encode(&e, out, sizeof(out), &n) != 0 ||
 		    n != len || memcmp(out, data, len) != 0)
 			abort();

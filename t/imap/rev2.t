@@ -8,7 +8,7 @@
 . "${TERN_SRC:-.}/t/lib.sh"
 . "$TERN_SRC/t/imap/imap.sh"
 sandbox
-plan 53
+plan 54
 imap_start || { echo "Bail out! set-up failed"; exit 1; }
 printf 'From: a@example.net\nSubject: one\n\nbody one\n' >"$SB/m1"
 printf 'From: b@example.net\nSubject: two\n\nbody two\n' >"$SB/m2"
@@ -80,6 +80,7 @@ out("n8_status", j(n8.cmd("T", 'STATUS "Grüße" (MESSAGES)')))
 out("n8_select", j(n8.cmd("S", 'SELECT "R&D/Ünter"')))
 n8.send(b'A1 APPEND "Gr\xc3\xbc\xc3\x9fe" {20+}\r\nSubject: x\r\n\r\nhello\r\n')
 out("n8_append", u(n8.upto("A1")[-1]))
+out("n8_liststatus", j(n8.cmd("L4", 'LIST "" "Gr*" RETURN (STATUS (MESSAGES DELETED))')))
 n8.send(b'B CREATE "bad\xff"\r\n')
 out("n8_bad_utf8", n8.upto("B")[-1])
 out("n8_escape", n8.last("X", 'CREATE "ü/../../etc"') + " " + n8.last("X2", 'CREATE "~ü"') + " " + n8.last("X3", 'SELECT "/ü"'))
@@ -179,6 +180,7 @@ like "$(get n8_list)" '"/" "Grüße" .*"/" "R&D/Ünter"' "UTF-8 names: LIST"
 like "$(get n8_list_pat)" '"Grüße" \| L2 OK' "UTF-8 names: LIST with a pattern"
 like "$(get n8_status)$(get n8_select)" 'STATUS "Grüße" \(MESSAGES 0\).*S OK' "UTF-8 names: STATUS and SELECT"
 like "$(get n8_append)" "A1 OK \[APPENDUID" "UTF-8 names: APPEND"
+like "$(get n8_liststatus)" '"/" "Grüße" \| \* STATUS "Grüße" \(MESSAGES 1 DELETED 0\) \| L4 OK' "UTF-8 names: LIST-STATUS"
 like "$(get n8_bad_utf8)" "^B BAD" "UTF-8 names: invalid UTF-8 is BAD (RFC 6855 3)"
 like "$(get n8_escape)" "^X NO .*X2 NO .*X3 NO" "UTF-8 names: .., ~ and / refused"
 ok "on disk: modified UTF-7 names in the account's Maildir" test -d "$MD/.Gr&APwA3w-e/cur" -a -d "$MD/.R&-D.&ANw-nter/cur"

@@ -13,7 +13,8 @@
 #include "t/tap.h"
 
 static const struct authc_req sample_req = {
-	"imap", "2001:db8::1", "Alice@Example.org", 17, "s3cret pw", 9, 1
+	"imap", "2001:db8::1", "Alice@Example.org", 17, "s3cret pw", 9, 1,
+	NULL, 0, NULL
 };
 
 static void
@@ -97,6 +98,43 @@ test_request(void)
 	    "encode again");
 	buf[len - 12] = '\0';	/* last byte of the password */
 	ok(authc_req_decode(buf, len, &q, &why) == -1, "NUL in password");
+
+	/* A trusted proxy's master login: Z and X (doc/proxy.md). */
+	r = sample_req;
+	r.authzid = "bob@example.org";
+	r.authzid_len = 15;
+	r.origin_ip = "192.0.2.7";
+	ok(authc_req_encode(&r, buf, sizeof(buf), &len) == 0 &&
+	    authc_req_decode(buf, len, &q, &why) == 0, "Z and X round trip");
+	is_mem(q.authzid, q.authzid_len, "bob@example.org", 15, "authzid");
+	is_str(q.origin, "192.0.2.7", "origin");
+	for (i = 0, bad = 0; i < len; i++)
+		if (authc_req_decode(buf, i, &q, &why) != -1 ||
+		    authc_frame(buf, i, AUTHC_REQ_MAX) != 0)
+			bad++;
+	is_int(bad, 0, "every truncation of Z/X refused");
+	r.origin_ip = "not-an-ip";
+	ok(authc_req_encode(&r, buf, sizeof(buf), &len) == -1,
+	    "bad origin refused by the encoder");
+	r = sample_req;
+	r.authzid = "a\0b";
+	r.authzid_len = 3;
+	ok(authc_req_encode(&r, buf, sizeof(buf), &len) == -1,
+	    "NUL in authzid refused");
+	r = sample_req;
+	r.origin_ip = "10.0.0.1";
+	ok(authc_req_encode(&r, buf, sizeof(buf), &len) == 0 &&
+	    authc_req_decode(buf, len, &q, &why) == 0 && q.authzid_len == 0 &&
+	    strcmp(q.origin, "10.0.0.1") == 0, "X alone");
+	/* Out of order: X before Z is refused. */
+	memcpy(big, buf, len - AUTHC_REC_HDR);
+	i = len - AUTHC_REC_HDR;
+	big[i++] = 'Z';
+	big[i++] = 0; big[i++] = 0; big[i++] = 0; big[i++] = 1;
+	big[i++] = 'a';
+	big[i++] = 'E';
+	big[i++] = 0; big[i++] = 0; big[i++] = 0; big[i++] = 0;
+	ok(authc_req_decode(big, i, &q, &why) == -1, "Z after X refused");
 }
 
 static void

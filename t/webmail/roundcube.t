@@ -1,0 +1,71 @@
+#!/bin/sh
+# Webmail end to end: the whole suite as make run starts it (SMTP, queue,
+# qmgr, local delivery, IMAP, submission), Roundcube (Debian's) configured
+# by conf/webmail/install-roundcube for IMAP over TLS (imaps, certificate
+# verified) and submission with STARTTLS + AUTH, served by PHP's built-in
+# server, driven in headless Chromium (t/webmail/roundcube.js): log in, the
+# inbox list, open a message, send one, move one, delete one, search, log
+# out.  The server side is checked in the Maildirs.  Skips when Roundcube,
+# PHP, Chromium or playwright-core is missing (mk/deps.sh check installs them).
+. "${TERN_SRC:-.}/t/lib.sh"
+. "$TERN_SRC/t/e2e/e2e.sh"
+. "$TERN_SRC/t/webmail/webmail.sh"
+webmail_can_run
+sandbox
+plan 23
+C="$PY $TERN_SRC/t/e2e/smtpc.py"
+
+ok "suite starts" e2e_start
+e2e_user carol@example.test
+e2e_user dave@example.test
+for id in alpha bravo charlie delta; do
+	$C "$P_SMTP" send sender@example.net carol@example.test --id "$id" >>"$SB/smtpc.log" 2>&1
+done
+ok "four messages delivered to carol" wait_for 30 e2e_has carol@example.test alpha bravo charlie delta
+ok "Roundcube configured and served" webmail_start
+like "$(cat "$SB/rc/config/config.inc.php" 2>/dev/null)" \
+    "'imap_host'\] = 'ssl://127\.0\.0\.1:$((PB + 993))'" "config: imaps to tern-imapd"
+like "$(cat "$SB/rc/config/config.inc.php" 2>/dev/null)" "'verify_peer' => true" "config: the certificate is verified"
+
+subj="hello dave $$"
+out=$(SB=$SB RC_USER=carol@example.test RC_PASS=pw-carol@example.test \
+    TO=dave@example.test SEND_SUBJECT="$subj" \
+    webmail_browse "$TERN_SRC/t/webmail/roundcube.js" 2>"$SB/node.err")
+printf '%s\n' "$out" >"$SB/browser.log"
+for s in "login page" "log in" "inbox lists the delivered messages" \
+    "open a message: its body shows" "send a message" \
+    "move a message to Archive" "delete a message (to Trash)" \
+    "search the inbox" "log out"; do
+	if printf '%s\n' "$out" | grep -qxF "pass $s"; then
+		_report 0 "browser: $s"
+	else
+		_report 1 "browser: $s"
+		diag "$(printf '%s\n' "$out" | grep -F "fail $s" | head -1)"
+	fi
+done
+[ -s "$SB/node.err" ] && diag "$(head -5 "$SB/node.err")"
+
+# The server side.
+M=$(e2e_maildir carol@example.test); M=${M%/}
+D=$(e2e_maildir dave@example.test); D=${D%/}
+ok "the sent message reached dave's Maildir" \
+    wait_for 30 grep -lqs "^Subject: $subj" "$D"/new/* "$D"/cur/*
+f=$(grep -ls "^Subject: $subj" "$D"/new/* "$D"/cur/* | head -1)
+like "$(sed -n '/^$/q;p' "$f" 2>/dev/null)" '^From: .*carol@example\.test' "it is from carol"
+like "$(cat "$f" 2>/dev/null)" "Sent from Roundcube through tern" "with the body typed"
+ok "a copy is in carol's Sent" grep -lqs "^Subject: $subj" "$M"/.Sent/cur/* "$M"/.Sent/new/*
+ok "bravo moved: in .Archive, not in INBOX" sh -c "grep -lqs '^X-Test-Id: bravo' '$M'/.Archive/cur/* '$M'/.Archive/new/* &&
+    ! grep -lqs '^X-Test-Id: bravo' '$M'/cur/* '$M'/new/*"
+ok "charlie deleted: in .Trash, not in INBOX" sh -c "grep -lqs '^X-Test-Id: charlie' '$M'/.Trash/cur/* '$M'/.Trash/new/* &&
+    ! grep -lqs '^X-Test-Id: charlie' '$M'/cur/* '$M'/new/*"
+f=$(grep -ls '^X-Test-Id: alpha' "$M"/cur/* | head -1)
+like "$f" ':2,[A-Z]*S[A-Z]*$' "alpha, opened, is \\Seen in the Maildir"
+ok "no PHP, IMAP or SMTP error in Roundcube's logs" webmail_clean_logs
+ok "no crash or sanitizer report in tern's log" e2e_clean_log
+if [ "$_tap_fail" != 0 ]; then
+	for l in "$SB"/rc/logs/errors.log "$SB/php-server.log"; do
+		[ -f "$l" ] && tail -5 "$l" | while read -r x; do diag "$x"; done
+	done
+fi
+e2e_stop
+done_testing
