@@ -8,7 +8,7 @@
 . "${TERN_SRC:-.}/t/lib.sh"
 . "$TERN_SRC/t/imap/imap.sh"
 sandbox
-plan 54
+plan 56
 imap_start || { echo "Bail out! set-up failed"; exit 1; }
 printf 'From: a@example.net\nSubject: one\n\nbody one\n' >"$SB/m1"
 printf 'From: b@example.net\nSubject: two\n\nbody two\n' >"$SB/m2"
@@ -44,6 +44,7 @@ r.close()
 v1 = session()
 out("v1_select", j(v1.cmd("S", "SELECT INBOX")))
 out("v1_fetch", j(v1.cmd("F", "FETCH 1 FLAGS")))
+out("v1_search", j(v1.cmd("Q1", "SEARCH ALL")))
 out("v1_recent", j(v1.cmd("R", "SEARCH RECENT")))
 out("v1_new", j(v1.cmd("N", "SEARCH NEW")))
 v1.cmd("D", "STORE 2 +FLAGS (\\Deleted)")
@@ -56,6 +57,7 @@ out("v2_fetch", j(v2.cmd("F", "FETCH 1 FLAGS")))
 out("v2_recent", v2.last("R", "SEARCH RECENT"))
 out("v2_new", v2.last("N", "SEARCH NEW"))
 out("v2_old", v2.last("O", "SEARCH NOT OLD"))
+out("v2_search", j(v2.cmd("Q1", "SEARCH ALL") + v2.cmd("Q2", "UID SEARCH 1:* NOT DELETED") + v2.cmd("Q3", "SEARCH SUBJECT nomatch")))
 out("v2_status_recent", v2.last("T", "STATUS INBOX (RECENT)"))
 out("v2_status", j(v2.cmd("T2", "STATUS INBOX (MESSAGES DELETED)")))
 out("v2_reselect", j(v2.cmd("S2", "EXAMINE INBOX")))
@@ -169,6 +171,8 @@ r2 like "$(get v2_select)" '\* LIST \(.HasNoChildren\) "/" INBOX \| .*UIDNEXT' "
 r2 like "$(get v2_fetch)" 'FLAGS \(\)\)' "rev2 FETCH FLAGS: no \\Recent"
 r2 like "$(get v2_recent)" "^R BAD" "rev2 SEARCH RECENT: BAD"
 r2 like "$(get v2_new)$(get v2_old)" "^N BAD.*O BAD" "rev2 SEARCH NEW, OLD: BAD"
+like "$(get v1_search)" "^\* SEARCH 1 2 \| Q1 OK" "rev1 SEARCH: a SEARCH response"
+r2 is "$(get v2_search)" '* ESEARCH (TAG "Q1") ALL 1:2 | Q1 OK SEARCH completed | * ESEARCH (TAG "Q2") UID ALL 1 | Q2 OK UID SEARCH completed | * ESEARCH (TAG "Q3") | Q3 OK SEARCH completed' "rev2 SEARCH: ESEARCH (ALL assumed, UID, nothing found)"
 r2 like "$(get v2_status_recent)" "^T BAD" "rev2 STATUS RECENT: BAD"
 r2 like "$(get v2_status)" "MESSAGES 2 DELETED 1" "rev2 STATUS DELETED"
 r2 like "$(get v2_reselect)" "^\* OK \[CLOSED\].*\* LIST.*READ-ONLY" "rev2 EXAMINE after SELECT: CLOSED first"
