@@ -38,7 +38,7 @@ struct login;
 
 /* IMAP4rev2 is advertised before login too (RFC 9051 6.1.1), so it is
  * part of the common list; empty until everything it folds in works. */
-#define IMAP_CAPA_REV2_BASE	""
+#define IMAP_CAPA_REV2_BASE	" IMAP4rev2"
 #define IMAP_CAPA_COMMON	"IMAP4rev1" IMAP_CAPA_REV2_BASE \
 	" SASL-IR ID ENABLE IDLE LITERAL+"
 /*
@@ -47,7 +47,8 @@ struct login;
  * its words to its own macro when it works (a leading space each).
  */
 #define IMAP_CAPA_CONDSTORE	""	/* CONDSTORE QRESYNC */
-#define IMAP_CAPA_SEARCH	""	/* ESEARCH SEARCHRES SORT THREAD=... */
+#define IMAP_CAPA_SEARCH	" ESEARCH SEARCHRES SORT SORT=DISPLAY " \
+	"THREAD=ORDEREDSUBJECT THREAD=REFERENCES"
 #define IMAP_CAPA_LIST		" LIST-EXTENDED LIST-STATUS CREATE-SPECIAL-USE"
 #define IMAP_CAPA_QUOTA		" QUOTA QUOTA=RES-STORAGE"
 #define IMAP_CAPA_STATUS	" STATUS=SIZE"
@@ -73,7 +74,7 @@ struct login;
  * s->enabled keeps what the client enabled.
  */
 #define IMAP_EN_CONDSTORE_OK	0	/* IMAPP_EN_CONDSTORE|IMAPP_EN_QRESYNC */
-#define IMAP_EN_REV2_OK		IMAPP_EN_UTF8_ACCEPT
+#define IMAP_EN_REV2_OK		(IMAPP_EN_IMAP4REV2 | IMAPP_EN_UTF8_ACCEPT)
 #define IMAP_EN_OK		(IMAP_EN_CONDSTORE_OK | IMAP_EN_REV2_OK)
 
 /* ---- reading commands (imapd_read.c) ---- */
@@ -163,6 +164,8 @@ struct imap {
 	uint32_t	 exists, recent;	/* as last announced */
 	unsigned	 nkeywords;	/* keyword names announced in FLAGS */
 	unsigned	 enabled;	/* IMAPP_EN_* the client ENABLEd */
+	uint32_t	*saved;		/* SEARCHRES "$": UIDs, ascending */
+	size_t		 nsaved;
 };
 
 /* The worker: returns the process exit code. */
@@ -226,6 +229,19 @@ int	imap_cmd_store(struct imap *);
 int	imap_cmd_fetch(struct imap *);
 int	imap_cmd_search(struct imap *);
 int	imap_cmd_idle(struct imap *);
+
+/* ---- ESEARCH, SEARCHRES, SORT, THREAD (imapd_search.c, imapd_sort.c) */
+/* The messages matching q (expunged ones left out), ascending seqs;
+ * *seqs_r is the caller's to free. */
+int	imap_search_seqs(struct imap *, const struct imapp_search *q,
+	    uint32_t **seqs_r, size_t *n_r);
+/* SEARCHRES "$": forget it (SELECT, EXAMINE, CLOSE, UNSELECT), test a
+ * UID, and its messages still in the view as ascending seqs. */
+void	imap_saved_clear(struct imap *);
+int	imap_saved_has(const struct imap *, uint32_t uid);
+int	imap_saved_seqs(struct imap *, uint32_t **seqs_r, size_t *n_r);
+int	imap_cmd_sort(struct imap *);
+int	imap_cmd_thread(struct imap *);
 
 /* ---- QUOTA, LIST-EXTENDED, COMPRESS (imapx) ---- */
 int	imap_cmd_getquotaroot(struct imap *);

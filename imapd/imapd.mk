@@ -19,5 +19,6 @@ $(O)/t/unit/bio_deflate.t: LIBS += -lz
 $(O)/t/fuzz/inflate: LIBS += -lz
 fuzz: PKGS += zlib
 MANPAGES += imapd/tern-imapd.8
+tern-imapd-worker_SRCS += imapd/imapd_sort.c
 tern-imapd-worker_SRCS += imapd/imapd_rev2.c
 tern-imapd-worker_SRCS += imapd/imapd_binary.c

@@ -143,6 +143,8 @@ static const struct cmd cmds[] = {
 	{ "UNSELECT",	S_SEL,	UPD_NONE,	imap_cmd_unselect },
 	{ "EXPUNGE",	S_SEL,	UPD_ALL,	imap_cmd_expunge },
 	{ "SEARCH",	S_SEL,	UPD_NO_EXPUNGE,	imap_cmd_search },
+	{ "SORT",	S_SEL,	UPD_NO_EXPUNGE,	imap_cmd_sort },
+	{ "THREAD",	S_SEL,	UPD_NO_EXPUNGE,	imap_cmd_thread },
 	{ "FETCH",	S_SEL,	UPD_NO_EXPUNGE,	imap_cmd_fetch },
 	{ "STORE",	S_SEL,	UPD_NO_EXPUNGE,	imap_cmd_store },
 	{ "COPY",	S_SEL,	UPD_ALL,	imap_cmd_copy },

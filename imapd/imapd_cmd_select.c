@@ -187,6 +187,7 @@ imap_unselect(struct imap *s)
 {
 	if (s->mb != NULL)
 		mbox_close(&s->mb);
+	imap_saved_clear(s);	/* RFC 5182 2.1 */
 	s->exists = s->recent = 0;
 	s->rdonly = 0;
 }
@@ -295,6 +296,8 @@ imap_set_seqs(struct imap *s, const struct imapp_tok *t, int uid,
 
 	*seqs_r = NULL;
 	*n_r = 0;
+	if (t != NULL && t->type == IMAPP_T_ATOM && t->n == 1 && t->p[0] == '$')
+		return imap_saved_seqs(s, seqs_r, n_r);	/* RFC 5182 */
 	imapp_seqset_init(&set);
 	if (t == NULL || (t->type != IMAPP_T_ATOM && t->type !=
 	    IMAPP_T_NUMBER) || imapp_seqset_parse(t->p, t->n, &set, &why) < 0 ||

@@ -383,12 +383,21 @@ int	mbox_msg_vsize(struct mbox *, uint32_t uid, uint64_t *vsize_r);
 #define MBOX_CACHE_ENVELOPE	1
 #define MBOX_CACHE_BODYSTRUCTURE 2
 #define MBOX_CACHE_BODY		3
+#define MBOX_CACHE_SORT		4	/* lib/imapsort's record */
 #define MBOX_CACHE_KINDS	8	/* kinds are 1..7 */
 /* 1 and the string in out (replaced) when cached, 0 when not. */
 int	mbox_cache_get(struct mbox *, uint32_t uid, unsigned kind,
 	    struct sbuf *out);
 int	mbox_cache_put(struct mbox *, uint32_t uid, unsigned kind,
 	    const void *, size_t);
+/* Many strings of one kind in one locked append (one write). */
+struct mbox_cache_rec {
+	uint32_t	 uid;
+	const void	*data;
+	size_t		 len;
+};
+int	mbox_cache_put_v(struct mbox *, unsigned kind,
+	    const struct mbox_cache_rec *, size_t n);
 
 /* An inotify descriptor watching new/ and cur/ (owned by the mbox): when
  * poll says it is readable, call mbox_watch_drain() then mbox_sync(). */

@@ -1,22 +1,25 @@
 #!/bin/sh
-# A tern cluster in network namespaces joined by one bridge: two MX hosts,
-# two storage hosts, a front end, a submission host, dnsmasq serving the MX
-# records, and an outside SMTP host (aiosmtpd).  Each host is its own tern
-# (mk/run.sh: own tern.conf, state folder, tern-supervise) run inside its
-# namespace.  Accounts are split over the storage hosts by the accounts
-# map's host= field and the routes map (the MX and submission hosts relay by
-# LMTP).  The admin compiles the maps once and copies the text maps to every
-# host, which recompiles them.  Checks: mail from outside reaches each
-# account through either MX; each account reads it over IMAP and POP3;
-# each account sends through submission to outside (by MX) and to an
-# account on the other shard; a storage host stopped and restarted loses
-# nothing (mail sent while it is down arrives after).  Needs root.
+# A tern cluster in network namespaces joined by one bridge (t/netns.sh):
+# two MX hosts, two storage hosts, a front end (tern-proxy), a submission
+# host, dnsmasq serving the MX records, and an outside SMTP host
+# (aiosmtpd).  Each host is its own tern, started by make run (mk/run.sh:
+# own tern.conf, state folder, tern-supervise) with its role (TERN_ROLES)
+# inside its namespace.  Accounts are split over the storage hosts by the
+# accounts map's host= field and the routes map (MX and submission hosts
+# relay by LMTP, the front end picks the backend).  The admin keeps the
+# text maps and copies them to every host, which compiles its tier.
+# Checks: mail from outside reaches each account through either MX; each
+# account reads it over IMAP and POP3 through the front end; each account
+# sends through submission to outside (by MX) and to an account on the
+# other shard; a storage host stopped and restarted loses nothing (mail
+# sent while it is down arrives after; the front end answers a temporary
+# error meanwhile).  Needs root; every wait is bounded.
 . "${TERN_SRC:-.}/t/lib.sh"
 [ "$(id -u)" = 0 ] || skip_all "needs root (network namespaces)"
 command -v dnsmasq >/dev/null 2>&1 || skip_all "no dnsmasq"
 command -v setpriv >/dev/null 2>&1 || skip_all "no setpriv"
 "$PY" -c 'import aiosmtpd' 2>/dev/null || skip_all "python3-aiosmtpd not installed"
-for p in tern-supervise tern-smtpd tern-qmgr tern-remote tern-local tern-imapd tern-pop3d tern-authd tern-maps tern-user; do
+for p in tern-proxy tern-supervise tern-smtpd tern-qmgr tern-remote tern-local tern-imapd tern-pop3d tern-authd tern-maps tern-user; do
 	[ -x "$TERN_BINDIR/$p" ] || skip_all "$p not built"
 done
 sandbox
@@ -36,11 +39,7 @@ for h in dns out $HOSTS; do
 	ns_resolver "$h" "$IP_DNS"
 done
 
-# The front end runs tern-proxy when this build has it; until then the
-# clients read from the storage hosts directly.
-PROXY=""
-[ -x "$TERN_BINDIR/tern-proxy" ] && PROXY=1
-if [ -n "$PROXY" ]; then plan 39; else plan 34; fi
+plan 42
 CL=$SB/client.py
 cp "$TERN_SRC/t/cluster/client.py" "$CL" && chmod 644 "$CL"
 cl() { _h=$1; shift; ns_exec "$_h" "$PY" "$CL" "$@"; }
@@ -76,12 +75,13 @@ is "$(res 2)" "10 mx2.clu.test 20 mx1.clu.test" "DNS: b.test prefers the other M
 
 phase "the tern hosts"
 # --- the tern hosts --------------------------------------------------------
-# host_conf NAME SERVICES: local.conf of a host (kept across restarts).
+# host_conf NAME ROLE: local.conf of a host (kept across restarts); the
+# role goes to make run (TERN_ROLES), which starts that role's services.
 host_conf() {
 	mkdir -p "$SB/$1"
+	echo "$2" >"$SB/$1.role"
 	cat >"$SB/$1/local.conf" <<EOT
 hostname = $1.clu.test
-services = $2
 queue_retry_schedule = 2s 2s
 remote_connect_timeout = 3s
 remote_command_timeout = 20s
@@ -89,29 +89,24 @@ account_uid_min = 150000
 account_uid_max = 150999
 EOT
 }
-host_conf mx1 "smtp qmgr lspawn"
-host_conf mx2 "smtp qmgr lspawn"
-host_conf st1 "lmtp imap imaps pop3 pop3s qmgr lspawn authd"
-host_conf st2 "lmtp imap imaps pop3 pop3s qmgr lspawn authd"
-host_conf sub "submission submissions qmgr lspawn authd"
-if [ -n "$PROXY" ]; then
-	host_conf front "imap imaps pop3 pop3s authd"
-	for m in imap imaps pop3 pop3s; do echo "$m.program = tern-proxy"; done >>"$SB/front/local.conf"
-	for h in st1 st2; do echo "login_trusted_proxies = $IP_FRONT/32" >>"$SB/$h/local.conf"; done
-	# The master secret, the same on the front end and the backends.
-	for h in front st1 st2; do
-		(umask 077 && echo "cluster-master-secret-$$-0123456789" >"$SB/$h/proxy.secret")
-	done
-else
-	host_conf front "authd"
-fi
+host_conf mx1 mx
+host_conf mx2 mx
+host_conf st1 storage
+host_conf st2 storage
+host_conf sub submission
+host_conf front front
+for h in st1 st2; do echo "login_trusted_proxies = $IP_FRONT/32" >>"$SB/$h/local.conf"; done
+# The master secret, the same on the front end and the backends.
+for h in front st1 st2; do
+	(umask 077 && echo "cluster-master-secret-$$-0123456789" >"$SB/$h/proxy.secret")
+done
 
 # host_start NAME: mk/run.sh in the namespace, listening on the host's own
 # address with the standard ports; waits for the banner.
 host_launch() {
 	: >"$SB/$1.log"
 	( cd "$TERN_SRC" && TERN_HOME="$SB/$1" TERN_PORT_BASE=0 \
-	    TERN_LISTEN="$(ip_of "$1")" exec ip netns exec "$NS_TAG-$1" \
+	    TERN_ROLES="$(cat "$SB/$1.role")" TERN_LISTEN="$(ip_of "$1")" exec ip netns exec "$NS_TAG-$1" \
 	    sh mk/run.sh ) >>"$SB/$1.log" 2>&1 &
 	eval "PID_$1=$!"
 	track $!
@@ -181,12 +176,18 @@ done
 for p in $mpids; do wait "$p"; done
 compiled=$(ls "$SB"/maps.*.ok 2>/dev/null | wc -l | tr -d ' ')
 is "$compiled" 6 "the maps compile on every host"
+ok "the MX hosts' maps hold no password hash" not grep -aqs '[$]y[$]' "$SB"/mx1/*.cdb "$SB"/mx2/*.cdb
+ok "the front end's maps hold them (it checks passwords)" grep -aqs '[$]y[$]' "$SB"/front/secrets.cdb
+roles_ok() {
+	grep -q '^roles = mx$' "$SB/mx1/tern.conf" && grep -q '^roles = storage$' "$SB/st1/tern.conf" &&
+	    grep -q '^roles = front$' "$SB/front/tern.conf" && grep -q '^roles = submission$' "$SB/sub/tern.conf"
+}
+ok "each host runs its own role (make run, TERN_ROLES)" roles_ok
 unlike "$(cat "$A/accounts")" "home=" "the accounts map holds no host-local path"
 
 listening() {
 	up mx1 25 && up mx2 25 && up st1 24 && up st1 993 && up st1 995 &&
-	    up st2 24 && up st2 993 && up sub 465 &&
-	    { [ -z "$PROXY" ] || { up front 993 && up front 995; }; }
+	    up st2 24 && up st2 993 && up sub 465 && up front 993 && up front 995
 }
 ok "every service listens on its host's address" wait_for 20 listening
 
@@ -232,9 +233,9 @@ like "$(cat "$SB/mx1.log")" "to=<bob@a.test> relay=$IP_ST2\[$IP_ST2\]:24 .*statu
 
 phase "reading"
 # --- reading: IMAP and POP3 ------------------------------------------------
-READ_VIA=storage
-[ -n "$PROXY" ] && READ_VIA=proxy
-reader() { if [ "$READ_VIA" = proxy ]; then echo front; else shard_of "$1"; fi; }
+# Clients read through the front end (tern-proxy) only.
+READ_VIA=proxy
+reader() { echo front; }
 for x in $ACCTS; do
 	a=${x%:*}; h=$(reader "$a")
 	q imap "$(ip_of "$h")" 993 "$a" "pw-$a" ssl
@@ -251,10 +252,8 @@ done
 is "$imap_ok" 4 "every account reads its two messages over IMAP ($READ_VIA)"
 is "$pop_ok" 4 "every account reads its two messages over POP3 ($READ_VIA)"
 like "$(res 9)" "^ERR" "a wrong password is refused"
-if [ -n "$PROXY" ]; then
-	like "$(cat "$SB/front.log")" "login user=bob@a.test .*backend=$IP_ST2:143" "the front end sends bob to st2"
-	like "$(cat "$SB/front.log")" "login user=carol@b.test .*backend=$IP_ST1:143" "the front end sends carol to st1"
-fi
+like "$(cat "$SB/front.log")" "login user=bob@a.test .*backend=$IP_ST2:143" "the front end sends bob to st2"
+like "$(cat "$SB/front.log")" "login user=carol@b.test .*backend=$IP_ST1:143" "the front end sends carol to st1"
 
 phase "sending through"
 # --- sending through the submission host ----------------------------------
@@ -296,18 +295,14 @@ for a in bob@a.test dave@b.test; do
 	done
 done
 q submit "$IP_SUB" 465 alice@a.test pw-alice@a.test alice@a.test bob@a.test down-sub
-if [ -n "$PROXY" ]; then
-	q imap "$IP_FRONT" 993 bob@a.test pw-bob@a.test ssl
-	q pop3 "$IP_FRONT" 995 bob@a.test pw-bob@a.test ssl
-	q imap "$IP_FRONT" 993 alice@a.test pw-alice@a.test ssl
-fi
+q imap "$IP_FRONT" 993 bob@a.test pw-bob@a.test ssl
+q pop3 "$IP_FRONT" 995 bob@a.test pw-bob@a.test ssl
+q imap "$IP_FRONT" 993 alice@a.test pw-alice@a.test ssl
 qrun out
 is "$(head -5 "$SB/r" | grep -c '^250 ok$')" 5 "mail for st2's accounts is accepted while st2 is down"
-if [ -n "$PROXY" ]; then
-	like "$(res 6)" "UNAVAILABLE" "IMAP through the proxy: a temporary error while st2 is down"
-	like "$(res 7)" "SYS/TEMP" "POP3 through the proxy: a temporary error while st2 is down"
-	like "$(res 8)" "in-mx1-alice@a.test" "accounts on st1 still read through the proxy"
-fi
+like "$(res 6)" "UNAVAILABLE" "IMAP through the proxy: a temporary error while st2 is down"
+like "$(res 7)" "SYS/TEMP" "POP3 through the proxy: a temporary error while st2 is down"
+like "$(res 8)" "in-mx1-alice@a.test" "accounts on st1 still read through the proxy"
 deferred() { grep -q "to=<bob@a.test> relay=.*status=deferred" "$SB/mx1.log"; }
 ok "the MX host defers it (queued, not bounced)" wait_for 30 deferred
 ok "st2 restarts" host_start st2
