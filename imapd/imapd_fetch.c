@@ -2,7 +2,7 @@
  * imapd_fetch.c - FETCH and UID FETCH (RFC 3501 6.4.5, 7.4.2): FLAGS,
  * UID, INTERNALDATE, RFC822.SIZE, ENVELOPE, BODY, BODYSTRUCTURE,
  * BODY[section]<partial> and BODY.PEEK, RFC822, RFC822.HEADER,
- * RFC822.TEXT.  The message file is mapped read-only and its bytes are
+ * RFC822.TEXT, and BINARY, BINARY.PEEK, BINARY.SIZE (imapd_binary.c).  The message file is mapped read-only and its bytes are
  * written straight to the client with bare LFs sent as CRLF, so a large
  * body is never copied whole into memory.  BODY[] and RFC822(.TEXT) set
  * \Seen (not in a read-only mailbox); the new flags are then sent too.
