@@ -604,6 +604,10 @@ def main():
     ap.add_argument("--limit", type=float, default=300.0)
     ap.add_argument("--hold-secs", type=float, default=600.0)
     a = ap.parse_args()
+    if a.op in ("command", "qresync"):
+        # A first SORT or THREAD of a large folder may take minutes.
+        global TIMEOUT
+        TIMEOUT = max(TIMEOUT, a.limit)
     t0 = os.times()
     if a.op == "login":
         out = run_parallel(a, a.count)

@@ -46,7 +46,7 @@ struct login;
  * that what is advertised is exactly what is built: an extension adds
  * its words to its own macro when it works (a leading space each).
  */
-#define IMAP_CAPA_CONDSTORE	""	/* CONDSTORE QRESYNC */
+#define IMAP_CAPA_CONDSTORE	" CONDSTORE QRESYNC"
 #define IMAP_CAPA_SEARCH	" ESEARCH SEARCHRES SORT SORT=DISPLAY " \
 	"THREAD=ORDEREDSUBJECT THREAD=REFERENCES"
 #define IMAP_CAPA_LIST		" LIST-EXTENDED LIST-STATUS CREATE-SPECIAL-USE"
@@ -73,7 +73,7 @@ struct login;
  * What ENABLE (RFC 5161) accepts: IMAPP_EN_* bits, one line per family;
  * s->enabled keeps what the client enabled.
  */
-#define IMAP_EN_CONDSTORE_OK	0	/* IMAPP_EN_CONDSTORE|IMAPP_EN_QRESYNC */
+#define IMAP_EN_CONDSTORE_OK	(IMAPP_EN_CONDSTORE | IMAPP_EN_QRESYNC)
 #define IMAP_EN_REV2_OK		(IMAPP_EN_IMAP4REV2 | IMAPP_EN_UTF8_ACCEPT)
 #define IMAP_EN_OK		(IMAP_EN_CONDSTORE_OK | IMAP_EN_REV2_OK)
 
@@ -164,6 +164,8 @@ struct imap {
 	uint32_t	 exists, recent;	/* as last announced */
 	unsigned	 nkeywords;	/* keyword names announced in FLAGS */
 	unsigned	 enabled;	/* IMAPP_EN_* the client ENABLEd */
+	uint32_t	*van;		/* QRESYNC: expunged UIDs to announce */
+	size_t		 nvan, capvan;	/* in one VANISHED */
 	uint32_t	*saved;		/* SEARCHRES "$": UIDs, ascending */
 	size_t		 nsaved;
 };
@@ -229,6 +231,29 @@ int	imap_cmd_store(struct imap *);
 int	imap_cmd_fetch(struct imap *);
 int	imap_cmd_search(struct imap *);
 int	imap_cmd_idle(struct imap *);
+
+/* ---- CONDSTORE and QRESYNC, RFC 7162 (imapd_condstore.c) ---- */
+struct imapp_select;
+struct mbox_uidrange;
+/* A CONDSTORE enabling command (3.1): from now on MODSEQ in every FETCH
+ * of a flag change; the first one with a mailbox selected says its
+ * HIGHESTMODSEQ. */
+int	imap_condstore_enable(struct imap *);
+/* " MODSEQ (n)" into l when CONDSTORE is enabled. */
+int	imap_modseq_out(struct imap *, struct sbuf *l, const struct mbox_msg *);
+/* The expunge callback of mbox_sync/mbox_expunge: "* n EXPUNGE", or the
+ * UID kept for one "* VANISHED" once QRESYNC is enabled, sent by
+ * imap_expunged_flush() after the call. */
+int	imap_expunged(void *arg, uint32_t seq, uint32_t uid);
+int	imap_expunged_flush(struct imap *);
+int	imap_vanished_out(struct imap *, int earlier,
+	    const struct mbox_uidrange *, size_t);
+/* SELECT (QRESYNC ...): VANISHED (EARLIER) and FETCHes of what changed. */
+int	imap_qresync_select(struct imap *, const struct imapp_select *);
+/* UID FETCH (CHANGEDSINCE n VANISHED): VANISHED (EARLIER) in the set t. */
+int	imap_fetch_vanished(struct imap *, const struct imapp_tok *t,
+	    uint64_t since);
+void	imap_condstore_fini(struct imap *);
 
 /* ---- ESEARCH, SEARCHRES, SORT, THREAD (imapd_search.c, imapd_sort.c) */
 /* The messages matching q (expunged ones left out), ascending seqs;

@@ -89,12 +89,16 @@ cmd_enable(struct imap *s)
 	/* Only what we advertise is enabled (RFC 5161 3.1); the answer
 	 * names what this command newly enabled. */
 	caps &= IMAP_EN_OK & ~s->enabled;
-	s->enabled |= caps;
+	s->enabled |= caps & ~IMAPP_EN_CONDSTORE;
 	if (imap_out(s, "* ENABLED%s%s%s%s",
 	    caps & IMAPP_EN_CONDSTORE ? " CONDSTORE" : "",
 	    caps & IMAPP_EN_QRESYNC ? " QRESYNC" : "",
 	    caps & IMAPP_EN_IMAP4REV2 ? " IMAP4rev2" : "",
 	    caps & IMAPP_EN_UTF8_ACCEPT ? " UTF8=ACCEPT" : "") < 0)
+		return -1;
+	/* QRESYNC implies CONDSTORE (RFC 7162 3.2.3). */
+	if ((caps & (IMAPP_EN_CONDSTORE | IMAPP_EN_QRESYNC)) &&
+	    imap_condstore_enable(s) < 0)
 		return -1;
 	return imap_ok(s, "ENABLE");
 }
@@ -246,6 +250,7 @@ imap_account_open(struct imap *s)
 {
 	struct maildir_quota q = { 0, 0 };
 	const char *v;
+	uint64_t n;
 	int fd;
 
 	fd = open(".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
@@ -264,6 +269,11 @@ imap_account_open(struct imap *s)
 	    scan_u64_s(v, &q.bytes) == 0 && q.bytes > 0 &&
 	    mstore_set_quota(s->ms, &q) < 0)
 		log_warn_sys("account=%s quota", log_esc_s(s->user));
+	if ((v = getenv("IMAP_VANISHED_MAX")) != NULL &&
+	    (scan_u64_s(v, &n) < 0 || mstore_set_vanished_max(s->ms,
+	    (size_t)n) < 0))
+		log_warn("account=%s bad IMAP_VANISHED_MAX",
+		    log_esc_s(s->user));
 	if (mstore_special_use_init(s->ms) < 0)
 		log_warn_sys("account=%s cannot create the special-use "
 		    "folders", log_esc_s(s->user));
@@ -274,6 +284,7 @@ void
 imap_account_close(struct imap *s)
 {
 	imap_unselect(s);
+	imap_condstore_fini(s);
 	if (s->ms != NULL)
 		mstore_free(&s->ms);
 }

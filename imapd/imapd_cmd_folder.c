@@ -267,6 +267,9 @@ status_line(struct imap *s, const char *name, unsigned items,
 	if (items & IMAPP_ST_SIZE)
 		e |= sbuf_printf(&s->line, "SIZE %llu ",
 		    (unsigned long long)st->size);
+	if (items & IMAPP_ST_HIGHESTMODSEQ)	/* RFC 7162 3.1.6 */
+		e |= sbuf_printf(&s->line, "HIGHESTMODSEQ %llu ",
+		    (unsigned long long)st->highestmodseq);
 	if (s->line.len > 0 && s->line.s[s->line.len - 1] == ' ')
 		s->line.len--;
 	e |= sbuf_cat_s(&s->line, ")\r\n");
@@ -300,6 +303,10 @@ imap_cmd_status(struct imap *s)
 	}
 	if (mstore_status(s->ms, sbuf_str(&name), &st) < 0) {
 		r = imap_no_errno(s, "STATUS");
+		goto out;
+	}
+	if ((items & IMAPP_ST_HIGHESTMODSEQ) && imap_condstore_enable(s) < 0) {
+		r = -1;
 		goto out;
 	}
 	if (status_line(s, name.s, items, &st) < 0)

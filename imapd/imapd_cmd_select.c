@@ -117,16 +117,6 @@ keyword_count(struct imap *s)
 	return n;
 }
 
-static int
-upd_expunge(void *arg, uint32_t seq, uint32_t uid)
-{
-	struct imap *s = arg;
-
-	(void)uid;
-	if (s->exists > 0)
-		s->exists--;
-	return imap_out(s, "* %u EXPUNGE", seq) < 0 ? 1 : 0;
-}
 
 static int
 upd_flags(void *arg, uint32_t seq, const struct mbox_msg *m)
@@ -138,6 +128,7 @@ upd_flags(void *arg, uint32_t seq, const struct mbox_msg *m)
 	sbuf_reset(l);
 	r = sbuf_printf(l, "* %u FETCH (UID %u FLAGS ", seq, m->uid);
 	r |= imap_flags_out(s, l, m);
+	r |= imap_modseq_out(s, l, m);
 	r |= sbuf_cat_s(l, ")\r\n");
 	if (r != 0 || bio_write(s->b, l->s, l->len) < 0)
 		return 1;
@@ -147,7 +138,7 @@ upd_flags(void *arg, uint32_t seq, const struct mbox_msg *m)
 int
 imap_updates(struct imap *s, enum imap_upd upd)
 {
-	static const struct mbox_sync_ops ops = { upd_expunge, upd_flags };
+	static const struct mbox_sync_ops ops = { imap_expunged, upd_flags };
 	struct mbox_sync_result res;
 
 	if (s->mb == NULL || upd == UPD_NONE)
@@ -164,8 +155,10 @@ imap_updates(struct imap *s, enum imap_upd upd)
 		}
 		log_warn_sys("account=%s sync %s", log_esc_s(s->user),
 		    log_esc_s(mbox_name(s->mb)));
-		return 0;	/* try again at the next command */
+		return imap_expunged_flush(s);	/* again at the next command */
 	}
+	if (imap_expunged_flush(s) < 0)
+		return -1;
 	if ((res.keywords_changed || keyword_count(s) != s->nkeywords) &&
 	    flags_lines(s) < 0)
 		return -1;
@@ -199,17 +192,19 @@ select_common(struct imap *s, int rdonly)
 	struct mbox_info info;
 	struct sbuf name;
 	const char *why = "";
-	int r = 0, had = s->mb != NULL;
+	int r = 0;
 
 	if (imapp_select_parse(&s->pc, imapp_arg(&s->pc, 0), &sp, &why) < 0)
 		return imap_bad(s, why);
+	if (sp.qresync && !(s->enabled & IMAPP_EN_QRESYNC))
+		return imap_bad(s, "QRESYNC needs ENABLE QRESYNC first");
 	if (sp.condstore || sp.qresync)
-		return imap_bad(s, "CONDSTORE/QRESYNC not supported");
-	imap_unselect(s);	/* RFC 3501 6.3.1: even when this fails */
-	/* IMAP4rev2 6.3.2 (RFC 7162 3.2.11): the old one is closed. */
-	if (had && IMAP_REV2(s) && imap_out(s, "* OK [CLOSED] Previous "
-	    "mailbox closed") < 0)
+		s->enabled |= IMAPP_EN_CONDSTORE;	/* RFC 7162 3.1 */
+	/* RFC 3501 6.3.1: even when this fails; RFC 7162 3.2.11. */
+	if (s->mb != NULL && imap_out(s, "* OK [CLOSED] Previous mailbox "
+	    "closed") < 0)
 		return -1;
+	imap_unselect(s);
 	sbuf_init(&name, NAME_BUF);
 	if (imap_arg_str(s, sp.mailbox, &name) < 0) {
 		r = imap_bad(s, "Invalid mailbox name");
@@ -239,7 +234,10 @@ select_common(struct imap *s, int rdonly)
 	    imap_out(s, "* OK [UIDVALIDITY %u] UIDs valid",
 	    info.uidvalidity) < 0 ||
 	    imap_out(s, "* OK [UIDNEXT %u] Predicted next UID",
-	    info.uidnext) < 0) {
+	    info.uidnext) < 0 ||
+	    imap_out(s, "* OK [HIGHESTMODSEQ %llu] Highest",
+	    (unsigned long long)info.highestmodseq) < 0 ||
+	    (sp.qresync && imap_qresync_select(s, &sp) < 0)) {
 		r = -1;
 		goto out;
 	}
@@ -355,11 +353,6 @@ imap_keywords(struct imap *s, struct mbox *mb, const struct imapp_flags *f,
 	return 0;
 }
 
-static int
-expunge_cb(void *arg, uint32_t seq, uint32_t uid)
-{
-	return upd_expunge(arg, seq, uid);
-}
 
 int
 imap_cmd_expunge(struct imap *s)
@@ -387,8 +380,10 @@ imap_cmd_expunge(struct imap *s)
 		}
 	} else if (s->pc.nargs != 0)
 		return imap_bad(s, "EXPUNGE takes no arguments");
-	r = mbox_expunge(s->mb, uids, n, expunge_cb, s);
+	r = mbox_expunge(s->mb, uids, n, imap_expunged, s);
 	free(uids);
+	if (imap_expunged_flush(s) < 0)
+		return -1;
 	if (r < 0)
 		return imap_no_errno(s, "EXPUNGE");
 	return imap_ok(s, s->pc.uid ? "UID EXPUNGE" : "EXPUNGE");

@@ -390,14 +390,15 @@ fetch_item(struct imap *s, struct msgfile *f, const struct mbox_msg *m,
 		r = sbuf_cat_s(&s->line, "RFC822.TEXT");
 		return r | send_range(s, f->map ? f->map + f->root->body_off :
 		    "", f->root->body_len, 0, NULL);
+	case IMAPP_FA_MODSEQ:		/* RFC 7162 3.1.4.2 */
+		return sbuf_printf(&s->line, "MODSEQ (%llu)",
+		    (unsigned long long)m->modseq);
 	case IMAPP_FA_BINARY:
 	case IMAPP_FA_BINARY_SIZE:
 		if (msg_load(s, f) < 0)
 			return -1;
 		return imap_fetch_binary(s, f->map ? f->map : "", f->len,
 		    f->root, it, &answer_started);
-	case IMAPP_FA_MODSEQ:
-		return -1;	/* refused before */
 	}
 	return -1;
 }
@@ -510,14 +511,49 @@ mark_seen(struct imap *s, const uint32_t *seqs, size_t n,
 	free(uids);
 }
 
+/*
+ * CONDSTORE (RFC 7162 3.1.4): MODSEQ or CHANGEDSINCE enable it;
+ * CHANGEDSINCE keeps the messages changed since (and adds MODSEQ to
+ * what is fetched); UID FETCH's VANISHED first says what left since.
+ * 0, 1 (BAD answered) or -1.
+ */
 static int
-check_items(const struct imapp_fetch *fa)
+fetch_mods(struct imap *s, struct imapp_fetch *fa, uint32_t *seqs,
+    size_t *n_r)
 {
-	size_t i;
+	struct imapp_fetch_mods mods;
+	const struct mbox_msg *m;
+	const char *why = "";
+	size_t i, o, has_modseq = 0;
 
+	memset(&mods, 0, sizeof mods);
+	if (s->pc.nargs == 3 && imapp_fetch_mods_parse(&s->pc,
+	    imapp_arg(&s->pc, 2), s->pc.uid, &mods, &why) < 0)
+		return imap_bad(s, why) == 0 ? 1 : -1;
+	if (mods.vanished && !(s->enabled & IMAPP_EN_QRESYNC))
+		return imap_bad(s, "VANISHED needs ENABLE QRESYNC") == 0 ?
+		    1 : -1;
 	for (i = 0; i < fa->n; i++)
 		if (fa->item[i].att == IMAPP_FA_MODSEQ)
-			return -1;
+			has_modseq = 1;
+	if ((has_modseq || mods.has_changedsince) &&
+	    imap_condstore_enable(s) < 0)
+		return -1;
+	if (!mods.has_changedsince)
+		return 0;
+	if (!has_modseq && fa->n < IMAPP_FETCH_ITEMS) {
+		memset(&fa->item[fa->n], 0, sizeof fa->item[fa->n]);
+		fa->item[fa->n++].att = IMAPP_FA_MODSEQ;
+	}
+	if (mods.vanished && imap_fetch_vanished(s, imapp_arg(&s->pc, 0),
+	    mods.changedsince) < 0)
+		return -1;
+	for (i = o = 0; i < *n_r; i++) {
+		m = mbox_msg(s->mb, seqs[i]);
+		if (m != NULL && m->modseq > mods.changedsince)
+			seqs[o++] = seqs[i];
+	}
+	*n_r = o;
 	return 0;
 }
 
@@ -531,14 +567,16 @@ imap_cmd_fetch(struct imap *s)
 	size_t n = 0, i, gone = 0, cte = 0;
 	int r = 0, seen;
 
-	if (s->pc.nargs != 2)
+	if (s->pc.nargs != 2 && s->pc.nargs != 3)
 		return imap_bad(s, "FETCH needs a set and items");
 	if (imapp_fetch_parse(&s->pc, imapp_arg(&s->pc, 1), &fa, &why) < 0)
 		return imap_bad(s, why);
-	if (check_items(&fa) < 0)
-		return imap_bad(s, "MODSEQ is not supported");
 	if (imap_set_seqs(s, imapp_arg(&s->pc, 0), s->pc.uid, &seqs, &n) < 0)
 		return imap_bad(s, "Invalid message set");
+	if ((r = fetch_mods(s, &fa, seqs, &n)) != 0) {
+		free(seqs);
+		return r < 0 ? -1 : 0;
+	}
 	seen = !s->rdonly && sets_seen(&fa);
 	if (seen && n > 0 && (now_seen = calloc(n, 1)) != NULL)
 		mark_seen(s, seqs, n, now_seen);

@@ -399,7 +399,8 @@ num_of(struct imap *s, uint32_t seq)
 
 /* RFC 4731 ESEARCH answer (and RFC 5182 SAVE). */
 static int
-esearch_out(struct imap *s, unsigned ret, const uint32_t *seqs, size_t n)
+esearch_out(struct imap *s, unsigned ret, const uint32_t *seqs, size_t n,
+    uint64_t modseq)
 {
 	struct sbuf l;
 	int r = 0;
@@ -435,6 +436,9 @@ esearch_out(struct imap *s, unsigned ret, const uint32_t *seqs, size_t n)
 	}
 	if (ret & IMAPP_RET_COUNT)
 		r |= sbuf_printf(&l, " COUNT %zu", n);
+	if (modseq > 0)		/* RFC 7162 3.1.5 */
+		r |= sbuf_printf(&l, " MODSEQ %llu",
+		    (unsigned long long)modseq);
 	r |= sbuf_cat_s(&l, "\r\n");
 	if (r == 0 && bio_write(s->b, l.s, l.len) < 0)
 		r = -1;
@@ -443,7 +447,7 @@ esearch_out(struct imap *s, unsigned ret, const uint32_t *seqs, size_t n)
 }
 
 static int
-search_out(struct imap *s, const uint32_t *seqs, size_t n)
+search_out(struct imap *s, const uint32_t *seqs, size_t n, uint64_t modseq)
 {
 	size_t i;
 
@@ -452,7 +456,25 @@ search_out(struct imap *s, const uint32_t *seqs, size_t n)
 	for (i = 0; i < n; i++)
 		if (bio_printf(s->b, " %u", num_of(s, seqs[i])) < 0)
 			return -1;
+	/* RFC 7162 3.1.5: the highest modseq of what matched. */
+	if (modseq > 0 && bio_printf(s->b, " (MODSEQ %llu)",
+	    (unsigned long long)modseq) < 0)
+		return -1;
 	return bio_puts(s->b, "\r\n");
+}
+
+/* SEARCH MODSEQ: the highest modseq of seqs (0: none, or no MODSEQ). */
+static uint64_t
+max_modseq(struct imap *s, const struct imapp_search *q,
+    const uint32_t *seqs, size_t n)
+{
+	uint64_t m = 0;
+	size_t i;
+
+	for (i = 0; q->uses_modseq && i < n; i++)
+		if (mbox_msg(s->mb, seqs[i])->modseq > m)
+			m = mbox_msg(s->mb, seqs[i])->modseq;
+	return m;
 }
 
 int
@@ -474,9 +496,13 @@ imap_cmd_search(struct imap *s)
 		return imap_reply(s, "NO", "[BADCHARSET (UTF-8 US-ASCII)] "
 		    "%s", why);
 	}
-	if (r < 0 || q.uses_modseq) {
+	if (r < 0) {
 		imapp_search_fini(&q);
-		return imap_bad(s, r < 0 ? why : "MODSEQ is not supported");
+		return imap_bad(s, why);
+	}
+	if (q.uses_modseq && imap_condstore_enable(s) < 0) {
+		imapp_search_fini(&q);
+		return -1;
 	}
 	/* RFC 6855 3 and RFC 9051 (no \Recent): BAD. */
 	why = NULL;
@@ -497,11 +523,12 @@ imap_cmd_search(struct imap *s)
 		return imap_no_errno(s, "SEARCH");
 	}
 	if (q.has_return)
-		r = esearch_out(s, q.ret, seqs, n);
+		r = esearch_out(s, q.ret, seqs, n, max_modseq(s, &q, seqs, n));
 	else if (IMAP_REV2(s))	/* RFC 9051 6.4.4: ESEARCH, ALL assumed */
-		r = esearch_out(s, IMAPP_RET_ALL, seqs, n);
+		r = esearch_out(s, IMAPP_RET_ALL, seqs, n,
+		    max_modseq(s, &q, seqs, n));
 	else
-		r = search_out(s, seqs, n);
+		r = search_out(s, seqs, n, max_modseq(s, &q, seqs, n));
 	free(seqs);
 	imapp_search_fini(&q);
 	if (r == -2)

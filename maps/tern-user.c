@@ -7,6 +7,8 @@
  *   tern-user [-c FILE] passwd ADDRESS [--password-stdin]
  *   tern-user [-c FILE] list
  *   tern-user [-c FILE] show ADDRESS
+ *   tern-user [-c FILE] move ADDRESS HOST [--route NEXTHOP]
+ *   tern-user [-c FILE] receive ADDRESS
  *
  * The accounts text file is the truth: each change rewrites it atomically
  * (under a lock) and recompiles the maps with the same code as tern-maps;
@@ -34,22 +36,15 @@
 #include "lib/sbuf.h"
 #include "lib/scan.h"
 
+#include "maps/user.h"
+
 #define ACCOUNTS_FILE_MAX	((size_t)1 << 30)	/* 1 GiB of text */
 #define ACCOUNTS_MODE		0640	/* it holds password hashes */
 #define HASHDIR_MODE		0711	/* XX/YY: accounts pass through */
 #define MAILDIR_MODE		0700	/* DESIGN: the kernel guards it */
 
-struct user {
-	struct conf	*cf;
-	struct maps_compile_opts o;
-	struct sbuf	 path;		/* conf_dir/accounts */
-	struct sbuf	 text;		/* its contents */
-	int		 lockfd;
-	const char	*addr;		/* the ADDRESS argument */
-	struct sbuf	 key;		/* lowercased */
-};
 
-static void __attribute__((noreturn))
+void
 usage(void)
 {
 	fprintf(stderr,
@@ -57,6 +52,8 @@ usage(void)
 	    "[--hash HASH] [--quota SIZE] [--host NAME]\n"
 	    "       tern-user [-c FILE] del ADDRESS [--purge]\n"
 	    "       tern-user [-c FILE] passwd ADDRESS [--password-stdin]\n"
+	    "       tern-user [-c FILE] move ADDRESS HOST [--route NEXTHOP]\n"
+	    "       tern-user [-c FILE] receive ADDRESS\n"
 	    "       tern-user [-c FILE] list\n"
 	    "       tern-user [-c FILE] show ADDRESS\n");
 	exit(EXIT_PERM);
@@ -113,7 +110,7 @@ user_fini(struct user *u)
 	conf_free(&u->cf);
 }
 
-static void
+void
 user_set_addr(struct user *u, const char *addr)
 {
 	u->addr = addr;
@@ -124,7 +121,7 @@ user_set_addr(struct user *u, const char *addr)
 }
 
 /* Lock (one tern-user at a time), then read the accounts file. */
-static void
+void
 user_lock_read(struct user *u)
 {
 	struct sbuf lp;
@@ -187,7 +184,7 @@ line_is(const struct maps_account *a, const struct sbuf *key)
 }
 
 /* Find the account's line; 1 and *a (slices into u->text), or 0. */
-static int
+int
 find_account(struct user *u, struct maps_account *a, size_t *start_r,
     size_t *end_r)
 {
@@ -206,7 +203,7 @@ find_account(struct user *u, struct maps_account *a, size_t *start_r,
 }
 
 /* Write new contents, recompile; on a compile error put the old back. */
-static void
+void
 commit(struct user *u, const struct sbuf *newtext)
 {
 	struct maps_stats st;
@@ -380,7 +377,7 @@ make_maildir(const char *dir, uint32_t uid)
 }
 
 /* The account's Maildir: home= or the hashed default. */
-static void
+void
 home_of(struct user *u, const struct maps_account *a, struct sbuf *home)
 {
 	sbuf_reset(home);
@@ -798,6 +795,10 @@ main(int argc, char **argv)
 		r = cmd_list(&u, argc, argv);
 	else if (strcmp(cmd, "show") == 0)
 		r = cmd_show(&u, argc, argv);
+	else if (strcmp(cmd, "move") == 0)
+		r = user_cmd_move(&u, argc, argv);
+	else if (strcmp(cmd, "receive") == 0)
+		r = user_cmd_receive(&u, argc, argv);
 	else
 		usage();
 	user_fini(&u);

@@ -18,9 +18,11 @@
 #include <sys/stat.h>
 #include <sys/time.h>
 
+#include "lib/cdbmap.h"
 #include "lib/envelope.h"
 #include "lib/io.h"
 #include "lib/log.h"
+#include "lib/maps.h"
 #include "lib/qid.h"
 #include "lib/qstate.h"
 #include "lib/queue.h"
@@ -399,6 +401,56 @@ report_success(struct qmgr_msg *m, struct qmgr_item *x, size_t n)
 		log_info("%s success-dsn=%s", m->qid, newqid);
 }
 
+/*
+ * An account moved to another storage host (tern-user move, doc/move.md)
+ * while a message for it waited here: a local target being retried whose
+ * account's host= is no longer this host becomes a remote one (relayed by
+ * the routes), so nothing lands in the Maildir left behind.  Only retries
+ * pay for the lookup.
+ */
+static void
+rehome(struct qmgr_msg *m)
+{
+	struct cdbmap *acc = NULL;
+	struct maps_record rec;
+	struct sbuf key, path;
+	const char *why;
+	const void *v;
+	size_t i, vlen;
+	int r;
+
+	sbuf_init(&key, ENV_ADDR_MAX + 1);
+	sbuf_init(&path, QMGR_PATH_MAX);
+	for (i = 0; i < m->st.nt; i++) {
+		struct qstate_target *t = &m->st.t[i];
+
+		if (t->kind != QS_T_LOCAL || t->it.attempts == 0 ||
+		    !is_due(m, &t->it))
+			continue;
+		if (acc == NULL && (sbuf_printf(&path, "%s/accounts.cdb",
+		    m->q->map_dir) < 0 || (acc = cdbmap_open(sbuf_str(&path),
+		    CDBMAP_MISSING_OK)) == NULL))
+			break;		/* tern-lspawn will say what is wrong */
+		sbuf_reset(&key);
+		if (maps_key(&key, t->addr, strlen(t->addr)) < 0 ||
+		    (r = cdbmap_lookup(acc, key.s, key.len, &v, &vlen)) != 1 ||
+		    maps_account_decode(v, vlen, &rec, &why) < 0 ||
+		    rec.host.n == 0 || rec.host.n > QSTATE_HOST_MAX)
+			continue;
+		memcpy(t->host, rec.host.p, rec.host.n);
+		t->host[rec.host.n] = '\0';
+		if (is_local_host(m->q, t->host))
+			continue;
+		t->kind = QS_T_REMOTE;
+		m->dirty = 1;
+		log_info("%s to=<%s> moved to host=%s: relayed", m->qid,
+		    log_esc_s(t->addr), log_esc_s(t->host));
+	}
+	cdbmap_close(&acc);
+	sbuf_fini(&key);
+	sbuf_fini(&path);
+}
+
 static int
 deliver_all(struct qmgr_msg *m)
 {
@@ -412,6 +464,7 @@ deliver_all(struct qmgr_msg *m)
 		log_err_sys("%s deliver", m->qid);
 		return -1;
 	}
+	rehome(m);
 	gather(m, QS_T_REMOTE, x, &n);
 	if (n > 0)
 		qmgr_deliver_remote(m, x, n);

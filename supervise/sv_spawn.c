@@ -243,12 +243,18 @@ sv_status(int status)
 	return n < 0 ? "?" : buf;
 }
 
-static void
-exited(struct sv *sv, size_t i, int status)
+void
+sv_kid_gone(struct sv *sv, size_t i, int status)
 {
 	struct child k = sv->kids[i];
 
 	sv->kids[i] = sv->kids[--sv->nkids];
+	if (k.is_fs) {
+		log_info("exit service=%s forkserver pid=%ld status=%s",
+		    k.svc->spec.name, (long)k.pid, sv_status(status));
+		sv_fs_exited(sv, k.svc);
+		return;
+	}
 	if (k.is_conn) {
 		k.svc->nconn--;
 		log_info("exit service=%s pid=%ld status=%s", k.svc->spec.name,
@@ -282,7 +288,7 @@ sv_reap(struct sv *sv)
 			if (sv->kids[i].pid == pid)
 				break;
 		if (i < sv->nkids)
-			exited(sv, i, status);
+			sv_kid_gone(sv, i, status);
 		else
 			log_debug("reaped orphan pid=%ld status=%s", (long)pid,
 			    sv_status(status));

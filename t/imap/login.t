@@ -9,6 +9,8 @@
 . "$TERN_SRC/t/imap/imap.sh"
 sandbox
 plan 17
+# The exec path for plain imap, the fork server for imaps (imap.sh).
+IMAP_FORKSERVER=imaps
 imap_start || { echo "Bail out! set-up failed"; exit 1; }
 cat >"$SB/t.py" <<'PYEOF'
 import base64, imaplib

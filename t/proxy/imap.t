@@ -10,7 +10,7 @@
 . "${TERN_SRC:-.}/t/lib.sh"
 . "$TERN_SRC/t/proxy/proxy.sh"
 sandbox
-plan 26
+plan 27
 proxy_start || { echo "Bail out! set-up failed"; exit 1; }
 printf 'From: x@example.net\nSubject: hello\n\nproxied body\n' >"$SB/m1"
 put_mail alice@example.org 1700000001.M1P1Q1.host "$SB/m1"
@@ -139,6 +139,7 @@ like "$(get master_direct)" '^NO ' "the master login from an untrusted address: 
 like "$(get master_wrong)" '^NO ' "the master login with a wrong secret: refused"
 like "$(get master_right)" '^OK ' "the master login from the trusted address: works"
 ok "tern-authd logs the client IP sent by the trusted proxy" grep -q "auth ok service=imap user=alice@example.org ip=192.0.2.99" "$SB/log"
+ok "the backend logs the account, the proxy and the client's IP" grep -q "tern-imapd.*auth user=alice@example.org proxy=tern-proxy ip=127.0.0.3 origin=127.0.0.1 status=ok" "$SB/log"
 ok "no crash or sanitizer report in the log" proxy_clean_log
 [ "$_tap_fail" = 0 ] || { diag "$r"; tail -40 "$SB/log" | while read -r l; do diag "$l"; done; }
 done_testing
