@@ -36,7 +36,11 @@ struct login;
 #define IMAP_LITERAL_DEFAULT	(64ULL * 1024 * 1024)
 #define IMAP_TIMEOUT_DEFAULT	1800000	/* RFC 3501 5.4: 30 minutes */
 
-#define IMAP_CAPA_COMMON	"IMAP4rev1 SASL-IR ID ENABLE IDLE LITERAL+"
+/* IMAP4rev2 is advertised before login too (RFC 9051 6.1.1), so it is
+ * part of the common list; empty until everything it folds in works. */
+#define IMAP_CAPA_REV2_BASE	" IMAP4rev2"
+#define IMAP_CAPA_COMMON	"IMAP4rev1" IMAP_CAPA_REV2_BASE \
+	" SASL-IR ID ENABLE IDLE LITERAL+"
 /*
  * After login.  One macro per extension family, each on its own line, so
  * that what is advertised is exactly what is built: an extension adds
@@ -50,7 +54,7 @@ struct login;
 #define IMAP_CAPA_STATUS	" STATUS=SIZE"
 #define IMAP_CAPA_APPEND	" APPENDLIMIT=%llu"	/* IMAP_CAPA_ARG */
 #define IMAP_CAPA_COMPRESS	" COMPRESS=DEFLATE"
-#define IMAP_CAPA_REV2		""	/* IMAP4rev2 UTF8=ACCEPT BINARY ... */
+#define IMAP_CAPA_REV2		" BINARY UTF8=ACCEPT"
 #define IMAP_CAPA_AUTHED	IMAP_CAPA_COMMON " NAMESPACE UIDPLUS MOVE " \
 	"UNSELECT CHILDREN SPECIAL-USE" \
 	IMAP_CAPA_CONDSTORE \
@@ -70,7 +74,7 @@ struct login;
  * s->enabled keeps what the client enabled.
  */
 #define IMAP_EN_CONDSTORE_OK	(IMAPP_EN_CONDSTORE | IMAPP_EN_QRESYNC)
-#define IMAP_EN_REV2_OK		0	/* IMAPP_EN_IMAP4REV2|IMAPP_EN_UTF8_ACCEPT */
+#define IMAP_EN_REV2_OK		(IMAPP_EN_IMAP4REV2 | IMAPP_EN_UTF8_ACCEPT)
 #define IMAP_EN_OK		(IMAP_EN_CONDSTORE_OK | IMAP_EN_REV2_OK)
 
 /* ---- reading commands (imapd_read.c) ---- */
@@ -271,5 +275,39 @@ int	imap_cmd_setquota(struct imap *);
 int	imap_cmd_compress(struct imap *);
 /* After the completion of COMPRESS: start compressing (-1 ends). */
 int	imap_compress_after(struct imap *);
+
+/* ---- IMAP4rev2 (RFC 9051) and UTF8=ACCEPT (RFC 6855): imapd_rev2.c,
+ * imapd_binary.c ---- */
+
+/* What the client ENABLEd: IMAP4rev2 behaviour; UTF-8 mailbox names. */
+#define IMAP_REV2(s)		(((s)->enabled & IMAPP_EN_IMAP4REV2) != 0)
+#define IMAP_UTF8_NAMES(s)	(((s)->enabled & (IMAPP_EN_IMAP4REV2 | \
+	    IMAPP_EN_UTF8_ACCEPT)) != 0)
+
+/* A mailbox name argument (C string in name) into the wire name mstore
+ * takes: UTF-8 to modified UTF-7 when names are UTF-8; -1 invalid. */
+int	imap_name_in(struct imap *, struct sbuf *name);
+/* A wire mailbox name appended for a response (UTF-8 when on). */
+int	imap_name_fmt(struct imap *, struct sbuf *out, const char *wire,
+	    size_t n);
+/* IMAP4rev2 SELECT/EXAMINE: "* LIST (attrs) sep name" (no-op for rev1). */
+int	imap_select_list(struct imap *, const char *wire);
+/* 1 when a search uses RECENT, NEW or OLD (not IMAP4rev2 keys). */
+int	imap_search_uses_recent(const struct imapp_search *);
+/* 1 when SEARCH names a CHARSET (refused after ENABLE UTF8=ACCEPT). */
+int	imap_search_has_charset(const struct imap *);
+
+struct mime_part;
+/* FETCH BINARY[...]<partial> / BINARY.PEEK / BINARY.SIZE of one message
+ * msg[0..len) parsed as root: the item appended to s->line, for BINARY
+ * with its data sent (the line flushed first; *started_r set then).
+ * -1 with errno, ENOTSUP for an encoding we cannot undo. */
+int	imap_fetch_binary(struct imap *, const char *msg, size_t len,
+	    const struct mime_part *root, const struct imapp_fetch_item *,
+	    int *started_r);
+/* Before a message's answer: -1 (ENOTSUP) when a BINARY item names a
+ * part whose encoding we cannot undo ([UNKNOWN-CTE]). */
+int	imap_binary_check(const char *msg, const struct mime_part *root,
+	    const struct imapp_fetch *);
 
 #endif

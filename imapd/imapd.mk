@@ -21,3 +21,5 @@ $(O)/t/fuzz/inflate: LIBS += -lz
 fuzz: PKGS += zlib
 MANPAGES += imapd/tern-imapd.8
 tern-imapd-worker_SRCS += imapd/imapd_sort.c
+tern-imapd-worker_SRCS += imapd/imapd_rev2.c
+tern-imapd-worker_SRCS += imapd/imapd_binary.c

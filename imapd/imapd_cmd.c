@@ -236,14 +236,13 @@ imap_dispatch(struct imap *s)
 int
 imap_arg_str(struct imap *s, const struct imapp_tok *t, struct sbuf *out)
 {
-	(void)s;
 	sbuf_reset(out);
 	if (t == NULL || !imapp_tok_is_astring(t) ||
 	    memchr(t->p, '\0', t->n) != NULL)
 		return -1;
 	if (sbuf_cat_n(out, t->p, t->n) < 0 || sbuf_nul(out) < 0)
 		return -1;
-	return 0;
+	return imap_name_in(s, out);	/* UTF-8 names (IMAP4rev2) */
 }
 
 int

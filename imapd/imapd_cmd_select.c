@@ -70,7 +70,7 @@ imap_flags_out(struct imap *s, struct sbuf *out, const struct mbox_msg *m)
 		r |= sbuf_printf(out, "%s%s", first ? "" : " ", kw);
 		first = 0;
 	}
-	if (m->flags & MBOX_F_RECENT)
+	if ((m->flags & MBOX_F_RECENT) && !IMAP_REV2(s))
 		r |= sbuf_printf(out, "%s\\Recent", first ? "" : " ");
 	r |= sbuf_cat_c(out, ')');
 	return r < 0 ? -1 : 0;
@@ -167,7 +167,7 @@ imap_updates(struct imap *s, enum imap_upd upd)
 		if (imap_out(s, "* %u EXISTS", res.exists) < 0)
 			return -1;
 	}
-	if (res.recent != s->recent || res.added > 0) {
+	if ((res.recent != s->recent || res.added > 0) && !IMAP_REV2(s)) {
 		s->recent = res.recent;
 		if (imap_out(s, "* %u RECENT", res.recent) < 0)
 			return -1;
@@ -227,9 +227,10 @@ select_common(struct imap *s, int rdonly)
 	s->recent = info.recent;
 	if (flags_lines(s) < 0 ||
 	    imap_out(s, "* %u EXISTS", info.exists) < 0 ||
-	    imap_out(s, "* %u RECENT", info.recent) < 0 ||
-	    (info.first_unseen > 0 && imap_out(s, "* OK [UNSEEN %u] First "
-	    "unseen", info.first_unseen) < 0) ||
+	    (!IMAP_REV2(s) && imap_out(s, "* %u RECENT", info.recent) < 0) ||
+	    (!IMAP_REV2(s) && info.first_unseen > 0 && imap_out(s, "* OK "
+	    "[UNSEEN %u] First unseen", info.first_unseen) < 0) ||
+	    imap_select_list(s, mbox_name(s->mb)) < 0 ||
 	    imap_out(s, "* OK [UIDVALIDITY %u] UIDs valid",
 	    info.uidvalidity) < 0 ||
 	    imap_out(s, "* OK [UIDNEXT %u] Predicted next UID",

@@ -504,6 +504,18 @@ imap_cmd_search(struct imap *s)
 		imapp_search_fini(&q);
 		return -1;
 	}
+	/* RFC 6855 3 and RFC 9051 (no \Recent): BAD. */
+	why = NULL;
+	if ((s->enabled & IMAPP_EN_UTF8_ACCEPT) && imap_search_has_charset(s))
+		why = "No CHARSET after ENABLE UTF8=ACCEPT";
+	else if (IMAP_REV2(s) && imap_search_uses_recent(&q))
+		why = "IMAP4rev2 has no RECENT, NEW or OLD";
+	if (why != NULL) {
+		if (q.ret & IMAPP_RET_SAVE)
+			imap_saved_clear(s);
+		imapp_search_fini(&q);
+		return imap_bad(s, why);
+	}
 	if (imap_search_seqs(s, &q, &seqs, &n) < 0) {
 		if (q.ret & IMAPP_RET_SAVE)
 			imap_saved_clear(s);
@@ -512,6 +524,9 @@ imap_cmd_search(struct imap *s)
 	}
 	if (q.has_return)
 		r = esearch_out(s, q.ret, seqs, n, max_modseq(s, &q, seqs, n));
+	else if (IMAP_REV2(s))	/* RFC 9051 6.4.4: ESEARCH, ALL assumed */
+		r = esearch_out(s, IMAPP_RET_ALL, seqs, n,
+		    max_modseq(s, &q, seqs, n));
 	else
 		r = search_out(s, seqs, n, max_modseq(s, &q, seqs, n));
 	free(seqs);

@@ -149,6 +149,7 @@ struct mstore_status {
 	uint32_t	 unseen;
 	uint64_t	 size;		/* sum of sizes on disk */
 	uint64_t	 highestmodseq;
+	uint32_t	 deleted;	/* with \Deleted (RFC 9051 STATUS) */
 };
 
 /* The root: dups rootfd; sep is '/' or '.'. */

@@ -460,6 +460,8 @@ mstore_status(struct mstore *ms, const char *name, struct mstore_status *st)
 			st->recent++;
 		if (!(mb->ix.recs[i].flags & MBOX_F_SEEN))
 			st->unseen++;
+		if (mb->ix.recs[i].flags & MBOX_F_DELETED)
+			st->deleted++;
 		st->size += mb->ix.recs[i].size;
 	}
 	rc = 0;
