@@ -400,6 +400,9 @@ def imap_timed(a):
                                     % a.max_uid)
                 ans = ["%d FETCH lines" % sum(1 for ln in lines
                                               if b" FETCH " in ln)]
+            elif a.op == "command":
+                n, lines = imap_cmd(c, "q", a.command.encode())
+                ans = [command_summary(lines)]
             elif a.op == "search":
                 n, lines = imap_cmd(c, "q", b"SEARCH TEXT " +
                                     a.text.encode())
@@ -428,6 +431,86 @@ def imap_timed(a):
         except Exception:
             pass
         c.close()
+    out["times"] = times
+    out["secs"] = sum(times)
+    return out
+
+
+def command_summary(lines):
+    """SORT: how many numbers and the first three; THREAD: how many
+    numbers and top-level threads (the same everywhere if both agree)."""
+    for ln in lines:
+        if ln.startswith(b"* SORT"):
+            v = ln.split()[2:]
+            return "%d numbers, first %s" % (len(v), b",".join(v[:3]).decode())
+        if ln.startswith(b"* THREAD"):
+            depth = top = 0
+            for ch in ln[8:]:
+                if ch == 40:
+                    if depth == 0:
+                        top += 1
+                    depth += 1
+                elif ch == 41:
+                    depth -= 1
+            nums = len(ln[8:].replace(b"(", b" ").replace(b")", b" ").split())
+            return "%d numbers, %d threads" % (nums, top)
+    return "no answer"
+
+
+def qresync(a):
+    """SELECT INBOX (QRESYNC (uidvalidity modseq)) in a new session after
+    another session changed the flags of --count messages; the time of
+    the SELECT alone, and how many FETCH lines it sent."""
+    ctx = tls_context()
+    users = dict(read_users(a.users))
+    pw = users[a.user]
+    out = {"ok": 0, "err": 0, "bytes": 0, "error": "", "answer": ""}
+    times = []
+    t_all = time.monotonic()
+    try:
+        w = Conn(a.port, a.tls, ctx)
+        imap_login(w, a.user, pw)
+        imap_cmd(w, "e", b"ENABLE QRESYNC")
+        n, lines = imap_cmd(w, "s", b"SELECT INBOX (CONDSTORE)")
+        uv = ms = exists = 0
+        for ln in lines:
+            if b"UIDVALIDITY" in ln:
+                uv = int(ln.split(b"UIDVALIDITY ")[1].split(b"]")[0])
+            if b"HIGHESTMODSEQ" in ln:
+                ms = int(ln.split(b"HIGHESTMODSEQ ")[1].split(b"]")[0])
+            if ln.endswith(b"EXISTS"):
+                exists = int(ln.split()[1])
+        if not uv or not ms:
+            raise RuntimeError("no UIDVALIDITY/HIGHESTMODSEQ in SELECT")
+        for i in range(a.repeat):
+            step = max(1, exists // a.count)
+            seqs = b",".join(b"%d" % (1 + (j * step + i) % exists)
+                             for j in range(a.count))
+            imap_cmd(w, "f", b"STORE " + seqs + (b" +FLAGS.SILENT (\\Flagged)"
+                     if i % 2 == 0 else b" -FLAGS.SILENT (\\Flagged)"))
+            c = Conn(a.port, a.tls, ctx)
+            imap_login(c, a.user, pw)
+            imap_cmd(c, "e", b"ENABLE QRESYNC")
+            t0 = time.monotonic()
+            n, lines = imap_cmd(c, "s", b"SELECT INBOX (QRESYNC (%d %d))"
+                                % (uv, ms))
+            times.append(time.monotonic() - t0)
+            out["bytes"] += n
+            out["ok"] += 1
+            out["answer"] = "%d FETCH lines" % sum(1 for ln in lines
+                                                   if b" FETCH " in ln)
+            for ln in lines:
+                if b"HIGHESTMODSEQ" in ln:
+                    ms = int(ln.split(b"HIGHESTMODSEQ ")[1].split(b"]")[0])
+            imap_logout(c)
+            c.close()
+            if time.monotonic() - t_all > a.limit:
+                break
+        imap_logout(w)
+        w.close()
+    except Exception as e:
+        out["err"] += 1
+        out["error"] = "%s: %s" % (type(e).__name__, str(e)[:150])
     out["times"] = times
     out["secs"] = sum(times)
     return out
@@ -505,7 +588,7 @@ def main():
     ap.add_argument("proto", choices=["pop3", "imap"])
     ap.add_argument("op", choices=["login", "retr", "hold", "select",
                                    "fetchflags", "fetchbody", "search",
-                                   "append"])
+                                   "append", "command", "qresync"])
     ap.add_argument("--port", type=int, required=True)
     ap.add_argument("--tls", action="store_true")
     ap.add_argument("--users", required=True)
@@ -515,11 +598,16 @@ def main():
     ap.add_argument("--user", default="")
     ap.add_argument("--repeat", type=int, default=5)
     ap.add_argument("--text", default="zebrafish")
+    ap.add_argument("--command", default="NOOP")
     ap.add_argument("--max-uid", type=int, default=2000)
     ap.add_argument("--size", type=int, default=10240)
     ap.add_argument("--limit", type=float, default=300.0)
     ap.add_argument("--hold-secs", type=float, default=600.0)
     a = ap.parse_args()
+    if a.op in ("command", "qresync"):
+        # A first SORT or THREAD of a large folder may take minutes.
+        global TIMEOUT
+        TIMEOUT = max(TIMEOUT, a.limit)
     t0 = os.times()
     if a.op == "login":
         out = run_parallel(a, a.count)
@@ -530,6 +618,8 @@ def main():
         return
     elif a.op == "append":
         out = append(a)
+    elif a.op == "qresync":
+        out = qresync(a)
     else:
         out = imap_timed(a)
     t1 = os.times()

@@ -36,20 +36,25 @@ struct login;
 #define IMAP_LITERAL_DEFAULT	(64ULL * 1024 * 1024)
 #define IMAP_TIMEOUT_DEFAULT	1800000	/* RFC 3501 5.4: 30 minutes */
 
-#define IMAP_CAPA_COMMON	"IMAP4rev1 SASL-IR ID ENABLE IDLE LITERAL+"
+/* IMAP4rev2 is advertised before login too (RFC 9051 6.1.1), so it is
+ * part of the common list; empty until everything it folds in works. */
+#define IMAP_CAPA_REV2_BASE	" IMAP4rev2"
+#define IMAP_CAPA_COMMON	"IMAP4rev1" IMAP_CAPA_REV2_BASE \
+	" SASL-IR ID ENABLE IDLE LITERAL+"
 /*
  * After login.  One macro per extension family, each on its own line, so
  * that what is advertised is exactly what is built: an extension adds
  * its words to its own macro when it works (a leading space each).
  */
-#define IMAP_CAPA_CONDSTORE	""	/* CONDSTORE QRESYNC */
-#define IMAP_CAPA_SEARCH	""	/* ESEARCH SEARCHRES SORT THREAD=... */
+#define IMAP_CAPA_CONDSTORE	" CONDSTORE QRESYNC"
+#define IMAP_CAPA_SEARCH	" ESEARCH SEARCHRES SORT SORT=DISPLAY " \
+	"THREAD=ORDEREDSUBJECT THREAD=REFERENCES"
 #define IMAP_CAPA_LIST		" LIST-EXTENDED LIST-STATUS CREATE-SPECIAL-USE"
 #define IMAP_CAPA_QUOTA		" QUOTA QUOTA=RES-STORAGE"
 #define IMAP_CAPA_STATUS	" STATUS=SIZE"
 #define IMAP_CAPA_APPEND	" APPENDLIMIT=%llu"	/* IMAP_CAPA_ARG */
 #define IMAP_CAPA_COMPRESS	" COMPRESS=DEFLATE"
-#define IMAP_CAPA_REV2		""	/* IMAP4rev2 UTF8=ACCEPT BINARY ... */
+#define IMAP_CAPA_REV2		" BINARY UTF8=ACCEPT"
 #define IMAP_CAPA_AUTHED	IMAP_CAPA_COMMON " NAMESPACE UIDPLUS MOVE " \
 	"UNSELECT CHILDREN SPECIAL-USE" \
 	IMAP_CAPA_CONDSTORE \
@@ -68,8 +73,8 @@ struct login;
  * What ENABLE (RFC 5161) accepts: IMAPP_EN_* bits, one line per family;
  * s->enabled keeps what the client enabled.
  */
-#define IMAP_EN_CONDSTORE_OK	0	/* IMAPP_EN_CONDSTORE|IMAPP_EN_QRESYNC */
-#define IMAP_EN_REV2_OK		0	/* IMAPP_EN_IMAP4REV2|IMAPP_EN_UTF8_ACCEPT */
+#define IMAP_EN_CONDSTORE_OK	(IMAPP_EN_CONDSTORE | IMAPP_EN_QRESYNC)
+#define IMAP_EN_REV2_OK		(IMAPP_EN_IMAP4REV2 | IMAPP_EN_UTF8_ACCEPT)
 #define IMAP_EN_OK		(IMAP_EN_CONDSTORE_OK | IMAP_EN_REV2_OK)
 
 /* ---- reading commands (imapd_read.c) ---- */
@@ -159,6 +164,10 @@ struct imap {
 	uint32_t	 exists, recent;	/* as last announced */
 	unsigned	 nkeywords;	/* keyword names announced in FLAGS */
 	unsigned	 enabled;	/* IMAPP_EN_* the client ENABLEd */
+	uint32_t	*van;		/* QRESYNC: expunged UIDs to announce */
+	size_t		 nvan, capvan;	/* in one VANISHED */
+	uint32_t	*saved;		/* SEARCHRES "$": UIDs, ascending */
+	size_t		 nsaved;
 };
 
 /* The worker: returns the process exit code. */
@@ -223,6 +232,42 @@ int	imap_cmd_fetch(struct imap *);
 int	imap_cmd_search(struct imap *);
 int	imap_cmd_idle(struct imap *);
 
+/* ---- CONDSTORE and QRESYNC, RFC 7162 (imapd_condstore.c) ---- */
+struct imapp_select;
+struct mbox_uidrange;
+/* A CONDSTORE enabling command (3.1): from now on MODSEQ in every FETCH
+ * of a flag change; the first one with a mailbox selected says its
+ * HIGHESTMODSEQ. */
+int	imap_condstore_enable(struct imap *);
+/* " MODSEQ (n)" into l when CONDSTORE is enabled. */
+int	imap_modseq_out(struct imap *, struct sbuf *l, const struct mbox_msg *);
+/* The expunge callback of mbox_sync/mbox_expunge: "* n EXPUNGE", or the
+ * UID kept for one "* VANISHED" once QRESYNC is enabled, sent by
+ * imap_expunged_flush() after the call. */
+int	imap_expunged(void *arg, uint32_t seq, uint32_t uid);
+int	imap_expunged_flush(struct imap *);
+int	imap_vanished_out(struct imap *, int earlier,
+	    const struct mbox_uidrange *, size_t);
+/* SELECT (QRESYNC ...): VANISHED (EARLIER) and FETCHes of what changed. */
+int	imap_qresync_select(struct imap *, const struct imapp_select *);
+/* UID FETCH (CHANGEDSINCE n VANISHED): VANISHED (EARLIER) in the set t. */
+int	imap_fetch_vanished(struct imap *, const struct imapp_tok *t,
+	    uint64_t since);
+void	imap_condstore_fini(struct imap *);
+
+/* ---- ESEARCH, SEARCHRES, SORT, THREAD (imapd_search.c, imapd_sort.c) */
+/* The messages matching q (expunged ones left out), ascending seqs;
+ * *seqs_r is the caller's to free. */
+int	imap_search_seqs(struct imap *, const struct imapp_search *q,
+	    uint32_t **seqs_r, size_t *n_r);
+/* SEARCHRES "$": forget it (SELECT, EXAMINE, CLOSE, UNSELECT), test a
+ * UID, and its messages still in the view as ascending seqs. */
+void	imap_saved_clear(struct imap *);
+int	imap_saved_has(const struct imap *, uint32_t uid);
+int	imap_saved_seqs(struct imap *, uint32_t **seqs_r, size_t *n_r);
+int	imap_cmd_sort(struct imap *);
+int	imap_cmd_thread(struct imap *);
+
 /* ---- QUOTA, LIST-EXTENDED, COMPRESS (imapx) ---- */
 int	imap_cmd_getquotaroot(struct imap *);
 int	imap_cmd_getquota(struct imap *);
@@ -230,5 +275,39 @@ int	imap_cmd_setquota(struct imap *);
 int	imap_cmd_compress(struct imap *);
 /* After the completion of COMPRESS: start compressing (-1 ends). */
 int	imap_compress_after(struct imap *);
+
+/* ---- IMAP4rev2 (RFC 9051) and UTF8=ACCEPT (RFC 6855): imapd_rev2.c,
+ * imapd_binary.c ---- */
+
+/* What the client ENABLEd: IMAP4rev2 behaviour; UTF-8 mailbox names. */
+#define IMAP_REV2(s)		(((s)->enabled & IMAPP_EN_IMAP4REV2) != 0)
+#define IMAP_UTF8_NAMES(s)	(((s)->enabled & (IMAPP_EN_IMAP4REV2 | \
+	    IMAPP_EN_UTF8_ACCEPT)) != 0)
+
+/* A mailbox name argument (C string in name) into the wire name mstore
+ * takes: UTF-8 to modified UTF-7 when names are UTF-8; -1 invalid. */
+int	imap_name_in(struct imap *, struct sbuf *name);
+/* A wire mailbox name appended for a response (UTF-8 when on). */
+int	imap_name_fmt(struct imap *, struct sbuf *out, const char *wire,
+	    size_t n);
+/* IMAP4rev2 SELECT/EXAMINE: "* LIST (attrs) sep name" (no-op for rev1). */
+int	imap_select_list(struct imap *, const char *wire);
+/* 1 when a search uses RECENT, NEW or OLD (not IMAP4rev2 keys). */
+int	imap_search_uses_recent(const struct imapp_search *);
+/* 1 when SEARCH names a CHARSET (refused after ENABLE UTF8=ACCEPT). */
+int	imap_search_has_charset(const struct imap *);
+
+struct mime_part;
+/* FETCH BINARY[...]<partial> / BINARY.PEEK / BINARY.SIZE of one message
+ * msg[0..len) parsed as root: the item appended to s->line, for BINARY
+ * with its data sent (the line flushed first; *started_r set then).
+ * -1 with errno, ENOTSUP for an encoding we cannot undo. */
+int	imap_fetch_binary(struct imap *, const char *msg, size_t len,
+	    const struct mime_part *root, const struct imapp_fetch_item *,
+	    int *started_r);
+/* Before a message's answer: -1 (ENOTSUP) when a BINARY item names a
+ * part whose encoding we cannot undo ([UNKNOWN-CTE]). */
+int	imap_binary_check(const char *msg, const struct mime_part *root,
+	    const struct imapp_fetch *);
 
 #endif

@@ -10,6 +10,7 @@ tern-imapd-worker_SRCS = imapd/tern-imapd-worker.c imapd/imapd_read.c \
 	imapd/imapd_cmd_folder.c imapd/imapd_cmd_select.c \
 	imapd/imapd_cmd_store.c imapd/imapd_fetch.c imapd/imapd_search.c \
 	imapd/imapd_idle.c
+tern-imapd-worker_SRCS += imapd/imapd_condstore.c
 tern-imapd-worker_SRCS += imapd/imapd_quota.c
 tern-imapd-worker_SRCS += imapd/imapd_compress.c
 # COMPRESS=DEFLATE (lib/bio_deflate.c) uses zlib: only the worker, the
@@ -19,3 +20,6 @@ $(O)/t/unit/bio_deflate.t: LIBS += -lz
 $(O)/t/fuzz/inflate: LIBS += -lz
 fuzz: PKGS += zlib
 MANPAGES += imapd/tern-imapd.8
+tern-imapd-worker_SRCS += imapd/imapd_sort.c
+tern-imapd-worker_SRCS += imapd/imapd_rev2.c
+tern-imapd-worker_SRCS += imapd/imapd_binary.c

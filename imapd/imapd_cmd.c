@@ -89,12 +89,16 @@ cmd_enable(struct imap *s)
 	/* Only what we advertise is enabled (RFC 5161 3.1); the answer
 	 * names what this command newly enabled. */
 	caps &= IMAP_EN_OK & ~s->enabled;
-	s->enabled |= caps;
+	s->enabled |= caps & ~IMAPP_EN_CONDSTORE;
 	if (imap_out(s, "* ENABLED%s%s%s%s",
 	    caps & IMAPP_EN_CONDSTORE ? " CONDSTORE" : "",
 	    caps & IMAPP_EN_QRESYNC ? " QRESYNC" : "",
 	    caps & IMAPP_EN_IMAP4REV2 ? " IMAP4rev2" : "",
 	    caps & IMAPP_EN_UTF8_ACCEPT ? " UTF8=ACCEPT" : "") < 0)
+		return -1;
+	/* QRESYNC implies CONDSTORE (RFC 7162 3.2.3). */
+	if ((caps & (IMAPP_EN_CONDSTORE | IMAPP_EN_QRESYNC)) &&
+	    imap_condstore_enable(s) < 0)
 		return -1;
 	return imap_ok(s, "ENABLE");
 }
@@ -143,6 +147,8 @@ static const struct cmd cmds[] = {
 	{ "UNSELECT",	S_SEL,	UPD_NONE,	imap_cmd_unselect },
 	{ "EXPUNGE",	S_SEL,	UPD_ALL,	imap_cmd_expunge },
 	{ "SEARCH",	S_SEL,	UPD_NO_EXPUNGE,	imap_cmd_search },
+	{ "SORT",	S_SEL,	UPD_NO_EXPUNGE,	imap_cmd_sort },
+	{ "THREAD",	S_SEL,	UPD_NO_EXPUNGE,	imap_cmd_thread },
 	{ "FETCH",	S_SEL,	UPD_NO_EXPUNGE,	imap_cmd_fetch },
 	{ "STORE",	S_SEL,	UPD_NO_EXPUNGE,	imap_cmd_store },
 	{ "COPY",	S_SEL,	UPD_ALL,	imap_cmd_copy },
@@ -230,14 +236,13 @@ imap_dispatch(struct imap *s)
 int
 imap_arg_str(struct imap *s, const struct imapp_tok *t, struct sbuf *out)
 {
-	(void)s;
 	sbuf_reset(out);
 	if (t == NULL || !imapp_tok_is_astring(t) ||
 	    memchr(t->p, '\0', t->n) != NULL)
 		return -1;
 	if (sbuf_cat_n(out, t->p, t->n) < 0 || sbuf_nul(out) < 0)
 		return -1;
-	return 0;
+	return imap_name_in(s, out);	/* UTF-8 names (IMAP4rev2) */
 }
 
 int
@@ -245,6 +250,7 @@ imap_account_open(struct imap *s)
 {
 	struct maildir_quota q = { 0, 0 };
 	const char *v;
+	uint64_t n;
 	int fd;
 
 	fd = open(".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
@@ -263,6 +269,11 @@ imap_account_open(struct imap *s)
 	    scan_u64_s(v, &q.bytes) == 0 && q.bytes > 0 &&
 	    mstore_set_quota(s->ms, &q) < 0)
 		log_warn_sys("account=%s quota", log_esc_s(s->user));
+	if ((v = getenv("IMAP_VANISHED_MAX")) != NULL &&
+	    (scan_u64_s(v, &n) < 0 || mstore_set_vanished_max(s->ms,
+	    (size_t)n) < 0))
+		log_warn("account=%s bad IMAP_VANISHED_MAX",
+		    log_esc_s(s->user));
 	if (mstore_special_use_init(s->ms) < 0)
 		log_warn_sys("account=%s cannot create the special-use "
 		    "folders", log_esc_s(s->user));
@@ -273,6 +284,7 @@ void
 imap_account_close(struct imap *s)
 {
 	imap_unselect(s);
+	imap_condstore_fini(s);
 	if (s->ms != NULL)
 		mstore_free(&s->ms);
 }

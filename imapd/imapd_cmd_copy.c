@@ -114,17 +114,6 @@ out:
 	return r;
 }
 
-static int
-copy_expunge(void *arg, uint32_t seq, uint32_t uid)
-{
-	struct imap *s = arg;
-
-	(void)uid;
-	if (s->exists > 0)
-		s->exists--;
-	return imap_out(s, "* %u EXPUNGE", seq) < 0 ? 1 : 0;
-}
-
 /* COPYUID's two sets from the pairs. */
 static int
 copyuid(const uint32_t *src, const uint32_t *dst, size_t n, struct sbuf *a,
@@ -198,8 +187,10 @@ copy_common(struct imap *s, int move)
 	}
 	if (mbox_store(s->mb, src, done, MBOX_STORE_ADD, MBOX_F_DELETED, 0, 0,
 	    NULL, NULL) < 0 ||
-	    mbox_expunge(s->mb, src, done, copy_expunge, s) < 0)
+	    mbox_expunge(s->mb, src, done, imap_expunged, s) < 0)
 		r = imap_no_errno(s, verb);
+	else if (imap_expunged_flush(s) < 0)	/* VANISHED (RFC 7162) */
+		r = -1;
 	else
 		r = imap_ok(s, verb);
 out:

@@ -104,7 +104,7 @@ list_one(void *arg, const char *name, unsigned attrs)
 		first = 0;
 	}
 	r |= sbuf_printf(l, ") \"%c\" ", c->s->sep);
-	r |= imapfmt_astring(l, name, strlen(name));
+	r |= imap_name_fmt(c->s, l, name, strlen(name));
 	if (c->childinfo && (attrs & MSTORE_CHILD_SUBSCRIBED))
 		r |= sbuf_cat_s(l, " (\"CHILDINFO\" (\"SUBSCRIBED\"))");
 	if (r != 0 || bio_write(c->s->b, l->s, l->len) < 0 ||
@@ -144,13 +144,13 @@ list_options(struct list_ctx *c, const struct imapp_list *lp)
 
 /* A reference or pattern token as a C string without NUL bytes. */
 static int
-list_str(const struct imapp_tok *t, struct sbuf *out)
+list_str(struct imap *s, const struct imapp_tok *t, struct sbuf *out)
 {
 	sbuf_reset(out);
 	if (sbuf_cat_n(out, t->p, t->n) < 0 || sbuf_nul(out) < 0 ||
 	    memchr(out->s, '\0', out->len) != NULL)
 		return -1;
-	return 0;
+	return imap_name_in(s, out);	/* UTF-8 names (IMAP4rev2) */
 }
 
 static int
@@ -173,18 +173,20 @@ list_common(struct imap *s, int lsub)
 		return imap_bad(s, why);
 	if (lsub && lp.extended)
 		return imap_bad(s, "LSUB takes no LIST-EXTENDED options");
+	if ((lp.status_items & IMAPP_ST_RECENT) && IMAP_REV2(s))
+		return imap_bad(s, "IMAP4rev2 has no STATUS RECENT");
 	if (lp.npatterns > MSTORE_LIST_PATTERNS)
 		return imap_bad(s, "Too many patterns");
 	fl = lsub ? MSTORE_LIST_SUBSCRIBED : list_options(&c, &lp);
 	sbuf_init(&ref, NAME_BUF);
 	for (i = 0; i < IMAPP_LIST_PATTERNS; i++)
 		sbuf_init(&pat[i], NAME_BUF);
-	if (list_str(lp.ref, &ref) < 0) {
+	if (list_str(s, lp.ref, &ref) < 0) {
 		r = imap_bad(s, "Invalid reference");
 		goto out;
 	}
 	for (i = 0; i < lp.npatterns; i++) {
-		if (list_str(lp.pattern[i], &pat[np]) < 0) {
+		if (list_str(s, lp.pattern[i], &pat[np]) < 0) {
 			r = imap_bad(s, "Invalid pattern");
 			goto out;
 		}
@@ -247,7 +249,7 @@ status_line(struct imap *s, const char *name, unsigned items,
 
 	sbuf_reset(&s->line);
 	e |= sbuf_cat_s(&s->line, "* STATUS ");
-	e |= imapfmt_astring(&s->line, name, strlen(name));
+	e |= imap_name_fmt(s, &s->line, name, strlen(name));
 	e |= sbuf_cat_s(&s->line, " (");
 	if (items & IMAPP_ST_MESSAGES)
 		e |= sbuf_printf(&s->line, "MESSAGES %u ", st->messages);
@@ -260,9 +262,14 @@ status_line(struct imap *s, const char *name, unsigned items,
 		    st->uidvalidity);
 	if (items & IMAPP_ST_UNSEEN)
 		e |= sbuf_printf(&s->line, "UNSEEN %u ", st->unseen);
+	if (items & IMAPP_ST_DELETED)
+		e |= sbuf_printf(&s->line, "DELETED %u ", st->deleted);
 	if (items & IMAPP_ST_SIZE)
 		e |= sbuf_printf(&s->line, "SIZE %llu ",
 		    (unsigned long long)st->size);
+	if (items & IMAPP_ST_HIGHESTMODSEQ)	/* RFC 7162 3.1.6 */
+		e |= sbuf_printf(&s->line, "HIGHESTMODSEQ %llu ",
+		    (unsigned long long)st->highestmodseq);
 	if (s->line.len > 0 && s->line.s[s->line.len - 1] == ' ')
 		s->line.len--;
 	e |= sbuf_cat_s(&s->line, ")\r\n");
@@ -290,8 +297,16 @@ imap_cmd_status(struct imap *s)
 		r = imap_bad(s, why);
 		goto out;
 	}
+	if ((items & IMAPP_ST_RECENT) && IMAP_REV2(s)) {
+		r = imap_bad(s, "IMAP4rev2 has no STATUS RECENT");
+		goto out;
+	}
 	if (mstore_status(s->ms, sbuf_str(&name), &st) < 0) {
 		r = imap_no_errno(s, "STATUS");
+		goto out;
+	}
+	if ((items & IMAPP_ST_HIGHESTMODSEQ) && imap_condstore_enable(s) < 0) {
+		r = -1;
 		goto out;
 	}
 	if (status_line(s, name.s, items, &st) < 0)

@@ -70,7 +70,7 @@ imap_flags_out(struct imap *s, struct sbuf *out, const struct mbox_msg *m)
 		r |= sbuf_printf(out, "%s%s", first ? "" : " ", kw);
 		first = 0;
 	}
-	if (m->flags & MBOX_F_RECENT)
+	if ((m->flags & MBOX_F_RECENT) && !IMAP_REV2(s))
 		r |= sbuf_printf(out, "%s\\Recent", first ? "" : " ");
 	r |= sbuf_cat_c(out, ')');
 	return r < 0 ? -1 : 0;
@@ -117,16 +117,6 @@ keyword_count(struct imap *s)
 	return n;
 }
 
-static int
-upd_expunge(void *arg, uint32_t seq, uint32_t uid)
-{
-	struct imap *s = arg;
-
-	(void)uid;
-	if (s->exists > 0)
-		s->exists--;
-	return imap_out(s, "* %u EXPUNGE", seq) < 0 ? 1 : 0;
-}
 
 static int
 upd_flags(void *arg, uint32_t seq, const struct mbox_msg *m)
@@ -138,6 +128,7 @@ upd_flags(void *arg, uint32_t seq, const struct mbox_msg *m)
 	sbuf_reset(l);
 	r = sbuf_printf(l, "* %u FETCH (UID %u FLAGS ", seq, m->uid);
 	r |= imap_flags_out(s, l, m);
+	r |= imap_modseq_out(s, l, m);
 	r |= sbuf_cat_s(l, ")\r\n");
 	if (r != 0 || bio_write(s->b, l->s, l->len) < 0)
 		return 1;
@@ -147,7 +138,7 @@ upd_flags(void *arg, uint32_t seq, const struct mbox_msg *m)
 int
 imap_updates(struct imap *s, enum imap_upd upd)
 {
-	static const struct mbox_sync_ops ops = { upd_expunge, upd_flags };
+	static const struct mbox_sync_ops ops = { imap_expunged, upd_flags };
 	struct mbox_sync_result res;
 
 	if (s->mb == NULL || upd == UPD_NONE)
@@ -164,8 +155,10 @@ imap_updates(struct imap *s, enum imap_upd upd)
 		}
 		log_warn_sys("account=%s sync %s", log_esc_s(s->user),
 		    log_esc_s(mbox_name(s->mb)));
-		return 0;	/* try again at the next command */
+		return imap_expunged_flush(s);	/* again at the next command */
 	}
+	if (imap_expunged_flush(s) < 0)
+		return -1;
 	if ((res.keywords_changed || keyword_count(s) != s->nkeywords) &&
 	    flags_lines(s) < 0)
 		return -1;
@@ -174,7 +167,7 @@ imap_updates(struct imap *s, enum imap_upd upd)
 		if (imap_out(s, "* %u EXISTS", res.exists) < 0)
 			return -1;
 	}
-	if (res.recent != s->recent || res.added > 0) {
+	if ((res.recent != s->recent || res.added > 0) && !IMAP_REV2(s)) {
 		s->recent = res.recent;
 		if (imap_out(s, "* %u RECENT", res.recent) < 0)
 			return -1;
@@ -187,6 +180,7 @@ imap_unselect(struct imap *s)
 {
 	if (s->mb != NULL)
 		mbox_close(&s->mb);
+	imap_saved_clear(s);	/* RFC 5182 2.1 */
 	s->exists = s->recent = 0;
 	s->rdonly = 0;
 }
@@ -202,9 +196,15 @@ select_common(struct imap *s, int rdonly)
 
 	if (imapp_select_parse(&s->pc, imapp_arg(&s->pc, 0), &sp, &why) < 0)
 		return imap_bad(s, why);
+	if (sp.qresync && !(s->enabled & IMAPP_EN_QRESYNC))
+		return imap_bad(s, "QRESYNC needs ENABLE QRESYNC first");
 	if (sp.condstore || sp.qresync)
-		return imap_bad(s, "CONDSTORE/QRESYNC not supported");
-	imap_unselect(s);	/* RFC 3501 6.3.1: even when this fails */
+		s->enabled |= IMAPP_EN_CONDSTORE;	/* RFC 7162 3.1 */
+	/* RFC 3501 6.3.1: even when this fails; RFC 7162 3.2.11. */
+	if (s->mb != NULL && imap_out(s, "* OK [CLOSED] Previous mailbox "
+	    "closed") < 0)
+		return -1;
+	imap_unselect(s);
 	sbuf_init(&name, NAME_BUF);
 	if (imap_arg_str(s, sp.mailbox, &name) < 0) {
 		r = imap_bad(s, "Invalid mailbox name");
@@ -227,13 +227,17 @@ select_common(struct imap *s, int rdonly)
 	s->recent = info.recent;
 	if (flags_lines(s) < 0 ||
 	    imap_out(s, "* %u EXISTS", info.exists) < 0 ||
-	    imap_out(s, "* %u RECENT", info.recent) < 0 ||
-	    (info.first_unseen > 0 && imap_out(s, "* OK [UNSEEN %u] First "
-	    "unseen", info.first_unseen) < 0) ||
+	    (!IMAP_REV2(s) && imap_out(s, "* %u RECENT", info.recent) < 0) ||
+	    (!IMAP_REV2(s) && info.first_unseen > 0 && imap_out(s, "* OK "
+	    "[UNSEEN %u] First unseen", info.first_unseen) < 0) ||
+	    imap_select_list(s, mbox_name(s->mb)) < 0 ||
 	    imap_out(s, "* OK [UIDVALIDITY %u] UIDs valid",
 	    info.uidvalidity) < 0 ||
 	    imap_out(s, "* OK [UIDNEXT %u] Predicted next UID",
-	    info.uidnext) < 0) {
+	    info.uidnext) < 0 ||
+	    imap_out(s, "* OK [HIGHESTMODSEQ %llu] Highest",
+	    (unsigned long long)info.highestmodseq) < 0 ||
+	    (sp.qresync && imap_qresync_select(s, &sp) < 0)) {
 		r = -1;
 		goto out;
 	}
@@ -290,6 +294,8 @@ imap_set_seqs(struct imap *s, const struct imapp_tok *t, int uid,
 
 	*seqs_r = NULL;
 	*n_r = 0;
+	if (t != NULL && t->type == IMAPP_T_ATOM && t->n == 1 && t->p[0] == '$')
+		return imap_saved_seqs(s, seqs_r, n_r);	/* RFC 5182 */
 	imapp_seqset_init(&set);
 	if (t == NULL || (t->type != IMAPP_T_ATOM && t->type !=
 	    IMAPP_T_NUMBER) || imapp_seqset_parse(t->p, t->n, &set, &why) < 0 ||
@@ -347,11 +353,6 @@ imap_keywords(struct imap *s, struct mbox *mb, const struct imapp_flags *f,
 	return 0;
 }
 
-static int
-expunge_cb(void *arg, uint32_t seq, uint32_t uid)
-{
-	return upd_expunge(arg, seq, uid);
-}
 
 int
 imap_cmd_expunge(struct imap *s)
@@ -379,8 +380,10 @@ imap_cmd_expunge(struct imap *s)
 		}
 	} else if (s->pc.nargs != 0)
 		return imap_bad(s, "EXPUNGE takes no arguments");
-	r = mbox_expunge(s->mb, uids, n, expunge_cb, s);
+	r = mbox_expunge(s->mb, uids, n, imap_expunged, s);
 	free(uids);
+	if (imap_expunged_flush(s) < 0)
+		return -1;
 	if (r < 0)
 		return imap_no_errno(s, "EXPUNGE");
 	return imap_ok(s, s->pc.uid ? "UID EXPUNGE" : "EXPUNGE");

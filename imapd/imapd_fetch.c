@@ -2,7 +2,7 @@
  * imapd_fetch.c - FETCH and UID FETCH (RFC 3501 6.4.5, 7.4.2): FLAGS,
  * UID, INTERNALDATE, RFC822.SIZE, ENVELOPE, BODY, BODYSTRUCTURE,
  * BODY[section]<partial> and BODY.PEEK, RFC822, RFC822.HEADER,
- * RFC822.TEXT.  The message file is mapped read-only and its bytes are
+ * RFC822.TEXT, and BINARY, BINARY.PEEK, BINARY.SIZE (imapd_binary.c).  The message file is mapped read-only and its bytes are
  * written straight to the client with bare LFs sent as CRLF, so a large
  * body is never copied whole into memory.  BODY[] and RFC822(.TEXT) set
  * \Seen (not in a read-only mailbox); the new flags are then sent too.
@@ -322,6 +322,7 @@ sets_seen(const struct imapp_fetch *fa)
 		case IMAPP_FA_RFC822_TEXT:
 			return 1;
 		case IMAPP_FA_BODY_SECTION:
+		case IMAPP_FA_BINARY:
 			if (!fa->item[i].peek)
 				return 1;
 			break;
@@ -389,16 +390,22 @@ fetch_item(struct imap *s, struct msgfile *f, const struct mbox_msg *m,
 		r = sbuf_cat_s(&s->line, "RFC822.TEXT");
 		return r | send_range(s, f->map ? f->map + f->root->body_off :
 		    "", f->root->body_len, 0, NULL);
+	case IMAPP_FA_MODSEQ:		/* RFC 7162 3.1.4.2 */
+		return sbuf_printf(&s->line, "MODSEQ (%llu)",
+		    (unsigned long long)m->modseq);
 	case IMAPP_FA_BINARY:
 	case IMAPP_FA_BINARY_SIZE:
-	case IMAPP_FA_MODSEQ:
-		return -1;	/* refused before */
+		if (msg_load(s, f) < 0)
+			return -1;
+		return imap_fetch_binary(s, f->map ? f->map : "", f->len,
+		    f->root, it, &answer_started);
 	}
 	return -1;
 }
 
 /* One message's answer; now_seen: this FETCH just set its \Seen (the
- * answer then carries FLAGS).  1 when it could not be read (expunged). */
+ * answer then carries FLAGS).  1 when it could not be read (expunged),
+ * 2 when a BINARY part has an encoding we cannot undo (nothing sent). */
 static int
 fetch_one(struct imap *s, uint32_t seq, const struct imapp_fetch *fa,
     int now_seen)
@@ -418,6 +425,13 @@ fetch_one(struct imap *s, uint32_t seq, const struct imapp_fetch *fa,
 			want_flags = 0;
 		if (fa->item[i].att == IMAPP_FA_UID)
 			has_uid = 1;
+		if ((fa->item[i].att == IMAPP_FA_BINARY ||
+		    fa->item[i].att == IMAPP_FA_BINARY_SIZE) &&
+		    msg_load(s, &f) == 0 && imap_binary_check(f.map ? f.map :
+		    "", f.root, fa) < 0) {
+			msg_unload(&f);
+			return 2;
+		}
 	}
 	sbuf_reset(&s->line);
 	answer_started = 0;
@@ -497,16 +511,49 @@ mark_seen(struct imap *s, const uint32_t *seqs, size_t n,
 	free(uids);
 }
 
+/*
+ * CONDSTORE (RFC 7162 3.1.4): MODSEQ or CHANGEDSINCE enable it;
+ * CHANGEDSINCE keeps the messages changed since (and adds MODSEQ to
+ * what is fetched); UID FETCH's VANISHED first says what left since.
+ * 0, 1 (BAD answered) or -1.
+ */
 static int
-check_items(const struct imapp_fetch *fa)
+fetch_mods(struct imap *s, struct imapp_fetch *fa, uint32_t *seqs,
+    size_t *n_r)
 {
-	size_t i;
+	struct imapp_fetch_mods mods;
+	const struct mbox_msg *m;
+	const char *why = "";
+	size_t i, o, has_modseq = 0;
 
+	memset(&mods, 0, sizeof mods);
+	if (s->pc.nargs == 3 && imapp_fetch_mods_parse(&s->pc,
+	    imapp_arg(&s->pc, 2), s->pc.uid, &mods, &why) < 0)
+		return imap_bad(s, why) == 0 ? 1 : -1;
+	if (mods.vanished && !(s->enabled & IMAPP_EN_QRESYNC))
+		return imap_bad(s, "VANISHED needs ENABLE QRESYNC") == 0 ?
+		    1 : -1;
 	for (i = 0; i < fa->n; i++)
-		if (fa->item[i].att == IMAPP_FA_BINARY ||
-		    fa->item[i].att == IMAPP_FA_BINARY_SIZE ||
-		    fa->item[i].att == IMAPP_FA_MODSEQ)
-			return -1;
+		if (fa->item[i].att == IMAPP_FA_MODSEQ)
+			has_modseq = 1;
+	if ((has_modseq || mods.has_changedsince) &&
+	    imap_condstore_enable(s) < 0)
+		return -1;
+	if (!mods.has_changedsince)
+		return 0;
+	if (!has_modseq && fa->n < IMAPP_FETCH_ITEMS) {
+		memset(&fa->item[fa->n], 0, sizeof fa->item[fa->n]);
+		fa->item[fa->n++].att = IMAPP_FA_MODSEQ;
+	}
+	if (mods.vanished && imap_fetch_vanished(s, imapp_arg(&s->pc, 0),
+	    mods.changedsince) < 0)
+		return -1;
+	for (i = o = 0; i < *n_r; i++) {
+		m = mbox_msg(s->mb, seqs[i]);
+		if (m != NULL && m->modseq > mods.changedsince)
+			seqs[o++] = seqs[i];
+	}
+	*n_r = o;
 	return 0;
 }
 
@@ -517,17 +564,19 @@ imap_cmd_fetch(struct imap *s)
 	const char *why = "";
 	uint32_t *seqs = NULL;
 	unsigned char *now_seen = NULL;
-	size_t n = 0, i, gone = 0;
+	size_t n = 0, i, gone = 0, cte = 0;
 	int r = 0, seen;
 
-	if (s->pc.nargs != 2)
+	if (s->pc.nargs != 2 && s->pc.nargs != 3)
 		return imap_bad(s, "FETCH needs a set and items");
 	if (imapp_fetch_parse(&s->pc, imapp_arg(&s->pc, 1), &fa, &why) < 0)
 		return imap_bad(s, why);
-	if (check_items(&fa) < 0)
-		return imap_bad(s, "BINARY and MODSEQ are not supported");
 	if (imap_set_seqs(s, imapp_arg(&s->pc, 0), s->pc.uid, &seqs, &n) < 0)
 		return imap_bad(s, "Invalid message set");
+	if ((r = fetch_mods(s, &fa, seqs, &n)) != 0) {
+		free(seqs);
+		return r < 0 ? -1 : 0;
+	}
 	seen = !s->rdonly && sets_seen(&fa);
 	if (seen && n > 0 && (now_seen = calloc(n, 1)) != NULL)
 		mark_seen(s, seqs, n, now_seen);
@@ -535,13 +584,19 @@ imap_cmd_fetch(struct imap *s)
 		r = fetch_one(s, seqs[i], &fa, now_seen != NULL && now_seen[i]);
 		if (r < 0)
 			break;
-		gone += (size_t)r;
+		if (r == 2)
+			cte++;
+		else
+			gone += (size_t)r;
 		r = 0;
 	}
 	free(seqs);
 	free(now_seen);
 	if (r < 0)
 		return -1;
+	if (cte > 0)
+		return imap_reply(s, "NO", "[UNKNOWN-CTE] Cannot decode a "
+		    "part's Content-Transfer-Encoding");
 	if (gone > 0)
 		return imap_reply(s, "NO", "[EXPUNGEISSUED] Some messages "
 		    "were expunged");

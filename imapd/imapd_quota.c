@@ -87,7 +87,7 @@ imap_cmd_getquotaroot(struct imap *s)
 	}
 	sbuf_reset(&s->line);
 	e |= sbuf_cat_s(&s->line, "* QUOTAROOT ");
-	e |= imapfmt_astring(&s->line, name.s, name.len);
+	e |= imap_name_fmt(s, &s->line, name.s, name.len);
 	if (has && counts) {
 		e |= sbuf_cat_s(&s->line, " ");
 		e |= imapfmt_astring(&s->line, QUOTA_ROOT, strlen(QUOTA_ROOT));

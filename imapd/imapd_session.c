@@ -4,7 +4,7 @@
  * channel (relayed by the pre-auth child) on descriptors 0 and 1.  It
  * holds no TLS key and reads no configuration: its settings come in the
  * environment (LOGIN_USER, LOGIN_TAG, IMAP_TIMEOUT, IMAP_IDLE_TIMEOUT,
- * IMAP_LITERAL_MAX, IMAP_SEPARATOR).
+ * IMAP_LITERAL_MAX, IMAP_SEPARATOR, IMAP_VANISHED_MAX).
  *
  * It answers the LOGIN/AUTHENTICATE that logged in (tagged OK with the
  * capabilities), then serves the authenticated and selected states

@@ -19,6 +19,7 @@
 #include "lib/authc.h"
 #include "lib/bio.h"
 #include "lib/conf.h"
+#include "lib/forkserver.h"
 #include "lib/io.h"
 #include "lib/log.h"
 #include "lib/login.h"
@@ -40,7 +41,7 @@ usage(void)
 #define WENV_MAX	64
 
 /* The worker's settings, passed in its environment. */
-enum { E_TIMEOUT, E_IDLE, E_LITERAL, E_SEP, E_N };
+enum { E_TIMEOUT, E_IDLE, E_LITERAL, E_SEP, E_VANISHED, E_N };
 
 /* Settings the monitor needs after the fork. */
 struct setup {
@@ -148,7 +149,7 @@ static void
 worker_settings(struct setup *s)
 {
 	const char *sep;
-	uint64_t lit;
+	uint64_t lit, van;
 
 	if ((sep = conf_str(s->cf, "imap_hierarchy_separator")) == NULL ||
 	    (strcmp(sep, "/") != 0 && strcmp(sep, ".") != 0))
@@ -162,6 +163,12 @@ worker_settings(struct setup *s)
 	env_set(s, E_LITERAL, "IMAP_LITERAL_MAX=%llu",
 	    (unsigned long long)lit);
 	env_set(s, E_SEP, "IMAP_SEPARATOR=%s", sep);
+	/* QRESYNC (RFC 7162): expunged UID ranges kept per folder. */
+	if (conf_uint(s->cf, "imap_vanished_max", &van) < 0 || van == 0 ||
+	    van > 1000000)
+		die(EXIT_PERM, "imap_vanished_max: 1 to 1000000");
+	env_set(s, E_VANISHED, "IMAP_VANISHED_MAX=%llu",
+	    (unsigned long long)van);
 }
 
 static void
@@ -197,9 +204,12 @@ config(struct setup *s, struct imap_pre *p, const char *opt_c)
 	worker_settings(s);
 }
 
-/* Everything that needs privilege, while we may still have it. */
+/*
+ * Everything that needs privilege, while we may still have it.  A fork
+ * server (eager) builds the context once for every connection it forks.
+ */
 static void
-setup_tls(struct setup *s, struct imap_pre *p)
+setup_tls(struct setup *s, struct imap_pre *p, int eager)
 {
 	struct sbuf why;
 	const char *cert, *key;
@@ -216,7 +226,7 @@ setup_tls(struct setup *s, struct imap_pre *p)
 	sbuf_init(&why, TLS_WHY_MAX);
 	/* Implicit TLS needs the context at once; STARTTLS may never
 	 * come, so only the files are read now (tls.h: lazy). */
-	p->tls_ctx = p->implicit_tls ?
+	p->tls_ctx = p->implicit_tls || eager ?
 	    tls_server_ctx_new(cert, key, &why) :
 	    tls_server_ctx_lazy(cert, key, &why);
 	if (p->tls_ctx == NULL) {
@@ -240,6 +250,14 @@ note(void *arg, const struct login_event *ev)
 			    "why=tern-authd_unreachable:%s",
 			    log_esc(ev->user, ev->user_len), s->ip,
 			    strerror(ev->err));
+		else if (ev->authzid != NULL && ev->authzid[0] != '\0')
+			log_info("auth user=%s proxy=%s ip=%s origin=%s "
+			    "status=%s%s%s", log_esc_s(ev->authzid),
+			    log_esc(ev->user, ev->user_len), s->ip,
+			    ev->origin[0] != '\0' ? ev->origin : "-",
+			    authc_status_name(ev->status),
+			    ev->why != NULL ? " refused=" : "",
+			    ev->why != NULL ? ev->why : "");
 		else
 			log_info("auth user=%s ip=%s status=%s%s%s",
 			    log_esc(ev->user, ev->user_len), s->ip,
@@ -300,7 +318,7 @@ monitor(struct setup *s, struct login *l, struct imap_pre *p)
 }
 
 static int
-session(const char *opt_c, const char *mode)
+session(const char *opt_c, const char *mode, char **argv)
 {
 	static struct setup s;
 	static struct imap_pre p;
@@ -313,13 +331,25 @@ session(const char *opt_c, const char *mode)
 	else if (strcmp(mode, "imap") != 0)
 		usage();
 	config(&s, &p, opt_c);
+	if (forkserver_fd() >= 0) {
+		/* tern-supervise's fork server (lib/forkserver.h): the
+		 * configuration and the TLS context once, then a child
+		 * per connection goes on below. */
+		setup_tls(&s, &p, 1);
+		role = forkserver_serve(forkserver_fd(),
+		    forkserver_conf_stale, s.cf, argv);
+		if (role < 0)
+			die_sys(EXIT_TEMP, "forkserver");
+		if (role > 0)
+			exit(EXIT_OK);
+	} else
+		setup_tls(&s, &p, 0);
 	client_ip(&s);
 	p.ip = s.ip;
 	/* A trusted proxy may log in without TLS: its backend link is
 	 * the operator's choice (proxy_backend_tls, doc/proxy.md). */
 	p.trusted_peer = proxy_trusted(&s);
 	p.plain_ok = p.trusted_peer || plain_allowed(&s);
-	setup_tls(&s, &p);
 	if (priv_is_root() && login_jail_make(s.jail, &why) < 0)
 		die_sys(EXIT_TEMP, "jail %s: %s", log_esc_s(s.jail), why);
 	role = login_fork(&l, s.login_user, s.jail, &p.tls_ctx, &dropped,
@@ -345,9 +375,9 @@ int
 main(int argc, char **argv)
 {
 	const char *opt_c = NULL, *opt_m = NULL;
-	int ch;
+	int ch, keep[1] = { forkserver_fd() };
 
-	if (proc_init(NULL, 0, PROC_NOCORE) < 0)
+	if (proc_init(keep, keep[0] >= 0 ? 1 : 0, PROC_NOCORE) < 0)
 		_exit(EXIT_TEMP);
 	log_init_env("tern-imapd", 0);
 	while ((ch = getopt(argc, argv, "c:m:")) != -1) {
@@ -366,5 +396,5 @@ main(int argc, char **argv)
 		usage();
 	if (opt_m == NULL)
 		usage();
-	return session(opt_c, opt_m);
+	return session(opt_c, opt_m, argv);
 }

@@ -301,6 +301,8 @@ ent_set(struct conf *c, const char *key, const char *val, const char *file,
 	return 0;
 }
 
+static void stamp_all(struct conf *);
+
 static const char *
 file_add(struct conf *c, const char *path)
 {
@@ -715,7 +717,65 @@ load_common(const char *buf, size_t len, const char *name,
 		errno = p.sys_errno ? p.sys_errno : EINVAL;
 		return -1;
 	}
+	stamp_all(c);
 	*conf_r = c;
+	return 0;
+}
+
+static void
+stamp(const char *path, struct conf_stamp *t)
+{
+	struct stat st;
+
+	memset(t, 0, sizeof *t);
+	if (stat(path, &st) < 0) {
+		t->missing = 1;
+		return;
+	}
+	t->dev = st.st_dev;
+	t->ino = st.st_ino;
+	t->size = st.st_size;
+	t->mtime = st.st_mtim;
+	t->ctime = st.st_ctim;
+}
+
+/*
+ * Stamps taken just after reading: an edit during the read itself could
+ * go unseen until the next one (or a SIGHUP).  Without memory for them,
+ * conf_changed() says "changed" every time, the safe answer.
+ */
+static void
+stamp_all(struct conf *c)
+{
+	size_t i;
+
+	c->stamps = mem_alloc(c->nfiles ? c->nfiles : 1, sizeof *c->stamps);
+	if (c->stamps == NULL)
+		return;
+	for (i = 0; i < c->nfiles; i++)
+		stamp(c->files[i], &c->stamps[i]);
+}
+
+int
+conf_changed(const struct conf *c)
+{
+	struct conf_stamp now;
+	size_t i;
+
+	if (c->stamps == NULL)
+		return 1;
+	for (i = 0; i < c->nfiles; i++) {
+		stamp(c->files[i], &now);
+		if (now.missing != c->stamps[i].missing ||
+		    now.dev != c->stamps[i].dev ||
+		    now.ino != c->stamps[i].ino ||
+		    now.size != c->stamps[i].size ||
+		    now.mtime.tv_sec != c->stamps[i].mtime.tv_sec ||
+		    now.mtime.tv_nsec != c->stamps[i].mtime.tv_nsec ||
+		    now.ctime.tv_sec != c->stamps[i].ctime.tv_sec ||
+		    now.ctime.tv_nsec != c->stamps[i].ctime.tv_nsec)
+			return 1;
+	}
 	return 0;
 }
 
@@ -778,6 +838,7 @@ conf_free(struct conf **cp)
 	for (i = 0; i < c->nfiles; i++)
 		free(c->files[i]);
 	free(c->files);
+	free(c->stamps);
 	free(c->dir);
 	if (c->cache != NULL) {
 		for (i = 0; i < c->cache->n; i++) {

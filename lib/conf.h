@@ -86,6 +86,13 @@ void	conf_free(struct conf **);
 int	conf_validate(const struct conf *, struct sbuf *err);
 /* conf_locate(opt_c), conf_load(), conf_validate(): what programs call. */
 int	conf_read(const char *opt_c, struct conf **conf_r, struct sbuf *err);
+/*
+ * 1 when a file read for this configuration (tern.conf, its includes) has
+ * changed, gone or been replaced since it was read, else 0: a long-lived
+ * process that must follow edits (a fork server) asks before each use.
+ * A few stat() calls.
+ */
+int	conf_changed(const struct conf *);
 /* The folder that holds tern.conf (and, by default, the maps). */
 const char *conf_dir(const struct conf *);
 /* The schema entry for a key ("smtp.listen" gives "*.listen"), or NULL. */

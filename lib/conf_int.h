@@ -7,6 +7,7 @@
 #ifndef TERN_CONF_INT_H
 #define TERN_CONF_INT_H
 
+#include <sys/stat.h>
 #include <stdarg.h>
 #include <stddef.h>
 
@@ -48,12 +49,22 @@ struct conf_cache {
 	struct conf_idx	 idx;
 };
 
+/* What conf_changed() compares: a file's identity and last change. */
+struct conf_stamp {
+	dev_t		 dev;
+	ino_t		 ino;
+	off_t		 size;
+	struct timespec	 mtime, ctime;
+	int		 missing;
+};
+
 struct conf {
 	struct conf_ent	*ent;
 	size_t		 nent, capent;
 	struct conf_idx	 entidx;
 	char		**files;	/* every file name read, owned */
 	size_t		 nfiles;
+	struct conf_stamp *stamps;	/* files[i] as found after reading */
 	char		*main;		/* == files[0] */
 	char		*dir;		/* absolute folder of the main file */
 	struct conf_cache *cache;	/* mutable even through const */

@@ -88,6 +88,8 @@ const struct conf_key conf_keys[] = {
 	{ "imap_idle_timeout", CONF_DURATION, "30m", "longest IDLE before the server closes the session" },
 	{ "imap_literal_max", CONF_SIZE, "64M", "largest IMAP literal (an APPENDed message); a bigger one is refused unread" },
 	{ "imap_hierarchy_separator", CONF_STR, "/", "IMAP hierarchy separator: / or ." },
+	/* IMAP CONDSTORE/QRESYNC (tern-imapd; doc/mstore.md). */
+	{ "imap_vanished_max", CONF_UINT, "10000", "expunged UID ranges each folder remembers for QRESYNC (1 to 1000000); older expunges get a conservative answer" },
 
 	/* Authentication daemon (tern-authd). */
 	{ "auth_socket", CONF_PATH, "${run_dir}/authd.sock", "Unix socket of tern-authd (the password checker)" },
@@ -123,7 +125,7 @@ const struct conf_key conf_keys[] = {
 	{ "proxy_backend_tls", CONF_BOOL, "no", "yes: tern-proxy speaks TLS from the first byte to backends (give it their 993/995 ports)" },
 	{ "proxy_backend_ca_file", CONF_STR, "", "PEM bundle tern-proxy verifies backends against with proxy_backend_tls (empty: the system store)" },
 	{ "proxy_source_ip", CONF_STR, "", "local address tern-proxy connects to backends from (empty: the kernel's choice)" },
-	{ "proxy_connect_timeout", CONF_DURATION, "10s", "wait for a backend's connection, greeting and each reply during its login" },
+	{ "proxy_connect_timeout", CONF_DURATION, "10s", "longest wait for a backend's connection, its TLS handshake, and its whole login conversation (each)" },
 
 	/* DKIM signing (lib/dkim, tern-dkim, tern-remote). */
 	{ "dkim_sign", CONF_BOOL, "yes", "sign outgoing mail whose From domain has a key in dkim_key_dir" },
@@ -146,6 +148,7 @@ const struct conf_key conf_keys[] = {
 	{ "*.refuse", CONF_STR, "", "line written to a client refused over a limit (empty: just close)" },
 	{ "*.restart_delay", CONF_DURATION, "1s", "wait before restarting a daemon that exited" },
 	{ "*.enable", CONF_BOOL, "yes", "no: defined but not started" },
+	{ "*.forkserver", CONF_BOOL, "no", "yes: start the program once and fork it per connection instead of an exec each (tcp services whose program supports it: tern-smtpd)" },
 
 	{ NULL, CONF_STR, NULL, NULL }
 };

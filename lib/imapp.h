@@ -390,7 +390,9 @@ int	imapp_list_parse(const struct imapp_cmd *, const struct imapp_tok *,
 /*
  * APPEND (RFC 9051 6.3.12, RFC 3502 MULTIAPPEND): t is the first argument:
  * mailbox 1*(SP [flag-list SP] [date-time SP] literal).  date-time is a
- * QUOTED token, checked by imapp_datetime_parse.
+ * QUOTED token, checked by imapp_datetime_parse.  The literal may be a
+ * literal8 (RFC 3516) or RFC 6855's "UTF8 (" literal8 ")" (utf8 = 1,
+ * data the literal8).
  */
 #define IMAPP_APPEND_MAX	64	/* messages in one MULTIAPPEND */
 
@@ -400,6 +402,7 @@ struct imapp_append_msg {
 	int64_t		 date;		/* UTC */
 	int		 zone;		/* minutes east */
 	const struct imapp_tok *data;	/* LITERAL or LITERAL8 */
+	int		 utf8;		/* RFC 6855 "UTF8 (~{n}...)" */
 };
 
 struct imapp_append {

@@ -530,6 +530,18 @@ append_msg(const struct imapp_cmd *c, const struct imapp_tok **tp,
 		m->has_date = 1;
 		t = NEXT(t);
 	}
+	if (t != NULL && imapp_tok_is(t, "UTF8")) {
+		/* RFC 6855 4: UTF8 SP "(" literal8 ")". */
+		const struct imapp_tok *l = NEXT(t);
+
+		if (l == NULL || l->type != IMAPP_T_LIST || l->nkids != 1 ||
+		    imapp_tok_first(c, l)->type != IMAPP_T_LITERAL8)
+			return bad(why_r, "UTF8 needs ( literal8 )");
+		m->utf8 = 1;
+		m->data = imapp_tok_first(c, l);
+		*tp = NEXT(l);
+		return 0;
+	}
 	if (t == NULL || (t->type != IMAPP_T_LITERAL &&
 	    t->type != IMAPP_T_LITERAL8))
 		return bad(why_r, "APPEND needs a literal");

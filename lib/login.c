@@ -642,6 +642,8 @@ monitor_one(struct login *l, const struct login_monitor_conf *c,
 	ev.kind = LOGIN_EV_AUTH;
 	ev.user = q->user;
 	ev.user_len = q->user_len;
+	ev.authzid = q->authzid;
+	ev.origin = q->origin;
 	ev.status = r < 0 ? -1 : (int)rep.status;
 	ev.err = r < 0 ? errno : 0;
 	a = r < 0 ? LOGIN_TEMPFAIL : status_answer(rep.status);

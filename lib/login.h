@@ -143,6 +143,8 @@ struct login_event {
 	int		 code;		/* LOGIN_EV_END: exit code */
 	const char	*why;		/* or NULL */
 	int		 err;		/* errno, or 0 */
+	const char	*authzid;	/* LOGIN_EV_AUTH: 'Z' or "" */
+	const char	*origin;	/* LOGIN_EV_AUTH: 'X' or "" */
 };
 
 struct login_monitor_conf {

@@ -193,6 +193,27 @@ enum mime_section_kind {
 int	mime_section(const char *msg, const struct mime_part *root,
 	    const char *spec, size_t speclen, size_t *off_r, size_t *len_r);
 
+/* BINARY[section] (RFC 3516, RFC 9051 6.4.5; mime_binary.c).
+ * mime_part_find: the part that the part numbers part[0..n) name,
+ * resolved as mime_section resolves "1.2" (n == 0: the root); NULL when
+ * there is no such part.  mime_cte_known: 1 when p's
+ * Content-Transfer-Encoding is one we can undo (absent, 7bit, 8bit,
+ * binary, base64, quoted-printable; any case), else 0.
+ * mime_part_decode: p's body with its transfer encoding undone, appended
+ * to out: base64 decoded leniently (bytes outside the alphabet skipped);
+ * quoted-printable decoded after its line ends are made CRLF; the
+ * identity encodings as they are with every bare LF sent as CRLF (IMAP's
+ * line end, RFC 3516 6).  Returns 0, 1 for an unknown encoding (out
+ * untouched: the server answers [UNKNOWN-CTE]), or -1 (ENOMEM, E2BIG from
+ * out; size out for at least twice the body). */
+const struct mime_part *mime_part_find(const struct mime_part *root,
+	    const uint32_t *part, size_t n);
+int	mime_cte_known(const struct mime_part *p);
+int	mime_part_decode(struct sbuf *out, const char *msg,
+	    const struct mime_part *p);
+/* p[0..n) appended to out with every bare LF written as CRLF. */
+int	mime_crlf_cat(struct sbuf *out, const char *p, size_t n);
+
 /* Header fields.  A field is its name line plus continuation lines.  The
  * iterator walks hdr[0..hlen) (stopping at the blank line); each field's
  * name is before the colon (trimmed), value is everything after the colon

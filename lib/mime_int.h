@@ -33,4 +33,12 @@ mime_is_blank(unsigned char c)
 /* Case-insensitive compare of s[0..n) with the C string lit. */
 int	 mime_eq(const char *s, size_t n, const char *lit);
 
+struct sbuf;
+/* Transfer decoding (mime_text.c), appended to out: lenient base64
+ * (other bytes skipped, stops at '='); quoted-printable (header_q: RFC
+ * 2047 "Q", '_' a space, no soft line breaks).  0, or -1 from out. */
+int	 mime_b64_decode(struct sbuf *out, const char *s, size_t n);
+int	 mime_qp_decode(struct sbuf *out, const char *s, size_t n,
+	    int header_q);
+
 #endif

@@ -25,8 +25,8 @@ hexval(unsigned char c)
 }
 
 /* Lenient base64: other bytes skipped, stops at '='. */
-static int
-b64_decode(struct sbuf *out, const char *s, size_t n)
+int
+mime_b64_decode(struct sbuf *out, const char *s, size_t n)
 {
 	uint32_t acc = 0;
 	unsigned bits = 0;
@@ -49,8 +49,8 @@ b64_decode(struct sbuf *out, const char *s, size_t n)
 
 /* Quoted-printable (RFC 2045 6.7); header_q: RFC 2047 "Q" ('_' is a
  * space, no soft line breaks). */
-static int
-qp_decode(struct sbuf *out, const char *s, size_t n, int header_q)
+int
+mime_qp_decode(struct sbuf *out, const char *s, size_t n, int header_q)
 {
 	size_t i, j;
 	int h, l, c;
@@ -219,8 +219,8 @@ mime_header_decode(struct sbuf *out, const char *v, size_t n)
 			continue;
 		}
 		sbuf_reset(&dec);
-		r = enc == 'b' ? b64_decode(&dec, tx, txn) :
-		    qp_decode(&dec, tx, txn, 1);
+		r = enc == 'b' ? mime_b64_decode(&dec, tx, txn) :
+		    mime_qp_decode(&dec, tx, txn, 1);
 		if (r < 0)
 			goto fail;
 		r = to_utf8(out, cs, csn, dec.s != NULL ? dec.s : "", dec.len);
@@ -256,10 +256,10 @@ mime_part_text(struct sbuf *out, const char *msg, const struct mime_part *p)
 	sbuf_init(&dec, p->body_len + 1);
 	if (p->encoding.s != NULL &&
 	    mime_eq(p->encoding.s, p->encoding.n, "base64"))
-		r = b64_decode(&dec, b, p->body_len);
+		r = mime_b64_decode(&dec, b, p->body_len);
 	else if (p->encoding.s != NULL &&
 	    mime_eq(p->encoding.s, p->encoding.n, "quoted-printable"))
-		r = qp_decode(&dec, b, p->body_len, 0);
+		r = mime_qp_decode(&dec, b, p->body_len, 0);
 	else
 		r = sbuf_set_n(&dec, b, p->body_len);
 	if (r == 0) {

@@ -103,6 +103,8 @@ struct mbox;
 #define MBOX_CACHE_MAX		(1024 * 1024)	/* one cached string */
 #define MBOX_INDEX_MAX		(512 * 1024 * 1024)	/* index file */
 #define MBOX_CACHE_FILE_MAX	(1024 * 1024 * 1024)	/* cache file */
+#define MBOX_VANISHED_DEFAULT	10000	/* expunged UID ranges remembered
+					   per folder (QRESYNC) */
 
 /* LIST attributes (a bit set). */
 #define MSTORE_NOSELECT		0x0001	/* \Noselect */
@@ -147,6 +149,7 @@ struct mstore_status {
 	uint32_t	 unseen;
 	uint64_t	 size;		/* sum of sizes on disk */
 	uint64_t	 highestmodseq;
+	uint32_t	 deleted;	/* with \Deleted (RFC 9051 STATUS) */
 };
 
 /* The root: dups rootfd; sep is '/' or '.'. */
@@ -155,6 +158,9 @@ void	mstore_free(struct mstore **);
 /* Quota applied by append and copy (NULL or zero limits: none). */
 int	mstore_set_quota(struct mstore *, const struct maildir_quota *);
 int	mstore_sep(const struct mstore *);
+/* Expunged UID ranges each folder remembers for QRESYNC (0: the default,
+ * MBOX_VANISHED_DEFAULT; EINVAL above 1,000,000). */
+int	mstore_set_vanished_max(struct mstore *, size_t);
 
 /* Names.  1 when name is INBOX (any case), 0 when not. */
 int	mstore_name_is_inbox(const char *name);
@@ -302,6 +308,29 @@ const struct mbox_msg *mbox_msg(const struct mbox *, uint32_t seq);
 /* Sequence number of a uid in the view, 0 when absent. */
 uint32_t mbox_seq(const struct mbox *, uint32_t uid);
 
+/*
+ * Modseqs (CONDSTORE, RFC 7162).  Every folder has a highestmodseq kept
+ * in its index; it only grows.  A message gets highestmodseq + 1 when it
+ * is first indexed (APPEND, COPY, a delivery found by a sync) and when
+ * its flags or keywords change (STORE here, a rename by anyone else found
+ * by a sync); an expunge (EXPUNGE here, a file removed by anyone else)
+ * takes one more and its UIDs are remembered with it.
+ *
+ * mbox_vanished: QRESYNC's "what vanished since modseq since": the UIDs
+ * below the view's UIDNEXT that left the folder with a modseq above since
+ * and are not in the session's view, as ascending, disjoint, non-adjacent
+ * ranges (*r_r, *n_r; free with mem_free or free).  *exact_r is 0 when the
+ * folder no longer remembers expunges that far back: then every UID below
+ * the view's UIDNEXT that is not in the view is given (RFC 7162 3.2.5.2
+ * allows UIDs the client never knew).  Uses the view and the index as of
+ * the last sync (no file access).
+ */
+struct mbox_uidrange {
+	uint32_t	 lo, hi;
+};
+int	mbox_vanished(struct mbox *, uint64_t since,
+	    struct mbox_uidrange **r_r, size_t *n_r, int *exact_r);
+
 /* Keywords of this folder: names of letters 0..MBOX_KEYWORDS_MAX-1
  * (NULL for an unused letter). */
 const char *mbox_keyword_name(const struct mbox *, unsigned i);
@@ -382,12 +411,21 @@ int	mbox_msg_vsize(struct mbox *, uint32_t uid, uint64_t *vsize_r);
 #define MBOX_CACHE_ENVELOPE	1
 #define MBOX_CACHE_BODYSTRUCTURE 2
 #define MBOX_CACHE_BODY		3
+#define MBOX_CACHE_SORT		4	/* lib/imapsort's record */
 #define MBOX_CACHE_KINDS	8	/* kinds are 1..7 */
 /* 1 and the string in out (replaced) when cached, 0 when not. */
 int	mbox_cache_get(struct mbox *, uint32_t uid, unsigned kind,
 	    struct sbuf *out);
 int	mbox_cache_put(struct mbox *, uint32_t uid, unsigned kind,
 	    const void *, size_t);
+/* Many strings of one kind in one locked append (one write). */
+struct mbox_cache_rec {
+	uint32_t	 uid;
+	const void	*data;
+	size_t		 len;
+};
+int	mbox_cache_put_v(struct mbox *, unsigned kind,
+	    const struct mbox_cache_rec *, size_t n);
 
 /* An inotify descriptor watching new/ and cur/ (owned by the mbox): when
  * poll says it is readable, call mbox_watch_drain() then mbox_sync(). */

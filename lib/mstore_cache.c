@@ -218,16 +218,33 @@ int
 mbox_cache_put(struct mbox *mb, uint32_t uid, unsigned kind,
     const void *data, size_t len)
 {
+	struct mbox_cache_rec r;
+
+	r.uid = uid;
+	r.data = data;
+	r.len = len;
+	return mbox_cache_put_v(mb, kind, &r, 1);
+}
+
+int
+mbox_cache_put_v(struct mbox *mb, unsigned kind,
+    const struct mbox_cache_rec *recs, size_t n)
+{
 	unsigned char hdr[CACHE_REC], sum[4];
 	struct stat st;
-	size_t good = 0, off;
+	size_t good = 0, off, start, i, total = 0;
 	int fd = -1, rc = -1, e;
 
-	if (kind == 0 || kind >= MBOX_CACHE_KINDS || uid == 0 ||
-	    len > MBOX_CACHE_MAX) {
-		errno = EINVAL;
-		return -1;
+	for (i = 0; i < n; i++) {
+		if (kind == 0 || kind >= MBOX_CACHE_KINDS ||
+		    recs[i].uid == 0 || recs[i].len > MBOX_CACHE_MAX) {
+			errno = EINVAL;
+			return -1;
+		}
+		total += CACHE_REC + recs[i].len + 4;
 	}
+	if (n == 0)
+		return 0;
 	if (mbox_lock(mb) == -1)
 		return -1;
 	if ((fd = openat(mb->dirfd, MSTORE_CACHE, O_WRONLY | O_CREAT |
@@ -241,7 +258,7 @@ mbox_cache_put(struct mbox *mb, uint32_t uid, unsigned kind,
 	else if (cache_load(mb, &good) == -1)
 		goto out;
 	mb->cache_ino = st.st_ino;
-	if (mb->cachebuf.len + CACHE_REC + len + 4 > MBOX_CACHE_FILE_MAX / 2) {
+	if (mb->cachebuf.len + total > MBOX_CACHE_FILE_MAX / 2) {
 		rc = 0;		/* full: not cached */
 		goto out;
 	}
@@ -253,20 +270,31 @@ mbox_cache_put(struct mbox *mb, uint32_t uid, unsigned kind,
 	} else if ((size_t)st.st_size != good && ftruncate(fd,
 	    (off_t)good) == -1)
 		goto out;
-	put32(hdr, uid);
-	put32(hdr + 4, kind);
-	put32(hdr + 8, (uint32_t)len);
-	off = mb->cachebuf.len;
-	if (sbuf_cat_n(&mb->cachebuf, hdr, sizeof(hdr)) == -1 ||
-	    sbuf_cat_n(&mb->cachebuf, data, len) == -1)
+	start = mb->cachebuf.len;
+	for (i = 0; i < n; i++) {
+		put32(hdr, recs[i].uid);
+		put32(hdr + 4, kind);
+		put32(hdr + 8, (uint32_t)recs[i].len);
+		off = mb->cachebuf.len;
+		if (sbuf_cat_n(&mb->cachebuf, hdr, sizeof(hdr)) == -1 ||
+		    sbuf_cat_n(&mb->cachebuf, recs[i].data,
+		    recs[i].len) == -1)
+			goto out;
+		put32(sum, check32((unsigned char *)mb->cachebuf.s + off,
+		    CACHE_REC + recs[i].len));
+		if (sbuf_cat_n(&mb->cachebuf, sum, 4) == -1)
+			goto out;
+	}
+	if (pwrite(fd, mb->cachebuf.s + start, mb->cachebuf.len - start,
+	    (off_t)good) != (ssize_t)(mb->cachebuf.len - start))
 		goto out;
-	put32(sum, check32((unsigned char *)mb->cachebuf.s + off,
-	    CACHE_REC + len));
-	if (sbuf_cat_n(&mb->cachebuf, sum, 4) == -1 ||
-	    pwrite(fd, mb->cachebuf.s + off, CACHE_REC + len + 4,
-	    (off_t)good) != (ssize_t)(CACHE_REC + len + 4))
-		goto out;
-	rc = cache_insert(mb, uid, kind, off + CACHE_REC, len);
+	for (i = 0, off = start; i < n; i++) {
+		if (cache_insert(mb, recs[i].uid, kind, off + CACHE_REC,
+		    recs[i].len) == -1)
+			goto out;
+		off += CACHE_REC + recs[i].len + 4;
+	}
+	rc = 0;
 out:
 	e = errno;
 	if (fd != -1)

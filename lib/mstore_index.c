@@ -68,6 +68,7 @@ midx_free(struct midx *ix)
 	for (i = 0; i < ix->n; i++)
 		mem_free(&ix->recs[i].name);
 	mem_free(&ix->recs);
+	mem_free(&ix->van);
 	memset(ix, 0, sizeof(*ix));
 }
 
@@ -111,7 +112,7 @@ midx_find(const struct midx *ix, uint32_t uid)
 
 static int
 parse_recs(const unsigned char *p, size_t len, uint32_t count,
-    struct midx *ix)
+    struct midx *ix, size_t *off_r)
 {
 	struct midx_rec r;
 	size_t off = MIDX_HDR_LEN, nl;
@@ -147,7 +148,41 @@ parse_recs(const unsigned char *p, size_t len, uint32_t count,
 		}
 		last = r.uid;
 	}
-	return off == len ? 0 : -1;
+	*off_r = off;
+	return 0;
+}
+
+/* The expunged section of a TERNIDX2 file at off. */
+static int
+parse_van(const unsigned char *p, size_t len, size_t off, struct midx *ix)
+{
+	struct midx_van v;
+	uint64_t last;
+	uint32_t n, i;
+
+	if (len - off < MIDX_VANHDR_LEN || get_le(p + off + 4, 4) != 0)
+		return -1;
+	n = (uint32_t)get_le(p + off, 4);
+	ix->van_floor = last = get_le(p + off + 8, 8);
+	off += MIDX_VANHDR_LEN;
+	if (n > MIDX_VAN_FILE_MAX || ix->van_floor > ix->highestmodseq ||
+	    (len - off) / MIDX_VAN_LEN != n || (len - off) % MIDX_VAN_LEN != 0)
+		return -1;
+	if (n > 0 && (ix->van = mem_alloc(n, sizeof(*ix->van))) == NULL)
+		return -2;
+	ix->capvan = n;
+	for (i = 0; i < n; i++, off += MIDX_VAN_LEN) {
+		v.lo = (uint32_t)get_le(p + off, 4);
+		v.hi = (uint32_t)get_le(p + off + 4, 4);
+		v.modseq = get_le(p + off + 8, 8);
+		if (v.lo == 0 || v.hi < v.lo || v.hi >= ix->uidnext ||
+		    v.modseq <= ix->van_floor || v.modseq < last ||
+		    v.modseq > ix->highestmodseq)
+			return -1;
+		last = v.modseq;
+		ix->van[ix->nvan++] = v;
+	}
+	return 0;
 }
 
 int
@@ -155,11 +190,14 @@ midx_parse(const void *data, size_t len, struct midx *ix)
 {
 	const unsigned char *p = data;
 	uint32_t count;
-	int rc;
+	size_t off = 0;
+	int rc, v1;
 
 	memset(ix, 0, sizeof(*ix));
-	if (len < MIDX_HDR_LEN + MIDX_TRL_LEN ||
-	    memcmp(p, MIDX_MAGIC, 8) != 0 ||
+	if (len < MIDX_HDR_LEN + MIDX_TRL_LEN)
+		goto bad;
+	v1 = memcmp(p, MIDX_MAGIC_V1, 8) == 0;
+	if ((!v1 && memcmp(p, MIDX_MAGIC, 8) != 0) ||
 	    memcmp(p + len - MIDX_TRL_LEN, MIDX_TRAILER, 4) != 0 ||
 	    get_le(p + len - 8, 8) != midx_checksum(p, len - MIDX_TRL_LEN))
 		goto bad;
@@ -177,7 +215,15 @@ midx_parse(const void *data, size_t len, struct midx *ix)
 	    (len - MIDX_HDR_LEN) / MIDX_REC_LEN < count ||
 	    ix->cur_nsec < 0 || ix->cur_nsec >= 1000000000)
 		goto bad;
-	if ((rc = parse_recs(p, len, count, ix)) == 0)
+	if ((rc = parse_recs(p, len, count, ix, &off)) == 0) {
+		if (v1) {
+			/* Written before QRESYNC: nothing earlier known. */
+			ix->van_floor = ix->highestmodseq;
+			rc = off == len ? 0 : -1;
+		} else
+			rc = parse_van(p, len, off, ix);
+	}
+	if (rc == 0)
 		return 0;
 	midx_free(ix);
 	if (rc == -2)
@@ -219,6 +265,14 @@ midx_format(const struct midx *ix, struct sbuf *out)
 		    sbuf_cat_n(out, r->name, nl) == -1)
 			return -1;
 	}
+	if (put_le(out, ix->nvan, 4) == -1 || put_le(out, 0, 4) == -1 ||
+	    put_le(out, ix->van_floor, 8) == -1)
+		return -1;
+	for (i = 0; i < ix->nvan; i++)
+		if (put_le(out, ix->van[i].lo, 4) == -1 ||
+		    put_le(out, ix->van[i].hi, 4) == -1 ||
+		    put_le(out, ix->van[i].modseq, 8) == -1)
+			return -1;
 	h = midx_checksum(out->s, out->len);
 	if (sbuf_cat_n(out, MIDX_TRAILER, 4) == -1 || put_le(out, h, 8) == -1)
 		return -1;

@@ -3,14 +3,28 @@
  * target; nothing outside lib/mstore*.c and t/ includes this.
  *
  * The index ("tern-index" in the folder's directory), little-endian:
- *   header  "TERNIDX1", u32 uidvalidity, u32 uidnext, u32 first_recent,
+ *   header  "TERNIDX2", u32 uidvalidity, u32 uidnext, u32 first_recent,
  *           u32 count, u64 highestmodseq, i64 cur_sec, i64 cur_nsec
  *   count records: u32 uid, u32 flags, u32 keywords, u16 namelen,
  *           u16 zero, u64 modseq, u64 size, u64 vsize, i64 date, name
+ *   expunged: u32 nvan, u32 zero, u64 van_floor,
+ *           nvan ranges: u32 lo, u32 hi, u64 modseq
  *   trailer "END1", u64 FNV-1a of every byte before the trailer.
  * midx_parse() accepts exactly that and nothing else: uids strictly
  * rising and below uidnext, modseqs within 1..highestmodseq, names that
- * are plain Maildir base names, no byte left over.
+ * are plain Maildir base names, expunged ranges with 1 <= lo <= hi <
+ * uidnext and modseqs rising within van_floor+1..highestmodseq, no byte
+ * left over.  A "TERNIDX1" file (no expunged section; written before
+ * QRESYNC) is read too, with van_floor = highestmodseq (nothing earlier
+ * is remembered); midx_format() always writes "TERNIDX2".
+ *
+ * The expunged ranges (QRESYNC, RFC 7162 3.2.5): every UID that left the
+ * index is remembered in a range with the modseq of its expunge, in the
+ * order of those modseqs.  A range may cover UIDs expunged earlier (never
+ * one still present).  At most ix->van_max ranges are kept; past that the
+ * oldest are dropped and van_floor rises to the modseq of the last one
+ * dropped: a client whose modseq is below van_floor gets a conservative
+ * answer (every UID not present), which the RFC allows.
  */
 #ifndef TERN_MSTORE_INT_H
 #define TERN_MSTORE_INT_H
@@ -21,11 +35,15 @@
 
 #include "lib/mstore.h"
 
-#define MIDX_MAGIC		"TERNIDX1"
+#define MIDX_MAGIC		"TERNIDX2"
+#define MIDX_MAGIC_V1		"TERNIDX1"
 #define MIDX_TRAILER		"END1"
 #define MIDX_HDR_LEN		48
 #define MIDX_REC_LEN		48
 #define MIDX_TRL_LEN		12
+#define MIDX_VANHDR_LEN		16
+#define MIDX_VAN_LEN		16
+#define MIDX_VAN_FILE_MAX	1000000	/* ranges a reader accepts */
 #define MSTORE_INDEX		"tern-index"
 #define MSTORE_LOCK		"tern-index.lock"
 #define MSTORE_CACHE		"tern-cache"
@@ -45,6 +63,11 @@ struct midx_rec {
 	char		*name;		/* base name (no ":2,") */
 };
 
+struct midx_van {
+	uint32_t	 lo, hi;	/* UIDs expunged ... */
+	uint64_t	 modseq;	/* ... at this modseq */
+};
+
 struct midx {
 	uint32_t	 uidvalidity;
 	uint32_t	 uidnext;
@@ -55,11 +78,17 @@ struct midx {
 	struct midx_rec	*recs;		/* by uid */
 	size_t		 n;
 	size_t		 cap;
+	struct midx_van	*van;		/* by modseq */
+	size_t		 nvan;
+	size_t		 capvan;
+	uint64_t	 van_floor;	/* expunges up to it are forgotten */
+	size_t		 van_max;	/* not stored: 0 is MBOX_VANISHED_DEFAULT */
 };
 
 struct mstore {
 	int		 rootfd;
 	int		 sep;
+	size_t		 van_max;	/* expunged ranges kept per folder */
 	struct maildir_quota quota;
 };
 
@@ -82,6 +111,7 @@ struct mbox {
 	int		 synced;	/* the view has a uidvalidity */
 	uint32_t	 uidvalidity;	/* the view's */
 	struct midx	 ix;		/* the index as of the last lock */
+	uint32_t	 view_uidnext;	/* ix.uidnext when the view was made */
 	struct mbox_msg	*view;
 	size_t		 nview;
 	size_t		 capview;
@@ -118,6 +148,16 @@ void	midx_free(struct midx *);
 int	midx_push(struct midx *, const struct midx_rec *);
 struct midx_rec *midx_find(const struct midx *, uint32_t uid);
 int	midx_name_ok(const char *, size_t);
+
+/* Expunged UIDs (mstore_vanished.c).  midx_van_add remembers lo..hi
+ * expunged at modseq (>= every modseq added before); it never fails: when
+ * memory runs out it forgets instead (van_floor = modseq). */
+void	midx_van_add(struct midx *, uint32_t lo, uint32_t hi,
+	    uint64_t modseq);
+/* Remove the records marked (gone[i] != 0), remembering their UIDs as
+ * expunged at modseq; their names are freed.  Returns the count removed. */
+size_t	midx_remove(struct midx *, const unsigned char *gone,
+	    uint64_t modseq);
 
 /* Write data to dirfd/name atomically (temp, fsync, rename, fsync dir). */
 int	mstore_write_at(int dirfd, const char *name, const void *, size_t);

@@ -659,6 +659,12 @@ mstore_create_special(struct mstore *ms, const char *name, unsigned use)
 	(void)close(fd);
 	errno = e;
 out:
+	/* RFC 6154 3: no special use, no mailbox (best effort). */
+	if (rc == -1) {
+		e = errno;
+		(void)mstore_delete(ms, name);
+		errno = e;
+	}
 	e = errno;
 	sbuf_fini(&d);
 	sbuf_fini(&line);

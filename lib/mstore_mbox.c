@@ -286,7 +286,7 @@ mbox_load_index(struct mbox *mb)
 {
 	struct sbuf buf;
 	struct midx nix;
-	int fd, rc;
+	int fd, rc, dirty = 0;
 
 	fd = openat(mb->dirfd, MSTORE_INDEX, O_RDONLY | O_NOFOLLOW |
 	    O_CLOEXEC);
@@ -308,10 +308,17 @@ mbox_load_index(struct mbox *mb)
 			errno = ESTALE;
 			return -1;
 		}
+		if (mb->have_ix && nix.uidvalidity == mb->ix.uidvalidity &&
+		    nix.highestmodseq < mb->ix.highestmodseq) {
+			/* Our last write failed: modseqs this session gave
+			 * out must never be given again. */
+			nix.highestmodseq = mb->ix.highestmodseq;
+			dirty = 1;
+		}
 		midx_free(&mb->ix);
 		mb->ix = nix;
 		mb->have_ix = 1;
-		mb->ix_dirty = 0;
+		mb->ix_dirty = dirty;
 		(void)io_close(&mb->idxfd);
 		mb->idxfd = fd;
 		sbuf_fini(&buf);
@@ -482,7 +489,7 @@ static int
 merge_scan(struct mbox *mb, int curfd, struct scan *s, int *dirty_r)
 {
 	struct midx *ix = &mb->ix;
-	size_t hsize = 16, i, h, o, nnew = 0;
+	size_t hsize = 16, i, h, nnew = 0;
 	size_t *tab = NULL;
 	unsigned char *seen = NULL;
 	struct midx_rec r;
@@ -529,17 +536,15 @@ merge_scan(struct mbox *mb, int curfd, struct scan *s, int *dirty_r)
 			mem_free(&e->name);
 	}
 	s->n = nnew;
-	for (i = o = 0; i < ix->n; i++) {
-		if (seen[i])
-			ix->recs[o++] = ix->recs[i];
-		else {
-			mem_free(&ix->recs[i].name);
-			removed = 1;
-		}
-	}
-	ix->n = o;
+	for (i = 0; i < ix->n && !removed; i++)
+		removed = !seen[i];
 	if (removed) {
-		ix->highestmodseq++;
+		/* Removed by someone else (POP3, another server): an
+		 * expunge with a modseq of its own, remembered for QRESYNC. */
+		for (i = 0; i < ix->n; i++)
+			seen[i] = !seen[i];
+		ix->van_max = mb->ms->van_max;
+		(void)midx_remove(ix, seen, ++ix->highestmodseq);
 		*dirty_r = 1;
 	}
 	if (s->n > 1)
@@ -755,6 +760,7 @@ view_merge(struct mbox *mb, unsigned flags, uint32_t recent_from,
 		mb->view[o++] = *m;
 	}
 	mb->nview = o;
+	mb->view_uidnext = ix->uidnext;
 	maxuid = o > 0 ? mb->view[o - 1].uid : 0;
 	*added_r = 0;
 	for (j = 0; j < ix->n; j++) {

@@ -194,14 +194,15 @@ uid_in(const uint32_t *uids, size_t n, uint32_t uid)
 	return 0;
 }
 
-/* Remove the files of the expunged (marked uid 0 in the view copy). */
+/* Remove the files of the messages to expunge: gone gets their view
+ * indexes, ixgone[i] marks index record i. */
 static int
 expunge_files(struct mbox *mb, const uint32_t *uids, size_t n,
-    uint32_t *gone, size_t *ngone_r, int64_t *bytes_r)
+    uint32_t *gone, unsigned char *ixgone, size_t *ngone_r, int64_t *bytes_r)
 {
 	struct sbuf name;
 	struct midx_rec *r;
-	size_t i, o;
+	size_t i;
 	int rc = 0;
 
 	*ngone_r = 0;
@@ -223,15 +224,10 @@ expunge_files(struct mbox *mb, const uint32_t *uids, size_t n,
 		if (rc == 0) {
 			gone[(*ngone_r)++] = (uint32_t)i;
 			*bytes_r += (int64_t)r->size;
-			mem_free(&r->name);
-			r->uid = 0;	/* dropped below */
+			ixgone[r - mb->ix.recs] = 1;
 		}
 	}
 	sbuf_fini(&name);
-	for (i = o = 0; i < mb->ix.n; i++)
-		if (mb->ix.recs[i].uid != 0)
-			mb->ix.recs[o++] = mb->ix.recs[i];
-	mb->ix.n = o;
 	return rc;
 }
 
@@ -240,6 +236,7 @@ mbox_expunge(struct mbox *mb, const uint32_t *uids, size_t n,
     int (*cb)(void *, uint32_t, uint32_t), void *arg)
 {
 	uint32_t *gone = NULL, *rep = NULL;
+	unsigned char *ixgone = NULL;
 	size_t ngone = 0, i, o, g;
 	int64_t bytes = 0;
 	int rc = -1, e;
@@ -253,10 +250,18 @@ mbox_expunge(struct mbox *mb, const uint32_t *uids, size_t n,
 		goto out;
 	if (mbox_lock(mb) == -1 || mbox_refresh(mb) == -1)
 		goto out;
-	rc = expunge_files(mb, uids, n, gone, &ngone, &bytes);
+	if ((ixgone = mem_alloc(mb->ix.n + 1, 1)) == NULL) {
+		e = errno;
+		mbox_unlock(mb);
+		errno = e;
+		goto out;
+	}
+	rc = expunge_files(mb, uids, n, gone, ixgone, &ngone, &bytes);
 	if (ngone > 0) {
 		(void)fsync(mb->curfd);
-		mb->ix.highestmodseq++;
+		/* One modseq for the expunge; its UIDs are remembered. */
+		mb->ix.van_max = mb->ms->van_max;
+		(void)midx_remove(&mb->ix, ixgone, ++mb->ix.highestmodseq);
 		if (mbox_write_index(mb) == -1)
 			rc = -1;
 		if (!mb->is_trash)	/* a failure: recalculated later */
@@ -285,8 +290,12 @@ mbox_expunge(struct mbox *mb, const uint32_t *uids, size_t n,
 		rc = (int)ngone;
 	errno = e;
 out:
+	e = errno;
+	mbox_unlock(mb);	/* after a failure under the lock */
+	errno = e;
 	mem_free(&gone);
 	mem_free(&rep);
+	mem_free(&ixgone);
 	return rc;
 }
 
@@ -451,6 +460,8 @@ mstore_status(struct mstore *ms, const char *name, struct mstore_status *st)
 			st->recent++;
 		if (!(mb->ix.recs[i].flags & MBOX_F_SEEN))
 			st->unseen++;
+		if (mb->ix.recs[i].flags & MBOX_F_DELETED)
+			st->deleted++;
 		st->size += mb->ix.recs[i].size;
 	}
 	rc = 0;

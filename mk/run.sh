@@ -131,6 +131,11 @@ tmp="$conf.tmp.$$"
 		if [ "$port" != - ]; then echo "$name.listen = $host:$((base + port))"; fi
 		if [ "$args" != - ]; then echo "$name.args = $args" | tr _ ' '; fi
 		if [ "$user" != - ]; then echo "$name.user = $user"; fi
+		# Programs that can be fork servers (tern-supervise(8)): started
+		# once, forked per connection, no exec per session.
+		case $prog in
+		tern-smtpd|tern-imapd|tern-pop3d|tern-proxy) echo "$name.forkserver = yes" ;;
+		esac
 	done
 	names=$(echo "$svc_table" | while read -r name prog port type args; do
 		if [ -x "$bin/$prog" ]; then printf '%s ' "$name"; fi; done)

@@ -135,7 +135,7 @@ proxy_backend_where(const struct proxy *px, const char *addr,
 
 static int
 connect_one(const struct proxy *px, const struct sock_addr *a,
-    const char **why_r)
+    int64_t deadline, const char **why_r)
 {
 	struct sock_addr src;
 	struct sockaddr_in *s4;
@@ -171,7 +171,7 @@ connect_one(const struct proxy *px, const struct sock_addr *a,
 		(void)io_close(&fd);
 		return -1;
 	}
-	if (io_wait(fd, POLLOUT, io_deadline_ms(px->connect_ms)) < 0) {
+	if (io_wait(fd, POLLOUT, deadline) < 0) {
 		*why_r = "connect timeout";
 		(void)io_close(&fd);
 		return -1;
@@ -196,6 +196,7 @@ backend_connect(const struct proxy *px, const char *host, uint16_t port,
     const char **why_r)
 {
 	struct sock_addr a[ADDRS_MAX];
+	int64_t deadline = io_deadline_ms(px->connect_ms);
 	size_t n = 0, i;
 	int fd = -1;
 
@@ -204,7 +205,7 @@ backend_connect(const struct proxy *px, const char *host, uint16_t port,
 		return -1;
 	}
 	for (i = 0; i < n && fd < 0; i++)
-		fd = connect_one(px, &a[i], why_r);
+		fd = connect_one(px, &a[i], deadline, why_r);
 	return fd;
 }
 
@@ -401,6 +402,7 @@ relay(struct proxy *px, struct login *l, struct bio *b)
 	memset(&rl, 0, sizeof rl);
 	rl.ctl = rl.client = -1;
 	rl.relay = l->relay;
+	bio_set_session_timeout(b, 0);
 	bio_set_timeout(b, px->session_ms, px->session_ms);
 	if (login_relay(&rl, b, px->session_ms + 60000, &why) < 0)
 		log_info("relay ended ip=%s: %s: %s", px->ip, why,
@@ -452,6 +454,8 @@ proxy_session(void *arg, struct login *l, const struct authc_reply *rep,
 		ev->err = errno;
 		return 0;
 	}
+	/* Each of: the connection (above), the TLS handshake, the whole
+	 * login conversation takes at most proxy_connect_timeout. */
 	bio_set_timeout(c.b, px->connect_ms, px->connect_ms);
 	if (px->tls != NULL) {
 		sbuf_init(&why, TLS_WHY_MAX);
@@ -469,6 +473,7 @@ proxy_session(void *arg, struct login *l, const struct authc_reply *rep,
 			return 0;
 		}
 	}
+	bio_set_session_timeout(c.b, px->connect_ms);
 	sbuf_init(&c.line, PROXY_LINE_MAX);
 	sbuf_init(&c.answer, PROXY_LINE_MAX + LOGIN_TAG_MAX + 32);
 	r = px->proto == PROXY_IMAP ? login_imap(&c, rep->addr, q->tag) :

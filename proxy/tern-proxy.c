@@ -24,6 +24,7 @@
 #include "lib/bio.h"
 #include "lib/cdbmap.h"
 #include "lib/conf.h"
+#include "lib/forkserver.h"
 #include "lib/io.h"
 #include "lib/log.h"
 #include "lib/login.h"
@@ -195,9 +196,10 @@ pop3_config(struct setup *s, struct pop3_pre *p)
 	(void)strlcpy(p->expire, expire, sizeof p->expire);	/* checked */
 }
 
-/* The client side's TLS, while we may still read the key. */
+/* The client side's TLS, while we may still read the key.  A fork
+ * server (eager) builds the context once for every connection. */
 static struct tls_ctx *
-setup_tls(struct setup *s, int implicit_tls)
+setup_tls(struct setup *s, int implicit_tls, int eager)
 {
 	struct sbuf why;
 	struct tls_ctx *ctx;
@@ -213,7 +215,7 @@ setup_tls(struct setup *s, int implicit_tls)
 		return NULL;
 	}
 	sbuf_init(&why, TLS_WHY_MAX);
-	ctx = implicit_tls ? tls_server_ctx_new(cert, key, &why) :
+	ctx = implicit_tls || eager ? tls_server_ctx_new(cert, key, &why) :
 	    tls_server_ctx_lazy(cert, key, &why);
 	if (ctx == NULL) {
 		if (implicit_tls)
@@ -345,13 +347,13 @@ monitor(struct setup *s, struct login *l)
 }
 
 static int
-session(const char *opt_c, const char *mode)
+session(const char *opt_c, const char *mode, char **argv)
 {
 	static struct setup s;
 	static struct imap_pre ip;
 	static struct pop3_pre pp;
 	static struct login l;
-	struct tls_ctx **ctx;
+	struct tls_ctx **ctx, *tctx;
 	const char *why = "";
 	int role, dropped = PRIV_SKIPPED, implicit = 0;
 
@@ -363,6 +365,19 @@ session(const char *opt_c, const char *mode)
 		usage();
 	implicit = mode[4] == 's';
 	config(&s, opt_c);
+	if (forkserver_fd() >= 0) {
+		/* tern-supervise's fork server (lib/forkserver.h): the
+		 * configuration and the TLS context once, then a child
+		 * per connection goes on below. */
+		tctx = setup_tls(&s, implicit, 1);
+		role = forkserver_serve(forkserver_fd(),
+		    forkserver_conf_stale, s.cf, argv);
+		if (role < 0)
+			die_sys(EXIT_TEMP, "forkserver");
+		if (role > 0)
+			exit(EXIT_OK);
+	} else
+		tctx = setup_tls(&s, implicit, 0);
 	client_ip(&s);
 	s.px.ip = s.ip;
 	if (s.px.proto == PROXY_IMAP) {
@@ -372,7 +387,7 @@ session(const char *opt_c, const char *mode)
 		ip.login_ms = s.login_ms;
 		ip.session_ms = s.px.session_ms;
 		ip.max_failures = s.max_failures;
-		ip.tls_ctx = setup_tls(&s, implicit);
+		ip.tls_ctx = tctx;
 		ctx = &ip.tls_ctx;
 	} else {
 		pop3_config(&s, &pp);
@@ -382,7 +397,7 @@ session(const char *opt_c, const char *mode)
 		pp.login_ms = s.login_ms;
 		pp.session_ms = s.px.session_ms;
 		pp.max_failures = s.max_failures;
-		pp.tls_ctx = setup_tls(&s, implicit);
+		pp.tls_ctx = tctx;
 		ctx = &pp.tls_ctx;
 	}
 	if (priv_is_root() && login_jail_make(s.jail, &why) < 0)
@@ -416,9 +431,9 @@ int
 main(int argc, char **argv)
 {
 	const char *opt_c = NULL, *opt_m = NULL;
-	int ch;
+	int ch, keep[1] = { forkserver_fd() };
 
-	if (proc_init(NULL, 0, PROC_NOCORE) < 0)
+	if (proc_init(keep, keep[0] >= 0 ? 1 : 0, PROC_NOCORE) < 0)
 		_exit(EXIT_TEMP);
 	log_init_env("tern-proxy", 0);
 	while ((ch = getopt(argc, argv, "c:m:")) != -1) {
@@ -435,5 +450,5 @@ main(int argc, char **argv)
 	}
 	if (optind != argc || opt_m == NULL)
 		usage();
-	return session(opt_c, opt_m);
+	return session(opt_c, opt_m, argv);
 }

@@ -80,6 +80,7 @@ struct smtpd {
 	enum smtpd_mode	 mode;
 	struct bio	*b;
 	struct tls_ctx	*tls_ctx;	/* NULL: no STARTTLS */
+	int		 tls_set_up;	/* tls_setup() done */
 	struct tls_conn	*tls;		/* the session speaks TLS */
 	struct sbuf	 tls_info;	/* "tls=TLSv1.3 cipher=..." */
 	struct resolve_maps maps;

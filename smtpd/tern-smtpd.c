@@ -16,6 +16,7 @@
 #include "lib/bio.h"
 #include "lib/cdbmap.h"
 #include "lib/conf.h"
+#include "lib/forkserver.h"
 #include "lib/log.h"
 #include "lib/login.h"
 #include "lib/priv.h"
@@ -214,22 +215,19 @@ senders(struct smtpd *s, const char *map_dir)
 	sbuf_fini(&p);
 }
 
-/* Everything that needs privilege, while we may still have it. */
+/*
+ * The TLS context from tls_cert and tls_key.  Implicit TLS needs it at
+ * once; STARTTLS may never come, so a process that serves one connection
+ * only reads the files (tls.h: lazy), while a fork server (eager) builds
+ * it once for every connection it forks.
+ */
 static void
-setup(struct smtpd *s)
+tls_setup(struct smtpd *s, int eager)
 {
 	struct sbuf why;
-	const char *cert, *key, *map_dir, *delim;
+	const char *cert, *key;
 
-	if ((map_dir = conf_path(s->cf, "map_dir")) == NULL ||
-	    (delim = conf_str(s->cf, "recipient_delimiter")) == NULL)
-		die(EXIT_TEMP, "bad map_dir or recipient_delimiter");
-	rate_dir(s);
-	if (resolve_maps_open(&s->maps, map_dir, delim) < 0)
-		die_sys(EXIT_TEMP, "cannot open the maps in %s",
-		    log_esc_s(map_dir));
-	if (s->mode == SMTPD_SUBMISSION || s->mode == SMTPD_SUBMISSIONS)
-		senders(s, map_dir);
+	s->tls_set_up = 1;
 	cert = conf_path(s->cf, "tls_cert");
 	key = conf_path(s->cf, "tls_key");
 	if (cert == NULL || key == NULL)
@@ -240,9 +238,7 @@ setup(struct smtpd *s)
 		return;
 	}
 	sbuf_init(&why, TLS_WHY_MAX);
-	/* Implicit TLS needs the context at once; STARTTLS may never
-	 * come, so only the files are read now (tls.h: lazy). */
-	s->tls_ctx = s->mode == SMTPD_SUBMISSIONS ?
+	s->tls_ctx = s->mode == SMTPD_SUBMISSIONS || eager ?
 	    tls_server_ctx_new(cert, key, &why) :
 	    tls_server_ctx_lazy(cert, key, &why);
 	if (s->tls_ctx == NULL) {
@@ -252,6 +248,46 @@ setup(struct smtpd *s)
 		    log_esc_s(sbuf_str(&why)));
 	}
 	sbuf_fini(&why);
+}
+
+/*
+ * Started as a fork server (NAME.forkserver, lib/forkserver.h): the
+ * configuration is read and the TLS context built once, here; each
+ * connection is a child that returns from this function.
+ */
+static void
+forkserver(struct smtpd *s, char **argv)
+{
+	int fd = forkserver_fd(), r;
+
+	if (fd < 0)
+		return;
+	tls_setup(s, 1);
+	r = forkserver_serve(fd, forkserver_conf_stale, s->cf, argv);
+	if (r == 0)
+		return;		/* a connection's child */
+	if (r < 0)
+		die_sys(EXIT_TEMP, "forkserver");
+	exit(EXIT_OK);		/* tern-supervise closed the socket */
+}
+
+/* Everything that needs privilege, while we may still have it. */
+static void
+setup(struct smtpd *s)
+{
+	const char *map_dir, *delim;
+
+	if ((map_dir = conf_path(s->cf, "map_dir")) == NULL ||
+	    (delim = conf_str(s->cf, "recipient_delimiter")) == NULL)
+		die(EXIT_TEMP, "bad map_dir or recipient_delimiter");
+	rate_dir(s);
+	if (resolve_maps_open(&s->maps, map_dir, delim) < 0)
+		die_sys(EXIT_TEMP, "cannot open the maps in %s",
+		    log_esc_s(map_dir));
+	if (s->mode == SMTPD_SUBMISSION || s->mode == SMTPD_SUBMISSIONS)
+		senders(s, map_dir);
+	if (!s->tls_set_up)
+		tls_setup(s, 0);
 }
 
 /* STYLE 10: never serve the network as root. */
@@ -279,9 +315,9 @@ main(int argc, char **argv)
 {
 	static struct smtpd s;
 	const char *opt_c = NULL, *opt_m = NULL;
-	int ch;
+	int ch, keep[1] = { forkserver_fd() };
 
-	if (proc_init(NULL, 0, PROC_NOCORE) < 0)
+	if (proc_init(keep, keep[0] >= 0 ? 1 : 0, PROC_NOCORE) < 0)
 		_exit(EXIT_TEMP);
 	log_init_env("tern-smtpd", 0);
 	while ((ch = getopt(argc, argv, "c:m:")) != -1) {
@@ -301,6 +337,7 @@ main(int argc, char **argv)
 	smtpd_init(&s);
 	s.mode = parse_mode(opt_m);
 	config(&s, opt_c);
+	forkserver(&s, argv);
 	client_ip(&s);
 	submission_config(&s);
 	setup(&s);

@@ -14,6 +14,7 @@
 #define TERN_SUPERVISE_H
 
 #include <sys/types.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #include "lib/sbuf.h"
@@ -47,6 +48,7 @@ struct sv_spec {
 	uint64_t max_per_ip;		/* 0: no limit */
 	char	*refuse;		/* NULL: close without a word */
 	uint64_t delay_ms;		/* restart_delay */
+	int	 forkserver;		/* NAME.forkserver: tcp only */
 };
 
 struct sv_config {
@@ -98,6 +100,14 @@ struct service {
 	uint64_t cur_delay_ms;		/* next back-off */
 	int64_t	 timer_ms;		/* 0: no timer */
 	unsigned nconn;			/* connection children alive */
+	int	 fs_fd;			/* socket to the fork server, or -1 */
+	pid_t	 fs_pid;		/* the fork server, 0 if none */
+	int64_t	 fs_started_ms;
+	int64_t	 fs_retry_ms;		/* no new fork server before this */
+	uint64_t fs_seq;		/* last connection id handed over */
+	int	 fs_ready;		/* it said "r": hand connections over */
+	int	 fs_off;		/* the program is no fork server: not
+					   until a reload */
 	struct service *next;
 };
 
@@ -105,6 +115,9 @@ struct child {
 	pid_t	 pid;
 	struct service *svc;
 	int	 is_conn;
+	int	 is_fs;			/* a fork server */
+	uint64_t fsid;			/* handed to the fork server: its id
+					   (pid 0 until it reports the fork) */
 	struct sock_addr peer;
 };
 
@@ -155,6 +168,17 @@ void	sv_reap(struct sv *);
 void	sv_kill_all(struct sv *, int sig);
 void	sv_killpg(pid_t, int sig);
 const char *sv_status(int status);
+
+/* sv_fork.c: fork servers (lib/forkserver.h) */
+#define SV_FS_RETRY_MS	1000		/* a fork server that died young */
+void	sv_fs_tick(struct sv *, int64_t now);
+void	sv_fs_stop(struct sv *, struct service *);
+void	sv_fs_restart_all(struct sv *);
+int	sv_fs_hand(struct sv *, struct service *, int conn,
+	    const struct sock_addr *peer, uint64_t *id_r);
+void	sv_fs_read(struct sv *, struct service *);
+void	sv_fs_exited(struct sv *, struct service *);
+void	sv_kid_gone(struct sv *, size_t i, int status);
 
 /* sv_lock.c */
 int	sv_lock(const char *run_dir, int *fd_r);

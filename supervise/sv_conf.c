@@ -10,6 +10,7 @@
 #include "lib/mem.h"
 #include "lib/roles.h"
 #include "lib/sbuf.h"
+#include "lib/scan.h"
 #include "lib/sock.h"
 
 #include "supervise/supervise.h"
@@ -243,7 +244,7 @@ static int
 load_spec(const struct sv_config *c, const struct conf *cf, const char *name,
     struct sv_spec *s, struct sbuf *err)
 {
-	const char *u;
+	const char *u, *k;
 
 	memset(s, 0, sizeof *s);
 	if ((s->name = mem_strdup(name)) == NULL)
@@ -252,6 +253,14 @@ load_spec(const struct sv_config *c, const struct conf *cf, const char *name,
 	    load_program(c, cf, s, err) < 0 || load_args(cf, s, err) < 0 ||
 	    load_limits(cf, s, err) < 0)
 		return -1;
+	k = svc_str(cf, name, "forkserver");
+	if (k != NULL && *k != '\0' &&
+	    (scan_bool_s(k, &s->forkserver) < 0 ||
+	    (s->forkserver && s->type != SV_TCP))) {
+		(void)sbuf_printf(err, "%s.forkserver: want yes or no, and "
+		    "only for a tcp service", name);
+		return -1;
+	}
 	u = svc_str(cf, name, "user");
 	if (u != NULL && *u != '\0' && (s->user = mem_strdup(u)) == NULL)
 		return -1;
@@ -396,7 +405,7 @@ svspec_equal(const struct sv_spec *a, const struct sv_spec *b)
 	    a->nlisten != b->nlisten || !str_eq(a->program, b->program) ||
 	    !str_eq(a->user, b->user) || a->max_conn != b->max_conn ||
 	    a->max_per_ip != b->max_per_ip || !str_eq(a->refuse, b->refuse) ||
-	    a->delay_ms != b->delay_ms)
+	    a->delay_ms != b->delay_ms || a->forkserver != b->forkserver)
 		return 0;
 	for (i = 0; i < a->nlisten; i++)
 		if (!sock_equal(&a->listen[i], &b->listen[i]))

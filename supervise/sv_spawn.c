@@ -243,16 +243,26 @@ sv_status(int status)
 	return n < 0 ? "?" : buf;
 }
 
-static void
-exited(struct sv *sv, size_t i, int status)
+void
+sv_kid_gone(struct sv *sv, size_t i, int status)
 {
 	struct child k = sv->kids[i];
 
 	sv->kids[i] = sv->kids[--sv->nkids];
+	if (k.is_fs) {
+		log_info("exit service=%s forkserver pid=%ld status=%s",
+		    k.svc->spec.name, (long)k.pid, sv_status(status));
+		sv_fs_exited(sv, k.svc);
+		return;
+	}
 	if (k.is_conn) {
 		k.svc->nconn--;
-		log_info("exit service=%s pid=%ld status=%s", k.svc->spec.name,
-		    (long)k.pid, sv_status(status));
+		if (k.pid == 0)	/* handed to a fork server, never reported */
+			log_info("forget service=%s fs=%llu", k.svc->spec.name,
+			    (unsigned long long)k.fsid);
+		else
+			log_info("exit service=%s pid=%ld status=%s",
+			    k.svc->spec.name, (long)k.pid, sv_status(status));
 		return;
 	}
 	k.svc->last_status = status;
@@ -282,7 +292,7 @@ sv_reap(struct sv *sv)
 			if (sv->kids[i].pid == pid)
 				break;
 		if (i < sv->nkids)
-			exited(sv, i, status);
+			sv_kid_gone(sv, i, status);
 		else
 			log_debug("reaped orphan pid=%ld status=%s", (long)pid,
 			    sv_status(status));

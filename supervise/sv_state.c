@@ -263,6 +263,7 @@ sv_apply_config(struct sv *sv, struct sv_config *c)
 			continue;
 		}
 		svspec_move(&s->spec, &c->specs[i]);
+		s->fs_fd = -1;
 		s->state = ST_DOWN;
 		*tail = s;
 		tail = &s->next;
@@ -284,7 +285,8 @@ sv_reap_gone(struct sv *sv)
 	struct service **pp = &sv->svcs, *s;
 
 	while ((s = *pp) != NULL) {
-		if (s->state == ST_GONE && s->nconn == 0 && s->pid == 0) {
+		if (s->state == ST_GONE && s->nconn == 0 && s->pid == 0 &&
+		    s->fs_pid == 0) {
 			*pp = s->next;
 			sv_tcp_close(s);
 			svspec_free(&s->spec);
@@ -318,6 +320,14 @@ sv_next_timeout(const struct sv *sv, int64_t now)
 		if (s->timer_ms == 0)
 			continue;
 		d = s->timer_ms > now ? s->timer_ms - now : 0;
+		if (best < 0 || d < best)
+			best = d;
+	}
+	for (s = sv->svcs; s != NULL; s = s->next) {
+		if (!s->spec.forkserver || s->fs_pid != 0 ||
+		    s->fs_retry_ms == 0)
+			continue;
+		d = s->fs_retry_ms > now ? s->fs_retry_ms - now : 0;
 		if (best < 0 || d < best)
 			best = d;
 	}

@@ -131,6 +131,7 @@ one(struct sv *sv, struct service *s, int fd, const struct sock_addr *peer)
 {
 	char ip[SOCK_IP_MAX];
 	unsigned port = 0;
+	uint64_t id;
 	pid_t pid;
 
 	if (sock_ip(peer, ip, sizeof ip, &port) < 0)
@@ -142,6 +143,12 @@ one(struct sv *sv, struct service *s, int fd, const struct sock_addr *peer)
 	if (s->spec.max_per_ip > 0 &&
 	    count_ip(sv, s, peer) >= s->spec.max_per_ip) {
 		refuse(s, fd, ip, "per-ip-limit");
+		return;
+	}
+	if (s->spec.forkserver && sv_fs_hand(sv, s, fd, peer, &id) == 0) {
+		close_fd(fd);
+		log_info("connect service=%s ip=%s port=%u fs=%llu",
+		    s->spec.name, ip, port, (unsigned long long)id);
 		return;
 	}
 	pid = sv_spawn(sv, s, fd, peer);

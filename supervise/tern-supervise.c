@@ -85,6 +85,7 @@ reload(struct sv *sv)
 	}
 	log_info("reload config=%s services=%zu", sv->cfg.path, c.nspecs);
 	sv_apply_config(sv, &c);
+	sv_fs_restart_all(sv);
 }
 
 static void
@@ -160,6 +161,7 @@ loop(struct sv *sv, int lockfd)
 	int r, paused;
 
 	for (;;) {
+		sv_fs_tick(sv, sv_now_ms());
 		n = 0;
 		p[n].fd = selfpipe_fd();
 		p[n++].events = POLLIN;
@@ -177,12 +179,24 @@ loop(struct sv *sv, int lockfd)
 				ps[n] = s;
 				pl[n++] = i;
 			}
+		for (s = sv->svcs; s != NULL && n <= SV_POLL_MAX; s = s->next)
+			if (s->fs_fd >= 0) {
+				p[n].fd = s->fs_fd;
+				p[n].events = POLLIN;
+				ps[n] = s;
+				pl[n++] = SIZE_MAX;	/* a fork server */
+			}
 		r = poll(p, n, sv_next_timeout(sv, sv_now_ms()));
 		if (r < 0 && errno != EINTR)
 			die_sys(EXIT_TEMP, "poll");
 		for (i = 1; r > 0 && i < n; i++)
-			if (p[i].revents & (POLLIN | POLLERR | POLLHUP))
-				sv_tcp_accept(sv, ps[i], &ps[i]->ls[pl[i]]);
+			if (p[i].revents & (POLLIN | POLLERR | POLLHUP)) {
+				if (pl[i] == SIZE_MAX)
+					sv_fs_read(sv, ps[i]);
+				else
+					sv_tcp_accept(sv, ps[i],
+					    &ps[i]->ls[pl[i]]);
+			}
 		on_signals(sv);
 		sv_timers(sv, sv_now_ms());
 		sv_reap_gone(sv);

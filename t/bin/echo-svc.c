@@ -2,13 +2,18 @@
  * echo-svc - a stub tcp service for tern-supervise tests.  Greets with
  * the UCSPI variables it got, its uid and pid, then echoes each line until
  * EOF.  With -f it first forks a grandchild that sleeps (to check that a
- * stop leaves no process behind); its pid is in the greeting.
+ * stop leaves no process behind); its pid is in the greeting.  Started
+ * as a fork server (TERN_FORKSERVER, lib/forkserver.h) it forks per
+ * connection (unless -n); ppid= in the greeting tells which process
+ * forked it.
  */
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+
+#include "lib/forkserver.h"
 
 static const char *
 env(const char *name)
@@ -24,8 +29,14 @@ main(int argc, char **argv)
 	char buf[1024];
 	ssize_t n;
 	long gc = 0;
-	int len;
+	int len, fd;
 
+	/* -n: a program that does not speak the fork server protocol. */
+	if (argc > 1 && strcmp(argv[1], "-n") == 0)
+		argc = 1;
+	else if ((fd = forkserver_fd()) >= 0 &&
+	    forkserver_serve(fd, NULL, NULL, argv) != 0)
+		return 0;	/* the supervisor closed the socket */
 	if (argc > 1 && strcmp(argv[1], "-f") == 0) {
 		pid_t pid = fork();
 
@@ -43,11 +54,12 @@ main(int argc, char **argv)
 		gc = (long)pid;
 	}
 	len = snprintf(buf, sizeof buf, "hello proto=%s rip=%s rport=%s "
-	    "lip=%s lport=%s uid=%ld pid=%ld gc=%ld service=%s log=%s "
+	    "lip=%s lport=%s uid=%ld pid=%ld gc=%ld ppid=%ld service=%s log=%s "
 	    "conf=%s path=%s\r\n", env("PROTO"), env("TCPREMOTEIP"),
 	    env("TCPREMOTEPORT"), env("TCPLOCALIP"), env("TCPLOCALPORT"),
-	    (long)getuid(), (long)getpid(), gc, env("TERN_SERVICE"),
-	    env("TERN_LOG"), env("TERN_CONF"), env("PATH"));
+	    (long)getuid(), (long)getpid(), gc, (long)getppid(),
+	    env("TERN_SERVICE"), env("TERN_LOG"), env("TERN_CONF"),
+	    env("PATH"));
 	if (len < 0 || write(1, buf, (size_t)len) != len)
 		return 111;
 	while ((n = read(0, buf, sizeof buf)) > 0)

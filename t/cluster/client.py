@@ -15,6 +15,13 @@ loaded machines) and prints exactly one line per command:
       space-separated ("-" for none)
   pop3 HOST PORT USER PASS [ssl|starttls|plain]
       USER/PASS, TOP n 0 of every message, QUIT: the same
+  imapuids HOST PORT USER PASS
+      LOGIN, EXAMINE INBOX, UID FETCH 1:* X-Test-Id, LOGOUT:
+      "UIDVALIDITY uid=ID uid=ID ..." in UID order
+  trickle HOST[,HOST...] PORT FROM TO PREFIX STOPFILE LOG MAX
+      one message (X-Test-Id PREFIX-N) every 0.3 s, to the hosts in turn,
+      until STOPFILE exists or MAX were tried; appends "ID ANSWER" to LOG
+      after each; prints "tried=N ok=K"
   mx DOMAIN
       the domain's MX records from the first nameserver of
       /etc/resolv.conf (one UDP query): "PREF HOST PREF HOST ..." by
@@ -24,12 +31,14 @@ hosts' are self-signed).  Every socket has a 30 s timeout.
 """
 import email.parser
 import imaplib
+import os
 import poplib
 import smtplib
 import socket
 import ssl
 import struct
 import sys
+import time
 
 T = 30
 
@@ -105,6 +114,43 @@ def pop3(host, port, user, pw, mode):
     return ids(blobs)
 
 
+def imapuids(host, port, user, pw):
+    c = imaplib.IMAP4_SSL(host, port, ssl_context=ctx(), timeout=T)
+    c.login(user, pw)
+    typ, _ = c.select("INBOX", readonly=True)
+    if typ != "OK":
+        raise RuntimeError("EXAMINE failed")
+    uv = c.untagged_responses.get("UIDVALIDITY", [b"?"])[0].decode()
+    typ, data = c.uid("FETCH", "1:*",
+                      "(UID BODY.PEEK[HEADER.FIELDS (X-Test-Id)])")
+    out = []
+    p = email.parser.BytesHeaderParser()
+    for d in data:
+        if isinstance(d, tuple):
+            uid = int(d[0].split(b"UID ")[1].split()[0])
+            out.append((uid, (p.parsebytes(d[1]).get("X-Test-Id") or "").strip()))
+    c.logout()
+    return uv + "".join(" %d=%s" % x for x in sorted(out))
+
+
+def trickle(hosts, port, sender, rcpt, prefix, stop, log, most):
+    ok = n = 0
+    while n < most and not os.path.exists(stop):
+        n += 1
+        mid = "%s-%d" % (prefix, n)
+        try:
+            s = smtplib.SMTP(hosts[n % len(hosts)], port, timeout=T)
+            s.ehlo("outside.test")
+            r = send(s, sender, [rcpt], mid)
+        except Exception as e:  # noqa: BLE001 - logged, the loop goes on
+            r = "ERR %s" % e
+        ok += r == "250 ok"
+        with open(log, "a") as f:
+            f.write("%s %s\n" % (mid, r))
+        time.sleep(0.3)
+    return "tried=%d ok=%d" % (n, ok)
+
+
 def name(pkt, i):
     """Decode a (possibly compressed) domain name at i; return (name, next)."""
     labels, end, hops = [], None, 0
@@ -167,6 +213,11 @@ def run(a):
         mode = a[5] if len(a) > 5 else "ssl"
         f = imap if a[0] == "imap" else pop3
         return " ".join(sorted(f(host, int(port), user, pw, mode))) or "-"
+    if a[0] == "imapuids":
+        return imapuids(a[1], int(a[2]), a[3], a[4])
+    if a[0] == "trickle":
+        return trickle(a[1].split(","), int(a[2]), a[3], a[4], a[5], a[6],
+                       a[7], int(a[8]))
     if a[0] == "mx":
         return " ".join("%d %s" % r for r in mx(a[1])) or "-"
     raise SystemExit("usage: see the header of client.py")

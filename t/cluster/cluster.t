@@ -39,7 +39,7 @@ for h in dns out $HOSTS; do
 	ns_resolver "$h" "$IP_DNS"
 done
 
-plan 42
+plan 50
 CL=$SB/client.py
 cp "$TERN_SRC/t/cluster/client.py" "$CL" && chmod 644 "$CL"
 cl() { _h=$1; shift; ns_exec "$_h" "$PY" "$CL" "$@"; }
@@ -314,13 +314,72 @@ drained() {
 ok "everything sent while st2 was down arrives after it returns" wait_for 40 drained
 r=$(cl out imap "$(ip_of "$(reader bob@a.test)")" 993 bob@a.test pw-bob@a.test ssl)
 like "$r" "down-mx1-bob@a.test down-mx2-bob@a.test down-sub( |$)" "bob reads them over IMAP ($READ_VIA)"
+phase "moving an account"
+# --- carol moves from st1 to st2 while mail for her keeps arriving -------
+# tern-user move runs on her storage host; publishing the maps is the
+# admin's copy of st1's text maps to every host (one file system here),
+# and the copy goes into st2's tern-user receive (no ssh needed).
+MOVE=""
+grep -aq move_command "$TERN_BINDIR/tern-conf" && MOVE=1
+if [ -n "$MOVE" ]; then
+	cat >"$SB/publish.sh" <<EOT
+#!/bin/sh
+for h in mx1 mx2 st2 front sub; do
+	for m in accounts domains aliases routes; do
+		cp "$SB/st1/\$m" "$SB/\$h/\$m.new" && mv "$SB/\$h/\$m.new" "$SB/\$h/\$m" || exit 1
+	done
+	"$SB/\$h/bin/tern-maps" -c "$SB/\$h/tern.conf" -q || exit 1
+done
+EOT
+	chmod 755 "$SB/publish.sh"
+	cat >>"$SB/st1/local.conf" <<EOT
+move_command = $SB/st2/bin/tern-user -c $SB/st2/tern.conf receive %a
+maps_publish_command = $SB/publish.sh
+EOT
+	before=$(cl out imapuids "$IP_FRONT" 993 carol@b.test pw-carol@b.test)
+	ns_exec out "$PY" "$CL" trickle "$IP_MX1,$IP_MX2" 25 sender@outside.test \
+	    carol@b.test mv "$SB/mv.stop" "$SB/mv.log" 150 >"$SB/mv.out" 2>&1 &
+	track $!
+	sent_at_least() { [ "$(wc -l <"$SB/mv.log" 2>/dev/null || echo 0)" -ge "$1" ]; }
+	wait_for 30 sent_at_least 3
+	move() {
+		ns_exec st1 timeout 150 "$(hbin st1 tern-user)" -c "$SB/st1/tern.conf" \
+		    move carol@b.test st2.clu.test --route "lmtp:$IP_ST2:24" >"$SB/move.log" 2>&1
+	}
+	ok "tern-user move carol@b.test to st2 while mail arrives" move
+	n0=$(wc -l <"$SB/mv.log")
+	wait_for 30 sent_at_least $((n0 + 3))
+	touch "$SB/mv.stop"
+	wait_for 30 test -s "$SB/mv.out"
+	like "$(cat "$SB/mv.out")" "tried=([0-9]+) ok=\1$" "the MX hosts accepted every message during the move"
+	ids=$(sed -n 's/ 250 ok$//p' "$SB/mv.log")
+	md2() { "$(hbin st2 tern-user)" -c "$SB/st2/tern.conf" show carol@b.test | sed -n 's/^maildir: *//p'; }
+	once_on_st2() {
+		_m=$(md2)
+		for _id in $ids; do
+			[ "$(grep -ls "^X-Test-Id: $_id[[:space:]]*\$" "$_m"/new/* "$_m"/cur/* | wc -l)" = 1 ] || return 1
+		done
+	}
+	ok "every message sent during the move is on st2, exactly once" wait_for 60 once_on_st2
+	like "$(grep carol "$SB/st1.log")" "to=<carol@b.test> .*4\.2\.1" "deliveries during the move were deferred (4.2.1), not bounced"
+	like "$(grep '^carol@b.test' "$SB/mx1/accounts")" "host=st2.clu.test" "the MX hosts got the new maps"
+	after=$(cl out imapuids "$IP_FRONT" 993 carol@b.test pw-carol@b.test)
+	kept() { case $after in "$before"*) return 0 ;; esac; return 1; }
+	ok "UIDVALIDITY and UIDs survive the move (IMAP through the proxy)" kept
+	like "$after" "in-mx1-carol@b.test" "the old mail moved too"
+	like "$(cat "$SB/front.log")" "login user=carol@b.test .*backend=$IP_ST2:143" "the front end now sends carol to st2"
+else
+	for i in 1 2 3 4 5 6 7 8; do skip "tern-user move is not in this build"; done
+fi
+
+phase "the queues"
 queues_empty() {
-	for h in mx1 mx2 sub; do
+	for h in mx1 mx2 sub st1; do
 		[ -z "$(find "$SB/$h/queue/env" -type f 2>/dev/null | head -1)" ] || return 1
 	done
 }
-ok "the MX and submission queues drain" wait_for 30 queues_empty
-unlike "$(cat "$SB"/mx1.log "$SB"/mx2.log "$SB"/sub.log)" "status=bounced" "nothing bounced"
+ok "the MX, submission and storage queues drain" wait_for 60 queues_empty
+unlike "$(cat "$SB"/mx1.log "$SB"/mx2.log "$SB"/sub.log "$SB"/st1.log)" "status=bounced" "nothing bounced"
 ok "no bounce reached the outside sender" not grep -lqs "^To: .*sender@outside.test" "$SB"/out/*.eml
 
 phase "end"

@@ -3,7 +3,9 @@
  * tree: BODY and BODYSTRUCTURE, the ENVELOPE of every message header,
  * every section of every part (its range must lie inside the input),
  * HEADER.FIELDS filters, the decoded text of every part and header
- * decoding.  The input is copied to an exact-size buffer so ASan sees a
+ * decoding, and BINARY: mime_part_find must name the part whose body
+ * mime_section gives for the same numbers, and every part is decoded
+ * from its transfer encoding.  The input is copied to an exact-size buffer so ASan sees a
  * read past its end.
  */
 #include <stdint.h>
@@ -22,6 +24,35 @@ static void
 check_range(size_t off, size_t len, size_t n)
 {
 	if (off > n || len > n - off)
+		abort();
+}
+
+/* mime_part_find agrees with mime_section on the part numbers "1.2". */
+static void
+check_find(const char *m, const struct mime_part *root, const char *path)
+{
+	const struct mime_part *p;
+	uint32_t num[64];
+	size_t n = 0, off, len;
+	const char *s = path;
+	int kind;
+
+	while (*s != '\0' && n < 64) {
+		num[n] = 0;
+		for (; *s >= '0' && *s <= '9'; s++)
+			num[n] = num[n] * 10 + (uint32_t)(*s - '0');
+		n++;
+		if (*s == '.')
+			s++;
+	}
+	if (*s != '\0')
+		return;
+	p = mime_part_find(root, num, n);
+	kind = mime_section(m, root, path, strlen(path), &off, &len);
+	if (kind == MIME_SEC_PART && (p == NULL || p->body_off != off ||
+	    p->body_len != len))
+		abort();
+	if (kind == MIME_SEC_NONE && p != NULL)
 		abort();
 }
 
@@ -44,6 +75,10 @@ walk(const char *m, size_t n, const struct mime_part *root,
 	(void)mime_part_text(o, m, p);
 	sbuf_reset(o);
 	(void)mime_header_filter(o, m + p->hdr_off, p->hdr_len, names, 3, 0);
+	sbuf_reset(o);
+	(void)mime_part_decode(o, m, p);
+	if (path[0] != '\0')
+		check_find(m, root, path);
 	if (p->is_message) {
 		sbuf_reset(o);
 		if (mime_envelope(o, m + p->msg->hdr_off, p->msg->hdr_len) < 0)

@@ -48,6 +48,11 @@ imap_conf() {
 			echo "$n.args = -m $n"
 			echo "$n.user = $(id -un)"
 			echo "$n.max_per_ip = 300"
+			# Fork servers as make run has them, unless IMAP_FORKSERVER
+			# names fewer modes (login.t runs the exec path).
+			case " ${IMAP_FORKSERVER-imap imaps} " in
+			*" $n "*) echo "$n.forkserver = yes" ;;
+			esac
 			echo "$n.max_connections = 400"
 		done
 		if [ -f "$SB/extra.conf" ]; then cat "$SB/extra.conf"; fi

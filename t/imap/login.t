@@ -9,6 +9,8 @@
 . "$TERN_SRC/t/imap/imap.sh"
 sandbox
 plan 17
+# The exec path for plain imap, the fork server for imaps (imap.sh).
+IMAP_FORKSERVER=imaps
 imap_start || { echo "Bail out! set-up failed"; exit 1; }
 cat >"$SB/t.py" <<'PYEOF'
 import base64, imaplib
@@ -50,7 +52,7 @@ PYEOF
 r=$(imap_py "$SB/t.py")
 get() { printf '%s\n' "$r" | sed -n "s/^$1=//p" | head -1; }
 like "$(get greet)" '^\* OK \[CAPABILITY IMAP4rev1 .*STARTTLS AUTH=PLAIN\] ' "greeting with CAPABILITY, STARTTLS, AUTH=PLAIN from 127.0.0.1"
-like "$(get capa)" '^\* CAPABILITY IMAP4rev1 SASL-IR ID ENABLE IDLE LITERAL\+ STARTTLS AUTH=PLAIN$' "CAPABILITY before login"
+like "$(get capa)" '^\* CAPABILITY IMAP4rev1( IMAP4rev2)? SASL-IR ID ENABLE IDLE LITERAL\+ STARTTLS AUTH=PLAIN$' "CAPABILITY before login"
 is "$(get noop)" "a2 OK NOOP completed" "NOOP before login"
 like "$(get id)" '^\* ID \(.*"name" "tern".*\)\|a3 OK' "ID before login"
 like "$(get login)" '^a4 OK \[CAPABILITY IMAP4rev1 .*UIDPLUS.*\] Logged in' "LOGIN: the worker answers the LOGIN tag with its capabilities"

@@ -35,9 +35,13 @@ def show(kind, v):
     print("%s_gid=%s" % (kind, ",".join(v[2])))
     print("%s_root=%s" % (kind, v[4]))
     print("%s_cwd=%s" % (kind, v[5]))
+# A session's top process is a child of tern-supervise, or of the
+# service's fork server (started before the session: already there).
+fs = [k for k, v in snap().items() if v[0] == sv]
+tops_of = set([sv] + fs)
 p = imaplib.IMAP4("127.0.0.1", port, timeout=20)
 procs = snap()                  # before the password: monitor + child
-mon = [k for k, v in procs.items() if v[0] == sv]
+mon = [k for k, v in procs.items() if v[0] in tops_of and k not in fs]
 print("monitors=%d" % len(mon))
 show("monitor", procs[mon[0]])
 kids = [k for k, v in procs.items() if v[0] == mon[0]]
@@ -46,7 +50,7 @@ show("child", procs[kids[0]])
 p.login("alice@example.org", "alice-secret")
 p.noop()
 procs = snap()                  # after: the monitor became the worker
-top = [k for k, v in procs.items() if v[0] == sv]
+top = [k for k, v in procs.items() if v[0] in tops_of and k not in fs]
 print("tops=%d" % len(top))
 print("same_pid=%d" % (top[0] == mon[0]))
 w = procs[top[0]]

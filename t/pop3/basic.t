@@ -7,6 +7,8 @@
 . "$TERN_SRC/t/pop3/pop3.sh"
 sandbox
 plan 22
+# The exec path for pop3s, the fork server for pop3 (pop3.sh).
+POP3_FORKSERVER=pop3
 pop3_start || { echo "Bail out! set-up failed"; exit 1; }
 printf 'From: a@example.net\nSubject: one\n\nline 1\n.dot line\nline 3\n' >"$SB/m1"
 printf 'From: b@example.net\r\nSubject: two\r\n\r\nbody two\r\n' >"$SB/m2"

@@ -48,6 +48,11 @@ pop3_conf() {
 			echo "$n.args = -m $n"
 			echo "$n.user = $(id -un)"
 			echo "$n.max_per_ip = 300"
+			# Fork servers as make run has them, unless POP3_FORKSERVER
+			# names fewer modes (login.t runs the exec path).
+			case " ${POP3_FORKSERVER-pop3 pop3s} " in
+			*" $n "*) echo "$n.forkserver = yes" ;;
+			esac
 			echo "$n.max_connections = 400"
 		done
 		if [ -f "$SB/extra.conf" ]; then cat "$SB/extra.conf"; fi

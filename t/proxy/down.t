@@ -7,9 +7,10 @@
 . "${TERN_SRC:-.}/t/lib.sh"
 . "$TERN_SRC/t/proxy/proxy.sh"
 sandbox
-plan 8
+plan 9
 P_LATEI=$(free_port); P_LATEP=$(free_port)
-echo "proxy_backend_ports = 127.0.0.2=$P_LATEI/$P_LATEP" >"$SB/extra.conf"
+{ echo "proxy_backend_ports = 127.0.0.2=$P_LATEI/$P_LATEP"
+  echo "proxy_connect_timeout = 2s"; } >"$SB/extra.conf"
 proxy_start || { echo "Bail out! set-up failed"; exit 1; }
 # The late backend: a second tern-supervise with its own run_dir and
 # services, the same maps, mail and tern-authd.
@@ -40,6 +41,14 @@ pp = Raw(P["P_PXPS"], tls=True)
 pp.send("USER bob@example.org"); pp.line()
 pp.send("PASS bob secret")
 out("pop_down", pp.line())
+# A backend that accepts and never speaks: the login ends after
+# proxy_connect_timeout with the same answer.
+import socket
+mute = socket.socket()
+mute.bind(("127.0.0.2", int(os.environ["P_LATEI"])))
+mute.listen(8)
+out("imap_mute", pi.last("a2b", "LOGIN bob@example.org \"bob secret\""))
+mute.close()
 # Start the late backend and wait for it (bounded).
 sv = subprocess.Popen([os.environ["SV_BIN"], "-c", os.environ["SB"] + "/late/tern.conf"],
                       stdout=open(os.environ["SB"] + "/log", "a"), stderr=subprocess.STDOUT)
@@ -65,6 +74,7 @@ get() { printf '%s\n' "$r" | sed -n "s/^$1=//p" | head -1; }
 svp=$(get svpid); [ -n "$svp" ] && track "$svp"
 like "$(get imap_down)" '^a1 NO \[UNAVAILABLE\]' "IMAP, backend down: NO [UNAVAILABLE]"
 like "$(get imap_down2)" '^a2 NO \[UNAVAILABLE\]' "... again on the same connection"
+like "$(get imap_mute)" '^a2b NO \[UNAVAILABLE\]' "IMAP, backend mute: NO [UNAVAILABLE] after proxy_connect_timeout"
 like "$(get pop_down)" '^-ERR \[SYS/TEMP\]' "POP3, backend down: -ERR [SYS/TEMP]"
 like "$(get imap_up)" '^a3 OK \[CAPABILITY ' "IMAP: backend up, the next login works"
 like "$(get imap_select)" 'a4 OK' "... and the session too"

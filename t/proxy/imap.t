@@ -10,7 +10,7 @@
 . "${TERN_SRC:-.}/t/lib.sh"
 . "$TERN_SRC/t/proxy/proxy.sh"
 sandbox
-plan 26
+plan 27
 proxy_start || { echo "Bail out! set-up failed"; exit 1; }
 printf 'From: x@example.net\nSubject: hello\n\nproxied body\n' >"$SB/m1"
 put_mail alice@example.org 1700000001.M1P1Q1.host "$SB/m1"
@@ -53,10 +53,23 @@ for _ in range(5):
 out("idle_exists", " | ".join(got))
 px.send("DONE")
 out("done", px.upto("i1")[-1])
-# The proxy's processes while a session runs: neither root nor alice.
-ps = subprocess.run(["ps", "-o", "uid=,args=", "-C", "tern-proxy"],
+# The proxy's processes while a session runs: neither root nor alice
+# (the fork server, TERN_FORKSERVER in its environment, serves no one: it
+# starts as the service's user and forks the sessions).
+ps = subprocess.run(["ps", "-o", "pid=,uid=,args=", "-C", "tern-proxy"],
                     capture_output=True, text=True).stdout
-uids = sorted(set(l.split()[0] for l in ps.splitlines() if l.strip()))
+def is_fs(pid):
+    # Its parent is tern-supervise and it was started with TERN_FORKSERVER
+    # (a forked session shares that start-up environment, not the parent).
+    try:
+        env = open("/proc/%s/environ" % pid, "rb").read()
+        ppid = open("/proc/%s/stat" % pid).read().rsplit(")", 1)[1].split()[1]
+        parent = open("/proc/%s/comm" % ppid).read().strip()
+    except (OSError, IndexError):
+        return False
+    return b"TERN_FORKSERVER=" in env and parent == "tern-supervise"
+uids = sorted(set(l.split()[1] for l in ps.splitlines()
+                  if l.strip() and not is_fs(l.split()[0])))
 out("px_uids", " ".join(uids))
 out("logout", px.last("z", "LOGOUT"))
 # STARTTLS then LOGIN.
@@ -139,6 +152,7 @@ like "$(get master_direct)" '^NO ' "the master login from an untrusted address: 
 like "$(get master_wrong)" '^NO ' "the master login with a wrong secret: refused"
 like "$(get master_right)" '^OK ' "the master login from the trusted address: works"
 ok "tern-authd logs the client IP sent by the trusted proxy" grep -q "auth ok service=imap user=alice@example.org ip=192.0.2.99" "$SB/log"
+ok "the backend logs the account, the proxy and the client's IP" grep -q "tern-imapd.*auth user=alice@example.org proxy=tern-proxy ip=127.0.0.3 origin=127.0.0.1 status=ok" "$SB/log"
 ok "no crash or sanitizer report in the log" proxy_clean_log
 [ "$_tap_fail" = 0 ] || { diag "$r"; tail -40 "$SB/log" | while read -r l; do diag "$l"; done; }
 done_testing

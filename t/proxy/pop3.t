@@ -7,13 +7,19 @@
 . "${TERN_SRC:-.}/t/lib.sh"
 . "$TERN_SRC/t/proxy/proxy.sh"
 sandbox
-plan 17
+plan 18
 proxy_start || { echo "Bail out! set-up failed"; exit 1; }
 printf 'From: x@example.net\nSubject: hello\n\npop body\n' >"$SB/m1"
 put_mail alice@example.org 1700000001.M1P1Q1.host "$SB/m1"
 cat >"$SB/t.py" <<'PYEOF'
 import socket, sys
 from proxyt import *
+
+def err(p, cmd):
+    try:
+        return p._shortcmd(cmd)
+    except poplib.error_proto as e:
+        return e.args[0]
 
 def lines(p, cmd):
     p._putcmd(cmd)
@@ -33,6 +39,11 @@ out("capa_px", lines(px, "CAPA"))
 px.user("alice@example.org")
 out("pass_px", px.pass_("alice-secret"))
 out("capa2_px", lines(px, "CAPA"))
+# A second session of the same mailbox gets the backend's IN-USE.
+p2 = pop(P["P_PXP"])
+p2.user("alice@example.org")
+out("in_use", err(p2, "PASS alice-secret"))
+p2.close()
 out("stat", px.stat())
 out("retr", b" | ".join(px.retr(1)[1]))
 out("quit", px.quit())
@@ -46,11 +57,6 @@ out("auth_ir", p._shortcmd("AUTH PLAIN " + plain("", *USERS["bob"])))
 out("bob_stat", p.stat())
 p.quit()
 
-def err(p, cmd):
-    try:
-        return p._shortcmd(cmd)
-    except poplib.error_proto as e:
-        return e.args[0]
 p = pop(P["P_PXPS"], tls=True)
 p._shortcmd("USER alice@example.org")
 out("wrong_pw", err(p, "PASS wrong"))
@@ -80,6 +86,7 @@ like "$(get capa_px)" 'USER' "... with USER (plaintext allowed from 127.0.0.1)"
 is "$(get pass_px)" "$(get pass_be)" "USER/PASS through the proxy: the backend's answer"
 like "$(get pass_px)" "^\+OK" "... +OK"
 is "$(get capa2_px)" "$(get capa2_be)" "post-login CAPA: the backend's"
+like "$(get in_use)" '^-ERR \[IN-USE\]' "a second session: the backend's -ERR [IN-USE] reaches the client"
 like "$(get stat)" '^\(1, ' "STAT through the proxy"
 like "$(get retr)" 'pop body' "RETR through the proxy"
 like "$(get stls_pass)" "^\+OK" "STLS, then USER/PASS"

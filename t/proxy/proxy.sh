@@ -1,13 +1,14 @@
 # t/proxy/proxy.sh - common set-up for the tern-proxy tests (sourced after
 # t/lib.sh).  One tern.conf and one tern-supervise run everything:
-#   backend A: tern-imapd (imap) and tern-pop3d (pop3) on 127.0.0.1;
+#   backend A: tern-imapd (imap, imaps) and tern-pop3d (pop3, pop3s) on
+#              127.0.0.1 (the certificate names 127.0.0.1 and 127.0.0.2);
 #   backend B: the same programs on 127.0.0.2 (services imapb, pop3b),
 #              chosen by the routes map for bob@example.org;
 #   tern-proxy: pxi (imap), pxis (imaps), pxp (pop3), pxps (pop3s) on
 #              127.0.0.1, connecting from 127.0.0.3 (proxy_source_ip),
 #              the only trusted proxy network (login_trusted_proxies),
 #              so a client on 127.0.0.1 cannot use the master login.
-# Ports: P_IMAP P_POP3 (A), P_IMAPB P_POP3B (B), P_PXI P_PXIS P_PXP
+# Ports: P_IMAP P_POP3 P_IMAPS P_POP3S (A), P_IMAPB P_POP3B (B), P_PXI P_PXIS P_PXP
 # P_PXPS (proxy).  proxy_start; extra tern.conf lines go in
 # $SB/extra.conf first.  Needs root (users, tern-authd) and 127.0.0.2/3.
 SV_BIN=$TERN_BINDIR/tern-supervise
@@ -45,9 +46,11 @@ proxy_conf() {
 		echo "proxy_imap_port = $P_IMAP"
 		echo "proxy_pop3_port = $P_POP3"
 		echo "proxy_backend_ports = 127.0.0.2=$P_IMAPB/$P_POP3B"
-		echo "services = imap pop3 imapb pop3b pxi pxis pxp pxps"
+		echo "services = imap pop3 imaps pop3s imapb pop3b pxi pxis pxp pxps"
 		for m in imap:tern-imapd:imap:127.0.0.1:$P_IMAP \
 		    pop3:tern-pop3d:pop3:127.0.0.1:$P_POP3 \
+		    imaps:tern-imapd:imaps:127.0.0.1:$P_IMAPS \
+		    pop3s:tern-pop3d:pop3s:127.0.0.1:$P_POP3S \
 		    imapb:tern-imapd:imap:127.0.0.2:$P_IMAPB \
 		    pop3b:tern-pop3d:pop3:127.0.0.2:$P_POP3B \
 		    pxi:tern-proxy:imap:127.0.0.1:$P_PXI \
@@ -63,6 +66,12 @@ EOF
 			echo "$n.user = root"
 			echo "$n.max_per_ip = 300"
 			echo "$n.max_connections = 400"
+			# Fork servers for the proxy's plain modes and the
+			# backends (as make run has them), fork and exec for
+			# the implicit-TLS proxy modes: both paths are tested.
+			case $n in
+			pxi|pxp|imap*|pop3*) echo "$n.forkserver = yes" ;;
+			esac
 		done
 		if [ -f "$SB/extra.conf" ]; then cat "$SB/extra.conf"; fi
 	} >"$SB/tern.conf.tmp" && mv "$SB/tern.conf.tmp" "$SB/tern.conf"
@@ -83,10 +92,11 @@ put_mail() {
 proxy_setup() {
 	mkdir -p "$SB/run" "$SB/tls" "$SB/mail"
 	P_IMAP=$(free_port); P_POP3=$(free_port)
+	P_IMAPS=$(free_port); P_POP3S=$(free_port)
 	P_IMAPB=$(free_port); P_POP3B=$(free_port)
 	P_PXI=$(free_port); P_PXIS=$(free_port)
 	P_PXP=$(free_port); P_PXPS=$(free_port)
-	export P_IMAP P_POP3 P_IMAPB P_POP3B P_PXI P_PXIS P_PXP P_PXPS
+	export P_IMAP P_POP3 P_IMAPS P_POP3S P_IMAPB P_POP3B P_PXI P_PXIS P_PXP P_PXPS
 	proxy_conf
 	echo "example.org local" >"$SB/domains"
 	echo "bob@example.org lmtp:[127.0.0.2]:24" >"$SB/routes"
@@ -98,7 +108,9 @@ proxy_setup() {
 	done
 	openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes \
 	    -keyout "$SB/tls/key.pem" -out "$SB/tls/cert.pem" -days 2 \
-	    -subj /CN=localhost >/dev/null 2>&1 || return 1
+	    -subj /CN=localhost \
+	    -addext "subjectAltName=DNS:localhost,IP:127.0.0.1,IP:127.0.0.2" \
+	    >/dev/null 2>&1 || return 1
 	chmod 600 "$SB/tls/key.pem"
 }
 
@@ -119,7 +131,8 @@ proxy_start() {
 	"$AUTHD" -d -c "$SB/tern.conf" >>"$SB/log" 2>&1 &
 	track $!
 	sv_start
-	for _a in 127.0.0.1:$P_IMAP 127.0.0.1:$P_POP3 127.0.0.2:$P_IMAPB \
+	for _a in 127.0.0.1:$P_IMAP 127.0.0.1:$P_POP3 127.0.0.1:$P_IMAPS \
+	    127.0.0.1:$P_POP3S 127.0.0.2:$P_IMAPB \
 	    127.0.0.2:$P_POP3B 127.0.0.1:$P_PXI 127.0.0.1:$P_PXIS \
 	    127.0.0.1:$P_PXP 127.0.0.1:$P_PXPS; do
 		wait_addr "${_a%:*}" "${_a#*:}" || wait_addr "${_a%:*}" "${_a#*:}" ||

@@ -4,7 +4,7 @@ import base64, imaplib, os, poplib, socket, ssl, sys
 from imapt import Raw, ctx, out
 
 P = {k: int(os.environ.get(k, "0")) for k in
-     ("P_IMAP", "P_POP3", "P_IMAPB", "P_POP3B", "P_PXI", "P_PXIS", "P_PXP",
+     ("P_IMAP", "P_POP3", "P_IMAPS", "P_POP3S", "P_IMAPB", "P_POP3B", "P_PXI", "P_PXIS", "P_PXP",
       "P_PXPS")}
 USERS = {"alice": ("alice@example.org", "alice-secret"),
          "bob": ("bob@example.org", "bob secret")}

@@ -46,6 +46,12 @@ smtp_conf() {
 			echo "$n.args = -m $n"
 			echo "$n.user = $SMTP_USER"
 			echo "$n.max_per_ip = 50"
+			# Fork servers for some modes (SMTP_FORKSERVER), the
+			# fork and exec per connection for the others: both
+			# paths run the same tests.
+			case " ${SMTP_FORKSERVER-smtp submission} " in
+			*" $n "*) echo "$n.forkserver = yes" ;;
+			esac
 		done
 		if [ -f "$SB/extra.conf" ]; then cat "$SB/extra.conf"; fi
 	} >"$SB/tern.conf.tmp" && mv "$SB/tern.conf.tmp" "$SB/tern.conf"

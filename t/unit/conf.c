@@ -235,7 +235,7 @@ static void
 test_include(void)
 {
 	struct conf *c;
-	char name[32], text[64];
+	char name[32], text[64], moved[PATH_MAX];
 	int i;
 
 	if (mkdir(path("sub"), 0700) < 0)
@@ -287,6 +287,23 @@ test_include(void)
 	    "folder message");
 	put("contafter.conf", "include sub/inner.conf\n  more\n");
 	ok(load("contafter.conf") == NULL, "continuation after include");
+
+	/* conf_changed: the main file and every include are watched. */
+	put("sub/inner.conf", "user = inner\nhostname = h\n");
+	c = load("inc.conf");
+	is_int(c ? conf_changed(c) : -1, 0, "conf_changed: not after a load");
+	put("sub/inner.conf", "user = inner\nhostname = h2\n");
+	is_int(c ? conf_changed(c) : -1, 1, "an include rewritten: changed");
+	conf_free(&c);
+	c = load("inc.conf");
+	is_int(c ? conf_changed(c) : -1, 0, "reloaded: not changed");
+	(void)snprintf(moved, sizeof moved, "%s", path("x.conf"));
+	if (rename(path("inc.conf"), moved) < 0)
+		abort();
+	is_int(c ? conf_changed(c) : -1, 1, "main file gone: changed");
+	if (rename(moved, path("inc.conf")) < 0)
+		abort();
+	conf_free(&c);
 }
 
 static void

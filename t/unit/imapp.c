@@ -677,6 +677,24 @@ test_commands(void)
 	    "APPEND 31-Feb");
 	is_int(imapp_append_parse(&C, imapp_arg(&C, 0), &a, &why), IMAPP_EBAD,
 	    "bad date");
+	is_int(parse("A APPEND x (\\Seen) UTF8 (~{2}\r\nhi) {1}\r\nz"), 0,
+	    "APPEND UTF8");
+	is_int(imapp_append_parse(&C, imapp_arg(&C, 0), &a, &why), 0,
+	    "UTF8 ok");
+	ok(a.n == 2 && a.msg[0].utf8 && a.msg[0].flags.sys == IMAPP_F_SEEN &&
+	    a.msg[0].data->type == IMAPP_T_LITERAL8 && a.msg[0].data->n == 2 &&
+	    !a.msg[1].utf8 && tok_is(a.msg[1].data, IMAPP_T_LITERAL, "z"),
+	    "UTF8 values");
+	is_int(parse("A APPEND x UTF8 ({1}\r\nh)"), 0, "APPEND UTF8 literal");
+	is_int(imapp_append_parse(&C, imapp_arg(&C, 0), &a, &why), IMAPP_EBAD,
+	    "UTF8 needs a literal8");
+	is_int(parse("A APPEND x UTF8 (~{1}\r\nh ~{1}\r\ni)"), 0,
+	    "APPEND UTF8 two");
+	is_int(imapp_append_parse(&C, imapp_arg(&C, 0), &a, &why), IMAPP_EBAD,
+	    "UTF8 takes one literal8");
+	is_int(parse("A APPEND x UTF8"), 0, "APPEND UTF8 alone");
+	is_int(imapp_append_parse(&C, imapp_arg(&C, 0), &a, &why), IMAPP_EBAD,
+	    "UTF8 without its list");
 	is_int(parse("A APPEND x (\\Seen) hello"), 0, "APPEND atom");
 	is_int(imapp_append_parse(&C, imapp_arg(&C, 0), &a, &why), IMAPP_EBAD,
 	    "message must be a literal");

@@ -770,6 +770,66 @@ test_sizes(void)
 	mime_free(&r);
 }
 
+/* BINARY: the part numbers' part, its body decoded. */
+static void
+binary(const struct mime_part *r, const char *msg, const uint32_t *part,
+    size_t n, int want_r, const char *want, size_t want_len,
+    const char *name)
+{
+	const struct mime_part *p = mime_part_find(r, part, n);
+	struct sbuf o;
+
+	if (p == NULL) {
+		ok(want_r == -2, "%s: no such part", name);
+		return;
+	}
+	sbuf_init(&o, 1000);
+	is_int(mime_part_decode(&o, msg, p), want_r, name);
+	ok(o.len == want_len && (want_len == 0 || memcmp(o.s, want,
+	    want_len) == 0), "%s: %zu bytes", name, o.len);
+	sbuf_fini(&o);
+}
+
+static void
+test_binary(void)
+{
+	static const char m[] =
+	    "Content-Type: multipart/mixed; boundary=b\n\n--b\n"
+	    "Content-Transfer-Encoding: quoted-printable\n\n"
+	    "a=3Db soft=\nbreak\nline2=0Aend\n--b\n"
+	    "Content-Type: application/octet-stream\n"
+	    "Content-Transfer-Encoding: Base64\n\n"
+	    "AAEC/w==\n--b\n"
+	    "Content-Transfer-Encoding: 8bit\n\n"
+	    "caf\xc3\xa9\nx\r\ny\n--b\n"
+	    "Content-Transfer-Encoding: x-uuencode\n\nbegin\n--b\n"
+	    "Content-Type: message/rfc822\n\n"
+	    "Subject: in\nMIME-Version: 1.0\nContent-Transfer-Encoding: base64\n\naGk=\n"
+	    "--b--\n";
+	struct mime_part *r = parse(m, sizeof m - 1);
+	static const uint32_t p1[] = { 1 }, p2[] = { 2 }, p3[] = { 3 },
+	    p4[] = { 4 }, p51[] = { 5, 1 }, p6[] = { 6 }, p11[] = { 1, 1 };
+	struct sbuf o;
+
+	binary(r, m, p1, 1, 0, "a=b softbreak\r\nline2\nend", 24,
+	    "quoted-printable: CRLF line ends, =0A kept");
+	binary(r, m, p2, 1, 0, "\0\1\2\xff", 4, "base64 with a NUL");
+	binary(r, m, p3, 1, 0, "caf\xc3\xa9\r\nx\r\ny", 11,
+	    "8bit: bare LF as CRLF");
+	binary(r, m, p4, 1, 1, "", 0, "x-uuencode: unknown");
+	ok(mime_cte_known(mime_part_find(r, p2, 1)) &&
+	    !mime_cte_known(mime_part_find(r, p4, 1)), "mime_cte_known");
+	binary(r, m, p51, 2, 0, "hi", 2, "inside message/rfc822");
+	binary(r, m, p6, 1, -2, "", 0, "part 6");
+	binary(r, m, p11, 2, -2, "", 0, "part 1.1 of a leaf");
+	ok(mime_part_find(r, NULL, 0) == r, "no numbers: the root");
+	sbuf_init(&o, 100);
+	ok(mime_crlf_cat(&o, "a\nb\r\nc\n", 7) == 0 && o.len == 9 &&
+	    memcmp(o.s, "a\r\nb\r\nc\r\n", 9) == 0, "mime_crlf_cat");
+	sbuf_fini(&o);
+	mime_free(&r);
+}
+
 int
 main(void)
 {
@@ -785,5 +845,6 @@ main(void)
 	test_prefixes();
 	test_limits();
 	test_sizes();
+	test_binary();
 	return done_testing();
 }

@@ -640,6 +640,12 @@ test_ops(void)
 	put_file(root, ".Other/new/9.M9P9.h", "x\n");
 	is_int(mstore_status(ms, "Other", &st), 0, "status with new mail");
 	ok(st.messages == 5 && st.recent == 3, "new/ counted");
+	ok(st.deleted == 0, "none \\Deleted");
+	uids[0] = 1;
+	is_int(mbox_store(t, uids, 1, MBOX_STORE_ADD, MBOX_F_DELETED, 0, 0,
+	    NULL, NULL), 0, "store \\Deleted");
+	ok(mstore_status(ms, "Other", &st) == 0 && st.deleted == 1,
+	    "STATUS DELETED counts it");
 	ok(mstore_status(ms, "nope", &st) == -1 && errno == ENOENT,
 	    "status ENOENT");
 	/* Cache. */

@@ -12,7 +12,7 @@
 . "$TERN_SRC/t/webmail/webmail.sh"
 webmail_can_run
 sandbox
-plan 23
+plan 34
 C="$PY $TERN_SRC/t/e2e/smtpc.py"
 
 ok "suite starts" e2e_start
@@ -22,28 +22,47 @@ for id in alpha bravo charlie delta; do
 	$C "$P_SMTP" send sender@example.net carol@example.test --id "$id" >>"$SB/smtpc.log" 2>&1
 done
 ok "four messages delivered to carol" wait_for 30 e2e_has carol@example.test alpha bravo charlie delta
-ok "Roundcube configured and served" webmail_start
-like "$(cat "$SB/rc/config/config.inc.php" 2>/dev/null)" \
-    "'imap_host'\] = 'ssl://127\.0\.0\.1:$((PB + 993))'" "config: imaps to tern-imapd"
-like "$(cat "$SB/rc/config/config.inc.php" 2>/dev/null)" "'verify_peer' => true" "config: the certificate is verified"
-
+# browse PREFIX MODE STEP...: run roundcube.js in MODE against RC_URL as
+# carol; one TAP line per expected step.
+browse() {
+	_p=$1; _m=$2; shift 2
+	_out=$(SB=$SB MODE=$_m RC_USER=carol@example.test RC_PASS=pw-carol@example.test \
+	    TO=dave@example.test SEND_SUBJECT="$subj" \
+	    webmail_browse "$TERN_SRC/t/webmail/roundcube.js" 2>>"$SB/node.err")
+	printf '%s\n' "$_out" >>"$SB/browser.log"
+	printf '%s\n' "$_out" | grep '^note ' | while read -r _l; do diag "$_l"; done
+	for _s in "$@"; do
+		if printf '%s\n' "$_out" | grep -qxF "pass $_s"; then
+			_report 0 "$_p: $_s"
+		else
+			_report 1 "$_p: $_s"
+			diag "$(printf '%s\n' "$_out" | grep -F "fail $_s" | head -1)"
+		fi
+	done
+}
 subj="hello dave $$"
-out=$(SB=$SB RC_USER=carol@example.test RC_PASS=pw-carol@example.test \
-    TO=dave@example.test SEND_SUBJECT="$subj" \
-    webmail_browse "$TERN_SRC/t/webmail/roundcube.js" 2>"$SB/node.err")
-printf '%s\n' "$out" >"$SB/browser.log"
-for s in "login page" "log in" "inbox lists the delivered messages" \
+
+# IMAP with STARTTLS (tls://, port 143): log in, the list, log out.
+ok "Roundcube (IMAP STARTTLS) configured and served" webmail_start starttls "tls://127.0.0.1:$((PB + 143))"
+browse "STARTTLS" login "login page" "log in" "inbox lists the delivered messages" "log out"
+# A CA that did not sign tern's certificate: the login must fail.
+openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes \
+    -keyout "$SB/other-key.pem" -out "$SB/other-ca.pem" -days 2 \
+    -subj /CN=localhost >/dev/null 2>&1
+ok "Roundcube (untrusted CA) configured and served" webmail_start badca "" "$SB/other-ca.pem"
+browse "untrusted CA" refused "login page" "login refused"
+like "$(cat "$RC_DIR/logs/errors.log" 2>/dev/null)" 'certificate verify failed' \
+    "untrusted CA: Roundcube logs the failed verification"
+
+# imaps (993) and everything a user does.
+ok "Roundcube (imaps) configured and served" webmail_start main
+like "$(cat "$RC_DIR/config/config.inc.php" 2>/dev/null)" \
+    "'imap_host'\] = 'ssl://127\.0\.0\.1:$((PB + 993))'" "config: imaps to tern-imapd"
+like "$(cat "$RC_DIR/config/config.inc.php" 2>/dev/null)" "'verify_peer' => true" "config: the certificate is verified"
+browse "browser" full "login page" "log in" "inbox lists the delivered messages" \
     "open a message: its body shows" "send a message" \
     "move a message to Archive" "delete a message (to Trash)" \
-    "search the inbox" "log out"; do
-	if printf '%s\n' "$out" | grep -qxF "pass $s"; then
-		_report 0 "browser: $s"
-	else
-		_report 1 "browser: $s"
-		diag "$(printf '%s\n' "$out" | grep -F "fail $s" | head -1)"
-	fi
-done
-[ -s "$SB/node.err" ] && diag "$(head -5 "$SB/node.err")"
+    "search the inbox" "log out"
 
 # The server side.
 M=$(e2e_maildir carol@example.test); M=${M%/}
@@ -60,10 +79,15 @@ ok "charlie deleted: in .Trash, not in INBOX" sh -c "grep -lqs '^X-Test-Id: char
     ! grep -lqs '^X-Test-Id: charlie' '$M'/cur/* '$M'/new/*"
 f=$(grep -ls '^X-Test-Id: alpha' "$M"/cur/* | head -1)
 like "$f" ':2,[A-Z]*S[A-Z]*$' "alpha, opened, is \\Seen in the Maildir"
-ok "no PHP, IMAP or SMTP error in Roundcube's logs" webmail_clean_logs
+clean_logs() { webmail_clean_logs main && webmail_clean_logs starttls; }
+ok "no PHP, IMAP or SMTP error in Roundcube's logs" clean_logs
+ok "tern answered every IMAP command Roundcube sent with OK (imaps)" webmail_imap_clean main
+ok "tern answered every IMAP command Roundcube sent with OK (STARTTLS)" webmail_imap_clean starttls
 ok "no crash or sanitizer report in tern's log" e2e_clean_log
 if [ "$_tap_fail" != 0 ]; then
-	for l in "$SB"/rc/logs/errors.log "$SB/php-server.log"; do
+	grep -hE '\] S: A[0-9]+ (NO|BAD) ' "$SB"/rc-*/logs/imap.log 2>/dev/null | head -5 | while read -r x; do diag "$x"; done
+	grep -v 'dbus\|<launch' "$SB/node.err" 2>/dev/null | tail -5 | while read -r x; do diag "$x"; done
+	for l in "$SB"/rc-*/logs/errors.log "$SB"/php-server-*.log; do
 		[ -f "$l" ] && tail -5 "$l" | while read -r x; do diag "$x"; done
 	done
 fi

@@ -1,0 +1,304 @@
+/*
+ * forkserver.c - fork one child per connection handed over by
+ * tern-supervise (forkserver.h has the protocol and the why).
+ */
+#include <sys/types.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <errno.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "lib/conf.h"
+#include "lib/forkserver.h"
+#include "lib/scan.h"
+#include "lib/selfpipe.h"
+
+extern char **environ;
+
+/* The variables a message may set: sock_ucspi()'s, nothing else. */
+static const char *const vars[] = {
+	"PROTO", "TCPLOCALIP", "TCPLOCALPORT", "TCPREMOTEIP",
+	"TCPREMOTEPORT", NULL
+};
+#define VARS_MAX	8
+
+int
+forkserver_fd(void)
+{
+	const char *v = getenv(FORKSERVER_ENV);
+	uint64_t fd;
+
+	if (v == NULL || scan_u64_s(v, &fd) < 0 || fd < 3 || fd > 1024)
+		return -1;
+	return (int)fd;
+}
+
+/* Replies are small; a full socket buffer blocks us, which is right:
+ * the supervisor reads them in its loop.  kind 'f': id only. */
+static void
+reply(int fd, char kind, unsigned long long a, long b)
+{
+	char buf[96];
+	int n = kind == 'f' ? snprintf(buf, sizeof buf, "f %llu", a) :
+	    snprintf(buf, sizeof buf, "%c %llu %ld", kind, a, b);
+
+	if (n <= 0 || (size_t)n >= sizeof buf)
+		return;
+	while (send(fd, buf, (size_t)n, MSG_NOSIGNAL) < 0 && errno == EINTR)
+		continue;
+}
+
+static int
+var_ok(const char *kv, size_t n)
+{
+	const char *eq = memchr(kv, '=', n);
+	size_t i, k;
+
+	if (eq == NULL)
+		return 0;
+	k = (size_t)(eq - kv);
+	for (i = 0; vars[i] != NULL; i++)
+		if (strlen(vars[i]) == k && memcmp(vars[i], kv, k) == 0)
+			break;
+	if (vars[i] == NULL)
+		return 0;
+	for (i = k + 1; i < n; i++)
+		if ((unsigned char)kv[i] <= ' ' || (unsigned char)kv[i] >= 0x7f)
+			return 0;
+	return 1;
+}
+
+/*
+ * One message: "c ID" NUL then NAME=VALUE strings, each NUL-terminated.
+ * The strings are checked here; vars_r points into buf.
+ */
+static int
+parse(char *buf, size_t n, unsigned long long *id_r, char **vars_r,
+    size_t *nvars_r)
+{
+	size_t i = 0, len, nv = 0;
+	uint64_t id;
+
+	if (n < 4 || buf[n - 1] != '\0' || buf[0] != 'c' || buf[1] != ' ')
+		return -1;
+	len = strlen(buf);
+	if (scan_u64_n(buf + 2, len - 2, &id) < 0)
+		return -1;
+	*id_r = id;
+	for (i = len + 1; i < n; i += len + 1) {
+		len = strlen(buf + i);
+		if (nv == VARS_MAX || !var_ok(buf + i, len))
+			return -1;
+		vars_r[nv++] = buf + i;
+	}
+	*nvars_r = nv;
+	return 0;
+}
+
+struct fs {
+	int		 fd;
+	int		(*stale)(void *);
+	void		*arg;
+	char		**argv;
+};
+
+/* In the child: become the connection's process; 0, or exits. */
+static int
+child(const struct fs *f, int conn, char **v, size_t nv, int stale)
+{
+	sigset_t none;
+	size_t i;
+
+	selfpipe_fini();
+	(void)close(f->fd);	/* the supervisor's socket is not ours */
+	if (sigemptyset(&none) < 0 ||
+	    sigprocmask(SIG_SETMASK, &none, NULL) < 0 || setsid() < 0)
+		_exit(111);
+	for (i = 0; i < nv; i++)
+		if (putenv(v[i]) != 0)
+			_exit(111);
+	if (unsetenv(FORKSERVER_ENV) < 0 ||
+	    dup2(conn, 0) < 0 || dup2(conn, 1) < 0)
+		_exit(111);
+	if (conn > 1)
+		(void)close(conn);	/* dup'd to 0 and 1 */
+	/* The configuration changed since the server read it: this one
+	 * connection is served by a fresh image, which reads it anew. */
+	if (stale && f->argv != NULL)
+		(void)execve("/proc/self/exe", f->argv, environ);
+	return 0;	/* no /proc: the old settings, this once */
+}
+
+/* Receive one message and its descriptor; 1 for EOF, 0 otherwise. */
+static int
+one(const struct fs *f, int *child_r)
+{
+	static char buf[FORKSERVER_MSG_MAX];
+	union {
+		struct cmsghdr	h;
+		char		b[CMSG_SPACE(sizeof(int))];
+	} c;
+	struct msghdr m;
+	struct iovec iov;
+	struct cmsghdr *h;
+	char *v[VARS_MAX];
+	unsigned long long id = 0;
+	size_t nv = 0;
+	ssize_t n;
+	int conn = -1, stale, fd = f->fd;
+	pid_t pid;
+
+	memset(&m, 0, sizeof m);
+	iov.iov_base = buf;
+	iov.iov_len = sizeof buf;
+	m.msg_iov = &iov;
+	m.msg_iovlen = 1;
+	m.msg_control = c.b;
+	m.msg_controllen = sizeof c.b;
+	n = recvmsg(fd, &m, MSG_CMSG_CLOEXEC);
+	if (n < 0)
+		return errno == EINTR || errno == EAGAIN ? 0 : -1;
+	if (n == 0)
+		return 1;
+	for (h = CMSG_FIRSTHDR(&m); h != NULL; h = CMSG_NXTHDR(&m, h))
+		if (h->cmsg_level == SOL_SOCKET && h->cmsg_type == SCM_RIGHTS &&
+		    h->cmsg_len == CMSG_LEN(sizeof(int)) && conn < 0)
+			memcpy(&conn, CMSG_DATA(h), sizeof conn);
+	if ((m.msg_flags & (MSG_TRUNC | MSG_CTRUNC)) || conn < 0 ||
+	    parse(buf, (size_t)n, &id, v, &nv) < 0) {
+		if (conn >= 0)
+			(void)close(conn);	/* not served */
+		if (id != 0)
+			reply(fd, 'f', id, 0);
+		return 0;
+	}
+	stale = f->stale != NULL && f->stale(f->arg);
+	pid = fork();
+	if (pid == 0) {
+		*child_r = 1;
+		return child(f, conn, v, nv, stale);
+	}
+	(void)close(conn);	/* the child has it */
+	if (pid < 0)
+		reply(fd, 'f', id, 0);
+	else
+		reply(fd, 's', id, (long)pid);
+	return stale ? 1 : 0;	/* stale: end, to be started afresh */
+}
+
+static void
+reap(int fd)
+{
+	pid_t pid;
+	int status;
+
+	for (;;) {
+		pid = waitpid(-1, &status, WNOHANG);
+		if (pid < 0 && errno == EINTR)
+			continue;
+		if (pid <= 0)
+			return;
+		reply(fd, 'x', (unsigned long long)pid, (long)status);
+	}
+}
+
+int
+forkserver_serve(int fd, int (*stale)(void *), void *arg, char **argv)
+{
+	static const int sigs[] = { SIGCHLD };
+	struct pollfd p[2];
+	struct fs f = { fd, stale, arg, argv };
+	int r, in_child = 0;
+
+	if (selfpipe_init(sigs, 1) < 0)
+		return -1;
+	/* Ready: until it hears this the supervisor hands us nothing (a
+	 * program that does not speak this protocol never says it). */
+	while (send(fd, "r", 1, MSG_NOSIGNAL) < 0)
+		if (errno != EINTR)
+			return -1;
+	for (;;) {
+		p[0].fd = fd;
+		p[0].events = POLLIN;
+		p[1].fd = selfpipe_fd();
+		p[1].events = POLLIN;
+		if (poll(p, 2, -1) < 0) {
+			if (errno == EINTR)
+				continue;
+			return -1;
+		}
+		if (p[1].revents) {
+			selfpipe_drain();
+			if (selfpipe_caught(SIGCHLD))
+				reap(fd);
+		}
+		if (p[0].revents == 0)
+			continue;
+		r = one(&f, &in_child);
+		if (in_child)
+			return 0;
+		if (r != 0) {
+			reap(fd);
+			return r;
+		}
+	}
+}
+
+int
+forkserver_conf_stale(void *conf)
+{
+	return conf_changed(conf);
+}
+
+int
+forkserver_reply_parse(const char *p, size_t n, struct forkserver_reply *r)
+{
+	const char *a, *b, *end = p + n;
+	uint64_t x, y = 0;
+	size_t la, lb = 0;
+
+	memset(r, 0, sizeof *r);
+	if (n == 1 && p[0] == 'r') {
+		r->kind = 'r';
+		return 0;
+	}
+	if (n < 3 || p[1] != ' ' || memchr(p, '\0', n) != NULL ||
+	    (p[0] != 's' && p[0] != 'f' && p[0] != 'x'))
+		return -1;
+	a = p + 2;
+	b = memchr(a, ' ', (size_t)(end - a));
+	la = (size_t)((b != NULL ? b : end) - a);
+	if (b != NULL) {
+		b++;
+		lb = (size_t)(end - b);
+	}
+	if (scan_u64_n(a, la, &x) < 0 || (p[0] == 'f') != (b == NULL) ||
+	    (b != NULL && scan_u64_n(b, lb, &y) < 0))
+		return -1;
+	r->kind = p[0];
+	switch (p[0]) {
+	case 's':
+		if (y == 0 || y > INT32_MAX || x == 0)
+			return -1;
+		r->id = x;
+		r->pid = (long)y;
+		break;
+	case 'f':
+		if (x == 0)
+			return -1;
+		r->id = x;
+		break;
+	default:	/* 'x' */
+		if (x == 0 || x > INT32_MAX || y > INT32_MAX)
+			return -1;
+		r->pid = (long)x;
+		r->status = (int)y;
+	}
+	return 0;
+}

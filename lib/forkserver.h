@@ -1,0 +1,67 @@
+/*
+ * forkserver.h - the program side of tern-supervise's fork server.
+ *
+ * A TCP service with NAME.forkserver = yes is started once by
+ * tern-supervise (as the service's user, like a connection process) with
+ * TERN_FORKSERVER=3: fd 3 is a SOCK_SEQPACKET socket to the supervisor.
+ * The program does its per-service set-up (configuration, certificate,
+ * OpenSSL start-up) once, then calls forkserver_serve().  For each
+ * connection the supervisor accepted it sends one message:
+ *
+ *	"c ID" NUL "NAME=VALUE" NUL ...		with the socket (SCM_RIGHTS)
+ *
+ * (the UCSPI variables it would otherwise put in a fresh environment), and
+ * forkserver_serve() forks: in the child it returns 0 with the connection
+ * on fd 0 and 1, the variables set, a session of its own (setsid), no
+ * signal blocked and SIGCHLD at its default (other dispositions are what
+ * the program set before), as if tern-supervise had exec'd the program
+ * for this connection; the caller goes on with its per-connection code
+ * (unless the configuration changed: see forkserver_serve below).
+ * The program must keep fd 3 open through its start-up (proc_init's keep
+ * list: forkserver_fd() tells).  The server itself never returns while
+ * the supervisor is there: it says "r" (ready) first, and the supervisor
+ * hands it nothing before that (a program that does not speak the
+ * protocol is never used); it answers "s ID PID" after each fork, "f ID" when a connection could not
+ * be served, and "x PID STATUS" (the wait status) when a child ends, so the
+ * supervisor's connection limits keep counting.  It returns 1 when the
+ * supervisor closes the socket (reload or stop: the children live on and
+ * the supervisor, their subreaper, reaps them), -1 with errno on error.
+ *
+ * Why: an exec per connection costs the dynamic linking of OpenSSL, the
+ * reading of tern.conf and the building of the TLS context (bench/smtp,
+ * bench/pop3: most of a session's CPU); a fork of a ready process does not.
+ * The fork keeps the per-connection process model, so nothing one session
+ * does is seen by the next.
+ */
+#ifndef TERN_FORKSERVER_H
+#define TERN_FORKSERVER_H
+
+#define FORKSERVER_ENV		"TERN_FORKSERVER"
+#define FORKSERVER_MSG_MAX	2048	/* one message, either way */
+
+/* The socket named by TERN_FORKSERVER, or -1 when not started as one. */
+int	forkserver_fd(void);
+/*
+ * stale (may be NULL) is asked before each fork: when it says 1 (tern.conf
+ * changed: conf_changed()), that connection's child execs the program
+ * afresh (/proc/self/exe with argv, the variables set, no TERN_FORKSERVER)
+ * so it reads the new settings, and the server returns 1 to end; the
+ * supervisor starts a new one.  So an edit of tern.conf reaches the next
+ * connection, as it does without a fork server.
+ */
+int	forkserver_serve(int fd, int (*stale)(void *), void *arg,
+	    char **argv);
+/* The usual stale: conf_changed() of the struct conf * in arg. */
+int	forkserver_conf_stale(void *conf);
+
+/* The supervisor's side: parse one reply ("r", "s", "f", "x"); 0 / -1. */
+struct forkserver_reply {
+	char			 kind;	/* 'r', 's', 'f' or 'x' */
+	unsigned long long	 id;	/* 's', 'f' */
+	long			 pid;	/* 's', 'x' */
+	int			 status;	/* 'x' */
+};
+int	forkserver_reply_parse(const char *p, size_t n,
+	    struct forkserver_reply *r);
+
+#endif
