@@ -55,6 +55,9 @@ _cleanup() {
 		i=0; while kill -0 "$p" 2>/dev/null && [ $i -lt 50 ]; do sleep 0.1; i=$((i + 1)); done
 		kill -9 "$p" 2>/dev/null
 	done
+	if [ -n "$SB" ] && [ -f "$SB/.ports" ]; then
+		while read -r _p; do rmdir "$_PORTS/$_p" 2>/dev/null; done <"$SB/.ports"
+	fi
 	if [ -n "$SB" ] && [ -d "$SB" ]; then
 		if [ "$_tap_fail" = 0 ] && [ "$rc" = 0 ]; then rm -rf "$SB"
 		else echo "# sandbox kept: $SB" >&2; fi
@@ -101,9 +104,59 @@ _public_build() {
 	SV_STUBS=$TERN_BUILD/t/bin
 }
 
-# A free TCP port on 127.0.0.1 (the kernel picks it; a tiny race is accepted).
+# A free TCP port for this test.  Chosen at random below the kernel's
+# ephemeral range, so no client connection's local port (anywhere on the
+# machine) takes it between now and the server's bind, and claimed in a
+# folder every test shares (mkdir is atomic), so two tests running at once
+# never get the same one: the kernel's bind(0) gave both races.  The
+# claims are dropped at cleanup; one older than an hour is stale.
+_PORTS=${TMPDIR:-/tmp}/tern-test-ports
 free_port() {
-	"$PY" -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'
+	"$PY" - "$_PORTS" "${SB:-}" <<'PYEOF'
+import os, random, socket, sys, time
+d, sb = sys.argv[1], sys.argv[2]
+try:
+    os.mkdir(d)
+    os.chmod(d, 0o1777)
+except FileExistsError:
+    pass
+lo, hi = 20000, 32767
+try:
+    eph = int(open("/proc/sys/net/ipv4/ip_local_port_range").read().split()[0])
+    if eph - 1 - lo >= 2000:
+        hi = min(hi, eph - 1)
+except (OSError, ValueError, IndexError):
+    pass
+for _ in range(500):
+    p = random.randint(lo, hi)
+    c = os.path.join(d, str(p))
+    try:
+        os.mkdir(c)
+    except FileExistsError:
+        try:
+            if time.time() - os.stat(c).st_mtime > 3600:
+                os.rmdir(c)
+        except OSError:
+            pass
+        continue
+    except OSError:
+        c = None        # no shared folder: fall back on the bind check
+    s = socket.socket()
+    try:
+        s.bind(("127.0.0.1", p))
+    except OSError:
+        if c:
+            os.rmdir(c)
+        continue
+    finally:
+        s.close()
+    if sb and c and os.path.isdir(sb):
+        with open(os.path.join(sb, ".ports"), "a") as f:
+            f.write("%d\n" % p)
+    print(p)
+    sys.exit(0)
+sys.exit("free_port: no free port")
+PYEOF
 }
 
 tern_bin() { printf '%s/%s' "$TERN_BINDIR" "$1"; }
