@@ -66,6 +66,11 @@ imap_cmd_idle(struct imap *s)
 
 	if (s->pc.nargs != 0)
 		return imap_bad(s, "IDLE takes no arguments");
+	/* Watch first, then sync and answer: a message delivered after the
+	 * sync is an inotify event, not a wait for the next poll (the
+	 * client may deliver the moment it reads "+ idling"). */
+	if (s->mb != NULL && mbox_watch_fd(s->mb) < 0)
+		log_warn_sys("account=%s inotify", log_esc_s(s->user));
 	if (imap_updates(s, UPD_ALL) < 0 || imap_out(s, "+ idling") < 0 ||
 	    bio_flush(s->b) < 0)
 		return -1;
