@@ -128,6 +128,47 @@ same(const char *a, const char *b, size_t n)
 	return d == 0;
 }
 
+/* Not OK: no account data leaves this process. */
+static void
+scrub(struct authc_reply *rep)
+{
+	memset(rep->addr, 0, sizeof(rep->addr));
+	memset(rep->home, 0, sizeof(rep->home));
+	memset(rep->host, 0, sizeof(rep->host));
+	rep->uid = 0;
+	rep->quota = 0;
+}
+
+/*
+ * The account's part of the answer once the credentials are right (acct
+ * from account()): one place for both paths, so a master login meets the
+ * same disabled and moving accounts as a password does.  Anything but OK
+ * scrubs the account data (none leaves this process).
+ */
+static void
+verdict(struct authc_reply *rep, int acct)
+{
+	if (acct == -1) {
+		rep->status = AUTHC_TEMPFAIL;
+		rep->reason = AUTHC_R_MAPS;
+	} else if (acct == 0) {
+		rep->status = AUTHC_FAIL;
+		rep->reason = AUTHC_R_UNKNOWN;
+	} else if (acct == 2) {
+		rep->status = AUTHC_FAIL;
+		rep->reason = AUTHC_R_DISABLED;
+	} else if (acct == 3) {
+		/* The right password, the mailbox in transit: come back. */
+		rep->status = AUTHC_TEMPFAIL;
+		rep->reason = AUTHC_R_MOVING;
+	} else {
+		rep->status = AUTHC_OK;
+		rep->reason = AUTHC_R_NONE;
+		return;
+	}
+	scrub(rep);
+}
+
 /*
  * A master login (doc/proxy.md): from a trusted proxy's network, the
  * master identity and secret, for the account q->authzid.  No hash: the
@@ -155,25 +196,10 @@ check_master(const struct worker_cfg *cfg, const struct authc_request *q,
 	if (!ok) {
 		rep->status = AUTHC_FAIL;
 		rep->reason = AUTHC_R_PASSWORD;
-	} else if (acct == -1) {
-		rep->status = AUTHC_TEMPFAIL;
-		rep->reason = AUTHC_R_MAPS;
-	} else if (acct == 0) {
-		rep->status = AUTHC_FAIL;
-		rep->reason = AUTHC_R_UNKNOWN;
-	} else if (acct == 2) {
-		rep->status = AUTHC_FAIL;
-		rep->reason = AUTHC_R_DISABLED;
-	} else {
-		rep->status = AUTHC_OK;
-		rep->reason = AUTHC_R_NONE;
+		scrub(rep);
 		return;
 	}
-	memset(rep->addr, 0, sizeof(rep->addr));
-	memset(rep->home, 0, sizeof(rep->home));
-	memset(rep->host, 0, sizeof(rep->host));
-	rep->uid = 0;
-	rep->quota = 0;
+	verdict(rep, acct);
 }
 
 static void
@@ -204,35 +230,17 @@ check(const struct worker_cfg *cfg, const struct authc_request *q,
 	v = passwd_verify(q->pass, sec == 1 ? hash : dummy, cfg->allow_plain);
 	explicit_bzero(hash, sizeof(hash));
 	if (acct == -1 || sec == -1) {
-		rep->status = AUTHC_TEMPFAIL;
-		rep->reason = AUTHC_R_MAPS;
-	} else if (acct == 0) {
-		rep->status = AUTHC_FAIL;
-		rep->reason = AUTHC_R_UNKNOWN;
-	} else if (sec == 0 || v == -1) {
-		rep->status = AUTHC_FAIL;
-		rep->reason = AUTHC_R_NOPASS;
-	} else if (v == 0) {
-		rep->status = AUTHC_FAIL;
-		rep->reason = AUTHC_R_PASSWORD;
-	} else if (acct == 2) {
-		rep->status = AUTHC_FAIL;
-		rep->reason = AUTHC_R_DISABLED;
-	} else if (acct == 3) {
-		/* The right password, the mailbox in transit: come back. */
-		rep->status = AUTHC_TEMPFAIL;
-		rep->reason = AUTHC_R_MOVING;
-	} else {
-		rep->status = AUTHC_OK;
-		rep->reason = AUTHC_R_NONE;
+		verdict(rep, -1);
 		return;
 	}
-	/* Not OK: no account data leaves this process. */
-	memset(rep->addr, 0, sizeof(rep->addr));
-	memset(rep->home, 0, sizeof(rep->home));
-	memset(rep->host, 0, sizeof(rep->host));
-	rep->uid = 0;
-	rep->quota = 0;
+	if (acct != 0 && (sec == 0 || v != 1)) {
+		rep->status = AUTHC_FAIL;
+		rep->reason = sec == 0 || v == -1 ? AUTHC_R_NOPASS :
+		    AUTHC_R_PASSWORD;
+		scrub(rep);
+		return;
+	}
+	verdict(rep, acct);
 }
 
 static void

@@ -10,7 +10,7 @@
 . "${TERN_SRC:-.}/t/lib.sh"
 . "$TERN_SRC/t/proxy/proxy.sh"
 sandbox
-plan 27
+plan 28
 proxy_start || { echo "Bail out! set-up failed"; exit 1; }
 printf 'From: x@example.net\nSubject: hello\n\nproxied body\n' >"$SB/m1"
 put_mail alice@example.org 1700000001.M1P1Q1.host "$SB/m1"
@@ -153,6 +153,19 @@ like "$(get master_wrong)" '^NO ' "the master login with a wrong secret: refused
 like "$(get master_right)" '^OK ' "the master login from the trusted address: works"
 ok "tern-authd logs the client IP sent by the trusted proxy" grep -q "auth ok service=imap user=alice@example.org ip=192.0.2.99" "$SB/log"
 ok "the backend logs the account, the proxy and the client's IP" grep -q "tern-imapd.*auth user=alice@example.org proxy=tern-proxy ip=127.0.0.3 origin=127.0.0.1 status=ok" "$SB/log"
+# A master login meets a moving account as a password does (tern-authd
+# answers both through one verdict): a temporary refusal.
+sed -i -e '/^alice@example.org /{s/ status=[a-z]*//;s/$/ status=moving/}' "$SB/accounts"
+"$TERN_BINDIR/tern-maps" -c "$SB/tern.conf" -q >>"$SB/maps.log" 2>&1
+cat >"$SB/mv.py" <<'PYEOF'
+import socket
+from proxyt import *
+s = socket.socket(); s.bind(("127.0.0.3", 0)); s.connect(("127.0.0.1", P["P_IMAP"]))
+r = Raw.__new__(Raw); r.s = s; r.f = s.makefile("rb"); r.greet = r.line()
+print(r.last("m1", "AUTHENTICATE PLAIN " + plain("alice@example.org", "tern-proxy", SECRET)))
+PYEOF
+mv_ok() { proxy_py "$SB/mv.py" | grep -q "^m1 NO "; }
+ok "the master login for a moving account: refused" wait_for 10 mv_ok
 ok "no crash or sanitizer report in the log" proxy_clean_log
 [ "$_tap_fail" = 0 ] || { diag "$r"; tail -40 "$SB/log" | while read -r l; do diag "$l"; done; }
 done_testing
