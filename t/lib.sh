@@ -1,7 +1,7 @@
 # t/lib.sh - shell TAP helpers and a sandbox for each test.  Source it:
 #     . "${TERN_SRC:-.}/t/lib.sh"
 # Gives: plan N | ok COND NAME | is GOT WANT NAME | like STR REGEX NAME |
-# diag MSG | skip_all WHY | done_testing; sandbox (creates $SB, removed on
+# diag MSG | note MSG | skip_all WHY | done_testing; sandbox (creates $SB, removed on
 # success, kept with its path printed on failure); free_port; tern_bin NAME.
 # Tests never leave 127.0.0.1 and never need root (they skip what needs it).
 set -u
@@ -18,16 +18,20 @@ SB=""
 _pids=""
 
 plan() { _tap_plan=$1; echo "1..$1"; }
-diag() { printf '%s\n' "$*" | sed 's/^/# /'; }
+# diag goes to stderr, which prove shows (a failure's reasons reach the CI
+# log); note goes to stdout, seen only with prove -v.
+diag() { printf '%s\n' "$*" | sed 's/^/# /' >&2; }
+note() { printf '%s\n' "$*" | sed 's/^/# /'; }
 _report() {
 	_tap_n=$((_tap_n + 1))
 	if [ "$1" = 0 ]; then echo "ok $_tap_n - $2"
 	else echo "not ok $_tap_n - $2"; _tap_fail=$((_tap_fail + 1)); fi
 }
-# ok COMMAND... : runs the command; the name is the last argument.
+# ok NAME COMMAND... : runs the command; its status is the test's.  It
+# returns that status too, so "ok ... || explain" can say why.
 ok() {
 	_name=$1; shift
-	if "$@" >/dev/null 2>&1; then _report 0 "$_name"; else _report 1 "$_name"; fi
+	if "$@" >/dev/null 2>&1; then _report 0 "$_name"; else _report 1 "$_name"; return 1; fi
 }
 is() {
 	if [ "$1" = "$2" ]; then _report 0 "$3"

@@ -24,7 +24,7 @@ for p in tern-proxy tern-supervise tern-smtpd tern-qmgr tern-remote tern-local t
 done
 sandbox
 T0=$(date +%s)
-phase() { diag "$1 at $(($(date +%s) - T0)) s"; }
+phase() { note "$1 at $(($(date +%s) - T0)) s"; }
 . "$TERN_SRC/t/netns.sh"
 ns_init tc
 

@@ -20,7 +20,7 @@ ok "supervisor found" test -n "$sv"
 
 out=$("$PY" "$TERN_SRC/t/e2e/crash.py" send "$P_SMTP" "$sv" "$SB/acks" "$N" 8 20 \
     u1@example.test u2@example.test u3@example.test u4@example.test 2>&1)
-diag "$out"
+note "$out"
 acked=$(echo "$out" | sed -n 's/.*acked=\([0-9]*\).*/\1/p')
 kills=$(echo "$out" | sed -n 's/.* kills=\([0-9]*\).*/\1/p')
 ok "most messages acknowledged ($acked of $N)" test "${acked:-0}" -ge $((N / 2))
@@ -31,7 +31,7 @@ pairs=""
 for u in u1 u2 u3 u4; do pairs="$pairs $u@example.test=$(e2e_maildir $u@example.test)"; done
 # shellcheck disable=SC2086
 res=$("$PY" "$TERN_SRC/t/e2e/crash.py" verify "$SB/acks" $pairs 2>&1)
-diag "$res"
+note "$res"
 like "$res" ' lost=0 ' "no acknowledged message lost"
 ok "no sanitizer report" sh -c "! grep -Eq 'Sanitizer|runtime error' '$SB/run.log'"
 e2e_stop

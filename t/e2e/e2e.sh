@@ -79,3 +79,13 @@ e2e_stop() {
 e2e_clean_log() {
 	! grep -Eq 'Sanitizer|runtime error|signal=(SEGV|ABRT|BUS|ILL)' "$SB/run.log"
 }
+
+# e2e_why ADDRESS: after a delivery did not happen, say why on stderr
+# (prove shows it, so a CI log carries it): what the SMTP client got, the
+# queue, and the suite's log lines about the address or any refusal.
+e2e_why() {
+	[ -f "$SB/smtpc.log" ] && tail -8 "$SB/smtpc.log" | while read -r _l; do diag "smtpc: $_l"; done
+	diag "queue: $(find "$H/queue/env" -type f 2>/dev/null | wc -l) message(s) waiting"
+	grep -E "$1|defer|bounce|warn|error|died|refus|not served|status=[1-9]" "$SB/run.log" 2>/dev/null |
+	    grep -v 'errors=0' | tail -25 | while read -r _l; do diag "log: $_l"; done
+}

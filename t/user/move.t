@@ -131,7 +131,7 @@ wait_for 60 more
 touch "$SB/stop"
 wait $SENDER
 sent=$(wc -l <"$SB/sent" | tr -d ' ')
-diag "sent=$sent refused=$(cat "$SB/refused" 2>/dev/null | wc -l)"
+note "sent=$sent refused=$(cat "$SB/refused" 2>/dev/null | wc -l)"
 qempty() { [ -z "$(find "$1/queue/env" -type f 2>/dev/null | head -1)" ]; }
 ok "st1's queue drains (what arrived meanwhile is relayed)" wait_for 120 qempty "$A"
 ok "st2's queue drains" wait_for 120 qempty "$B"
@@ -142,7 +142,7 @@ dups=$(uniq -d "$SB/got" | wc -l | tr -d ' ')
 sort -u "$SB/got" >"$SB/got1"
 sort "$SB/sent" >"$SB/sent1"
 missing=$(comm -23 "$SB/sent1" "$SB/got1" | wc -l | tr -d ' ')
-diag "on st2: $(wc -l <"$SB/got") copies of $sent messages: duplicates=$dups missing=$missing"
+note "on st2: $(wc -l <"$SB/got") copies of $sent messages: duplicates=$dups missing=$missing"
 ok "at least 10 messages were sent" test "$sent" -ge 10
 is "$missing" 0 "every accepted message is on st2"
 is "$dups" 0 "none twice"

@@ -21,7 +21,8 @@ e2e_user dave@example.test
 for id in alpha bravo charlie delta; do
 	$C "$P_SMTP" send sender@example.net carol@example.test --id "$id" >>"$SB/smtpc.log" 2>&1
 done
-ok "four messages delivered to carol" wait_for 30 e2e_has carol@example.test alpha bravo charlie delta
+ok "four messages delivered to carol" wait_for 30 e2e_has carol@example.test alpha bravo charlie delta ||
+    e2e_why carol@example.test
 # browse PREFIX MODE STEP...: run roundcube.js in MODE against RC_URL as
 # carol; one TAP line per expected step.
 browse() {
@@ -30,7 +31,7 @@ browse() {
 	    TO=dave@example.test SEND_SUBJECT="$subj" \
 	    webmail_browse "$TERN_SRC/t/webmail/roundcube.js" 2>>"$SB/node.err")
 	printf '%s\n' "$_out" >>"$SB/browser.log"
-	printf '%s\n' "$_out" | grep '^note ' | while read -r _l; do diag "$_l"; done
+	printf '%s\n' "$_out" | grep "^note " | while read -r _l; do note "$_l"; done
 	for _s in "$@"; do
 		if printf '%s\n' "$_out" | grep -qxF "pass $_s"; then
 			_report 0 "$_p: $_s"
