@@ -66,6 +66,8 @@ struct thr {
 	size_t		 idcap;		/* a power of two */
 	size_t		 nids;		/* slots in use */
 	struct nodeid	*nid;		/* per node */
+	uint32_t	*hv;		/* hashes of the IDs, in lookup order */
+	size_t		 nhv, ihv;	/* how many, the next one */
 	struct subjslot	*subj;
 	size_t		 subjcap;	/* a power of two */
 	uint32_t	*num;		/* per message: the number printed */
@@ -112,6 +114,24 @@ node_new(struct thr *t, uint32_t msg)
 	return t->nn++;
 }
 
+/* The next ID of refs from *i (IDs are separated by one space). */
+static int
+next_ref(const char *r, size_t n, size_t *i, const char **p, size_t *len)
+{
+	size_t b;
+
+	while (*i < n && r[*i] == ' ')
+		(*i)++;
+	if (*i >= n)
+		return 0;
+	b = *i;
+	while (*i < n && r[*i] != ' ')
+		(*i)++;
+	*p = r + b;
+	*len = *i - b;
+	return 1;
+}
+
 /* The ID table twice as large (it is kept at most half full). */
 static int
 ids_grow(struct thr *t)
@@ -138,11 +158,46 @@ ids_grow(struct thr *t)
 	return 0;
 }
 
-/* The node of an ID (created as a dummy when absent). */
-static uint32_t
-id_node(struct thr *t, const char *id, size_t n, int *found_r)
+/*
+ * The hash of every ID that step 1 looks up, in the order it does
+ * (each message's Message-ID, then its references), into t->hv: then
+ * next_hash() can ask for the table slot of an ID some lookups ahead,
+ * so that the slot is in the cache by the time its turn comes.
+ */
+static void
+hash_ids(struct thr *t)
 {
-	uint32_t hv = (uint32_t)hash(id, n), k;
+	const struct imapthread_msg *x;
+	const char *p;
+	size_t m, i, len, k = 0;
+
+	for (m = 0; m < t->nv; m++) {
+		x = &t->v[m];
+		if (x->msgid_len > 0)
+			t->hv[k++] = (uint32_t)hash(x->msgid, x->msgid_len);
+		for (i = 0; next_ref(x->refs, x->refs_len, &i, &p, &len);)
+			t->hv[k++] = (uint32_t)hash(p, len);
+	}
+	t->nhv = k;
+}
+
+#define PREFETCH_AHEAD	12	/* lookups */
+
+static uint32_t
+next_hash(struct thr *t)
+{
+	size_t a = t->ihv + PREFETCH_AHEAD;
+
+	if (a < t->nhv)
+		__builtin_prefetch(&t->ids[t->hv[a] & (t->idcap - 1)]);
+	return t->hv[t->ihv++];
+}
+
+/* The node of an ID whose hash is hv (created as a dummy when absent). */
+static uint32_t
+id_node(struct thr *t, const char *id, size_t n, uint32_t hv, int *found_r)
+{
+	uint32_t k;
 	size_t mask = t->idcap - 1, h = hv & mask;
 	struct idslot *e;
 	const struct nodeid *d;
@@ -231,24 +286,6 @@ fix_prev(struct thr *t)
 		}
 }
 
-/* The next ID of refs from *i (IDs are separated by one space). */
-static int
-next_ref(const char *r, size_t n, size_t *i, const char **p, size_t *len)
-{
-	size_t b;
-
-	while (*i < n && r[*i] == ' ')
-		(*i)++;
-	if (*i >= n)
-		return 0;
-	b = *i;
-	while (*i < n && r[*i] != ' ')
-		(*i)++;
-	*p = r + b;
-	*len = *i - b;
-	return 1;
-}
-
 /* Step 1 for message m. */
 static int
 link_message(struct thr *t, uint32_t m)
@@ -256,11 +293,12 @@ link_message(struct thr *t, uint32_t m)
 	const struct imapthread_msg *x = &t->v[m];
 	const char *p;
 	size_t i = 0, len;
-	uint32_t self = 0, prev = 0, cur;
+	uint32_t self = 0, prev = 0, cur, hv;
 	int found;
 
 	if (x->msgid_len > 0) {
-		self = id_node(t, x->msgid, x->msgid_len, &found);
+		self = id_node(t, x->msgid, x->msgid_len, next_hash(t),
+		    &found);
 		if (self == 0)
 			return -1;
 		if (found && t->nd[self].msg != NONE)
@@ -274,9 +312,10 @@ link_message(struct thr *t, uint32_t m)
 	t->mnode[m] = self;
 	/* (1.A) link the references in order. */
 	while (next_ref(x->refs, x->refs_len, &i, &p, &len)) {
+		hv = next_hash(t);
 		if (x->msgid_len == len && memcmp(p, x->msgid, len) == 0)
 			continue;	/* its own ID */
-		if ((cur = id_node(t, p, len, &found)) == 0)
+		if ((cur = id_node(t, p, len, hv, &found)) == 0)
 			return -1;
 		if (cur == self)
 			continue;
@@ -371,8 +410,8 @@ rank_messages(struct thr *t)
 
 	if (n == 0)
 		return 0;
-	if ((key = mem_alloc(n, sizeof *key)) == NULL ||
-	    (tmp = mem_alloc(n, sizeof *tmp)) == NULL) {
+	if ((key = mem_realloc(NULL, n, sizeof *key)) == NULL ||
+	    (tmp = mem_realloc(NULL, n, sizeof *tmp)) == NULL) {
 		free(key);
 		return -1;
 	}
@@ -657,6 +696,7 @@ thr_fini(struct thr *t)
 	free(t->nd);
 	free(t->ids);
 	free(t->nid);
+	free(t->hv);
 	free(t->subj);
 	free(t->num);
 	free(t->mnode);
@@ -676,12 +716,15 @@ thr_alloc(struct thr *t, const struct imapthread_msg *v, size_t n,
 	t->v = v;
 	t->nv = n;
 	t->cap = (uint32_t)cap;
-	if ((t->nd = mem_alloc(cap, sizeof *t->nd)) == NULL ||
-	    (t->num = mem_alloc(n + 1, sizeof *t->num)) == NULL ||
-	    (t->mnode = mem_alloc(n + 1, sizeof *t->mnode)) == NULL ||
-	    (t->byrank = mem_alloc(n + 1, sizeof *t->byrank)) == NULL ||
-	    (t->tail = mem_alloc(cap, sizeof *t->tail)) == NULL ||
-	    (t->stack = mem_alloc(cap, sizeof *t->stack)) == NULL)
+	/* Not zeroed (cap is a bound, far above the nodes made): every
+	 * element is written before it is read. */
+	if ((t->nd = mem_realloc(NULL, cap, sizeof *t->nd)) == NULL ||
+	    (t->num = mem_realloc(NULL, n + 1, sizeof *t->num)) == NULL ||
+	    (t->mnode = mem_realloc(NULL, n + 1, sizeof *t->mnode)) == NULL ||
+	    (t->byrank = mem_realloc(NULL, n + 1, sizeof *t->byrank)) ==
+	    NULL ||
+	    (t->tail = mem_realloc(NULL, cap, sizeof *t->tail)) == NULL ||
+	    (t->stack = mem_realloc(NULL, cap, sizeof *t->stack)) == NULL)
 		return -1;
 	for (i = 0; i < n; i++)
 		t->num[i] = v[i].num;
@@ -721,10 +764,12 @@ imapthread_references(const struct imapthread_msg *v, size_t n,
 		;
 	if (thr_alloc(&t, v, n, cap) < 0 ||
 	    (t.ids = mem_alloc(t.idcap, sizeof *t.ids)) == NULL ||
-	    (t.nid = mem_alloc(cap, sizeof *t.nid)) == NULL ||
-	    (t.order = mem_alloc(cap, sizeof *t.order)) == NULL)
+	    (t.nid = mem_realloc(NULL, cap, sizeof *t.nid)) == NULL ||
+	    (t.hv = mem_realloc(NULL, n + nrefs + n, sizeof *t.hv)) == NULL ||
+	    (t.order = mem_realloc(NULL, cap, sizeof *t.order)) == NULL)
 		goto out;
 	(void)node_new(&t, NONE);	/* the root, 0 */
+	hash_ids(&t);
 	for (i = 0; i < n; i++)
 		if (link_message(&t, (uint32_t)i) < 0)
 			goto out;

@@ -74,10 +74,13 @@ mbox_cache_free(struct mbox *mb)
 	mb->cache_loaded = 0;
 }
 
+/* Neighbouring UIDs in neighbouring slots: a SORT or THREAD reads the
+ * records of a whole folder in UID order, and walks the table in order
+ * (UIDs are the server's, handed out one after another). */
 static size_t
 slot(const struct mbox *mb, uint32_t uid, uint32_t kind)
 {
-	return (size_t)((uid * 2654435761U) ^ kind) & (mb->capcache - 1);
+	return ((size_t)uid * MBOX_CACHE_KINDS + kind) & (mb->capcache - 1);
 }
 
 static int
