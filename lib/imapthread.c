@@ -790,24 +790,35 @@ out:
 
 /* ---- ORDEREDSUBJECT ---- */
 
-static const struct imapthread_msg *os_v;
+/* A message's sort key, gathered so that the sort reads one array: the
+ * subject's first 8 bytes big-endian (zero-padded; equal prefixes are
+ * compared in full), then the sent date and the mailbox order. */
+struct oskey {
+	uint64_t	 pre;
+	const char	*s;
+	size_t		 len;
+	int64_t		 sent;
+	uint32_t	 idx;
+};
 
 static int
 os_cmp(const void *a, const void *b)
 {
-	const struct imapthread_msg *x = &os_v[*(const uint32_t *)a];
-	const struct imapthread_msg *y = &os_v[*(const uint32_t *)b];
-	size_t n = x->subject_len < y->subject_len ? x->subject_len :
-	    y->subject_len;
-	int r = n > 0 ? memcmp(x->subject, y->subject, n) : 0;
+	const struct oskey *x = a, *y = b;
+	size_t n;
+	int r;
 
+	if (x->pre != y->pre)
+		return x->pre < y->pre ? -1 : 1;
+	n = x->len < y->len ? x->len : y->len;
+	r = n > 8 ? memcmp(x->s + 8, y->s + 8, n - 8) : 0;
 	if (r != 0)
 		return r;
-	if (x->subject_len != y->subject_len)
-		return x->subject_len < y->subject_len ? -1 : 1;
+	if (x->len != y->len)
+		return x->len < y->len ? -1 : 1;
 	if (x->sent != y->sent)
 		return x->sent < y->sent ? -1 : 1;
-	return *(const uint32_t *)a < *(const uint32_t *)b ? -1 : 1;
+	return x->idx < y->idx ? -1 : x->idx > y->idx;
 }
 
 int
@@ -815,8 +826,9 @@ imapthread_orderedsubject(const struct imapthread_msg *v, size_t n,
     struct sbuf *out)
 {
 	struct thr t;
-	uint32_t *ix = NULL, first = 0, prev = 0, x;
-	size_t i;
+	struct oskey *k = NULL;
+	uint32_t first = 0, x;
+	size_t i, j;
 	int r = -1;
 
 	memset(&t, 0, sizeof t);
@@ -824,35 +836,40 @@ imapthread_orderedsubject(const struct imapthread_msg *v, size_t n,
 		errno = E2BIG;
 		return -1;
 	}
-	if ((ix = mem_alloc(n + 1, sizeof *ix)) == NULL ||
+	if ((k = mem_realloc(NULL, n + 1, sizeof *k)) == NULL ||
 	    thr_alloc(&t, v, n, n + 1) < 0)
 		goto out;
-	for (i = 0; i < n; i++)
-		ix[i] = (uint32_t)i;
-	os_v = v;
-	qsort(ix, n, sizeof *ix, os_cmp);
-	os_v = NULL;
+	for (i = 0; i < n; i++) {
+		k[i].pre = 0;
+		for (j = 0; j < 8; j++)
+			k[i].pre = k[i].pre << 8 | (j < v[i].subject_len ?
+			    (unsigned char)v[i].subject[j] : 0);
+		k[i].s = v[i].subject;
+		k[i].len = v[i].subject_len;
+		k[i].sent = v[i].sent;
+		k[i].idx = (uint32_t)i;
+	}
+	qsort(k, n, sizeof *k, os_cmp);
 	(void)node_new(&t, NONE);
 	for (i = 0; i < n; i++) {
 		x = node_new(&t, (uint32_t)i);		/* node i+1 */
 		t.mnode[i] = x;
 	}
 	for (i = 0; i < n; i++) {
-		x = ix[i] + 1;
-		if (i > 0 && v[ix[i]].subject_len == v[prev].subject_len &&
-		    (v[prev].subject_len == 0 || memcmp(v[ix[i]].subject,
-		    v[prev].subject, v[prev].subject_len) == 0)) {
+		x = k[i].idx + 1;
+		if (i > 0 && k[i].len == k[i - 1].len && k[i].pre ==
+		    k[i - 1].pre && (k[i].len <= 8 || memcmp(k[i].s + 8,
+		    k[i - 1].s + 8, k[i].len - 8) == 0)) {
 			link_node(&t, first, x);
 		} else {
 			first = x;
 			link_node(&t, 0, x);
 		}
-		prev = ix[i];
 	}
 	sort_all(&t);
 	r = emit(&t, out);
 out:
-	free(ix);
+	free(k);
 	thr_fini(&t);
 	return r;
 }

@@ -202,7 +202,11 @@ random_case(size_t n, uint32_t ids, uint32_t subjects, uint32_t dates,
 		v[i].num = (uint32_t)i + 1 + (rnd(4) == 0 ? 1000 : 0);
 		v[i].sent = (int64_t)rnd(dates) - (rnd(8) == 0 ? 5 : 0);
 		pick = rnd(subjects);
-		(void)snprintf(rsubj[i], sizeof rsubj[i], "%ssubject %u",
+		/* Subjects shorter and longer than 8 bytes, differing
+		 * early or late (ORDEREDSUBJECT compares 8-byte prefixes
+		 * first). */
+		(void)snprintf(rsubj[i], sizeof rsubj[i], pick % 3 == 0 ?
+		    "%ssubject %u" : pick % 3 == 1 ? "%s%u" : "%s%u subject",
 		    pre[rnd(6)], (unsigned)pick);
 		/* The base subject as lib/basesubj makes it. */
 		sbuf_init(&subj[0], 1 << 10);
@@ -210,11 +214,15 @@ random_case(size_t n, uint32_t ids, uint32_t subjects, uint32_t dates,
 		    &v[i].is_reply);
 		if (pick == 0)
 			subj[0].len = 0;	/* some have none */
-		(void)snprintf(rsubj[i], sizeof rsubj[i], "%.*s",
-		    (int)subj[0].len, subj[0].s ? subj[0].s : "");
+		len = subj[0].len < sizeof rsubj[i] ? subj[0].len :
+		    sizeof rsubj[i];
+		if (len > 0)
+			memcpy(rsubj[i], subj[0].s, len);
+		if (len > 1 && pick % 7 == 0)
+			rsubj[i][len - 1 - pick % 2] = '\0';	/* a NUL */
 		sbuf_fini(&subj[0]);
 		v[i].subject = rsubj[i];
-		v[i].subject_len = strlen(rsubj[i]);
+		v[i].subject_len = len;
 		if (rnd(10) != 0) {
 			/* Mostly new IDs, some taken twice. */
 			pick = rnd(3) != 0 ? (uint32_t)i % ids : rnd(ids);
