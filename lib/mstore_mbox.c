@@ -297,6 +297,15 @@ mbox_load_index(struct mbox *mb)
 		return 0;
 	}
 	sbuf_init(&buf, MBOX_INDEX_MAX);
+	/* Room for the whole file at once: growing the buffer while
+	 * reading copied a big folder's index several times. */
+	{
+		struct stat st;
+
+		if (fstat(fd, &st) == 0 && st.st_size > 0 &&
+		    st.st_size < MBOX_INDEX_MAX)
+			(void)sbuf_reserve(&buf, (size_t)st.st_size + 1);
+	}
 	rc = io_read_fd(fd, &buf, MBOX_INDEX_MAX);
 	if (rc == 0 && midx_parse(buf.s, buf.len, &nix) == 0) {
 		if (mb->synced && nix.uidvalidity != mb->uidvalidity) {
