@@ -667,13 +667,21 @@ mbox_refresh(struct mbox *mb)
 		if (read_cur(curfd, &s) == -1 ||
 		    merge_scan(mb, curfd, &s, &dirty) == -1)
 			goto out;
+		/* The stamp changes only when it is new: rewriting an
+		 * unchanged index (cur/ still too fresh to trust, as after
+		 * every APPEND) cost an index write and two fsyncs. */
 		if ((int64_t)time(NULL) - (int64_t)st.st_mtim.tv_sec >=
 		    CUR_SETTLE) {
+			if (mb->ix.cur_sec != (int64_t)st.st_mtim.tv_sec ||
+			    mb->ix.cur_nsec != (int64_t)st.st_mtim.tv_nsec)
+				dirty = 1;
 			mb->ix.cur_sec = (int64_t)st.st_mtim.tv_sec;
 			mb->ix.cur_nsec = (int64_t)st.st_mtim.tv_nsec;
-		} else
+		} else {
+			if (mb->ix.cur_sec != 0 || mb->ix.cur_nsec != 0)
+				dirty = 1;
 			mb->ix.cur_sec = mb->ix.cur_nsec = 0;
-		dirty = 1;
+		}
 	}
 	rc = 0;
 	if (dirty || mb->ix_dirty)
