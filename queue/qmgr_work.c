@@ -473,7 +473,9 @@ deliver_all(struct qmgr_msg *m)
 		qmgr_deliver_local(m, x, n);
 	if (m->dirty)
 		crash_at("after-deliver");	/* before the record */
-	if ((r = save(m)) == 0)
+	r = save(m);
+	qmgr_hold_stop(0);	/* held since the deliveries ended */
+	if (r == 0)
 		report_success(m, x, n);
 	free(x);
 	return r;
