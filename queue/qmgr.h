@@ -103,7 +103,8 @@ void	qmgr_event(struct qmgr_msg *, const struct qmgr_item *,
 void	qmgr_deliver_local(struct qmgr_msg *, struct qmgr_item *, size_t n);
 /*
  * Hold (1) or let through (0) SIGTERM and SIGINT: held from the end of a
- * local delivery until its outcome is saved, so a stop cannot lose it.
+ * local delivery until its outcome is recorded (the state saved or the
+ * message removed), so a stop cannot lose it.
  */
 void	qmgr_hold_stop(int hold);
 /*

@@ -91,8 +91,8 @@ batch(struct qmgr_msg *m, struct qmgr_item *x, size_t n, const char *path)
 	r = lspawn_deliver(m->q->lspawn_socket, &req, &res);
 	/*
 	 * The deliveries are done: a stop (SIGTERM from tern-qmgr) waits
-	 * until their outcome is saved (deliver_all unblocks), so a restart
-	 * does not deliver them again.  A crash still may (at least once).
+	 * until their outcome is recorded (qmgr_work lets it through), so a
+	 * restart does not deliver them again.  A crash still may.
 	 */
 	qmgr_hold_stop(1);
 	if (r < 0) {
