@@ -297,6 +297,15 @@ mbox_load_index(struct mbox *mb)
 		return 0;
 	}
 	sbuf_init(&buf, MBOX_INDEX_MAX);
+	/* Room for the whole file at once: growing the buffer while
+	 * reading copied a big folder's index several times. */
+	{
+		struct stat st;
+
+		if (fstat(fd, &st) == 0 && st.st_size > 0 &&
+		    st.st_size < MBOX_INDEX_MAX)
+			(void)sbuf_reserve(&buf, (size_t)st.st_size + 1);
+	}
 	rc = io_read_fd(fd, &buf, MBOX_INDEX_MAX);
 	if (rc == 0 && midx_parse(buf.s, buf.len, &nix) == 0) {
 		if (mb->synced && nix.uidvalidity != mb->uidvalidity) {
@@ -686,9 +695,10 @@ mbox_refresh(struct mbox *mb)
 		}
 		/* Written for a settled mtime it did not have.  Not for
 		 * sec 0 ("scan again"): an mtime it does not have makes the
-		 * next sync scan as well, so a large folder scanned again
-		 * and again while cur/ is too fresh to trust (after a STORE)
-		 * is not rewritten each time. */
+		 * next sync scan as well, so a folder scanned again and
+		 * again while cur/ is too fresh to trust (after every STORE
+		 * or APPEND) is not rewritten each time: an index write and
+		 * two fsyncs, of 5 MB for 100,000 messages. */
 		if (sec != 0 && (sec != mb->ix.cur_sec ||
 		    nsec != mb->ix.cur_nsec))
 			dirty = 1;
