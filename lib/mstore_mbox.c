@@ -297,6 +297,15 @@ mbox_load_index(struct mbox *mb)
 		return 0;
 	}
 	sbuf_init(&buf, MBOX_INDEX_MAX);
+	/* Room for the whole file at once: growing the buffer while
+	 * reading copied a big folder's index several times. */
+	{
+		struct stat st;
+
+		if (fstat(fd, &st) == 0 && st.st_size > 0 &&
+		    st.st_size < MBOX_INDEX_MAX)
+			(void)sbuf_reserve(&buf, (size_t)st.st_size + 1);
+	}
 	rc = io_read_fd(fd, &buf, MBOX_INDEX_MAX);
 	if (rc == 0 && midx_parse(buf.s, buf.len, &nix) == 0) {
 		if (mb->synced && nix.uidvalidity != mb->uidvalidity) {
@@ -658,13 +667,21 @@ mbox_refresh(struct mbox *mb)
 		if (read_cur(curfd, &s) == -1 ||
 		    merge_scan(mb, curfd, &s, &dirty) == -1)
 			goto out;
+		/* The stamp changes only when it is new: rewriting an
+		 * unchanged index (cur/ still too fresh to trust, as after
+		 * every APPEND) cost an index write and two fsyncs. */
 		if ((int64_t)time(NULL) - (int64_t)st.st_mtim.tv_sec >=
 		    CUR_SETTLE) {
+			if (mb->ix.cur_sec != (int64_t)st.st_mtim.tv_sec ||
+			    mb->ix.cur_nsec != (int64_t)st.st_mtim.tv_nsec)
+				dirty = 1;
 			mb->ix.cur_sec = (int64_t)st.st_mtim.tv_sec;
 			mb->ix.cur_nsec = (int64_t)st.st_mtim.tv_nsec;
-		} else
+		} else {
+			if (mb->ix.cur_sec != 0 || mb->ix.cur_nsec != 0)
+				dirty = 1;
 			mb->ix.cur_sec = mb->ix.cur_nsec = 0;
-		dirty = 1;
+		}
 	}
 	rc = 0;
 	if (dirty || mb->ix_dirty)
