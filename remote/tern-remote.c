@@ -10,7 +10,8 @@
  * message to the same destination: a worker connects, passes the message
  * descriptor and the same request, gets an acknowledgement and the
  * results.  It exits when idle for that long, when the server closes
- * the connection, or after RMT_REUSE_MS or RMT_REUSE_MAX requests.
+ * the connection, when tern.conf was edited, or after RMT_REUSE_MS or
+ * RMT_REUSE_MAX requests.
  */
 #include <errno.h>
 #include <poll.h>
@@ -387,7 +388,8 @@ main(int argc, char **argv)
 		/* Listen before the results: the next worker finds us. */
 		lfd = -1;
 		if (keep != NULL && served < RMT_REUSE_MAX &&
-		    io_now_ms() < until && (lfd = listen_on(&sa)) < 0)
+		    io_now_ms() < until && !conf_changed(cf) &&
+		    (lfd = listen_on(&sa)) < 0)
 			log_warn_sys("cannot listen on %s",
 			    log_esc_s(sa.sun_path));
 		(void)write_results(conn, res, req.nrcpt);
