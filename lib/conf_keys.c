@@ -46,6 +46,8 @@ const struct conf_key conf_keys[] = {
 	{ "remote_data_timeout", CONF_DURATION, "3m", "wait for the reply to DATA and for each block of the message to be sent (RFC 5321 4.5.3.2)" },
 	{ "remote_data_done_timeout", CONF_DURATION, "10m", "wait for the reply after the final dot (RFC 5321 4.5.3.2.6)" },
 	{ "remote_concurrency", CONF_UINT, "20", "most tern-remote processes to one destination at once (0: no limit)" },
+	/* Connection reuse (tern-remote, relay helper). */
+	{ "remote_idle_time", CONF_DURATION, "2s", "how long tern-remote keeps its connection and waits for the next message to the same destination (0: one message per process)" },
 
 	/* SMTP server (tern-smtpd). */
 	{ "smtpd_recipient_limit", CONF_UINT, "1000", "most recipients per message (RFC 5321 4.5.3.1.8 asks at least 100)" },
@@ -69,6 +71,8 @@ const struct conf_key conf_keys[] = {
 	{ "local_timeout", CONF_DURATION, "10m", "a tern-local running longer is killed (the delivery is deferred)" },
 	{ "quota_exceeded", CONF_STR, "defer", "a delivery over quota is deferred (defer) or bounced (bounce)" },
 	{ "sis_min_size", CONF_SIZE, "64k", "smallest message stored once and hard-linked to 2 or more local recipients" },
+	/* smtpperf: tern-lspawn delivers in its forked child, no exec. */
+	{ "local_exec", CONF_BOOL, "no", "yes: tern-lspawn execs program_dir/tern-local for each delivery instead of delivering in its forked child (a stand-in delivery program)" },
 
 	/* Addresses and authentication. */
 	{ "recipient_delimiter", CONF_STR, "+", "separates a local part from its extension (user+ext)" },

@@ -3,6 +3,7 @@
  * (format in lib/mstore_int.h).
  */
 /* UNSAFE: reads fixed-width fields at offsets checked against the length. */
+#include <endian.h>
 #include <errno.h>
 #include <stdint.h>
 #include <string.h>
@@ -12,10 +13,9 @@
 #include "lib/maildir.h"
 #include "lib/sbuf.h"
 
-uint64_t
-midx_checksum(const void *data, size_t n)
+static uint64_t
+fnv1a(const unsigned char *p, size_t n)
 {
-	const unsigned char *p = data;
 	uint64_t h = 0xcbf29ce484222325ULL;
 	size_t i;
 
@@ -27,13 +27,90 @@ midx_checksum(const void *data, size_t n)
 }
 
 static uint64_t
+rotl64(uint64_t x, unsigned r)
+{
+	return (x << r) | (x >> (64 - r));
+}
+
+static uint64_t
+lane(uint64_t h, uint64_t w)
+{
+	h ^= w * 0x9e3779b97f4a7c15ULL;
+	return rotl64(h, 31) * 0xc2b2ae3d27d4eb4fULL;
+}
+
+/*
+ * TERNIDX3's checksum: four independent 64-bit lanes over 32-byte blocks,
+ * so the multiplies overlap; about ten times faster than byte-serial
+ * FNV-1a, which took 1.1 ms of every warm SELECT of a 10,000-message
+ * folder.  It guards against damage, not against an attacker (the index
+ * is the account's own file).
+ */
+static uint64_t
+lanes(const unsigned char *p, size_t n)
+{
+	uint64_t h[4] = { 0x243f6a8885a308d3ULL, 0x13198a2e03707344ULL,
+	    0xa4093822299f31d0ULL, 0x082efa98ec4e6c89ULL }, w, t;
+	size_t i, k;
+
+	for (i = 0; n - i >= 32; i += 32)
+		for (k = 0; k < 4; k++) {
+			memcpy(&w, p + i + 8 * k, 8);
+			h[k] = lane(h[k], le64toh(w));
+		}
+	for (k = 0; n - i >= 8; i += 8, k = (k + 1) & 3) {
+		memcpy(&w, p + i, 8);
+		h[k] = lane(h[k], le64toh(w));
+	}
+	for (w = 0, k = 0; i < n; i++, k += 8)
+		w |= (uint64_t)p[i] << k;
+	t = lane(rotl64(h[0], 1) + rotl64(h[1], 7) + rotl64(h[2], 12) +
+	    rotl64(h[3], 18), w ^ (uint64_t)n);
+	t ^= t >> 33;
+	t *= 0xff51afd7ed558ccdULL;
+	t ^= t >> 33;
+	return t;
+}
+
+/* The checksum of a file's bytes before its trailer: by its version. */
+uint64_t
+midx_checksum(const void *data, size_t n)
+{
+	const unsigned char *p = data;
+
+	if (n >= 8 && memcmp(p, MIDX_MAGIC, 8) == 0)
+		return lanes(p, n);
+	return fnv1a(p, n);
+}
+
+/*
+ * Little-endian fields of 2, 4 or 8 bytes: one unaligned load each (the
+ * compiler turns the memcpy into a mov), since a warm SELECT decodes every
+ * record of the index and a byte loop per field was a third of it.
+ */
+static uint64_t
 get_le(const unsigned char *p, size_t n)
 {
-	uint64_t v = 0;
+	uint64_t v8;
+	uint32_t v4;
+	uint16_t v2;
 
-	while (n-- > 0)
-		v = (v << 8) | p[n];
-	return v;
+	switch (n) {
+	case 8:
+		memcpy(&v8, p, 8);
+		return le64toh(v8);
+	case 4:
+		memcpy(&v4, p, 4);
+		return le32toh(v4);
+	case 2:
+		memcpy(&v2, p, 2);
+		return le16toh(v2);
+	default:
+		v8 = 0;
+		while (n-- > 0)
+			v8 = (v8 << 8) | p[n];
+		return v8;
+	}
 }
 
 static int
@@ -118,6 +195,15 @@ parse_recs(const unsigned char *p, size_t len, uint32_t count,
 	size_t off = MIDX_HDR_LEN, nl;
 	uint32_t i, last = 0;
 
+	/* One allocation for the records (count was checked against len). */
+	if (count > 0 && ix->cap < count) {
+		struct midx_rec *nr;
+
+		if ((nr = mem_realloc(ix->recs, count, sizeof(*nr))) == NULL)
+			return -2;
+		ix->recs = nr;
+		ix->cap = count;
+	}
 	for (i = 0; i < count; i++) {
 		if (len - off < MIDX_REC_LEN)
 			return -1;
@@ -152,7 +238,7 @@ parse_recs(const unsigned char *p, size_t len, uint32_t count,
 	return 0;
 }
 
-/* The expunged section of a TERNIDX2 file at off. */
+/* The expunged section of a TERNIDX2 or 3 file at off. */
 static int
 parse_van(const unsigned char *p, size_t len, size_t off, struct midx *ix)
 {
@@ -197,7 +283,8 @@ midx_parse(const void *data, size_t len, struct midx *ix)
 	if (len < MIDX_HDR_LEN + MIDX_TRL_LEN)
 		goto bad;
 	v1 = memcmp(p, MIDX_MAGIC_V1, 8) == 0;
-	if ((!v1 && memcmp(p, MIDX_MAGIC, 8) != 0) ||
+	if ((!v1 && memcmp(p, MIDX_MAGIC, 8) != 0 &&
+	    memcmp(p, MIDX_MAGIC_V2, 8) != 0) ||
 	    memcmp(p + len - MIDX_TRL_LEN, MIDX_TRAILER, 4) != 0 ||
 	    get_le(p + len - 8, 8) != midx_checksum(p, len - MIDX_TRL_LEN))
 		goto bad;

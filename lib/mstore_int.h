@@ -3,20 +3,23 @@
  * target; nothing outside lib/mstore*.c and t/ includes this.
  *
  * The index ("tern-index" in the folder's directory), little-endian:
- *   header  "TERNIDX2", u32 uidvalidity, u32 uidnext, u32 first_recent,
+ *   header  "TERNIDX3", u32 uidvalidity, u32 uidnext, u32 first_recent,
  *           u32 count, u64 highestmodseq, i64 cur_sec, i64 cur_nsec
  *   count records: u32 uid, u32 flags, u32 keywords, u16 namelen,
  *           u16 zero, u64 modseq, u64 size, u64 vsize, i64 date, name
  *   expunged: u32 nvan, u32 zero, u64 van_floor,
  *           nvan ranges: u32 lo, u32 hi, u64 modseq
- *   trailer "END1", u64 FNV-1a of every byte before the trailer.
+ *   trailer "END1", u64 checksum of every byte before the trailer
+ *           (midx_checksum: four word lanes for TERNIDX3, FNV-1a for
+ *           the older versions).
  * midx_parse() accepts exactly that and nothing else: uids strictly
  * rising and below uidnext, modseqs within 1..highestmodseq, names that
  * are plain Maildir base names, expunged ranges with 1 <= lo <= hi <
  * uidnext and modseqs rising within van_floor+1..highestmodseq, no byte
  * left over.  A "TERNIDX1" file (no expunged section; written before
  * QRESYNC) is read too, with van_floor = highestmodseq (nothing earlier
- * is remembered); midx_format() always writes "TERNIDX2".
+ * is remembered), and a "TERNIDX2" file (TERNIDX3's layout, checksummed
+ * with byte-serial FNV-1a); midx_format() always writes "TERNIDX3".
  *
  * The expunged ranges (QRESYNC, RFC 7162 3.2.5): every UID that left the
  * index is remembered in a range with the modseq of its expunge, in the
@@ -35,7 +38,8 @@
 
 #include "lib/mstore.h"
 
-#define MIDX_MAGIC		"TERNIDX2"
+#define MIDX_MAGIC		"TERNIDX3"
+#define MIDX_MAGIC_V2		"TERNIDX2"
 #define MIDX_MAGIC_V1		"TERNIDX1"
 #define MIDX_TRAILER		"END1"
 #define MIDX_HDR_LEN		48

@@ -202,17 +202,22 @@ expunge_files(struct mbox *mb, const uint32_t *uids, size_t n,
 {
 	struct sbuf name;
 	struct midx_rec *r;
-	size_t i;
+	size_t i, j = 0;
 	int rc = 0;
 
 	*ngone_r = 0;
 	*bytes_r = 0;
 	sbuf_init(&name, MAILDIR_NAME_MAX + 64);
+	/* The view and the index are both in uid order: one merge walk (a
+	 * binary search per message was most of a CLOSE on a big folder). */
 	for (i = 0; i < mb->nview && rc == 0; i++) {
-		if ((mb->view[i].flags & MBOX_F_EXPUNGED) ||
-		    (uids != NULL && !uid_in(uids, n, mb->view[i].uid)) ||
-		    (r = midx_find(&mb->ix, mb->view[i].uid)) == NULL ||
-		    !(r->flags & MBOX_F_DELETED))
+		while (j < mb->ix.n && mb->ix.recs[j].uid < mb->view[i].uid)
+			j++;
+		r = j < mb->ix.n && mb->ix.recs[j].uid == mb->view[i].uid ?
+		    &mb->ix.recs[j] : NULL;
+		if ((mb->view[i].flags & MBOX_F_EXPUNGED) || r == NULL ||
+		    !(r->flags & MBOX_F_DELETED) ||
+		    (uids != NULL && !uid_in(uids, n, mb->view[i].uid)))
 			continue;
 		if (mbox_file_name(r, &name) == -1)
 			rc = -1;

@@ -10,7 +10,12 @@
  * recipient, in request order, then exits 0.  Anything else (no or a bad
  * answer, a timeout, a crash) defers every recipient of the request: a
  * recipient the remote already took may be sent again (a duplicate,
- * never a loss).
+ * never a loss).  With "-s SOCKET" and the slot lock as fd 4, tern-remote
+ * then waits on SOCKET (remote_idle_time) for further requests to the
+ * same destination: the worker connects, sends the byte 'M' with the
+ * message descriptor (SCM_RIGHTS), the same request, and reads the
+ * record 'A' (length 0: taken) and then the results.  No 'A': not taken
+ * (nothing sent), go on; after it, a missing answer defers as above.
  *
  * WIRE FORMAT.  The record framing of lspawn.h (type byte, 4-byte
  * big-endian length, payload), closed by 'E' with length 0; nothing after

@@ -38,6 +38,9 @@ if [ "$what" = check ]; then
 	/usr/bin/python3 -c 'import dkim' >/dev/null 2>&1 || need python3-dkim
 	/usr/bin/python3 -c 'import nacl' >/dev/null 2>&1 || need python3-nacl
 	command -v ps >/dev/null 2>&1 || need procps
+	# t/user/move.t: tern-user move's stream over a real ssh
+	[ -x /usr/sbin/sshd ] || need openssh-server
+	command -v ssh >/dev/null 2>&1 || need openssh-client
 fi
 
 # Webmail and more real IMAP clients (t/webmail, t/imap/mutt.t,

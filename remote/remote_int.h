@@ -16,8 +16,12 @@
 #define RMT_ADDRS_MAX	8	/* addresses tried per host */
 #define RMT_GROUP	100	/* RCPT commands pipelined before a read */
 #define RMT_QUIT_MS	5000	/* wait for the reply to QUIT */
+#define RMT_RSET_MS	30000	/* at most this for RSET on a kept connection */
+#define RMT_REUSE_MS	300000	/* a process takes no request after this */
+#define RMT_REUSE_MAX	1000	/* nor after this many requests */
 
 struct tls_ctx;
+struct rmt_keep;
 
 struct rmt_conf {
 	char		 helo[RMT_HOST_MAX + 1];
@@ -25,13 +29,27 @@ struct rmt_conf {
 	int64_t		 cmd_ms;
 	int64_t		 data_ms;
 	int64_t		 done_ms;
+	int64_t		 idle_ms;	/* remote_idle_time; 0: no reuse */
 	struct tls_ctx	*tls;		/* NULL: no STARTTLS possible */
+	int		 tls_tried;	/* tls made (or failed) once */
 	const char	*prefix;	/* DKIM-Signature field sent first */
 	size_t		 prefix_len;	/* 0: none */
 };
 
-/* Deliver req's message (fd msgfd) to its next hop; fill res[nrcpt]. */
+/*
+ * Deliver req's message (fd msgfd) to its next hop; fill res[nrcpt].
+ * With keep (else NULL): a connection kept there by an earlier request to
+ * the same hop and TLS policy is used again (RSET first; a connection
+ * that fails before MAIL is taken is replaced by a new one), and the
+ * connection of this request is left there rather than closed when it is
+ * still good.  rmt_keep_fd is its socket (-1: none), to be watched while
+ * idle; rmt_keep_close sends QUIT and closes it.
+ */
 void	rmt_deliver(const struct rmt_conf *, const struct remote_req *,
-	    int msgfd, struct remote_result *res);
+	    int msgfd, struct remote_result *res, struct rmt_keep *keep);
+struct rmt_keep *rmt_keep_new(void);
+int	rmt_keep_fd(const struct rmt_keep *);
+void	rmt_keep_close(struct rmt_keep *);
+void	rmt_keep_free(struct rmt_keep **);
 
 #endif

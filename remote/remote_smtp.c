@@ -52,6 +52,8 @@ struct sess {
 	int		*accepted;	/* RCPT accepted in this session */
 	int		 msgfd;
 	int		 is_lmtp;
+	int		 lost;		/* the connection cannot be used again */
+	struct rmt_keep	*keep;		/* NULL: close every connection */
 	uint64_t	 size;
 	const char	*host;		/* the host name connected to */
 	char		 relay[REMOTE_RELAY_MAX + 1];
@@ -63,6 +65,21 @@ struct sess {
 	struct tls_conn	*tc;
 	struct smtp_reply r;
 	struct smtp_caps caps;
+};
+
+/* A connection kept between requests (remote_int.h). */
+struct rmt_keep {
+	int		 fd;		/* -1: none kept */
+	struct bio	*b;
+	struct tls_conn	*tc;
+	struct smtp_caps caps;
+	int		 is_lmtp;
+	enum remote_tls	 tls;
+	char		 hop[REMOTE_HOP_MAX + 1];
+	char		 host[DNS_NAME_MAX + 1];
+	char		 relay[REMOTE_RELAY_MAX + 1];
+	struct sbuf	 tlsinfo;
+	unsigned	 uses;		/* transactions sent over it */
 };
 
 /* Diagnostics. */
@@ -186,8 +203,12 @@ reply(struct sess *s, int64_t timeout_ms, const char *what,
 	const char *why = "write error";
 
 	bio_set_timeout(s->b, timeout_ms, timeout_ms);
-	if (bio_flush(s->b) == 0 && smtpc_read_reply(s->b, &s->r, &why) == 0)
+	if (bio_flush(s->b) == 0 && smtpc_read_reply(s->b, &s->r, &why) == 0) {
+		if (s->r.code == 421)	/* the server closes: no reuse */
+			s->lost = 1;
 		return 0;
+	}
+	s->lost = 1;
 	diagf(lost, "4.4.2 %s with %s while waiting "
 	    "for the reply to %s: %s", errno == ETIMEDOUT ? "timeout" :
 	    "lost connection", s->relay, what, why);
@@ -412,6 +433,7 @@ envelope(struct sess *s, int *mail_ok_r, char diag[DIAG_MAX + 1])
 	}
 	return 0;
 lost:
+	s->lost = 1;
 	diagf(diag, "4.4.2 lost connection with %s "
 	    "while sending the envelope", s->relay);
 	return -1;
@@ -462,8 +484,14 @@ data(struct sess *s)
 	char diag[DIAG_MAX + 1];
 	size_t i;
 
-	if (bio_puts(s->b, "DATA\r\n") < 0 ||
-	    reply(s, s->rc->data_ms, "DATA", diag) < 0) {
+	if (bio_puts(s->b, "DATA\r\n") < 0) {
+		s->lost = 1;
+		diagf(diag, "4.4.2 lost connection with %s while sending "
+		    "DATA", s->relay);
+		accepted_set(s, (size_t)-1, REMOTE_DEFER, diag);
+		return;
+	}
+	if (reply(s, s->rc->data_ms, "DATA", diag) < 0) {
 		accepted_set(s, (size_t)-1, REMOTE_DEFER, diag);
 		return;
 	}
@@ -474,6 +502,7 @@ data(struct sess *s)
 		return;
 	}
 	if (send_message(s) < 0) {
+		s->lost = 1;
 		diagf(diag, "4.4.2 lost connection "
 		    "with %s while sending the message: %s", s->relay,
 		    strerror(errno));
@@ -496,6 +525,8 @@ data(struct sess *s)
 	}
 }
 
+static enum sess_outcome transaction(struct sess *);
+
 /* One connection to one address: SESS_DONE when results are final. */
 static enum sess_outcome
 session(struct sess *s, const struct sock_addr *a, int plain)
@@ -503,8 +534,6 @@ session(struct sess *s, const struct sock_addr *a, int plain)
 	char ip[SOCK_IP_MAX], diag[DIAG_MAX + 1];
 	const char *why = "";
 	unsigned port = 0;
-	size_t i;
-	int any = 0, mail_ok;
 	enum sess_outcome o;
 
 	if (sock_ip(a, ip, sizeof(ip), &port) < 0)
@@ -513,6 +542,7 @@ session(struct sess *s, const struct sock_addr *a, int plain)
 	    port) < 0)
 		s->relay[0] = '\0';
 	sbuf_reset(&s->tlsinfo);
+	s->lost = 0;
 	if (connect_to(s, a, &why) < 0) {
 		diagf(diag, "4.4.1 cannot connect to "
 		    "%s: %s", s->relay, strerror(errno));
@@ -530,6 +560,53 @@ session(struct sess *s, const struct sock_addr *a, int plain)
 		hangup(s);
 		return o;
 	}
+	return transaction(s);
+}
+
+/*
+ * Keep the connection for the next request when it is still good, else
+ * QUIT and close it.
+ */
+static void
+done_with(struct sess *s)
+{
+	struct rmt_keep *k = s->keep;
+
+	if (k == NULL || s->lost || s->b == NULL || k->fd >= 0 ||
+	    k->uses >= RMT_REUSE_MAX || bio_pending(s->b) > 0) {
+		quit(s);
+		hangup(s);
+		return;
+	}
+	k->fd = s->fd;
+	k->b = s->b;
+	k->tc = s->tc;
+	k->caps = s->caps;
+	k->is_lmtp = s->is_lmtp;
+	k->tls = s->req->tls;
+	k->uses++;
+	(void)strlcpy(k->hop, s->req->hop, sizeof(k->hop));
+	(void)strlcpy(k->host, s->host, sizeof(k->host));
+	(void)strlcpy(k->relay, s->relay, sizeof(k->relay));
+	if (sbuf_set_n(&k->tlsinfo, s->tlsinfo.s, s->tlsinfo.len) < 0)
+		sbuf_reset(&k->tlsinfo);
+	s->fd = -1;
+	s->b = NULL;
+	s->tc = NULL;
+}
+
+/*
+ * MAIL, RCPT, DATA over the open session s: SESS_DONE when the results
+ * are final, SESS_NEXT when the connection was lost before the server
+ * took anything (s->last says why).
+ */
+static enum sess_outcome
+transaction(struct sess *s)
+{
+	char diag[DIAG_MAX + 1];
+	size_t i;
+	int any = 0, mail_ok;
+
 	if ((s->req->flags & ENV_F_SMTPUTF8) &&
 	    (s->caps.flags & SMTP_CAP_SMTPUTF8) == 0) {
 		diagf(diag, "5.6.7 the message needs "
@@ -570,8 +647,7 @@ session(struct sess *s, const struct sock_addr *a, int plain)
 	if (any)
 		data(s);
 done:
-	quit(s);
-	hangup(s);
+	done_with(s);
 	return SESS_DONE;
 }
 
@@ -690,6 +766,109 @@ try_hosts(struct sess *s, const struct hop *h, const struct dns_mx_list *l,
 	set_all(s, REMOTE_DEFER, s->last);
 }
 
+/* The kept connection. */
+
+struct rmt_keep *
+rmt_keep_new(void)
+{
+	struct rmt_keep *k;
+
+	if ((k = calloc(1, sizeof(*k))) == NULL)
+		return NULL;
+	k->fd = -1;
+	sbuf_init(&k->tlsinfo, TLSINFO_MAX);
+	return k;
+}
+
+int
+rmt_keep_fd(const struct rmt_keep *k)
+{
+	return k != NULL ? k->fd : -1;
+}
+
+/* Move the kept connection into s (k keeps none). */
+static void
+keep_take(struct rmt_keep *k, struct sess *s)
+{
+	s->fd = k->fd;
+	s->b = k->b;
+	s->tc = k->tc;
+	s->caps = k->caps;
+	s->is_lmtp = k->is_lmtp;
+	s->host = k->host;
+	s->lost = 0;
+	(void)strlcpy(s->relay, k->relay, sizeof(s->relay));
+	if (sbuf_set_n(&s->tlsinfo, k->tlsinfo.s, k->tlsinfo.len) < 0)
+		sbuf_reset(&s->tlsinfo);
+	k->fd = -1;
+	k->b = NULL;
+	k->tc = NULL;
+}
+
+void
+rmt_keep_close(struct rmt_keep *k)
+{
+	struct sess s;
+
+	if (k == NULL || k->fd < 0)
+		return;
+	memset(&s, 0, sizeof(s));
+	smtp_reply_init(&s.r);
+	sbuf_init(&s.tlsinfo, TLSINFO_MAX);
+	keep_take(k, &s);
+	quit(&s);
+	hangup(&s);
+	smtp_reply_fini(&s.r);
+	sbuf_fini(&s.tlsinfo);
+}
+
+void
+rmt_keep_free(struct rmt_keep **kp)
+{
+	if (*kp == NULL)
+		return;
+	rmt_keep_close(*kp);
+	sbuf_fini(&(*kp)->tlsinfo);
+	free(*kp);
+	*kp = NULL;
+}
+
+/*
+ * The request over the connection kept for its hop and TLS policy:
+ * SESS_DONE with the results, or SESS_NEXT when there is none or it
+ * failed before the server took anything (the caller connects afresh).
+ */
+static enum sess_outcome
+reuse(struct sess *s)
+{
+	struct rmt_keep *k = s->keep;
+	char diag[DIAG_MAX + 1];
+
+	if (k == NULL || k->fd < 0)
+		return SESS_NEXT;
+	if (strcmp(k->hop, s->req->hop) != 0 || k->tls != s->req->tls) {
+		rmt_keep_close(k);
+		return SESS_NEXT;
+	}
+	keep_take(k, s);
+	if (bio_puts(s->b, "RSET\r\n") < 0 || reply(s, s->rc->cmd_ms <
+	    RMT_RSET_MS ? s->rc->cmd_ms : RMT_RSET_MS, "RSET", diag) < 0 ||
+	    s->r.code != 250) {
+		log_debug("%s connection to %s not reused: %s", s->req->qid,
+		    log_esc_s(s->relay), s->lost ? log_esc_s(diag) : "RSET "
+		    "refused");
+		s->lost = 1;
+		hangup(s);
+		return SESS_NEXT;
+	}
+	log_debug("%s connection to %s reused", s->req->qid,
+	    log_esc_s(s->relay));
+	if (transaction(s) == SESS_DONE)
+		return SESS_DONE;
+	hangup(s);
+	return SESS_NEXT;
+}
+
 static void
 log_results(struct sess *s, double start)
 {
@@ -724,7 +903,7 @@ log_results(struct sess *s, double start)
 
 void
 rmt_deliver(const struct rmt_conf *rc, const struct remote_req *req,
-    int msgfd, struct remote_result *res)
+    int msgfd, struct remote_result *res, struct rmt_keep *keep)
 {
 	struct sess s;
 	struct hop h;
@@ -740,6 +919,7 @@ rmt_deliver(const struct rmt_conf *rc, const struct remote_req *req,
 	s.res = res;
 	s.msgfd = msgfd;
 	s.fd = -1;
+	s.keep = keep;
 	smtp_reply_init(&s.r);
 	sbuf_init(&s.tlsinfo, TLSINFO_MAX);
 	(void)gettimeofday(&tv, NULL);
@@ -755,6 +935,9 @@ rmt_deliver(const struct rmt_conf *rc, const struct remote_req *req,
 		set_all(&s, REMOTE_DEFER, "4.3.5 bad next hop");
 		goto out;
 	}
+	if (reuse(&s) == SESS_DONE)
+		goto out;
+	s.is_lmtp = h.nh.kind == MAPS_HOP_LMTP;
 	if (hosts(&s, &h, &l, &implicit) == 0)
 		try_hosts(&s, &h, &l, implicit);
 out:

@@ -1,21 +1,32 @@
 /*
- * tern-remote - deliver one message to one next hop over SMTP or LMTP.
+ * tern-remote - deliver messages to one next hop over SMTP or LMTP.
  *
  * Run by tern-qmgr's worker (tern-remote(8), lib/remote.h): the message
  * on fd 0, the request and the results on fd 3.  Reads tern.conf for its
  * timeouts, HELO name and TLS trust, refuses to run as root, delivers
- * (remote_smtp.c), writes one result per recipient and exits 0.
+ * (remote_smtp.c) and writes one result per recipient.  With -s SOCKET
+ * (the worker holds the destination's slot lock, passed as fd 4) it then
+ * keeps the connection and waits remote_idle_time on SOCKET for the next
+ * message to the same destination: a worker connects, passes the message
+ * descriptor and the same request, gets an acknowledgement and the
+ * results.  It exits when idle for that long, when the server closes
+ * the connection, when tern.conf was edited, or after RMT_REUSE_MS or
+ * RMT_REUSE_MAX requests.
  */
 #include <errno.h>
+#include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
 #include <bsd/string.h>
+#include <sys/socket.h>
+#include <sys/un.h>
 
 #include "lib/conf.h"
 #include "lib/dkim.h"
+#include "lib/envelope.h"
 #include "lib/io.h"
 #include "lib/log.h"
 #include "lib/lspawn.h"
@@ -27,12 +38,13 @@
 #include "remote/remote_int.h"
 
 #define REQ_FD		3
+#define LOCK_FD		4	/* with -s: the slot lock, held until exit */
 #define REQ_TIMEOUT_MS	60000	/* qmgr writes the request at once */
 
 static void
 usage(void)
 {
-	(void)fprintf(stderr, "usage: tern-remote [-c tern.conf]  "
+	(void)fprintf(stderr, "usage: tern-remote [-c tern.conf] [-s socket]  "
 	    "(run by tern-qmgr; see tern-remote(8))\n");
 	exit(EXIT_PERM);
 }
@@ -53,8 +65,9 @@ tls_setup(struct rmt_conf *rc, const struct conf *cf, enum remote_tls pol)
 	struct sbuf why;
 	const char *ca = conf_str(cf, "remote_ca_file");
 
-	if (pol == REMOTE_TLS_NONE)
+	if (pol == REMOTE_TLS_NONE || rc->tls != NULL || rc->tls_tried)
 		return;
+	rc->tls_tried = 1;
 	sbuf_init(&why, TLS_WHY_MAX);
 	rc->tls = tls_client_ctx_new(ca != NULL && ca[0] != '\0' ? ca : NULL,
 	    &why);
@@ -89,21 +102,27 @@ config(struct rmt_conf *rc, const char *opt_c, struct conf **cf_r)
 	rc->cmd_ms = ms(*cf_r, "remote_command_timeout");
 	rc->data_ms = ms(*cf_r, "remote_data_timeout");
 	rc->done_ms = ms(*cf_r, "remote_data_done_timeout");
+	rc->idle_ms = ms(*cf_r, "remote_idle_time");
 }
 
-static void
-read_request(struct remote_req *req)
+/* The request on fd: 0, or -1 (logged). */
+static int
+read_request(int fd, struct remote_req *req)
 {
 	struct sbuf buf;
 	const char *why = "";
+	int r = -1;
 
 	sbuf_init(&buf, REMOTE_MSG_MAX);
-	if (lspawn_read_records(REQ_FD, &buf, REMOTE_MSG_MAX,
+	if (lspawn_read_records(fd, &buf, REMOTE_MSG_MAX,
 	    io_deadline_ms(REQ_TIMEOUT_MS)) < 0)
-		die_sys(EXIT_TEMP, "cannot read the request");
-	if (remote_req_decode(buf.s, buf.len, req, &why) < 0)
-		die(EXIT_TEMP, "bad request: %s", why);
+		log_warn_sys("cannot read the request");
+	else if (remote_req_decode(buf.s, buf.len, req, &why) < 0)
+		log_warn("bad request: %s", why);
+	else
+		r = 0;
 	sbuf_fini(&buf);
+	return r;
 }
 
 /*
@@ -113,7 +132,7 @@ read_request(struct remote_req *req)
  * (the caller defers rather than send unsigned).
  */
 static int
-dkim(struct rmt_conf *rc, const struct conf *cf, const char *qid,
+dkim(struct rmt_conf *rc, const struct conf *cf, const char *qid, int msgfd,
     struct sbuf *sig, struct sbuf *why)
 {
 	const char *dir = conf_path(cf, "dkim_key_dir");
@@ -123,10 +142,12 @@ dkim(struct rmt_conf *rc, const struct conf *cf, const char *qid,
 
 	if (conf_bool(cf, "dkim_sign", &on) < 0 || dir == NULL || sel == NULL)
 		die(EXIT_TEMP, "bad dkim_sign, dkim_key_dir or dkim_selector");
+	rc->prefix = NULL;
+	rc->prefix_len = 0;
 	if (!on)
 		return 0;
 	sbuf_init(&dom, DKIM_NAME_MAX + 1);
-	r = dkim_sign_fd(0, dir, sel, sig, &dom, why);
+	r = dkim_sign_fd(msgfd, dir, sel, sig, &dom, why);
 	if (r > 0) {
 		rc->prefix = sig->s;
 		rc->prefix_len = sig->len;
@@ -139,64 +160,247 @@ dkim(struct rmt_conf *rc, const struct conf *cf, const char *qid,
 	return r < 0 ? -1 : 0;
 }
 
-static void
-write_results(const struct remote_result *res, size_t n)
+/* The results on fd: 0, or -1 (logged). */
+static int
+write_results(int fd, const struct remote_result *res, size_t n)
 {
 	struct sbuf out;
+	int r = 0;
 
 	sbuf_init(&out, REMOTE_MSG_MAX);
 	if (remote_res_encode(res, n, &out) < 0 ||
-	    io_write_full(REQ_FD, out.s, out.len) < 0)
-		die_sys(EXIT_TEMP, "cannot write the results");
+	    io_write_full(fd, out.s, out.len) < 0) {
+		log_warn_sys("cannot write the results");
+		r = -1;
+	}
 	sbuf_fini(&out);
+	return r;
+}
+
+/* One request, its message on msgfd: its results (free them). */
+static struct remote_result *
+serve(struct rmt_conf *rc, const struct conf *cf, const struct remote_req *req,
+    int msgfd, struct rmt_keep *keep)
+{
+	struct remote_result *res;
+	struct sbuf sig, why;
+	size_t i;
+
+	tls_setup(rc, cf, req->tls);
+	if ((res = calloc(req->nrcpt, sizeof(*res))) == NULL)
+		die_sys(EXIT_TEMP, "results");
+	sbuf_init(&sig, DKIM_SIG_MAX);
+	sbuf_init(&why, DKIM_WHY_MAX);
+	if (dkim(rc, cf, req->qid, msgfd, &sig, &why) < 0) {
+		log_warn("%s dkim=fail status=deferred reason=%s", req->qid,
+		    log_esc_s(sbuf_str(&why) ? sbuf_str(&why) : ""));
+		for (i = 0; i < req->nrcpt; i++)
+			remote_result_set(&res[i], REMOTE_DEFER, "none",
+			    "4.7.0 tern-remote: the DKIM key cannot be used");
+	} else
+		rmt_deliver(rc, req, msgfd, res, keep);
+	rc->prefix = NULL;
+	rc->prefix_len = 0;
+	sbuf_fini(&sig);
+	sbuf_fini(&why);
+	return res;
+}
+
+/* Listen on path (removing what is there: the slot lock is ours). */
+static int
+listen_on(const struct sockaddr_un *sa)
+{
+	int fd;
+
+	if ((fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0)) < 0)
+		return -1;
+	(void)unlink(sa->sun_path);
+	if (bind(fd, (const struct sockaddr *)sa, sizeof(*sa)) < 0 ||
+	    listen(fd, 16) < 0) {
+		(void)close(fd);
+		return -1;
+	}
+	return fd;
+}
+
+static void
+unlisten(const struct sockaddr_un *sa, int *lfd)
+{
+	if (*lfd < 0)
+		return;
+	(void)unlink(sa->sun_path);
+	(void)io_close(lfd);
+}
+
+/* The message descriptor a worker passes with its first byte 'M'. */
+static int
+recv_msgfd(int c)
+{
+	union {
+		struct cmsghdr h;
+		char b[CMSG_SPACE(sizeof(int))];
+	} cb;
+	struct msghdr m;
+	struct iovec iov;
+	struct cmsghdr *h;
+	char x = 0;
+	int fd = -1;
+
+	if (io_wait(c, POLLIN, io_deadline_ms(REQ_TIMEOUT_MS)) < 0)
+		return -1;
+	memset(&m, 0, sizeof(m));
+	iov.iov_base = &x;
+	iov.iov_len = 1;
+	m.msg_iov = &iov;
+	m.msg_iovlen = 1;
+	m.msg_control = cb.b;
+	m.msg_controllen = sizeof(cb.b);
+	if (recvmsg(c, &m, MSG_CMSG_CLOEXEC) != 1)
+		return -1;
+	for (h = CMSG_FIRSTHDR(&m); h != NULL; h = CMSG_NXTHDR(&m, h))
+		if (h->cmsg_level == SOL_SOCKET && h->cmsg_type == SCM_RIGHTS &&
+		    h->cmsg_len == CMSG_LEN(sizeof(int)) && fd < 0)
+			memcpy(&fd, CMSG_DATA(h), sizeof(fd));
+	if (x != 'M' || (m.msg_flags & (MSG_TRUNC | MSG_CTRUNC)) != 0) {
+		if (fd >= 0)
+			(void)close(fd);
+		return -1;
+	}
+	return fd;
+}
+
+/*
+ * Wait until idle_ms has passed for the next request on sa (*lfd: its
+ * listening socket, closed here): 0 with the request, its message
+ * (*msgfd_r) and the connection to answer on (*conn_r, acknowledged),
+ * or -1 to end (idle, the kept connection closed by the server, or no
+ * socket).
+ */
+static int
+next_request(const struct rmt_conf *rc, const struct sockaddr_un *sa,
+    int *lfdp, struct rmt_keep *keep, struct remote_req *req, int *msgfd_r,
+    int *conn_r)
+{
+	static const unsigned char ack[5] = { 'A', 0, 0, 0, 0 };
+	struct pollfd p[2];
+	struct ucred cr;
+	socklen_t crlen;
+	int64_t deadline = io_deadline_ms(rc->idle_ms), left;
+	int lfd = *lfdp, c = -1, mfd = -1, n;
+
+	*lfdp = -1;
+	for (;;) {
+		if (lfd < 0 && (lfd = listen_on(sa)) < 0) {
+			log_warn_sys("cannot listen on %s",
+			    log_esc_s(sa->sun_path));
+			return -1;
+		}
+		if ((left = deadline - io_now_ms()) <= 0)
+			break;
+		p[0].fd = lfd;
+		p[0].events = POLLIN;
+		p[1].fd = rmt_keep_fd(keep);
+		p[1].events = POLLIN;
+		n = poll(p, p[1].fd >= 0 ? 2 : 1, (int)left);
+		if (n < 0 && errno != EINTR)
+			break;
+		if (n <= 0)
+			continue;
+		if (p[1].fd >= 0 && p[1].revents != 0) {
+			log_debug("the server ended the kept connection");
+			break;
+		}
+		if ((p[0].revents & POLLIN) == 0)
+			continue;
+		if ((c = accept4(lfd, NULL, NULL, SOCK_CLOEXEC)) < 0)
+			continue;
+		crlen = sizeof(cr);
+		if (getsockopt(c, SOL_SOCKET, SO_PEERCRED, &cr, &crlen) < 0 ||
+		    cr.uid != geteuid()) {
+			(void)io_close(&c);
+			continue;
+		}
+		/* Busy: who comes now finds no socket (or is reset). */
+		unlisten(sa, &lfd);
+		if ((mfd = recv_msgfd(c)) >= 0 && read_request(c, req) == 0 &&
+		    io_write_full(c, ack, sizeof(ack)) == 0) {
+			*msgfd_r = mfd;
+			*conn_r = c;
+			return 0;
+		}
+		(void)io_close(&mfd);
+		(void)io_close(&c);
+	}
+	unlisten(sa, &lfd);
+	return -1;
 }
 
 int
 main(int argc, char **argv)
 {
-	static const int keep[] = { REQ_FD };
+	static const int keep_fds[] = { REQ_FD, LOCK_FD };
 	static struct rmt_conf rc;
 	struct conf *cf = NULL;
 	struct remote_req req;
+	struct rmt_keep *keep = NULL;
+	struct sockaddr_un sa;
+	const char *opt_c = NULL, *opt_s = NULL;
 	struct remote_result *res;
-	struct sbuf sig, why;
-	const char *opt_c = NULL;
-	size_t i;
-	int ch;
+	int64_t until;
+	unsigned served = 0;
+	int ch, msgfd = 0, conn = REQ_FD, lfd;
 
-	if (proc_init(keep, 1, 0) < 0)
+	if (proc_init(keep_fds, 2, 0) < 0)
 		_exit(EXIT_TEMP);
 	log_init_env("tern-remote", 0);
-	while ((ch = getopt(argc, argv, "c:")) != -1) {
-		if (ch != 'c')
+	while ((ch = getopt(argc, argv, "c:s:")) != -1) {
+		switch (ch) {
+		case 'c':
+			opt_c = optarg;
+			break;
+		case 's':
+			opt_s = optarg;
+			break;
+		default:
 			usage();
-		opt_c = optarg;
+		}
 	}
 	if (optind != argc)
 		usage();
 	/* STYLE 10: a network-facing program never runs as root. */
 	if (getuid() == 0 || geteuid() == 0)
 		die(EXIT_TEMP, "refusing to run as root");
+	memset(&sa, 0, sizeof(sa));
+	sa.sun_family = AF_UNIX;
+	if (opt_s != NULL && strlcpy(sa.sun_path, opt_s, sizeof(sa.sun_path)) >=
+	    sizeof(sa.sun_path))
+		die(EXIT_TEMP, "-s: socket path too long");
 	config(&rc, opt_c, &cf);
+	until = io_deadline_ms(RMT_REUSE_MS);
+	if (opt_s != NULL && rc.idle_ms > 0 && (keep = rmt_keep_new()) == NULL)
+		die_sys(EXIT_TEMP, "out of memory");
 	remote_req_init(&req);
-	read_request(&req);
-	tls_setup(&rc, cf, req.tls);
-	if ((res = calloc(req.nrcpt, sizeof(*res))) == NULL)
-		die_sys(EXIT_TEMP, "results");
-	sbuf_init(&sig, DKIM_SIG_MAX);
-	sbuf_init(&why, DKIM_WHY_MAX);
-	if (dkim(&rc, cf, req.qid, &sig, &why) < 0) {
-		log_warn("%s dkim=fail status=deferred reason=%s", req.qid,
-		    log_esc_s(sbuf_str(&why) ? sbuf_str(&why) : ""));
-		for (i = 0; i < req.nrcpt; i++)
-			remote_result_set(&res[i], REMOTE_DEFER, "none",
-			    "4.7.0 tern-remote: the DKIM key cannot be used");
-	} else
-		rmt_deliver(&rc, &req, 0, res);
-	write_results(res, req.nrcpt);
-	sbuf_fini(&sig);
-	sbuf_fini(&why);
-	free(res);
+	if (read_request(REQ_FD, &req) < 0)
+		die(EXIT_TEMP, "no request");
+	for (;;) {
+		res = serve(&rc, cf, &req, msgfd, keep);
+		served++;
+		/* Listen before the results: the next worker finds us. */
+		lfd = -1;
+		if (keep != NULL && served < RMT_REUSE_MAX &&
+		    io_now_ms() < until && !conf_changed(cf) &&
+		    (lfd = listen_on(&sa)) < 0)
+			log_warn_sys("cannot listen on %s",
+			    log_esc_s(sa.sun_path));
+		(void)write_results(conn, res, req.nrcpt);
+		free(res);
+		(void)io_close(&conn);
+		(void)io_close(&msgfd);
+		if (lfd < 0 || next_request(&rc, &sa, &lfd, keep, &req, &msgfd,
+		    &conn) < 0)
+			break;
+	}
+	rmt_keep_free(&keep);
 	tls_ctx_free(&rc.tls);
 	remote_req_fini(&req);
 	conf_free(&cf);

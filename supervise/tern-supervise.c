@@ -98,6 +98,12 @@ begin_stop(struct sv *sv, const char *why)
 	log_info("shutdown signal=%s", why);
 	sv->stopping = 1;
 	sv->stop_deadline_ms = sv_now_ms() + SV_STOP_WAIT_MS;
+	/* Exits the fork servers reported and we have not read yet: their
+	 * pids are free and may be another process's by now, which the
+	 * process-group kills below must not reach. */
+	for (s = sv->svcs; s != NULL; s = s->next)
+		if (s->fs_fd >= 0)
+			sv_fs_read(sv, s);
 	for (s = sv->svcs; s != NULL; s = s->next)
 		sv_dispatch(sv, s, EV_STOP);
 	sv_kill_all(sv, SIGTERM);

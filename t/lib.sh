@@ -49,15 +49,34 @@ unlike() {
 skip_all() { echo "1..0 # SKIP $*"; _tap_plan=0; exit 0; }
 skip() { _tap_n=$((_tap_n + 1)); echo "ok $_tap_n # skip $*"; }
 
-# Remember a background pid; it is killed when the test ends.
+# Remember a background pid (a child of this shell: `cmd & track $!`); it
+# is killed when the test ends, if it is still ours.
 track() { _pids="$_pids $1"; }
+# at_cleanup COMMAND: run (eval) when the test ends, before the kills;
+# for what is not our child (a tmux server, a namespace).
+_hooks=""
+at_cleanup() { _hooks="$_hooks
+$*"; }
+
+# _ours PID: the process is still our child.  A tracked process that ended
+# long ago has had its pid reused, by now perhaps by another test's server
+# (pid_max is 32768 here and make check forks many thousands): killing it
+# blindly killed other tests' IMAP sessions and deliveries.
+_ours() {
+	_st=$(cat "/proc/$1/stat" 2>/dev/null) || return 1
+	_st=${_st##*) }
+	# shellcheck disable=SC2086
+	set -- $_st
+	[ "${2:-}" = "$$" ]
+}
 
 _cleanup() {
 	rc=$?
-	for p in $_pids; do kill "$p" 2>/dev/null; done
+	eval "$_hooks"
+	for p in $_pids; do _ours "$p" && kill "$p" 2>/dev/null; done
 	for p in $_pids; do
-		i=0; while kill -0 "$p" 2>/dev/null && [ $i -lt 50 ]; do sleep 0.1; i=$((i + 1)); done
-		kill -9 "$p" 2>/dev/null
+		i=0; while _ours "$p" && kill -0 "$p" 2>/dev/null && [ $i -lt 50 ]; do sleep 0.1; i=$((i + 1)); done
+		_ours "$p" && kill -9 "$p" 2>/dev/null
 	done
 	if [ -n "$SB" ] && [ -f "$SB/.ports" ]; then
 		while read -r _p; do rmdir "$_PORTS/$_p" 2>/dev/null; done <"$SB/.ports"

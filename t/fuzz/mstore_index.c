@@ -1,6 +1,7 @@
 /* Fuzz target: the folder index reader (lib/mstore_index.c).  Whatever
- * it accepts must format back to the same bytes (a TERNIDX1 file formats
- * as TERNIDX2, which must then read back and format the same).  Each input is tried as
+ * it accepts must format back to the same bytes (a TERNIDX1 or TERNIDX2
+ * file formats as TERNIDX3, which must then read back and format the
+ * same).  Each input is tried as
  * it is and with its trailer's checksum made right, so the fuzzer gets
  * past the checksum into the records. */
 #include <stdint.h>

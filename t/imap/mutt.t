@@ -56,8 +56,7 @@ keys() { $TM send-keys -t mutt "$@"; }
 
 HOME=$SB $TM -f /dev/null new-session -d -s mutt -x 120 -y 30 \
     "env HOME=$SB TERM=screen mutt -n -F $SB/muttrc 2>$SB/mutt.err; echo mutt exit \$?; sleep 30" 2>>"$SB/tmux.err"
-tpid=$($TM display-message -p -t mutt '#{pid}' 2>/dev/null)
-[ -n "$tpid" ] && track "$tpid"
+at_cleanup "$TM kill-server 2>/dev/null"
 
 ok "mutt shows the INBOX with both messages" until_screen 30 'mutt two'
 like "$(screen)" 'Ann +mutt one' "the index has sender and subject"

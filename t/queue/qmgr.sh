@@ -62,10 +62,10 @@ EOT
 	printf 'team@example.org: alice@example.org, bob@example.org, carol@example.org\n' >"$SB/aliases"
 	qm_maps
 	if [ -x "$TERN_BINDIR/tern-lspawn" ] && [ -z "${QM_STUB:-}" ]; then
-		diag "local delivery: tern-lspawn and tern-local"
+		note "local delivery: tern-lspawn and tern-local"
 		"$TERN_BINDIR/tern-lspawn" -c "$SB/tern.conf" 2>"$SB/lspawn.log" &
 	else
-		diag "local delivery: t/bin/lspawn-stub"
+		note "local delivery: t/bin/lspawn-stub"
 		"$STUB" "$SB/run/lspawn.sock" "$SB/accounts.cdb" 2>"$SB/lspawn.log" &
 	fi
 	track $!

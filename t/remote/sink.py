@@ -6,9 +6,11 @@
              lmtp (LMTP instead of SMTP), greet4 (421 greeting),
              pipelining (announce PIPELINING), slow (greet after 5 s)
 Recipients decide the answer to RCPT: "bad-*" gets 550 5.1.1,
-"tempN-*" gets 451 4.3.0 the first N times, anything else 250.  Each
+"tempN-*" gets 451 4.3.0 the first N times, "hangup-*" has the
+connection cut (no reply), anything else 250.  Each
 message is written to OUTDIR/N.eml (bytes as received, dot-unstuffed)
-with OUTDIR/N.env: "listen=SPEC", "tls=yes|no", "from=", "body=", "to=".
+with OUTDIR/N.env: "listen=SPEC", "tls=yes|no", "from=", "body=",
+"peer=IP:PORT" (the client's end: one per connection), "to=".
 Prints "ready" once every listener accepts connections.  IPv6 addresses
 are written [ADDR]:PORT.
 """
@@ -31,6 +33,9 @@ class Handler:
         local = address.split('@')[0]
         if local.startswith('bad-'):
             return '550 5.1.1 no such user here'
+        if local.startswith('hangup-'):
+            server.transport.abort()
+            return '250 2.1.5 never sent'
         if local.startswith('temp'):
             n = int(''.join(c for c in local[4:].split('-')[0] if c.isdigit()) or '1')
             with lock:
@@ -49,9 +54,10 @@ class Handler:
         with open(base + '.eml.tmp', 'wb') as f:
             f.write(envelope.original_content)
         with open(base + '.env', 'w') as f:
-            f.write('listen=%s\ntls=%s\nfrom=%s\nbody=%s\n' % (
+            f.write('listen=%s\ntls=%s\nfrom=%s\nbody=%s\npeer=%s:%s\n' % (
                 self.spec, 'yes' if session.ssl is not None else 'no',
-                envelope.mail_from, ' '.join(envelope.mail_options)))
+                envelope.mail_from, ' '.join(envelope.mail_options),
+                session.peer[0], session.peer[1]))
             for r in envelope.rcpt_tos:
                 f.write('to=%s\n' % r)
         os.rename(base + '.eml.tmp', base + '.eml')

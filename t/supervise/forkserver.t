@@ -84,7 +84,7 @@ fs3=$(sed -n 's/.*start service=fs forkserver pid=\([0-9]*\)$/\1/p' "$SB/sv.log"
 ok "supervisor stops" sv_stop
 ok "no session left after the stop" sh -c "! kill -0 $kpid 2>/dev/null"
 ok "no fork server left" sh -c "! kill -0 $fs3 2>/dev/null"
-kill "$kp" 2>/dev/null
+_ours "$kp" && kill "$kp" 2>/dev/null
 
 # Only a tcp service can have one.
 cat >"$SB/bad.conf" <<EOF2

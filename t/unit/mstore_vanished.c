@@ -151,7 +151,7 @@ test_format(void)
 	ix.van_floor = 2;
 	sbuf_init(&b, MBOX_INDEX_MAX);
 	ok(midx_format(&ix, &b) == 0, "format with expunged ranges");
-	ok(memcmp(b.s, "TERNIDX2", 8) == 0, "written as TERNIDX2");
+	ok(memcmp(b.s, "TERNIDX3", 8) == 0, "written as TERNIDX3");
 	ok(midx_parse(b.s, b.len, &back) == 0, "read back");
 	is_str(fmt_van(&back), "1:3@14 5:9@20", "ranges read back");
 	is_int((long)back.van_floor, 2, "floor read back");
@@ -188,6 +188,30 @@ test_format(void)
 	fix_trailer(&b);
 	ok(midx_parse(b.s, b.len, &back) == 0, "restored: accepted again");
 	midx_free(&back);
+
+	/* TERNIDX2: the same layout under FNV-1a; read, written as 3. */
+	memcpy(b.s, "TERNIDX2", 8);
+	ok(midx_parse(b.s, b.len, &back) == -1,
+	    "TERNIDX2 with a TERNIDX3 checksum: refused");
+	fix_trailer(&b);
+	ok(midx_parse(b.s, b.len, &back) == 0, "a TERNIDX2 file is read");
+	is_str(fmt_van(&back), "1:3@14 5:9@20", "... with its ranges");
+	{
+		struct sbuf b3;
+
+		sbuf_init(&b3, MBOX_INDEX_MAX);
+		ok(midx_format(&back, &b3) == 0 && b3.len == b.len &&
+		    memcmp(b3.s, "TERNIDX3", 8) == 0 &&
+		    memcmp(b3.s + 8, b.s + 8, b.len - 8 - 8) == 0,
+		    "... and written back as TERNIDX3, only magic and "
+		    "checksum changed");
+		sbuf_fini(&b3);
+	}
+	midx_free(&back);
+	memcpy(b.s, "TERNIDX3", 8);
+	ok(midx_parse(b.s, b.len, &back) == -1,
+	    "TERNIDX3 with an FNV-1a checksum: refused");
+	fix_trailer(&b);
 
 	/* TERNIDX1: no section; nothing before highestmodseq is known. */
 	memcpy(b.s, "TERNIDX1", 8);

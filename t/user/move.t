@@ -5,7 +5,10 @@
 # either host get a temporary error and an open session is ended; after
 # it every message accepted is in the new Maildir exactly once, the old
 # UIDs, UIDVALIDITY, flags and folders are the same over IMAP on st2, and
-# st1 relays what arrived meanwhile.
+# st1 relays what arrived meanwhile.  As root with OpenSSH's sshd, the
+# stream goes over a real ssh to an sshd on 127.0.0.2, as an admin's
+# move_command does (doc/move.md); otherwise straight into st2's
+# tern-user receive.
 . "${TERN_SRC:-.}/t/lib.sh"
 for p in tern-supervise tern-smtpd tern-qmgr tern-lspawn tern-local tern-user \
     tern-maps tern-imapd tern-pop3d tern-authd tern-remote; do
@@ -20,6 +23,51 @@ C="$PY $TERN_SRC/t/e2e/smtpc.py"
 M="$PY $TERN_SRC/t/user/mvimap.py"
 A=$SB/a
 B=$SB/b
+
+# ssh_setup: an sshd on 127.0.0.2 that lets root in with a key made here,
+# and a client configuration naming it st2; sets MOVE_CMD and VIA.
+MOVE_CMD="$SB/mvcmd %a"
+VIA=direct
+ssh_setup() {
+	[ "$(id -u)" = 0 ] && [ -x /usr/sbin/sshd ] && command -v ssh >/dev/null || return 1
+	_sp=$(free_port)
+	ssh-keygen -q -t ed25519 -N '' -f "$SB/hostkey" >/dev/null 2>&1 &&
+	    ssh-keygen -q -t ed25519 -N '' -f "$SB/userkey" >/dev/null 2>&1 || return 1
+	cp "$SB/userkey.pub" "$SB/authorized_keys"
+	mkdir -p /run/sshd
+	cat >"$SB/sshd_config" <<SSHD
+ListenAddress 127.0.0.2:$_sp
+HostKey $SB/hostkey
+PidFile $SB/sshd.pid
+AuthorizedKeysFile $SB/authorized_keys
+PermitRootLogin prohibit-password
+PasswordAuthentication no
+KbdInteractiveAuthentication no
+UsePAM no
+StrictModes no
+AllowUsers root
+SSHD
+	/usr/sbin/sshd -D -e -f "$SB/sshd_config" 2>"$SB/sshd.log" &
+	track $!
+	wait_for 10 grep -q 'Server listening' "$SB/sshd.log" || return 1
+	echo "[127.0.0.2]:$_sp $(cat "$SB/hostkey.pub")" >"$SB/known_hosts"
+	cat >"$SB/ssh_config" <<SSHC
+Host st2
+	HostName 127.0.0.2
+	Port $_sp
+	User root
+	IdentityFile $SB/userkey
+	IdentitiesOnly yes
+	UserKnownHostsFile $SB/known_hosts
+	StrictHostKeyChecking yes
+	BatchMode yes
+SSHC
+	ssh -F "$SB/ssh_config" st2 true 2>>"$SB/sshd.log" || return 1
+	MOVE_CMD="/usr/bin/ssh -F $SB/ssh_config st2 $SB/mvcmd %a"
+	VIA=ssh
+}
+ssh_setup
+note "move_command over: $VIA"
 
 pick_base() {
 	"$PY" - "$1" <<'PY'
@@ -40,7 +88,7 @@ start_host() {
 	{
 		echo "hostname = $3"
 		echo "queue_retry_schedule = 1s"
-		echo "move_command = $SB/mvcmd %a"
+		echo "move_command = $MOVE_CMD"
 		echo "maps_publish_command = $SB/publish"
 		echo "move_quiesce_timeout = 60s"
 	} >"$1/local.conf"
@@ -116,7 +164,7 @@ ok "a delivery during the move is deferred with 4.2.1" wait_for 30 deferred421
 touch "$SB/go"
 wait $MOVE
 rc=$?
-is "$rc" 0 "tern-user move exits 0"
+is "$rc" 0 "tern-user move exits 0 (the stream over $VIA)"
 [ "$rc" = 0 ] || diag "$(cat "$SB/move.err")"
 like "$(cat "$SB/move.out")" 'moved carol@example.test to st2.test: [0-9]+ files' "it says what it moved"
 touch "$SB/done"

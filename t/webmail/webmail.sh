@@ -57,10 +57,10 @@ webmail_start() {
 }
 
 # webmail_browse SCRIPT ARGS...: run a Playwright script against RC_URL
-# (bounded: 150 s); Chromium's own messages go to the caller's stderr.
+# (bounded: 300 s); Chromium's own messages go to the caller's stderr.
 webmail_browse() {
 	DEBUG=pw:browser HOME=$SB NODE_PATH=$TERN_NODE_DIR/node_modules CHROMIUM=$CHROMIUM \
-	    RC_URL=$RC_URL timeout -k 5 150 node "$@"
+	    RC_URL=$RC_URL timeout -k 5 300 node "$@"
 }
 
 # webmail_imap_clean NAME: tern answered every command that instance sent
