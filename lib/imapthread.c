@@ -26,6 +26,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "lib/hash.h"
 #include "lib/imapthread.h"
 #include "lib/mem.h"
 #include "lib/sbuf.h"
@@ -77,28 +78,6 @@ struct thr {
 	uint32_t	*order;		/* pre-order scratch */
 	uint32_t	*stack;
 };
-
-/* A hash over 8 bytes at a time (the strings are short). */
-static uint64_t
-hash(const char *p, size_t n)
-{
-	uint64_t h = 0x9e3779b97f4a7c15ULL ^ n, w;
-
-	for (; n >= 8; p += 8, n -= 8) {
-		memcpy(&w, p, 8);
-		h = (h ^ w) * 0xff51afd7ed558ccdULL;
-		h ^= h >> 32;
-	}
-	if (n > 0) {
-		w = 0;
-		memcpy(&w, p, n);
-		h = (h ^ w) * 0xc4ceb9fe1a85ec53ULL;
-	}
-	h ^= h >> 29;
-	h *= 0xff51afd7ed558ccdULL;
-	h ^= h >> 32;
-	return h;
-}
 
 static uint32_t
 node_new(struct thr *t, uint32_t msg)
@@ -174,9 +153,9 @@ hash_ids(struct thr *t)
 	for (m = 0; m < t->nv; m++) {
 		x = &t->v[m];
 		if (x->msgid_len > 0)
-			t->hv[k++] = (uint32_t)hash(x->msgid, x->msgid_len);
+			t->hv[k++] = (uint32_t)hash_bytes(x->msgid, x->msgid_len);
 		for (i = 0; next_ref(x->refs, x->refs_len, &i, &p, &len);)
-			t->hv[k++] = (uint32_t)hash(p, len);
+			t->hv[k++] = (uint32_t)hash_bytes(p, len);
 	}
 	t->nhv = k;
 }
@@ -503,7 +482,7 @@ thread_msg(const struct thr *t, uint32_t x)
 static uint32_t *
 subj_slot(struct thr *t, const struct imapthread_msg *m)
 {
-	uint32_t hv = (uint32_t)hash(m->subject, m->subject_len);
+	uint32_t hv = (uint32_t)hash_bytes(m->subject, m->subject_len);
 	size_t mask = t->subjcap - 1, h = hv & mask;
 	struct subjslot *e;
 

@@ -17,6 +17,7 @@
 #include <unistd.h>
 
 #include "lib/io.h"
+#include "lib/hash.h"
 #include "lib/maildir.h"
 #include "lib/mem.h"
 #include "lib/mstore.h"
@@ -473,26 +474,12 @@ read_cur(int curfd, struct scan *s)
 	return rc;
 }
 
-/* A hash of a file's base name, 8 bytes at a time (100,000 of each
- * side on every scan of a large cur/). */
+/* A hash of a file's base name (100,000 of each side on every scan of a
+ * large cur/). */
 static uint32_t
 hash_n(const char *p, size_t n)
 {
-	uint64_t h = 0x9e3779b97f4a7c15ULL ^ n, w;
-
-	for (; n >= 8; p += 8, n -= 8) {
-		memcpy(&w, p, 8);
-		h = (h ^ w) * 0xff51afd7ed558ccdULL;
-		h ^= h >> 32;
-	}
-	if (n > 0) {
-		w = 0;
-		memcpy(&w, p, n);
-		h = (h ^ w) * 0xc4ceb9fe1a85ec53ULL;
-	}
-	h ^= h >> 29;
-	h *= 0xff51afd7ed558ccdULL;
-	return (uint32_t)(h ^ (h >> 32));
+	return (uint32_t)hash_bytes(p, n);
 }
 
 static int
