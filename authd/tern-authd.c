@@ -99,6 +99,12 @@ static struct {
 static struct client *clients;
 static struct worker workers[WORKERS_MAX];
 static size_t nclients;
+/*
+ * Slots at or past nused are free: every scan of the client table (and
+ * poll's table) stops there, so a large auth_max_clients costs nothing
+ * until that many clients are connected at once.
+ */
+static size_t nused;
 static uint64_t seq;
 static struct throttle thr_ip, thr_acct;
 static int64_t start_ms;
@@ -386,6 +392,8 @@ client_close(struct client *c)
 	c->fd = -1;
 	c->st = C_FREE;
 	nclients--;
+	while (nused > 0 && clients[nused - 1].st == C_FREE)
+		nused--;
 }
 
 static uint32_t
@@ -546,6 +554,8 @@ accept_some(int lfd)
 				break;
 		if (i == cfg.max_clients)
 			panic("client table full");
+		if (i >= nused)
+			nused = i + 1;
 		c = &clients[i];
 		memset(c, 0, sizeof(*c));
 		c->fd = fd;
@@ -650,7 +660,7 @@ dispatch(void)
 		if (workers[i].pid <= 0 || workers[i].client >= 0)
 			continue;
 		c = NULL;
-		for (j = 0; j < cfg.max_clients; j++)
+		for (j = 0; j < nused; j++)
 			if (clients[j].st == C_WAIT &&
 			    (c == NULL || clients[j].seq < c->seq))
 				c = &clients[j];
@@ -684,7 +694,7 @@ timers(int lfd)
 	struct client *c;
 	size_t i;
 
-	for (i = 0; i < cfg.max_clients; i++) {
+	for (i = 0; i < nused; i++) {
 		c = &clients[i];
 		if (c->st == C_FREE || now < c->deadline)
 			continue;
@@ -720,7 +730,7 @@ poll_timeout(void)
 	int64_t next = IO_NO_DEADLINE, now = io_now_ms(), d;
 	size_t i;
 
-	for (i = 0; i < cfg.max_clients; i++)
+	for (i = 0; i < nused; i++)
 		if ((clients[i].st == C_READ || clients[i].st == C_DELAY ||
 		    clients[i].st == C_WRITE) && clients[i].deadline < next)
 			next = clients[i].deadline;
@@ -765,7 +775,7 @@ static void
 serve(int lfd)
 {
 	struct pollfd *pfd;
-	size_t np, i, cbase, wbase;
+	size_t np, i, cbase, wbase, polled;
 	int t;
 
 	np = 2 + cfg.nworkers + cfg.max_clients;
@@ -784,14 +794,15 @@ serve(int lfd)
 			pfd[wbase + i].events = POLLIN;
 		}
 		cbase = wbase + cfg.nworkers;
-		for (i = 0; i < cfg.max_clients; i++) {
+		for (i = 0; i < nused; i++) {
 			pfd[cbase + i].fd = clients[i].st == C_READ ||
 			    clients[i].st == C_WRITE ? clients[i].fd : -1;
 			pfd[cbase + i].events = clients[i].st == C_READ ?
 			    POLLIN : POLLOUT;
 		}
 		t = poll_timeout();
-		if (poll(pfd, np, t) == -1 && errno != EINTR)
+		polled = nused;
+		if (poll(pfd, cbase + polled, t) == -1 && errno != EINTR)
 			die_sys(EXIT_TEMP, "poll");
 		selfpipe_drain();
 		if (selfpipe_caught(SIGTERM) || selfpipe_caught(SIGINT))
@@ -804,7 +815,7 @@ serve(int lfd)
 			    pfd[wbase + i].fd == workers[i].fd &&
 			    pfd[wbase + i].revents)
 				worker_answer(&workers[i]);
-		for (i = 0; i < cfg.max_clients; i++) {
+		for (i = 0; i < nused && i < polled; i++) {
 			if (pfd[cbase + i].fd == -1 ||
 			    pfd[cbase + i].fd != clients[i].fd ||
 			    !pfd[cbase + i].revents)

@@ -9,8 +9,10 @@
  * one tern-local at a time, so at most local_concurrency tern-local
  * processes exist.
  */
+#include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <sys/un.h>
 #include <sys/wait.h>
 
@@ -22,6 +24,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <syslog.h>
 #include <bsd/string.h>
 #include <unistd.h>
 
@@ -37,6 +40,7 @@
 #include "lib/priv.h"
 #include "lib/sbuf.h"
 #include "lib/selfpipe.h"
+#include "deliver/local.h"
 #include "deliver/lspawn_int.h"
 
 #define REQ_TIMEOUT_MS	30000	/* qmgr writes its request at once */
@@ -52,6 +56,9 @@ struct cfg {
 	uint64_t	 uid_min, uid_max, concurrency, timeout_s, sis_min;
 	uid_t		 peer_uid;	/* who may connect */
 	int		 is_root;
+	int		 exec_local;	/* local_exec = yes */
+	int		 bounce_over;	/* quota_exceeded = bounce */
+	int		 log_flags;	/* -d: the child logs as tern-local */
 	char		 hostname[256];	/* an account elsewhere is not ours */
 };
 
@@ -63,6 +70,7 @@ struct acct {
 
 static struct cfg cfg;
 static struct cdbmap *accounts;
+static struct conf *conf;	/* kept: conf_changed() per request */
 
 static char *
 dup_or_die(const char *s)
@@ -107,8 +115,10 @@ read_conf(void)
 	    conf_uint(c, "account_uid_max", &cfg.uid_max) == -1 ||
 	    conf_uint(c, "local_concurrency", &cfg.concurrency) == -1 ||
 	    conf_duration(c, "local_timeout", &cfg.timeout_s) == -1 ||
-	    conf_size(c, "sis_min_size", &cfg.sis_min) == -1)
+	    conf_size(c, "sis_min_size", &cfg.sis_min) == -1 ||
+	    conf_bool(c, "local_exec", &cfg.exec_local) == -1)
 		die(EXIT_PERM, "configuration: bad value");
+	cfg.bounce_over = local_bounce_over(c);
 	cfg.queue_dir = dup_or_die(conf_path(c, "queue_dir"));
 	cfg.mail_dir = dup_or_die(conf_path(c, "mail_dir"));
 	cfg.sis_dir = join(cfg.mail_dir, ".sis");
@@ -135,6 +145,29 @@ read_conf(void)
 			die(EXIT_PERM, "queue_user %s: no such user",
 			    qu ? log_esc_s(qu) : "?");
 	}
+	conf_free(&conf);
+	conf = c;
+	sbuf_fini(&err);
+}
+
+/*
+ * A worker (one request) whose tern.conf changed since the start takes
+ * the new quota_exceeded, as a tern-local reading it per delivery would.
+ */
+static void
+reread_local_conf(void)
+{
+	struct conf *c = NULL;
+	struct sbuf err;
+
+	if (conf == NULL || !conf_changed(conf))
+		return;
+	sbuf_init(&err, 8192);
+	if (conf_read(cfg.conf_path, &c, &err) == -1)
+		log_warn("%s; keeping the settings read at the start",
+		    sbuf_str(&err) ? err.s : "configuration unreadable");
+	else
+		cfg.bounce_over = local_bounce_over(c);
 	conf_free(&c);
 	sbuf_fini(&err);
 }
@@ -335,8 +368,9 @@ open_home(const char *home, struct acct *a, const char **line)
 
 /* ---- running tern-local ---- */
 
+/* local_exec = yes: run program_dir/tern-local as the account. */
 static void __attribute__((noreturn))
-child(const struct acct *a, int msgfd, int reqfd, int outfd)
+exec_local(const struct acct *a)
 {
 	static const char *const allow[] = { "TERN_HOME", "TERN_LOG", "TZ",
 	    NULL };
@@ -346,20 +380,10 @@ child(const struct acct *a, int msgfd, int reqfd, int outfd)
 	char **envp;
 	int r;
 
-	selfpipe_fini();
 	if (cfg.conf_path != NULL) {
 		argv[1] = "-c";
 		argv[2] = cfg.conf_path;
 	}
-	if (fchdir(a->md) == -1)
-		die_sys(EXIT_TEMP, "fchdir to the maildir");
-	int src[3] = { msgfd, outfd, reqfd }, dst[3] = { 0, 1, RESULT_FD };
-
-	if (io_fd_arrange(src, dst, 3) == -1)
-		die_sys(EXIT_TEMP, "dup2");
-	if (lseek(0, 0, SEEK_SET) == -1)
-		die_sys(EXIT_TEMP, "lseek");
-	closefrom(RESULT_FD + 1);
 	if ((envp = env_build(allow, extra)) == NULL)
 		die_sys(EXIT_TEMP, "env_build");
 	r = priv_drop(a->uid, (gid_t)a->uid, NULL, &why);
@@ -370,24 +394,81 @@ child(const struct acct *a, int msgfd, int reqfd, int outfd)
 	die_sys(EXIT_TEMP, "execve %s", cfg.local_prog);
 }
 
-/* Wait for pid until the deadline; kill it then.  Its status, or -1. */
+/*
+ * The delivery child: descriptors 0 (the message), 1 (the result line)
+ * and 3 (the request, read by an exec'd tern-local), the Maildir as the
+ * working folder, then either the exec or, by default, what tern-local's
+ * main does after reading its request: it drops to the account's uid
+ * (priv_drop: groups, gid and uid, real, effective and saved, verified)
+ * and runs local_deliver().  lspawn runs as root but holds no secrets;
+ * what it holds that the account should not see (the account map, the
+ * configuration) is closed and freed before the drop, every descriptor
+ * but 0, 1, 2 (and 3) is closed, and a process that changed uid stays
+ * undumpable, so the account's own processes cannot trace it.
+ */
+static void __attribute__((noreturn))
+child(const struct acct *a, struct lspawn_req *one, int msgfd, int reqfd,
+    int outfd)
+{
+	const char *why;
+	int r;
+
+	selfpipe_fini();
+	if (fchdir(a->md) == -1)
+		die_sys(EXIT_TEMP, "fchdir to the maildir");
+	int src[3] = { msgfd, outfd, reqfd }, dst[3] = { 0, 1, RESULT_FD };
+
+	if (io_fd_arrange(src, dst, 3) == -1)
+		die_sys(EXIT_TEMP, "dup2");
+	if (lseek(0, 0, SEEK_SET) == -1)
+		die_sys(EXIT_TEMP, "lseek");
+	closelog();	/* its descriptor goes with the others */
+	closefrom(RESULT_FD + 1);
+	if (cfg.exec_local)
+		exec_local(a);
+	cdbmap_close(&accounts);
+	conf_free(&conf);
+	(void)prctl(PR_SET_NAME, "tern-local", 0, 0, 0);
+	log_init_env("tern-local", cfg.log_flags);
+	r = priv_drop(a->uid, (gid_t)a->uid, NULL, &why);
+	if (r == -1)
+		die_sys(EXIT_TEMP, "priv_drop to %lu: %s", (unsigned long)a->uid,
+		    why);
+	priv_san_dumpable();	/* sanitizer builds only: see priv.h */
+	local_deliver(one, cfg.bounce_over);
+}
+
+/*
+ * Wait for pid until the deadline; kill it then.  Its status, or -1.
+ * A pidfd says when it ends (no polling); without one (an old kernel),
+ * waitpid is asked every 10 ms.
+ */
 static int
 reap(pid_t pid, int64_t deadline, int *killed)
 {
-	int st;
+	int st, fd;
 	pid_t r;
 
+	fd = (int)syscall(SYS_pidfd_open, pid, 0);
 	for (;;) {
 		r = waitpid(pid, &st, WNOHANG);
-		if (r == pid)
+		if (r == pid) {
+			(void)io_close(&fd);
 			return st;
-		if (r == -1 && errno != EINTR)
+		}
+		if (r == -1 && errno != EINTR) {
+			(void)io_close(&fd);
 			return -1;
+		}
 		if (io_now_ms() >= deadline && !*killed) {
 			(void)kill(pid, SIGKILL);	/* reaped next turn */
 			*killed = 1;
 		}
-		(void)poll(NULL, 0, 10);
+		if (fd == -1)
+			(void)poll(NULL, 0, 10);
+		else	/* readable once it has ended */
+			(void)io_wait(fd, POLLIN, *killed ? IO_NO_DEADLINE :
+			    deadline);
 	}
 }
 
@@ -463,7 +544,7 @@ run_local(const struct lspawn_req *req, size_t i, const struct acct *a,
 	if ((pid = fork()) == -1)
 		goto out;
 	if (pid == 0)
-		child(a, msgfd, in[0], out[1]);
+		child(a, &one, msgfd, in[0], out[1]);
 	(void)io_close(&out[1]);
 	deadline = io_deadline_ms((int64_t)cfg.timeout_s * 1000);
 	read_line(out[0], line, deadline);
@@ -617,6 +698,7 @@ worker(int fd)
 	lspawn_results_init(&rs);
 	sbuf_init(&buf, LSPAWN_MSG_MAX);
 	sbuf_init(&line, LSPAWN_TEXT_MAX + 2);
+	reread_local_conf();
 	if (lspawn_read_records(fd, &buf, LSPAWN_MSG_MAX,
 	    io_deadline_ms(REQ_TIMEOUT_MS)) == -1)
 		die_sys(EXIT_TEMP, "reading a request");
@@ -723,6 +805,7 @@ main(int argc, char **argv)
 	if (optind != argc)
 		usage();
 	log_init_env("tern-lspawn", flags);
+	cfg.log_flags = flags;
 	if (proc_init(NULL, 0, 0) == -1)
 		die_sys(EXIT_TEMP, "proc_init");
 	cfg.is_root = priv_is_root();

@@ -31,10 +31,13 @@
 #define THREAD_OUT_MAX	((size_t)256 << 20)	/* one THREAD answer */
 
 struct keyset {
-	struct sbuf	 arena;		/* the records, one after another */
-	size_t		*off;		/* record i at arena.s + off[i] */
+	struct sbuf	 arena;		/* records read from files */
+	const char	**p;		/* record i: p[i], len[i] bytes */
 	size_t		*len;
+	size_t		*off;		/* in arena, or KEY_CACHED */
 };
+
+#define KEY_CACHED	SIZE_MAX	/* p[i] points into the cache */
 
 /* The record of one message, from its header. */
 static int
@@ -78,7 +81,7 @@ keys_cache(struct imap *s, const uint32_t *seqs, const struct keyset *k,
 		return;
 	for (i = 0; i < nm; i++) {
 		r[i].uid = mbox_msg(s->mb, seqs[miss[i]])->uid;
-		r[i].data = k->arena.s + k->off[miss[i]];
+		r[i].data = k->p[miss[i]];
 		r[i].len = k->len[miss[i]];
 	}
 	if (mbox_cache_put_v(s->mb, MBOX_CACHE_SORT, r, nm) < 0)
@@ -86,34 +89,44 @@ keys_cache(struct imap *s, const uint32_t *seqs, const struct keyset *k,
 	free(r);
 }
 
+/*
+ * The records of seqs[0..n): each from the folder's cache, read in
+ * place, or else from the message (then cached).  When some had to be
+ * read, the cached ones are copied next to them first, since adding to
+ * the cache may move it.
+ */
 static int
 keys_load(struct imap *s, const uint32_t *seqs, size_t n, struct keyset *k)
 {
 	struct imapsort_keys dummy;
 	struct sbuf rec;
+	const char *cp;
 	uint32_t uid;
-	size_t i, nm = 0, *miss = NULL;
+	size_t i, nm = 0, *miss = NULL, cl;
 	int r = -1, c, fresh;
 
 	sbuf_init(&rec, IMAPSORT_REC_MAX);
-	if (n > 0 && ((k->off = mem_alloc(n, sizeof *k->off)) == NULL ||
+	if (n > 0 && ((k->p = mem_alloc(n, sizeof *k->p)) == NULL ||
 	    (k->len = mem_alloc(n, sizeof *k->len)) == NULL ||
+	    (k->off = mem_alloc(n, sizeof *k->off)) == NULL ||
 	    (miss = mem_alloc(n, sizeof *miss)) == NULL))
 		goto out;
 	for (i = 0; i < n; i++) {
 		uid = mbox_msg(s->mb, seqs[i])->uid;
-		c = mbox_cache_get(s->mb, uid, MBOX_CACHE_SORT, &rec);
-		fresh = 0;
-		if (c != 1 || imapsort_rec_parse(rec.s, rec.len,
-		    &dummy) < 0) {
-			fresh = 1;
-			if (rec_from_file(s, uid, &rec) < 0) {
-				/* Gone (expunged by another session) or
-				 * unreadable: sorts as empty, not cached. */
-				fresh = 0;
-				if (imapsort_rec_make(&rec, "", 0) < 0)
-					goto out;
-			}
+		c = mbox_cache_peek(s->mb, uid, MBOX_CACHE_SORT, &cp, &cl);
+		if (c == 1 && imapsort_rec_parse(cp, cl, &dummy) == 0) {
+			k->p[i] = cp;
+			k->len[i] = cl;
+			k->off[i] = KEY_CACHED;
+			continue;
+		}
+		fresh = 1;
+		if (rec_from_file(s, uid, &rec) < 0) {
+			/* Gone (expunged by another session) or
+			 * unreadable: sorts as empty, not cached. */
+			fresh = 0;
+			if (imapsort_rec_make(&rec, "", 0) < 0)
+				goto out;
 		}
 		k->off[i] = k->arena.len;
 		k->len[i] = rec.len;
@@ -121,6 +134,17 @@ keys_load(struct imap *s, const uint32_t *seqs, size_t n, struct keyset *k)
 			goto out;
 		if (fresh)
 			miss[nm++] = i;
+	}
+	if (k->arena.len > 0) {
+		for (i = 0; i < n; i++) {
+			if (k->off[i] != KEY_CACHED)
+				continue;
+			k->off[i] = k->arena.len;
+			if (sbuf_cat_n(&k->arena, k->p[i], k->len[i]) < 0)
+				goto out;
+		}
+		for (i = 0; i < n; i++)
+			k->p[i] = k->arena.s + k->off[i];
 	}
 	keys_cache(s, seqs, k, miss, nm);
 	r = 0;
@@ -134,8 +158,9 @@ static void
 keys_fini(struct keyset *k)
 {
 	sbuf_fini(&k->arena);
-	free(k->off);
+	free(k->p);
 	free(k->len);
+	free(k->off);
 }
 
 /* " n" for each number, into one buffer, then written. */
@@ -233,8 +258,8 @@ imap_cmd_sort(struct imap *s)
 		m[i].size = mm->size;
 		if (sizes && mbox_msg_vsize(s->mb, mm->uid, &vsize) == 0)
 			m[i].size = vsize;
-		if (keys && imapsort_rec_parse(ks.arena.s + ks.off[i],
-		    ks.len[i], &kk) == 0) {
+		if (keys && imapsort_rec_parse(ks.p[i], ks.len[i],
+		    &kk) == 0) {
 			memcpy(m[i].f, kk.f, sizeof m[i].f);
 			if (kk.has_date)
 				m[i].sent = kk.date;
@@ -291,8 +316,7 @@ imap_cmd_thread(struct imap *s)
 		mm = mbox_msg(s->mb, seqs[i]);
 		t[i].num = s->pc.uid ? mm->uid : seqs[i];
 		t[i].sent = mm->date;
-		if (imapsort_rec_parse(ks.arena.s + ks.off[i], ks.len[i],
-		    &kk) < 0)
+		if (imapsort_rec_parse(ks.p[i], ks.len[i], &kk) < 0)
 			continue;
 		if (kk.has_date)
 			t[i].sent = kk.date;

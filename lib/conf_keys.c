@@ -71,6 +71,8 @@ const struct conf_key conf_keys[] = {
 	{ "local_timeout", CONF_DURATION, "10m", "a tern-local running longer is killed (the delivery is deferred)" },
 	{ "quota_exceeded", CONF_STR, "defer", "a delivery over quota is deferred (defer) or bounced (bounce)" },
 	{ "sis_min_size", CONF_SIZE, "64k", "smallest message stored once and hard-linked to 2 or more local recipients" },
+	/* smtpperf: tern-lspawn delivers in its forked child, no exec. */
+	{ "local_exec", CONF_BOOL, "no", "yes: tern-lspawn execs program_dir/tern-local for each delivery instead of delivering in its forked child (a stand-in delivery program)" },
 
 	/* Addresses and authentication. */
 	{ "recipient_delimiter", CONF_STR, "+", "separates a local part from its extension (user+ext)" },

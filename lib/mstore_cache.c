@@ -74,10 +74,13 @@ mbox_cache_free(struct mbox *mb)
 	mb->cache_loaded = 0;
 }
 
+/* Neighbouring UIDs in neighbouring slots: a SORT or THREAD reads the
+ * records of a whole folder in UID order, and walks the table in order
+ * (UIDs are the server's, handed out one after another). */
 static size_t
 slot(const struct mbox *mb, uint32_t uid, uint32_t kind)
 {
-	return (size_t)((uid * 2654435761U) ^ kind) & (mb->capcache - 1);
+	return ((size_t)uid * MBOX_CACHE_KINDS + kind) & (mb->capcache - 1);
 }
 
 static int
@@ -188,8 +191,8 @@ cache_load(struct mbox *mb, size_t *good_r)
 }
 
 int
-mbox_cache_get(struct mbox *mb, uint32_t uid, unsigned kind,
-    struct sbuf *out)
+mbox_cache_peek(struct mbox *mb, uint32_t uid, unsigned kind,
+    const char **p_r, size_t *len_r)
 {
 	const struct mbox_cache_ent *e;
 	size_t h, good;
@@ -209,7 +212,22 @@ mbox_cache_get(struct mbox *mb, uint32_t uid, unsigned kind,
 		if (e->uid == uid && e->kind == kind)
 			break;
 	}
-	if (sbuf_set_n(out, mb->cachebuf.s + e->off, e->len) == -1)
+	*p_r = mb->cachebuf.s + e->off;
+	*len_r = e->len;
+	return 1;
+}
+
+int
+mbox_cache_get(struct mbox *mb, uint32_t uid, unsigned kind,
+    struct sbuf *out)
+{
+	const char *p;
+	size_t len;
+	int r;
+
+	if ((r = mbox_cache_peek(mb, uid, kind, &p, &len)) != 1)
+		return r;
+	if (sbuf_set_n(out, p, len) == -1)
 		return -1;
 	return 1;
 }

@@ -31,8 +31,9 @@
  * renames it over state/XX/ID and fsyncs state/XX, so the file is the old
  * or the new state, never half of one.  qstate_remove() is doc/queue.md's
  * transitions 7 and 8: unlink env/XX/ID and fsync env/XX (no longer
- * committed), then unlink state/XX/ID and msg/XX/ID and fsync their
- * folders; a file already gone is not an error.
+ * committed), then unlink state/XX/ID and msg/XX/ID without an fsync (a
+ * crash that undoes them leaves S6, which the cleaner removes); a file
+ * already gone is not an error.
  *
  * Return convention: qstate_decode returns 0 or -1 with a static message
  * in *why_r (errno EPROTO, or ENOMEM); the others 0 or -1 with errno

@@ -6,7 +6,6 @@
  *
  * The post-auth worker is tern-pop3d-worker (exec'd by the monitor).
  */
-#include <arpa/inet.h>
 #include <errno.h>
 #include <getopt.h>
 #include <stdio.h>
@@ -22,13 +21,14 @@
 #include "lib/io.h"
 #include "lib/log.h"
 #include "lib/login.h"
+#include "lib/login_setup.h"
 #include "lib/priv.h"
+#include "lib/sbuf.h"
 #include "lib/scan.h"
 #include "lib/tls.h"
 
 #include "pop3d/pop3d.h"
 
-#define IP_MAX		46
 #define PATH_MAX_LEN	4096
 
 static void __attribute__((noreturn))
@@ -40,7 +40,7 @@ usage(void)
 /* Settings the monitor needs after the fork. */
 struct setup {
 	struct conf	*cf;
-	char		 ip[IP_MAX];
+	char		 ip[LOGIN_IP_MAX];
 	char		 program[PATH_MAX_LEN];
 	char		 authd[PATH_MAX_LEN];
 	char		 jail[PATH_MAX_LEN];
@@ -50,79 +50,6 @@ struct setup {
 	const char	*login_user;
 	uint64_t	 uid_min;
 };
-
-static int64_t
-ms(const struct conf *cf, const char *key)
-{
-	uint64_t v;
-
-	if (conf_duration(cf, key, &v) < 0 || v > INT64_MAX / 1000)
-		die(EXIT_TEMP, "bad %s", key);
-	return (int64_t)v * 1000;
-}
-
-static void
-path_into(char *dst, size_t size, const char *a, const char *b)
-{
-	int n = snprintf(dst, size, "%s%s", a, b);
-
-	if (n < 0 || (size_t)n >= size)
-		die(EXIT_TEMP, "path too long: %s", log_esc_s(a));
-}
-
-static void
-client_ip(struct setup *s)
-{
-	unsigned char a[16];
-	const char *ip = getenv("TCPREMOTEIP");
-
-	s->ip[0] = '\0';
-	if (ip == NULL)
-		return;
-	if (inet_pton(AF_INET, ip, a) != 1 && inet_pton(AF_INET6, ip, a) != 1)
-		return;
-	(void)strlcpy(s->ip, ip, sizeof s->ip);	/* parsed: it fits */
-}
-
-/* Is a password in the clear allowed from this client? */
-static int
-plain_allowed(const struct setup *s)
-{
-	char **nets;
-	const char *why = "";
-	size_t n;
-	int yes, r;
-
-	if (conf_bool(s->cf, "allow_plain_passwords", &yes) < 0)
-		die(EXIT_TEMP, "bad allow_plain_passwords");
-	if (yes)
-		return 1;
-	if (conf_list(s->cf, "login_plaintext_networks", &nets, &n) < 0)
-		die(EXIT_TEMP, "bad login_plaintext_networks");
-	r = login_ip_in(s->ip, nets, n, &why);
-	free(nets);
-	if (r < 0)
-		die(EXIT_TEMP, "login_plaintext_networks: %s", why);
-	return r;
-}
-
-/* Is the peer a trusted proxy (doc/proxy.md)? */
-static int
-proxy_trusted(const struct setup *s)
-{
-	char **nets;
-	const char *why = "";
-	size_t n;
-	int r;
-
-	if (conf_list(s->cf, "login_trusted_proxies", &nets, &n) < 0)
-		die(EXIT_TEMP, "bad login_trusted_proxies");
-	r = n > 0 && s->ip[0] != '\0' ? login_ip_in(s->ip, nets, n, &why) : 0;
-	free(nets);
-	if (r < 0)
-		die(EXIT_TEMP, "login_trusted_proxies: %s", why);
-	return r;
-}
 
 static void
 config(struct setup *s, struct pop3_pre *p, const char *opt_c)
@@ -145,11 +72,13 @@ config(struct setup *s, struct pop3_pre *p, const char *opt_c)
 	    (expire = conf_str(s->cf, "pop3_expire")) == NULL)
 		die(EXIT_TEMP, "bad run_dir, program_dir, login_user or "
 		    "pop3_expire");
-	path_into(s->program, sizeof s->program, prog, "/tern-pop3d-worker");
 	if ((auth = conf_path(s->cf, "auth_socket")) == NULL)
 		die(EXIT_TEMP, "bad auth_socket");
-	path_into(s->authd, sizeof s->authd, auth, "");
-	path_into(s->jail, sizeof s->jail, run, "/empty");
+	if (login_path_join(s->program, sizeof s->program, prog,
+	    "/tern-pop3d-worker") < 0 ||
+	    login_path_join(s->authd, sizeof s->authd, auth, "") < 0 ||
+	    login_path_join(s->jail, sizeof s->jail, run, "/empty") < 0)
+		die(EXIT_TEMP, "program_dir, auth_socket or run_dir too long");
 	if (conf_uint(s->cf, "account_uid_min", &s->uid_min) < 0 ||
 	    conf_uint(s->cf, "login_max_failures", &p->max_failures) < 0 ||
 	    conf_duration(s->cf, "pop3_login_delay", &p->login_delay) < 0)
@@ -160,8 +89,9 @@ config(struct setup *s, struct pop3_pre *p, const char *opt_c)
 	    scan_u64_s(expire, &v) < 0))
 		die(EXIT_PERM, "pop3_expire: a number of days or NEVER");
 	(void)strlcpy(p->expire, expire, sizeof p->expire);	/* checked */
-	p->login_ms = ms(s->cf, "login_timeout");
-	p->session_ms = ms(s->cf, "pop3_timeout");
+	if (login_conf_ms(s->cf, "login_timeout", &p->login_ms) < 0 ||
+	    login_conf_ms(s->cf, "pop3_timeout", &p->session_ms) < 0)
+		die(EXIT_TEMP, "bad login_timeout or pop3_timeout");
 	if (snprintf(s->env_timeout, sizeof s->env_timeout,
 	    "POP3_TIMEOUT=%lld", (long long)p->session_ms) < 0 ||
 	    snprintf(s->env_expire, sizeof s->env_expire, "POP3_EXPIRE=%s",
@@ -173,35 +103,24 @@ config(struct setup *s, struct pop3_pre *p, const char *opt_c)
 
 /*
  * Everything that needs privilege, while we may still have it.  A fork
- * server (eager) builds the context once for every connection it forks.
+ * server builds (and warms) the context once for every connection it
+ * forks (lib/login_setup.h).
  */
 static void
-setup_tls(struct setup *s, struct pop3_pre *p, int eager)
+setup_tls(struct setup *s, struct pop3_pre *p, int forkserver)
 {
 	struct sbuf why;
-	const char *cert, *key;
+	int r;
 
-	cert = conf_path(s->cf, "tls_cert");
-	key = conf_path(s->cf, "tls_key");
-	if (cert == NULL || key == NULL)
-		die(EXIT_TEMP, "bad tls_cert or tls_key");
-	if (access(cert, F_OK) < 0 && !p->implicit_tls) {
-		log_info("no TLS certificate %s: STLS not offered",
-		    log_esc_s(cert));
-		return;
-	}
 	sbuf_init(&why, TLS_WHY_MAX);
-	/* Implicit TLS needs the context at once; STARTTLS may never
-	 * come, so only the files are read now (tls.h: lazy). */
-	p->tls_ctx = p->implicit_tls || eager ?
-	    tls_server_ctx_new(cert, key, &why) :
-	    tls_server_ctx_lazy(cert, key, &why);
-	if (p->tls_ctx == NULL) {
-		if (p->implicit_tls)
-			die(EXIT_TEMP, "TLS: %s", log_esc_s(sbuf_str(&why)));
-		log_warn("TLS: %s: STLS not offered",
-		    log_esc_s(sbuf_str(&why)));
-	}
+	r = login_tls_setup(s->cf, p->implicit_tls, forkserver, &p->tls_ctx,
+	    &why);
+	if (r < 0 && p->implicit_tls)
+		die(EXIT_TEMP, "TLS: %s", log_esc_s(sbuf_str(&why)));
+	if (r == 0)
+		log_info("%s: STLS not offered", log_esc_s(sbuf_str(&why)));
+	else if (r < 0)
+		log_warn("TLS: %s: STLS not offered", log_esc_s(sbuf_str(&why)));
 	sbuf_fini(&why);
 }
 
@@ -311,12 +230,11 @@ session(const char *opt_c, const char *mode, char **argv)
 			exit(EXIT_OK);
 	} else
 		setup_tls(&s, &p, 0);
-	client_ip(&s);
+	/* A trusted proxy may log in without TLS (doc/proxy.md). */
+	if (login_client_policy(s.cf, s.ip, &p.trusted_peer, &p.plain_ok,
+	    &why) < 0)
+		die(EXIT_TEMP, "bad %s", why);
 	p.ip = s.ip;
-	/* A trusted proxy may log in without TLS: its backend link is
-	 * the operator's choice (proxy_backend_tls, doc/proxy.md). */
-	p.trusted_peer = proxy_trusted(&s);
-	p.plain_ok = p.trusted_peer || plain_allowed(&s);
 	if (priv_is_root() && login_jail_make(s.jail, &why) < 0)
 		die_sys(EXIT_TEMP, "jail %s: %s", log_esc_s(s.jail), why);
 	role = login_fork(&l, s.login_user, s.jail, &p.tls_ctx, &dropped,

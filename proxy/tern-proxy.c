@@ -11,7 +11,6 @@
  * asks tern-authd, and then logs in to the backend with the master
  * identity and relays (proxy_backend.c).
  */
-#include <arpa/inet.h>
 #include <errno.h>
 #include <getopt.h>
 #include <stdio.h>
@@ -28,6 +27,7 @@
 #include "lib/io.h"
 #include "lib/log.h"
 #include "lib/login.h"
+#include "lib/login_setup.h"
 #include "lib/priv.h"
 #include "lib/scan.h"
 #include "lib/tls.h"
@@ -36,7 +36,6 @@
 #include "pop3d/pop3d.h"
 #include "proxy/proxy.h"
 
-#define IP_MAX		46
 #define PATH_MAX_LEN	4096
 
 static void __attribute__((noreturn))
@@ -48,7 +47,7 @@ usage(void)
 /* Settings the monitor needs after the fork. */
 struct setup {
 	struct conf	*cf;
-	char		 ip[IP_MAX];
+	char		 ip[LOGIN_IP_MAX];
 	char		 authd[PATH_MAX_LEN];
 	char		 jail[PATH_MAX_LEN];
 	char		 routes[PATH_MAX_LEN];
@@ -59,62 +58,6 @@ struct setup {
 	uint64_t	 max_failures;
 	struct proxy	 px;
 };
-
-static int64_t
-ms(const struct conf *cf, const char *key)
-{
-	uint64_t v;
-
-	if (conf_duration(cf, key, &v) < 0 || v > INT64_MAX / 1000)
-		die(EXIT_TEMP, "bad %s", key);
-	return (int64_t)v * 1000;
-}
-
-static void
-path_into(char *dst, size_t size, const char *a, const char *b)
-{
-	int n = snprintf(dst, size, "%s%s", a, b);
-
-	if (n < 0 || (size_t)n >= size)
-		die(EXIT_TEMP, "path too long: %s", log_esc_s(a));
-}
-
-static void
-client_ip(struct setup *s)
-{
-	unsigned char a[16];
-	const char *ip = getenv("TCPREMOTEIP");
-
-	s->ip[0] = '\0';
-	if (ip == NULL)
-		return;
-	if (inet_pton(AF_INET, ip, a) != 1 && inet_pton(AF_INET6, ip, a) != 1)
-		return;
-	(void)strlcpy(s->ip, ip, sizeof s->ip);	/* parsed: it fits */
-}
-
-/* Is a password in the clear allowed from this client? (tern-imapd's
- * rule: login_plaintext_networks, allow_plain_passwords.) */
-static int
-plain_allowed(const struct setup *s)
-{
-	char **nets;
-	const char *why = "";
-	size_t n;
-	int yes, r;
-
-	if (conf_bool(s->cf, "allow_plain_passwords", &yes) < 0)
-		die(EXIT_TEMP, "bad allow_plain_passwords");
-	if (yes)
-		return 1;
-	if (conf_list(s->cf, "login_plaintext_networks", &nets, &n) < 0)
-		die(EXIT_TEMP, "bad login_plaintext_networks");
-	r = login_ip_in(s->ip, nets, n, &why);
-	free(nets);
-	if (r < 0)
-		die(EXIT_TEMP, "login_plaintext_networks: %s", why);
-	return r;
-}
 
 static uint16_t
 port_key(const struct conf *cf, const char *key)
@@ -131,6 +74,7 @@ config(struct setup *s, const char *opt_c)
 {
 	struct sbuf err;
 	const char *run, *auth, *map;
+	int64_t imap_ms, idle_ms, pop3_ms;
 	char **ports;
 	size_t n;
 
@@ -156,13 +100,21 @@ config(struct setup *s, const char *opt_c)
 	if (s->proxy_user[0] == '\0' &&
 	    (s->proxy_user = conf_str(s->cf, "user")) == NULL)
 		die(EXIT_TEMP, "bad user");
-	path_into(s->authd, sizeof s->authd, auth, "");
-	path_into(s->jail, sizeof s->jail, run, "/empty");
-	path_into(s->routes, sizeof s->routes, map, "/routes.cdb");
+	if (login_path_join(s->authd, sizeof s->authd, auth, "") < 0 ||
+	    login_path_join(s->jail, sizeof s->jail, run, "/empty") < 0 ||
+	    login_path_join(s->routes, sizeof s->routes, map,
+	    "/routes.cdb") < 0)
+		die(EXIT_TEMP, "auth_socket, run_dir or map_dir too long");
 	if (conf_uint(s->cf, "login_max_failures", &s->max_failures) < 0)
 		die(EXIT_TEMP, "bad login_max_failures");
-	s->login_ms = ms(s->cf, "login_timeout");
-	s->px.connect_ms = ms(s->cf, "proxy_connect_timeout");
+	if (login_conf_ms(s->cf, "login_timeout", &s->login_ms) < 0 ||
+	    login_conf_ms(s->cf, "proxy_connect_timeout",
+	    &s->px.connect_ms) < 0 ||
+	    login_conf_ms(s->cf, "imap_timeout", &imap_ms) < 0 ||
+	    login_conf_ms(s->cf, "imap_idle_timeout", &idle_ms) < 0 ||
+	    login_conf_ms(s->cf, "pop3_timeout", &pop3_ms) < 0)
+		die(EXIT_TEMP, "bad login_timeout, proxy_connect_timeout, "
+		    "imap_timeout, imap_idle_timeout or pop3_timeout");
 	if (s->px.connect_ms == 0)
 		die(EXIT_PERM, "proxy_connect_timeout must not be 0");
 	s->px.port = port_key(s->cf, s->px.proto == PROXY_IMAP ?
@@ -171,12 +123,10 @@ config(struct setup *s, const char *opt_c)
 		die(EXIT_PERM, "bad proxy_backend_ports");
 	s->px.ports = ports;	/* kept for the process's life */
 	s->px.nports = n;
-	if (s->px.proto == PROXY_IMAP) {
-		s->px.session_ms = ms(s->cf, "imap_timeout");
-		if (ms(s->cf, "imap_idle_timeout") > s->px.session_ms)
-			s->px.session_ms = ms(s->cf, "imap_idle_timeout");
-	} else
-		s->px.session_ms = ms(s->cf, "pop3_timeout");
+	if (s->px.proto == PROXY_IMAP)
+		s->px.session_ms = idle_ms > imap_ms ? idle_ms : imap_ms;
+	else
+		s->px.session_ms = pop3_ms;
 }
 
 /* tern-pop3d's CAPA settings: the proxy says what it says. */
@@ -197,32 +147,23 @@ pop3_config(struct setup *s, struct pop3_pre *p)
 }
 
 /* The client side's TLS, while we may still read the key.  A fork
- * server (eager) builds the context once for every connection. */
+ * server builds (and warms) the context once for every connection. */
 static struct tls_ctx *
-setup_tls(struct setup *s, int implicit_tls, int eager)
+setup_tls(struct setup *s, int implicit_tls, int forkserver)
 {
-	struct sbuf why;
 	struct tls_ctx *ctx;
-	const char *cert, *key;
+	struct sbuf why;
+	int r;
 
-	cert = conf_path(s->cf, "tls_cert");
-	key = conf_path(s->cf, "tls_key");
-	if (cert == NULL || key == NULL)
-		die(EXIT_TEMP, "bad tls_cert or tls_key");
-	if (access(cert, F_OK) < 0 && !implicit_tls) {
-		log_info("no TLS certificate %s: STARTTLS not offered",
-		    log_esc_s(cert));
-		return NULL;
-	}
 	sbuf_init(&why, TLS_WHY_MAX);
-	ctx = implicit_tls || eager ? tls_server_ctx_new(cert, key, &why) :
-	    tls_server_ctx_lazy(cert, key, &why);
-	if (ctx == NULL) {
-		if (implicit_tls)
-			die(EXIT_TEMP, "TLS: %s", log_esc_s(sbuf_str(&why)));
+	r = login_tls_setup(s->cf, implicit_tls, forkserver, &ctx, &why);
+	if (r < 0 && implicit_tls)
+		die(EXIT_TEMP, "TLS: %s", log_esc_s(sbuf_str(&why)));
+	if (r == 0)
+		log_info("%s: STARTTLS not offered", log_esc_s(sbuf_str(&why)));
+	else if (r < 0)
 		log_warn("TLS: %s: STARTTLS not offered",
 		    log_esc_s(sbuf_str(&why)));
-	}
 	sbuf_fini(&why);
 	return ctx;
 }
@@ -355,7 +296,7 @@ session(const char *opt_c, const char *mode, char **argv)
 	static struct login l;
 	struct tls_ctx **ctx, *tctx;
 	const char *why = "";
-	int role, dropped = PRIV_SKIPPED, implicit = 0;
+	int role, dropped = PRIV_SKIPPED, implicit = 0, plain;
 
 	if (strcmp(mode, "imap") == 0 || strcmp(mode, "imaps") == 0)
 		s.px.proto = PROXY_IMAP;
@@ -378,12 +319,14 @@ session(const char *opt_c, const char *mode, char **argv)
 			exit(EXIT_OK);
 	} else
 		tctx = setup_tls(&s, implicit, 0);
-	client_ip(&s);
+	login_client_ip(s.ip);
+	if ((plain = login_plain_allowed(s.cf, s.ip, &why)) < 0)
+		die(EXIT_TEMP, "bad %s", why);
 	s.px.ip = s.ip;
 	if (s.px.proto == PROXY_IMAP) {
 		ip.implicit_tls = implicit;
 		ip.ip = s.ip;
-		ip.plain_ok = plain_allowed(&s);
+		ip.plain_ok = plain;
 		ip.login_ms = s.login_ms;
 		ip.session_ms = s.px.session_ms;
 		ip.max_failures = s.max_failures;
@@ -393,7 +336,7 @@ session(const char *opt_c, const char *mode, char **argv)
 		pop3_config(&s, &pp);
 		pp.implicit_tls = implicit;
 		pp.ip = s.ip;
-		pp.plain_ok = plain_allowed(&s);
+		pp.plain_ok = plain;
 		pp.login_ms = s.login_ms;
 		pp.session_ms = s.px.session_ms;
 		pp.max_failures = s.max_failures;

@@ -102,6 +102,12 @@ void	qmgr_event(struct qmgr_msg *, const struct qmgr_item *,
 /* Deliver the local items in one or more tern-lspawn requests. */
 void	qmgr_deliver_local(struct qmgr_msg *, struct qmgr_item *, size_t n);
 /*
+ * Hold (1) or let through (0) SIGTERM and SIGINT: held from the end of a
+ * local delivery until its outcome is recorded (the state saved or the
+ * message removed), so a stop cannot lose it.
+ */
+void	qmgr_hold_stop(int hold);
+/*
  * Deliver the remote items through tern-remote (qmgr_remote.c): grouped by
  * destination (next hop and TLS policy), one run per group.
  */

@@ -6,6 +6,7 @@
  * tern-remote: qmgr_remote.c.
  */
 #include <errno.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -68,6 +69,7 @@ batch(struct qmgr_msg *m, struct qmgr_item *x, size_t n, const char *path)
 	struct lspawn_results res;
 	size_t *slot, i, k = 0;
 	char diag[QSTATE_DIAG_MAX + 1];
+	int r;
 
 	lspawn_req_init(&req);
 	lspawn_results_init(&res);
@@ -86,7 +88,14 @@ batch(struct qmgr_msg *m, struct qmgr_item *x, size_t n, const char *path)
 		    m->env.rcpt[x[i].rcpt].addr) < 0)
 			goto nomem;
 	}
-	if (lspawn_deliver(m->q->lspawn_socket, &req, &res) < 0) {
+	r = lspawn_deliver(m->q->lspawn_socket, &req, &res);
+	/*
+	 * The deliveries are done: a stop (SIGTERM from tern-qmgr) waits
+	 * until their outcome is recorded (qmgr_work lets it through), so a
+	 * restart does not deliver them again.  A crash still may.
+	 */
+	qmgr_hold_stop(1);
+	if (r < 0) {
 		(void)snprintf(diag, sizeof(diag), "4.3.0 local delivery "
 		    "unavailable: %s", strerror(errno));
 		defer_all(m, x, n, diag);
@@ -101,6 +110,17 @@ out:
 	free(slot);
 	lspawn_req_fini(&req);
 	lspawn_results_fini(&res);
+}
+
+void
+qmgr_hold_stop(int hold)
+{
+	sigset_t set;
+
+	(void)sigemptyset(&set);
+	(void)sigaddset(&set, SIGTERM);
+	(void)sigaddset(&set, SIGINT);
+	(void)sigprocmask(hold ? SIG_BLOCK : SIG_UNBLOCK, &set, NULL);
 }
 
 void

@@ -451,6 +451,35 @@ rehome(struct qmgr_msg *m)
 	sbuf_fini(&path);
 }
 
+/*
+ * Is every recipient (or each of its targets) final, with no success DSN
+ * asked for?  Then this attempt's outcome is not written to the state
+ * file: finish() removes the message right away, and the unlink of its
+ * envelope (transition 7, one fsync) is the durable record that replaces
+ * the state write (transition 5: a file, its fsync, a rename, an fsync).
+ * A crash before that unlink delivers again, as a crash before the state
+ * write would (a duplicate, never a loss); the window is no longer.
+ */
+static int
+all_done(const struct qmgr_msg *m)
+{
+	size_t i, j;
+
+	for (i = 0; i < m->st.nr; i++) {
+		const struct qstate_rcpt *r = &m->st.r[i];
+
+		if (r->n == 0 && !qstate_is_final(r->it.status))
+			return 0;
+		for (j = 0; j < r->n; j++)
+			if (!qstate_is_final(m->st.t[r->first + j].it.status))
+				return 0;
+		if (m->env.sender[0] != '\0' &&
+		    (m->env.rcpt[i].notify & ENV_N_SUCCESS) != 0)
+			return 0;
+	}
+	return 1;
+}
+
 static int
 deliver_all(struct qmgr_msg *m)
 {
@@ -473,7 +502,9 @@ deliver_all(struct qmgr_msg *m)
 		qmgr_deliver_local(m, x, n);
 	if (m->dirty)
 		crash_at("after-deliver");	/* before the record */
-	if ((r = save(m)) == 0)
+	/* All done: finish() removes it at once, its record (all_done). */
+	r = all_done(m) ? 0 : save(m);
+	if (r == 0)
 		report_success(m, x, n);
 	free(x);
 	return r;
@@ -599,10 +630,6 @@ finish(struct qmgr_msg *m, int64_t *due_r)
 		*due_r = m->now + QMGR_DSN_RETRY;
 		return QW_DUE;
 	}
-	if (save(m) < 0) {
-		free(x);
-		goto later;
-	}
 	for (i = 0; i < n; i++) {
 		if (qstate_is_final(x[i].it->status))
 			continue;
@@ -611,12 +638,16 @@ finish(struct qmgr_msg *m, int64_t *due_r)
 			due = x[i].it->next;
 	}
 	free(x);
+	/* Done: the removal below is the record (all_done), not a save. */
+	if (open && save(m) < 0)
+		goto later;
 	if (open) {
 		*due_r = due == INT64_MAX ? m->now + QMGR_DSN_RETRY : due;
 		return QW_DUE;
 	}
 	if (qstate_remove(m->q->queue_dir, m->qid) < 0) {
 		log_err_sys("%s cannot remove", m->qid);
+		(void)save(m);	/* the outcome, for the next attempt */
 		goto later;
 	}
 	log_info("%s removed", m->qid);
@@ -647,6 +678,7 @@ qmgr_work(const struct qmgr *q, const char *qid, int force, int64_t *due_r)
 		else
 			o = finish(&m, due_r);
 	}
+	qmgr_hold_stop(0);	/* held since the deliveries ended */
 	qstate_fini(&m.st);
 	envelope_fini(&m.env);
 	return o;

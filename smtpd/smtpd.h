@@ -171,6 +171,7 @@ const char *smtpd_user_kv(const struct smtpd *);
 int	smtpd_rate_over(struct smtpd *);
 void	smtpd_rate_count(struct smtpd *);
 void	smtpd_rate_setup(struct smtpd *, uid_t, gid_t, int chown_it);
+void	smtpd_rate_sweep(struct smtpd *);
 
 /* smtpd_tls.c */
 void	smtpd_starttls(struct smtpd *);

@@ -13,9 +13,16 @@
  * key (an address tern-authd returned: no '/', no control byte).  A file
  * that cannot be opened or read lets the message through with a warning:
  * the limit is a brake on abuse, not a promise.
+ *
+ * A counter says nothing once it is two hours old, so at most once an
+ * hour (the mtime of ".sweep" in the folder, taken under a non-blocking
+ * flock) a submission session, after its client is gone, removes the
+ * counters older than that: the folder holds the accounts that sent in
+ * the last two hours, not every account that ever sent.
  */
 #include <sys/file.h>
 #include <sys/stat.h>
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
@@ -31,6 +38,10 @@
 
 #define RATE_WINDOW	3600	/* seconds: "per hour" */
 #define RATE_FILE_MAX	80	/* three numbers and blanks */
+#define RATE_SWEEP_EVERY 3600	/* seconds between sweeps */
+#define RATE_STALE	(2 * RATE_WINDOW)	/* a counter this old is 0 */
+#define RATE_SWEEP_MAX	4000000	/* entries looked at per sweep */
+#define RATE_SWEEP_STAMP ".sweep"
 
 struct rate {
 	uint64_t	bucket, cur, prev;
@@ -174,4 +185,77 @@ smtpd_rate_setup(struct smtpd *s, uid_t uid, gid_t gid, int chown_it)
 	    (st.st_uid != uid || st.st_gid != gid) &&
 	    chown(s->rate_dir, uid, gid) < 0)
 		log_warn_sys("rate: cannot chown %s", log_esc_s(s->rate_dir));
+}
+
+/* Is the sweep due?  Locks the stamp and touches it: its fd, or -1. */
+static int
+sweep_claim(int dfd, time_t now)
+{
+	struct stat st;
+	int fd;
+
+	fd = openat(dfd, RATE_SWEEP_STAMP, O_RDWR | O_CREAT | O_NOFOLLOW |
+	    O_CLOEXEC, 0600);
+	if (fd < 0)
+		return -1;
+	if (fstat(fd, &st) < 0 || now - st.st_mtime < RATE_SWEEP_EVERY ||
+	    flock(fd, LOCK_EX | LOCK_NB) < 0 ||
+	    fstat(fd, &st) < 0 || now - st.st_mtime < RATE_SWEEP_EVERY ||
+	    futimens(fd, NULL) < 0) {
+		(void)close(fd);
+		return -1;
+	}
+	return fd;
+}
+
+/* Remove the stale counters, when a sweep is due (see the top). */
+void
+smtpd_rate_sweep(struct smtpd *s)
+{
+	struct dirent *e;
+	struct stat st;
+	time_t now = time(NULL);
+	size_t seen = 0, gone = 0;
+	DIR *d;
+	int dfd, lfd, fd2;
+
+	if (s->rate_limit == 0 || s->rate_dir == NULL ||
+	    (s->mode != SMTPD_SUBMISSION && s->mode != SMTPD_SUBMISSIONS))
+		return;
+	if ((dfd = open(s->rate_dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW |
+	    O_CLOEXEC)) < 0)
+		return;
+	if ((lfd = sweep_claim(dfd, now)) < 0) {
+		(void)close(dfd);
+		return;
+	}
+	/* The client has its answers: let it go before the long part
+	 * (the socket closes with its last descriptor; the numbers stay
+	 * taken, by /dev/null, for the session's own clean-up). */
+	if ((fd2 = open("/dev/null", O_RDWR | O_CLOEXEC)) >= 0) {
+		(void)dup2(fd2, 0);
+		(void)dup2(fd2, 1);
+		(void)close(fd2);
+	}
+	if ((fd2 = dup(dfd)) < 0 || (d = fdopendir(fd2)) == NULL) {
+		if (fd2 >= 0)
+			(void)close(fd2);
+		(void)close(lfd);
+		(void)close(dfd);
+		return;
+	}
+	while (seen < RATE_SWEEP_MAX && (e = readdir(d)) != NULL) {
+		seen++;
+		if (e->d_name[0] == '.')
+			continue;
+		if (fstatat(dfd, e->d_name, &st, AT_SYMLINK_NOFOLLOW) == 0 &&
+		    S_ISREG(st.st_mode) && now - st.st_mtime >= RATE_STALE &&
+		    unlinkat(dfd, e->d_name, 0) == 0)
+			gone++;
+	}
+	(void)closedir(d);
+	(void)close(lfd);
+	(void)close(dfd);
+	log_info("rate: swept %s: %zu stale counters removed, %zu entries "
+	    "seen", log_esc_s(s->rate_dir), gone, seen);
 }

@@ -343,6 +343,7 @@ main(int argc, char **argv)
 	setup(&s);
 	drop(&s);
 	smtpd_serve(&s);
+	smtpd_rate_sweep(&s);	/* now and then, after the client */
 	smtpd_fini(&s);
 	return EXIT_OK;
 }

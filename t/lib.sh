@@ -133,11 +133,20 @@ _public_build() {
 # folder every test shares (mkdir is atomic), so two tests running at once
 # never get the same one: the kernel's bind(0) gave both races.  The
 # claims are dropped at cleanup; one older than an hour is stale.
+#
+# free_base [IP]: a port base for a whole suite as make run starts it
+# (TERN_PORT_BASE: base+24, 25, 110, 143, 465, 587, 993, 995 on IP, by
+# default 127.0.0.1), every one of those ports claimed the same way: a
+# base merely tried and let go was taken by another test's suite, whose
+# SMTP port then answered this test's clients.
 _PORTS=${TMPDIR:-/tmp}/tern-test-ports
-free_port() {
-	"$PY" - "$_PORTS" "${SB:-}" <<'PYEOF'
+free_port() { _claim_ports 127.0.0.1 0; }
+free_base() { _claim_ports "${1:-127.0.0.1}" 24 25 110 143 465 587 993 995; }
+_claim_ports() {
+	"$PY" - "$_PORTS" "${SB:-}" "$@" <<'PYEOF'
 import os, random, socket, sys, time
-d, sb = sys.argv[1], sys.argv[2]
+d, sb, ip = sys.argv[1], sys.argv[2], sys.argv[3]
+offs = [int(x) for x in sys.argv[4:]]
 try:
     os.mkdir(d)
     os.chmod(d, 0o1777)
@@ -150,8 +159,12 @@ try:
         hi = min(hi, eph - 1)
 except (OSError, ValueError, IndexError):
     pass
-for _ in range(500):
-    p = random.randint(lo, hi)
+hi -= max(offs)
+
+
+def claim(p):
+    """Claim port p: its folder made (None without a shared folder) and
+    its bind free; the folder path, None, or False when taken."""
     c = os.path.join(d, str(p))
     try:
         os.mkdir(c)
@@ -161,22 +174,40 @@ for _ in range(500):
                 os.rmdir(c)
         except OSError:
             pass
-        continue
+        return False
     except OSError:
         c = None        # no shared folder: fall back on the bind check
     s = socket.socket()
     try:
-        s.bind(("127.0.0.1", p))
+        s.bind((ip, p))
     except OSError:
         if c:
             os.rmdir(c)
-        continue
+        return False
     finally:
         s.close()
-    if sb and c and os.path.isdir(sb):
+    return c
+
+
+for _ in range(500):
+    base = random.randint(lo, hi)
+    got = []
+    for o in offs:
+        c = claim(base + o)
+        if c is False:
+            break
+        got.append((base + o, c))
+    if len(got) < len(offs):
+        for _p, c in got:
+            if c:
+                os.rmdir(c)
+        continue
+    if sb and os.path.isdir(sb):
         with open(os.path.join(sb, ".ports"), "a") as f:
-            f.write("%d\n" % p)
-    print(p)
+            for p, c in got:
+                if c:
+                    f.write("%d\n" % p)
+    print(base)
     sys.exit(0)
 sys.exit("free_port: no free port")
 PYEOF

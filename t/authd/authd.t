@@ -17,7 +17,7 @@ if [ "$(id -u)" = 0 ]; then
 	command -v setpriv >/dev/null || skip_all "setpriv (util-linux) not installed"
 fi
 sandbox
-plan 43
+plan 45
 SOCK=$SB/run/authd.sock
 LOG=$SB/authd.log
 mkdir -p "$SB/run"
@@ -146,6 +146,33 @@ is "$out" EOF "garbage: connection closed without an answer"
 ok "logged: bad request" log_wait 5 "bad request"
 like "$(ask imap 127.0.0.1 alice@example.org 'alice pw')" "^ok alice@" "tern-authd still answers"
 ok "tern-authd still running" kill -0 "$AD_PID"
+
+# --- slots freed below a live client ------------------------------------------
+# Three silent clients take three slots; the first two hang up.  The third,
+# in the highest slot in use, is still watched (dropped at auth_timeout)
+# while a new request is served from a freed slot (tern-authd scans its
+# table only up to the highest slot in use).
+"$PY" - "$SOCK" >"$SB/slots.out" 2>&1 <<'EOT' &
+import socket, sys
+ss = []
+for _ in range(3):
+    s = socket.socket(socket.AF_UNIX)
+    s.settimeout(20)
+    s.connect(sys.argv[1])
+    ss.append(s)
+ss[0].close()
+ss[1].close()
+print("READY", flush=True)
+try:
+    print("EOF" if ss[2].recv(100) == b"" else "DATA")
+except socket.timeout:
+    print("TIMEOUT")
+EOT
+SLOTS_PID=$!
+wait_for 10 grep -q READY "$SB/slots.out"
+like "$(ask imap 127.0.0.1 alice@example.org 'alice pw')" "^ok alice@" "a request is answered while a higher slot is in use"
+wait "$SLOTS_PID"
+is "$(tail -1 "$SB/slots.out")" EOF "the client in the highest slot is still dropped after auth_timeout"
 
 # --- workers that die are replaced ---------------------------------------------
 for w in $(pgrep -P "$AD_PID"); do kill -KILL "$w"; done

@@ -1,5 +1,6 @@
 #!/bin/sh
-# tern-lspawn with a stand-in tern-local (program_dir points at a script):
+# tern-lspawn with a stand-in tern-local (local_exec = yes, program_dir
+# points at a script):
 # a delivery running past local_timeout is killed and deferred; a result
 # line that disagrees with the exit code, or none, is a deferral.
 . "${TERN_SRC:-.}/t/lib.sh"
@@ -19,6 +20,7 @@ queue_user = root
 account_uid_min = 5000
 account_uid_max = 5100
 local_timeout = 1s
+local_exec = yes
 EOT
 chmod 644 "$SB/tern.conf"
 printf 'example.org local\n' >"$SB/domains"

@@ -2,12 +2,14 @@
 # tern-lspawn: requests through the lib client (t/bin/lspawn-tool): one
 # recipient, three with the single-instance store (one inode, mode 0444),
 # unknown/disabled accounts, a message path outside queue_dir, a symlinked
-# tmp/, and as root: owners, the uid tern-local ran as, the peer check.
+# tmp/, and as root: owners, the uid tern-local ran as, the peer check;
+# the delivery runs tern-local's code in lspawn's child (no exec: it logs
+# as tern-local, and an edit of quota_exceeded reaches the next request).
 . "${TERN_SRC:-.}/t/lib.sh"
 [ -x "$TERN_BINDIR/tern-lspawn" ] || skip_all "tern-lspawn not built"
 [ -x "$TERN_BINDIR/tern-maps" ] || skip_all "tern-maps not built"
 sandbox
-plan 32
+plan 37
 TOOL=$TERN_BUILD/t/bin/lspawn-tool
 ROOT=0; [ "$(id -u)" = 0 ] && ROOT=1
 maildir() { h=$(printf %s "$1" | sha256sum); printf '%s/mail/%s/%s/%s' "$SB" "$(echo "$h" | cut -c1-2)" "$(echo "$h" | cut -c3-4)" "$1"; }
@@ -33,6 +35,7 @@ carol@example.org uid=5003
 dave@example.org uid=5004 status=disabled
 erin@example.org uid=5005
 frank@example.org uid=5006
+gina@example.org uid=5007 quota=100
 EOT
 printf "example.org local\n" >"$SB/domains"
 "$TERN_BINDIR/tern-maps" -c "$SB/tern.conf" >/dev/null 2>&1 || { diag "tern-maps failed"; exit 1; }
@@ -54,6 +57,7 @@ ok "file in alice's new/" test -f "$f"
 is "$(sed -n 2p "$f")" "Delivered-To: alice@example.org" "Delivered-To added"
 is "$(stat -c %a "$A")" 700 "Maildir created 0700"
 like "$(cat "$SB/log")" 'Q1 delivered to=alice@example.org .*uid=' "tern-local logged"
+like "$(grep 'Q1 delivered' "$SB/log")" '^tern-local\[[0-9]+\]: ' "the delivery logs as tern-local"
 if [ $ROOT = 1 ]; then
 	is "$(stat -c %u:%g "$A") $(stat -c %u "$f")" "5001:5001 5001" "as root: Maildir and file owned by alice"
 	like "$(grep 'Q1 delivered' "$SB/log")" 'uid=5001( |$)' "as root: tern-local ran as uid 5001"
@@ -110,6 +114,17 @@ rm -rf "$E/tmp"; ln -s "$SB/elsewhere" "$E/tmp"
 out=$(send Q2 "$SB/queue/msg/AB/Q2" s@remote.example erin@example.org bob@example.org)
 like "$out" 'erin@example.org defer 4\.' "symlinked tmp/ refused"
 is "$(ls "$SB/elsewhere" | wc -l | tr -d ' ')" 0 "nothing written through the symlink"
+
+# Over quota: deferred, then bounced once tern.conf says so (no restart).
+{ printf 'Subject: q\n\n'; printf '%0200d\n' 0; } >"$SB/queue/msg/AB/Q6"
+out=$(send Q6 "$SB/queue/msg/AB/Q6" "" gina@example.org)
+is "$out" "gina@example.org defer 4.2.2 mailbox full" "over quota: deferred (quota_exceeded = defer)"
+G=$(maildir gina@example.org)
+is "$(ls "$G/new" | wc -l | tr -d ' ')" 0 "nothing delivered over quota"
+printf 'quota_exceeded = bounce\n' >>"$SB/tern.conf"
+out=$(send Q6 "$SB/queue/msg/AB/Q6" "" gina@example.org)
+is "$out" "gina@example.org bounce 5.2.2 mailbox full" "tern.conf edited: bounced"
+is "$(ls "$G/tmp" | wc -l | tr -d ' ')" 0 "tmp/ cleaned"
 
 if [ $ROOT = 1 ]; then
 	send Q1 "$SB/queue/msg/AB/Q1" "" frank@example.org >/dev/null

@@ -13,18 +13,7 @@ e2e_start() {
 	H=$SB/home
 	mkdir -p "$H"
 	for l in "$@"; do printf '%s\n' "$l"; done >"$H/local.conf"
-	PB=$("$PY" - <<'PY'
-import random, socket
-for _ in range(200):
-    b = random.randrange(20000, 60000, 1000)
-    try:
-        for p in (24, 25, 110, 143, 465, 587, 993, 995):
-            s = socket.socket(); s.bind(("127.0.0.1", b + p)); s.close()
-        print(b); break
-    except OSError:
-        pass
-PY
-)
+	PB=$(free_base)
 	P_SMTP=$((PB + 25)); P_LMTP=$((PB + 24))
 	( cd "$TERN_SRC" && TERN_HOME="$H" TERN_PORT_BASE=$PB \
 	    exec sh mk/run.sh ) >"$SB/run.log" 2>&1 &

@@ -9,7 +9,7 @@
 . "$TERN_SRC/t/e2e/e2e.sh"
 command -v swaks >/dev/null || skip_all "swaks not installed"
 sandbox
-plan 53
+plan 57
 C="$PY $TERN_SRC/t/submit/subc.py"
 
 # Loopback may not send passwords in the clear here, so the TLS rule shows.
@@ -135,6 +135,17 @@ like "$($C $P_SUBS ssl carol@example.test $P carol@example.test bob@example.test
 like "$($C $P_SUB starttls carol@example.test $P carol@example.test bob@example.test)" '^450 4\.7\.1' "rate: third refused 450 4.7.1"
 like "$($C $P_SUB starttls dave@example.test pw-dave@example.test dave@example.test bob@example.test)" '^250 ' "rate: counted per account"
 ok "rate: log line" grep -Eq 'rate limit from 127.0.0.1: user=carol@example.test messages=2 limit=2/h' "$SB/run.log"
+# The sweep: at most once an hour a session removes counters two hours old.
+RD=$(sed -n 's/^submission_rate_dir *= *//p' "$H/tern.conf" "$H/local.conf" | tail -1)
+[ -n "$RD" ] || RD=$H/state/submit
+echo "1 1 0" >"$RD/old@example.test"
+touch -d '3 hours ago' "$RD/old@example.test"
+touch -d '2 hours ago' "$RD/.sweep"
+chown --reference="$RD" "$RD/.sweep" "$RD/old@example.test" 2>/dev/null
+like "$($C $P_SUB starttls dave@example.test pw-dave@example.test dave@example.test bob@example.test)" '^250 ' "rate: a session that may sweep"
+ok "rate: the sweep is logged" wait_for 10 grep -q 'rate: swept .*: 1 stale counters removed' "$SB/run.log"
+ok "rate: the stale counter is gone, the live ones stay" sh -c "[ ! -e '$RD/old@example.test' ] && [ -s '$RD/carol@example.test' ] && [ -s '$RD/dave@example.test' ]"
+like "$($C $P_SUB starttls carol@example.test $P carol@example.test bob@example.test)" '^450 4\.7\.1' "rate: carol's count survived the sweep"
 sed -i '/submission_rate_limit/d' "$H/local.conf"
 
 # Throttle: auth_fail_limit_account = 3, then even the right password gets 454.

@@ -12,18 +12,7 @@ command -v openssl >/dev/null || skip_all "openssl not installed"
 sandbox
 plan 50
 
-base=$("$PY" - <<'PY'
-import random, socket
-for _ in range(200):
-    b = random.randrange(20000, 60000, 1000)
-    try:
-        for p in (24, 25, 110, 143, 465, 587, 993, 995):
-            s = socket.socket(); s.bind(("127.0.0.1", b + p)); s.close()
-        print(b); break
-    except OSError:
-        pass
-PY
-)
+base=$(free_base)
 
 # port of each tcp service in make run
 port_of() {

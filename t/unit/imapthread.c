@@ -1,12 +1,20 @@
 /* Unit tests for lib/imapthread (RFC 5256 THREAD): each step of the
  * REFERENCES algorithm with a case that fails without it, and
- * ORDEREDSUBJECT; the answers in the RFC's own format. */
+ * ORDEREDSUBJECT; the answers in the RFC's own format.  Then random
+ * mailboxes (IDs and subjects from small pools, so that duplicates,
+ * missing parents, loops, own IDs, equal dates and merges by subject
+ * are common) threaded by lib/imapthread and by the plain reference
+ * implementation (imapthread_ref.h): the answers must be the same
+ * bytes. */
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "lib/basesubj.h"
 #include "lib/imapthread.h"
 #include "lib/sbuf.h"
 #include "t/tap.h"
+#include "t/unit/imapthread_ref.h"
 
 #define MAXM	16
 
@@ -151,10 +159,155 @@ test_orderedsubject(void)
 	run("ORDEREDSUBJECT, nothing", 0, m, 0, "");
 }
 
+/* ---- random mailboxes against the reference ---- */
+
+static uint64_t rng_state = 0x2545f4914f6cdd1dULL;
+
+static uint32_t
+rnd(uint32_t n)
+{
+	rng_state ^= rng_state << 13;
+	rng_state ^= rng_state >> 7;
+	rng_state ^= rng_state << 17;
+	return (uint32_t)(rng_state >> 11) % n;
+}
+
+#define RMAX	3000		/* messages in the largest mailbox */
+#define RIDLEN	16		/* "idNNNNN@x" */
+
+#define RIDS	(RMAX * 4)	/* IDs: taken ones and missing ones */
+
+static char rid[RIDS][RIDLEN];
+static char rsubj[RMAX][32];
+static char rrefs[RMAX][8 * RIDLEN];
+
+/* A random mailbox of n messages (IDs from ids, subjects from subjects,
+ * dates from dates), threaded both ways; 1 if the answers agree. */
+static int
+random_case(size_t n, uint32_t ids, uint32_t subjects, uint32_t dates,
+    const char **why)
+{
+	static struct imapthread_msg v[RMAX];
+	static const char *const pre[] = { "", "Re: ", "Fwd: ", "re: re: ",
+	    "[list] ", "" };
+	struct sbuf a, b;
+	size_t i, k, nr, len;
+	uint32_t pick;
+	int ok = 1, alg;
+
+	for (i = 0; i < RIDS; i++)
+		(void)snprintf(rid[i], sizeof rid[i], "id%u@x", (unsigned)i);
+	for (i = 0; i < n; i++) {
+		memset(&v[i], 0, sizeof v[i]);
+		v[i].num = (uint32_t)i + 1 + (rnd(4) == 0 ? 1000 : 0);
+		v[i].sent = (int64_t)rnd(dates) - (rnd(8) == 0 ? 5 : 0);
+		pick = rnd(subjects);
+		/* Subjects shorter and longer than 8 bytes, differing
+		 * early or late (ORDEREDSUBJECT compares 8-byte prefixes
+		 * first). */
+		(void)snprintf(rsubj[i], sizeof rsubj[i], pick % 3 == 0 ?
+		    "%ssubject %u" : pick % 3 == 1 ? "%s%u" : "%s%u subject",
+		    pre[rnd(6)], (unsigned)pick);
+		/* The base subject as lib/basesubj makes it. */
+		sbuf_init(&subj[0], 1 << 10);
+		(void)basesubj_extract(&subj[0], rsubj[i], strlen(rsubj[i]),
+		    &v[i].is_reply);
+		if (pick == 0)
+			subj[0].len = 0;	/* some have none */
+		len = subj[0].len < sizeof rsubj[i] ? subj[0].len :
+		    sizeof rsubj[i];
+		if (len > 0)
+			memcpy(rsubj[i], subj[0].s, len);
+		if (len > 1 && pick % 7 == 0)
+			rsubj[i][len - 1 - pick % 2] = '\0';	/* a NUL */
+		sbuf_fini(&subj[0]);
+		v[i].subject = rsubj[i];
+		v[i].subject_len = len;
+		if (rnd(10) != 0) {
+			/* Mostly new IDs, some taken twice. */
+			pick = rnd(3) != 0 ? (uint32_t)i % ids : rnd(ids);
+			v[i].msgid = rid[pick];
+			v[i].msgid_len = strlen(rid[pick]);
+		} else {
+			v[i].msgid = "";
+		}
+		nr = rnd(5);
+		len = 0;
+		rrefs[i][0] = '\0';
+		for (k = 0; k < nr; k++) {
+			/* Mostly earlier messages' IDs, some unknown
+			 * ones and some later ones (loops). */
+			pick = rnd(4) != 0 && i > 0 ? rnd((uint32_t)i) % ids :
+			    rnd(ids + ids / 2 + 1);
+			if (pick >= ids)
+				pick = ids + pick % ids;	/* missing */
+			len += (size_t)snprintf(rrefs[i] + len,
+			    sizeof rrefs[i] - len, "%s%s", k > 0 ? " " : "",
+			    rid[pick % RIDS]);
+		}
+		v[i].refs = rrefs[i];
+		v[i].refs_len = len;
+	}
+	for (alg = 0; alg < 2 && ok; alg++) {
+		sbuf_init(&a, 1 << 24);
+		sbuf_init(&b, 1 << 24);
+		if ((alg ? imapthread_references(v, n, &a) :
+		    imapthread_orderedsubject(v, n, &a)) < 0 ||
+		    (alg ? ref_references(v, n, &b) :
+		    ref_orderedsubject(v, n, &b)) < 0) {
+			*why = "failed";
+			ok = 0;
+		} else if (a.len != b.len || (a.len > 0 &&
+		    memcmp(a.s, b.s, a.len) != 0)) {
+			*why = alg ? "REFERENCES differs" :
+			    "ORDEREDSUBJECT differs";
+			diag("%s: got %.*s", *why, (int)(a.len < 300 ? a.len :
+			    300), a.s);
+			diag("%s: want %.*s", *why, (int)(b.len < 300 ?
+			    b.len : 300), b.s);
+			ok = 0;
+		}
+		sbuf_fini(&a);
+		sbuf_fini(&b);
+	}
+	return ok;
+}
+
+static void
+test_random(void)
+{
+	const char *why = "";
+	size_t k, n, bad = 0;
+
+	for (k = 0; k < 2000 && bad == 0; k++) {
+		n = rnd(40);
+		if (!random_case(n, 1 + rnd((uint32_t)n * 2 + 2),
+		    1 + rnd(12), 1 + rnd(30), &why)) {
+			diag("random mailbox %zu (%zu messages): %s", k, n,
+			    why);
+			bad++;
+		}
+	}
+	ok(bad == 0, "2000 small random mailboxes: the same answers as "
+	    "the reference");
+	bad = 0;
+	for (k = 0; k < 6 && bad == 0; k++) {
+		n = RMAX - rnd(100);
+		if (!random_case(n, (uint32_t)(k % 2 ? n / 3 : n * 2 - 1),
+		    k % 2 ? 50 : 1500, k % 3 ? 100000 : 50, &why)) {
+			diag("large random mailbox %zu: %s", k, why);
+			bad++;
+		}
+	}
+	ok(bad == 0, "large random mailboxes: the same answers as the "
+	    "reference");
+}
+
 int
 main(void)
 {
 	test_references();
 	test_orderedsubject();
+	test_random();
 	return done_testing();
 }

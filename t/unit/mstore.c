@@ -502,6 +502,88 @@ exp_cb(void *arg, uint32_t seq, uint32_t uid)
 	return on_exp(arg, seq, uid);
 }
 
+/* Index file identity: a rewrite (temp file, rename) gives a new inode
+ * while the session still holds the old one open. */
+static ino_t
+index_ino(const char *root)
+{
+	char p[1024];
+	struct stat st;
+
+	snprintf(p, sizeof(p), "%s/tern-index", root);
+	return stat(p, &st) == 0 ? st.st_ino : 0;
+}
+
+/* cur/'s mtime set to now + off seconds. */
+static int
+cur_mtime(const char *root, long off)
+{
+	char p[1024];
+	struct timespec ts[2];
+
+	snprintf(p, sizeof(p), "%s/cur", root);
+	ts[0].tv_sec = ts[1].tv_sec = time(NULL) + off;
+	ts[0].tv_nsec = ts[1].tv_nsec = 0;
+	return utimensat(AT_FDCWD, p, ts, 0);
+}
+
+/*
+ * A cur/ whose mtime is too fresh to trust is scanned on every sync,
+ * but the index is written only when the scan changed something (a
+ * 100,000-message index is not rewritten by each sync after a STORE);
+ * once the mtime has settled it is written with it, and then the scans
+ * stop.  The mtimes are set by hand, so no timing is involved.
+ */
+static void
+test_fresh_cur(void)
+{
+	char root[512], p[1024], q[1024];
+	struct mstore *ms;
+	struct mbox *a, *b;
+	struct mbox_sync_result res;
+	ino_t i0, i1;
+	int fd;
+
+	fd = new_root(root, sizeof(root));
+	mstore_new(fd, '/', &ms);
+	put_file(root, "cur/1000.M1P1.h:2,", "Subject: a\n\nx\n");
+	put_file(root, "cur/1001.M1P1.h:2,", "Subject: b\n\nx\n");
+	is_int(mbox_open(ms, "INBOX", 0, &a), 0, "fresh cur: open");
+	is_str(sync_log(a, 0, &res), "", "fresh cur: first sync");
+	ok(cur_mtime(root, 3600) == 0, "cur/ mtime in the future");
+	i0 = index_ino(root);
+	is_str(sync_log(a, 0, &res), "", "fresh cur: nothing changed");
+	i1 = index_ino(root);
+	ok(i0 != 0 && i1 == i0, "fresh cur: the index is not rewritten");
+	/* Someone else flags a message: the next sync still scans. */
+	snprintf(p, sizeof(p), "%s/cur/1001.M1P1.h:2,", root);
+	snprintf(q, sizeof(q), "%s/cur/1001.M1P1.h:2,F", root);
+	ok(rename(p, q) == 0 && cur_mtime(root, 3601) == 0,
+	    "fresh cur: renamed by someone else");
+	is_str(sync_log(a, 0, &res), "F2/2=20;", "fresh cur: flag seen");
+	i1 = index_ino(root);
+	ok(i1 != i0, "fresh cur: the change is written");
+	is_int(mbox_open(ms, "INBOX", MBOX_RDONLY, &b), 0,
+	    "fresh cur: another session");
+	is_str(sync_log(b, 0, &res), "", "fresh cur: its sync");
+	ok(mbox_msg(b, 2) != NULL && (mbox_msg(b, 2)->flags & MBOX_F_FLAGGED),
+	    "fresh cur: it sees the flag");
+	mbox_close(&b);
+	i0 = index_ino(root);
+	is_str(sync_log(a, 0, &res), "", "fresh cur: nothing changed again");
+	ok(index_ino(root) == i0, "fresh cur: not rewritten again");
+	/* Settled: written once with the mtime, then not scanned. */
+	ok(cur_mtime(root, -100) == 0, "cur/ mtime settled");
+	is_str(sync_log(a, 0, &res), "", "settled cur: sync");
+	i1 = index_ino(root);
+	ok(i1 != i0, "settled cur: the index records the mtime");
+	is_str(sync_log(a, 0, &res), "", "settled cur: sync again");
+	ok(index_ino(root) == i1, "settled cur: nothing written");
+	mbox_close(&a);
+	mstore_free(&ms);
+	close(fd);
+}
+
 static void
 test_ops(void)
 {
@@ -941,6 +1023,7 @@ main(void)
 	test_special();
 	test_isolation();
 	test_sync();
+	test_fresh_cur();
 	test_ops();
 	test_big();
 	test_parallel();

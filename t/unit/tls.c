@@ -760,6 +760,15 @@ test_lazy(struct tls_ctx *cctx)
 	r = ctx != NULL && tls_ctx_ready(ctx, &why) == 0;
 	ok(r, "made once, kept");
 	tls_ctx_free(&ctx);
+	ctx = tls_server_ctx_lazy(cert_path, key_path, &why);
+	r = ctx != NULL && tls_ctx_warm(ctx, &why) == 0;
+	ok(r, "a lazy context is made and warmed: %s", sbuf_str(&why));
+	tls_ctx_free(&ctx);
+	ctx = tls_server_ctx_lazy(cert_path, bad_path, &why);
+	r = ctx != NULL && tls_ctx_warm(ctx, &why) == -1;
+	ok(r && has(&why, "mismatch"),
+	    "warming a lazy context with a wrong key fails: %s", sbuf_str(&why));
+	tls_ctx_free(&ctx);
 	ctx = tls_server_ctx_lazy(cert_path, bad_path, &why);
 	ok(ctx != NULL, "lazy: a wrong key is only found when used");
 	/* (the reason is read after the call: it may move the buffer) */
@@ -787,6 +796,7 @@ main(void)
 {
 	struct tls_ctx *sctx = NULL, *cctx = NULL;
 	struct sbuf why;
+	int warmed;
 
 	signal(SIGPIPE, SIG_IGN);
 	sbuf_init(&why, TLS_WHY_MAX);
@@ -800,6 +810,13 @@ main(void)
 	ok(sctx != NULL, "server context: %s", sbuf_str(&why));
 	cctx = tls_client_ctx_new(cert_path, &why);
 	ok(cctx != NULL, "client context: %s", sbuf_str(&why));
+	/* Warmed as a fork server does: the tests below fork from it. */
+	warmed = sctx != NULL && tls_ctx_warm(sctx, &why) == 0;
+	ok(warmed, "server context warmed: %s", sbuf_str(&why));
+	errno = 0;
+	warmed = cctx != NULL && tls_ctx_warm(cctx, &why) == -1 &&
+	    errno == EINVAL;
+	ok(warmed, "a client context is not warmed");
 	if (sctx != NULL && cctx != NULL) {
 		test_good(sctx, cctx);
 		test_wrong_name(sctx, cctx, 1);

@@ -69,19 +69,7 @@ SSHC
 ssh_setup
 note "move_command over: $VIA"
 
-pick_base() {
-	"$PY" - "$1" <<'PY'
-import random, socket, sys
-for _ in range(200):
-    b = random.randrange(20000, 60000, 1000)
-    try:
-        for p in (24, 25, 110, 143, 465, 587, 993, 995):
-            s = socket.socket(); s.bind((sys.argv[1], b + p)); s.close()
-        print(b); break
-    except OSError:
-        pass
-PY
-}
+pick_base() { free_base "$1"; }
 # start_host HOME IP NAME PORTBASE: make run on IP with hostname NAME.
 start_host() {
 	mkdir -p "$1"

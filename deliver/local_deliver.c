@@ -1,0 +1,206 @@
+/*
+ * local_deliver.c - one local delivery into the working folder's Maildir
+ * (deliver/local.h): what tern-local does once it has its request, and
+ * what tern-lspawn's delivery child does in place of an exec of it.
+ */
+#include <sys/stat.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "lib/conf.h"
+#include "lib/io.h"
+#include "lib/log.h"
+#include "lib/lspawn.h"
+#include "lib/maildir.h"
+#include "lib/sbuf.h"
+#include "deliver/local.h"
+
+#define PREFIX_MAX	(2 * LSPAWN_ADDR_MAX + 64)
+#define PEEK_MAX	998	/* RFC 5322 2.1.1: longest line */
+
+struct job {
+	struct lspawn_req *req;
+	struct maildir_quota q;
+	int		 bounce_over;	/* quota_exceeded = bounce */
+	int		 md;
+};
+
+/* Print the result line (head + tail) and exit with code. */
+static void __attribute__((noreturn))
+finish(int code, const char *head, const char *tail)
+{
+	struct sbuf b;
+
+	sbuf_init(&b, LSPAWN_TEXT_MAX + 1);
+	if (sbuf_cat_s(&b, head) == -1 || sbuf_cat_s(&b, tail) == -1 ||
+	    sbuf_cat_c(&b, '\n') == -1)
+		die(EXIT_TEMP, "result line too long");
+	if (io_write_full(1, b.s, b.len) == -1)
+		log_warn_sys("cannot write the result line");
+	sbuf_fini(&b);
+	exit(code);
+}
+
+void
+local_defer(const char *why)
+{
+	finish(EXIT_TEMP, "defer 4.3.0 ", why);
+}
+
+/* Does the message use CRLF line ends?  Look at its first line. */
+static int
+is_crlf(int fd)
+{
+	char buf[PEEK_MAX + 2];
+	ssize_t n;
+	char *nl;
+
+	n = pread(fd, buf, sizeof(buf), 0);
+	if (n <= 0)
+		return 0;
+	nl = memchr(buf, '\n', (size_t)n);
+	return nl != NULL && nl > buf && nl[-1] == '\r';
+}
+
+static void
+build_prefix(const struct job *j, struct sbuf *p, int crlf)
+{
+	const char *eol = crlf ? "\r\n" : "\n";
+
+	if (sbuf_printf(p, "Return-Path: <%s>%sDelivered-To: %s%s",
+	    j->req->sender, eol, j->req->rcpt[0].addr, eol) == -1)
+		die_sys(EXIT_TEMP, "prefix");
+}
+
+static void __attribute__((noreturn))
+over_quota(const struct job *j)
+{
+	log_info("%s over_quota to=%s quota=%llu action=%s", j->req->qid,
+	    log_esc_s(j->req->rcpt[0].addr), (unsigned long long)j->q.bytes,
+	    j->bounce_over ? "bounce" : "defer");
+	if (j->bounce_over)
+		finish(EXIT_PERM, "bounce 5.2.2 ", "mailbox full");
+	finish(EXIT_TEMP, "defer 4.2.2 ", "mailbox full");
+}
+
+static void
+delivered(const struct job *j, const char *name, uint64_t size,
+    const char *warn)
+{
+	char cwd[4096];
+
+	if (getcwd(cwd, sizeof(cwd)) == NULL)
+		memcpy(cwd, "?", 2);
+	if (warn != NULL)
+		log_warn("%s quota: %s", j->req->qid, warn);
+	log_info("%s delivered to=%s maildir=%s size=%llu file=%s uid=%lu%s",
+	    j->req->qid, log_esc_s(j->req->rcpt[0].addr), log_esc_s(cwd),
+	    (unsigned long long)size, name, (unsigned long)getuid(),
+	    j->req->linked ? " sis=yes" : "");
+}
+
+/* A single-instance copy is already in tmp/: quota, rename, fsync. */
+static void __attribute__((noreturn))
+commit_linked(struct job *j)
+{
+	struct sbuf name;
+	struct stat st;
+	const char *warn;
+	int tmp;
+
+	sbuf_init(&name, MAILDIR_NAME_MAX);
+	if ((tmp = maildir_open_sub(j->md, "tmp")) == -1 ||
+	    fstatat(tmp, j->req->linked, &st, AT_SYMLINK_NOFOLLOW) == -1 ||
+	    !S_ISREG(st.st_mode)) {
+		log_err_sys("%s linked copy tmp/%s", j->req->qid,
+		    log_esc_s(j->req->linked));
+		local_defer("shared copy missing");
+	}
+	if (maildir_commit(j->md, j->req->linked, (uint64_t)st.st_size, &j->q,
+	    &name, &warn) == -1) {
+		if (errno == EDQUOT) {
+			(void)unlinkat(tmp, j->req->linked, 0);	/* ours */
+			over_quota(j);
+		}
+		log_err_sys("%s commit tmp/%s", j->req->qid,
+		    log_esc_s(j->req->linked));
+		local_defer("cannot write to the mailbox");
+	}
+	(void)io_close(&tmp);
+	delivered(j, sbuf_str(&name), (uint64_t)st.st_size, warn);
+	finish(EXIT_OK, "ok ", sbuf_str(&name));
+}
+
+static void __attribute__((noreturn))
+deliver(struct job *j)
+{
+	struct sbuf prefix, name;
+	const char *warn;
+	struct stat st;
+	uint64_t size;
+
+	sbuf_init(&prefix, PREFIX_MAX);
+	sbuf_init(&name, MAILDIR_NAME_MAX);
+	build_prefix(j, &prefix, is_crlf(0));
+	if (lseek(0, 0, SEEK_SET) == -1 && errno != ESPIPE)
+		die_sys(EXIT_TEMP, "lseek fd 0");
+	if (maildir_deliver_fd(j->md, prefix.s, prefix.len, 0, &j->q, &name,
+	    &warn) == -1) {
+		if (errno == EDQUOT)
+			over_quota(j);
+		log_err_sys("%s delivery to=%s", j->req->qid,
+		    log_esc_s(j->req->rcpt[0].addr));
+		local_defer("cannot write to the mailbox");
+	}
+	if (maildir_name_size(name.s, name.len, &size) == -1)
+		size = fstat(0, &st) == 0 ? (uint64_t)st.st_size : 0;
+	delivered(j, sbuf_str(&name), size, warn);
+	finish(EXIT_OK, "ok ", sbuf_str(&name));
+}
+
+
+int
+local_bounce_over(const struct conf *c)
+{
+	const char *v;
+
+	v = conf_str(c, "quota_exceeded");
+	if (v != NULL && strcmp(v, "bounce") == 0)
+		return 1;
+	if (v == NULL || strcmp(v, "defer") != 0)
+		log_warn("quota_exceeded = %s: neither defer nor bounce; "
+		    "deferring", v ? log_esc_s(v) : "?");
+	return 0;
+}
+
+void
+local_deliver(struct lspawn_req *req, int bounce_over)
+{
+	struct job j;
+
+	memset(&j, 0, sizeof(j));
+	j.req = req;
+	j.bounce_over = bounce_over;
+	if (geteuid() == 0)
+		die(EXIT_TEMP, "refusing to deliver as root");
+	if (req->nrcpt != 1) {
+		log_err("request names %zu recipients, not 1", req->nrcpt);
+		local_defer("local delivery request invalid");
+	}
+	if (req->has_quota)
+		j.q.bytes = req->quota;
+	if ((j.md = maildir_open_sub(AT_FDCWD, ".")) == -1 ||
+	    maildir_make(j.md) == -1) {
+		log_err_sys("%s maildir %s", req->qid,
+		    log_esc_s(req->rcpt[0].addr));
+		local_defer("cannot open the mailbox");
+	}
+	if (req->linked != NULL)
+		commit_linked(&j);
+	deliver(&j);
+}
