@@ -586,7 +586,8 @@ done_with(struct sess *s)
 	k->tls = s->req->tls;
 	k->uses++;
 	(void)strlcpy(k->hop, s->req->hop, sizeof(k->hop));
-	(void)strlcpy(k->host, s->host, sizeof(k->host));
+	if (s->host != k->host)		/* a reused one points there */
+		(void)strlcpy(k->host, s->host, sizeof(k->host));
 	(void)strlcpy(k->relay, s->relay, sizeof(k->relay));
 	if (sbuf_set_n(&k->tlsinfo, s->tlsinfo.s, s->tlsinfo.len) < 0)
 		sbuf_reset(&k->tlsinfo);

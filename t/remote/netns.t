@@ -124,7 +124,14 @@ has() { got "$1" | grep -q "$2"; }
 log() { cat "$SB/run.log"; }
 
 # The uid of tern-remote while it waits for the slow server's greeting.
-remote_users() { u=$(ps -o user= -C tern-remote 2>/dev/null | tr -d ' ' | sort -u | tr '\n' ' '); [ -n "$u" ]; }
+# Only this namespace's: another test's tern-remote (t/remote/reuse.t's
+# idle one runs as nobody) may be running at the same time.
+remote_users() {
+	u=$(for p in $(ip netns pids "$NT" 2>/dev/null); do
+		ps -o user=,comm= -p "$p" 2>/dev/null
+	done | awk '$2 == "tern-remote" { print $1 }' | sort -u | tr '\n' ' ')
+	[ -n "$u" ]
+}
 ok "tern-remote runs while the slow server greets" wait_for 20 remote_users
 is "$u" "ternq " "tern-remote runs as the queue user, not root"
 
