@@ -75,6 +75,11 @@ start_host() {
 	mkdir -p "$1"
 	{
 		echo "hostname = $3"
+		# Not 100000 up, the uids other tests' accounts get: the
+		# move's quiesce ends every process of the account's uid on
+		# this machine, which is right on a real host and killed
+		# another test's session of a carol with the same uid here.
+		echo "account_uid_min = 170000"
 		echo "queue_retry_schedule = 1s"
 		echo "move_command = $MOVE_CMD"
 		echo "maps_publish_command = $SB/publish"
