@@ -23,14 +23,5 @@ MANPAGES += imapd/tern-imapd.8
 tern-imapd-worker_SRCS += imapd/imapd_sort.c
 tern-imapd-worker_SRCS += imapd/imapd_rev2.c
 tern-imapd-worker_SRCS += imapd/imapd_binary.c
-# The worker is exec'd at every login: static-pie, as tern-pop3d-worker
-# (pop3d/pop3d.mk, whose getpwnam stand-in it shares: the worker never
-# looks a user up), so it starts without dynamic linking.  Sanitizer
-# builds cannot link statically.
-ifneq ($(SAN),1)
-tern-imapd-worker_SRCS += pop3d/worker_static.c
-$(O)/bin/tern-imapd-worker: LIBS += -lmd -static-pie
-ifneq ($(findstring clang,$(CC)),)
-$(O)/bin/tern-imapd-worker: LIBS += -Wno-unused-command-line-argument
-endif
-endif
+# Exec'd at every login: static-pie (the top Makefile, STATIC_PROGS).
+STATIC_PROGS += tern-imapd-worker
