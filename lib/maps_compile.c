@@ -273,6 +273,10 @@ enum out_id { OUT_DOMAINS, OUT_ACCOUNTS, OUT_SECRETS, OUT_ALIASES,
 static const char *const out_names[OUT_N] = { "domains", "accounts",
 	"secrets", "aliases", "routes", "sender_login" };
 
+/* The order the finished maps are renamed into place (see install). */
+static const int install_order[OUT_N] = { OUT_ROUTES, OUT_DOMAINS,
+	OUT_ALIASES, OUT_SENDERS, OUT_SECRETS, OUT_ACCOUNTS };
+
 struct out {
 	char		*tmp, *final;
 	struct cdbmap_make *mk;
@@ -417,7 +421,7 @@ static int
 outs_commit(struct ctx *c)
 {
 	struct group *gr;
-	int i;
+	int i, k;
 
 	for (i = 0; i < OUT_N; i++)
 		if (c->out[i].is_used && cdbmap_make_finish(&c->out[i].mk) < 0)
@@ -427,7 +431,17 @@ outs_commit(struct ctx *c)
 	    (gr = getgrnam(SECRETS_GROUP)) != NULL &&
 	    chown(c->out[OUT_SECRETS].tmp, 0, gr->gr_gid) < 0)
 		return sys_error(c, "cannot chown", c->out[OUT_SECRETS].tmp);
-	for (i = 0; i < OUT_N; i++) {
+	/*
+	 * Installed one by one, in an order that keeps what a reader sees
+	 * consistent: the routes (and the other maps) first, accounts.cdb
+	 * last.  A reader that finds an account's new host= (tern-user
+	 * move) must find the route to that host too: with accounts first,
+	 * tern-qmgr relayed a moved account's mail in the window between
+	 * the two renames, tern-remote found no route for the new host,
+	 * looked its name up in the DNS and bounced the mail (5.1.2).
+	 */
+	for (k = 0; k < OUT_N; k++) {
+		i = install_order[k];
 		if (c->out[i].is_used &&
 		    durable_rename_sync(c->out[i].tmp, c->out[i].final) < 0)
 			return sys_error(c, "cannot rename", c->out[i].tmp);
