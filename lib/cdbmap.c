@@ -160,21 +160,42 @@ cdbmap_lookup(struct cdbmap *m, const void *key, size_t klen,
     const void **val_r, size_t *vlen_r)
 {
 	unsigned vpos, vlen;
-	int r;
+	unsigned long gen;
+	int r, fresh = 0;
 
 	*val_r = NULL;
 	*vlen_r = 0;
+	if (klen > CDBMAP_KEY_MAX)
+		return 0;
 	if (m->is_failed || (m->flags & CDBMAP_CHECK_EVERY) ||
-	    now_ms() - m->checked_ms >= CDBMAP_CHECK_MS)
+	    now_ms() - m->checked_ms >= CDBMAP_CHECK_MS) {
 		if (cdbmap_refresh(m) < 0)
 			return -1;
-	if (!m->is_mapped || klen > CDBMAP_KEY_MAX)
-		return 0;
-	errno = 0;
-	if ((r = cdb_find(&m->db, key, (unsigned)klen)) < 0) {
-		if (errno == 0)
-			errno = EPROTO;
-		return -1;
+		fresh = 1;
+	}
+	for (;;) {
+		r = 0;
+		errno = 0;
+		if (m->is_mapped &&
+		    (r = cdb_find(&m->db, key, (unsigned)klen)) < 0) {
+			if (errno == 0)
+				errno = EPROTO;
+			return -1;
+		}
+		if (r > 0 || fresh)
+			break;
+		/*
+		 * A miss is answered from a file checked just now: "no such
+		 * account" from a map up to a second old bounced mail to an
+		 * account added in that second (tern-lspawn, 5.1.1).  A hit
+		 * may be that old (the account existed a second ago).
+		 */
+		gen = m->gen;
+		if (cdbmap_refresh(m) < 0)
+			return -1;
+		fresh = 1;
+		if (m->gen == gen)
+			break;
 	}
 	if (r == 0)
 		return 0;

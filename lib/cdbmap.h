@@ -9,7 +9,11 @@
  * size or mtime differs from the mapped file's (tern-maps renamed a
  * recompiled map into place, or a copy landed), the new file is opened and
  * mapped instead, so a long-running reader sees a recompiled map without a
- * restart; the cost is one stat() per map per second.  A file written over
+ * restart; the cost is one stat() per map per second, and one more for a
+ * miss when the last check is older than this lookup: "not found" is
+ * always answered from the file as it is now (an account added a moment
+ * ago is never refused, or its mail bounced, from an older copy).  A file
+ * written over
  * in place is noticed by its size or mtime, but lookups made while it is
  * being written may see a torn file (the library bounds every read, but a
  * file that shrinks under a mapping can fault): replace maps by rename,

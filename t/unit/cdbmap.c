@@ -81,6 +81,13 @@ test_basic(void)
 	usleep(100000);
 	ok(lookup_is(m, "bob@example.org", "1002"),
 	    "after a second the reader notices by itself");
+	/* A miss is never answered from an older file: a key added a
+	 * moment ago is found at once, without waiting for the check. */
+	is_int(build(v2), 0, "rebuild with carol");
+	ok(lookup_is(m, "carol@example.org", "2003"),
+	    "a key just added is found at once (a miss re-checks the file)");
+	ok(lookup_is(m, "alice@example.org", "2001"),
+	    "... and the rest of the reader's map is the new one");
 	/* Removed file: error for a plain map. */
 	is_int(unlink(path), 0, "remove the map");
 	errno = 0;
