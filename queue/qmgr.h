@@ -73,6 +73,8 @@ struct qmgr_msg {
 	int64_t		 now;
 	int		 force;
 	int		 dirty;		/* state changed since the last write */
+	int		 rewritten;	/* an alias or forward expanded: record
+					 * before delivering (resolve_all) */
 };
 
 /* A deliverable item: a target, or a recipient not yet resolved. */
