@@ -2,12 +2,16 @@
  * tern-lspawn - the root launcher of local deliveries (tern-lspawn(8)).
  *
  * Listens on run_dir/lspawn.sock.  Per connection a worker process reads
- * one request (lib/lspawn), opens the queued message itself, looks every
- * recipient up in accounts.cdb, and runs tern-local once per account as
- * that account's uid, chdir'd into its Maildir; it answers one result per
- * recipient.  At most local_concurrency workers run at once, each running
- * one tern-local at a time, so at most local_concurrency tern-local
- * processes exist.
+ * requests (lib/lspawn), one at a time: it opens the queued message
+ * itself, looks every recipient up in accounts.cdb, and runs tern-local
+ * once per account as that account's uid, chdir'd into its Maildir; it
+ * answers one result per recipient.  A connection carries any number of
+ * requests (tern-qmgr's workers keep theirs); the worker ends when the
+ * client closes, after WORKER_IDLE_MS without a request, after
+ * WORKER_REQS requests, when its parent is gone, or, between requests,
+ * when a client is waiting to be accepted (the slots are all taken).  At
+ * most local_concurrency workers run at once, each running one tern-local
+ * at a time, so at most local_concurrency tern-local processes exist.
  */
 #include <sys/prctl.h>
 #include <sys/socket.h>
@@ -47,6 +51,8 @@
 #define REPLY_TIMEOUT_MS 60000
 #define LISTEN_BACKLOG	64
 #define RESULT_FD	3	/* tern-local's request descriptor */
+#define WORKER_IDLE_MS	2000	/* a kept connection idle this long ends */
+#define WORKER_REQS	1000	/* requests per worker process */
 
 struct cfg {
 	const char	*conf_path;	/* -c, passed on to tern-local */
@@ -401,10 +407,11 @@ exec_local(const struct acct *a)
  * main does after reading its request: it drops to the account's uid
  * (priv_drop: groups, gid and uid, real, effective and saved, verified)
  * and runs local_deliver().  lspawn runs as root but holds no secrets;
- * what it holds that the account should not see (the account map, the
- * configuration) is closed and freed before the drop, every descriptor
- * but 0, 1, 2 (and 3) is closed, and a process that changed uid stays
- * undumpable, so the account's own processes cannot trace it.
+ * the account map is unmapped before the drop, every descriptor but 0,
+ * 1, 2 (and 3) is closed, and a process that changed uid stays
+ * undumpable, so the account's own processes cannot trace it.  The
+ * configuration (no secret in it) is left in memory: free() would not
+ * erase it, and freeing it cost a copied page for each page it touched.
  */
 static void __attribute__((noreturn))
 child(const struct acct *a, struct lspawn_req *one, int msgfd, int reqfd,
@@ -427,7 +434,6 @@ child(const struct acct *a, struct lspawn_req *one, int msgfd, int reqfd,
 	if (cfg.exec_local)
 		exec_local(a);
 	cdbmap_close(&accounts);
-	conf_free(&conf);
 	(void)prctl(PR_SET_NAME, "tern-local", 0, 0, 0);
 	log_init_env("tern-local", cfg.log_flags);
 	r = priv_drop(a->uid, (gid_t)a->uid, NULL, &why);
@@ -683,30 +689,40 @@ reply(int fd, const struct lspawn_results *rs)
 	sbuf_fini(&out);
 }
 
-static void __attribute__((noreturn))
-worker(int fd)
+/*
+ * One request on fd: 1 answered, 0 the client closed before a request
+ * (end of file at a request's start), -1 an error (logged).
+ */
+static int
+serve(int fd, struct sbuf *buf, struct sbuf *line)
 {
 	struct lspawn_req req;
 	struct lspawn_results rs;
-	struct sbuf buf, line;
 	struct sis s = { -1, "" };
 	const char *why, *res;
 	size_t i;
-	int msgfd = -1;
+	int msgfd = -1, rc = -1;
 
 	lspawn_req_init(&req);
 	lspawn_results_init(&rs);
-	sbuf_init(&buf, LSPAWN_MSG_MAX);
-	sbuf_init(&line, LSPAWN_TEXT_MAX + 2);
 	reread_local_conf();
-	if (lspawn_read_records(fd, &buf, LSPAWN_MSG_MAX,
-	    io_deadline_ms(REQ_TIMEOUT_MS)) == -1)
-		die_sys(EXIT_TEMP, "reading a request");
-	if (lspawn_req_decode(buf.s, buf.len, &req, &why) == -1)
-		die(EXIT_PERM, "bad request: %s", why);
-	if (req.path == NULL || req.linked != NULL || req.has_quota)
-		die(EXIT_PERM, "%s bad request: path missing, or L/U records",
+	if (lspawn_read_records(fd, buf, LSPAWN_MSG_MAX,
+	    io_deadline_ms(REQ_TIMEOUT_MS)) == -1) {
+		if (buf->len == 0 && errno == EPROTO)
+			rc = 0;
+		else
+			log_err_sys("reading a request");
+		goto out;
+	}
+	if (lspawn_req_decode(buf->s, buf->len, &req, &why) == -1) {
+		log_err("bad request: %s", why);
+		goto out;
+	}
+	if (req.path == NULL || req.linked != NULL || req.has_quota) {
+		log_err("%s bad request: path missing, or L/U records",
 		    req.qid);
+		goto out;
+	}
 	if ((msgfd = open_message(req.path)) == -1)
 		log_err_sys("%s message %s refused", req.qid,
 		    log_esc_s(req.path));
@@ -714,17 +730,54 @@ worker(int fd)
 		sis_prepare(&req, msgfd, &s);
 	for (i = 0; i < req.nrcpt; i++) {
 		res = msgfd == -1 ? "defer 4.3.0 queued message unreadable" :
-		    one_rcpt(&req, i, msgfd, &s, &line);
+		    one_rcpt(&req, i, msgfd, &s, line);
 		if (set_result(&rs, req.rcpt[i].addr, res) == -1)
 			die(EXIT_TEMP, "out of memory");
 	}
 	reply(fd, &rs);
+	rc = 1;
 	/* The shared copy stays: a later delivery of the same content may
 	 * reuse it; unreferenced copies are removed by a cleaner. */
+out:
 	(void)io_close(&s.dirfd);
 	(void)io_close(&msgfd);
 	lspawn_req_fini(&req);
 	lspawn_results_fini(&rs);
+	return rc;
+}
+
+/* Is a client waiting in the listen queue (every slot taken)? */
+static int
+client_waiting(int lfd)
+{
+	struct pollfd p;
+
+	p.fd = lfd;
+	p.events = POLLIN;
+	return poll(&p, 1, 0) == 1 && (p.revents & POLLIN) != 0;
+}
+
+static void __attribute__((noreturn))
+worker(int fd, int lfd)
+{
+	struct sbuf buf, line;
+	pid_t parent = getppid();
+	unsigned n;
+	int r;
+
+	sbuf_init(&buf, LSPAWN_MSG_MAX);
+	sbuf_init(&line, LSPAWN_TEXT_MAX + 2);
+	for (n = 0; n < WORKER_REQS; n++) {
+		if (n > 0 && (getppid() != parent || client_waiting(lfd) ||
+		    io_wait(fd, POLLIN, io_deadline_ms(WORKER_IDLE_MS)) != 1 ||
+		    getppid() != parent))
+			break;
+		if ((r = serve(fd, &buf, &line)) <= 0) {
+			if (r < 0 || n == 0)
+				exit(EXIT_TEMP);
+			break;
+		}
+	}
 	sbuf_fini(&buf);
 	sbuf_fini(&line);
 	exit(EXIT_OK);
@@ -769,8 +822,7 @@ accept_one(int lfd, int listen_fd, uint64_t *nworkers)
 	}
 	if (pid == 0) {
 		selfpipe_fini();
-		(void)close(listen_fd);
-		worker(fd);
+		worker(fd, listen_fd);
 	}
 	(*nworkers)++;
 	(void)io_close(&fd);
