@@ -53,6 +53,8 @@
 #define RESULT_FD	3	/* tern-local's request descriptor */
 #define WORKER_IDLE_MS	2000	/* a kept connection idle this long ends */
 #define WORKER_REQS	1000	/* requests per worker process */
+#define KEPT_MAX	8	/* kept delivery children per worker */
+#define KEPT_MSG_MAX	65536	/* a one-recipient request, and a reply */
 
 struct cfg {
 	const char	*conf_path;	/* -c, passed on to tern-local */
@@ -74,8 +76,27 @@ struct acct {
 	int		 md;		/* the Maildir, verified */
 };
 
+/*
+ * A kept delivery child: a process running as one account's uid that
+ * delivers one message after another for it (local_deliver_one), fed by
+ * its worker over a SOCK_SEQPACKET socketpair: a request is one packet,
+ * the quota_exceeded flag byte then the one-recipient request, with the
+ * message and the Maildir as descriptors (SCM_RIGHTS); the answer is one
+ * packet, the exit code byte then the result line.  It ends at end of
+ * file (its worker closed the socket or ended).  Only that account's
+ * messages and Maildir ever reach it.
+ */
+struct kept {
+	uid_t		 uid;
+	pid_t		 pid;
+	int		 fd;		/* -1: slot free */
+	uint64_t	 used;		/* for least-recently-used eviction */
+};
+
 static struct cfg cfg;
 static struct cdbmap *accounts;
+static struct kept kept[KEPT_MAX];
+static uint64_t kept_clock;
 static struct conf *conf;	/* kept: conf_changed() per request */
 
 static char *
@@ -520,6 +541,237 @@ judge(int st, int killed, struct sbuf *line)
 	return "defer 4.3.0 local delivery result inconsistent";
 }
 
+/* ---- kept delivery children ---- */
+
+static void __attribute__((noreturn))
+kept_main(int fd)
+{
+	struct lspawn_req req;
+	struct sbuf line;
+	union {
+		struct cmsghdr	 h;
+		char		 b[CMSG_SPACE(2 * sizeof(int))];
+	} cm;
+	static char buf[KEPT_MSG_MAX];
+	struct cmsghdr *c;
+	struct msghdr mh;
+	struct iovec iov;
+	const char *why;
+	int fds[2], code;
+	ssize_t n;
+
+	sbuf_init(&line, LSPAWN_TEXT_MAX + 2);
+	for (;;) {
+		memset(&mh, 0, sizeof(mh));
+		iov.iov_base = buf;
+		iov.iov_len = sizeof(buf);
+		mh.msg_iov = &iov;
+		mh.msg_iovlen = 1;
+		mh.msg_control = cm.b;
+		mh.msg_controllen = sizeof(cm.b);
+		while ((n = recvmsg(fd, &mh, MSG_CMSG_CLOEXEC)) == -1 &&
+		    errno == EINTR)
+			continue;
+		if (n <= 0)
+			exit(n == 0 ? EXIT_OK : EXIT_TEMP);
+		c = CMSG_FIRSTHDR(&mh);
+		if (n < 2 || (mh.msg_flags & (MSG_TRUNC | MSG_CTRUNC)) != 0 ||
+		    c == NULL || c->cmsg_level != SOL_SOCKET ||
+		    c->cmsg_type != SCM_RIGHTS ||
+		    c->cmsg_len != CMSG_LEN(2 * sizeof(int)))
+			die(EXIT_TEMP, "bad request from tern-lspawn");
+		memcpy(fds, CMSG_DATA(c), sizeof(fds));
+		if (dup2(fds[0], 0) == -1 || fchdir(fds[1]) == -1)
+			die_sys(EXIT_TEMP, "message or maildir descriptor");
+		(void)close(fds[0]);
+		(void)close(fds[1]);
+		lspawn_req_init(&req);
+		if (lspawn_req_decode(buf + 1, (size_t)n - 1, &req, &why) == -1)
+			die(EXIT_TEMP, "bad request from tern-lspawn: %s", why);
+		code = local_deliver_one(&req, buf[0] != 0, &line);
+		lspawn_req_fini(&req);
+		buf[0] = (char)code;
+		if (line.len > sizeof(buf) - 1)
+			line.len = sizeof(buf) - 1;
+		memcpy(buf + 1, line.s, line.len);
+		if (send(fd, buf, line.len + 1, MSG_NOSIGNAL) == -1)
+			exit(EXIT_TEMP);
+	}
+}
+
+/* Start a kept child for the account a in slot k: 0, or -1. */
+static int
+kept_spawn(struct kept *k, const struct acct *a)
+{
+	const char *why;
+	int sp[2], r;
+	pid_t pid;
+
+	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sp) == -1)
+		return -1;
+	if ((pid = fork()) == -1) {
+		(void)close(sp[0]);
+		(void)close(sp[1]);
+		return -1;
+	}
+	if (pid == 0) {
+		selfpipe_fini();
+		closelog();
+		if (sp[1] != RESULT_FD && (dup2(sp[1], RESULT_FD) == -1 ||
+		    close(sp[1]) == -1))
+			_exit(EXIT_TEMP);
+		closefrom(RESULT_FD + 1);
+		cdbmap_close(&accounts);
+		(void)prctl(PR_SET_NAME, "tern-local", 0, 0, 0);
+		log_init_env("tern-local", cfg.log_flags);
+		r = priv_drop(a->uid, (gid_t)a->uid, NULL, &why);
+		if (r == -1)
+			die_sys(EXIT_TEMP, "priv_drop to %lu: %s",
+			    (unsigned long)a->uid, why);
+		priv_san_dumpable();	/* sanitizer builds only */
+		kept_main(RESULT_FD);
+	}
+	(void)close(sp[1]);
+	k->uid = a->uid;
+	k->pid = pid;
+	k->fd = sp[0];
+	return 0;
+}
+
+/* End a kept child (idle, or to be given up): close, kill, reap. */
+static void
+kept_end(struct kept *k)
+{
+	if (k->fd == -1)
+		return;
+	(void)io_close(&k->fd);
+	(void)kill(k->pid, SIGKILL);
+	while (waitpid(k->pid, NULL, 0) == -1 && errno == EINTR)
+		continue;
+	k->pid = 0;
+}
+
+static void
+kept_end_all(void)
+{
+	size_t i;
+
+	for (i = 0; i < KEPT_MAX; i++)
+		kept_end(&kept[i]);
+}
+
+/* The kept child of a's uid, a new one, or NULL. */
+static struct kept *
+kept_get(const struct acct *a, int *fresh)
+{
+	struct kept *k = NULL;
+	size_t i;
+
+	*fresh = 0;
+	for (i = 0; i < KEPT_MAX; i++)
+		if (kept[i].fd != -1 && kept[i].uid == a->uid) {
+			k = &kept[i];
+			break;
+		}
+	if (k == NULL) {
+		for (i = 0; i < KEPT_MAX; i++)
+			if (k == NULL || kept[i].fd == -1 ||
+			    (k->fd != -1 && kept[i].used < k->used))
+				k = &kept[i];
+		kept_end(k);	/* the free or least recently used slot */
+		if (kept_spawn(k, a) == -1)
+			return NULL;
+		*fresh = 1;
+	}
+	k->used = ++kept_clock;
+	return k;
+}
+
+static int
+kept_send(int fd, const struct sbuf *pkt, int msgfd, int mdfd)
+{
+	union {
+		struct cmsghdr	 h;
+		char		 b[CMSG_SPACE(2 * sizeof(int))];
+	} cm;
+	struct cmsghdr *c;
+	struct msghdr mh;
+	struct iovec iov;
+	int fds[2] = { msgfd, mdfd };
+	ssize_t n;
+
+	memset(&mh, 0, sizeof(mh));
+	memset(&cm, 0, sizeof(cm));
+	iov.iov_base = pkt->s;
+	iov.iov_len = pkt->len;
+	mh.msg_iov = &iov;
+	mh.msg_iovlen = 1;
+	mh.msg_control = cm.b;
+	mh.msg_controllen = sizeof(cm.b);
+	c = CMSG_FIRSTHDR(&mh);
+	c->cmsg_level = SOL_SOCKET;
+	c->cmsg_type = SCM_RIGHTS;
+	c->cmsg_len = CMSG_LEN(sizeof(fds));
+	memcpy(CMSG_DATA(c), fds, sizeof(fds));
+	while ((n = sendmsg(fd, &mh, MSG_NOSIGNAL)) == -1 && errno == EINTR)
+		continue;
+	return n == (ssize_t)pkt->len ? 0 : -1;
+}
+
+/*
+ * Deliver through the account's kept child: 0 with *res set, or -1 when
+ * no child could be started or reached (nothing was delivered).  A kept
+ * child that is gone before it took the request (killed while idle, e.g.
+ * by tern-user move) is replaced once.
+ */
+static int
+run_kept(const struct sbuf *pkt, const struct acct *a, int msgfd,
+    struct sbuf *line, const char **res)
+{
+	struct kept *k;
+	char buf[LSPAWN_TEXT_MAX + 8];
+	int64_t deadline;
+	int fresh, try, st, killed;
+	ssize_t n;
+
+	for (try = 0;; try++) {
+		if ((k = kept_get(a, &fresh)) == NULL)
+			return -1;
+		if (kept_send(k->fd, pkt, msgfd, a->md) == 0)
+			break;
+		kept_end(k);
+		if (fresh || try > 0)
+			return -1;
+	}
+	deadline = io_deadline_ms((int64_t)cfg.timeout_s * 1000);
+	n = -1;
+	if (io_wait(k->fd, POLLIN, deadline) == 1)
+		while ((n = recv(k->fd, buf, sizeof(buf), 0)) == -1 &&
+		    errno == EINTR)
+			continue;
+	if (n <= 0) {
+		/* Timed out, or ended mid-delivery: the status says which. */
+		killed = io_now_ms() >= deadline;
+		(void)io_close(&k->fd);
+		(void)kill(k->pid, SIGKILL);
+		st = -1;
+		while (waitpid(k->pid, &st, 0) == -1 && errno == EINTR)
+			continue;
+		k->pid = 0;
+		sbuf_reset(line);
+		*res = judge(-1, killed, line);
+		return 0;
+	}
+	sbuf_reset(line);
+	if (sbuf_cat_n(line, buf + 1, (size_t)n - 1) == -1)
+		sbuf_reset(line);
+	if (line->len > 0 && line->s[line->len - 1] == '\n')
+		line->len--;
+	/* An exit status as a process that ended with the code would have. */
+	*res = judge((buf[0] & 0xff) << 8, 0, line);
+	return 0;
+}
+
 static int
 run_local(const struct lspawn_req *req, size_t i, const struct acct *a,
     const char *linked, int msgfd, struct sbuf *line, const char **res)
@@ -540,6 +792,15 @@ run_local(const struct lspawn_req *req, size_t i, const struct acct *a,
 		goto out;
 	one.quota = a->quota;
 	one.has_quota = 1;
+	if (!cfg.exec_local) {
+		/* The flag byte, then the request: one packet. */
+		if (sbuf_cat_c(&enc, cfg.bounce_over ? 1 : 0) == -1 ||
+		    lspawn_req_encode(&one, &enc) == -1 ||
+		    enc.len > KEPT_MSG_MAX)
+			goto out;
+		rc = run_kept(&enc, a, msgfd, line, res);
+		goto out;
+	}
 	if (lspawn_req_encode(&one, &enc) == -1 || enc.len > 65536)
 		goto out;
 	if (pipe2(in, O_CLOEXEC) == -1 || pipe2(out, O_CLOEXEC) == -1)
@@ -773,11 +1034,14 @@ worker(int fd, int lfd)
 		    getppid() != parent))
 			break;
 		if ((r = serve(fd, &buf, &line)) <= 0) {
-			if (r < 0 || n == 0)
+			if (r < 0 || n == 0) {
+				kept_end_all();
 				exit(EXIT_TEMP);
+			}
 			break;
 		}
 	}
+	kept_end_all();
 	sbuf_fini(&buf);
 	sbuf_fini(&line);
 	exit(EXIT_OK);
@@ -821,7 +1085,11 @@ accept_one(int lfd, int listen_fd, uint64_t *nworkers)
 		return;
 	}
 	if (pid == 0) {
+		size_t i;
+
 		selfpipe_fini();
+		for (i = 0; i < KEPT_MAX; i++)
+			kept[i].fd = -1;
 		worker(fd, listen_fd);
 	}
 	(*nworkers)++;
