@@ -4,8 +4,10 @@
  * Listens on run_dir/lspawn.sock.  Per connection a worker process reads
  * requests (lib/lspawn), one at a time: it opens the queued message
  * itself, looks every recipient up in accounts.cdb, and runs tern-local
- * once per account as that account's uid, chdir'd into its Maildir; it
- * answers one result per recipient.  A connection carries any number of
+ * once per account as that account's uid, in its Maildir, through the
+ * account's kept delivery child (struct kept below: forked at the first
+ * delivery to that uid, then fed one delivery after another); it answers
+ * one result per recipient.  A connection carries any number of
  * requests (tern-qmgr's workers keep theirs); the worker ends when the
  * client closes, after WORKER_IDLE_MS without a request, after
  * WORKER_REQS requests, when its parent is gone, or, between requests,
