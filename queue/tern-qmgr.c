@@ -93,8 +93,21 @@ static struct wait *waits;
 static size_t nwait, nsorted;
 static int overflow;
 static int trig_fd = -1;
-static int64_t scan_at_ms, clean_at, last_scan_ms;
-static int scan_force;
+static int64_t scan_at_ms, clean_at, last_scan_ms, full_at_ms;
+static int scan_force, scan_full;
+/*
+ * What a scan saw of each env/XX folder: its mtime, and whether that is
+ * old enough (BUCKET_SURE seconds) that any later change must show as a
+ * newer one.  A scan for new mail (a wake) lists only the folders whose
+ * mtime changed since, or was not sure; the periodic rescan, SIGHUP, a
+ * flush and an overflow list them all.
+ */
+#define BUCKET_SURE	2
+static struct {
+	struct timespec	 mtime;
+	int		 sure;
+} bucket_seen[QID_BUCKETS];
+static int scan_partial;
 
 /* Waiting messages. */
 
@@ -166,24 +179,61 @@ scan_one(const char *id, void *arg)
 	return 0;
 }
 
+static int
+bucket_index(const char *b)
+{
+	static const char digits[] = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ";
+	const char *h = strchr(digits, b[0]), *l = strchr(digits, b[1]);
+
+	if (h == NULL || l == NULL || b[0] == '\0' || b[1] == '\0')
+		return -1;
+	return (int)((h - digits) * 36 + (l - digits)) % QID_BUCKETS;
+}
+
+/* queue_scan_some's filter: remember each folder; list the changed. */
+static int
+want_bucket(const char *b, const struct stat *st, void *arg)
+{
+	int64_t now = *(const int64_t *)arg;
+	int i = bucket_index(b), changed;
+
+	if (i < 0)
+		return 1;
+	changed = !bucket_seen[i].sure ||
+	    bucket_seen[i].mtime.tv_sec != st->st_mtim.tv_sec ||
+	    bucket_seen[i].mtime.tv_nsec != st->st_mtim.tv_nsec;
+	bucket_seen[i].mtime = st->st_mtim;
+	bucket_seen[i].sure = now - (int64_t)st->st_mtim.tv_sec >= BUCKET_SURE;
+	return scan_partial ? changed : 1;
+}
+
 static void
 scan(void)
 {
 	size_t strange = 0;
+	int64_t now = (int64_t)time(NULL);
 
 	qsort(waits, nwait, sizeof(*waits), wait_cmp);
 	nsorted = nwait;
+	scan_partial = !(scan_full || scan_force || overflow ||
+	    io_now_ms() >= full_at_ms);
 	overflow = 0;
-	if (queue_scan(Q.queue_dir, scan_one, NULL, &strange) < 0)
+	if (queue_scan_some(Q.queue_dir, want_bucket, scan_one, &now,
+	    &strange) < 0)
 		log_err_sys("cannot scan %s", log_esc_s(Q.queue_dir));
 	if (strange > 0)
 		log_warn("queue: %zu strange names in env/ (left alone)",
 		    strange);
-	log_debug("scan: %zu waiting%s", nwait, overflow ? ", overflow" : "");
+	log_debug("scan%s: %zu waiting%s", scan_partial ? " (new mail)" : "",
+	    nwait, overflow ? ", overflow" : "");
 	nsorted = 0;
 	scan_force = 0;
 	last_scan_ms = io_now_ms();
-	scan_at_ms = last_scan_ms + (int64_t)Q.rescan * 1000;
+	if (!scan_partial) {
+		full_at_ms = last_scan_ms + (int64_t)Q.rescan * 1000;
+		scan_full = 0;
+	}
+	scan_at_ms = full_at_ms;
 }
 
 static void
@@ -510,8 +560,10 @@ act_timer(const char *id)
 		clean();
 	/* Messages that did not fit: look again once there is room. */
 	if (overflow && nwait < WAIT_MAX / 2 && scan_at_ms > last_scan_ms +
-	    SCAN_GAP_MS)
+	    SCAN_GAP_MS) {
 		scan_at_ms = last_scan_ms + SCAN_GAP_MS;
+		scan_full = 1;
+	}
 	if (io_now_ms() >= scan_at_ms)
 		scan();
 }
@@ -522,6 +574,7 @@ act_hup(const char *id)
 	(void)id;
 	log_info("SIGHUP: rescanning the queue");
 	scan_at_ms = 0;
+	scan_full = 1;
 }
 
 static void
