@@ -12,8 +12,9 @@
  * client closes, after WORKER_IDLE_MS without a request, after
  * WORKER_REQS requests, when its parent is gone, or, between requests,
  * when a client is waiting to be accepted (the slots are all taken).  At
- * most local_concurrency workers run at once, each running one tern-local
- * at a time, so at most local_concurrency tern-local processes exist.
+ * most local_concurrency workers run at once, each running one delivery
+ * at a time, so at most local_concurrency deliveries run at once (and at
+ * most KEPT_MAX idle tern-local processes wait per worker).
  */
 #include <sys/prctl.h>
 #include <sys/socket.h>
