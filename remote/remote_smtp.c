@@ -30,6 +30,7 @@
 #include "lib/sbuf.h"
 #include "lib/smtp_reply.h"
 #include "lib/smtpc.h"
+#include "lib/smtpp.h"
 #include "lib/sock.h"
 #include "lib/tls.h"
 
@@ -37,6 +38,7 @@
 
 #define DIAG_MAX	REMOTE_DIAG_MAX
 #define TLSINFO_MAX	512
+#define RMT_DSN_PARAM_MAX	(16 + 7 + 3 * ENV_ENVID_MAX)	/* RET, ENVID */
 
 /* What a session attempt tells the host loop. */
 enum sess_outcome {
@@ -339,25 +341,96 @@ opening(struct sess *s, int plain)
 
 /* The transaction. */
 
+/*
+ * RFC 3461 4.3, 4.4: " RET=... ENVID=xtext" for a server that offers DSN
+ * (the ENVID is kept decoded and is encoded again here; only xchars
+ * leave), else nothing.  0, or -1 (out of memory).
+ */
+static int
+mail_dsn(const struct sess *s, struct sbuf *out)
+{
+	const struct remote_req *q = s->req;
+
+	if ((s->caps.flags & SMTP_CAP_DSN) == 0)
+		return 0;
+	if (q->ret != ENV_RET_NONE && sbuf_cat_s(out,
+	    q->ret == ENV_RET_HDRS ? " RET=HDRS" : " RET=FULL") < 0)
+		return -1;
+	if (q->envid[0] != '\0' && (sbuf_cat_s(out, " ENVID=") < 0 ||
+	    smtpp_xtext_encode(q->envid, strlen(q->envid), out) < 0))
+		return -1;
+	return 0;
+}
+
 static int
 mail_from(struct sess *s)
 {
 	char size[32] = "";
+	struct sbuf dsn;
+	int r;
 
 	if (s->caps.flags & SMTP_CAP_SIZE)
 		(void)snprintf(size, sizeof(size), " SIZE=%llu",
 		    (unsigned long long)s->size);
+	sbuf_init(&dsn, RMT_DSN_PARAM_MAX);
+	if (mail_dsn(s, &dsn) < 0 || sbuf_str(&dsn) == NULL) {
+		sbuf_fini(&dsn);
+		return -1;
+	}
 	/*
 	 * RFC 6152: an 8-bit body to a server without 8BITMIME is sent
 	 * anyway, as Postfix does by default (tern-remote(8)): bouncing
 	 * mail that nearly every server takes would lose more than it saves.
 	 */
-	return bio_printf(s->b, "MAIL FROM:<%s>%s%s%s\r\n", s->req->sender,
+	r = bio_printf(s->b, "MAIL FROM:<%s>%s%s%s%s\r\n", s->req->sender,
 	    size, s->req->body == ENV_BODY_8BITMIME &&
 	    (s->caps.flags & SMTP_CAP_8BITMIME) ? " BODY=8BITMIME" : "",
 	    (s->req->flags & ENV_F_SMTPUTF8) &&
-	    (s->caps.flags & SMTP_CAP_SMTPUTF8) ? " SMTPUTF8" : "") < 0 ?
-	    -1 : 0;
+	    (s->caps.flags & SMTP_CAP_SMTPUTF8) ? " SMTPUTF8" : "", dsn.s);
+	sbuf_fini(&dsn);
+	return r < 0 ? -1 : 0;
+}
+
+/* NOTIFY's value for ENV_N_* bits (RFC 3461 4.1), into out. */
+static void
+notify_value(unsigned bits, char *out, size_t size)
+{
+	static const struct {
+		unsigned	 bit;
+		const char	*word;
+	} w[] = {
+		{ ENV_N_NEVER, "NEVER" }, { ENV_N_SUCCESS, "SUCCESS" },
+		{ ENV_N_FAILURE, "FAILURE" }, { ENV_N_DELAY, "DELAY" },
+	};
+	size_t i;
+
+	out[0] = '\0';
+	for (i = 0; i < sizeof(w) / sizeof(w[0]); i++) {
+		if ((bits & w[i].bit) == 0)
+			continue;
+		if (out[0] != '\0')
+			(void)strlcat(out, ",", size);
+		(void)strlcat(out, w[i].word, size);	/* fits: 29 bytes */
+	}
+}
+
+/* RFC 3461 4.1, 4.2: " NOTIFY=... ORCPT=type;xtext" for recipient i. */
+static int
+rcpt_to(struct sess *s, size_t i)
+{
+	const struct remote_dsn *d = s->req->dsn != NULL ? &s->req->dsn[i] :
+	    NULL;
+	char notify[40] = "";
+	const char *orcpt = "";
+
+	if (d != NULL && (s->caps.flags & SMTP_CAP_DSN) != 0) {
+		if (d->notify != 0)
+			notify_value(d->notify, notify, sizeof(notify));
+		orcpt = d->orcpt;	/* printable ASCII (lib/remote) */
+	}
+	return bio_printf(s->b, "RCPT TO:<%s>%s%s%s%s\r\n", s->req->rcpt[i],
+	    notify[0] != '\0' ? " NOTIFY=" : "", notify,
+	    orcpt[0] != '\0' ? " ORCPT=" : "", orcpt) < 0 ? -1 : 0;
 }
 
 static void
@@ -413,7 +486,7 @@ envelope(struct sess *s, int *mail_ok_r, char diag[DIAG_MAX + 1])
 			return 0;
 	}
 	for (i = 0; i < n; i++) {
-		if (bio_printf(s->b, "RCPT TO:<%s>\r\n", s->req->rcpt[i]) < 0)
+		if (rcpt_to(s, i) < 0)
 			goto lost;
 		if (pipe && i + 1 - first < RMT_GROUP && i + 1 < n)
 			continue;
@@ -472,9 +545,16 @@ data_reply(struct sess *s, size_t which)
 {
 	char diag[DIAG_MAX + 1];
 
+	size_t i;
+
 	reply_diag(s, "end of DATA", diag);
 	accepted_set(s, which, s->r.code / 100 == 2 ? REMOTE_SENT :
 	    s->r.code / 100 == 5 ? REMOTE_BOUNCE : REMOTE_DEFER, diag);
+	/* Taken by a server that offers DSN: it owns NOTIFY now. */
+	for (i = 0; i < s->req->nrcpt; i++)
+		if (s->accepted[i] && (which == (size_t)-1 || which == i))
+			s->res[i].dsn_passed = s->res[i].status ==
+			    REMOTE_SENT && (s->caps.flags & SMTP_CAP_DSN) != 0;
 }
 
 /* DATA, the message, the reply (one per recipient for LMTP). */
