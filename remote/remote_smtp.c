@@ -61,6 +61,8 @@ struct sess {
 	char		 relay[REMOTE_RELAY_MAX + 1];
 	char		 last[DIAG_MAX + 1];	/* why the last host failed */
 	int		 last_perm;	/* that failure was permanent */
+	int		 loop;		/* the host is this host: s->last */
+	const char	*dest;		/* the next hop's host, for logs */
 	struct sbuf	 tlsinfo;
 	int		 fd;
 	struct bio	*b;
@@ -233,6 +235,28 @@ quit(struct sess *s)
 
 /* The opening: greeting, EHLO (HELO), STARTTLS. */
 
+/*
+ * A greeting or EHLO reply that names this host (SMTP only): the mail
+ * would loop (Postfix: "mail for X loops back to myself").  1 (s->loop
+ * and s->last set), or 0.
+ */
+static int
+greeted_by_self(struct sess *s, const char *what)
+{
+	const char *name;
+	size_t n = s->r.text.len;
+
+	if (s->is_lmtp || n == 0 ||
+	    (name = rmt_self_name(&s->rc->self, s->r.text.s, n)) == NULL)
+		return 0;
+	diagf(s->last, "5.4.6 mail for %s loops back to myself (host %s %s "
+	    "with my own hostname %s)", s->dest, s->relay, what, name);
+	log_warn("%s %s", s->req->qid, log_esc_s(s->last));
+	s->last_perm = 1;
+	s->loop = 1;
+	return 1;
+}
+
 static int
 hello(struct sess *s, char diag[DIAG_MAX + 1])
 {
@@ -242,8 +266,13 @@ hello(struct sess *s, char diag[DIAG_MAX + 1])
 	if (bio_printf(s->b, "%s %s\r\n", verb, s->rc->helo) < 0 ||
 	    reply(s, s->rc->cmd_ms, verb, diag) < 0)
 		return -1;
-	if (s->r.code == 250)
+	if (s->r.code == 250) {
+		if (greeted_by_self(s, "replied to EHLO")) {
+			(void)strlcpy(diag, s->last, DIAG_MAX + 1);
+			return -1;
+		}
 		return smtp_caps_parse(&s->r, &s->caps) < 0 ? -1 : 0;
+	}
 	if (s->is_lmtp) {
 		reply_diag(s, verb, diag);
 		return -1;
@@ -307,7 +336,8 @@ starttls(struct sess *s)
 	sbuf_reset(&s->tlsinfo);
 	(void)tls_conn_info(s->tc, &s->tlsinfo);
 	if (hello(s, diag) < 0) {
-		fail_next(s, diag);
+		if (!s->loop)
+			fail_next(s, diag);
 		return SESS_NEXT;
 	}
 	return SESS_DONE;
@@ -329,8 +359,11 @@ opening(struct sess *s, int plain)
 		fail_next(s, diag);
 		return SESS_NEXT;
 	}
+	if (greeted_by_self(s, "greeted me"))
+		return SESS_NEXT;
 	if (hello(s, diag) < 0) {
-		fail_next(s, diag);
+		if (!s->loop)
+			fail_next(s, diag);
 		return SESS_NEXT;
 	}
 	if (plain)
@@ -798,6 +831,39 @@ hosts(struct sess *s, const struct hop *h, struct dns_mx_list *l,
 	return -1;
 }
 
+/*
+ * Host i of l (addresses a[n]) is this host itself (SMTP only): as
+ * Postfix does, the hosts from it on are not tried (they are no better
+ * than this one); when no better host came before it (the best MX, or
+ * the only host), every recipient bounces with 5.4.6, else they are
+ * deferred with what the better hosts said.  1 (results set), or 0.
+ */
+static int
+is_self(struct sess *s, const struct hop *h, const struct dns_mx_list *l,
+    size_t i, const struct sock_addr *a, size_t n)
+{
+	char diag[DIAG_MAX + 1];
+	size_t j;
+
+	if (s->is_lmtp)
+		return 0;
+	for (j = 0; j < n && !rmt_self_is(&s->rc->self, &a[j]); j++)
+		continue;
+	if (j == n)
+		return 0;
+	diagf(diag, "5.4.6 mail for %s loops back to myself (host %s is this "
+	    "host)", h->host, l->mx[i].host);
+	log_warn("%s %s", s->req->qid, log_esc_s(diag));
+	(void)strlcpy(s->relay, l->mx[i].host, sizeof(s->relay));
+	if (l->mx[i].pref == l->mx[0].pref) {
+		set_all(s, REMOTE_BOUNCE, diag);
+		return 1;
+	}
+	s->last[0] = '4';	/* the better hosts' failure: retry them */
+	set_all(s, REMOTE_DEFER, s->last);
+	return 1;
+}
+
 /* Try each host and address in order until a session is done. */
 static void
 try_hosts(struct sess *s, const struct hop *h, const struct dns_mx_list *l,
@@ -813,6 +879,7 @@ try_hosts(struct sess *s, const struct hop *h, const struct dns_mx_list *l,
 
 	(void)strlcpy(s->last, "4.4.1 no host could be reached",
 	    sizeof(s->last));
+	s->dest = h->host;
 	for (i = 0; i < l->n && conns < RMT_CONN_MAX; i++) {
 		s->host = l->mx[i].host;
 		st = dns_addrs(s->host, h->port, a, RMT_ADDRS_MAX, &n, &why);
@@ -824,12 +891,18 @@ try_hosts(struct sess *s, const struct hop *h, const struct dns_mx_list *l,
 			fail_next(s, diag);
 			continue;
 		}
+		if (is_self(s, h, l, i, a, n))
+			return;
 		for (j = 0; j < n && conns < RMT_CONN_MAX; j++) {
 			conns++;
 			o = session(s, &a[j], 0);
 			if (o == SESS_PLAIN && conns < RMT_CONN_MAX) {
 				conns++;
 				o = session(s, &a[j], 1);
+			}
+			if (s->loop) {
+				set_all(s, REMOTE_BOUNCE, s->last);
+				return;
 			}
 			if (o == SESS_DONE)
 				return;
