@@ -62,6 +62,8 @@ pass(struct cdbmap *m, uint64_t naccounts, uint64_t per, int hits,
 		n = snprintf(key, sizeof key, hits || (x & 1) ?
 		    "user%07llu@example.org" : "nouser%07llu@example.org",
 		    (unsigned long long)((x >> 1) % naccounts));
+		if (n < 0 || (size_t)n >= sizeof key)
+			return -1;
 		if ((r = cdbmap_lookup(m, key, (size_t)n, &v, &vlen)) < 0)
 			return -1;
 		found += r;

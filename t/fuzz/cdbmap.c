@@ -24,21 +24,26 @@ static int
 write_input(const uint8_t *data, size_t len)
 {
 	size_t off = 0;
-	ssize_t n;
-	int fd;
+	ssize_t w;
+	int fd, n;
 
-	if (path[0] == '\0')
-		(void)snprintf(path, sizeof path, "/tmp/tern-fuzz-cdbmap.%ld",
+	if (path[0] == '\0') {
+		n = snprintf(path, sizeof path, "/tmp/tern-fuzz-cdbmap.%ld",
 		    (long)getpid());
-	(void)unlink(path);
+		if (n < 0 || (size_t)n >= sizeof path) {
+			path[0] = '\0';
+			return -1;
+		}
+	}
+	(void)unlink(path);	/* a left-over of a crashed run, or none */
 	if ((fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600)) < 0)
 		return -1;
 	while (off < len) {
-		if ((n = write(fd, data + off, len - off)) <= 0) {
+		if ((w = write(fd, data + off, len - off)) <= 0) {
 			(void)close(fd);
 			return -1;
 		}
-		off += (size_t)n;
+		off += (size_t)w;
 	}
 	return close(fd);
 }
