@@ -189,6 +189,13 @@ int	login_jail_make(const char *path, const char **why_r);
 int	login_fork(struct login *l, const char *login_user, const char *jail,
 	    struct tls_ctx **tls, int *dropped_r, const char **why_r);
 
+/*
+ * Resolve login_user once, before a fork server forks connections
+ * (as root; a no-op otherwise): login_fork() then drops to the ids found
+ * instead of looking the name up in every child.  0, or -1 with errno.
+ */
+int	login_prepare(const char *login_user);
+
 /* Child: ask the monitor; the password is wiped from req.  Returns an
  * enum login_answer, or -1 (the monitor is gone: end the session). */
 int	login_ask(struct login *l, struct login_req *req, int64_t timeout_ms);
