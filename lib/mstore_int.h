@@ -128,6 +128,9 @@ struct mbox {
 	ino_t		 cache_ino;	/* the file cachebuf mirrors */
 };
 
+/* mstore_create with the root's fsync left to the caller (sync_root 0:
+ * several folders made, one fsync of the root after them). */
+int	mstore_create_sync(struct mstore *, const char *name, int sync_root);
 int	mbox_lock(struct mbox *);
 void	mbox_unlock(struct mbox *);
 /* Under the lock: bring mb->ix up to date with the index file and the
