@@ -87,6 +87,8 @@ struct midx {
 	size_t		 capvan;
 	uint64_t	 van_floor;	/* expunges up to it are forgotten */
 	size_t		 van_max;	/* not stored: 0 is MBOX_VANISHED_DEFAULT */
+	char		*names;		/* midx_parse's names, one block; */
+	size_t		 names_len;	/* a name there is not freed alone */
 };
 
 struct mstore {
@@ -148,6 +150,8 @@ int	mbox_file_name(const struct midx_rec *, struct sbuf *out);
 void	mbox_cache_free(struct mbox *);
 
 int	midx_parse(const void *, size_t, struct midx *);
+/* Free a record's name (one of midx_parse's block is only forgotten). */
+void	midx_name_free(struct midx *, char **name);
 /* FNV-1a 64 of n bytes (the trailer's checksum). */
 uint64_t midx_checksum(const void *, size_t);
 int	midx_format(const struct midx *, struct sbuf *);
