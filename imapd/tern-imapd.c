@@ -242,7 +242,7 @@ session(const char *opt_c, const char *mode, char **argv)
 	static struct imap_pre p;
 	static struct login l;
 	const char *why = "";
-	int role, dropped = PRIV_SKIPPED;
+	int role, dropped = PRIV_SKIPPED, jail_made = 0;
 
 	if (strcmp(mode, "imaps") == 0)
 		p.implicit_tls = 1;
@@ -254,6 +254,15 @@ session(const char *opt_c, const char *mode, char **argv)
 		 * configuration and the TLS context once, then a child
 		 * per connection goes on below. */
 		setup_tls(&s, &p, 1);
+		/* Once here, not in every child: the jail made and
+		 * checked, login_user looked up. */
+		if (priv_is_root() && login_jail_make(s.jail, &why) < 0)
+			die_sys(EXIT_TEMP, "jail %s: %s", log_esc_s(s.jail),
+			    why);
+		if (login_prepare(s.login_user) < 0)
+			die_sys(EXIT_TEMP, "login_user %s",
+			    log_esc_s(s.login_user));
+		jail_made = 1;
 		role = forkserver_serve(forkserver_fd(),
 		    forkserver_conf_stale, s.cf, argv);
 		if (role < 0)
@@ -267,10 +276,14 @@ session(const char *opt_c, const char *mode, char **argv)
 	    &why) < 0)
 		die(EXIT_TEMP, "bad %s", why);
 	p.ip = s.ip;
-	if (priv_is_root() && login_jail_make(s.jail, &why) < 0)
+	if (!jail_made && priv_is_root() &&
+	    login_jail_make(s.jail, &why) < 0)
 		die_sys(EXIT_TEMP, "jail %s: %s", log_esc_s(s.jail), why);
-	role = login_fork(&l, s.login_user, s.jail, &p.tls_ctx, &dropped,
-	    &why);
+	/* NULL: the monitor keeps its copy of the TLS context (it never
+	 * reads the network, and its image is replaced by the worker's
+	 * at the login): freeing it cost a copy-on-write fault per heap
+	 * page it touched (doc/login.md). */
+	role = login_fork(&l, s.login_user, s.jail, NULL, &dropped, &why);
 	if (role < 0)
 		die_sys(EXIT_TEMP, "login: %s", why);
 	if (role == LOGIN_ROLE_MONITOR)

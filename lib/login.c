@@ -68,6 +68,47 @@ login_jail_make(const char *path, const char **why_r)
 
 /* ---- fork ---- */
 
+/* login_user resolved once (login_prepare), so a fork server's children
+ * do not each read nsswitch.conf and /etc/passwd. */
+static struct {
+	char	name[LOGIN_USER_MAX + 1];
+	uid_t	uid;
+	gid_t	gid;
+	int	ok;
+} login_user_cache;
+
+int
+login_prepare(const char *login_user)
+{
+	size_t n = strlen(login_user);
+
+	login_user_cache.ok = 0;
+	if (!priv_is_root())
+		return 0;
+	if (n >= sizeof login_user_cache.name) {
+		errno = ENAMETOOLONG;
+		return -1;
+	}
+	if (priv_lookup(login_user, &login_user_cache.uid,
+	    &login_user_cache.gid) < 0)
+		return -1;
+	memcpy(login_user_cache.name, login_user, n + 1);
+	login_user_cache.ok = 1;
+	return 0;
+}
+
+/* In the child: drop to login_user (the cached ids when they are its). */
+static int
+child_drop(const char *login_user, const char *jail, const char **why_r)
+{
+	*why_r = NULL;
+	if (priv_is_root() && login_user_cache.ok &&
+	    strcmp(login_user_cache.name, login_user) == 0)
+		return priv_drop(login_user_cache.uid, login_user_cache.gid,
+		    jail, why_r);
+	return priv_drop_user(login_user, jail, why_r);
+}
+
 int
 login_fork(struct login *l, const char *login_user, const char *jail,
     struct tls_ctx **tls, int *dropped_r, const char **why_r)
@@ -121,7 +162,7 @@ login_fork(struct login *l, const char *login_user, const char *jail,
 	(void)close(rel[0]);
 	l->ctl = ctl[1];
 	l->relay = rel[1];
-	r = priv_drop_user(login_user, jail, why_r);
+	r = child_drop(login_user, jail, why_r);
 	if (r < 0)
 		return -1;
 	*dropped_r = r;

@@ -11,8 +11,11 @@
  *       protocol, and asks the monitor with login_ask(); after LOGIN_OK it
  *       only relays bytes (login_relay) between the client and the worker;
  *     - the MONITOR (the parent, still root) frees its copy of the TLS
- *       context, reads nothing from the network, only strict fixed-format
- *       requests from the child (login_monitor_run), asks tern-authd
+ *       context when login_fork() is given it (tern-proxy; tern-imapd
+ *       and tern-pop3d keep it: their monitor execs the worker, which
+ *       replaces its memory, doc/login.md), reads nothing from the
+ *       network, only strict fixed-format requests from the child
+ *       (login_monitor_run), asks tern-authd
  *       (authc_verify), and on success BECOMES the worker (no fork: one
  *       process fewer per session, and tern-supervise's pid for the
  *       connection is the session's): the home checked as root (a folder
@@ -188,6 +191,13 @@ int	login_jail_make(const char *path, const char **why_r);
  */
 int	login_fork(struct login *l, const char *login_user, const char *jail,
 	    struct tls_ctx **tls, int *dropped_r, const char **why_r);
+
+/*
+ * Resolve login_user once, before a fork server forks connections
+ * (as root; a no-op otherwise): login_fork() then drops to the ids found
+ * instead of looking the name up in every child.  0, or -1 with errno.
+ */
+int	login_prepare(const char *login_user);
 
 /* Child: ask the monitor; the password is wiped from req.  Returns an
  * enum login_answer, or -1 (the monitor is gone: end the session). */

@@ -241,11 +241,18 @@ fail_closed:
 
 /* ---- CREATE ---- */
 
-/* Make dir (a checked ".A.B") a folder: tmp new cur and maildirfolder. */
+/*
+ * Make dir (a checked ".A.B") a folder: tmp new cur and maildirfolder,
+ * then one fsync of the folder for all four entries; with sync_root, one
+ * of the root for dir's own entry when it was made (without, the caller
+ * syncs the root once for several folders).
+ */
 static int
-make_folder(struct mstore *ms, const char *dir)
+make_folder(struct mstore *ms, const char *dir, int sync_root)
 {
-	int fd, mfd, made = 0;
+	static const char *const sub[] = { "tmp", "new", "cur" };
+	int fd, sfd, mfd, made = 0;
+	size_t i;
 
 	if (mkdirat(ms->rootfd, dir, 0700) == 0)
 		made = 1;
@@ -253,14 +260,20 @@ make_folder(struct mstore *ms, const char *dir)
 		return -1;
 	if ((fd = maildir_open_sub(ms->rootfd, dir)) == -1)
 		return -1;
-	if (maildir_make(fd) == -1)
-		goto fail;
+	for (i = 0; i < 3; i++) {
+		if (mkdirat(fd, sub[i], 0700) == -1 && errno != EEXIST)
+			goto fail;
+		/* A symlink or a file in its place is refused here. */
+		if ((sfd = maildir_open_sub(fd, sub[i])) == -1)
+			goto fail;
+		(void)io_close(&sfd);
+	}
 	mfd = openat(fd, "maildirfolder",
 	    O_WRONLY | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0600);
 	if (mfd == -1 || close(mfd) == -1 || fsync(fd) == -1)
 		goto fail;
 	(void)io_close(&fd);
-	if (made && fsync(ms->rootfd) == -1)
+	if (made && sync_root && fsync(ms->rootfd) == -1)
 		return -1;
 	return 0;
 fail:
@@ -307,7 +320,7 @@ create_parents(struct mstore *ms, const char *c)
 		if ((rc = dir_selectable(ms, pdir.s)) == 1)
 			rc = 0;
 		else if (rc == 0)
-			rc = make_folder(ms, pdir.s);
+			rc = make_folder(ms, pdir.s, 1);
 	}
 	sbuf_fini(&pname);
 	sbuf_fini(&pdir);
@@ -316,6 +329,12 @@ create_parents(struct mstore *ms, const char *c)
 
 int
 mstore_create(struct mstore *ms, const char *name)
+{
+	return mstore_create_sync(ms, name, 1);
+}
+
+int
+mstore_create_sync(struct mstore *ms, const char *name, int sync_root)
 {
 	struct sbuf c, d;
 	int rc = -1, e;
@@ -331,7 +350,7 @@ mstore_create(struct mstore *ms, const char *name)
 	}
 	if (create_parents(ms, c.s) == -1)
 		goto out;
-	rc = make_folder(ms, d.s);
+	rc = make_folder(ms, d.s, sync_root);
 out:
 	e = errno;
 	sbuf_fini(&c);

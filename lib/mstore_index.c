@@ -143,10 +143,22 @@ midx_free(struct midx *ix)
 	size_t i;
 
 	for (i = 0; i < ix->n; i++)
-		mem_free(&ix->recs[i].name);
+		midx_name_free(ix, &ix->recs[i].name);
+	mem_free(&ix->names);
 	mem_free(&ix->recs);
 	mem_free(&ix->van);
 	memset(ix, 0, sizeof(*ix));
+}
+
+void
+midx_name_free(struct midx *ix, char **name)
+{
+	uintptr_t p = (uintptr_t)*name, b = (uintptr_t)ix->names;
+
+	if (ix->names != NULL && p >= b && p < b + ix->names_len)
+		*name = NULL;
+	else
+		mem_free(name);
 }
 
 int
@@ -192,10 +204,23 @@ parse_recs(const unsigned char *p, size_t len, uint32_t count,
     struct midx *ix, size_t *off_r)
 {
 	struct midx_rec r;
-	size_t off = MIDX_HDR_LEN, nl;
+	size_t off = MIDX_HDR_LEN, nl, total = 0, used = 0;
 	uint32_t i, last = 0;
 
-	/* One allocation for the records (count was checked against len). */
+	/* One allocation for the records (count was checked against len)
+	 * and one for their names: a malloc per name was 10,000 for a
+	 * 10,000-message folder at every SELECT. */
+	for (i = 0; i < count; i++) {
+		if (len - off < MIDX_REC_LEN)
+			return -1;
+		nl = (size_t)get_le(p + off + 12, 2);
+		off += MIDX_REC_LEN;
+		if (len - off < nl)
+			return -1;
+		off += nl;
+		total += nl + 1;
+	}
+	off = MIDX_HDR_LEN;
 	if (count > 0 && ix->cap < count) {
 		struct midx_rec *nr;
 
@@ -203,6 +228,11 @@ parse_recs(const unsigned char *p, size_t len, uint32_t count,
 			return -2;
 		ix->recs = nr;
 		ix->cap = count;
+	}
+	if (total > 0) {
+		if ((ix->names = mem_alloc(total, 1)) == NULL)
+			return -2;
+		ix->names_len = total;
 	}
 	for (i = 0; i < count; i++) {
 		if (len - off < MIDX_REC_LEN)
@@ -225,13 +255,13 @@ parse_recs(const unsigned char *p, size_t len, uint32_t count,
 		    r.modseq == 0 || r.modseq > ix->highestmodseq ||
 		    len - off < nl || !midx_name_ok((const char *)p + off, nl))
 			return -1;
-		if ((r.name = mem_strndup((const char *)p + off, nl)) == NULL)
-			return -2;
+		r.name = ix->names + used;
+		memcpy(r.name, p + off, nl);
+		r.name[nl] = '\0';
+		used += nl + 1;
 		off += nl;
-		if (midx_push(ix, &r) == -1) {
-			mem_free(&r.name);
+		if (midx_push(ix, &r) == -1)
 			return -2;
-		}
 		last = r.uid;
 	}
 	*off_r = off;

@@ -87,6 +87,8 @@ struct midx {
 	size_t		 capvan;
 	uint64_t	 van_floor;	/* expunges up to it are forgotten */
 	size_t		 van_max;	/* not stored: 0 is MBOX_VANISHED_DEFAULT */
+	char		*names;		/* midx_parse's names, one block; */
+	size_t		 names_len;	/* a name there is not freed alone */
 };
 
 struct mstore {
@@ -128,6 +130,9 @@ struct mbox {
 	ino_t		 cache_ino;	/* the file cachebuf mirrors */
 };
 
+/* mstore_create with the root's fsync left to the caller (sync_root 0:
+ * several folders made, one fsync of the root after them). */
+int	mstore_create_sync(struct mstore *, const char *name, int sync_root);
 int	mbox_lock(struct mbox *);
 void	mbox_unlock(struct mbox *);
 /* Under the lock: bring mb->ix up to date with the index file and the
@@ -145,6 +150,8 @@ int	mbox_file_name(const struct midx_rec *, struct sbuf *out);
 void	mbox_cache_free(struct mbox *);
 
 int	midx_parse(const void *, size_t, struct midx *);
+/* Free a record's name (one of midx_parse's block is only forgotten). */
+void	midx_name_free(struct midx *, char **name);
 /* FNV-1a 64 of n bytes (the trailer's checksum). */
 uint64_t midx_checksum(const void *, size_t);
 int	midx_format(const struct midx *, struct sbuf *);

@@ -375,9 +375,15 @@ mstore_special_use_init(struct mstore *ms)
 		return 0;
 	if (errno != ENOENT)
 		return -1;
+	/* One fsync per folder and one of the root for the five (each
+	 * CREATE alone costs three): the subscriptions file, written
+	 * last, says they are all there. */
 	for (i = 0; i < 5 && rc == 0; i++)
-		if (mstore_create(ms, names[i]) == -1 && errno != EEXIST)
+		if (mstore_create_sync(ms, names[i], 0) == -1 &&
+		    errno != EEXIST)
 			rc = -1;
+	if (rc == 0)
+		rc = fsync(ms->rootfd);
 	if (rc == 0)
 		rc = entlist_add(&l, "INBOX", 5, ENT_SUBS);
 	for (i = 0; i < 5 && rc == 0; i++)

@@ -97,7 +97,7 @@ midx_remove(struct midx *ix, const unsigned char *gone, uint64_t modseq)
 		if (lo == 0)
 			lo = ix->recs[i].uid;
 		hi = ix->recs[i].uid;
-		mem_free(&ix->recs[i].name);
+		midx_name_free(ix, &ix->recs[i].name);
 		n++;
 	}
 	if (lo != 0)

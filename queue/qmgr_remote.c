@@ -34,6 +34,7 @@
 #include "lib/qid.h"
 #include "lib/remote.h"
 #include "lib/sbuf.h"
+#include "lib/smtpp.h"
 
 #include "queue/qmgr.h"
 
@@ -424,6 +425,34 @@ apply(struct qmgr_msg *m, struct qmgr_item *x,
 	}
 }
 
+/*
+ * A recipient with its DSN parameters: NOTIFY as received, ORCPT as
+ * received, else (as Postfix does) the envelope's recipient, the address
+ * before alias expansion, so that the final report names what the sender
+ * wrote.  0, or -1.
+ */
+static int
+add_rcpt(const struct qmgr_msg *m, struct remote_req *req,
+    const struct qmgr_item *x)
+{
+	const struct envelope_rcpt *r = &m->env.rcpt[x->rcpt];
+	struct sbuf o;
+	int rc;
+
+	if (r->orcpt[0] != '\0')
+		return remote_req_add_rcpt_dsn(req, x->addr, r->notify,
+		    r->orcpt);
+	sbuf_init(&o, ENV_ORCPT_MAX + 1);
+	if (sbuf_cat_s(&o, "rfc822;") < 0 ||
+	    smtpp_xtext_encode(r->addr, strlen(r->addr), &o) < 0 ||
+	    sbuf_str(&o) == NULL)
+		sbuf_reset(&o);		/* too long: none */
+	rc = remote_req_add_rcpt_dsn(req, x->addr, r->notify,
+	    o.len > 0 ? o.s : NULL);
+	sbuf_fini(&o);
+	return rc;
+}
+
 /* One destination: at most REMOTE_RCPT_MAX items (indexes into x). */
 static void
 deliver_group(struct qmgr_msg *m, struct qmgr_item *x, const size_t *idx,
@@ -454,9 +483,7 @@ deliver_group(struct qmgr_msg *m, struct qmgr_item *x, const size_t *idx,
 			continue;
 		}
 		slot[i] = k++;
-		if (remote_req_add_rcpt_dsn(&req, x[idx[i]].addr,
-		    m->env.rcpt[x[idx[i]].rcpt].notify,
-		    m->env.rcpt[x[idx[i]].rcpt].orcpt) < 0)
+		if (add_rcpt(m, &req, &x[idx[i]]) < 0)
 			goto fail;
 	}
 	if ((res = calloc(req.nrcpt, sizeof(*res))) == NULL)

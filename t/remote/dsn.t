@@ -11,7 +11,7 @@
 [ -x "$TERN_BINDIR/tern-remote" ] || skip_all "tern-remote not built"
 "$PY" -c 'import aiosmtpd' 2>/dev/null || skip_all "python3-aiosmtpd not installed"
 sandbox
-plan 39
+plan 42
 C="$PY $TERN_SRC/t/remote/dsn.py"
 
 PD=$(free_port); PP=$(free_port)
@@ -24,6 +24,7 @@ ok "suite starts" e2e_start "queue_retry_schedule = 1s 2s"
 printf 'dsn.test relay\nplain.test relay\n' >>"$H/domains"
 printf 'dsn.test smtp:[127.0.0.1]:%s\nplain.test smtp:[127.0.0.1]:%s\n' \
     "$PD" "$PP" >>"$H/routes"
+printf 'fwd@example.test: w@dsn.test\n' >>"$H/aliases"
 ok "maps recompiled" "$(e2e_bin tern-maps)" -c "$H/tern.conf" -q
 A=alice@example.test
 
@@ -49,6 +50,13 @@ f=$(eml pass1)
 env=$(cat "${f%.eml}.env" 2>/dev/null)
 like "$env" "mailraw=RET=HDRS ENVID=QQ\+2Bid\+3D1" "RET and ENVID passed on verbatim"
 like "$env" "rcptraw=NOTIFY=SUCCESS,DELAY ORCPT=rfc822;orig\+2Bu@dsn.test" "NOTIFY and ORCPT passed on verbatim"
+
+# No ORCPT given, an alias expanded: the envelope's recipient as ORCPT.
+r=$($C $P_SMTP send $A fwd@example.test - "NOTIFY=FAILURE" fwd1)
+like "$r" "^250 " "message to an alias accepted"
+ok "relayed to the DSN sink" wait_for 30 sh -c "[ -n \"\$(grep -l 'X-Test-Id: fwd1' $SB/out/*.eml 2>/dev/null)\" ]"
+env=$(cat "$(eml fwd1 | sed 's/eml$/env/')" 2>/dev/null)
+like "$env" "rcptraw=NOTIFY=FAILURE ORCPT=rfc822;fwd@example.test" "ORCPT added: the address before the alias"
 
 # A next hop without DSN: nothing passed, a "relayed" report comes back.
 r=$($C $P_SMTP send $A v@plain.test "ENVID=env-relay" \

@@ -79,7 +79,9 @@ start_host() {
 		# move's quiesce ends every process of the account's uid on
 		# this machine, which is right on a real host and killed
 		# another test's session of a carol with the same uid here.
-		echo "account_uid_min = 170000"
+		# From the port base, so two move.t runs side by side (two
+		# checkouts on one machine) do not end each other's sessions.
+		echo "account_uid_min = $((200000 + PA * 4))"
 		echo "queue_retry_schedule = 1s"
 		echo "move_command = $MOVE_CMD"
 		echo "maps_publish_command = $SB/publish"
