@@ -84,6 +84,11 @@ struct smtpd {
 	struct tls_conn	*tls;		/* the session speaks TLS */
 	struct sbuf	 tls_info;	/* "tls=TLSv1.3 cipher=..." */
 	struct resolve_maps maps;
+	int		 maps_open;	/* maps and senders are open */
+	int		 forked;	/* a fork server's child */
+	int		 has_ids;	/* uid, gid: "user" looked up */
+	uid_t		 uid;
+	gid_t		 gid;
 	const char	*hostname;
 	const char	*program_dir;
 	const char	*conf_home;	/* folder of tern.conf, for enqueue */
@@ -135,6 +140,7 @@ struct smtpd {
 
 /* smtpd_session.c */
 void	smtpd_init(struct smtpd *);
+void	smtpd_close(struct smtpd *);
 void	smtpd_fini(struct smtpd *);
 void	smtpd_serve(struct smtpd *);
 void	smtpd_reply(struct smtpd *, int code, const char *enh,
