@@ -6,7 +6,8 @@
  * smtpd_session.c the command loop, replies, limits, the final log line
  * smtpd_cmd.c    the verb table and every command but DATA/BDAT/STARTTLS
  * smtpd_data.c   DATA and BDAT: the message into tern-enqueue, Received
- * smtpd_enqueue.c fork+execve tern-enqueue, stream, commit or abort
+ * smtpd_enqueue.c the enqueue service or fork+execve tern-enqueue,
+ *                stream, commit or abort
  * smtpd_tls.c    STARTTLS and implicit TLS (submissions)
  * smtpd_auth.c   AUTH, sender ownership, the header From: check
  * smtpd_rate.c   messages per hour per account (a locked counter file)
@@ -68,6 +69,7 @@ enum smtpd_mode {
 /* One tern-enqueue child. */
 struct smtpd_job {
 	pid_t		pid;		/* -1: none */
+	int		svc;		/* a service's worker has it */
 	int		msg_fd;		/* its fd 0 (a pipe) */
 	int		env_fd;		/* its fd 1 (a socketpair) */
 	int		write_failed;	/* it stopped reading (died) */
@@ -92,6 +94,7 @@ struct smtpd {
 	const char	*hostname;
 	const char	*program_dir;
 	const char	*conf_home;	/* folder of tern.conf, for enqueue */
+	const char	*enqueue_socket;	/* the enqueue service */
 	char		 ip[ENV_IP_MAX + 1];	/* "" when unknown */
 
 	/* Limits (tern.conf). */

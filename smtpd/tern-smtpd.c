@@ -107,6 +107,7 @@ config(struct smtpd *s, const char *opt_c)
 	    (s->program_dir = conf_path(s->cf, "program_dir")) == NULL)
 		die(EXIT_TEMP, "bad message_size_limit or program_dir");
 	s->conf_home = conf_dir(s->cf);
+	s->enqueue_socket = conf_path(s->cf, "enqueue_socket");
 	s->rcpt_limit = count(s, "smtpd_recipient_limit");
 	if (s->rcpt_limit == 0 || s->rcpt_limit > ENV_RCPT_MAX)
 		s->rcpt_limit = ENV_RCPT_MAX;
