@@ -221,6 +221,28 @@ stop(void)
 	exit(EXIT_OK);
 }
 
+/*
+ * The socket's folder: tern-setup makes it (the queue user's, group of
+ * tern-smtpd's user, 0710); a non-root run (make run) has none, so make
+ * it here, ours alone.
+ */
+static void
+sock_dir(const char *path)
+{
+	struct sbuf d;
+	char *slash;
+
+	sbuf_init(&d, 4096);
+	if (sbuf_set_s(&d, path) < 0 || sbuf_str(&d) == NULL)
+		die_sys(EXIT_TEMP, "enqueue_socket %s", log_esc_s(path));
+	if ((slash = strrchr(d.s, '/')) != NULL && slash != d.s) {
+		*slash = '\0';
+		if (mkdir(d.s, 0700) < 0 && errno != EEXIST)
+			die_sys(EXIT_TEMP, "mkdir %s", log_esc_s(d.s));
+	}
+	sbuf_fini(&d);
+}
+
 static void
 setup(struct conf *cf)
 {
@@ -234,6 +256,7 @@ setup(struct conf *cf)
 	if ((user = conf_str(cf, "user")) != NULL &&
 	    priv_lookup(user, &S.peer_ok, &gid) == 0)
 		S.has_peer_ok = 1;
+	sock_dir(S.path);
 	if ((S.lfd = enqsvc_listen(S.path)) < 0)
 		die_sys(EXIT_TEMP, "service: cannot listen on %s",
 		    log_esc_s(S.path));

@@ -449,9 +449,9 @@ main(int argc, char **argv)
 	write_envelope(&env);
 	commit();
 	poke();
-	log_info("%s enqueued size=%llu nrcpt=%zu from=<%s> uid=%lu", J.id,
+	log_info("%s enqueued size=%llu nrcpt=%zu from=<%s> uid=%lu%s", J.id,
 	    (unsigned long long)size, env.nrcpt, log_esc_s(env.sender),
-	    (unsigned long)caller_uid);
+	    (unsigned long)caller_uid, opt_s ? " via=service" : "");
 	tell_id();
 	envelope_fini(&env);
 	job_fini();
