@@ -74,7 +74,8 @@ struct smtpd_job {
 	int		env_fd;		/* its fd 1 (a socketpair) */
 	int		write_failed;	/* it stopped reading (died) */
 	char		qid[QID_LEN + 1];	/* the id we propose */
-	uint64_t	size;		/* bytes written */
+	uint64_t	size;		/* bytes taken (buffered or written) */
+	struct sbuf	buf;		/* taken, not yet written */
 };
 
 struct smtpd {

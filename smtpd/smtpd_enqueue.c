@@ -39,6 +39,9 @@
 #include "smtpd/smtpd.h"
 
 #define ENQ_PATH_MAX	4096
+#define ENQ_BUF_MAX	65536	/* message bytes gathered per write (a
+				 * pipe's capacity): one write per line woke
+				 * tern-enqueue for each, ~60 per 4 KiB */
 
 static const char *const env_allow[] = { "TZ", "TERN_LOG", NULL };
 
@@ -102,6 +105,7 @@ smtpd_enq_start(struct smtpd *s, struct smtpd_job *j)
 	j->svc = 0;
 	j->write_failed = 0;
 	j->size = 0;
+	sbuf_init(&j->buf, ENQ_BUF_MAX);
 	if (pipe2(p, O_CLOEXEC) < 0 ||
 	    socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sp) < 0)
 		goto out;
@@ -139,15 +143,34 @@ out:
 	return rc;
 }
 
+static void
+write_out(struct smtpd_job *j, const void *p, size_t n)
+{
+	if (!j->write_failed && n > 0 && io_write_full(j->msg_fd, p, n) < 0)
+		j->write_failed = 1;	/* it died: its exit code tells why */
+}
+
+/* Write what is gathered. */
+static void
+flush_buf(struct smtpd_job *j)
+{
+	write_out(j, j->buf.s, j->buf.len);
+	sbuf_reset(&j->buf);
+}
+
+/* Gathered into writes of up to ENQ_BUF_MAX bytes. */
 void
 smtpd_enq_write(struct smtpd_job *j, const void *p, size_t n)
 {
 	if (j->write_failed || n == 0)
 		return;
-	if (io_write_full(j->msg_fd, p, n) < 0)
-		j->write_failed = 1;	/* it died: its exit code tells why */
-	else
-		j->size += n;
+	j->size += n;
+	if (j->buf.len + n > ENQ_BUF_MAX)
+		flush_buf(j);
+	if (n >= ENQ_BUF_MAX || sbuf_cat_n(&j->buf, p, n) < 0) {
+		flush_buf(j);
+		write_out(j, p, n);
+	}
 }
 
 /* Reap the child: its exit code, or -1 when it did not exit normally. */
@@ -170,6 +193,7 @@ reap(struct smtpd_job *j)
 void
 smtpd_enq_abort(struct smtpd_job *j)
 {
+	sbuf_fini(&j->buf);	/* never written: nothing committed */
 	if (j->pid < 0 && !j->svc)
 		return;
 	(void)io_close(&j->msg_fd);	/* no envelope: nothing committed */
@@ -212,9 +236,12 @@ smtpd_enq_finish(struct smtpd *s, struct smtpd_job *j,
     char id_r[QID_LEN + 1])
 {
 	struct sbuf e;
-	int failed = j->write_failed, code, reply;
+	int failed, code, reply;
 
 	id_r[0] = '\0';
+	flush_buf(j);
+	sbuf_fini(&j->buf);
+	failed = j->write_failed;
 	if (io_close(&j->msg_fd) < 0)
 		failed = 1;
 	sbuf_init(&e, ENV_FILE_MAX);
