@@ -55,6 +55,8 @@ main(int argc, char **argv)
 	}
 	if (enqsvc_connect(argv[1], p[0], sp[1]) < 0) {
 		printf("connect: %s\n", strerror(errno));
+		sbuf_fini(&msg);
+		sbuf_fini(&env);
 		return 1;
 	}
 	(void)close(p[0]);
