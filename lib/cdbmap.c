@@ -15,13 +15,33 @@
 #include "lib/mem.h"
 
 #define CDBMAP_CHECK_MS	1000	/* stat the path at most this often */
+#define CDBMAP_TOC	2048	/* the table of contents: 256 (pos, len) */
+#define CDBMAP_SLOTS	8	/* hash slots read by one pread */
+#define CDBMAP_REC	512	/* bytes of a record read by its first pread */
+/*
+ * A file read by pread() is mapped after 32 + size / 8 KiB lookups: about
+ * when the syscalls saved (~1.5 us a lookup) pay for mmap, munmap and the
+ * page faults that map the file (~10 us each, one per ~70 KiB touched:
+ * bench/million, "reading the table").
+ */
+#define CDBMAP_MAP_MIN	32
+#define CDBMAP_MAP_PER	8192
 
 struct cdbmap {
 	char		*path;
 	int		 flags;
-	int		 is_mapped;	/* db holds a mapping */
+	int		 is_loaded;	/* a file is open or mapped */
+	int		 is_read;	/* ... read by pread(): fd, toc */
 	int		 is_failed;	/* last check failed: check again */
-	struct cdb	 db;
+	int		 is_stale;	/* a miss was not checked against the path */
+	struct cdb	 db;		/* mapped */
+	int		 fd;		/* read */
+	uint32_t	 fsize, dend;	/* read: file size, end of the data */
+	uint64_t	 reads;		/* read: lookups so far */
+	uint64_t	 map_after;	/* read: map the file after so many */
+	unsigned char	*toc;		/* read: the first CDBMAP_TOC bytes */
+	unsigned char	*buf;		/* read: the last record looked at */
+	size_t		 bufsize;
 	dev_t		 dev;
 	ino_t		 ino;
 	off_t		 size;		/* with mtime: a file written over */
@@ -43,29 +63,120 @@ now_ms(void)
 static void
 unmap(struct cdbmap *m)
 {
-	if (m->is_mapped)
+	if (m->is_loaded && m->is_read)
+		(void)close(m->fd);	/* read-only: nothing to lose */
+	else if (m->is_loaded)
 		cdb_free(&m->db);
-	m->is_mapped = 0;
+	m->is_loaded = 0;
+	m->is_read = 0;
+	m->fd = -1;
 	m->dev = 0;
 	m->ino = 0;
 	m->size = 0;
 	memset(&m->mtime, 0, sizeof m->mtime);
 }
 
-/* Is st the file that is mapped now? */
+/* Is st the file that is loaded now? */
 static int
 is_same(const struct cdbmap *m, const struct stat *st)
 {
-	return m->is_mapped && st->st_dev == m->dev && st->st_ino == m->ino &&
+	return m->is_loaded && st->st_dev == m->dev && st->st_ino == m->ino &&
 	    st->st_size == m->size && st->st_mtim.tv_sec == m->mtime.tv_sec &&
 	    st->st_mtim.tv_nsec == m->mtime.tv_nsec;
 }
 
-/* Map the file now at m->path in place of the current one. */
+static uint32_t
+get32(const unsigned char *p)
+{
+	return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 |
+	    (uint32_t)p[3] << 24;
+}
+
+/* pread exactly n bytes at off: 0, or -1 (EPROTO when the file is short). */
+static int
+read_at(int fd, void *buf, size_t n, uint32_t off)
+{
+	unsigned char *p = buf;
+	ssize_t r;
+
+	while (n > 0) {
+		r = pread(fd, p, n, (off_t)off);
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r < 0)
+			return -1;
+		if (r == 0) {
+			errno = EPROTO;	/* shorter than when it was opened */
+			return -1;
+		}
+		p += r;
+		n -= (size_t)r;
+		off += (uint32_t)r;
+	}
+	return 0;
+}
+
+/*
+ * Take fd (of file st) as a map read by pread(): 0, or -1 (fd left open,
+ * the current file kept).  The table of contents is read once, here.
+ */
+static int
+load_read(struct cdbmap *m, int fd, const struct stat *st)
+{
+	unsigned char *toc;
+	uint32_t dend;
+
+	if (st->st_size < CDBMAP_TOC || st->st_size > (off_t)UINT32_MAX) {
+		errno = EPROTO;
+		return -1;
+	}
+	if ((toc = mem_alloc(1, CDBMAP_TOC)) == NULL)
+		return -1;
+	if (read_at(fd, toc, CDBMAP_TOC, 0) < 0) {
+		free(toc);
+		return -1;
+	}
+	unmap(m);
+	free(m->toc);
+	m->toc = toc;
+	m->fd = fd;
+	m->is_read = 1;
+	m->fsize = (uint32_t)st->st_size;
+	/* As tinycdb's cdb_init: the data ends where the first table is. */
+	dend = get32(m->toc);
+	m->dend = dend < CDBMAP_TOC ? CDBMAP_TOC : dend > m->fsize ? m->fsize :
+	    dend;
+	m->reads = 0;
+	m->map_after = (m->flags & CDBMAP_READ) ? UINT64_MAX :
+	    CDBMAP_MAP_MIN + m->fsize / CDBMAP_MAP_PER;
+	return 0;
+}
+
+/* Map fd: 0 (fd closed), or -1 (fd left open, the current file kept). */
+static int
+load_map(struct cdbmap *m, int fd)
+{
+	struct cdb db;
+
+	memset(&db, 0, sizeof db);
+	errno = 0;
+	if (cdb_init(&db, fd) < 0) {
+		if (errno == 0)
+			errno = EPROTO;
+		return -1;
+	}
+	/* The mapping outlives the descriptor; nothing reads through it. */
+	(void)close(fd);
+	db.cdb_fd = -1;
+	unmap(m);
+	m->db = db;
+	return 0;
+}
+
+/* Load the file now at m->path in place of the current one. */
 static int
 load(struct cdbmap *m)
 {
-	struct cdb db;
 	struct stat st;
 	int fd, saved;
 
@@ -77,25 +188,15 @@ load(struct cdbmap *m)
 		return -1;
 	}
 	saved = fstat(fd, &st) < 0 ? errno : S_ISREG(st.st_mode) ? 0 : EPROTO;
+	if (saved == 0 && ((m->flags & CDBMAP_MAP) ? load_map(m, fd) :
+	    load_read(m, fd, &st)) < 0)
+		saved = errno;
 	if (saved != 0) {
 		(void)close(fd);	/* read-only: nothing to lose */
 		errno = saved;
 		return -1;
 	}
-	memset(&db, 0, sizeof db);
-	errno = 0;
-	if (cdb_init(&db, fd) < 0) {
-		saved = errno ? errno : EPROTO;
-		(void)close(fd);
-		errno = saved;
-		return -1;
-	}
-	/* The mapping outlives the descriptor; nothing reads through it. */
-	(void)close(fd);
-	db.cdb_fd = -1;
-	unmap(m);
-	m->db = db;
-	m->is_mapped = 1;
+	m->is_loaded = 1;
 	m->dev = st.st_dev;
 	m->ino = st.st_ino;
 	m->size = st.st_size;
@@ -104,12 +205,34 @@ load(struct cdbmap *m)
 	return 0;
 }
 
+/*
+ * Enough lookups by pread(): map the same file (the same descriptor, so
+ * the same inode).  A failure only keeps pread().
+ */
+static void
+switch_to_map(struct cdbmap *m)
+{
+	struct cdb db;
+
+	memset(&db, 0, sizeof db);
+	if (cdb_init(&db, m->fd) < 0) {
+		m->map_after = UINT64_MAX;
+		return;
+	}
+	(void)close(m->fd);	/* the mapping outlives it */
+	db.cdb_fd = -1;
+	m->fd = -1;
+	m->db = db;
+	m->is_read = 0;		/* dev, ino, size, mtime: the same file */
+}
+
 int
 cdbmap_refresh(struct cdbmap *m)
 {
 	struct stat st;
 
 	m->checked_ms = now_ms();
+	m->is_stale = 0;
 	if (stat(m->path, &st) < 0) {
 		if (errno == ENOENT && (m->flags & CDBMAP_MISSING_OK)) {
 			unmap(m);
@@ -139,6 +262,7 @@ cdbmap_open(const char *path, int flags)
 
 	if ((m = mem_alloc(1, sizeof *m)) == NULL)
 		return NULL;
+	m->fd = -1;
 	if ((m->path = mem_strdup(path)) == NULL) {
 		free(m);
 		return NULL;
@@ -146,6 +270,7 @@ cdbmap_open(const char *path, int flags)
 	m->flags = flags;
 	if (load(m) < 0) {
 		saved = errno;
+		free(m->toc);
 		free(m->path);
 		free(m);
 		errno = saved;
@@ -155,47 +280,127 @@ cdbmap_open(const char *path, int flags)
 	return m;
 }
 
-int
-cdbmap_lookup(struct cdbmap *m, const void *key, size_t klen,
+/* Room for n bytes in m->buf: 0 or -1. */
+static int
+buf_room(struct cdbmap *m, size_t n)
+{
+	unsigned char *nb;
+
+	if (n <= m->bufsize)
+		return 0;
+	if ((nb = mem_realloc(m->buf, n, 1)) == NULL)
+		return -1;
+	m->buf = nb;
+	m->bufsize = n;
+	return 0;
+}
+
+/*
+ * The record at pos, when its key is key: 1 (the value in m->buf), 0
+ * (another key), -1.  The first pread takes up to CDBMAP_REC bytes, a
+ * whole record of tern's maps; a longer record takes a second.
+ */
+static int
+read_record(struct cdbmap *m, uint32_t pos, const void *key, uint32_t klen,
     const void **val_r, size_t *vlen_r)
 {
-	unsigned vpos, vlen;
-	unsigned long gen;
-	int r, fresh = 0;
+	uint32_t dlen;
+	size_t n, need;
 
-	*val_r = NULL;
-	*vlen_r = 0;
-	if (klen > CDBMAP_KEY_MAX)
-		return 0;
-	if (m->is_failed || (m->flags & CDBMAP_CHECK_EVERY) ||
-	    now_ms() - m->checked_ms >= CDBMAP_CHECK_MS) {
-		if (cdbmap_refresh(m) < 0)
-			return -1;
-		fresh = 1;
+	if (pos > m->fsize - 8) {
+		errno = EPROTO;
+		return -1;
 	}
-	for (;;) {
-		r = 0;
-		errno = 0;
-		if (m->is_mapped &&
-		    (r = cdb_find(&m->db, key, (unsigned)klen)) < 0) {
-			if (errno == 0)
-				errno = EPROTO;
+	if (buf_room(m, CDBMAP_REC) < 0)
+		return -1;
+	n = m->fsize - pos < CDBMAP_REC ? m->fsize - pos : CDBMAP_REC;
+	if (read_at(m->fd, m->buf, n, pos) < 0)
+		return -1;
+	if (get32(m->buf) != klen)
+		return 0;
+	dlen = get32(m->buf + 4);
+	if ((uint64_t)pos + 8 + klen + dlen > m->fsize) {
+		errno = EPROTO;
+		return -1;
+	}
+	need = (size_t)8 + klen + dlen;
+	if (need > n) {
+		if (buf_room(m, need) < 0 ||
+		    read_at(m->fd, m->buf + n, need - n, pos + (uint32_t)n) < 0)
 			return -1;
+	}
+	if (klen > 0 && memcmp(m->buf + 8, key, klen) != 0)
+		return 0;
+	*val_r = m->buf + 8 + klen;
+	*vlen_r = dlen;
+	return 1;
+}
+
+/*
+ * cdb_find() by pread(): the same walk over the cdb format (D. J.
+ * Bernstein's, as tinycdb's cdb_find.c reads it) with the same checks,
+ * the hash slots read CDBMAP_SLOTS at a time.  1, 0 or -1.
+ */
+static int
+find_read(struct cdbmap *m, const void *key, uint32_t klen,
+    const void **val_r, size_t *vlen_r)
+{
+	unsigned char slots[CDBMAP_SLOTS * 8];
+	const unsigned char *t;
+	uint32_t h, pos, n, i, todo, got, at, rpos;
+	int r;
+
+	if (klen > m->fsize)
+		return 0;	/* no such record fits in the file */
+	h = cdb_hash(key, klen);
+	t = m->toc + ((h << 3) & (CDBMAP_TOC - 1));
+	if ((n = get32(t + 4)) == 0)
+		return 0;
+	pos = get32(t);
+	if (n > (m->fsize >> 3) || pos < m->dend || pos > m->fsize ||
+	    (n << 3) > m->fsize - pos) {
+		errno = EPROTO;
+		return -1;
+	}
+	i = (h >> 8) % n;
+	for (todo = n; todo > 0; todo -= got, i = (i + got) % n) {
+		got = n - i < CDBMAP_SLOTS ? n - i : CDBMAP_SLOTS;
+		if (got > todo)
+			got = todo;
+		if (read_at(m->fd, slots, (size_t)got * 8, pos + i * 8) < 0)
+			return -1;
+		for (at = 0; at < got; at++) {
+			if ((rpos = get32(slots + at * 8 + 4)) == 0)
+				return 0;
+			if (get32(slots + at * 8) != h)
+				continue;
+			if ((r = read_record(m, rpos, key, klen, val_r,
+			    vlen_r)) != 0)
+				return r;
 		}
-		if (r > 0 || fresh)
-			break;
-		/*
-		 * A miss is answered from a file checked just now: "no such
-		 * account" from a map up to a second old bounced mail to an
-		 * account added in that second (tern-lspawn, 5.1.1).  A hit
-		 * may be that old (the account existed a second ago).
-		 */
-		gen = m->gen;
-		if (cdbmap_refresh(m) < 0)
-			return -1;
-		fresh = 1;
-		if (m->gen == gen)
-			break;
+	}
+	return 0;
+}
+
+/* One lookup in the file loaded now: 1, 0 or -1 (errno set). */
+static int
+find(struct cdbmap *m, const void *key, size_t klen, const void **val_r,
+    size_t *vlen_r)
+{
+	unsigned vpos, vlen;
+	int r;
+
+	if (!m->is_loaded)
+		return 0;
+	if (m->is_read && ++m->reads > m->map_after)
+		switch_to_map(m);
+	if (m->is_read)
+		return find_read(m, key, (uint32_t)klen, val_r, vlen_r);
+	errno = 0;
+	if ((r = cdb_find(&m->db, key, (unsigned)klen)) < 0) {
+		if (errno == 0)
+			errno = EPROTO;
+		return -1;
 	}
 	if (r == 0)
 		return 0;
@@ -211,10 +416,88 @@ cdbmap_lookup(struct cdbmap *m, const void *key, size_t klen,
 	return 1;
 }
 
+/* cdbmap_lookup and cdbmap_lookup_stale: is_stale says which. */
+static int
+lookup(struct cdbmap *m, const void *key, size_t klen, const void **val_r,
+    size_t *vlen_r, int may_be_stale)
+{
+	unsigned long gen;
+	int r, fresh = 0;
+
+	*val_r = NULL;
+	*vlen_r = 0;
+	if (klen > CDBMAP_KEY_MAX)
+		return 0;
+	if (m->is_failed || (m->flags & CDBMAP_CHECK_EVERY) ||
+	    now_ms() - m->checked_ms >= CDBMAP_CHECK_MS) {
+		if (cdbmap_refresh(m) < 0)
+			return -1;
+		fresh = 1;
+	}
+	for (;;) {
+		if ((r = find(m, key, klen, val_r, vlen_r)) < 0) {
+			*val_r = NULL;
+			*vlen_r = 0;
+			return -1;
+		}
+		if (r > 0 || fresh)
+			break;
+		if (may_be_stale) {
+			m->is_stale = 1;	/* cdbmap_confirm() checks */
+			break;
+		}
+		/*
+		 * A miss is answered from a file checked just now: "no such
+		 * account" from a map up to a second old bounced mail to an
+		 * account added in that second (tern-lspawn, 5.1.1).  A hit
+		 * may be that old (the account existed a second ago).
+		 */
+		gen = m->gen;
+		if (cdbmap_refresh(m) < 0)
+			return -1;
+		fresh = 1;
+		if (m->gen == gen)
+			break;
+	}
+	return r;
+}
+
+int
+cdbmap_lookup(struct cdbmap *m, const void *key, size_t klen,
+    const void **val_r, size_t *vlen_r)
+{
+	return lookup(m, key, klen, val_r, vlen_r, 0);
+}
+
+int
+cdbmap_lookup_stale(struct cdbmap *m, const void *key, size_t klen,
+    const void **val_r, size_t *vlen_r)
+{
+	return lookup(m, key, klen, val_r, vlen_r, 1);
+}
+
+int
+cdbmap_confirm(struct cdbmap *m)
+{
+	unsigned long gen = m->gen;
+
+	if (!m->is_stale)
+		return 0;
+	if (cdbmap_refresh(m) < 0)
+		return -1;
+	return m->gen != gen;
+}
+
 unsigned long
 cdbmap_generation(const struct cdbmap *m)
 {
 	return m->gen;
+}
+
+int
+cdbmap_is_mapped(const struct cdbmap *m)
+{
+	return m->is_loaded && !m->is_read;
 }
 
 void
@@ -225,6 +508,8 @@ cdbmap_close(struct cdbmap **mp)
 	if (m == NULL)
 		return;
 	unmap(m);
+	free(m->toc);
+	free(m->buf);
 	free(m->path);
 	free(m);
 	*mp = NULL;

@@ -3,7 +3,14 @@
  * file on disk is replaced.
  *
  * tern reads libcdb only through this module (STYLE 12).  cdbmap_open()
- * maps a .cdb file into memory; cdbmap_lookup() finds a key.  Before a
+ * opens a .cdb file; cdbmap_lookup() finds a key.  A file is first read
+ * with pread() (a table of contents of 2 KiB kept in memory, then one
+ * pread for the hash slots and one for a record: no mmap, munmap or page
+ * faults, which cost a process that makes a few lookups far more than the
+ * lookups, ~10 us a fault, and a large map faults at nearly every lookup)
+ * and mapped into memory once the handle has made 32 + size / 8 KiB
+ * lookups (a long-running reader: memory reads beat syscalls).
+ * CDBMAP_READ and CDBMAP_MAP force one way.  Before a
  * lookup, at most once per second (or before every lookup with
  * CDBMAP_CHECK_EVERY), the path is stat()ed and, when its inode, device,
  * size or mtime differs from the mapped file's (tern-maps renamed a
@@ -17,7 +24,9 @@
  * in place is noticed by its size or mtime, but lookups made while it is
  * being written may see a torn file (the library bounds every read, but a
  * file that shrinks under a mapping can fault): replace maps by rename,
- * as tern-maps and rsync do.
+ * as tern-maps and rsync do.  While a file is read by pread() the handle
+ * holds its descriptor (O_CLOEXEC): a process that closes descriptors it
+ * did not open (closefrom) closes its maps first, or opens them after.
  *
  * A missing file is an error (ENOENT), or an empty map when the caller
  * passes CDBMAP_MISSING_OK; such a map starts answering as soon as the file
@@ -30,8 +39,9 @@
  *
  * Return convention: cdbmap_open() returns NULL with errno set;
  * cdbmap_lookup() returns 1 (found), 0 (not found) or -1 (errno set).  The
- * value pointer points into the mapping and stays valid only until the next
- * lookup on, or the close of, the same handle: copy it to keep it.
+ * value pointer points into the mapping or the handle's buffer and stays
+ * valid only until the next lookup on, or the close of, the same handle:
+ * copy it to keep it.
  * cdbmap_close(&m) frees and NULLs m.  A handle is not thread-safe.
  */
 #ifndef TERN_CDBMAP_H
@@ -43,6 +53,9 @@
 
 #define CDBMAP_MISSING_OK	0x01	/* a missing file is an empty map */
 #define CDBMAP_CHECK_EVERY	0x02	/* stat the path before every lookup */
+#define CDBMAP_READ		0x04	/* pread() whatever the size (tests) */
+#define CDBMAP_MAP		0x08	/* mmap() whatever the size (tests) */
+
 
 #define CDBMAP_KEY_MAX		0xffffffffU	/* the cdb format's limit */
 
@@ -51,10 +64,24 @@ struct cdbmap;
 struct cdbmap *cdbmap_open(const char *path, int flags);
 int	cdbmap_lookup(struct cdbmap *, const void *key, size_t klen,
 	    const void **val_r, size_t *vlen_r);
+/*
+ * As cdbmap_lookup(), but a miss may come from the file as it was at the
+ * last check (at most a second ago): for a caller that makes several
+ * lookups and confirms only the misses its answer rests on.
+ * cdbmap_confirm() then makes them final: 0 when every miss since the
+ * last check was answered from the file at the path now (it stats the
+ * path if a stale miss was given since), 1 when the file changed (ask
+ * again), -1 with errno set.
+ */
+int	cdbmap_lookup_stale(struct cdbmap *, const void *key, size_t klen,
+	    const void **val_r, size_t *vlen_r);
+int	cdbmap_confirm(struct cdbmap *);
 /* Re-check the path now (as a lookup would); 0, or -1 with errno set. */
 int	cdbmap_refresh(struct cdbmap *);
-/* Number of times a replacement file was mapped (tests, logs). */
+/* Number of times a replacement file was loaded (tests, logs). */
 unsigned long cdbmap_generation(const struct cdbmap *);
+/* Is the file mapped (1) or read with pread() (0)?  (Tests, benches.) */
+int	cdbmap_is_mapped(const struct cdbmap *);
 void	cdbmap_close(struct cdbmap **);
 
 /*

@@ -38,6 +38,18 @@ is_print(const unsigned char *p, size_t n)
 	return 1;
 }
 
+/* Printable ASCII and space: a decoded ENVID (RFC 3461 4.4). */
+static int
+is_envid(const unsigned char *p, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		if (p[i] < 0x20 || p[i] > 0x7e)
+			return 0;
+	return 1;
+}
+
 static int
 is_ip(const unsigned char *p, size_t n)
 {
@@ -283,7 +295,7 @@ read_esmtp(struct rd *rd, struct envelope *e)
 	e->flags = rd->v[0];
 	if ((r = expect(rd, ENV_REC_ENVID, 0, ENV_ENVID_MAX)) != ENV_OK)
 		return r;
-	if (!is_print(rd->v, rd->n))
+	if (!is_envid(rd->v, rd->n))
 		return bad(rd, "bad ENVID");
 	(void)copy_str(e->envid, sizeof(e->envid), rd->v, rd->n);
 	if ((r = expect(rd, ENV_REC_RET, 1, 1)) != ENV_OK)
@@ -448,7 +460,7 @@ check_head(const struct envelope *e)
 	if ((unsigned)e->body > ENV_BODY_BINARYMIME || (e->flags & ~ENV_F_ALL) ||
 	    (unsigned)e->ret > ENV_RET_HDRS)
 		return -1;
-	if (!is_print(US(e->envid), strnlen(e->envid, sizeof(e->envid))) ||
+	if (!is_envid(US(e->envid), strnlen(e->envid, sizeof(e->envid))) ||
 	    !is_mailbox(US(e->sender), strnlen(e->sender, sizeof(e->sender)),
 	    e->flags, 0) ||
 	    !is_ip(US(e->client_ip), strnlen(e->client_ip,

@@ -27,7 +27,7 @@
  *   'A' original    0..ENV_ADDR_MAX bytes, the address before rewriting
  *   'Z' END         0 bytes, and nothing may follow it.
  * Every text field is free of NUL and other control bytes (< 0x20, 0x7f);
- * ENVID and ORCPT are printable ASCII; sender and recipients must pass
+ * ENVID is printable ASCII or space, ORCPT printable ASCII; sender and recipients must pass
  * addr_parse (with ADDR_UTF8 when ENV_F_SMTPUTF8 is set; a recipient may
  * be a bare "postmaster").  The whole encoding is at most ENV_FILE_MAX
  * bytes.

@@ -42,7 +42,39 @@ void
 remote_req_fini(struct remote_req *r)
 {
 	free(r->rcpt);
+	free(r->dsn);
 	memset(r, 0, sizeof(*r));
+}
+
+/* Printable ASCII without space: ENVID and ORCPT (as in envelope.h). */
+static int
+is_print(const unsigned char *p, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		if (p[i] < 0x21 || p[i] > 0x7e)
+			return 0;
+	return 1;
+}
+
+/* A decoded ENVID: printable ASCII or space. */
+static int
+is_envid(const unsigned char *p, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		if (p[i] < 0x20 || p[i] > 0x7e)
+			return 0;
+	return 1;
+}
+
+static int
+is_notify(unsigned v)
+{
+	return v != 0 && (v & ~ENV_N_ALL) == 0 &&
+	    !((v & ENV_N_NEVER) && (v & ~ENV_N_NEVER));
 }
 
 static int
@@ -62,8 +94,13 @@ add_rcpt_n(struct remote_req *r, const void *p, size_t n)
 	    NULL)
 		return -1;
 	r->rcpt = nr;
+	if ((nr = reallocarray(r->dsn, r->nrcpt + 1, sizeof(*r->dsn))) ==
+	    NULL)
+		return -1;
+	r->dsn = nr;
 	memcpy(r->rcpt[r->nrcpt], p, n);
 	r->rcpt[r->nrcpt][n] = '\0';
+	memset(&r->dsn[r->nrcpt], 0, sizeof(r->dsn[r->nrcpt]));
 	r->nrcpt++;
 	return 0;
 }
@@ -72,6 +109,25 @@ int
 remote_req_add_rcpt(struct remote_req *r, const char *addr)
 {
 	return add_rcpt_n(r, addr, strlen(addr));
+}
+
+int
+remote_req_add_rcpt_dsn(struct remote_req *r, const char *addr,
+    unsigned notify, const char *orcpt)
+{
+	size_t n = orcpt != NULL ? strlen(orcpt) : 0;
+
+	if ((notify != 0 && !is_notify(notify)) || n > ENV_ORCPT_MAX ||
+	    !is_print((const unsigned char *)orcpt, n)) {
+		errno = EINVAL;
+		return -1;
+	}
+	if (add_rcpt_n(r, addr, strlen(addr)) < 0)
+		return -1;
+	r->dsn[r->nrcpt - 1].notify = notify;
+	if (n > 0)
+		memcpy(r->dsn[r->nrcpt - 1].orcpt, orcpt, n + 1);
+	return 0;
 }
 
 static int
@@ -95,7 +151,8 @@ remote_req_encode(const struct remote_req *r, struct sbuf *out)
 
 	sbuf_reset(out);
 	if (!qid_valid(r->qid, strlen(r->qid)) || r->hop[0] == '\0' ||
-	    r->nrcpt == 0) {
+	    r->nrcpt == 0 || r->ret > ENV_RET_HDRS ||
+	    !is_envid((const unsigned char *)r->envid, strlen(r->envid))) {
 		errno = EINVAL;
 		return -1;
 	}
@@ -104,11 +161,20 @@ remote_req_encode(const struct remote_req *r, struct sbuf *out)
 	    put_b(out, REMOTE_T_TLS, r->tls) < 0 ||
 	    put_s(out, REMOTE_T_SENDER, r->sender) < 0 ||
 	    put_b(out, REMOTE_T_BODY, r->body) < 0 ||
-	    put_b(out, REMOTE_T_FLAGS, r->flags) < 0)
+	    put_b(out, REMOTE_T_FLAGS, r->flags) < 0 ||
+	    (r->ret != ENV_RET_NONE && put_b(out, REMOTE_T_RET, r->ret) < 0) ||
+	    (r->envid[0] != '\0' && put_s(out, REMOTE_T_ENVID, r->envid) < 0))
 		return -1;
-	for (i = 0; i < r->nrcpt; i++)
-		if (put_s(out, REMOTE_T_RCPT, r->rcpt[i]) < 0)
+	for (i = 0; i < r->nrcpt; i++) {
+		const struct remote_dsn *d = r->dsn != NULL ? &r->dsn[i] : NULL;
+
+		if (put_s(out, REMOTE_T_RCPT, r->rcpt[i]) < 0 ||
+		    (d != NULL && d->notify != 0 &&
+		    put_b(out, REMOTE_T_NOTIFY, d->notify) < 0) ||
+		    (d != NULL && d->orcpt[0] != '\0' &&
+		    put_s(out, REMOTE_T_ORCPT, d->orcpt) < 0))
 			return -1;
+	}
 	return envelope_rec_put(out, REMOTE_T_END, NULL, 0);
 }
 
@@ -127,7 +193,8 @@ get(struct envelope_cursor *c, int want, size_t min, size_t max,
 		return perr(why_r, "record length out of range");
 	if (type != REMOTE_T_TLS && type != REMOTE_T_BODY &&
 	    type != REMOTE_T_FLAGS && type != REMOTE_T_STATUS &&
-	    !is_text(*v, *n))
+	    type != REMOTE_T_RET && type != REMOTE_T_NOTIFY &&
+	    type != REMOTE_T_PASSED && !is_text(*v, *n))
 		return perr(why_r, "control byte in a record");
 	return 0;
 }
@@ -143,6 +210,56 @@ static int
 peek_type(const struct envelope_cursor *c)
 {
 	return c->left > 0 ? c->p[0] : -1;
+}
+
+/* The optional RET and ENVID records after the flags. */
+static int
+decode_dsn_head(struct envelope_cursor *c, struct remote_req *r,
+    const char **why_r)
+{
+	const unsigned char *v;
+	size_t n;
+
+	if (peek_type(c) == REMOTE_T_RET) {
+		if (get(c, REMOTE_T_RET, 1, 1, &v, &n, why_r) < 0)
+			return -1;
+		if (v[0] != ENV_RET_FULL && v[0] != ENV_RET_HDRS)
+			return perr(why_r, "bad RET");
+		r->ret = v[0];
+	}
+	if (peek_type(c) == REMOTE_T_ENVID) {
+		if (get(c, REMOTE_T_ENVID, 1, ENV_ENVID_MAX, &v, &n, why_r) < 0)
+			return -1;
+		if (!is_envid(v, n))
+			return perr(why_r, "bad ENVID");
+		copy(r->envid, v, n);
+	}
+	return 0;
+}
+
+/* The optional NOTIFY and ORCPT records after a recipient. */
+static int
+decode_dsn_rcpt(struct envelope_cursor *c, struct remote_dsn *d,
+    const char **why_r)
+{
+	const unsigned char *v;
+	size_t n;
+
+	if (peek_type(c) == REMOTE_T_NOTIFY) {
+		if (get(c, REMOTE_T_NOTIFY, 1, 1, &v, &n, why_r) < 0)
+			return -1;
+		if (!is_notify(v[0]))
+			return perr(why_r, "bad NOTIFY");
+		d->notify = v[0];
+	}
+	if (peek_type(c) == REMOTE_T_ORCPT) {
+		if (get(c, REMOTE_T_ORCPT, 1, ENV_ORCPT_MAX, &v, &n, why_r) < 0)
+			return -1;
+		if (!is_print(v, n))
+			return perr(why_r, "bad ORCPT");
+		copy(d->orcpt, v, n);
+	}
+	return 0;
 }
 
 int
@@ -180,6 +297,8 @@ remote_req_decode(const void *buf, size_t len, struct remote_req *r,
 	if (get(&c, REMOTE_T_FLAGS, 1, 1, &v, &n, why_r) < 0)
 		goto bad;
 	r->flags = v[0];
+	if (decode_dsn_head(&c, r, why_r) < 0)
+		goto bad;
 	while (peek_type(&c) == REMOTE_T_RCPT) {
 		if (get(&c, REMOTE_T_RCPT, 1, ENV_ADDR_MAX, &v, &n, why_r) < 0)
 			goto bad;
@@ -187,6 +306,8 @@ remote_req_decode(const void *buf, size_t len, struct remote_req *r,
 			perr(why_r, "too many recipients");
 			goto bad;
 		}
+		if (decode_dsn_rcpt(&c, &r->dsn[r->nrcpt - 1], why_r) < 0)
+			goto bad;
 	}
 	if (r->nrcpt == 0) {
 		perr(why_r, "no recipient");
@@ -214,7 +335,8 @@ remote_res_encode(const struct remote_result *res, size_t n, struct sbuf *out)
 	for (i = 0; i < n; i++)
 		if (put_b(out, REMOTE_T_STATUS, res[i].status) < 0 ||
 		    put_s(out, REMOTE_T_RELAY, res[i].relay) < 0 ||
-		    put_s(out, REMOTE_T_DIAG, res[i].diag) < 0)
+		    put_s(out, REMOTE_T_DIAG, res[i].diag) < 0 ||
+		    put_b(out, REMOTE_T_PASSED, res[i].dsn_passed != 0) < 0)
 			return -1;
 	return envelope_rec_put(out, REMOTE_T_END, NULL, 0);
 }
@@ -242,6 +364,14 @@ remote_res_decode(const void *buf, size_t len, struct remote_result *res,
 		    why_r) < 0)
 			return -1;
 		copy(res[i].diag, v, n);
+		res[i].dsn_passed = 0;
+		if (peek_type(&c) == REMOTE_T_PASSED) {
+			if (get(&c, REMOTE_T_PASSED, 1, 1, &v, &n, why_r) < 0)
+				return -1;
+			if (v[0] > 1)
+				return perr(why_r, "bad DSN flag");
+			res[i].dsn_passed = v[0];
+		}
 	}
 	if (get(&c, REMOTE_T_END, 0, 0, &v, &n, why_r) < 0)
 		return -1;

@@ -31,13 +31,26 @@
  *   'S' sender                 0..ENV_ADDR_MAX (empty: <>)    once
  *   'B' body                   1 byte: ENV_BODY_*             once
  *   'F' flags                  1 byte: ENV_F_*                once
- *   'R' recipient              1..ENV_ADDR_MAX, 1..REMOTE_RCPT_MAX times
+ *   'X' RET                    1 byte: ENV_RET_FULL or _HDRS  optional
+ *   'I' ENVID                  1..ENV_ENVID_MAX, decoded, printable
+ *                              ASCII or space (RFC 3461 4.4)  optional
+ *   'R' recipient              1..ENV_ADDR_MAX, 1..REMOTE_RCPT_MAX times,
+ *                              each followed by
+ *     'N' NOTIFY               1 byte: ENV_N_* bits, not 0    optional
+ *     'O' ORCPT                1..ENV_ORCPT_MAX: "addr-type;xtext" as
+ *                              in the envelope, printable     optional
  *   'E' END
+ * The optional records are written only when they carry something (a
+ * message without DSN parameters is sent as before).
  * Results, per recipient in request order:
  *   'K' status                 1 byte: 's' sent, 'd' deferred, 'b' bounced
  *   'H' relay                  0..REMOTE_RELAY_MAX: "host[ip]:port"
  *                              (empty: no connection was made)
  *   'D' diagnostic             1..REMOTE_DIAG_MAX: "X.Y.Z text"
+ *   'P' DSN passed on          1 byte: 1 when the next hop offered DSN
+ *                              (RFC 3461: it now owns NOTIFY), 0 when not
+ *                              ("relayed": the sender's NOTIFY=SUCCESS is
+ *                              answered by tern)              optional
  *   'E' END
  *
  * DESTINATION.  remote_dest(routes, relay_host, addr, storage_host, &d):
@@ -69,8 +82,8 @@ struct cdbmap;
 #define REMOTE_DIAG_MAX	512
 #define REMOTE_RCPT_MAX	1000	/* recipients per request */
 #define REMOTE_MSG_MAX	((size_t)REMOTE_RCPT_MAX * \
-	    (3 * 5 + 1 + REMOTE_RELAY_MAX + REMOTE_DIAG_MAX + ENV_ADDR_MAX) + \
-	    4096)
+	    (4 * 5 + 2 + REMOTE_RELAY_MAX + REMOTE_DIAG_MAX + ENV_ADDR_MAX + \
+	    ENV_ORCPT_MAX) + 4096)
 
 #define REMOTE_T_QID	'Q'
 #define REMOTE_T_HOP	'H'
@@ -78,10 +91,15 @@ struct cdbmap;
 #define REMOTE_T_SENDER	'S'
 #define REMOTE_T_BODY	'B'
 #define REMOTE_T_FLAGS	'F'
+#define REMOTE_T_RET	'X'
+#define REMOTE_T_ENVID	'I'
 #define REMOTE_T_RCPT	'R'
+#define REMOTE_T_NOTIFY	'N'
+#define REMOTE_T_ORCPT	'O'
 #define REMOTE_T_STATUS	'K'
 #define REMOTE_T_RELAY	'H'
 #define REMOTE_T_DIAG	'D'
+#define REMOTE_T_PASSED	'P'
 #define REMOTE_T_END	'E'
 
 enum remote_tls {
@@ -104,20 +122,33 @@ struct remote_req {
 	char		 sender[ENV_ADDR_MAX + 1];
 	unsigned	 body;
 	unsigned	 flags;
+	unsigned	 ret;		/* ENV_RET_* (NONE: not given) */
+	char		 envid[ENV_ENVID_MAX + 1];	/* "": not given */
 	char		(*rcpt)[ENV_ADDR_MAX + 1];
+	struct remote_dsn *dsn;		/* one per rcpt */
 	size_t		 nrcpt;
+};
+
+/* A recipient's DSN parameters (0 / "": not given). */
+struct remote_dsn {
+	unsigned	 notify;		/* ENV_N_* */
+	char		 orcpt[ENV_ORCPT_MAX + 1];
 };
 
 struct remote_result {
 	enum remote_status status;
 	char		 relay[REMOTE_RELAY_MAX + 1];
 	char		 diag[REMOTE_DIAG_MAX + 1];
+	int		 dsn_passed;	/* the next hop offered DSN */
 };
 
 void	remote_req_init(struct remote_req *);
 void	remote_req_fini(struct remote_req *);
 /* Copy a recipient in: 0, or -1 (EINVAL too long, E2BIG, ENOMEM). */
 int	remote_req_add_rcpt(struct remote_req *, const char *addr);
+/* The same with its DSN parameters (orcpt NULL or "": none). */
+int	remote_req_add_rcpt_dsn(struct remote_req *, const char *addr,
+	    unsigned notify, const char *orcpt);
 int	remote_req_encode(const struct remote_req *, struct sbuf *out);
 int	remote_req_decode(const void *, size_t, struct remote_req *,
 	    const char **why_r);

@@ -12,6 +12,7 @@
 #include "lib/sbuf.h"
 
 #define SEEN_MAX	(RESOLVE_TARGETS_MAX * 2)	/* addresses walked */
+#define RESOLVE_TRIES_MAX	3	/* walks when the maps change meanwhile */
 
 struct walk {
 	struct resolve_maps	*m;
@@ -64,7 +65,11 @@ resolve_maps_close(struct resolve_maps *m)
 	cdbmap_close(&m->domains);
 }
 
-/* Look up the lowercased key; 1 found, 0 not, -1 error. */
+/*
+ * Look up the lowercased key; 1 found, 0 not, -1 error.  A miss may be
+ * a second old (cdbmap_lookup_stale): resolve_address() confirms the
+ * misses its verdict rests on.
+ */
 static int
 lookup(struct cdbmap *map, const char *k, size_t n, const void **v,
     size_t *vn)
@@ -77,13 +82,14 @@ lookup(struct cdbmap *map, const char *k, size_t n, const void **v,
 		sbuf_fini(&key);
 		return 0;	/* longer than any key: not found */
 	}
-	r = cdbmap_lookup(map, key.s, key.len, v, vn);
+	r = cdbmap_lookup_stale(map, key.s, key.len, v, vn);
 	sbuf_fini(&key);
 	return r;
 }
 
-int
-resolve_domain_kind(struct resolve_maps *m, const char *d, size_t n,
+/* resolve_domain_kind without the confirmation of a miss. */
+static int
+domain_kind(struct resolve_maps *m, const char *d, size_t n,
     enum resolve_domain *kind_r)
 {
 	const void *v;
@@ -101,6 +107,21 @@ resolve_domain_kind(struct resolve_maps *m, const char *d, size_t n,
 	else if (vn == 5 && memcmp(v, "relay", 5) == 0)
 		*kind_r = RESOLVE_DOM_RELAY;
 	return 0;
+}
+
+int
+resolve_domain_kind(struct resolve_maps *m, const char *d, size_t n,
+    enum resolve_domain *kind_r)
+{
+	int r;
+
+	if (domain_kind(m, d, n, kind_r) < 0)
+		return -1;
+	if (*kind_r != RESOLVE_DOM_FOREIGN)
+		return 0;
+	if ((r = cdbmap_confirm(m->domains)) <= 0)
+		return r;
+	return domain_kind(m, d, n, kind_r);	/* a new file: ask again */
 }
 
 /* Was this (lowercased) address walked already?  Else remember it. */
@@ -266,8 +287,10 @@ expand_local(struct walk *w, const char *a, size_t n, size_t at, int depth)
 	return 0;
 }
 
+/* known: the domain's class when the caller has it, else NULL. */
 static int
-expand(struct walk *w, const char *a, size_t n, int depth)
+expand_at(struct walk *w, const char *a, size_t n, int depth,
+    const enum resolve_domain *known)
 {
 	enum resolve_domain kind;
 	const char *at;
@@ -289,7 +312,9 @@ expand(struct walk *w, const char *a, size_t n, int depth)
 		w->r->unknown++;
 		return 0;
 	}
-	if (resolve_domain_kind(w->m, at + 1, n - (size_t)(at - a) - 1, &kind) < 0)
+	if (known != NULL)
+		kind = *known;
+	else if (domain_kind(w->m, at + 1, n - (size_t)(at - a) - 1, &kind) < 0)
 		return -1;
 	switch (kind) {
 	case RESOLVE_DOM_FOREIGN:
@@ -302,8 +327,15 @@ expand(struct walk *w, const char *a, size_t n, int depth)
 	return 0;
 }
 
-int
-resolve_address(struct resolve_maps *m, const char *a, size_t n,
+static int
+expand(struct walk *w, const char *a, size_t n, int depth)
+{
+	return expand_at(w, a, n, depth, NULL);
+}
+
+/* One walk: 0 with r->status, or -1. */
+static int
+resolve_once(struct resolve_maps *m, const char *a, size_t n,
     struct resolve_result *r)
 {
 	struct walk w;
@@ -316,10 +348,11 @@ resolve_address(struct resolve_maps *m, const char *a, size_t n,
 	memset(&w, 0, sizeof w);
 	w.m = m;
 	w.r = r;
-	if (at != NULL && resolve_domain_kind(m, at + 1,
-	    n - (size_t)(at - a) - 1, &kind) < 0)
+	if (at != NULL && domain_kind(m, at + 1, n - (size_t)(at - a) - 1,
+	    &kind) < 0)
 		return -1;
-	rc = expand(&w, a, n, 0);
+	/* expand() finds the same last '@': no second lookup of the domain. */
+	rc = expand_at(&w, a, n, 0, at != NULL ? &kind : NULL);
 	for (i = 0; i < w.nseen; i++)
 		free(w.seen[i]);
 	free(w.seen);
@@ -340,6 +373,66 @@ resolve_address(struct resolve_maps *m, const char *a, size_t n,
 	else
 		r->status = RESOLVE_UNKNOWN;
 	return 0;
+}
+
+/*
+ * Does the verdict rest on a miss: an unknown address or target, a
+ * foreign domain, a remote target (its domain not found)?
+ */
+static int
+rests_on_miss(const struct resolve_result *r)
+{
+	size_t i;
+
+	if (r->status == RESOLVE_UNKNOWN || r->status == RESOLVE_FOREIGN ||
+	    r->unknown > 0)
+		return 1;
+	for (i = 0; i < r->n; i++)
+		if (r->t[i].kind == RESOLVE_T_REMOTE)
+			return 1;
+	return 0;
+}
+
+/* Confirm the stale misses of the three maps: 0, 1 (a map changed), -1. */
+static int
+confirm(struct resolve_maps *m)
+{
+	int a, b, c;
+
+	if ((a = cdbmap_confirm(m->domains)) < 0 ||
+	    (b = cdbmap_confirm(m->aliases)) < 0 ||
+	    (c = cdbmap_confirm(m->accounts)) < 0)
+		return -1;
+	return a || b || c;
+}
+
+/*
+ * The walk reads misses that may be a second old (one stat() per map
+ * per second, not one per miss: most of a RCPT's cost otherwise); a
+ * verdict that rests on a miss is confirmed against the files as they
+ * are now (cdbmap_confirm: a stat of each map that gave such a miss),
+ * and asked again when one changed, so "no such user" is never answered
+ * from an older map (the 5.1.1 of tern-lspawn, cdbmap.h).
+ */
+int
+resolve_address(struct resolve_maps *m, const char *a, size_t n,
+    struct resolve_result *r)
+{
+	int tries, c;
+
+	for (tries = 0;; tries++) {
+		if (resolve_once(m, a, n, r) < 0)
+			return -1;
+		if (tries == RESOLVE_TRIES_MAX - 1 || !rests_on_miss(r))
+			return 0;
+		if ((c = confirm(m)) < 0) {
+			resolve_result_fini(r);
+			return -1;
+		}
+		if (c == 0)
+			return 0;
+		resolve_result_fini(r);	/* a map changed: ask again */
+	}
 }
 
 void

@@ -23,6 +23,16 @@
  * "local@domain" (addr_format); a quoted local part never matches a map
  * key, so it resolves as unknown.
  *
+ * Freshness: the walk's misses may come from a map checked up to a
+ * second ago (cdbmap_lookup_stale: no stat() per miss, most of a RCPT's
+ * cost otherwise); a verdict that rests on a miss (unknown, foreign, an
+ * unknown or remote target) is confirmed against the files as they are
+ * now (cdbmap_confirm) and the walk made again when one changed, so as
+ * with a plain cdbmap_lookup() "no such user" never comes from an older
+ * map.  A RCPT for an existing account makes no stat(), one for an
+ * unknown address one per map its answer rests on (aliases, accounts).
+ * resolve_domain_kind() confirms a foreign verdict the same way.
+ *
  * Return convention: resolve_address() returns 0 with the verdict in
  * r->status, or -1 with errno set when a map could not be read (a
  * temporary failure: smtpd answers 451, qmgr retries later).

@@ -82,6 +82,7 @@ struct qmgr_item {
 	const char	*addr;
 	enum qstate_kind kind;
 	const char	*host;
+	int		 relayed;	/* sent to a next hop without DSN */
 };
 
 /* Item events (the state x event table in qmgr_work.c). */

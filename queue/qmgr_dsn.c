@@ -126,8 +126,9 @@ human_part(struct sbuf *b, struct qmgr_msg *m, const struct qmgr_item *x,
 	    "more recipients.  It is attached below.") < 0)
 		return -1;
 	for (i = 0; i < n; i++)
-		if (sbuf_printf(b, "<%s>: %s\r\n", x[i].addr,
-		    x[i].it->diag) < 0)
+		if (sbuf_printf(b, "<%s>: %s%s\r\n", x[i].addr,
+		    x[i].relayed ? "relayed to a mail system that sends no "
+		    "delivery notifications: " : "", x[i].it->diag) < 0)
 			return -1;
 	return sbuf_cat_s(b, "\r\n");
 }
@@ -164,7 +165,8 @@ status_part(struct sbuf *b, struct qmgr_msg *m, const struct qmgr_item *x,
 		    (r->orcpt[0] != '\0' && cat_orcpt(b, r->orcpt) < 0) ||
 		    sbuf_printf(b, "Action: %s\r\nStatus: %s\r\n"
 		    "Diagnostic-Code: X-tern; %s\r\n"
-		    "Last-Attempt-Date: %s\r\n", ok ? "delivered" : "failed",
+		    "Last-Attempt-Date: %s\r\n", !ok ? "failed" :
+		    x[i].relayed ? "relayed" : "delivered",
 		    code, x[i].it->diag, date) < 0)
 			return -1;
 	}

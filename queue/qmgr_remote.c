@@ -412,6 +412,7 @@ apply(struct qmgr_msg *m, struct qmgr_item *x,
 
 	switch (r->status) {
 	case REMOTE_SENT:
+		x->relayed = !r->dsn_passed;
 		qmgr_event(m, x, QE_SENT, relay, r->diag);
 		break;
 	case REMOTE_DEFER:
@@ -441,6 +442,8 @@ deliver_group(struct qmgr_msg *m, struct qmgr_item *x, const size_t *idx,
 	req.tls = g->tls;
 	req.body = m->env.body;
 	req.flags = m->env.flags;
+	req.ret = m->env.ret;
+	(void)strlcpy(req.envid, m->env.envid, sizeof(req.envid));
 	if ((slot = calloc(n, sizeof(*slot))) == NULL)
 		goto fail;
 	for (i = 0; i < n; i++) {
@@ -451,7 +454,9 @@ deliver_group(struct qmgr_msg *m, struct qmgr_item *x, const size_t *idx,
 			continue;
 		}
 		slot[i] = k++;
-		if (remote_req_add_rcpt(&req, x[idx[i]].addr) < 0)
+		if (remote_req_add_rcpt_dsn(&req, x[idx[i]].addr,
+		    m->env.rcpt[x[idx[i]].rcpt].notify,
+		    m->env.rcpt[x[idx[i]].rcpt].orcpt) < 0)
 			goto fail;
 	}
 	if ((res = calloc(req.nrcpt, sizeof(*res))) == NULL)

@@ -224,7 +224,7 @@ static void
 resolve_fail(struct qmgr_msg *m, size_t i, const char *diag)
 {
 	struct qmgr_item x = { &m->st.r[i].it, i, m->env.rcpt[i].addr,
-	    QS_T_LOCAL, "" };
+	    QS_T_LOCAL, "", 0 };
 
 	qmgr_event(m, &x, QE_FAIL, "none", diag);
 }
@@ -233,7 +233,7 @@ static void
 resolve_defer(struct qmgr_msg *m, size_t i, const char *diag)
 {
 	struct qmgr_item x = { &m->st.r[i].it, i, m->env.rcpt[i].addr,
-	    QS_T_LOCAL, "" };
+	    QS_T_LOCAL, "", 0 };
 
 	qmgr_event(m, &x, QE_DEFER, "none", diag);
 }
@@ -373,6 +373,7 @@ gather(struct qmgr_msg *m, enum qstate_kind kind, struct qmgr_item *out,
 			out[n].addr = t->addr;
 			out[n].kind = t->kind;
 			out[n].host = t->host;
+			out[n].relayed = 0;
 			n++;
 		}
 	}
@@ -380,7 +381,9 @@ gather(struct qmgr_msg *m, enum qstate_kind kind, struct qmgr_item *out,
 }
 
 /*
- * NOTIFY=SUCCESS: a "delivered" DSN for the local items just delivered.
+ * NOTIFY=SUCCESS (RFC 3461 5.2.2): a "delivered" DSN for the local items
+ * just delivered and a "relayed" one for the remote items handed to a
+ * next hop that does not offer DSN (one that does reports on its own).
  * Sent after their state is recorded, best effort: a crash in between
  * loses this report (never mail), and a failure to enqueue it is logged.
  */
@@ -394,6 +397,7 @@ report_success(struct qmgr_msg *m, struct qmgr_item *x, size_t n)
 		return;
 	for (i = 0; i < n; i++)
 		if (x[i].it->status == QS_DELIVERED &&
+		    (x[i].kind == QS_T_LOCAL || x[i].relayed) &&
 		    (m->env.rcpt[x[i].rcpt].notify & ENV_N_SUCCESS) != 0)
 			x[k++] = x[i];
 	if (k > 0 && qmgr_dsn_send(m, x, k, m->env.sender,
@@ -484,22 +488,24 @@ static int
 deliver_all(struct qmgr_msg *m)
 {
 	struct qmgr_item *x;
-	size_t n;
+	size_t n, nr;
 	int r;
 
 	if (m->st.nt == 0)
 		return 0;
+	/* Remote items, then local ones (disjoint): both for report_success. */
 	if ((x = calloc(m->st.nt, sizeof(*x))) == NULL) {
 		log_err_sys("%s deliver", m->qid);
 		return -1;
 	}
 	rehome(m);
-	gather(m, QS_T_REMOTE, x, &n);
+	gather(m, QS_T_REMOTE, x, &nr);
+	if (nr > 0)
+		qmgr_deliver_remote(m, x, nr);
+	gather(m, QS_T_LOCAL, x + nr, &n);
 	if (n > 0)
-		qmgr_deliver_remote(m, x, n);
-	gather(m, QS_T_LOCAL, x, &n);
-	if (n > 0)
-		qmgr_deliver_local(m, x, n);
+		qmgr_deliver_local(m, x + nr, n);
+	n += nr;
 	if (m->dirty)
 		crash_at("after-deliver");	/* before the record */
 	/* All done: finish() removes it at once, its record (all_done). */

@@ -1,4 +1,5 @@
 # tern-remote: the SMTP/LMTP client tern-qmgr runs for remote recipients.
 PROGS += tern-remote
-tern-remote_SRCS = remote/tern-remote.c remote/remote_smtp.c
+tern-remote_SRCS = remote/tern-remote.c remote/remote_smtp.c \
+	remote/remote_self.c
 MANPAGES += remote/tern-remote.8

@@ -10,6 +10,7 @@
 #include <stdint.h>
 
 #include "lib/remote.h"
+#include "lib/sock.h"
 
 #define RMT_HOST_MAX	255
 #define RMT_CONN_MAX	10	/* connection attempts per request */
@@ -20,8 +21,21 @@
 #define RMT_REUSE_MS	300000	/* a process takes no request after this */
 #define RMT_REUSE_MAX	1000	/* nor after this many requests */
 
+#define RMT_SELF_MAX	64	/* own listen and interface addresses */
+
+struct conf;
 struct tls_ctx;
 struct rmt_keep;
+
+/* This host, for loop detection (remote_self.c). */
+struct rmt_self {
+	struct sock_addr a[RMT_SELF_MAX];	/* SMTP listen addresses */
+	size_t		 n;
+	struct sock_addr ifs[RMT_SELF_MAX];	/* interface addresses */
+	size_t		 nifs;
+	int		 ifs_loaded;
+	char		 name[2][RMT_HOST_MAX + 1];	/* "" when not real */
+};
 
 struct rmt_conf {
 	char		 helo[RMT_HOST_MAX + 1];
@@ -34,7 +48,20 @@ struct rmt_conf {
 	int		 tls_tried;	/* tls made (or failed) once */
 	const char	*prefix;	/* DKIM-Signature field sent first */
 	size_t		 prefix_len;	/* 0: none */
+	struct rmt_self	 self;
 };
+
+/*
+ * Loop detection (remote_self.c).  rmt_self_load() reads this host's
+ * SMTP listen addresses from the services of tern.conf and its names
+ * (helo, hostname).  rmt_self_is(): 1 when a connection to a would reach
+ * this host's own tern-smtpd.  rmt_self_name(): our name when the first
+ * word of text (a greeting or EHLO reply) is one of them, else NULL.
+ */
+void	rmt_self_load(struct rmt_self *, const struct conf *, const char *helo);
+int	rmt_self_is(const struct rmt_self *, const struct sock_addr *);
+const char *rmt_self_name(const struct rmt_self *, const char *text,
+	    size_t n);
 
 /*
  * Deliver req's message (fd msgfd) to its next hop; fill res[nrcpt].

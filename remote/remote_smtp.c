@@ -30,6 +30,7 @@
 #include "lib/sbuf.h"
 #include "lib/smtp_reply.h"
 #include "lib/smtpc.h"
+#include "lib/smtpp.h"
 #include "lib/sock.h"
 #include "lib/tls.h"
 
@@ -37,6 +38,7 @@
 
 #define DIAG_MAX	REMOTE_DIAG_MAX
 #define TLSINFO_MAX	512
+#define RMT_DSN_PARAM_MAX	(16 + 7 + 3 * ENV_ENVID_MAX)	/* RET, ENVID */
 
 /* What a session attempt tells the host loop. */
 enum sess_outcome {
@@ -59,6 +61,8 @@ struct sess {
 	char		 relay[REMOTE_RELAY_MAX + 1];
 	char		 last[DIAG_MAX + 1];	/* why the last host failed */
 	int		 last_perm;	/* that failure was permanent */
+	int		 loop;		/* the host is this host: s->last */
+	const char	*dest;		/* the next hop's host, for logs */
 	struct sbuf	 tlsinfo;
 	int		 fd;
 	struct bio	*b;
@@ -231,6 +235,28 @@ quit(struct sess *s)
 
 /* The opening: greeting, EHLO (HELO), STARTTLS. */
 
+/*
+ * A greeting or EHLO reply that names this host (SMTP only): the mail
+ * would loop (Postfix: "mail for X loops back to myself").  1 (s->loop
+ * and s->last set), or 0.
+ */
+static int
+greeted_by_self(struct sess *s, const char *what)
+{
+	const char *name;
+	size_t n = s->r.text.len;
+
+	if (s->is_lmtp || n == 0 ||
+	    (name = rmt_self_name(&s->rc->self, s->r.text.s, n)) == NULL)
+		return 0;
+	diagf(s->last, "5.4.6 mail for %s loops back to myself (host %s %s "
+	    "with my own hostname %s)", s->dest, s->relay, what, name);
+	log_warn("%s %s", s->req->qid, log_esc_s(s->last));
+	s->last_perm = 1;
+	s->loop = 1;
+	return 1;
+}
+
 static int
 hello(struct sess *s, char diag[DIAG_MAX + 1])
 {
@@ -240,8 +266,13 @@ hello(struct sess *s, char diag[DIAG_MAX + 1])
 	if (bio_printf(s->b, "%s %s\r\n", verb, s->rc->helo) < 0 ||
 	    reply(s, s->rc->cmd_ms, verb, diag) < 0)
 		return -1;
-	if (s->r.code == 250)
+	if (s->r.code == 250) {
+		if (greeted_by_self(s, "replied to EHLO")) {
+			(void)strlcpy(diag, s->last, DIAG_MAX + 1);
+			return -1;
+		}
 		return smtp_caps_parse(&s->r, &s->caps) < 0 ? -1 : 0;
+	}
 	if (s->is_lmtp) {
 		reply_diag(s, verb, diag);
 		return -1;
@@ -305,7 +336,8 @@ starttls(struct sess *s)
 	sbuf_reset(&s->tlsinfo);
 	(void)tls_conn_info(s->tc, &s->tlsinfo);
 	if (hello(s, diag) < 0) {
-		fail_next(s, diag);
+		if (!s->loop)
+			fail_next(s, diag);
 		return SESS_NEXT;
 	}
 	return SESS_DONE;
@@ -327,8 +359,11 @@ opening(struct sess *s, int plain)
 		fail_next(s, diag);
 		return SESS_NEXT;
 	}
+	if (greeted_by_self(s, "greeted me"))
+		return SESS_NEXT;
 	if (hello(s, diag) < 0) {
-		fail_next(s, diag);
+		if (!s->loop)
+			fail_next(s, diag);
 		return SESS_NEXT;
 	}
 	if (plain)
@@ -339,25 +374,96 @@ opening(struct sess *s, int plain)
 
 /* The transaction. */
 
+/*
+ * RFC 3461 4.3, 4.4: " RET=... ENVID=xtext" for a server that offers DSN
+ * (the ENVID is kept decoded and is encoded again here; only xchars
+ * leave), else nothing.  0, or -1 (out of memory).
+ */
+static int
+mail_dsn(const struct sess *s, struct sbuf *out)
+{
+	const struct remote_req *q = s->req;
+
+	if ((s->caps.flags & SMTP_CAP_DSN) == 0)
+		return 0;
+	if (q->ret != ENV_RET_NONE && sbuf_cat_s(out,
+	    q->ret == ENV_RET_HDRS ? " RET=HDRS" : " RET=FULL") < 0)
+		return -1;
+	if (q->envid[0] != '\0' && (sbuf_cat_s(out, " ENVID=") < 0 ||
+	    smtpp_xtext_encode(q->envid, strlen(q->envid), out) < 0))
+		return -1;
+	return 0;
+}
+
 static int
 mail_from(struct sess *s)
 {
 	char size[32] = "";
+	struct sbuf dsn;
+	int r;
 
 	if (s->caps.flags & SMTP_CAP_SIZE)
 		(void)snprintf(size, sizeof(size), " SIZE=%llu",
 		    (unsigned long long)s->size);
+	sbuf_init(&dsn, RMT_DSN_PARAM_MAX);
+	if (mail_dsn(s, &dsn) < 0 || sbuf_str(&dsn) == NULL) {
+		sbuf_fini(&dsn);
+		return -1;
+	}
 	/*
 	 * RFC 6152: an 8-bit body to a server without 8BITMIME is sent
 	 * anyway, as Postfix does by default (tern-remote(8)): bouncing
 	 * mail that nearly every server takes would lose more than it saves.
 	 */
-	return bio_printf(s->b, "MAIL FROM:<%s>%s%s%s\r\n", s->req->sender,
+	r = bio_printf(s->b, "MAIL FROM:<%s>%s%s%s%s\r\n", s->req->sender,
 	    size, s->req->body == ENV_BODY_8BITMIME &&
 	    (s->caps.flags & SMTP_CAP_8BITMIME) ? " BODY=8BITMIME" : "",
 	    (s->req->flags & ENV_F_SMTPUTF8) &&
-	    (s->caps.flags & SMTP_CAP_SMTPUTF8) ? " SMTPUTF8" : "") < 0 ?
-	    -1 : 0;
+	    (s->caps.flags & SMTP_CAP_SMTPUTF8) ? " SMTPUTF8" : "", dsn.s);
+	sbuf_fini(&dsn);
+	return r < 0 ? -1 : 0;
+}
+
+/* NOTIFY's value for ENV_N_* bits (RFC 3461 4.1), into out. */
+static void
+notify_value(unsigned bits, char *out, size_t size)
+{
+	static const struct {
+		unsigned	 bit;
+		const char	*word;
+	} w[] = {
+		{ ENV_N_NEVER, "NEVER" }, { ENV_N_SUCCESS, "SUCCESS" },
+		{ ENV_N_FAILURE, "FAILURE" }, { ENV_N_DELAY, "DELAY" },
+	};
+	size_t i;
+
+	out[0] = '\0';
+	for (i = 0; i < sizeof(w) / sizeof(w[0]); i++) {
+		if ((bits & w[i].bit) == 0)
+			continue;
+		if (out[0] != '\0')
+			(void)strlcat(out, ",", size);
+		(void)strlcat(out, w[i].word, size);	/* fits: 29 bytes */
+	}
+}
+
+/* RFC 3461 4.1, 4.2: " NOTIFY=... ORCPT=type;xtext" for recipient i. */
+static int
+rcpt_to(struct sess *s, size_t i)
+{
+	const struct remote_dsn *d = s->req->dsn != NULL ? &s->req->dsn[i] :
+	    NULL;
+	char notify[40] = "";
+	const char *orcpt = "";
+
+	if (d != NULL && (s->caps.flags & SMTP_CAP_DSN) != 0) {
+		if (d->notify != 0)
+			notify_value(d->notify, notify, sizeof(notify));
+		orcpt = d->orcpt;	/* printable ASCII (lib/remote) */
+	}
+	return bio_printf(s->b, "RCPT TO:<%s>%s%s%s%s\r\n", s->req->rcpt[i],
+	    notify[0] != '\0' ? " NOTIFY=" : "", notify,
+	    orcpt[0] != '\0' ? " ORCPT=" : "", orcpt) < 0 ? -1 : 0;
 }
 
 static void
@@ -413,7 +519,7 @@ envelope(struct sess *s, int *mail_ok_r, char diag[DIAG_MAX + 1])
 			return 0;
 	}
 	for (i = 0; i < n; i++) {
-		if (bio_printf(s->b, "RCPT TO:<%s>\r\n", s->req->rcpt[i]) < 0)
+		if (rcpt_to(s, i) < 0)
 			goto lost;
 		if (pipe && i + 1 - first < RMT_GROUP && i + 1 < n)
 			continue;
@@ -472,9 +578,16 @@ data_reply(struct sess *s, size_t which)
 {
 	char diag[DIAG_MAX + 1];
 
+	size_t i;
+
 	reply_diag(s, "end of DATA", diag);
 	accepted_set(s, which, s->r.code / 100 == 2 ? REMOTE_SENT :
 	    s->r.code / 100 == 5 ? REMOTE_BOUNCE : REMOTE_DEFER, diag);
+	/* Taken by a server that offers DSN: it owns NOTIFY now. */
+	for (i = 0; i < s->req->nrcpt; i++)
+		if (s->accepted[i] && (which == (size_t)-1 || which == i))
+			s->res[i].dsn_passed = s->res[i].status ==
+			    REMOTE_SENT && (s->caps.flags & SMTP_CAP_DSN) != 0;
 }
 
 /* DATA, the message, the reply (one per recipient for LMTP). */
@@ -718,6 +831,39 @@ hosts(struct sess *s, const struct hop *h, struct dns_mx_list *l,
 	return -1;
 }
 
+/*
+ * Host i of l (addresses a[n]) is this host itself (SMTP only): as
+ * Postfix does, the hosts from it on are not tried (they are no better
+ * than this one); when no better host came before it (the best MX, or
+ * the only host), every recipient bounces with 5.4.6, else they are
+ * deferred with what the better hosts said.  1 (results set), or 0.
+ */
+static int
+is_self(struct sess *s, const struct hop *h, const struct dns_mx_list *l,
+    size_t i, const struct sock_addr *a, size_t n)
+{
+	char diag[DIAG_MAX + 1];
+	size_t j;
+
+	if (s->is_lmtp)
+		return 0;
+	for (j = 0; j < n && !rmt_self_is(&s->rc->self, &a[j]); j++)
+		continue;
+	if (j == n)
+		return 0;
+	diagf(diag, "5.4.6 mail for %s loops back to myself (host %s is this "
+	    "host)", h->host, l->mx[i].host);
+	log_warn("%s %s", s->req->qid, log_esc_s(diag));
+	(void)strlcpy(s->relay, l->mx[i].host, sizeof(s->relay));
+	if (l->mx[i].pref == l->mx[0].pref) {
+		set_all(s, REMOTE_BOUNCE, diag);
+		return 1;
+	}
+	s->last[0] = '4';	/* the better hosts' failure: retry them */
+	set_all(s, REMOTE_DEFER, s->last);
+	return 1;
+}
+
 /* Try each host and address in order until a session is done. */
 static void
 try_hosts(struct sess *s, const struct hop *h, const struct dns_mx_list *l,
@@ -733,6 +879,7 @@ try_hosts(struct sess *s, const struct hop *h, const struct dns_mx_list *l,
 
 	(void)strlcpy(s->last, "4.4.1 no host could be reached",
 	    sizeof(s->last));
+	s->dest = h->host;
 	for (i = 0; i < l->n && conns < RMT_CONN_MAX; i++) {
 		s->host = l->mx[i].host;
 		st = dns_addrs(s->host, h->port, a, RMT_ADDRS_MAX, &n, &why);
@@ -744,12 +891,18 @@ try_hosts(struct sess *s, const struct hop *h, const struct dns_mx_list *l,
 			fail_next(s, diag);
 			continue;
 		}
+		if (is_self(s, h, l, i, a, n))
+			return;
 		for (j = 0; j < n && conns < RMT_CONN_MAX; j++) {
 			conns++;
 			o = session(s, &a[j], 0);
 			if (o == SESS_PLAIN && conns < RMT_CONN_MAX) {
 				conns++;
 				o = session(s, &a[j], 1);
+			}
+			if (s->loop) {
+				set_all(s, REMOTE_BOUNCE, s->last);
+				return;
 			}
 			if (o == SESS_DONE)
 				return;

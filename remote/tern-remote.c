@@ -103,6 +103,7 @@ config(struct rmt_conf *rc, const char *opt_c, struct conf **cf_r)
 	rc->data_ms = ms(*cf_r, "remote_data_timeout");
 	rc->done_ms = ms(*cf_r, "remote_data_done_timeout");
 	rc->idle_ms = ms(*cf_r, "remote_idle_time");
+	rmt_self_load(&rc->self, *cf_r, rc->helo);
 }
 
 /* The request on fd: 0, or -1 (logged). */

@@ -7,6 +7,8 @@
  * sm_msg.c         the message on stdin: header section, -t recipients,
  *                  added From/Date/Message-ID/Received, LF -> CR LF
  * sm_enqueue.c     fork+execve tern-enqueue, stream, envelope, reap
+ * sm_smtp.c        -bs: an SMTP dialogue on stdin/stdout, a message per
+ *                  transaction
  */
 #ifndef TERN_SENDMAIL_H
 #define TERN_SENDMAIL_H
@@ -32,6 +34,7 @@ struct sm {
 	int		 opt_t, opt_i;
 	const char	*opt_f;		/* -f / -r */
 	const char	*opt_F;
+	unsigned	 notify;	/* -N: ENV_N_* for every recipient */
 	char *const	*args;		/* recipients on the command line */
 	int		 nargs;
 
@@ -62,6 +65,11 @@ void	sm_recipients(struct sm *);
 void	sm_write_message(struct sm *);
 /* Add one address list (a command-line argument or a header value). */
 void	sm_add_list(struct sm *, const char *, size_t, const char *what);
+/* The Received: field (how: "tern-sendmail", "tern-sendmail -bs"). */
+void	sm_received(struct sm *, const char *how);
+
+/* sm_smtp.c: the -bs dialogue until QUIT or end of input; a sysexits code. */
+int	sm_smtp(struct sm *);
 
 /* sm_enqueue.c */
 void	sm_enq_start(struct sm *);

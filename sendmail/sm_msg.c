@@ -131,7 +131,7 @@ sm_add_list(struct sm *m, const char *p, size_t n, const char *what)
 			continue;
 		if (a[i].is_utf8)
 			m->env.flags |= ENV_F_SMTPUTF8;
-		if (envelope_add_rcpt(&m->env, f.s, NULL, 0, NULL) < 0)
+		if (envelope_add_rcpt(&m->env, f.s, NULL, m->notify, NULL) < 0)
 			sm_die(errno == E2BIG ? EX_USAGE : EX_DATAERR,
 			    "cannot take recipient %s: %s", log_esc_s(f.s),
 			    errno == E2BIG ? "too many recipients" :
@@ -228,15 +228,15 @@ added(struct sm *m, int from, int date, int msgid)
 	}
 }
 
-static void
-received(struct sm *m)
+void
+sm_received(struct sm *m, const char *how)
 {
 	char d[DATE_MAX], buf[1024];
 	int r;
 
 	date_now(d, sizeof d);
-	r = snprintf(buf, sizeof buf, "Received: by %s (tern-sendmail, from "
-	    "userid %lu)\r\n\tid %s; %s\r\n", m->origin,
+	r = snprintf(buf, sizeof buf, "Received: by %s (%s, from "
+	    "userid %lu)\r\n\tid %s; %s\r\n", m->origin, how,
 	    (unsigned long)m->uid, m->qid, d);
 	if (r < 0 || (size_t)r >= sizeof buf)
 		sm_die(EX_SOFTWARE, "Received: too long");
@@ -250,7 +250,7 @@ sm_write_message(struct sm *m)
 	size_t off = 0, prev = 0;
 	int r, from = 0, date = 0, msgid = 0;
 
-	received(m);
+	sm_received(m, "tern-sendmail");
 	while ((r = hdr_next(m->hdr.s, m->hdr.len, &off, &f)) != 0) {
 		if (r == 1 && hdr_is(&f, "bcc")) {
 			prev = off;

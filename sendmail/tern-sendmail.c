@@ -3,8 +3,9 @@
  * "mailq" (-bp: tern-mailq) and "newaliases" (-bi: tern-maps).  See
  * tern-sendmail(8).
  *
- *   sendmail [-t] [-i|-oi] [-f sender] [-F name] [-C file] [-bm|-bp|-bi]
- *            [-o... -v -B -N -R -V ignored] [--] [recipient ...]
+ *   sendmail [-t] [-i|-oi] [-f sender] [-F name] [-C file] [-N dsn]
+ *            [-R full|hdrs] [-V envid] [-bm|-bs|-bp|-bi|-q]
+ *            [-o... -v -B ignored] [--] [recipient ...]
  */
 #include <errno.h>
 #include <pwd.h>
@@ -12,6 +13,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sysexits.h>
 #include <unistd.h>
 #include <bsd/string.h>
@@ -24,7 +26,7 @@
 
 #include "sendmail/sendmail.h"
 
-enum sm_mode { SM_SEND, SM_MAILQ, SM_NEWALIASES };
+enum sm_mode { SM_SEND, SM_SMTP, SM_MAILQ, SM_NEWALIASES, SM_FLUSH };
 
 static const char *const env_allow[] = { "TZ", "TERN_LOG", "TERN_HOME",
 	"TERN_CONF", "LANG", "LC_*", "TERM", "COLUMNS", NULL };
@@ -46,7 +48,8 @@ static void __attribute__((noreturn))
 usage(void)
 {
 	sm_die(EX_USAGE, "usage: sendmail [-t] [-i] [-f sender] [-F name] "
-	    "[-C file] [-bm|-bp|-bi] [--] [recipient ...]");
+	    "[-C file] [-N dsn] [-R full|hdrs] [-V envid] [-bm|-bs|-bp|-bi|-q] "
+	    "[--] [recipient ...]");
 }
 
 /* The value of "-xVALUE" or "-x VALUE". */
@@ -58,6 +61,71 @@ optval(char **argv, int *i, size_t at)
 	if (argv[*i + 1] == NULL)
 		usage();
 	return argv[++*i];
+}
+
+/* -N: "never", or a comma list of success, delay, failure (RFC 3461). */
+static void
+opt_notify(struct sm *m, const char *v)
+{
+	static const struct {
+		const char	*word;
+		unsigned	 bit;
+	} w[] = {
+		{ "never", ENV_N_NEVER }, { "success", ENV_N_SUCCESS },
+		{ "delay", ENV_N_DELAY }, { "failure", ENV_N_FAILURE },
+	};
+	const char *p = v, *e;
+	size_t i, n;
+
+	m->notify = 0;
+	for (;;) {
+		e = strchr(p, ',');
+		n = e != NULL ? (size_t)(e - p) : strlen(p);
+		while (n > 0 && *p == ' ') {
+			p++;
+			n--;
+		}
+		for (i = 0; i < sizeof(w) / sizeof(w[0]); i++)
+			if (strlen(w[i].word) == n &&
+			    strncasecmp(w[i].word, p, n) == 0)
+				break;
+		if (i == sizeof(w) / sizeof(w[0]))
+			sm_die(EX_USAGE, "-N: bad value %s (never, or a list of "
+			    "success, delay, failure)", log_esc_s(v));
+		m->notify |= w[i].bit;
+		if (e == NULL)
+			break;
+		p = e + 1;
+	}
+	if ((m->notify & ENV_N_NEVER) && m->notify != ENV_N_NEVER)
+		sm_die(EX_USAGE, "-N: never with another value");
+}
+
+/* -R: what a failure report returns (RFC 3461 4.3). */
+static void
+opt_ret(struct sm *m, const char *v)
+{
+	if (strcasecmp(v, "full") == 0)
+		m->env.ret = ENV_RET_FULL;
+	else if (strcasecmp(v, "hdrs") == 0)
+		m->env.ret = ENV_RET_HDRS;
+	else
+		sm_die(EX_USAGE, "-R: full or hdrs, not %s", log_esc_s(v));
+}
+
+/* -V: the envelope id, printable ASCII or space, at most 100 bytes. */
+static void
+opt_envid(struct sm *m, const char *v)
+{
+	size_t i, n = strlen(v);
+
+	for (i = 0; i < n; i++)
+		if ((unsigned char)v[i] < 0x20 || (unsigned char)v[i] > 0x7e)
+			break;
+	if (n == 0 || i < n || n > ENV_ENVID_MAX)
+		sm_die(EX_USAGE, "-V: the envelope id must be 1 to %d "
+		    "printable ASCII characters", ENV_ENVID_MAX);
+	(void)strlcpy(m->env.envid, v, sizeof m->env.envid);	/* fits */
 }
 
 static enum sm_mode
@@ -84,16 +152,30 @@ args(struct sm *m, int argc, char **argv, enum sm_mode mode)
 			m->opt_conf = optval(argv, &i, 2);
 		else if (strcmp(a, "-bm") == 0)
 			mode = SM_SEND;
+		else if (strcmp(a, "-bs") == 0)
+			mode = SM_SMTP;
 		else if (strcmp(a, "-bp") == 0)
 			mode = SM_MAILQ;
 		else if (strcmp(a, "-bi") == 0)
 			mode = SM_NEWALIASES;
+		else if (strcmp(a, "-q") == 0)
+			mode = SM_FLUSH;
+		else if (a[1] == 'b' || a[1] == 'q')
+			sm_die(EX_USAGE, "%s is not supported: tern-sendmail "
+			    "does -bm, -bs, -bp, -bi and -q (tern-supervise "
+			    "runs the daemons, tern-qmgr the queue)",
+			    log_esc_s(a));
+		else if (a[1] == 'N')
+			opt_notify(m, optval(argv, &i, 2));
+		else if (a[1] == 'R')
+			opt_ret(m, optval(argv, &i, 2));
+		else if (a[1] == 'V')
+			opt_envid(m, optval(argv, &i, 2));
 		else if (a[1] == 'o' || strcmp(a, "-v") == 0 ||
 		    strcmp(a, "-U") == 0 || strcmp(a, "-n") == 0 ||
 		    strcmp(a, "-em") == 0 || strcmp(a, "-ee") == 0)
 			continue;	/* -odi -odb -oem ...: no meaning here */
-		else if (a[1] == 'B' || a[1] == 'N' || a[1] == 'R' ||
-		    a[1] == 'V' || a[1] == 'X' || a[1] == 'O')
+		else if (a[1] == 'B' || a[1] == 'X' || a[1] == 'O')
 			(void)optval(argv, &i, 2);	/* ignored, with value */
 		else
 			sm_die(EX_USAGE, "unsupported option %s",
@@ -104,13 +186,13 @@ args(struct sm *m, int argc, char **argv, enum sm_mode mode)
 	return mode;
 }
 
-/* -bp and -bi: run tern-mailq or tern-maps with our configuration. */
+/* -bp, -q and -bi: run tern-mailq or tern-maps with our configuration. */
 static void __attribute__((noreturn))
-run_tool(struct sm *m, const char *tool)
+run_tool(struct sm *m, const char *tool, const char *opt)
 {
 	struct sbuf path;
 	const char *dir;
-	char *argv[4];
+	char *argv[5];
 	char **envp;
 	int n = 0;
 
@@ -124,6 +206,8 @@ run_tool(struct sm *m, const char *tool)
 		argv[n++] = (char *)"-c";
 		argv[n++] = (char *)m->opt_conf;
 	}
+	if (opt != NULL)
+		argv[n++] = (char *)opt;
 	argv[n] = NULL;
 	if ((envp = env_build(env_allow, NULL)) == NULL)
 		sm_die(EX_OSERR, "cannot build the environment");
@@ -250,6 +334,17 @@ send_message(struct sm *m)
 	return sm_enq_finish(m);
 }
 
+/* -bs: the invoking user's address and the origin, then the dialogue. */
+static int
+smtp_session(struct sm *m)
+{
+	origin(m);
+	sender(m);
+	if (m->nargs > 0)
+		sm_die(EX_USAGE, "-bs takes no recipients on the command line");
+	return sm_smtp(m);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -267,18 +362,20 @@ main(int argc, char **argv)
 		mode = SM_MAILQ;
 	else if (strcmp(base, "newaliases") == 0)
 		mode = SM_NEWALIASES;
+	envelope_init(&m.env);
 	mode = args(&m, argc, argv, mode);
 	config(&m);
 	if (mode == SM_MAILQ)
-		run_tool(&m, "tern-mailq");
+		run_tool(&m, "tern-mailq", NULL);
+	if (mode == SM_FLUSH)
+		run_tool(&m, "tern-mailq", "-f");
 	if (mode == SM_NEWALIASES)
-		run_tool(&m, "tern-maps");
-	envelope_init(&m.env);
+		run_tool(&m, "tern-maps", NULL);
 	sbuf_init(&m.line, SM_LINE_MAX);
 	sbuf_init(&m.hdr, SM_HDR_MAX);
 	m.pid = -1;
 	m.msg_fd = m.env_fd = -1;
-	rc = send_message(&m);
+	rc = mode == SM_SMTP ? smtp_session(&m) : send_message(&m);
 	bio_free(&m.in);
 	sbuf_fini(&m.line);
 	sbuf_fini(&m.hdr);

@@ -30,7 +30,7 @@ ehlo_reply(struct smtpd *s)
 
 	sbuf_init(&caps, SMTPD_TEXT_MAX);
 	if (sbuf_printf(&caps, "%s\nPIPELINING\nSIZE %llu\n8BITMIME\n"
-	    "ENHANCEDSTATUSCODES\nSMTPUTF8\nCHUNKING%s%s", s->hostname,
+	    "ENHANCEDSTATUSCODES\nSMTPUTF8\nCHUNKING\nDSN%s%s", s->hostname,
 	    (unsigned long long)s->size_limit,
 	    s->tls == NULL && s->tls_ctx != NULL ? "\nSTARTTLS" : "",
 	    smtpd_auth_offered(s) ? "\nAUTH PLAIN LOGIN" : "") < 0 ||
@@ -70,9 +70,44 @@ cmd_helo(struct smtpd *s, struct smtp_cmd *c)
 		ehlo_reply(s);
 }
 
-/* MAIL parameters we did not advertise (AUTH= only where AUTH is). */
-#define MAIL_UNSUPPORTED (SMTPP_P_RET | SMTPP_P_ENVID | SMTPP_P_NOTIFY | \
-	    SMTPP_P_ORCPT)
+/*
+ * DSN (RFC 3461) is offered after EHLO and LHLO in every mode: RET and
+ * ENVID on MAIL, NOTIFY and ORCPT on RCPT, parsed strictly by lib/smtpp
+ * (xtext decoded, lengths bounded) and kept in the envelope: ENVID
+ * decoded (printable ASCII), ORCPT as "rfc822;" and the address encoded
+ * again as xtext, so only xchars reach the queue and the next hop.
+ */
+static void
+mail_dsn(struct smtpd *s, const struct smtp_cmd *c)
+{
+	s->env.ret = c->ret == SMTP_RET_FULL ? ENV_RET_FULL :
+	    c->ret == SMTP_RET_HDRS ? ENV_RET_HDRS : ENV_RET_NONE;
+	memcpy(s->env.envid, c->envid, c->envid_len);	/* <= ENV_ENVID_MAX */
+	s->env.envid[c->envid_len] = '\0';
+}
+
+static unsigned
+rcpt_notify(const struct smtp_cmd *c)
+{
+	return ((c->notify & SMTPP_NOTIFY_NEVER) ? ENV_N_NEVER : 0) |
+	    ((c->notify & SMTPP_NOTIFY_SUCCESS) ? ENV_N_SUCCESS : 0) |
+	    ((c->notify & SMTPP_NOTIFY_FAILURE) ? ENV_N_FAILURE : 0) |
+	    ((c->notify & SMTPP_NOTIFY_DELAY) ? ENV_N_DELAY : 0);
+}
+
+/* ORCPT as the envelope keeps it: "rfc822;" xtext.  0, or -1. */
+static int
+rcpt_orcpt(const struct smtp_cmd *c, struct sbuf *out)
+{
+	sbuf_reset(out);
+	if ((c->params & SMTPP_P_ORCPT) == 0)
+		return 0;
+	if (sbuf_cat_s(out, "rfc822;") < 0 ||
+	    smtpp_xtext_encode(c->orcpt, c->orcpt_len, out) < 0 ||
+	    sbuf_str(out) == NULL)
+		return -1;
+	return 0;
+}
 
 static int
 is_submission(const struct smtpd *s)
@@ -139,7 +174,6 @@ cmd_mail(struct smtpd *s, struct smtp_cmd *c)
 		return;
 	}
 	if ((c->params != 0 && s->helo_kind == 1) ||
-	    (c->params & MAIL_UNSUPPORTED) != 0 ||
 	    ((c->params & SMTPP_P_AUTH) && !is_submission(s)) ||
 	    c->body == SMTP_BODY_BINARYMIME) {
 		smtpd_reply(s, 555, "5.5.4", "Error: parameter not supported");
@@ -172,6 +206,7 @@ cmd_mail(struct smtpd *s, struct smtp_cmd *c)
 	    c->body == SMTP_BODY_8BITMIME ? ENV_BODY_8BITMIME : ENV_BODY_NONE;
 	(void)strlcpy(s->env.client_ip, s->ip, sizeof s->env.client_ip);
 	(void)strlcpy(s->env.helo, s->helo, sizeof s->env.helo); /* fits */
+	mail_dsn(s, c);
 	s->has_mail = 1;
 	smtpd_reply(s, 250, "2.1.0", "Ok");
 }
@@ -235,13 +270,13 @@ check_rcpt(struct smtpd *s, const struct addr *ad, const char *a, size_t n)
 static void
 cmd_rcpt(struct smtpd *s, struct smtp_cmd *c)
 {
-	struct sbuf a;
+	struct sbuf a, o;
 
 	if (!s->has_mail || s->bdat) {
 		smtpd_reply(s, 503, "5.5.1", "Error: need MAIL command");
 		return;
 	}
-	if ((c->params & (SMTPP_P_NOTIFY | SMTPP_P_ORCPT)) != 0) {
+	if (c->params != 0 && s->helo_kind == 1) {
 		smtpd_reply(s, 555, "5.5.4", "Error: parameter not supported");
 		return;
 	}
@@ -250,19 +285,27 @@ cmd_rcpt(struct smtpd *s, struct smtp_cmd *c)
 		return;
 	}
 	sbuf_init(&a, ADDR_FORMAT_MAX + 1);
+	sbuf_init(&o, ENV_ORCPT_MAX + 1);
 	if (addr_format(&c->path, &a) < 0 || sbuf_str(&a) == NULL) {
-		sbuf_fini(&a);
 		smtpd_reply(s, 501, "5.1.3", "Error: bad recipient address");
-		return;
+		goto out;
+	}
+	if (rcpt_orcpt(c, &o) < 0) {
+		/* Decoded it fit SMTPP_ORCPT_MAX; encoded it may not. */
+		smtpd_reply(s, 501, "5.5.4", "Error: ORCPT too long");
+		goto out;
 	}
 	if (check_rcpt(s, &c->path, a.s, a.len) == 0) {
-		if (envelope_add_rcpt(&s->env, a.s, NULL, 0, NULL) < 0)
+		if (envelope_add_rcpt(&s->env, a.s, o.len > 0 ? o.s : NULL,
+		    rcpt_notify(c), NULL) < 0)
 			smtpd_reply(s, 452, "4.5.3", "Error: cannot take "
 			    "this recipient");
 		else
 			smtpd_reply(s, 250, "2.1.5", "Ok");
 	}
+out:
 	sbuf_fini(&a);
+	sbuf_fini(&o);
 }
 
 static void

@@ -7,7 +7,9 @@
 # with a DSN in the sender's Maildir; STARTTLS used, verified and logged; a
 # must-tls domain deferred when the remote offers no TLS; a route to an
 # LMTP next hop; the implicit MX; IPv6; no such domain; a null MX; dot-stuffing and
-# 8-bit bytes preserved; tern-remote's uid.  Needs root and `ip netns`.
+# 8-bit bytes preserved; tern-remote's uid; an MX that is tern's own host
+# (bounced 5.4.6 when it is the best MX, deferred when a better one is
+# down: Postfix's "loops back to myself").  Needs root and `ip netns`.
 . "${TERN_SRC:-.}/t/lib.sh"
 [ "$(id -u)" = 0 ] || skip_all "needs root (network namespaces)"
 command -v ip >/dev/null 2>&1 || skip_all "no ip (iproute2)"
@@ -45,7 +47,7 @@ inr ip link set "$VR" up; int ip link set "$VT" up
 mkdir -p "/etc/netns/$NT"
 printf 'nameserver 10.77.0.53\noptions timeout:1 attempts:2\n' >"/etc/netns/$NT/resolv.conf"
 
-plan 31
+plan 35
 
 # The remote world: DNS and sinks.
 inr dnsmasq --conf-file=/dev/null --no-resolv --no-hosts --keep-in-foreground \
@@ -59,6 +61,8 @@ inr dnsmasq --conf-file=/dev/null --no-resolv --no-hosts --keep-in-foreground \
     --mx-host=v6.test,mx.v6.test,10 --host-record=mx.v6.test,fd77::2 \
     --mx-host=slow.test,mx.slow.test,10 --host-record=mx.slow.test,10.77.0.6 \
     --mx-host=nullmx.test,.,0 \
+    --mx-host=loop.test,mx.loop.test,10 --host-record=mx.loop.test,10.77.0.10 \
+    --mx-host=backup.test,mx1.example.net,10 --mx-host=backup.test,mx.loop.test,20 \
     >"$SB/dnsmasq.log" 2>&1 &
 track $!
 rt_ca "$SB/ca" "DNS:mx.tls.test"
@@ -78,6 +82,7 @@ remote_ca_file = $SB/ca/ca.crt
 tls_policy = plain.test:must
 remote_connect_timeout = 3s
 remote_command_timeout = 20s
+smtp.listen = 127.0.0.1:10025 0.0.0.0:25
 EOT
 ( cd "$TERN_SRC" && TERN_HOME="$H" TERN_PORT_BASE=10000 \
     exec ip netns exec "$NT" sh mk/run.sh ) >"$SB/run.log" 2>&1 &
@@ -101,6 +106,8 @@ nx@example.test: j@nosuch.test
 slow@example.test: k@slow.test
 null@example.test: l@nullmx.test
 two@example.test: m@example.net, n@tls.test, o@example.net
+loop@example.test: p@loop.test
+backup@example.test: q@backup.test
 EOT
 echo "lmtp.test lmtp:10.77.0.5:24" >>"$H/routes"
 ok "maps compiled" "$(e2e_bin tern-maps)" -c "$H/tern.conf" -q
@@ -110,7 +117,7 @@ send() {
 	sed "s/^Subject: x/Subject: $1/; s/^X-Test-Id: x/X-Test-Id: $1/" "$SB/body" >"$SB/msg.$1"
 	int "$PY" "$TERN_SRC/t/remote/send.py" $P_SMTP alice@example.test "$2" "$SB/msg.$1"
 }
-for c in mxf tmp bad tls must lm nomx six nx slow null two; do
+for c in mxf tmp bad tls must lm nomx six nx slow null two loop backup; do
 	r=$(send $c $c@example.test)
 	[ "$r" = "250 ok" ] || diag "$c: $r"
 done
@@ -170,6 +177,10 @@ logs() { grep -Eq "$1" "$SB/run.log"; }
 ok "no such domain: bounced" wait_for 20 logs 'to=<j@nosuch.test> .*status=bounced dsn=5.1.2'
 ok "null MX (RFC 7505): bounced with 5.1.10" wait_for 20 logs 'to=<l@nullmx.test> .*status=bounced dsn=5.1.10'
 ok "slow greeting: delivered in the end" wait_for 30 has slow 'to=k@slow.test'
+ok "the best MX is this host: bounced with 5.4.6" wait_for 20 logs 'to=<p@loop.test> .*status=bounced dsn=5.4.6'
+like "$(log)" "5\.4\.6 mail for loop\.test loops back to myself \(host mx\.loop\.test is this host\)" "the loop logged"
+ok "a lower MX is this host, the better one down: deferred" wait_for 20 logs 'to=<q@backup.test> .*status=deferred dsn=4\.4\.1'
+unlike "$(log)" "to=<q@backup.test> .*status=bounced" "and not bounced"
 
 ok "must-tls: deferred" wait_for 20 logs 'to=<e@plain.test> .*status=deferred dsn=4.7.4'
 twice() { test "$(grep -c 'tern-remote.*to=<e@plain.test> .*status=deferred' "$SB/run.log")" -ge 2; }

@@ -4,7 +4,10 @@
     sink.py OUTDIR SPEC...      SPEC = ADDR:PORT[:FLAG,FLAG...]
       flags: tls (STARTTLS with OUTDIR/../ca/server.{crt,key}),
              lmtp (LMTP instead of SMTP), greet4 (421 greeting),
-             pipelining (announce PIPELINING), slow (greet after 5 s)
+             pipelining (announce PIPELINING), slow (greet after 5 s),
+             dsn (announce DSN: RET, ENVID, NOTIFY and ORCPT are taken
+             and written as given to N.env: "mailraw=", "rcptraw="),
+             name=HOST (greet and answer EHLO as HOST)
 Recipients decide the answer to RCPT: "bad-*" gets 550 5.1.1,
 "tempN-*" gets 451 4.3.0 the first N times, "hangup-*" has the
 connection cut (no reply), anything else 250.  Each
@@ -60,6 +63,10 @@ class Handler:
                 session.peer[0], session.peer[1]))
             for r in envelope.rcpt_tos:
                 f.write('to=%s\n' % r)
+            if hasattr(envelope, 'raw_mail'):
+                f.write('mailraw=%s\n' % envelope.raw_mail)
+            for r in getattr(envelope, 'raw_rcpt', []):
+                f.write('rcptraw=%s\n' % r)
         os.rename(base + '.eml.tmp', base + '.eml')
         if isinstance(server, LMTP):
             return '\r\n'.join('250 2.0.0 <%s> delivered as %d' % (r, n)
@@ -93,6 +100,42 @@ class Pipe(SMTP):
             self.push = orig
 
 
+def split_dsn(arg, keys):
+    """arg without the DSN parameters (keys), and those as given."""
+    words = arg.split(' ')
+    keep = [w for w in words if w.split('=')[0].upper() not in keys]
+    dsn = [w for w in words if w.split('=')[0].upper() in keys]
+    return ' '.join(keep), ' '.join(dsn)
+
+
+class Dsn(SMTP):
+    async def smtp_EHLO(self, hostname):
+        orig = self.push
+        async def push(status):
+            if status.startswith('250 '):
+                await orig('250-DSN')
+            await orig(status)
+        self.push = push
+        try:
+            await super().smtp_EHLO(hostname)
+        finally:
+            self.push = orig
+
+    async def smtp_MAIL(self, arg):
+        if arg is not None:
+            arg, raw = split_dsn(arg, ('RET', 'ENVID'))
+            self.envelope.raw_mail = raw
+        await super().smtp_MAIL(arg)
+
+    async def smtp_RCPT(self, arg):
+        if arg is not None:
+            arg, raw = split_dsn(arg, ('NOTIFY', 'ORCPT'))
+            if not hasattr(self.envelope, 'raw_rcpt'):
+                self.envelope.raw_rcpt = []
+            self.envelope.raw_rcpt.append(raw)
+        await super().smtp_RCPT(arg)
+
+
 class Sink(Controller):
     def __init__(self, spec, host, port, flags, ctx):
         self.flags = flags
@@ -108,9 +151,15 @@ class Sink(Controller):
             return Greet4(self.handler, **self.SMTP_kwargs)
         if 'slow' in self.flags:
             return Slow(self.handler, **self.SMTP_kwargs)
+        kw = dict(self.SMTP_kwargs)
+        for f in self.flags:
+            if f.startswith('name='):
+                kw['hostname'] = f[5:]
         if 'pipelining' in self.flags:
-            return Pipe(self.handler, **self.SMTP_kwargs)
-        return SMTP(self.handler, **self.SMTP_kwargs)
+            return Pipe(self.handler, **kw)
+        if 'dsn' in self.flags:
+            return Dsn(self.handler, **kw)
+        return SMTP(self.handler, **kw)
 
 
 ctls = None

@@ -51,7 +51,7 @@ out("expn", c.cmd("EXPN sales"))
 out("junk", c.cmd("FROB x"))
 out("rcpt_nomail", c.cmd("RCPT TO:<alice@example.org>"))
 out("data_nomail", c.cmd("DATA"))
-out("mail_notify", c.cmd("MAIL FROM:<a@foo.example> RET=FULL"))
+out("mail_notify", c.cmd("MAIL FROM:<a@foo.example> AUTH=<>"))
 out("mail_size", c.cmd("MAIL FROM:<a@foo.example> SIZE=100000"))
 out("mail_ok", c.cmd("MAIL FROM:<a@foo.example> SIZE=1000 BODY=8BITMIME"))
 out("mail_nested", c.cmd("MAIL FROM:<a@foo.example>"))
@@ -61,7 +61,7 @@ out("virt_unknown", c.cmd("RCPT TO:<nobody@virt.example>"))
 out("relay", c.cmd("RCPT TO:<someone@elsewhere.example>"))
 out("relaydom", c.cmd("RCPT TO:<x@relay.example>"))
 out("disabled", c.cmd("RCPT TO:<dis@example.org>"))
-out("notify", c.cmd("RCPT TO:<alice@example.org> NOTIFY=NEVER"))
+out("notify", c.cmd("RCPT TO:<alice@example.org> NOTIFY=NEVER,SUCCESS"))
 out("postmaster", c.cmd("RCPT TO:<Postmaster>"))
 out("plus", c.cmd("RCPT TO:<alice+tag@example.org>"))
 out("rset", c.cmd("RSET"))
@@ -98,12 +98,12 @@ PYEOF
 r=$("$PY" "$SB/t.py" "$TERN_SRC/t/smtp" 2>&1)
 get() { printf '%s\n' "$r" | sed -n "s/^$1=//p" | head -1; }
 like "$(get greet)" '^220 mx.example.org ESMTP' "greeting"
-like "$(get ehlo)" '^250-mx.example.org\|250-PIPELINING\|250-SIZE 65536\|250-8BITMIME\|250-ENHANCEDSTATUSCODES\|250-SMTPUTF8\|250-CHUNKING\|250 STARTTLS$' "EHLO capabilities"
+like "$(get ehlo)" '^250-mx.example.org\|250-PIPELINING\|250-SIZE 65536\|250-8BITMIME\|250-ENHANCEDSTATUSCODES\|250-SMTPUTF8\|250-CHUNKING\|250-DSN\|250 STARTTLS$' "EHLO capabilities"
 like "$(get vrfy)" '^252 2.5.2' "VRFY tells nothing (252)"
 like "$(get expn)" '^502 5.5.1' "EXPN 502"
 like "$(get junk)" '^500 5.5.1' "unknown command 500 5.5.1"
 like "$(get rcpt_nomail) $(get data_nomail)" '^503 5.5.1 .* 503 5.5.1' "RCPT and DATA before MAIL: 503"
-like "$(get mail_notify)" '^555 5.5.4' "unadvertised MAIL parameter: 555"
+like "$(get mail_notify)" '^555 5.5.4' "unadvertised MAIL parameter (AUTH= on port 25): 555"
 like "$(get mail_size)" '^552 5.3.4' "SIZE= over the limit: 552 5.3.4"
 like "$(get mail_ok) $(get mail_nested)" '^250 2.1.0 Ok 503 5.5.1' "MAIL, nested MAIL 503"
 like "$(get data_norcpt)" '^554 5.5.1' "DATA without recipients: 554"
@@ -112,7 +112,7 @@ like "$(get virt_unknown)" '^550 5.1.1' "unknown virtual user: 550 5.1.1"
 like "$(get relay)" '^554 5.7.1 <someone@elsewhere.example>: Recipient address rejected: Relay access denied' "foreign domain: 554 5.7.1 (no open relay)"
 like "$(get relaydom)" '^250 2.1.5' "relay domain accepted"
 like "$(get disabled)" '^550 5.2.1' "disabled account: 550 5.2.1"
-like "$(get notify)" '^555 5.5.4' "NOTIFY (no DSN advertised): 555"
+like "$(get notify)" '^501 5.5.4' "NOTIFY=NEVER with another value: 501"
 like "$(get postmaster) $(get plus)" '^250 2.1.5 Ok 250 2.1.5 Ok' "bare Postmaster and user+tag accepted"
 like "$(get p_mail) $(get p_r1) $(get p_r2) $(get p_r3) $(get p_data)" '^250 2.1.0 Ok 250 2.1.5 Ok 550 5.1.1 .* 250 2.1.5 Ok 354 ' "pipelined: replies in order"
 like "$(get p_end) / $(get p_noop)" '^250 2.0.0 Ok: queued as [0-9A-Z]{16} / 250 2.0.0 Ok$' "pipelined: queued, and the NOOP after the dot"

@@ -63,7 +63,7 @@ is "$(sed -n '/^\r*$/,$p' "$f" | tr -d '\r' | tr '\n' ' ')" " cron output " "the
 # Errors.
 echo x | "$SM" 2>/dev/null
 is "$?" 64 "no recipients: EX_USAGE"
-echo x | "$SM" -q bob@example.test 2>/dev/null
+echo x | "$SM" -Z bob@example.test 2>/dev/null
 is "$?" 64 "unknown option: EX_USAGE"
 printf 'To: <broken\n\nx\n' | "$SM" -t 2>/dev/null
 is "$?" 65 "-t with a broken To: EX_DATAERR"

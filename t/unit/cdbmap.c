@@ -1,4 +1,9 @@
-/* Unit tests for lib/cdbmap: lookups, reopen on a new inode, bad files. */
+/*
+ * Unit tests for lib/cdbmap: lookups, reopen on a new inode, bad files;
+ * each run in the three ways a file is read (pread, then mapped after
+ * enough lookups; always pread; always mapped), and the switch itself,
+ * long records, many keys, stale misses and their confirmation.
+ */
 #include <sys/stat.h>
 
 #include <errno.h>
@@ -13,6 +18,15 @@
 
 static char dir[] = "/tmp/tern-cdbmap.XXXXXX";
 static char path[256], tmp[256];
+static int mode;		/* CDBMAP_READ, CDBMAP_MAP or 0 (the default) */
+static const char *mode_name = "";
+
+/* cdbmap_open in this run's mode. */
+static struct cdbmap *
+open_m(const char *p, int flags)
+{
+	return cdbmap_open(p, flags | mode);
+}
 
 /* Build path from "k=v" pairs via a temp file and a rename (new inode). */
 static int
@@ -59,14 +73,14 @@ test_basic(void)
 	struct cdbmap *m, *m2;
 
 	is_int(build(v1), 0, "build a map");
-	ok((m = cdbmap_open(path, 0)) != NULL, "open");
+	ok((m = open_m(path, 0)) != NULL, "open");
 	ok(lookup_is(m, "alice@example.org", "1001"), "found alice");
 	ok(lookup_is(m, "bob@example.org", "1002"), "found bob");
 	ok(lookup_is(m, "", "empty-key"), "empty key");
 	ok(lookup_is(m, "nobody@example.org", NULL), "not found");
 	ok(lookup_is(m, "ALICE@example.org", NULL), "keys are exact bytes");
 	/* Recompile: new inode renamed into place. */
-	ok((m2 = cdbmap_open(path, CDBMAP_CHECK_EVERY)) != NULL,
+	ok((m2 = open_m(path, CDBMAP_CHECK_EVERY)) != NULL,
 	    "second reader checks every lookup");
 	is_int(build(v2), 0, "rebuild");
 	ok(lookup_is(m2, "alice@example.org", "2001"),
@@ -113,9 +127,9 @@ test_missing(void)
 
 	(void)unlink(path);
 	errno = 0;
-	ok(cdbmap_open(path, 0) == NULL && errno == ENOENT,
+	ok(open_m(path, 0) == NULL && errno == ENOENT,
 	    "missing file: ENOENT");
-	ok((m = cdbmap_open(path, CDBMAP_MISSING_OK | CDBMAP_CHECK_EVERY)) !=
+	ok((m = open_m(path, CDBMAP_MISSING_OK | CDBMAP_CHECK_EVERY)) !=
 	    NULL, "missing file as empty map");
 	ok(lookup_is(m, "k", NULL), "empty map finds nothing");
 	is_int(build(v1), 0, "file appears");
@@ -180,16 +194,16 @@ test_corrupt(void)
 
 	is_int(write_file(path, "short", 5), 0, "short file");
 	errno = 0;
-	ok(cdbmap_open(path, 0) == NULL && errno == EPROTO,
+	ok(open_m(path, 0) == NULL && errno == EPROTO,
 	    "a file shorter than the table of contents is refused (EPROTO)");
 	is_int(write_file(path, "", 0), 0, "empty file");
-	ok(cdbmap_open(path, 0) == NULL, "an empty file is refused");
+	ok(open_m(path, 0) == NULL, "an empty file is refused");
 	/* Garbage: pseudo-random bytes. */
 	srand(7);
 	for (i = 0; i < sizeof buf; i++)
 		buf[i] = (unsigned char)rand();
 	is_int(write_file(path, buf, sizeof buf), 0, "garbage file");
-	m = cdbmap_open(path, 0);
+	m = open_m(path, 0);
 	ok(m == NULL || probe(m) == 0, "garbage: lookups fail cleanly");
 	cdbmap_close(&m);
 	/* Every table points past the end of the file. */
@@ -199,7 +213,7 @@ test_corrupt(void)
 		put32(buf + i * 8 + 4, 16);
 	}
 	is_int(write_file(path, buf, 4096), 0, "tables beyond the end");
-	ok((m = cdbmap_open(path, 0)) != NULL, "opens (header is plausible)");
+	ok((m = open_m(path, 0)) != NULL, "opens (header is plausible)");
 	{
 		const void *v;
 		size_t vlen;
@@ -217,32 +231,172 @@ test_corrupt(void)
 	ok(fd >= 0 && ftruncate(fd, st.st_size - 40) == 0, "truncate it");
 	if (fd >= 0)
 		close(fd);
-	m = cdbmap_open(path, 0);
+	m = open_m(path, 0);
 	ok(m == NULL || probe(m) == 0, "truncated: lookups fail cleanly");
 	cdbmap_close(&m);
 	fd = open(path, O_WRONLY);
 	ok(fd >= 0 && ftruncate(fd, 2100) == 0, "cut into the data");
 	if (fd >= 0)
 		close(fd);
-	m = cdbmap_open(path, 0);
+	m = open_m(path, 0);
 	ok(m == NULL || probe(m) == 0, "cut data: lookups fail cleanly");
 	cdbmap_close(&m);
 	is_int(unlink(path), 0, "remove");
 	is_int(mkdir(path, 0700), 0, "a folder in its place");
-	ok(cdbmap_open(path, 0) == NULL, "a folder is refused");
+	ok(open_m(path, 0) == NULL, "a folder is refused");
 	(void)rmdir(path);
+}
+
+/* A map of n keys "k<i>" with values "v<i>" plus pad bytes. */
+static int
+build_n(int n, size_t pad)
+{
+	struct cdbmap_make *w;
+	char key[32], *val;
+	size_t vlen;
+	int i, r = 0;
+
+	if ((w = cdbmap_make_start(tmp, 0644)) == NULL)
+		return -1;
+	if ((val = malloc(pad + 32)) == NULL) {
+		cdbmap_make_abort(&w);
+		return -1;
+	}
+	for (i = 0; i < n && r == 0; i++) {
+		snprintf(key, sizeof key, "k%d", i);
+		vlen = (size_t)snprintf(val, 32, "v%d", i);
+		memset(val + vlen, 'x', pad);
+		r = cdbmap_make_add(w, key, strlen(key), val, vlen + pad);
+	}
+	free(val);
+	if (r < 0) {
+		cdbmap_make_abort(&w);
+		return -1;
+	}
+	if (cdbmap_make_finish(&w) < 0)
+		return -1;
+	return rename(tmp, path);
+}
+
+/* Look up "k0".."k<n-1>" (found, right value) and "m<i>" (not found). */
+static int
+all_found(struct cdbmap *m, int n, size_t pad)
+{
+	char key[32], want[32];
+	const void *v;
+	size_t vlen, wlen;
+	int i, bad = 0;
+
+	for (i = 0; i < n; i++) {
+		snprintf(key, sizeof key, "k%d", i);
+		wlen = (size_t)snprintf(want, sizeof want, "v%d", i);
+		if (cdbmap_lookup(m, key, strlen(key), &v, &vlen) != 1 ||
+		    vlen != wlen + pad || memcmp(v, want, wlen) != 0 ||
+		    (pad > 0 && ((const char *)v)[vlen - 1] != 'x'))
+			bad++;
+		snprintf(key, sizeof key, "m%d", i);
+		if (cdbmap_lookup(m, key, strlen(key), &v, &vlen) != 0)
+			bad++;
+	}
+	return bad;
+}
+
+static void
+test_many(void)
+{
+	struct cdbmap *m;
+
+	ok(build_n(5000, 0) == 0, "%s: a map of 5000 keys", mode_name);
+	ok((m = open_m(path, 0)) != NULL, "open it");
+	is_int(m ? all_found(m, 5000, 0) : -1, 0,
+	    "every key found with its value, every other key missed");
+	cdbmap_close(&m);
+	/* Values longer than the first read of a record (512 bytes). */
+	is_int(build_n(50, 3000), 0, "a map of long values");
+	ok((m = open_m(path, 0)) != NULL, "open it");
+	is_int(m ? all_found(m, 50, 3000) : -1, 0, "long values whole");
+	cdbmap_close(&m);
+}
+
+static void
+test_switch(void)
+{
+	struct cdbmap *m;
+	int before;
+
+	is_int(build_n(100, 0), 0, "a map of 100 keys");
+	ok((m = cdbmap_open(path, 0)) != NULL, "open it (default)");
+	if (m == NULL)
+		return;
+	before = cdbmap_is_mapped(m);
+	is_int(all_found(m, 100, 0), 0, "200 lookups right");
+	ok(!before && cdbmap_is_mapped(m),
+	    "read by pread first, mapped after enough lookups");
+	is_int(all_found(m, 100, 0), 0, "... and right when mapped");
+	is_int((long long)cdbmap_generation(m), 1, "the same file: no reload");
+	cdbmap_close(&m);
+	ok((m = cdbmap_open(path, CDBMAP_READ)) != NULL, "open CDBMAP_READ");
+	is_int(m ? all_found(m, 100, 0) : -1, 0, "200 lookups right");
+	ok(m != NULL && !cdbmap_is_mapped(m), "still read by pread");
+	cdbmap_close(&m);
+	ok((m = cdbmap_open(path, CDBMAP_MAP)) != NULL && cdbmap_is_mapped(m),
+	    "CDBMAP_MAP: mapped at once");
+	cdbmap_close(&m);
+}
+
+static void
+test_stale(void)
+{
+	static const char *const v1[] = { "alice=1", NULL };
+	static const char *const v2[] = { "alice=1", "bob=2", NULL };
+	static const char *const v3[] = { "alice=1", "bob=2", "carol=3", NULL };
+	struct cdbmap *m;
+	const void *v;
+	size_t vlen;
+
+	ok(build(v1) == 0, "%s: a map without bob", mode_name);
+	ok((m = open_m(path, 0)) != NULL, "open it");
+	if (m == NULL)
+		return;
+	is_int(cdbmap_confirm(m), 0, "nothing to confirm yet");
+	is_int(cdbmap_lookup_stale(m, "bob", 3, &v, &vlen), 0, "bob: a miss");
+	is_int(build(v2), 0, "bob is added");
+	is_int(cdbmap_confirm(m), 1, "confirming the miss finds a new file");
+	is_int(cdbmap_lookup_stale(m, "bob", 3, &v, &vlen), 1, "bob found");
+	ok(vlen == 1 && memcmp(v, "2", 1) == 0, "with his value");
+	is_int(cdbmap_confirm(m), 0, "a hit needs no confirmation");
+	is_int(build(v3), 0, "carol is added");
+	is_int(cdbmap_confirm(m), 0,
+	    "no stale miss since the last check: nothing checked");
+	is_int((long long)cdbmap_generation(m), 2, "(the old file kept)");
+	is_int(cdbmap_lookup(m, "carol", 5, &v, &vlen), 1,
+	    "a plain lookup's miss is never stale: carol found");
+	cdbmap_close(&m);
 }
 
 int
 main(void)
 {
+	static const int modes[] = { 0, CDBMAP_READ, CDBMAP_MAP };
+	static const char *const names[] = { "default", "pread", "mmap" };
+	size_t i;
+
 	if (mkdtemp(dir) == NULL)
 		return 1;
 	snprintf(path, sizeof path, "%s/map.cdb", dir);
 	snprintf(tmp, sizeof tmp, "%s/map.cdb.tmp", dir);
-	test_basic();
-	test_missing();
-	test_corrupt();
+	for (i = 0; i < sizeof modes / sizeof modes[0]; i++) {
+		mode = modes[i];
+		mode_name = names[i];
+		diag("mode: %s", mode_name);
+		test_basic();
+		test_missing();
+		test_corrupt();
+		test_many();
+		test_stale();
+	}
+	mode = 0;
+	test_switch();
 	(void)unlink(path);
 	(void)unlink(tmp);
 	(void)rmdir(dir);

@@ -50,6 +50,49 @@ test_req(void)
 }
 
 static void
+test_req_dsn(void)
+{
+	struct remote_req r, d;
+	struct sbuf b;
+	const char *why = NULL;
+	size_t cut, bad = 0;
+
+	remote_req_init(&r);
+	remote_req_init(&d);
+	sbuf_init(&b, REMOTE_MSG_MAX);
+	memcpy(r.qid, "0TPA13Z000000IAC", QID_LEN + 1);
+	memcpy(r.hop, "smtp:example.net", 17);
+	r.ret = ENV_RET_HDRS;
+	memcpy(r.envid, "id 1+", 6);
+	ok(remote_req_add_rcpt_dsn(&r, "a@example.net", ENV_N_SUCCESS |
+	    ENV_N_DELAY, "rfc822;a+2Bx@example.net") == 0 &&
+	    remote_req_add_rcpt_dsn(&r, "b@example.net", 0, NULL) == 0,
+	    "recipients with and without DSN");
+	is_int(remote_req_add_rcpt_dsn(&r, "c@example.net", ENV_N_NEVER |
+	    ENV_N_SUCCESS, NULL), -1, "NEVER with another value refused");
+	is_int(remote_req_add_rcpt_dsn(&r, "c@example.net", 0, "rfc822;a b"),
+	    -1, "a space in ORCPT refused");
+	is_int(remote_req_encode(&r, &b), 0, "request with DSN encoded");
+	is_int(remote_req_decode(b.s, b.len, &d, &why), 0, "and decoded");
+	is_int(d.ret, ENV_RET_HDRS, "RET");
+	is_str(d.envid, "id 1+", "ENVID");
+	is_int(d.dsn[0].notify, ENV_N_SUCCESS | ENV_N_DELAY, "NOTIFY");
+	is_str(d.dsn[0].orcpt, "rfc822;a+2Bx@example.net", "ORCPT");
+	is_int(d.dsn[1].notify, 0, "no NOTIFY");
+	is_str(d.dsn[1].orcpt, "", "no ORCPT");
+	for (cut = 0; cut < b.len; cut++)
+		if (remote_req_decode(b.s, cut, &d, &why) == 0)
+			bad++;
+	is_int((long long)bad, 0, "every truncation refused");
+	r.envid[2] = '\t';
+	is_int(remote_req_encode(&r, &b), -1, "a control byte in ENVID: not "
+	    "encoded");
+	sbuf_fini(&b);
+	remote_req_fini(&r);
+	remote_req_fini(&d);
+}
+
+static void
 test_res(void)
 {
 	struct remote_result r[2], d[2];
@@ -60,12 +103,15 @@ test_res(void)
 	remote_result_set(&r[0], REMOTE_SENT, "mx[10.0.0.1]:25",
 	    "2.0.0 ok\r\nInjected: yes");
 	remote_result_set(&r[1], REMOTE_BOUNCE, NULL, NULL);
+	r[0].dsn_passed = 1;
+	r[1].dsn_passed = 0;
 	ok(strchr(r[0].diag, '\n') == NULL, "control bytes replaced");
 	is_str(r[1].diag, "4.0.0 no diagnostic", "empty diagnostic filled");
 	is_int(remote_res_encode(r, 2, &b), 0, "results encoded");
 	is_int(remote_res_decode(b.s, b.len, d, 2, &why), 0, "and decoded");
 	is_int(d[1].status, REMOTE_BOUNCE, "status");
 	is_str(d[0].relay, "mx[10.0.0.1]:25", "relay");
+	ok(d[0].dsn_passed == 1 && d[1].dsn_passed == 0, "DSN passed flags");
 	is_int(remote_res_decode(b.s, b.len, d, 3, &why), -1,
 	    "fewer results than recipients refused");
 	is_int(remote_res_decode(b.s, b.len, d, 1, &why), -1,
@@ -105,6 +151,7 @@ int
 main(void)
 {
 	test_req();
+	test_req_dsn();
 	test_res();
 	test_policy();
 	return done_testing();

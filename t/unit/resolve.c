@@ -52,6 +52,29 @@ static const char *const aliases[] = {
 	NULL
 };
 
+/* The same maps a moment later: dave, news, new.test added. */
+static const char *const accounts2[] = {
+	"alice@example.test", "uid=100001 quota=0 status=active host=local home=/m/a",
+	"bob@example.test", "uid=100002 quota=0 status=active host=store2 home=/m/b",
+	"off@example.test", "uid=100003 quota=0 status=disabled host=local home=/m/o",
+	"carol@virt.test", "uid=100004 quota=0 status=active host=local home=/m/c",
+	"dave@example.test", "uid=100005 quota=0 status=active host=local home=/m/d",
+	NULL
+};
+static const char *const aliases2[] = {
+	"sales@example.test", "alice@example.test,bob@example.test",
+	"team@example.test", "sales@example.test,friend@elsewhere.test",
+	"alice@example.test", "alice@example.test,archive@virt.test",
+	"archive@virt.test", "carol@virt.test",
+	"news@example.test", "dave@example.test",
+	"@new.test", "dave@example.test",
+	NULL
+};
+static const char *const domains2[] = {
+	"example.test", "local", "virt.test", "virtual", "relay.test", "relay",
+	"new.test", "virtual", NULL
+};
+
 static struct resolve_result
 res(struct resolve_maps *m, const char *a)
 {
@@ -147,6 +170,45 @@ main(void)
 	resolve_result_fini(&r);
 	r = res(&m, "@example.test");
 	is_int(r.status, RESOLVE_UNKNOWN, "empty local part is unknown");
+	resolve_result_fini(&r);
+
+	/*
+	 * The walk's misses may come from a map checked up to a second
+	 * ago; an answer that rests on them is confirmed against the files
+	 * as they are now: an account, an alias or a domain added a moment
+	 * ago is found at once.
+	 */
+	r = res(&m, "dave@example.test");
+	is_int(r.status, RESOLVE_UNKNOWN, "dave: unknown");
+	resolve_result_fini(&r);
+	write_map("accounts.cdb", accounts2);
+	r = res(&m, "dave@example.test");
+	ok(r.status == RESOLVE_OK && has(&r, "dave@example.test",
+	    RESOLVE_T_LOCAL), "an account added a moment ago is found at once");
+	resolve_result_fini(&r);
+	r = res(&m, "news@example.test");
+	is_int(r.status, RESOLVE_UNKNOWN, "news: unknown");
+	resolve_result_fini(&r);
+	write_map("aliases.cdb", aliases2);
+	r = res(&m, "news@example.test");
+	ok(r.status == RESOLVE_OK && has(&r, "dave@example.test",
+	    RESOLVE_T_LOCAL), "an alias added a moment ago is found at once");
+	resolve_result_fini(&r);
+	r = res(&m, "x@new.test");
+	is_int(r.status, RESOLVE_FOREIGN, "new.test: foreign");
+	resolve_result_fini(&r);
+	is_int(resolve_domain_kind(&m, "new.test", 8, &kind), 0, "its kind");
+	is_int(kind, RESOLVE_DOM_FOREIGN, "foreign");
+	write_map("domains.cdb", domains2);
+	is_int(resolve_domain_kind(&m, "new.test", 8, &kind), 0,
+	    "a domain added a moment ago");
+	is_int(kind, RESOLVE_DOM_VIRTUAL, "is seen at once");
+	r = res(&m, "y@new.test");
+	is_int(r.status, RESOLVE_OK, "and its catch-all works");
+	resolve_result_fini(&r);
+	r = res(&m, "team@example.test");
+	ok(r.status == RESOLVE_OK && has(&r, "friend@elsewhere.test",
+	    RESOLVE_T_REMOTE), "a remote target (confirmed: still remote)");
 	resolve_result_fini(&r);
 
 	resolve_maps_close(&m);
