@@ -13,6 +13,12 @@
  * returns.  It refuses to run as root (a deferral).  bounce_over: a full
  * mailbox bounces (quota_exceeded = bounce) rather than defers.
  *
+ * local_deliver_one(req, bounce_over, line) is the same delivery without
+ * the exit: the result line (with its newline) goes into line and the
+ * exit code that goes with it is returned, so a process can deliver one
+ * message after another (tern-lspawn's kept delivery children).  It
+ * still ends the process on a fault local_deliver would (die()).
+ *
  * local_defer(why) writes "defer 4.3.0 WHY" on descriptor 1 and exits
  * EXIT_TEMP.
  *
@@ -24,9 +30,12 @@
 
 struct conf;
 struct lspawn_req;
+struct sbuf;
 
 void	local_deliver(struct lspawn_req *req, int bounce_over)
 	    __attribute__((noreturn));
+int	local_deliver_one(struct lspawn_req *req, int bounce_over,
+	    struct sbuf *line);
 void	local_defer(const char *why) __attribute__((noreturn));
 int	local_bounce_over(const struct conf *);
 

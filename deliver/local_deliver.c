@@ -28,28 +28,42 @@ struct job {
 	struct maildir_quota q;
 	int		 bounce_over;	/* quota_exceeded = bounce */
 	int		 md;
+	struct sbuf	*line;		/* the result line */
 };
 
-/* Print the result line (head + tail) and exit with code. */
-static void __attribute__((noreturn))
-finish(int code, const char *head, const char *tail)
+/* The result line (head + tail + newline) into line; code returned. */
+static int
+result(struct sbuf *line, int code, const char *head, const char *tail)
 {
-	struct sbuf b;
-
-	sbuf_init(&b, LSPAWN_TEXT_MAX + 1);
-	if (sbuf_cat_s(&b, head) == -1 || sbuf_cat_s(&b, tail) == -1 ||
-	    sbuf_cat_c(&b, '\n') == -1)
+	sbuf_reset(line);
+	if (sbuf_cat_s(line, head) == -1 || sbuf_cat_s(line, tail) == -1 ||
+	    sbuf_cat_c(line, '\n') == -1)
 		die(EXIT_TEMP, "result line too long");
-	if (io_write_full(1, b.s, b.len) == -1)
+	return code;
+}
+
+/* Print the result line and exit with code. */
+static void __attribute__((noreturn))
+finish(int code, const struct sbuf *line)
+{
+	if (io_write_full(1, line->s, line->len) == -1)
 		log_warn_sys("cannot write the result line");
-	sbuf_fini(&b);
 	exit(code);
 }
 
 void
 local_defer(const char *why)
 {
-	finish(EXIT_TEMP, "defer 4.3.0 ", why);
+	struct sbuf b;
+
+	sbuf_init(&b, LSPAWN_TEXT_MAX + 1);
+	finish(result(&b, EXIT_TEMP, "defer 4.3.0 ", why), &b);
+}
+
+static int
+defer(struct job *j, const char *why)
+{
+	return result(j->line, EXIT_TEMP, "defer 4.3.0 ", why);
 }
 
 /* Does the message use CRLF line ends?  Look at its first line. */
@@ -77,15 +91,16 @@ build_prefix(const struct job *j, struct sbuf *p, int crlf)
 		die_sys(EXIT_TEMP, "prefix");
 }
 
-static void __attribute__((noreturn))
+static int
 over_quota(const struct job *j)
 {
 	log_info("%s over_quota to=%s quota=%llu action=%s", j->req->qid,
 	    log_esc_s(j->req->rcpt[0].addr), (unsigned long long)j->q.bytes,
 	    j->bounce_over ? "bounce" : "defer");
 	if (j->bounce_over)
-		finish(EXIT_PERM, "bounce 5.2.2 ", "mailbox full");
-	finish(EXIT_TEMP, "defer 4.2.2 ", "mailbox full");
+		return result(j->line, EXIT_PERM, "bounce 5.2.2 ",
+		    "mailbox full");
+	return result(j->line, EXIT_TEMP, "defer 4.2.2 ", "mailbox full");
 }
 
 static void
@@ -105,13 +120,13 @@ delivered(const struct job *j, const char *name, uint64_t size,
 }
 
 /* A single-instance copy is already in tmp/: quota, rename, fsync. */
-static void __attribute__((noreturn))
+static int
 commit_linked(struct job *j)
 {
 	struct sbuf name;
 	struct stat st;
 	const char *warn;
-	int tmp;
+	int tmp, r;
 
 	sbuf_init(&name, MAILDIR_NAME_MAX);
 	if ((tmp = maildir_open_sub(j->md, "tmp")) == -1 ||
@@ -119,30 +134,37 @@ commit_linked(struct job *j)
 	    !S_ISREG(st.st_mode)) {
 		log_err_sys("%s linked copy tmp/%s", j->req->qid,
 		    log_esc_s(j->req->linked));
-		local_defer("shared copy missing");
+		(void)io_close(&tmp);
+		sbuf_fini(&name);
+		return defer(j, "shared copy missing");
 	}
 	if (maildir_commit(j->md, j->req->linked, (uint64_t)st.st_size, &j->q,
 	    &name, &warn) == -1) {
 		if (errno == EDQUOT) {
 			(void)unlinkat(tmp, j->req->linked, 0);	/* ours */
-			over_quota(j);
+			r = over_quota(j);
+		} else {
+			log_err_sys("%s commit tmp/%s", j->req->qid,
+			    log_esc_s(j->req->linked));
+			r = defer(j, "cannot write to the mailbox");
 		}
-		log_err_sys("%s commit tmp/%s", j->req->qid,
-		    log_esc_s(j->req->linked));
-		local_defer("cannot write to the mailbox");
+	} else {
+		delivered(j, sbuf_str(&name), (uint64_t)st.st_size, warn);
+		r = result(j->line, EXIT_OK, "ok ", sbuf_str(&name));
 	}
 	(void)io_close(&tmp);
-	delivered(j, sbuf_str(&name), (uint64_t)st.st_size, warn);
-	finish(EXIT_OK, "ok ", sbuf_str(&name));
+	sbuf_fini(&name);
+	return r;
 }
 
-static void __attribute__((noreturn))
+static int
 deliver(struct job *j)
 {
 	struct sbuf prefix, name;
 	const char *warn;
 	struct stat st;
 	uint64_t size;
+	int r;
 
 	sbuf_init(&prefix, PREFIX_MAX);
 	sbuf_init(&name, MAILDIR_NAME_MAX);
@@ -151,16 +173,22 @@ deliver(struct job *j)
 		die_sys(EXIT_TEMP, "lseek fd 0");
 	if (maildir_deliver_fd(j->md, prefix.s, prefix.len, 0, &j->q, &name,
 	    &warn) == -1) {
-		if (errno == EDQUOT)
-			over_quota(j);
-		log_err_sys("%s delivery to=%s", j->req->qid,
-		    log_esc_s(j->req->rcpt[0].addr));
-		local_defer("cannot write to the mailbox");
+		if (errno == EDQUOT) {
+			r = over_quota(j);
+		} else {
+			log_err_sys("%s delivery to=%s", j->req->qid,
+			    log_esc_s(j->req->rcpt[0].addr));
+			r = defer(j, "cannot write to the mailbox");
+		}
+	} else {
+		if (maildir_name_size(name.s, name.len, &size) == -1)
+			size = fstat(0, &st) == 0 ? (uint64_t)st.st_size : 0;
+		delivered(j, sbuf_str(&name), size, warn);
+		r = result(j->line, EXIT_OK, "ok ", sbuf_str(&name));
 	}
-	if (maildir_name_size(name.s, name.len, &size) == -1)
-		size = fstat(0, &st) == 0 ? (uint64_t)st.st_size : 0;
-	delivered(j, sbuf_str(&name), size, warn);
-	finish(EXIT_OK, "ok ", sbuf_str(&name));
+	sbuf_fini(&prefix);
+	sbuf_fini(&name);
+	return r;
 }
 
 
@@ -178,19 +206,24 @@ local_bounce_over(const struct conf *c)
 	return 0;
 }
 
-void
-local_deliver(struct lspawn_req *req, int bounce_over)
+int
+local_deliver_one(struct lspawn_req *req, int bounce_over, struct sbuf *line)
 {
 	struct job j;
+	int r;
 
 	memset(&j, 0, sizeof(j));
 	j.req = req;
 	j.bounce_over = bounce_over;
-	if (geteuid() == 0)
-		die(EXIT_TEMP, "refusing to deliver as root");
+	j.line = line;
+	j.md = -1;
+	if (geteuid() == 0) {
+		log_err("refusing to deliver as root");
+		return defer(&j, "local delivery as root refused");
+	}
 	if (req->nrcpt != 1) {
 		log_err("request names %zu recipients, not 1", req->nrcpt);
-		local_defer("local delivery request invalid");
+		return defer(&j, "local delivery request invalid");
 	}
 	if (req->has_quota)
 		j.q.bytes = req->quota;
@@ -198,9 +231,21 @@ local_deliver(struct lspawn_req *req, int bounce_over)
 	    maildir_make(j.md) == -1) {
 		log_err_sys("%s maildir %s", req->qid,
 		    log_esc_s(req->rcpt[0].addr));
-		local_defer("cannot open the mailbox");
+		(void)io_close(&j.md);
+		return defer(&j, "cannot open the mailbox");
 	}
-	if (req->linked != NULL)
-		commit_linked(&j);
-	deliver(&j);
+	r = req->linked != NULL ? commit_linked(&j) : deliver(&j);
+	(void)io_close(&j.md);
+	return r;
+}
+
+void
+local_deliver(struct lspawn_req *req, int bounce_over)
+{
+	struct sbuf line;
+
+	if (geteuid() == 0)
+		die(EXIT_TEMP, "refusing to deliver as root");
+	sbuf_init(&line, LSPAWN_TEXT_MAX + 1);
+	finish(local_deliver_one(req, bounce_over, &line), &line);
 }

@@ -2,12 +2,19 @@
  * tern-lspawn - the root launcher of local deliveries (tern-lspawn(8)).
  *
  * Listens on run_dir/lspawn.sock.  Per connection a worker process reads
- * one request (lib/lspawn), opens the queued message itself, looks every
- * recipient up in accounts.cdb, and runs tern-local once per account as
- * that account's uid, chdir'd into its Maildir; it answers one result per
- * recipient.  At most local_concurrency workers run at once, each running
- * one tern-local at a time, so at most local_concurrency tern-local
- * processes exist.
+ * requests (lib/lspawn), one at a time: it opens the queued message
+ * itself, looks every recipient up in accounts.cdb, and runs tern-local
+ * once per account as that account's uid, in its Maildir, through the
+ * account's kept delivery child (struct kept below: forked at the first
+ * delivery to that uid, then fed one delivery after another); it answers
+ * one result per recipient.  A connection carries any number of
+ * requests (tern-qmgr's workers keep theirs); the worker ends when the
+ * client closes, after WORKER_IDLE_MS without a request, after
+ * WORKER_REQS requests, when its parent is gone, or, between requests,
+ * when a client is waiting to be accepted (the slots are all taken).  At
+ * most local_concurrency workers run at once, each running one delivery
+ * at a time, so at most local_concurrency deliveries run at once (and at
+ * most KEPT_MAX idle tern-local processes wait per worker).
  */
 #include <sys/prctl.h>
 #include <sys/socket.h>
@@ -47,6 +54,10 @@
 #define REPLY_TIMEOUT_MS 60000
 #define LISTEN_BACKLOG	64
 #define RESULT_FD	3	/* tern-local's request descriptor */
+#define WORKER_IDLE_MS	2000	/* a kept connection idle this long ends */
+#define WORKER_REQS	1000	/* requests per worker process */
+#define KEPT_MAX	8	/* kept delivery children per worker */
+#define KEPT_MSG_MAX	65536	/* a one-recipient request, and a reply */
 
 struct cfg {
 	const char	*conf_path;	/* -c, passed on to tern-local */
@@ -68,8 +79,27 @@ struct acct {
 	int		 md;		/* the Maildir, verified */
 };
 
+/*
+ * A kept delivery child: a process running as one account's uid that
+ * delivers one message after another for it (local_deliver_one), fed by
+ * its worker over a SOCK_SEQPACKET socketpair: a request is one packet,
+ * the quota_exceeded flag byte then the one-recipient request, with the
+ * message and the Maildir as descriptors (SCM_RIGHTS); the answer is one
+ * packet, the exit code byte then the result line.  It ends at end of
+ * file (its worker closed the socket or ended).  Only that account's
+ * messages and Maildir ever reach it.
+ */
+struct kept {
+	uid_t		 uid;
+	pid_t		 pid;
+	int		 fd;		/* -1: slot free */
+	uint64_t	 used;		/* for least-recently-used eviction */
+};
+
 static struct cfg cfg;
 static struct cdbmap *accounts;
+static struct kept kept[KEPT_MAX];
+static uint64_t kept_clock;
 static struct conf *conf;	/* kept: conf_changed() per request */
 
 static char *
@@ -401,10 +431,11 @@ exec_local(const struct acct *a)
  * main does after reading its request: it drops to the account's uid
  * (priv_drop: groups, gid and uid, real, effective and saved, verified)
  * and runs local_deliver().  lspawn runs as root but holds no secrets;
- * what it holds that the account should not see (the account map, the
- * configuration) is closed and freed before the drop, every descriptor
- * but 0, 1, 2 (and 3) is closed, and a process that changed uid stays
- * undumpable, so the account's own processes cannot trace it.
+ * the account map is unmapped before the drop, every descriptor but 0,
+ * 1, 2 (and 3) is closed, and a process that changed uid stays
+ * undumpable, so the account's own processes cannot trace it.  The
+ * configuration (no secret in it) is left in memory: free() would not
+ * erase it, and freeing it cost a copied page for each page it touched.
  */
 static void __attribute__((noreturn))
 child(const struct acct *a, struct lspawn_req *one, int msgfd, int reqfd,
@@ -427,7 +458,6 @@ child(const struct acct *a, struct lspawn_req *one, int msgfd, int reqfd,
 	if (cfg.exec_local)
 		exec_local(a);
 	cdbmap_close(&accounts);
-	conf_free(&conf);
 	(void)prctl(PR_SET_NAME, "tern-local", 0, 0, 0);
 	log_init_env("tern-local", cfg.log_flags);
 	r = priv_drop(a->uid, (gid_t)a->uid, NULL, &why);
@@ -514,6 +544,237 @@ judge(int st, int killed, struct sbuf *line)
 	return "defer 4.3.0 local delivery result inconsistent";
 }
 
+/* ---- kept delivery children ---- */
+
+static void __attribute__((noreturn))
+kept_main(int fd)
+{
+	struct lspawn_req req;
+	struct sbuf line;
+	union {
+		struct cmsghdr	 h;
+		char		 b[CMSG_SPACE(2 * sizeof(int))];
+	} cm;
+	static char buf[KEPT_MSG_MAX];
+	struct cmsghdr *c;
+	struct msghdr mh;
+	struct iovec iov;
+	const char *why;
+	int fds[2], code;
+	ssize_t n;
+
+	sbuf_init(&line, LSPAWN_TEXT_MAX + 2);
+	for (;;) {
+		memset(&mh, 0, sizeof(mh));
+		iov.iov_base = buf;
+		iov.iov_len = sizeof(buf);
+		mh.msg_iov = &iov;
+		mh.msg_iovlen = 1;
+		mh.msg_control = cm.b;
+		mh.msg_controllen = sizeof(cm.b);
+		while ((n = recvmsg(fd, &mh, MSG_CMSG_CLOEXEC)) == -1 &&
+		    errno == EINTR)
+			continue;
+		if (n <= 0)
+			exit(n == 0 ? EXIT_OK : EXIT_TEMP);
+		c = CMSG_FIRSTHDR(&mh);
+		if (n < 2 || (mh.msg_flags & (MSG_TRUNC | MSG_CTRUNC)) != 0 ||
+		    c == NULL || c->cmsg_level != SOL_SOCKET ||
+		    c->cmsg_type != SCM_RIGHTS ||
+		    c->cmsg_len != CMSG_LEN(2 * sizeof(int)))
+			die(EXIT_TEMP, "bad request from tern-lspawn");
+		memcpy(fds, CMSG_DATA(c), sizeof(fds));
+		if (dup2(fds[0], 0) == -1 || fchdir(fds[1]) == -1)
+			die_sys(EXIT_TEMP, "message or maildir descriptor");
+		(void)close(fds[0]);
+		(void)close(fds[1]);
+		lspawn_req_init(&req);
+		if (lspawn_req_decode(buf + 1, (size_t)n - 1, &req, &why) == -1)
+			die(EXIT_TEMP, "bad request from tern-lspawn: %s", why);
+		code = local_deliver_one(&req, buf[0] != 0, &line);
+		lspawn_req_fini(&req);
+		buf[0] = (char)code;
+		if (line.len > sizeof(buf) - 1)
+			line.len = sizeof(buf) - 1;
+		memcpy(buf + 1, line.s, line.len);
+		if (send(fd, buf, line.len + 1, MSG_NOSIGNAL) == -1)
+			exit(EXIT_TEMP);
+	}
+}
+
+/* Start a kept child for the account a in slot k: 0, or -1. */
+static int
+kept_spawn(struct kept *k, const struct acct *a)
+{
+	const char *why;
+	int sp[2], r;
+	pid_t pid;
+
+	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sp) == -1)
+		return -1;
+	if ((pid = fork()) == -1) {
+		(void)close(sp[0]);
+		(void)close(sp[1]);
+		return -1;
+	}
+	if (pid == 0) {
+		selfpipe_fini();
+		closelog();
+		if (sp[1] != RESULT_FD && (dup2(sp[1], RESULT_FD) == -1 ||
+		    close(sp[1]) == -1))
+			_exit(EXIT_TEMP);
+		closefrom(RESULT_FD + 1);
+		cdbmap_close(&accounts);
+		(void)prctl(PR_SET_NAME, "tern-local", 0, 0, 0);
+		log_init_env("tern-local", cfg.log_flags);
+		r = priv_drop(a->uid, (gid_t)a->uid, NULL, &why);
+		if (r == -1)
+			die_sys(EXIT_TEMP, "priv_drop to %lu: %s",
+			    (unsigned long)a->uid, why);
+		priv_san_dumpable();	/* sanitizer builds only */
+		kept_main(RESULT_FD);
+	}
+	(void)close(sp[1]);
+	k->uid = a->uid;
+	k->pid = pid;
+	k->fd = sp[0];
+	return 0;
+}
+
+/* End a kept child (idle, or to be given up): close, kill, reap. */
+static void
+kept_end(struct kept *k)
+{
+	if (k->fd == -1)
+		return;
+	(void)io_close(&k->fd);
+	(void)kill(k->pid, SIGKILL);
+	while (waitpid(k->pid, NULL, 0) == -1 && errno == EINTR)
+		continue;
+	k->pid = 0;
+}
+
+static void
+kept_end_all(void)
+{
+	size_t i;
+
+	for (i = 0; i < KEPT_MAX; i++)
+		kept_end(&kept[i]);
+}
+
+/* The kept child of a's uid, a new one, or NULL. */
+static struct kept *
+kept_get(const struct acct *a, int *fresh)
+{
+	struct kept *k = NULL;
+	size_t i;
+
+	*fresh = 0;
+	for (i = 0; i < KEPT_MAX; i++)
+		if (kept[i].fd != -1 && kept[i].uid == a->uid) {
+			k = &kept[i];
+			break;
+		}
+	if (k == NULL) {
+		for (i = 0; i < KEPT_MAX; i++)
+			if (k == NULL || kept[i].fd == -1 ||
+			    (k->fd != -1 && kept[i].used < k->used))
+				k = &kept[i];
+		kept_end(k);	/* the free or least recently used slot */
+		if (kept_spawn(k, a) == -1)
+			return NULL;
+		*fresh = 1;
+	}
+	k->used = ++kept_clock;
+	return k;
+}
+
+static int
+kept_send(int fd, const struct sbuf *pkt, int msgfd, int mdfd)
+{
+	union {
+		struct cmsghdr	 h;
+		char		 b[CMSG_SPACE(2 * sizeof(int))];
+	} cm;
+	struct cmsghdr *c;
+	struct msghdr mh;
+	struct iovec iov;
+	int fds[2] = { msgfd, mdfd };
+	ssize_t n;
+
+	memset(&mh, 0, sizeof(mh));
+	memset(&cm, 0, sizeof(cm));
+	iov.iov_base = pkt->s;
+	iov.iov_len = pkt->len;
+	mh.msg_iov = &iov;
+	mh.msg_iovlen = 1;
+	mh.msg_control = cm.b;
+	mh.msg_controllen = sizeof(cm.b);
+	c = CMSG_FIRSTHDR(&mh);
+	c->cmsg_level = SOL_SOCKET;
+	c->cmsg_type = SCM_RIGHTS;
+	c->cmsg_len = CMSG_LEN(sizeof(fds));
+	memcpy(CMSG_DATA(c), fds, sizeof(fds));
+	while ((n = sendmsg(fd, &mh, MSG_NOSIGNAL)) == -1 && errno == EINTR)
+		continue;
+	return n == (ssize_t)pkt->len ? 0 : -1;
+}
+
+/*
+ * Deliver through the account's kept child: 0 with *res set, or -1 when
+ * no child could be started or reached (nothing was delivered).  A kept
+ * child that is gone before it took the request (killed while idle, e.g.
+ * by tern-user move) is replaced once.
+ */
+static int
+run_kept(const struct sbuf *pkt, const struct acct *a, int msgfd,
+    struct sbuf *line, const char **res)
+{
+	struct kept *k;
+	char buf[LSPAWN_TEXT_MAX + 8];
+	int64_t deadline;
+	int fresh, try, st, killed;
+	ssize_t n;
+
+	for (try = 0;; try++) {
+		if ((k = kept_get(a, &fresh)) == NULL)
+			return -1;
+		if (kept_send(k->fd, pkt, msgfd, a->md) == 0)
+			break;
+		kept_end(k);
+		if (fresh || try > 0)
+			return -1;
+	}
+	deadline = io_deadline_ms((int64_t)cfg.timeout_s * 1000);
+	n = -1;
+	if (io_wait(k->fd, POLLIN, deadline) == 1)
+		while ((n = recv(k->fd, buf, sizeof(buf), 0)) == -1 &&
+		    errno == EINTR)
+			continue;
+	if (n <= 0) {
+		/* Timed out, or ended mid-delivery: the status says which. */
+		killed = io_now_ms() >= deadline;
+		(void)io_close(&k->fd);
+		(void)kill(k->pid, SIGKILL);
+		st = -1;
+		while (waitpid(k->pid, &st, 0) == -1 && errno == EINTR)
+			continue;
+		k->pid = 0;
+		sbuf_reset(line);
+		*res = judge(-1, killed, line);
+		return 0;
+	}
+	sbuf_reset(line);
+	if (sbuf_cat_n(line, buf + 1, (size_t)n - 1) == -1)
+		sbuf_reset(line);
+	if (line->len > 0 && line->s[line->len - 1] == '\n')
+		line->len--;
+	/* An exit status as a process that ended with the code would have. */
+	*res = judge((buf[0] & 0xff) << 8, 0, line);
+	return 0;
+}
+
 static int
 run_local(const struct lspawn_req *req, size_t i, const struct acct *a,
     const char *linked, int msgfd, struct sbuf *line, const char **res)
@@ -534,6 +795,15 @@ run_local(const struct lspawn_req *req, size_t i, const struct acct *a,
 		goto out;
 	one.quota = a->quota;
 	one.has_quota = 1;
+	if (!cfg.exec_local) {
+		/* The flag byte, then the request: one packet. */
+		if (sbuf_cat_c(&enc, cfg.bounce_over ? 1 : 0) == -1 ||
+		    lspawn_req_encode(&one, &enc) == -1 ||
+		    enc.len > KEPT_MSG_MAX)
+			goto out;
+		rc = run_kept(&enc, a, msgfd, line, res);
+		goto out;
+	}
 	if (lspawn_req_encode(&one, &enc) == -1 || enc.len > 65536)
 		goto out;
 	if (pipe2(in, O_CLOEXEC) == -1 || pipe2(out, O_CLOEXEC) == -1)
@@ -683,30 +953,40 @@ reply(int fd, const struct lspawn_results *rs)
 	sbuf_fini(&out);
 }
 
-static void __attribute__((noreturn))
-worker(int fd)
+/*
+ * One request on fd: 1 answered, 0 the client closed before a request
+ * (end of file at a request's start), -1 an error (logged).
+ */
+static int
+serve(int fd, struct sbuf *buf, struct sbuf *line)
 {
 	struct lspawn_req req;
 	struct lspawn_results rs;
-	struct sbuf buf, line;
 	struct sis s = { -1, "" };
 	const char *why, *res;
 	size_t i;
-	int msgfd = -1;
+	int msgfd = -1, rc = -1;
 
 	lspawn_req_init(&req);
 	lspawn_results_init(&rs);
-	sbuf_init(&buf, LSPAWN_MSG_MAX);
-	sbuf_init(&line, LSPAWN_TEXT_MAX + 2);
 	reread_local_conf();
-	if (lspawn_read_records(fd, &buf, LSPAWN_MSG_MAX,
-	    io_deadline_ms(REQ_TIMEOUT_MS)) == -1)
-		die_sys(EXIT_TEMP, "reading a request");
-	if (lspawn_req_decode(buf.s, buf.len, &req, &why) == -1)
-		die(EXIT_PERM, "bad request: %s", why);
-	if (req.path == NULL || req.linked != NULL || req.has_quota)
-		die(EXIT_PERM, "%s bad request: path missing, or L/U records",
+	if (lspawn_read_records(fd, buf, LSPAWN_MSG_MAX,
+	    io_deadline_ms(REQ_TIMEOUT_MS)) == -1) {
+		if (buf->len == 0 && errno == EPROTO)
+			rc = 0;
+		else
+			log_err_sys("reading a request");
+		goto out;
+	}
+	if (lspawn_req_decode(buf->s, buf->len, &req, &why) == -1) {
+		log_err("bad request: %s", why);
+		goto out;
+	}
+	if (req.path == NULL || req.linked != NULL || req.has_quota) {
+		log_err("%s bad request: path missing, or L/U records",
 		    req.qid);
+		goto out;
+	}
 	if ((msgfd = open_message(req.path)) == -1)
 		log_err_sys("%s message %s refused", req.qid,
 		    log_esc_s(req.path));
@@ -714,17 +994,57 @@ worker(int fd)
 		sis_prepare(&req, msgfd, &s);
 	for (i = 0; i < req.nrcpt; i++) {
 		res = msgfd == -1 ? "defer 4.3.0 queued message unreadable" :
-		    one_rcpt(&req, i, msgfd, &s, &line);
+		    one_rcpt(&req, i, msgfd, &s, line);
 		if (set_result(&rs, req.rcpt[i].addr, res) == -1)
 			die(EXIT_TEMP, "out of memory");
 	}
 	reply(fd, &rs);
+	rc = 1;
 	/* The shared copy stays: a later delivery of the same content may
 	 * reuse it; unreferenced copies are removed by a cleaner. */
+out:
 	(void)io_close(&s.dirfd);
 	(void)io_close(&msgfd);
 	lspawn_req_fini(&req);
 	lspawn_results_fini(&rs);
+	return rc;
+}
+
+/* Is a client waiting in the listen queue (every slot taken)? */
+static int
+client_waiting(int lfd)
+{
+	struct pollfd p;
+
+	p.fd = lfd;
+	p.events = POLLIN;
+	return poll(&p, 1, 0) == 1 && (p.revents & POLLIN) != 0;
+}
+
+static void __attribute__((noreturn))
+worker(int fd, int lfd)
+{
+	struct sbuf buf, line;
+	pid_t parent = getppid();
+	unsigned n;
+	int r;
+
+	sbuf_init(&buf, LSPAWN_MSG_MAX);
+	sbuf_init(&line, LSPAWN_TEXT_MAX + 2);
+	for (n = 0; n < WORKER_REQS; n++) {
+		if (n > 0 && (getppid() != parent || client_waiting(lfd) ||
+		    io_wait(fd, POLLIN, io_deadline_ms(WORKER_IDLE_MS)) != 1 ||
+		    getppid() != parent))
+			break;
+		if ((r = serve(fd, &buf, &line)) <= 0) {
+			if (r < 0 || n == 0) {
+				kept_end_all();
+				exit(EXIT_TEMP);
+			}
+			break;
+		}
+	}
+	kept_end_all();
 	sbuf_fini(&buf);
 	sbuf_fini(&line);
 	exit(EXIT_OK);
@@ -768,9 +1088,12 @@ accept_one(int lfd, int listen_fd, uint64_t *nworkers)
 		return;
 	}
 	if (pid == 0) {
+		size_t i;
+
 		selfpipe_fini();
-		(void)close(listen_fd);
-		worker(fd);
+		for (i = 0; i < KEPT_MAX; i++)
+			kept[i].fd = -1;
+		worker(fd, listen_fd);
 	}
 	(*nworkers)++;
 	(void)io_close(&fd);

@@ -778,3 +778,52 @@ lspawn_deliver(const char *sockpath, const struct lspawn_req *req,
 	errno = e;
 	return rc;
 }
+
+int
+lspawn_deliver_kept(int *fdp, const char *sockpath,
+    const struct lspawn_req *req, struct lspawn_results *rs)
+{
+	int64_t deadline = io_deadline_ms(LSPAWN_CLIENT_TIMEOUT_MS);
+	struct sbuf req_buf, buf;
+	const char *why;
+	int fresh, e, rc = -1, try;
+
+	lspawn_results_fini(rs);
+	sbuf_init(&req_buf, LSPAWN_MSG_MAX);
+	sbuf_init(&buf, LSPAWN_MSG_MAX);
+	if (lspawn_req_encode(req, &req_buf) == -1)
+		goto out;
+	for (try = 0; try < 2; try++) {
+		fresh = *fdp == -1;
+		if (fresh && (*fdp = connect_unix(sockpath)) == -1)
+			goto out;
+		if (send_all(*fdp, req_buf.s, req_buf.len) == 0 &&
+		    lspawn_read_records(*fdp, &buf, LSPAWN_MSG_MAX,
+		    deadline) == 0) {
+			if (lspawn_results_decode(buf.s, buf.len, rs,
+			    &why) == -1 || check_order(req, rs) == -1) {
+				lspawn_results_fini(rs);
+				errno = EPROTO;
+				break;
+			}
+			rc = 0;
+			goto out;
+		}
+		e = errno;
+		(void)io_close(fdp);
+		errno = e;
+		/* A kept connection the launcher closed while it was idle:
+		 * nothing of the request was taken; once more, afresh. */
+		if (fresh || buf.len > 0 || (errno != EPIPE &&
+		    errno != ECONNRESET && errno != EPROTO))
+			goto out;
+	}
+out:
+	e = errno;
+	if (rc == -1 && *fdp != -1)
+		(void)io_close(fdp);
+	sbuf_fini(&req_buf);
+	sbuf_fini(&buf);
+	errno = e;
+	return rc;
+}

@@ -158,6 +158,15 @@ int	lspawn_read_records(int fd, struct sbuf *out, size_t max,
  */
 int	lspawn_deliver(const char *sockpath, const struct lspawn_req *,
 	    struct lspawn_results *results_r);
+/*
+ * lspawn_deliver_kept() is lspawn_deliver() over a connection kept in *fdp
+ * between calls (-1: none yet; it connects).  The launcher serves any
+ * number of requests per connection and closes an idle one; a kept
+ * connection found closed before any answer is replaced once.  On -1 the
+ * connection is closed (*fdp = -1); the caller closes it when done.
+ */
+int	lspawn_deliver_kept(int *fdp, const char *sockpath,
+	    const struct lspawn_req *, struct lspawn_results *results_r);
 int	lspawn_send(const char *sockpath, const struct lspawn_req *);
 int	lspawn_recv(int fd, const struct lspawn_req *,
 	    struct lspawn_results *results_r, int64_t deadline);

@@ -133,8 +133,17 @@ int
 queue_scan(const char *queue_dir, int (*fn)(const char *, void *), void *arg,
     size_t *strange_r)
 {
+	return queue_scan_some(queue_dir, NULL, fn, arg, strange_r);
+}
+
+int
+queue_scan_some(const char *queue_dir,
+    int (*want)(const char *, const struct stat *, void *),
+    int (*fn)(const char *, void *), void *arg, size_t *strange_r)
+{
 	struct sbuf p;
 	struct dirent *e;
+	struct stat st;
 	DIR *d;
 	size_t strange = 0;
 	int r = 0;
@@ -151,6 +160,10 @@ queue_scan(const char *queue_dir, int (*fn)(const char *, void *), void *arg,
 			strange++;
 			continue;
 		}
+		/* Stat before listing: a change after it is seen next time. */
+		if (want != NULL && (fstatat(dirfd(d), e->d_name, &st,
+		    AT_SYMLINK_NOFOLLOW) < 0 || !want(e->d_name, &st, arg)))
+			continue;
 		if (join(&p, queue_dir, "env", e->d_name) < 0)
 			r = -1;
 		else

@@ -14,7 +14,9 @@
  * fn returns 0 to go on, or a negative value that stops the scan and is
  * returned.  Order is the directory order (not sorted).  The scan is a
  * snapshot: messages committed or removed meanwhile may or may not be
- * seen.
+ * seen.  queue_scan_some() is the same but lists only the buckets for
+ * which want(XX, &st, arg) says 1, st being the folder's lstat, taken
+ * before it is listed; a bucket that cannot be stat'ed is skipped.
  *
  * queue_clean(queue_dir, now, age, &stats) removes what no committed
  * message owns once it is older than age seconds (its ctime: a rename
@@ -59,6 +61,8 @@
 #ifndef TERN_QUEUE_H
 #define TERN_QUEUE_H
 
+#include <sys/stat.h>
+
 #include <stddef.h>
 #include <time.h>
 
@@ -84,6 +88,9 @@ int	queue_prepare(const char *queue_dir);
 int	queue_bucket_dir(const char *path);
 int	queue_scan(const char *queue_dir, int (*fn)(const char *id, void *),
 	    void *arg, size_t *strange_r);
+int	queue_scan_some(const char *queue_dir,
+	    int (*want)(const char *bucket, const struct stat *, void *),
+	    int (*fn)(const char *id, void *), void *arg, size_t *strange_r);
 int	queue_read_envelope(const char *queue_dir, const char *id,
 	    struct envelope *, const char **why_r);
 int	queue_open_message(const char *queue_dir, const char *id);

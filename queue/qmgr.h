@@ -5,9 +5,10 @@
  * (qmgr_remote.c) and delivery status
  * notifications (qmgr_dsn.c).  See tern-qmgr(8) and doc/queue.md.
  *
- * The parent process (tern-qmgr.c) schedules; each attempt runs in a
- * forked worker, one per message at a time, which alone reads and writes
- * that message's state file while it runs.
+ * The parent process (tern-qmgr.c) schedules; each attempt runs in one
+ * of its long-lived workers, one message per worker at a time; that
+ * worker alone reads and writes the message's state file while it runs.
+ * Nothing of a message is kept in a worker between attempts.
  */
 #ifndef TERN_QMGR_H
 #define TERN_QMGR_H
@@ -73,6 +74,8 @@ struct qmgr_msg {
 	int64_t		 now;
 	int		 force;
 	int		 dirty;		/* state changed since the last write */
+	int		 rewritten;	/* an alias or forward expanded: record
+					 * before delivering (resolve_all) */
 };
 
 /* A deliverable item: a target, or a recipient not yet resolved. */

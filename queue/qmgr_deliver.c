@@ -2,7 +2,8 @@
  * qmgr_deliver.c - hand a message's due targets to their transport:
  * local accounts to tern-lspawn in one request per message (up to
  * LSPAWN_RCPT_MAX recipients each, so the launcher can write the message
- * once and link it into every Maildir).  Remote addresses go to
+ * once and link it into every Maildir), over one connection the worker
+ * keeps for its next messages.  Remote addresses go to
  * tern-remote: qmgr_remote.c.
  */
 #include <errno.h>
@@ -19,6 +20,9 @@
 #include "lib/sbuf.h"
 
 #include "queue/qmgr.h"
+
+/* The connection to tern-lspawn, kept by the worker between messages. */
+static int lspawn_fd = -1;
 
 /* The first earlier item of the batch with the same address, or n. */
 static size_t
@@ -88,7 +92,7 @@ batch(struct qmgr_msg *m, struct qmgr_item *x, size_t n, const char *path)
 		    m->env.rcpt[x[i].rcpt].addr) < 0)
 			goto nomem;
 	}
-	r = lspawn_deliver(m->q->lspawn_socket, &req, &res);
+	r = lspawn_deliver_kept(&lspawn_fd, m->q->lspawn_socket, &req, &res);
 	/*
 	 * The deliveries are done: a stop (SIGTERM from tern-qmgr) waits
 	 * until their outcome is recorded (qmgr_work lets it through), so a

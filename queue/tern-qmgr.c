@@ -1,10 +1,16 @@
 /*
  * tern-qmgr - the queue manager (tern-qmgr(8), doc/queue.md).  One poll
  * loop over the self-pipe (SIGTERM, SIGINT, SIGHUP, SIGCHLD), the trigger
- * FIFO and the result pipes of its workers.  It keeps a bounded set of
- * messages waiting for their next attempt and forks one worker per
- * message attempt (qmgr_work.c), at most qmgr_concurrency at once.
+ * FIFO and the sockets of its workers.  It keeps a bounded set of
+ * messages waiting for their next attempt and hands each attempt
+ * (qmgr_work.c) to a worker, at most qmgr_concurrency at once.  Workers
+ * are long-lived processes forked on demand, one message at a time each,
+ * fed over a socketpair: a job is the queue id, the answer the outcome.
+ * A worker ends after WORKER_JOBS attempts, after WORKER_IDLE seconds
+ * without one, or when it dies; a job whose worker dies is retried later
+ * (the state file says what was done), as when a forked worker died.
  */
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 
@@ -39,18 +45,30 @@
 #define SCAN_GAP_MS	1000	/* new-mail scans at most once a second */
 #define POLL_MAX_MS	60000
 #define TRIGGER_READ	512
+#define WORKER_JOBS	1000	/* attempts per worker process */
+#define WORKER_IDLE	60	/* seconds an idle worker is kept */
 
-/* A worker's answer on its pipe. */
+/* A job for a worker, and its answer, on the worker's socket. */
+struct request {
+	char		 qid[QID_LEN + 1];
+	int32_t		 force;
+};
+
 struct result {
 	int32_t		 outcome;
 	int64_t		 due;
 };
 
+/* A worker process; busy while it runs the attempt for qid. */
 struct job {
 	char		 qid[QID_LEN + 1];
-	pid_t		 pid;
-	int		 fd;		/* result pipe */
+	pid_t		 pid;		/* 0: reaped */
+	int		 fd;		/* its socket; -1: free slot */
+	int		 busy;
 	int		 del;		/* deleted meanwhile: remove at exit */
+	int		 status;	/* wait status once reaped */
+	unsigned	 done;		/* attempts finished */
+	int64_t		 idle_since;
 };
 
 struct wait {
@@ -69,14 +87,27 @@ enum qm_event {
 static struct qmgr Q;
 static struct conf *cf;
 static enum qm_state state = QM_RUN;
-static struct job *jobs;
-static size_t njobs;
+static struct job *jobs;	/* Q.concurrency slots */
+static size_t njobs;		/* busy workers */
 static struct wait *waits;
 static size_t nwait, nsorted;
 static int overflow;
 static int trig_fd = -1;
-static int64_t scan_at_ms, clean_at, last_scan_ms;
-static int scan_force;
+static int64_t scan_at_ms, clean_at, last_scan_ms, full_at_ms;
+static int scan_force, scan_full;
+/*
+ * What a scan saw of each env/XX folder: its mtime, and whether that is
+ * old enough (BUCKET_SURE seconds) that any later change must show as a
+ * newer one.  A scan for new mail (a wake) lists only the folders whose
+ * mtime changed since, or was not sure; the periodic rescan, SIGHUP, a
+ * flush and an overflow list them all.
+ */
+#define BUCKET_SURE	2
+static struct {
+	struct timespec	 mtime;
+	int		 sure;
+} bucket_seen[QID_BUCKETS];
+static int scan_partial;
 
 /* Waiting messages. */
 
@@ -112,8 +143,9 @@ job_find(const char *qid)
 {
 	size_t i;
 
-	for (i = 0; i < njobs; i++)
-		if (strcmp(jobs[i].qid, qid) == 0)
+	for (i = 0; i < Q.concurrency; i++)
+		if (jobs[i].fd >= 0 && jobs[i].busy &&
+		    strcmp(jobs[i].qid, qid) == 0)
 			return &jobs[i];
 	return NULL;
 }
@@ -147,24 +179,61 @@ scan_one(const char *id, void *arg)
 	return 0;
 }
 
+static int
+bucket_index(const char *b)
+{
+	static const char digits[] = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ";
+	const char *h = strchr(digits, b[0]), *l = strchr(digits, b[1]);
+
+	if (h == NULL || l == NULL || b[0] == '\0' || b[1] == '\0')
+		return -1;
+	return (int)((h - digits) * 36 + (l - digits)) % QID_BUCKETS;
+}
+
+/* queue_scan_some's filter: remember each folder; list the changed. */
+static int
+want_bucket(const char *b, const struct stat *st, void *arg)
+{
+	int64_t now = *(const int64_t *)arg;
+	int i = bucket_index(b), changed;
+
+	if (i < 0)
+		return 1;
+	changed = !bucket_seen[i].sure ||
+	    bucket_seen[i].mtime.tv_sec != st->st_mtim.tv_sec ||
+	    bucket_seen[i].mtime.tv_nsec != st->st_mtim.tv_nsec;
+	bucket_seen[i].mtime = st->st_mtim;
+	bucket_seen[i].sure = now - (int64_t)st->st_mtim.tv_sec >= BUCKET_SURE;
+	return scan_partial ? changed : 1;
+}
+
 static void
 scan(void)
 {
 	size_t strange = 0;
+	int64_t now = (int64_t)time(NULL);
 
 	qsort(waits, nwait, sizeof(*waits), wait_cmp);
 	nsorted = nwait;
+	scan_partial = !(scan_full || scan_force || overflow ||
+	    io_now_ms() >= full_at_ms);
 	overflow = 0;
-	if (queue_scan(Q.queue_dir, scan_one, NULL, &strange) < 0)
+	if (queue_scan_some(Q.queue_dir, want_bucket, scan_one, &now,
+	    &strange) < 0)
 		log_err_sys("cannot scan %s", log_esc_s(Q.queue_dir));
 	if (strange > 0)
 		log_warn("queue: %zu strange names in env/ (left alone)",
 		    strange);
-	log_debug("scan: %zu waiting%s", nwait, overflow ? ", overflow" : "");
+	log_debug("scan%s: %zu waiting%s", scan_partial ? " (new mail)" : "",
+	    nwait, overflow ? ", overflow" : "");
 	nsorted = 0;
 	scan_force = 0;
 	last_scan_ms = io_now_ms();
-	scan_at_ms = last_scan_ms + (int64_t)Q.rescan * 1000;
+	if (!scan_partial) {
+		full_at_ms = last_scan_ms + (int64_t)Q.rescan * 1000;
+		scan_full = 0;
+	}
+	scan_at_ms = full_at_ms;
 }
 
 static void
@@ -185,51 +254,128 @@ clean(void)
 
 /* Workers. */
 
+/*
+ * The worker process: one attempt per request until end of file, the
+ * WORKER_JOBS-th attempt, or a signal.  It keeps nothing of a message
+ * between attempts; the maps are opened per attempt (cdbmap re-stats).
+ * Children it did not wait for (a tern-remote kept idle for its
+ * connection) are reaped between attempts.
+ */
 static void __attribute__((noreturn))
-worker(const char *qid, int force, int fd)
+worker(int fd)
 {
+	struct request req;
 	struct result res;
-	size_t i;
+	unsigned n;
 
 	selfpipe_fini();
 	(void)io_close(&trig_fd);
-	for (i = 0; i < njobs; i++)
-		(void)close(jobs[i].fd);
-	memset(&res, 0, sizeof(res));
-	res.outcome = (int32_t)qmgr_work(&Q, qid, force, &res.due);
-	if (io_write_full(fd, &res, sizeof(res)) < 0)
-		_exit(EXIT_TEMP);
+	for (n = 0; n < WORKER_JOBS; n++) {
+		if (io_read_full(fd, &req, sizeof(req)) != (ssize_t)sizeof(req))
+			break;
+		req.qid[QID_LEN] = '\0';
+		if (!qid_valid(req.qid, QID_LEN))
+			_exit(EXIT_TEMP);
+		memset(&res, 0, sizeof(res));
+		res.outcome = (int32_t)qmgr_work(&Q, req.qid, req.force,
+		    &res.due);
+		while (waitpid(-1, NULL, WNOHANG) > 0)
+			continue;
+		if (io_write_full(fd, &res, sizeof(res)) < 0)
+			_exit(EXIT_TEMP);
+	}
 	_exit(EXIT_OK);
 }
 
-static void
-start(const struct wait *w)
+/*
+ * A new worker in the free slot j: 0, or -1 (logged).  A slot is free
+ * once its worker is retired and reaped.
+ */
+static int
+spawn(struct job *j)
 {
-	int p[2];
+	int sp[2];
+	size_t i;
 	pid_t pid;
 
-	if (pipe2(p, O_CLOEXEC) < 0) {
-		log_err_sys("%s pipe", w->qid);
-		wait_add(w->qid, (int64_t)time(NULL) + (int64_t)Q.sched[0], 0);
-		return;
+	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sp) < 0) {
+		log_err_sys("worker socketpair");
+		return -1;
 	}
 	if ((pid = fork()) < 0) {
-		log_err_sys("%s fork", w->qid);
-		(void)close(p[0]);
-		(void)close(p[1]);
-		wait_add(w->qid, (int64_t)time(NULL) + (int64_t)Q.sched[0], 0);
-		return;
+		log_err_sys("worker fork");
+		(void)close(sp[0]);
+		(void)close(sp[1]);
+		return -1;
 	}
 	if (pid == 0) {
-		(void)close(p[0]);
-		worker(w->qid, w->force, p[1]);
+		/* Only the parent may hold the others' sockets: their end of
+		 * file is how a retired worker learns it is done. */
+		for (i = 0; i < Q.concurrency; i++)
+			(void)io_close(&jobs[i].fd);
+		(void)close(sp[0]);
+		worker(sp[1]);
 	}
-	(void)close(p[1]);
-	memcpy(jobs[njobs].qid, w->qid, QID_LEN + 1);
-	jobs[njobs].pid = pid;
-	jobs[njobs].fd = p[0];
-	jobs[njobs].del = 0;
+	(void)close(sp[1]);
+	memset(j, 0, sizeof(*j));
+	j->pid = pid;
+	j->fd = sp[0];
+	j->idle_since = (int64_t)time(NULL);
+	return 0;
+}
+
+/* Close a worker's socket: an idle one reads end of file and exits. */
+static void
+retire(struct job *j)
+{
+	(void)io_close(&j->fd);
+	j->busy = 0;
+}
+
+/* Hand w to an idle worker or a new one: 0, or -1 when every slot is
+ * still held by a worker on its way out (w waits again as it was). */
+static int
+start(const struct wait *w)
+{
+	struct request req;
+	struct job *j = NULL, *fresh = NULL;
+	size_t i;
+
+	for (i = 0; i < Q.concurrency && j == NULL; i++) {
+		if (jobs[i].fd >= 0 && !jobs[i].busy && jobs[i].pid != 0)
+			j = &jobs[i];
+		else if (fresh == NULL && jobs[i].fd < 0 && jobs[i].pid == 0)
+			fresh = &jobs[i];
+	}
+	if (j == NULL && fresh == NULL) {
+		wait_add(w->qid, w->due, w->force);
+		return -1;
+	}
+	if (j == NULL) {
+		if (spawn(fresh) < 0) {
+			wait_add(w->qid, (int64_t)time(NULL) +
+			    (int64_t)Q.sched[0], 0);
+			return 0;
+		}
+		j = fresh;
+	}
+	memset(&req, 0, sizeof(req));
+	memcpy(req.qid, w->qid, QID_LEN + 1);
+	req.force = w->force;
+	/* A socket buffer takes the few bytes at once; a worker that died
+	 * meanwhile (EPIPE) is replaced and the message tried later. */
+	if (send(j->fd, &req, sizeof(req), MSG_NOSIGNAL | MSG_DONTWAIT) !=
+	    (ssize_t)sizeof(req)) {
+		log_warn_sys("%s worker %ld unusable", w->qid, (long)j->pid);
+		retire(j);
+		wait_add(w->qid, w->due, w->force);
+		return 0;
+	}
+	memcpy(j->qid, w->qid, QID_LEN + 1);
+	j->busy = 1;
+	j->del = 0;
 	njobs++;
+	return 0;
 }
 
 /* Start workers for the earliest due messages, up to the limit. */
@@ -250,7 +396,8 @@ dispatch(void)
 			return;
 		w = waits[best];
 		wait_del(best);
-		start(&w);
+		if (start(&w) < 0)
+			return;	/* SIGCHLD wakes us when a slot frees */
 	}
 }
 
@@ -263,21 +410,25 @@ remove_deleted(const char *qid)
 		log_info("%s removed", qid);
 }
 
+/* The outcome of the attempt j ran (res NULL: the worker died). */
 static void
-finished(struct job *j, int status)
+finished(struct job *j, const struct result *r)
 {
 	struct result res;
-	ssize_t n;
 	int64_t now = (int64_t)time(NULL);
 
-	n = io_read_full(j->fd, &res, sizeof(res));
-	(void)io_close(&j->fd);
-	if (n != (ssize_t)sizeof(res)) {
+	if (r == NULL) {
 		log_err("%s worker died (status %d); retry later", j->qid,
-		    status);
+		    j->pid == 0 ? j->status : -1);
 		res.outcome = QW_DUE;
 		res.due = now + (int64_t)Q.sched[0];
+	} else {
+		res = *r;
 	}
+	j->busy = 0;
+	njobs--;
+	j->done++;
+	j->idle_since = now;
 	switch ((enum qmgr_outcome)res.outcome) {
 	case QW_DUE:
 	case QW_BROKEN:
@@ -290,6 +441,31 @@ finished(struct job *j, int status)
 	case QW_GONE:
 		break;
 	}
+}
+
+/* A busy worker's socket is readable: its answer, or its end. */
+static void
+answer(struct job *j)
+{
+	struct result res;
+	ssize_t n;
+
+	n = io_read_full(j->fd, &res, sizeof(res));
+	if (n == (ssize_t)sizeof(res)) {
+		finished(j, &res);
+		if (j->done >= WORKER_JOBS || state != QM_RUN)
+			retire(j);
+		return;
+	}
+	/* Died mid-attempt: it has closed its socket, so it has exited or
+	 * is exiting; wait for its status. */
+	if (j->pid != 0) {
+		while (waitpid(j->pid, &j->status, 0) < 0 && errno == EINTR)
+			continue;
+		j->pid = 0;
+	}
+	finished(j, NULL);
+	retire(j);
 }
 
 /* The state x event table and its actions. */
@@ -355,26 +531,39 @@ act_child(const char *id)
 
 	(void)id;
 	while ((pid = waitpid(-1, &status, WNOHANG)) > 0) {
-		for (i = 0; i < njobs; i++)
+		for (i = 0; i < Q.concurrency; i++)
 			if (jobs[i].pid == pid)
 				break;
-		if (i == njobs)
+		if (i == Q.concurrency)
 			continue;	/* not a worker */
-		finished(&jobs[i], status);
-		jobs[i] = jobs[--njobs];
+		jobs[i].pid = 0;
+		jobs[i].status = status;
+		/* Its answer, if it wrote one, is still in the socket. */
+		if (jobs[i].busy)
+			answer(&jobs[i]);
+		retire(&jobs[i]);
 	}
 }
 
 static void
 act_timer(const char *id)
 {
+	int64_t now = (int64_t)time(NULL);
+	size_t i;
+
 	(void)id;
-	if ((int64_t)time(NULL) >= clean_at)
+	for (i = 0; i < Q.concurrency; i++)
+		if (jobs[i].fd >= 0 && !jobs[i].busy &&
+		    now - jobs[i].idle_since >= WORKER_IDLE)
+			retire(&jobs[i]);
+	if (now >= clean_at)
 		clean();
 	/* Messages that did not fit: look again once there is room. */
 	if (overflow && nwait < WAIT_MAX / 2 && scan_at_ms > last_scan_ms +
-	    SCAN_GAP_MS)
+	    SCAN_GAP_MS) {
 		scan_at_ms = last_scan_ms + SCAN_GAP_MS;
+		scan_full = 1;
+	}
 	if (io_now_ms() >= scan_at_ms)
 		scan();
 }
@@ -385,6 +574,7 @@ act_hup(const char *id)
 	(void)id;
 	log_info("SIGHUP: rescanning the queue");
 	scan_at_ms = 0;
+	scan_full = 1;
 }
 
 static void
@@ -395,8 +585,12 @@ act_term(const char *id)
 	(void)id;
 	log_info("stopping: %zu deliveries in progress", njobs);
 	state = QM_STOP;
-	for (i = 0; i < njobs; i++)
-		(void)kill(jobs[i].pid, SIGTERM);
+	for (i = 0; i < Q.concurrency; i++) {
+		if (jobs[i].pid != 0)
+			(void)kill(jobs[i].pid, SIGTERM);
+		if (!jobs[i].busy)
+			retire(&jobs[i]);
+	}
 }
 
 static void
@@ -463,6 +657,10 @@ poll_timeout(void)
 	t = scan_at_ms - now_ms;
 	if ((clean_at - now) * 1000 < t)
 		t = (clean_at - now) * 1000;
+	for (i = 0; i < Q.concurrency; i++)
+		if (jobs[i].fd >= 0 && !jobs[i].busy &&
+		    (jobs[i].idle_since + WORKER_IDLE - now) * 1000 < t)
+			t = (jobs[i].idle_since + WORKER_IDLE - now) * 1000;
 	if (njobs < Q.concurrency)
 		for (i = 0; i < nwait; i++)
 			if ((waits[i].due - now) * 1000 < t)
@@ -476,8 +674,11 @@ static void
 loop(void)
 {
 	struct trigger_parser tp;
-	struct pollfd pfd[2];
+	struct pollfd *pfd;
+	size_t i;
 
+	if ((pfd = mem_alloc(Q.concurrency + 2, sizeof(*pfd))) == NULL)
+		die_sys(EXIT_TEMP, "memory");
 	trigger_parser_init(&tp);
 	while (state == QM_RUN || njobs > 0) {
 		if (state == QM_RUN)
@@ -486,9 +687,18 @@ loop(void)
 		pfd[0].events = POLLIN;
 		pfd[1].fd = trig_fd;
 		pfd[1].events = POLLIN;
-		if (poll(pfd, 2, state == QM_RUN ? poll_timeout() : 1000) < 0 &&
-		    errno != EINTR)
+		for (i = 0; i < Q.concurrency; i++) {
+			pfd[i + 2].fd = jobs[i].busy ? jobs[i].fd : -1;
+			pfd[i + 2].events = POLLIN;
+			pfd[i + 2].revents = 0;
+		}
+		if (poll(pfd, Q.concurrency + 2, state == QM_RUN ?
+		    poll_timeout() : 1000) < 0 && errno != EINTR)
 			die_sys(EXIT_TEMP, "poll");
+		for (i = 0; i < Q.concurrency; i++)
+			if (pfd[i + 2].fd >= 0 && pfd[i + 2].revents != 0 &&
+			    jobs[i].busy && jobs[i].fd == pfd[i + 2].fd)
+				answer(&jobs[i]);
 		selfpipe_drain();
 		if (selfpipe_caught(SIGTERM) | selfpipe_caught(SIGINT))
 			event(EV_TERM, NULL);
@@ -500,6 +710,7 @@ loop(void)
 			read_trigger(&tp);
 		event(EV_TIMER, NULL);
 	}
+	free(pfd);
 }
 
 static void
@@ -536,6 +747,10 @@ setup(const char *opt_c)
 	if ((jobs = mem_alloc(Q.concurrency, sizeof(*jobs))) == NULL ||
 	    (waits = mem_alloc(WAIT_MAX, sizeof(*waits))) == NULL)
 		die_sys(EXIT_TEMP, "memory");
+	for (r = 0; r < (int)Q.concurrency; r++) {
+		memset(&jobs[r], 0, sizeof(jobs[r]));
+		jobs[r].fd = -1;
+	}
 }
 
 static void __attribute__((noreturn))
@@ -571,6 +786,8 @@ main(int argc, char **argv)
 	scan();
 	loop();
 	log_info("stopped");
+	for (ch = 0; ch < (int)Q.concurrency; ch++)
+		retire(&jobs[ch]);
 	(void)io_close(&trig_fd);
 	free(jobs);
 	free(waits);

@@ -5,8 +5,13 @@
  *   lspawn-tool deliver SOCK QID PATH SENDER RCPT...
  *       send a request to tern-lspawn; print "ADDR RESULT-LINE" per
  *       recipient; exit 0, or 111 when lspawn_deliver failed.
+ *   lspawn-tool kept SOCK WAITFILE QID PATH SENDER RCPT...
+ *       the same request twice over one kept connection
+ *       (lspawn_deliver_kept), printing the results after each; before
+ *       the second it waits (at most 20 s) until WAITFILE exists.
  */
 #include <errno.h>
+#include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -84,9 +89,48 @@ deliver(int argc, char **argv)
 	return 0;
 }
 
+static int
+kept(int argc, char **argv)
+{
+	struct lspawn_req r;
+	struct lspawn_results rs;
+	size_t i;
+	int a, n, fd = -1;
+
+	if (argc < 8)
+		return 100;
+	lspawn_req_init(&r);
+	lspawn_results_init(&rs);
+	if (lspawn_req_set(&r, argv[4], argv[5], argv[6]) == -1)
+		return 100;
+	for (a = 7; a < argc; a++)
+		if (lspawn_req_add_rcpt(&r, argv[a], NULL) == -1)
+			return 100;
+	for (n = 0; n < 2; n++) {
+		if (n == 1 && strcmp(argv[3], "-") != 0) {
+			for (i = 0; i < 200 && access(argv[3], F_OK) == -1; i++)
+				(void)poll(NULL, 0, 100);
+		}
+		if (lspawn_deliver_kept(&fd, argv[2], &r, &rs) == -1) {
+			fprintf(stderr, "lspawn_deliver_kept: %s\n",
+			    strerror(errno));
+			return 111;
+		}
+		for (i = 0; i < rs.n; i++)
+			printf("%s %s\n", rs.r[i].addr, rs.r[i].line);
+		(void)fflush(stdout);
+	}
+	(void)io_close(&fd);
+	lspawn_req_fini(&r);
+	lspawn_results_fini(&rs);
+	return 0;
+}
+
 int
 main(int argc, char **argv)
 {
+	if (argc > 1 && strcmp(argv[1], "kept") == 0)
+		return kept(argc, argv);
 	if (argc > 1 && strcmp(argv[1], "req") == 0)
 		return req(argc, argv);
 	if (argc > 1 && strcmp(argv[1], "deliver") == 0)

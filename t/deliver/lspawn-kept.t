@@ -1,0 +1,77 @@
+#!/bin/sh
+# tern-lspawn's kept connections and kept delivery children: two requests
+# over one connection (lspawn_deliver_kept) are delivered by one worker
+# and, for one account, by one tern-local process (no fork per delivery);
+# two accounts in one request get a process each, as their own uid; a
+# kept tern-local killed while idle is replaced and the next delivery
+# succeeds; a killed worker makes the kept client connect afresh.
+. "${TERN_SRC:-.}/t/lib.sh"
+[ -x "$TERN_BINDIR/tern-lspawn" ] || skip_all "tern-lspawn not built"
+[ -x "$TERN_BINDIR/tern-maps" ] || skip_all "tern-maps not built"
+sandbox
+plan 12
+TOOL=$TERN_BUILD/t/bin/lspawn-tool
+ROOT=0; [ "$(id -u)" = 0 ] && ROOT=1
+maildir() { h=$(printf %s "$1" | sha256sum); printf '%s/mail/%s/%s/%s' "$SB" "$(echo "$h" | cut -c1-2)" "$(echo "$h" | cut -c3-4)" "$1"; }
+nmail() { ls "$(maildir "$1")/new" 2>/dev/null | wc -l | tr -d ' '; }
+
+mkdir -p "$SB/queue/msg/AB" "$SB/run"
+chmod 755 "$SB/queue" "$SB/queue/msg" "$SB/queue/msg/AB"
+cat >"$SB/tern.conf" <<EOT
+mail_dir = $SB/mail
+queue_dir = $SB/queue
+run_dir = $SB/run
+program_dir = $TERN_BINDIR
+queue_user = root
+account_uid_min = 5000
+account_uid_max = 5100
+local_timeout = 20s
+EOT
+chmod 644 "$SB/tern.conf"
+printf 'alice@example.org uid=5001\nbob@example.org uid=5002\n' >"$SB/accounts"
+printf "example.org local\n" >"$SB/domains"
+"$TERN_BINDIR/tern-maps" -c "$SB/tern.conf" >/dev/null 2>&1 || { diag "tern-maps failed"; exit 1; }
+chmod 644 "$SB/accounts.cdb"
+TERN_LOG=stderr "$TERN_BINDIR/tern-lspawn" -c "$SB/tern.conf" 2>"$SB/log" &
+track $!
+wait_for 10 test -S "$SB/run/lspawn.sock" || { diag "no socket"; cat "$SB/log"; exit 1; }
+printf 'Subject: one\n\nhello\n' >"$SB/queue/msg/AB/Q1"
+# The pids of the tern-local lines that delivered QID to ADDR, in order.
+pids() { sed -n "s/^tern-local\[\([0-9]*\)\]: $1 delivered to=$2 .*/\1/p" "$SB/log" | tr '\n' ' '; }
+
+# Two requests on one connection, nothing in between.
+out=$("$TOOL" kept "$SB/run/lspawn.sock" - Q1 "$SB/queue/msg/AB/Q1" s@remote.example alice@example.org bob@example.org 2>"$SB/client.err"); rc=$?
+is "$rc" 0 "client: two requests over one connection"
+is "$(printf '%s\n' "$out" | grep -c ' ok ')" 4 "four ok results"
+is "$(nmail alice@example.org) $(nmail bob@example.org)" "2 2" "two messages in each Maildir"
+set -- $(pids Q1 alice@example.org)
+ok "alice's two deliveries by one process" test -n "$1" -a "$1" = "${2:-}"
+a=$1
+set -- $(pids Q1 bob@example.org)
+ok "bob's two deliveries by one process" test -n "$1" -a "$1" = "${2:-}"
+ok "a process per account" test "$a" != "$1"
+if [ $ROOT = 1 ]; then
+	like "$(grep 'Q1 delivered to=bob' "$SB/log" | tail -1)" 'uid=5002( |$)' "as root: bob's delivery ran as uid 5002"
+else
+	skip "not root"
+fi
+
+# Kill alice's kept tern-local between two requests: replaced.
+mark=$(wc -l <"$SB/log")
+pids() { tail -n +$((mark + 1)) "$SB/log" | sed -n "s/^tern-local\[\([0-9]*\)\]: $1 delivered to=$2 .*/\1/p" | tr '\n' ' '; }
+"$TOOL" kept "$SB/run/lspawn.sock" "$SB/go" Q1 "$SB/queue/msg/AB/Q1" s@remote.example alice@example.org >"$SB/out2" 2>"$SB/client.err" &
+cl=$!
+has_pid() { test -n "$(pids Q1 alice@example.org)"; }
+wait_for 20 has_pid
+set -- $(pids Q1 alice@example.org)
+kill -KILL "$1" 2>/dev/null
+first=$1
+: >"$SB/go"
+wait "$cl"; rc=$?
+is "$rc" 0 "client: the second request after the kill"
+is "$(grep -c 'alice@example.org ok ' "$SB/out2")" 2 "both delivered"
+set -- $(pids Q1 alice@example.org)
+ok "the second by a new process" test -n "${2:-}" -a "${2:-}" != "$first"
+is "$(nmail alice@example.org)" 4 "four messages for alice in all"
+unlike "$(cat "$SB/log")" "Sanitizer|runtime error" "no sanitizer report"
+done_testing
