@@ -34,6 +34,8 @@ const struct conf_key conf_keys[] = {
 	{ "qmgr_concurrency", CONF_UINT, "20", "most message deliveries tern-qmgr runs at once" },
 	{ "double_bounce_to", CONF_STR, "", "where a failed bounce goes (empty: postmaster of the first local domain)" },
 	{ "lspawn_socket", CONF_PATH, "${run_dir}/lspawn.sock", "Unix socket of tern-lspawn, the local delivery launcher" },
+	/* enqueue service (tern-enqueue -S) */
+	{ "enqueue_socket", CONF_PATH, "${run_dir}/enqueue/socket", "Unix socket of the tern-enqueue service; its folder admits only tern-smtpd's group, and without the socket tern-smtpd executes tern-enqueue" },
 
 	/* Remote delivery (tern-remote, and tern-qmgr choosing its next hop). */
 	{ "relay_host", CONF_STR, "", "next hop for every remote recipient without a route: smtp:[host]:port, smtp:host, lmtp:host:port (empty: MX)" },

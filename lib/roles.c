@@ -44,6 +44,8 @@ static const struct role_svc {
 	{ "tern-proxy", NULL, ROLE_FRONT, "the IMAP/POP3 front end" },
 	{ "tern-qmgr", NULL, ROLE_MX | ROLE_STORAGE | ROLE_SUBMISSION,
 	    "the queue manager" },
+	{ "tern-enqueue", NULL, ROLE_MX | ROLE_STORAGE | ROLE_SUBMISSION,
+	    "the enqueue service (tern-enqueue -S)" },
 	{ "tern-authd", NULL, ROLE_STORAGE | ROLE_FRONT | ROLE_SUBMISSION,
 	    "the password checker: the mx tier holds no hashes" },
 	{ NULL, NULL, 0, NULL }

@@ -88,6 +88,7 @@ imaps tern-imapd 993 tcp -m_imaps root storage
 pop3 tern-pop3d 110 tcp -m_pop3 root storage
 pop3s tern-pop3d 995 tcp -m_pop3s root storage
 qmgr tern-qmgr - daemon - \${queue_user} mx,storage,submission
+enqueue tern-enqueue - daemon -S \${queue_user} mx,storage,submission
 lspawn tern-lspawn - daemon - root storage
 authd tern-authd - daemon - root storage,front,submission
 imap tern-proxy 143 tcp -m_imap root front

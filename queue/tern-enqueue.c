@@ -27,6 +27,8 @@
 #include "lib/queue.h"
 #include "lib/sbuf.h"
 
+#include "queue/enqueue.h"
+
 #define MSG_FD		0
 #define ENV_FD		1
 #define COPY_BUF	65536
@@ -88,7 +90,8 @@ static void __attribute__((noreturn))
 usage(void)
 {
 	die(EXIT_PERM, "usage: tern-enqueue [-c tern.conf] "
-	    "<message >&1 envelope (see tern-enqueue(8))");
+	    "<message >&1 envelope, or tern-enqueue -S [-c tern.conf] "
+	    "(see tern-enqueue(8))");
 }
 
 static void
@@ -399,7 +402,7 @@ main(int argc, char **argv)
 	struct envelope env;
 	const char *opt_c = NULL;
 	uint64_t limit, size;
-	int ch, fd, secure;
+	int ch, fd, secure, opt_s = 0;
 
 	if (proc_init(NULL, 0, 0) < 0)
 		_exit(EXIT_TEMP);
@@ -408,10 +411,13 @@ main(int argc, char **argv)
 	caller_uid = getuid();
 	if (!secure)
 		crash_step = getenv("TERN_CRASH_AT");
-	while ((ch = getopt(argc, argv, "c:")) != -1) {
+	while ((ch = getopt(argc, argv, "c:S")) != -1) {
 		switch (ch) {
 		case 'c':
 			opt_c = optarg;
+			break;
+		case 'S':
+			opt_s = 1;
 			break;
 		default:
 			usage();
@@ -419,8 +425,13 @@ main(int argc, char **argv)
 	}
 	if (optind != argc)
 		usage();
+	if (opt_s && secure)
+		die(EXIT_PERM, "the service (-S) is started by tern-supervise "
+		    "as the queue user, not through the set-id bit");
 	setup(opt_c, secure, &limit);
 	umask(077);
+	if (opt_s)
+		enqueue_serve(cf, &caller_uid);	/* returns in a worker */
 	(void)alarm(ENQUEUE_TIMEOUT);	/* the cleaner's age is longer */
 	sbuf_init(&J.tmp_msg, PATH_MAX_Q);
 	sbuf_init(&J.tmp_env, PATH_MAX_Q);
@@ -438,9 +449,9 @@ main(int argc, char **argv)
 	write_envelope(&env);
 	commit();
 	poke();
-	log_info("%s enqueued size=%llu nrcpt=%zu from=<%s> uid=%lu", J.id,
+	log_info("%s enqueued size=%llu nrcpt=%zu from=<%s> uid=%lu%s", J.id,
 	    (unsigned long long)size, env.nrcpt, log_esc_s(env.sender),
-	    (unsigned long)caller_uid);
+	    (unsigned long)caller_uid, opt_s ? " via=service" : "");
 	tell_id();
 	envelope_fini(&env);
 	job_fini();

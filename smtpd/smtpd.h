@@ -6,7 +6,8 @@
  * smtpd_session.c the command loop, replies, limits, the final log line
  * smtpd_cmd.c    the verb table and every command but DATA/BDAT/STARTTLS
  * smtpd_data.c   DATA and BDAT: the message into tern-enqueue, Received
- * smtpd_enqueue.c fork+execve tern-enqueue, stream, commit or abort
+ * smtpd_enqueue.c the enqueue service or fork+execve tern-enqueue,
+ *                stream, commit or abort
  * smtpd_tls.c    STARTTLS and implicit TLS (submissions)
  * smtpd_auth.c   AUTH, sender ownership, the header From: check
  * smtpd_rate.c   messages per hour per account (a locked counter file)
@@ -68,11 +69,13 @@ enum smtpd_mode {
 /* One tern-enqueue child. */
 struct smtpd_job {
 	pid_t		pid;		/* -1: none */
+	int		svc;		/* a service's worker has it */
 	int		msg_fd;		/* its fd 0 (a pipe) */
 	int		env_fd;		/* its fd 1 (a socketpair) */
 	int		write_failed;	/* it stopped reading (died) */
 	char		qid[QID_LEN + 1];	/* the id we propose */
-	uint64_t	size;		/* bytes written */
+	uint64_t	size;		/* bytes taken (buffered or written) */
+	struct sbuf	buf;		/* taken, not yet written */
 };
 
 struct smtpd {
@@ -84,9 +87,15 @@ struct smtpd {
 	struct tls_conn	*tls;		/* the session speaks TLS */
 	struct sbuf	 tls_info;	/* "tls=TLSv1.3 cipher=..." */
 	struct resolve_maps maps;
+	int		 maps_open;	/* maps and senders are open */
+	int		 forked;	/* a fork server's child */
+	int		 has_ids;	/* uid, gid: "user" looked up */
+	uid_t		 uid;
+	gid_t		 gid;
 	const char	*hostname;
 	const char	*program_dir;
 	const char	*conf_home;	/* folder of tern.conf, for enqueue */
+	const char	*enqueue_socket;	/* the enqueue service */
 	char		 ip[ENV_IP_MAX + 1];	/* "" when unknown */
 
 	/* Limits (tern.conf). */
@@ -135,6 +144,7 @@ struct smtpd {
 
 /* smtpd_session.c */
 void	smtpd_init(struct smtpd *);
+void	smtpd_close(struct smtpd *);
 void	smtpd_fini(struct smtpd *);
 void	smtpd_serve(struct smtpd *);
 void	smtpd_reply(struct smtpd *, int code, const char *enh,

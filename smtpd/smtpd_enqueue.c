@@ -11,6 +11,12 @@
  * do what io_fd_arrange does in the fork path, which is kept for the case
  * a source descriptor is 0 or 1 (never while the connection holds them).
  *
+ * When the enqueue service runs (tern-enqueue -S, lib/enqsvc.h), the same
+ * two descriptors go to one of its waiting workers over enqueue_socket
+ * instead: no process is started at all.  Its reply line carries what the
+ * exit code would ("!CODE"); without the socket (or with its backlog
+ * full) tern-enqueue is executed as before.
+ *
  * Abort: closing both descriptors without an envelope makes tern-enqueue
  * read an empty envelope, refuse it (exit 100) and remove its temp file,
  * so nothing is committed.
@@ -25,6 +31,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "lib/enqsvc.h"
 #include "lib/io.h"
 #include "lib/log.h"
 #include "lib/priv.h"
@@ -32,7 +39,9 @@
 #include "smtpd/smtpd.h"
 
 #define ENQ_PATH_MAX	4096
-#define ENQ_REPLY_MAX	64	/* "ID\n" */
+#define ENQ_BUF_MAX	65536	/* message bytes gathered per write (a
+				 * pipe's capacity): one write per line woke
+				 * tern-enqueue for each, ~60 per 4 KiB */
 
 static const char *const env_allow[] = { "TZ", "TERN_LOG", NULL };
 
@@ -93,8 +102,18 @@ smtpd_enq_start(struct smtpd *s, struct smtpd_job *j)
 	sbuf_init(&path, ENQ_PATH_MAX);
 	sbuf_init(&home, ENQ_PATH_MAX);
 	j->pid = -1;
+	j->svc = 0;
 	j->write_failed = 0;
 	j->size = 0;
+	sbuf_init(&j->buf, ENQ_BUF_MAX);
+	if (pipe2(p, O_CLOEXEC) < 0 ||
+	    socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sp) < 0)
+		goto out;
+	if (s->enqueue_socket != NULL &&
+	    enqsvc_connect(s->enqueue_socket, p[0], sp[1]) == 0) {
+		j->svc = 1;
+		goto started;
+	}
 	if (sbuf_printf(&path, "%s/tern-enqueue", s->program_dir) < 0 ||
 	    sbuf_str(&path) == NULL ||
 	    sbuf_printf(&home, "TERN_HOME=%s", s->conf_home) < 0 ||
@@ -104,11 +123,9 @@ smtpd_enq_start(struct smtpd *s, struct smtpd_job *j)
 	extra[1] = NULL;
 	if ((envp = env_build(env_allow, extra)) == NULL)
 		goto out;
-	if (pipe2(p, O_CLOEXEC) < 0 ||
-	    socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sp) < 0)
-		goto out;
 	if ((j->pid = spawn(p[0], sp[1], path.s, envp)) < 0)
 		goto out;
+started:
 	j->msg_fd = p[1];
 	j->env_fd = sp[0];
 	p[1] = sp[0] = -1;
@@ -126,15 +143,34 @@ out:
 	return rc;
 }
 
+static void
+write_out(struct smtpd_job *j, const void *p, size_t n)
+{
+	if (!j->write_failed && n > 0 && io_write_full(j->msg_fd, p, n) < 0)
+		j->write_failed = 1;	/* it died: its exit code tells why */
+}
+
+/* Write what is gathered. */
+static void
+flush_buf(struct smtpd_job *j)
+{
+	write_out(j, j->buf.s, j->buf.len);
+	sbuf_reset(&j->buf);
+}
+
+/* Gathered into writes of up to ENQ_BUF_MAX bytes. */
 void
 smtpd_enq_write(struct smtpd_job *j, const void *p, size_t n)
 {
 	if (j->write_failed || n == 0)
 		return;
-	if (io_write_full(j->msg_fd, p, n) < 0)
-		j->write_failed = 1;	/* it died: its exit code tells why */
-	else
-		j->size += n;
+	j->size += n;
+	if (j->buf.len + n > ENQ_BUF_MAX)
+		flush_buf(j);
+	if (n >= ENQ_BUF_MAX || sbuf_cat_n(&j->buf, p, n) < 0) {
+		flush_buf(j);
+		write_out(j, p, n);
+	}
 }
 
 /* Reap the child: its exit code, or -1 when it did not exit normally. */
@@ -157,18 +193,24 @@ reap(struct smtpd_job *j)
 void
 smtpd_enq_abort(struct smtpd_job *j)
 {
-	if (j->pid < 0)
+	sbuf_fini(&j->buf);	/* never written: nothing committed */
+	if (j->pid < 0 && !j->svc)
 		return;
 	(void)io_close(&j->msg_fd);	/* no envelope: nothing committed */
 	(void)io_close(&j->env_fd);
+	j->svc = 0;
 	(void)reap(j);
 }
 
-/* The id tern-enqueue sends back after the commit ("" when none). */
-static void
-read_id(struct smtpd *s, struct smtpd_job *j, char id_r[QID_LEN + 1])
+/*
+ * The reply tern-enqueue sends after the commit (the id) or, as a
+ * service's worker, instead of an exit code: 0 with id_r, the code, or -1
+ * (nothing, or not a reply: it died).
+ */
+static int
+read_reply(struct smtpd *s, struct smtpd_job *j, char id_r[QID_LEN + 1])
 {
-	char buf[ENQ_REPLY_MAX];
+	char buf[ENQSVC_REPLY_MAX];
 	size_t got = 0;
 	ssize_t n;
 	int64_t deadline = io_deadline_ms(s->done_ms > 0 ? s->done_ms : -1);
@@ -176,17 +218,13 @@ read_id(struct smtpd *s, struct smtpd_job *j, char id_r[QID_LEN + 1])
 	id_r[0] = '\0';
 	while (got < sizeof buf) {
 		if (io_wait(j->env_fd, POLLIN, deadline) < 0)
-			return;
+			return -1;
 		n = io_read(j->env_fd, buf + got, sizeof buf - got);
 		if (n <= 0)
 			break;
 		got += (size_t)n;
 	}
-	if (got == QID_LEN + 1 && buf[QID_LEN] == '\n' &&
-	    qid_valid(buf, QID_LEN)) {
-		memcpy(id_r, buf, QID_LEN);
-		id_r[QID_LEN] = '\0';
-	}
+	return enqsvc_reply_parse(buf, got, id_r);
 }
 
 /*
@@ -198,9 +236,12 @@ smtpd_enq_finish(struct smtpd *s, struct smtpd_job *j,
     char id_r[QID_LEN + 1])
 {
 	struct sbuf e;
-	int failed = j->write_failed, code;
+	int failed, code, reply;
 
 	id_r[0] = '\0';
+	flush_buf(j);
+	sbuf_fini(&j->buf);
+	failed = j->write_failed;
 	if (io_close(&j->msg_fd) < 0)
 		failed = 1;
 	sbuf_init(&e, ENV_FILE_MAX);
@@ -212,11 +253,16 @@ smtpd_enq_finish(struct smtpd *s, struct smtpd_job *j,
 		failed = 1;
 	}
 	sbuf_fini(&e);
-	if (!failed)
-		read_id(s, j, id_r);
+	reply = failed ? -1 : read_reply(s, j, id_r);
 	/* Without a whole envelope tern-enqueue commits nothing. */
 	(void)io_close(&j->env_fd);
+	if (j->svc) {
+		j->svc = 0;	/* a worker: its reply is all we get */
+		return reply;
+	}
 	code = reap(j);
+	if (reply > 0)
+		id_r[0] = '\0';
 	if (failed && code == 0)
 		code = -1;
 	return code;

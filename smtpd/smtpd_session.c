@@ -32,14 +32,22 @@ smtpd_init(struct smtpd *s)
 	s->job.msg_fd = s->job.env_fd = -1;
 }
 
+/* End the session: abort a transfer, flush the replies, close TLS. */
 void
-smtpd_fini(struct smtpd *s)
+smtpd_close(struct smtpd *s)
 {
 	smtpd_bdat_abort(s);
 	if (s->b != NULL)
 		(void)bio_flush(s->b);	/* the session is over anyway */
 	tls_conn_free(&s->tls);
 	bio_free(&s->b);
+}
+
+/* Free what the session holds (after smtpd_close, or instead of it). */
+void
+smtpd_fini(struct smtpd *s)
+{
+	smtpd_close(s);
 	tls_ctx_free(&s->tls_ctx);
 	resolve_maps_close(&s->maps);
 	cdbmap_close(&s->senders);

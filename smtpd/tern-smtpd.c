@@ -107,6 +107,7 @@ config(struct smtpd *s, const char *opt_c)
 	    (s->program_dir = conf_path(s->cf, "program_dir")) == NULL)
 		die(EXIT_TEMP, "bad message_size_limit or program_dir");
 	s->conf_home = conf_dir(s->cf);
+	s->enqueue_socket = conf_path(s->cf, "enqueue_socket");
 	s->rcpt_limit = count(s, "smtpd_recipient_limit");
 	if (s->rcpt_limit == 0 || s->rcpt_limit > ENV_RCPT_MAX)
 		s->rcpt_limit = ENV_RCPT_MAX;
@@ -180,24 +181,37 @@ submission_config(struct smtpd *s)
 	s->plain_ok = r;
 }
 
+/*
+ * The uid and gid of "user", looked up once: a fork server does it before
+ * its first fork, so no session reads /etc/passwd (glibc's NSS: ~6% of a
+ * session's CPU, bench/smtp).  A changed uid reaches the sessions when
+ * tern.conf changes or the service restarts.
+ */
+static void
+session_user(struct smtpd *s)
+{
+	const char *user;
+
+	if (s->has_ids || !priv_is_root())
+		return;
+	if ((user = conf_str(s->cf, "user")) == NULL ||
+	    priv_lookup(user, &s->uid, &s->gid) < 0)
+		die(EXIT_TEMP, "bad user");
+	s->has_ids = 1;
+}
+
 /* The rate counters' folder, owned by the session user. */
 static void
 rate_dir(struct smtpd *s)
 {
-	const char *user;
-	uid_t uid;
-	gid_t gid;
-
 	if (s->rate_dir == NULL || s->rate_limit == 0)
 		return;
 	if (!priv_is_root()) {
 		smtpd_rate_setup(s, 0, 0, 0);
 		return;
 	}
-	if ((user = conf_str(s->cf, "user")) == NULL ||
-	    priv_lookup(user, &uid, &gid) < 0)
-		die(EXIT_TEMP, "bad user");
-	smtpd_rate_setup(s, uid, gid, 1);
+	session_user(s);
+	smtpd_rate_setup(s, s->uid, s->gid, 1);
 }
 
 /* sender_login.cdb: more owners of sender addresses (may be absent). */
@@ -251,6 +265,29 @@ tls_setup(struct smtpd *s, int eager)
 }
 
 /*
+ * The maps: 0, or -1 with errno (nothing left open).  A fork server opens
+ * them once and its children inherit the mappings; cdbmap reopens a map
+ * that tern-maps replaced, at its first lookup in the child (cdbmap.h).
+ */
+static int
+maps_open(struct smtpd *s, const char **map_dir_r)
+{
+	const char *delim;
+
+	if ((*map_dir_r = conf_path(s->cf, "map_dir")) == NULL ||
+	    (delim = conf_str(s->cf, "recipient_delimiter")) == NULL)
+		die(EXIT_TEMP, "bad map_dir or recipient_delimiter");
+	if (s->maps_open)
+		return 0;
+	if (resolve_maps_open(&s->maps, *map_dir_r, delim) < 0)
+		return -1;
+	if (s->mode == SMTPD_SUBMISSION || s->mode == SMTPD_SUBMISSIONS)
+		senders(s, *map_dir_r);
+	s->maps_open = 1;
+	return 0;
+}
+
+/*
  * Started as a fork server (NAME.forkserver, lib/forkserver.h): the
  * configuration is read and the TLS context built once, here; each
  * connection is a child that returns from this function.
@@ -260,12 +297,19 @@ forkserver(struct smtpd *s, char **argv)
 {
 	int fd = forkserver_fd(), r;
 
+	const char *map_dir;
+
 	if (fd < 0)
 		return;
 	tls_setup(s, 1);
+	session_user(s);
+	/* A map that cannot be opened now: each session tries (and says). */
+	(void)maps_open(s, &map_dir);
 	r = forkserver_serve(fd, forkserver_conf_stale, s->cf, argv);
-	if (r == 0)
+	if (r == 0) {
+		s->forked = 1;
 		return;		/* a connection's child */
+	}
 	if (r < 0)
 		die_sys(EXIT_TEMP, "forkserver");
 	exit(EXIT_OK);		/* tern-supervise closed the socket */
@@ -275,17 +319,12 @@ forkserver(struct smtpd *s, char **argv)
 static void
 setup(struct smtpd *s)
 {
-	const char *map_dir, *delim;
+	const char *map_dir;
 
-	if ((map_dir = conf_path(s->cf, "map_dir")) == NULL ||
-	    (delim = conf_str(s->cf, "recipient_delimiter")) == NULL)
-		die(EXIT_TEMP, "bad map_dir or recipient_delimiter");
 	rate_dir(s);
-	if (resolve_maps_open(&s->maps, map_dir, delim) < 0)
+	if (maps_open(s, &map_dir) < 0)
 		die_sys(EXIT_TEMP, "cannot open the maps in %s",
 		    log_esc_s(map_dir));
-	if (s->mode == SMTPD_SUBMISSION || s->mode == SMTPD_SUBMISSIONS)
-		senders(s, map_dir);
 	if (!s->tls_set_up)
 		tls_setup(s, 0);
 }
@@ -294,18 +333,18 @@ setup(struct smtpd *s)
 static void
 drop(struct smtpd *s)
 {
-	const char *why = "", *user;
+	const char *why = "";
 	int r;
 
-	if ((user = conf_str(s->cf, "user")) == NULL)
-		die(EXIT_TEMP, "bad user");
-	r = priv_drop_user(user, NULL, &why);
+	session_user(s);
+	r = s->has_ids ? priv_drop(s->uid, s->gid, NULL, &why) :
+	    PRIV_SKIPPED;
 	if (r == PRIV_SKIPPED)
 		log_debug("not root: running as uid %lu",
 		    (unsigned long)getuid());
 	else if (r != PRIV_DROPPED)
-		die_sys(EXIT_TEMP, "cannot become %s: %s", log_esc_s(user),
-		    why);
+		die_sys(EXIT_TEMP, "cannot become %s: %s",
+		    log_esc_s(conf_str(s->cf, "user")), why);
 	if (getuid() == 0 || geteuid() == 0)
 		die(EXIT_TEMP, "refusing to run as root");
 }
@@ -344,6 +383,18 @@ main(int argc, char **argv)
 	drop(&s);
 	smtpd_serve(&s);
 	smtpd_rate_sweep(&s);	/* now and then, after the client */
+	smtpd_close(&s);
+#ifndef TERN_SAN
+	/*
+	 * A fork server's child: freeing its copy of the TLS context and
+	 * OpenSSL's atexit clean-up wrote to pages it shared with the
+	 * server, a copy-on-write fault each (bench/smtp: ~40% of a
+	 * session's CPU); the kernel frees it all at once.  Sanitizer
+	 * builds free and exit, so LeakSanitizer still checks a session.
+	 */
+	if (s.forked)
+		_exit(EXIT_OK);
+#endif
 	smtpd_fini(&s);
 	return EXIT_OK;
 }

@@ -14,7 +14,11 @@ import sys
 import threading
 import time
 
-TARGETS = ["tern-smtpd", "tern-enqueue", "tern-qmgr", "tern-local"]
+# tern-enqueue: the enqueue service (tern-enqueue -S) or, while it is
+# down, the program tern-smtpd executes; tern-enqueue-w: the service's
+# workers, each with one message or waiting for one.
+TARGETS = ["tern-smtpd", "tern-enqueue", "tern-enqueue-w", "tern-qmgr",
+           "tern-local"]
 
 
 def descendants(root):

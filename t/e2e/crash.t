@@ -1,7 +1,8 @@
 #!/bin/sh
 # Promise 1 under fire: 2,000 messages from 8 concurrent SMTP clients while
-# tern-smtpd, tern-enqueue, tern-qmgr and tern-local are SIGKILLed at
-# random moments (at least 20 kills).  Afterwards every message that got a
+# tern-smtpd, tern-enqueue (the enqueue service, its workers, or the
+# program executed while the service is down), tern-qmgr and tern-local
+# are SIGKILLed at random moments (at least 20 kills).  Afterwards every message that got a
 # 250 is in each of its recipients' Maildirs at least once, and the queue
 # drains.  Duplicates are allowed (a kill between delivery and the state
 # write) and counted.  CRASH_MSGS overrides the count; the sanitizer build
