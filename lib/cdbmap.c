@@ -60,11 +60,27 @@ now_ms(void)
 	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
 }
 
+/*
+ * Close the descriptor of a file read by pread() if it is still that
+ * file's: a forked child that moved its descriptors (dup2 onto the
+ * number, closefrom) before closing its maps must not lose the
+ * descriptor now there (tern-lspawn's delivery child: its result socket).
+ */
+static void
+close_fd(struct cdbmap *m)
+{
+	struct stat st;
+
+	if (fstat(m->fd, &st) == 0 && st.st_dev == m->dev &&
+	    st.st_ino == m->ino)
+		(void)close(m->fd);	/* read-only: nothing to lose */
+}
+
 static void
 unmap(struct cdbmap *m)
 {
 	if (m->is_loaded && m->is_read)
-		(void)close(m->fd);	/* read-only: nothing to lose */
+		close_fd(m);
 	else if (m->is_loaded)
 		cdb_free(&m->db);
 	m->is_loaded = 0;

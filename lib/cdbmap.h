@@ -26,7 +26,10 @@
  * file that shrinks under a mapping can fault): replace maps by rename,
  * as tern-maps and rsync do.  While a file is read by pread() the handle
  * holds its descriptor (O_CLOEXEC): a process that closes descriptors it
- * did not open (closefrom) closes its maps first, or opens them after.
+ * did not open (closefrom) or moves others onto their numbers (dup2)
+ * makes no lookup on its maps afterwards; cdbmap_close() then closes the
+ * descriptor only if it is still the map file's (fstat), so the moved one
+ * survives.
  *
  * A missing file is an error (ENOENT), or an empty map when the caller
  * passes CDBMAP_MISSING_OK; such a map starts answering as soon as the file

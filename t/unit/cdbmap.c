@@ -374,6 +374,34 @@ test_stale(void)
 	cdbmap_close(&m);
 }
 
+/*
+ * A forked child that moves a descriptor onto the number of a map's
+ * (dup2) and then closes the map keeps its descriptor: tern-lspawn's
+ * delivery child lost its result socket that way.
+ */
+static void
+test_moved_fd(void)
+{
+	static const char *const v1[] = { "k=v", NULL };
+	struct cdbmap *m;
+	int low, other;
+
+	is_int(build(v1), 0, "a map");
+	/* The lowest free number is the one the map's descriptor gets. */
+	if ((low = open("/dev/null", O_RDONLY)) < 0 || close(low) < 0) {
+		ok(0, "a free descriptor number");
+		return;
+	}
+	ok((m = cdbmap_open(path, CDBMAP_READ)) != NULL, "opened (pread)");
+	other = open("/dev/null", O_RDONLY);
+	ok(other >= 0 && dup2(other, low) == low,
+	    "another file moved onto its descriptor's number");
+	cdbmap_close(&m);
+	ok(fcntl(low, F_GETFD) != -1, "closing the map leaves that one open");
+	(void)close(low);
+	(void)close(other);
+}
+
 int
 main(void)
 {
@@ -397,6 +425,7 @@ main(void)
 	}
 	mode = 0;
 	test_switch();
+	test_moved_fd();
 	(void)unlink(path);
 	(void)unlink(tmp);
 	(void)rmdir(dir);
