@@ -203,10 +203,15 @@ one(const struct fs *f, int *child_r)
 	m.msg_control = c.b;
 	m.msg_controllen = sizeof c.b;
 	n = recvmsg(fd, &m, MSG_CMSG_CLOEXEC);
-	if (n < 0)
-		return errno == EINTR || errno == EAGAIN ? 0 : -1;
-	if (n == 0)
+	if (n < 0 && (errno == EINTR || errno == EAGAIN))
+		return 0;
+	/* The supervisor gone (stop or reload) is an end, not an error:
+	 * EOF, or a reset when it closed with our 'x' reports unread. */
+	if (n == 0 || (n < 0 && (errno == ECONNRESET || errno == EPIPE ||
+	    errno == ENOTCONN)))
 		return 1;
+	if (n < 0)
+		return -1;
 	for (h = CMSG_FIRSTHDR(&m); h != NULL; h = CMSG_NXTHDR(&m, h))
 		if (h->cmsg_level == SOL_SOCKET && h->cmsg_type == SCM_RIGHTS &&
 		    h->cmsg_len == CMSG_LEN(sizeof(int)) && conn < 0)
