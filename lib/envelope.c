@@ -26,7 +26,7 @@ is_text(const unsigned char *p, size_t n)
 	return 1;
 }
 
-/* Printable ASCII without space (ENVID, ORCPT). */
+/* Printable ASCII without space (ORCPT, the client's IP). */
 static int
 is_print(const unsigned char *p, size_t n)
 {
@@ -48,6 +48,18 @@ is_envid(const unsigned char *p, size_t n)
 		if (p[i] < 0x20 || p[i] > 0x7e)
 			return 0;
 	return 1;
+}
+
+int
+envelope_envid_ok(const void *p, size_t n)
+{
+	return n <= ENV_ENVID_MAX && is_envid(p, n);
+}
+
+int
+envelope_orcpt_ok(const void *p, size_t n)
+{
+	return n <= ENV_ORCPT_MAX && is_print(p, n);
 }
 
 static int
@@ -76,8 +88,8 @@ is_mailbox(const unsigned char *p, size_t n, unsigned eflags, int is_rcpt)
 	return addr_parse((const char *)p, n, f, &a, &why) == ADDR_OK;
 }
 
-static int
-is_notify(unsigned v)
+int
+envelope_notify_ok(unsigned v)
 {
 	if (v & ~ENV_N_ALL)
 		return 0;
@@ -360,7 +372,7 @@ read_rcpt(struct rd *rd, struct envelope *e)
 	(void)copy_str(rc->orcpt, sizeof(rc->orcpt), rd->v, rd->n);
 	if ((r = expect(rd, ENV_REC_NOTIFY, 1, 1)) != ENV_OK)
 		return r;
-	if (!is_notify(rd->v[0]))
+	if (!envelope_notify_ok(rd->v[0]))
 		return bad(rd, "bad NOTIFY flags");
 	rc->notify = rd->v[0];
 	if ((r = expect(rd, ENV_REC_ORIG, 0, ENV_ADDR_MAX)) != ENV_OK)
@@ -480,7 +492,7 @@ check_rcpt(const struct envelope *e, const struct envelope_rcpt *r)
 	if (!is_mailbox(US(r->addr), strnlen(r->addr, sizeof(r->addr)),
 	    e->flags, 1) ||
 	    !is_print(US(r->orcpt), strnlen(r->orcpt, sizeof(r->orcpt))) ||
-	    !is_notify(r->notify) ||
+	    !envelope_notify_ok(r->notify) ||
 	    !is_text(US(r->orig), strnlen(r->orig, sizeof(r->orig))))
 		return -1;
 	return 0;

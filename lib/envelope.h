@@ -166,6 +166,13 @@ int	envelope_read(const void *buf, size_t len, int flags,
 int	envelope_encode(const struct envelope *, struct sbuf *out);
 int	envelope_write(int fd, const struct envelope *);
 
+/* The DSN fields' checks, 1 when valid (lib/remote shares them):
+ * ENVID decoded, printable ASCII or space; ORCPT "type;xtext", printable
+ * ASCII without space; NOTIFY ENV_N_* bits, NEVER alone (0: not given). */
+int	envelope_envid_ok(const void *, size_t);
+int	envelope_orcpt_ok(const void *, size_t);
+int	envelope_notify_ok(unsigned);
+
 int	envelope_rec_put(struct sbuf *, int type, const void *, size_t);
 struct envelope_cursor {
 	const unsigned char *p;

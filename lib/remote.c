@@ -46,37 +46,6 @@ remote_req_fini(struct remote_req *r)
 	memset(r, 0, sizeof(*r));
 }
 
-/* Printable ASCII without space: ENVID and ORCPT (as in envelope.h). */
-static int
-is_print(const unsigned char *p, size_t n)
-{
-	size_t i;
-
-	for (i = 0; i < n; i++)
-		if (p[i] < 0x21 || p[i] > 0x7e)
-			return 0;
-	return 1;
-}
-
-/* A decoded ENVID: printable ASCII or space. */
-static int
-is_envid(const unsigned char *p, size_t n)
-{
-	size_t i;
-
-	for (i = 0; i < n; i++)
-		if (p[i] < 0x20 || p[i] > 0x7e)
-			return 0;
-	return 1;
-}
-
-static int
-is_notify(unsigned v)
-{
-	return v != 0 && (v & ~ENV_N_ALL) == 0 &&
-	    !((v & ENV_N_NEVER) && (v & ~ENV_N_NEVER));
-}
-
 static int
 add_rcpt_n(struct remote_req *r, const void *p, size_t n)
 {
@@ -117,8 +86,8 @@ remote_req_add_rcpt_dsn(struct remote_req *r, const char *addr,
 {
 	size_t n = orcpt != NULL ? strlen(orcpt) : 0;
 
-	if ((notify != 0 && !is_notify(notify)) || n > ENV_ORCPT_MAX ||
-	    !is_print((const unsigned char *)orcpt, n)) {
+	if ((notify != 0 && !envelope_notify_ok(notify)) ||
+	    !envelope_orcpt_ok(orcpt, n)) {
 		errno = EINVAL;
 		return -1;
 	}
@@ -152,7 +121,7 @@ remote_req_encode(const struct remote_req *r, struct sbuf *out)
 	sbuf_reset(out);
 	if (!qid_valid(r->qid, strlen(r->qid)) || r->hop[0] == '\0' ||
 	    r->nrcpt == 0 || r->ret > ENV_RET_HDRS ||
-	    !is_envid((const unsigned char *)r->envid, strlen(r->envid))) {
+	    !envelope_envid_ok(r->envid, strlen(r->envid))) {
 		errno = EINVAL;
 		return -1;
 	}
@@ -230,7 +199,7 @@ decode_dsn_head(struct envelope_cursor *c, struct remote_req *r,
 	if (peek_type(c) == REMOTE_T_ENVID) {
 		if (get(c, REMOTE_T_ENVID, 1, ENV_ENVID_MAX, &v, &n, why_r) < 0)
 			return -1;
-		if (!is_envid(v, n))
+		if (!envelope_envid_ok(v, n))
 			return perr(why_r, "bad ENVID");
 		copy(r->envid, v, n);
 	}
@@ -248,14 +217,14 @@ decode_dsn_rcpt(struct envelope_cursor *c, struct remote_dsn *d,
 	if (peek_type(c) == REMOTE_T_NOTIFY) {
 		if (get(c, REMOTE_T_NOTIFY, 1, 1, &v, &n, why_r) < 0)
 			return -1;
-		if (!is_notify(v[0]))
+		if (v[0] == 0 || !envelope_notify_ok(v[0]))
 			return perr(why_r, "bad NOTIFY");
 		d->notify = v[0];
 	}
 	if (peek_type(c) == REMOTE_T_ORCPT) {
 		if (get(c, REMOTE_T_ORCPT, 1, ENV_ORCPT_MAX, &v, &n, why_r) < 0)
 			return -1;
-		if (!is_print(v, n))
+		if (!envelope_orcpt_ok(v, n))
 			return perr(why_r, "bad ORCPT");
 		copy(d->orcpt, v, n);
 	}
