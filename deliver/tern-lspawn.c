@@ -58,6 +58,7 @@
 #define WORKER_REQS	1000	/* requests per worker process */
 #define KEPT_MAX	8	/* kept delivery children per worker */
 #define KEPT_MSG_MAX	65536	/* a one-recipient request, and a reply */
+#define KEPT_IDLE_MS	5000	/* a kept child unused this long is ended */
 
 struct cfg {
 	const char	*conf_path;	/* -c, passed on to tern-local */
@@ -94,6 +95,7 @@ struct kept {
 	pid_t		 pid;
 	int		 fd;		/* -1: slot free */
 	uint64_t	 used;		/* for least-recently-used eviction */
+	int64_t		 last_ms;	/* last handed a delivery */
 };
 
 static struct cfg cfg;
@@ -239,6 +241,8 @@ set_result(struct lspawn_results *rs, const char *addr, const char *line)
 	return 0;
 }
 
+static void kept_end_uid(uid_t);
+
 /* Look the account up: 0 (found, usable), or a result line in *line. */
 static int
 lookup(const char *addr, struct acct *a, struct sbuf *home,
@@ -276,7 +280,11 @@ lookup(const char *addr, struct acct *a, struct sbuf *home,
 		*line = "bounce 5.2.1 mailbox disabled";
 		return -1;
 	case MAPS_MOVING:
-		/* tern-user move: the queue retries, then the new host. */
+		/* tern-user move: the queue retries, then the new host.
+		 * The move waits until nothing runs as the account: a
+		 * kept child of its uid goes now, not when this worker
+		 * ends (deferrals keep a worker busy for ever). */
+		kept_end_uid((uid_t)r.uid);
 		*line = "defer 4.2.1 mailbox is being moved, try again later";
 		return -1;
 	}
@@ -284,6 +292,7 @@ lookup(const char *addr, struct acct *a, struct sbuf *home,
 	if (r.host.n > 0 && !(r.host.n == 5 && memcmp(r.host.p, "local",
 	    5) == 0) && !(r.host.n == strlen(cfg.hostname) &&
 	    strncasecmp(r.host.p, cfg.hostname, r.host.n) == 0)) {
+		kept_end_uid((uid_t)r.uid);
 		*line = "defer 4.2.1 mailbox now lives on another host";
 		return -1;
 	}
@@ -663,6 +672,33 @@ kept_end_all(void)
 		kept_end(&kept[i]);
 }
 
+/* End the kept child of uid, if any (idle: requests are served in turn). */
+static void
+kept_end_uid(uid_t uid)
+{
+	size_t i;
+
+	for (i = 0; i < KEPT_MAX; i++)
+		if (kept[i].fd != -1 && kept[i].uid == uid)
+			kept_end(&kept[i]);
+}
+
+/*
+ * End kept children unused for KEPT_IDLE_MS: a process running as an
+ * account that gets no mail serves nothing, and tern-user move waits
+ * for the account's processes to end (a busy worker lives long).
+ */
+static void
+kept_end_stale(void)
+{
+	int64_t now = io_now_ms();
+	size_t i;
+
+	for (i = 0; i < KEPT_MAX; i++)
+		if (kept[i].fd != -1 && now - kept[i].last_ms > KEPT_IDLE_MS)
+			kept_end(&kept[i]);
+}
+
 /* The kept child of a's uid, a new one, or NULL. */
 static struct kept *
 kept_get(const struct acct *a, int *fresh)
@@ -687,6 +723,7 @@ kept_get(const struct acct *a, int *fresh)
 		*fresh = 1;
 	}
 	k->used = ++kept_clock;
+	k->last_ms = io_now_ms();
 	return k;
 }
 
@@ -999,6 +1036,7 @@ serve(int fd, struct sbuf *buf, struct sbuf *line)
 			die(EXIT_TEMP, "out of memory");
 	}
 	reply(fd, &rs);
+	kept_end_stale();
 	rc = 1;
 	/* The shared copy stays: a later delivery of the same content may
 	 * reuse it; unreferenced copies are removed by a cleaner. */
