@@ -61,6 +61,22 @@
  * the tls_policy setting ("DOMAIN:POLICY" words, POLICY none, may, must
  * or verify; "*:POLICY" is the default for every other domain).
  *
+ * SERVICE (tern-remote -S; remote_svc.c).  Where tern.conf's
+ * remote_socket exists, tern-qmgr's worker does not execute tern-remote
+ * (which would then run as the queue user): it connects to that socket,
+ * served by tern-remote's pre-forked workers running as "user", and
+ * sends remote_svc_send()'s hello: the byte REMOTE_SVC_HELLO and the slot
+ * number (4 bytes, big-endian; REMOTE_SVC_NOSLOT: none) with the message
+ * descriptor and, with a slot, the slot's lock descriptor (SCM_RIGHTS,
+ * lib/fdpass), then the request.  The worker checks the peer's uid
+ * (SO_PEERCRED), answers the record 'A' (taken) and the results exactly
+ * as above, then, holding the lock, waits for the next message to the
+ * same destination on remote_slot_path(dirname(remote_socket), hop,
+ * slot), where a worker sends remote_kept_send()'s hello: the byte
+ * REMOTE_KEPT_HELLO with the message descriptor.  remote_svc_recv() and
+ * remote_kept_recv() take exactly that (a regular file, and for the lock
+ * one more) or refuse it (EPROTO, every descriptor closed).
+ *
  * Return convention: encoders 0 / -1 with errno; decoders 0, or -1 with
  * errno EPROTO and a static reason in *why_r.  Ownership: remote_req_init
  * / remote_req_fini for the request (its recipients are one heap array).
@@ -166,6 +182,26 @@ const char *remote_tls_name(enum remote_tls);
 int	remote_tls_parse(const char *, enum remote_tls *);
 enum remote_tls remote_tls_policy(char *const *words, size_t n,
 	    const char *domain, enum remote_tls def);
+
+/* The service and kept processes (SERVICE above; lib/remote_svc.c). */
+#define REMOTE_SVC_HELLO	'N'
+#define REMOTE_KEPT_HELLO	'M'
+#define REMOTE_SVC_NOSLOT	0xffffffffu
+#define REMOTE_ACK_LEN		5	/* the record 'A', length 0 */
+/* DIR/HASH.SLOT.s (HASH of hop): 0, or -1 (ENAMETOOLONG: no sockaddr_un). */
+int	remote_slot_path(const char *dir, const char *hop, unsigned slot,
+	    char *out, size_t size);
+/* Connect to the socket at path, waiting at most ms for a backlog: fd. */
+int	remote_svc_connect(const char *path, int64_t ms);
+int	remote_svc_send(int fd, unsigned slot, int msgfd, int lockfd);
+/* *lockfd_r is -1 when slot is REMOTE_SVC_NOSLOT. */
+int	remote_svc_recv(int fd, int64_t deadline, unsigned *slot_r,
+	    int *msgfd_r, int *lockfd_r);
+int	remote_kept_send(int fd, int msgfd);
+int	remote_kept_recv(int fd, int64_t deadline, int *msgfd_r);
+int	remote_ack_send(int fd);
+/* 0 when the acknowledgement came before deadline, else -1. */
+int	remote_ack_recv(int fd, int64_t deadline);
 
 /* Next hop of a target, into hop (REMOTE_HOP_MAX + 1 bytes). 0 or -1. */
 int	remote_dest(struct cdbmap *routes, const char *relay_host,
