@@ -80,6 +80,21 @@ tls_setup(struct rmt_conf *rc, const struct conf *cf, enum remote_tls pol)
 	sbuf_fini(&why);
 }
 
+/*
+ * Can any destination use TLS (remote_tls or a tls_policy entry other
+ * than none)?  Else the service makes no TLS context up front: loading
+ * the trust store costs memory that every fork would copy.
+ */
+static int
+tls_wanted(const struct conf *cf)
+{
+	const char *def = conf_str(cf, "remote_tls");
+	const char *pol = conf_str(cf, "tls_policy");
+
+	return def == NULL || strcmp(def, "none") != 0 ||
+	    (pol != NULL && pol[0] != '\0');
+}
+
 static void
 config(struct rmt_conf *rc, const char *opt_c, struct conf **cf_r)
 {
@@ -390,7 +405,8 @@ main(int argc, char **argv)
 	if (opt_S) {
 		svc_mode = 1;
 		/* Made once, before the workers: each shares it. */
-		tls_setup(&rc, cf, REMOTE_TLS_MAY);
+		if (tls_wanted(cf))
+			tls_setup(&rc, cf, REMOTE_TLS_MAY);
 		rsvc_serve(cf, &req, &job);
 		if (job.spath[0] != '\0')
 			sun_set(&sa, job.spath);
