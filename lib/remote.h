@@ -71,8 +71,10 @@
  * lib/fdpass), then the request.  The worker checks the peer's uid
  * (SO_PEERCRED), answers the record 'A' (taken) and the results exactly
  * as above, then, holding the lock, waits for the next message to the
- * same destination on remote_slot_path(dirname(remote_socket), hop,
- * slot), where a worker sends remote_kept_send()'s hello: the byte
+ * same destination on the abstract socket remote_slot_path(dirname(
+ * remote_socket), hop, slot), where a worker (having checked that the
+ * listener runs as the service's user: the owner of remote_socket) sends
+ * remote_kept_send()'s hello: the byte
  * REMOTE_KEPT_HELLO with the message descriptor.  remote_svc_recv() and
  * remote_kept_recv() take exactly that (a regular file, and for the lock
  * one more) or refuse it (EPROTO, every descriptor closed).
@@ -83,6 +85,8 @@
  */
 #ifndef TERN_REMOTE_H
 #define TERN_REMOTE_H
+
+#include <sys/types.h>
 
 #include <stddef.h>
 #include <stdint.h>
@@ -188,9 +192,21 @@ enum remote_tls remote_tls_policy(char *const *words, size_t n,
 #define REMOTE_KEPT_HELLO	'M'
 #define REMOTE_SVC_NOSLOT	0xffffffffu
 #define REMOTE_ACK_LEN		5	/* the record 'A', length 0 */
-/* DIR/HASH.SLOT.s (HASH of hop): 0, or -1 (ENAMETOOLONG: no sockaddr_un). */
+#define REMOTE_SLOT_BACKLOG	16
+/*
+ * The name of a slot's socket, DIR/HASH.SLOT.s (HASH of hop): 0, or -1
+ * (ENAMETOOLONG: it does not fit a sockaddr_un).  It is an abstract
+ * socket (Linux: no file, so listening anew after each message costs no
+ * inode): remote_slot_listen() binds and listens on it;
+ * remote_slot_connect() connects *fdp (made when -1; a refused connect
+ * leaves it usable for the next name) and then requires the listener's
+ * uid (SO_PEERCRED) to be uid, else closes it (EPERM): anyone can bind
+ * an abstract name, only the expected user is handed a message.
+ */
 int	remote_slot_path(const char *dir, const char *hop, unsigned slot,
 	    char *out, size_t size);
+int	remote_slot_listen(const char *name);
+int	remote_slot_connect(int *fdp, const char *name, uid_t uid);
 /* Connect to the socket at path, waiting at most ms for a backlog: fd. */
 int	remote_svc_connect(const char *path, int64_t ms);
 int	remote_svc_send(int fd, unsigned slot, int msgfd, int lockfd);

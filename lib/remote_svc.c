@@ -10,6 +10,7 @@
 #include <sys/un.h>
 #include <errno.h>
 #include <poll.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
@@ -42,6 +43,70 @@ remote_slot_path(const char *dir, const char *hop, unsigned slot, char *out,
 	if (n < 0 || (size_t)n >= size ||
 	    (size_t)n >= sizeof(((struct sockaddr_un *)0)->sun_path)) {
 		errno = ENAMETOOLONG;
+		return -1;
+	}
+	return 0;
+}
+
+/* The abstract address of name (no file: bind and close cost no inode). */
+static socklen_t
+abstract(struct sockaddr_un *sa, const char *name)
+{
+	size_t n = strlen(name);
+
+	memset(sa, 0, sizeof(*sa));
+	sa->sun_family = AF_UNIX;
+	if (n == 0 || n + 1 > sizeof(sa->sun_path))
+		return 0;
+	memcpy(sa->sun_path + 1, name, n);
+	return (socklen_t)(offsetof(struct sockaddr_un, sun_path) + 1 + n);
+}
+
+int
+remote_slot_listen(const char *name)
+{
+	struct sockaddr_un sa;
+	socklen_t len = abstract(&sa, name);
+	int fd, e;
+
+	if (len == 0) {
+		errno = ENAMETOOLONG;
+		return -1;
+	}
+	if ((fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0)) < 0)
+		return -1;
+	if (bind(fd, (const struct sockaddr *)&sa, len) < 0 ||
+	    listen(fd, REMOTE_SLOT_BACKLOG) < 0) {
+		e = errno;
+		(void)close(fd);	/* failing already */
+		errno = e;
+		return -1;
+	}
+	return fd;
+}
+
+int
+remote_slot_connect(int *fdp, const char *name, uid_t uid)
+{
+	struct sockaddr_un sa;
+	struct ucred cr;
+	socklen_t len = abstract(&sa, name), crlen = sizeof(cr);
+
+	if (len == 0) {
+		errno = ENAMETOOLONG;
+		return -1;
+	}
+	if (*fdp < 0 &&
+	    (*fdp = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0)) < 0)
+		return -1;
+	/* A refused connect leaves the socket as it was: used again. */
+	if (connect(*fdp, (const struct sockaddr *)&sa, len) < 0)
+		return -1;
+	if (getsockopt(*fdp, SOL_SOCKET, SO_PEERCRED, &cr, &crlen) < 0 ||
+	    crlen != sizeof(cr) || cr.uid != uid) {
+		(void)close(*fdp);	/* not ours: a squatter */
+		*fdp = -1;
+		errno = EPERM;
 		return -1;
 	}
 	return 0;

@@ -2,16 +2,16 @@
  * qmgr_remote.c - hand a message's due remote targets to tern-remote:
  * group them by destination (next hop from routes / relay_host / MX, and
  * TLS policy); per group, give the request to an idle tern-remote of that
- * destination (it waits on its slot's socket HASH.N.s with its connection
- * open, remote_idle_time), else take a per-destination slot
+ * destination (it waits on its slot's abstract socket DIR/HASH.N.s with
+ * its connection open, remote_idle_time), else take a per-destination slot
  * (remote_concurrency, flock'd files run_dir/remote/HASH.N) and give the
  * request with the slot's lock to a new one, which keeps that slot while
  * it lives; turn each result into a qmgr_event (the interface is
  * lib/remote.h).  Where remote_socket exists, the new one is a worker of
  * the remote delivery service (tern-remote -S, running as "user", never
- * as the queue user) and the slot sockets are beside remote_socket; else
+ * as the queue user) and DIR is the folder of remote_socket; else
  * (no service: a non-root make run) tern-remote is executed here, as the
- * queue user, and they are in run_dir/remote.
+ * queue user, and DIR is run_dir/remote.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -290,25 +290,29 @@ send_req(int fd, const struct remote_req *req)
 }
 
 /*
- * Give req to the idle tern-remote waiting on spath, if there is one:
- * RUN_NONE when none took it (no socket, refused, reset before its
- * acknowledgement: nothing was sent), else RUN_OK or RUN_FAIL.
+ * Give req to the idle tern-remote of the destination's slot i, if there
+ * is one (running as uid): RUN_NONE when none took it (not listening,
+ * another uid, reset before its acknowledgement: nothing was sent),
+ * else RUN_OK or RUN_FAIL.  *fdp: the socket to try with (-1: make one),
+ * kept for the next slot while no connection was made.
  */
 static enum run_outcome
-use_idle(const struct qmgr_msg *m, const char *spath, int msgfd,
-    const struct remote_req *req, struct remote_result *res,
-    const char **why_r)
+use_idle(const struct qmgr_msg *m, const char *dir, uint64_t i, uid_t uid,
+    int *fdp, int msgfd, const struct remote_req *req,
+    struct remote_result *res, const char **why_r)
 {
+	char name[QMGR_PATH_MAX + 32];
 	enum run_outcome o = RUN_NONE;
-	int fd;
 
-	if ((fd = remote_svc_connect(spath, SLOT_POLL_MS)) < 0)
+	if (i >= REMOTE_SVC_NOSLOT || remote_slot_path(dir, req->hop,
+	    (unsigned)i, name, sizeof(name)) < 0 ||
+	    remote_slot_connect(fdp, name, uid) < 0)
 		return RUN_NONE;
-	if (remote_kept_send(fd, msgfd) == 0 && send_req(fd, req) == 0 &&
-	    remote_ack_recv(fd, io_deadline_ms(RUN_TIMEOUT_MS)) == 0)
+	if (remote_kept_send(*fdp, msgfd) == 0 && send_req(*fdp, req) == 0 &&
+	    remote_ack_recv(*fdp, io_deadline_ms(RUN_TIMEOUT_MS)) == 0)
 		/* Taken: from here a failure defers, as a crash. */
-		o = results(m, fd, req, res, why_r);
-	(void)close(fd);
+		o = results(m, *fdp, req, res, why_r);
+	(void)io_close(fdp);
 	return o;
 }
 
@@ -340,17 +344,25 @@ use_service(const struct qmgr_msg *m, int msgfd, int lock, uint64_t i,
 	return o;
 }
 
-/* Is the remote delivery service there (its socket exists)? */
+/*
+ * Is the remote delivery service there (its socket exists)?  *uid_r:
+ * the uid its processes run as (the socket's owner: only it can make
+ * one in that folder), else ours (the tern-remote we execute).
+ */
 static int
-service_up(const struct qmgr *q)
+service_up(const struct qmgr *q, uid_t *uid_r)
 {
 	struct stat st;
 
-	return q->remote_socket[0] != '\0' && lstat(q->remote_socket, &st) == 0 &&
-	    S_ISSOCK(st.st_mode);
+	*uid_r = geteuid();
+	if (q->remote_socket[0] == '\0' || lstat(q->remote_socket, &st) < 0 ||
+	    !S_ISSOCK(st.st_mode))
+		return 0;
+	*uid_r = st.st_uid;
+	return 1;
 }
 
-/* The slot socket's folder: beside remote_socket, or run_dir/remote. */
+/* DIR of the slot sockets' names: remote_socket's, or run_dir/remote. */
 static int
 sock_dir(const struct qmgr *q, int svc, char *out, size_t size)
 {
@@ -381,7 +393,8 @@ attempt(const struct qmgr_msg *m, const struct remote_req *req,
 	int64_t deadline = io_deadline_ms(SLOT_WAIT_MS);
 	uint64_t i;
 	enum run_outcome o = RUN_FAIL;
-	int msgfd = -1, lock, svc = service_up(q), socks;
+	uid_t uid;
+	int msgfd = -1, lock, svc = service_up(q, &uid), socks, cfd = -1;
 
 	sbuf_init(&path, QMGR_PATH_MAX);
 	*why_r = "cannot open the message";
@@ -392,13 +405,9 @@ attempt(const struct qmgr_msg *m, const struct remote_req *req,
 	}
 	socks = sock_dir(q, svc, dir, sizeof(dir)) == 0;
 	for (;;) {
-		for (i = 0; socks && i < q->remote_concurrency &&
-		    i < REMOTE_SVC_NOSLOT; i++) {
-			if (remote_slot_path(dir, req->hop, (unsigned)i, spath,
-			    sizeof(spath)) < 0)
-				break;
-			if ((o = use_idle(m, spath, msgfd, req, res, why_r)) !=
-			    RUN_NONE)
+		for (i = 0; socks && i < q->remote_concurrency; i++) {
+			if ((o = use_idle(m, dir, i, uid, &cfd, msgfd, req, res,
+			    why_r)) != RUN_NONE)
 				goto out;
 			if (lseek(msgfd, 0, SEEK_SET) < 0) {
 				o = RUN_FAIL;
@@ -426,6 +435,7 @@ attempt(const struct qmgr_msg *m, const struct remote_req *req,
 	if (lock >= 0)
 		(void)close(lock);
 out:
+	(void)io_close(&cfd);
 	(void)io_close(&msgfd);
 	sbuf_fini(&path);
 	return o;
@@ -565,23 +575,43 @@ destination(const struct qmgr *q, struct cdbmap *routes,
 	    at + 1 : x->addr, (enum remote_tls)q->tls_default);
 }
 
+/*
+ * The routes map, opened once per process (a qmgr worker lives for many
+ * messages; lib/cdbmap notices a recompiled file by itself): NULL when
+ * it cannot be opened (logged).
+ */
+static struct cdbmap *
+routes_map(const struct qmgr_msg *m)
+{
+	static struct cdbmap *routes;
+	static pid_t owner;
+	struct sbuf path;
+
+	if (routes != NULL && owner == getpid())
+		return routes;
+	routes = NULL;		/* a parent's copy is left to the parent */
+	sbuf_init(&path, QMGR_PATH_MAX);
+	if (sbuf_printf(&path, "%s/routes.cdb", m->q->map_dir) < 0 ||
+	    (routes = cdbmap_open(path.s, CDBMAP_MISSING_OK)) == NULL)
+		log_warn_sys("%s cannot open the routes map", m->qid);
+	else
+		owner = getpid();
+	sbuf_fini(&path);
+	return routes;
+}
+
 void
 qmgr_deliver_remote(struct qmgr_msg *m, struct qmgr_item *x, size_t n)
 {
 	struct group *g = NULL;
 	struct cdbmap *routes;
-	struct sbuf path;
 	size_t *idx = NULL, i, j, k;
 	int *done = NULL, ok;
 
-	sbuf_init(&path, QMGR_PATH_MAX);
-	if (sbuf_printf(&path, "%s/routes.cdb", m->q->map_dir) < 0 ||
-	    (routes = cdbmap_open(path.s, CDBMAP_MISSING_OK)) == NULL) {
-		log_warn_sys("%s cannot open the routes map", m->qid);
+	if ((routes = routes_map(m)) == NULL) {
 		for (i = 0; i < n; i++)
 			qmgr_event(m, &x[i], QE_DEFER, "none",
 			    "4.3.0 cannot open the routes map");
-		sbuf_fini(&path);
 		return;
 	}
 	if ((g = calloc(n, sizeof(*g))) == NULL ||
@@ -616,6 +646,4 @@ out:
 	free(done);
 	free(idx);
 	free(g);
-	cdbmap_close(&routes);
-	sbuf_fini(&path);
 }

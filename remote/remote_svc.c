@@ -10,7 +10,7 @@
  * user or root only), receives the message and slot lock descriptors and
  * the request, acknowledges, tells the master it is busy (so another is
  * forked) and returns to tern-remote's main, which delivers and then,
- * holding the slot, waits on the slot's socket beside remote_socket for
+ * holding the slot, waits on the slot's abstract socket for
  * more messages to the same destination (its connection kept), as an
  * exec'd "tern-remote -s" does, until remote_idle_time passes.  So the
  * process that parses remote servers' replies never holds the queue

@@ -26,7 +26,6 @@
 
 #include "lib/conf.h"
 #include "lib/dkim.h"
-#include "lib/enqsvc.h"
 #include "lib/envelope.h"
 #include "lib/io.h"
 #include "lib/log.h"
@@ -225,19 +224,17 @@ serve(struct rmt_conf *rc, const struct conf *cf, const struct remote_req *req,
 	return res;
 }
 
-/* Listen on path (removing what is there: the slot lock is ours). */
+/* Listen on the slot's (abstract) socket name. */
 static int
-listen_on(const struct sockaddr_un *sa)
+listen_on(const char *name)
 {
-	return enqsvc_listen(sa->sun_path);
+	return remote_slot_listen(name);
 }
 
+/* Not listening: who comes now is refused and tries another slot. */
 static void
-unlisten(const struct sockaddr_un *sa, int *lfd)
+unlisten(int *lfd)
 {
-	if (*lfd < 0)
-		return;
-	(void)unlink(sa->sun_path);
 	(void)io_close(lfd);
 }
 
@@ -255,14 +252,14 @@ peer_ok(int c)
 }
 
 /*
- * Wait until idle_ms has passed for the next request on sa (*lfd: its
+ * Wait until idle_ms has passed for the next request on name (*lfd: its
  * listening socket, closed here): 0 with the request, its message
  * (*msgfd_r) and the connection to answer on (*conn_r, acknowledged),
  * or -1 to end (idle, the kept connection closed by the server, a stop,
  * or no socket).
  */
 static int
-next_request(const struct rmt_conf *rc, const struct sockaddr_un *sa,
+next_request(const struct rmt_conf *rc, const char *name,
     int *lfdp, struct rmt_keep *keep, struct remote_req *req, int *msgfd_r,
     int *conn_r)
 {
@@ -274,9 +271,9 @@ next_request(const struct rmt_conf *rc, const struct sockaddr_un *sa,
 	for (;;) {
 		if (rmt_stop)
 			break;
-		if (lfd < 0 && (lfd = listen_on(sa)) < 0) {
-			log_warn_sys("cannot listen on %s",
-			    log_esc_s(sa->sun_path));
+		if (lfd < 0 && (lfd = listen_on(name)) < 0) {
+			log_warn_sys("cannot listen on @%s",
+			    log_esc_s(name));
 			return -1;
 		}
 		if ((left = deadline - io_now_ms()) <= 0)
@@ -302,8 +299,8 @@ next_request(const struct rmt_conf *rc, const struct sockaddr_un *sa,
 			(void)io_close(&c);
 			continue;
 		}
-		/* Busy: who comes now finds no socket (or is reset). */
-		unlisten(sa, &lfd);
+		/* Busy: who comes now is refused (or reset). */
+		unlisten(&lfd);
 		if (remote_kept_recv(c, io_deadline_ms(REQ_TIMEOUT_MS),
 		    &mfd) == 0 && rmt_read_request(c, req) == 0 &&
 		    remote_ack_send(c) == 0) {
@@ -314,17 +311,17 @@ next_request(const struct rmt_conf *rc, const struct sockaddr_un *sa,
 		(void)io_close(&mfd);
 		(void)io_close(&c);
 	}
-	unlisten(sa, &lfd);
+	unlisten(&lfd);
 	return -1;
 }
 
 /*
  * Serve req (its message on msgfd, answer on conn), then, with a slot
- * socket sa (else NULL), the next requests to the same destination.
+ * socket name (else NULL), the next requests to the same destination.
  */
 static void
 serve_all(struct rmt_conf *rc, const struct conf *cf, struct remote_req *req,
-    int msgfd, int conn, const struct sockaddr_un *sa)
+    int msgfd, int conn, const char *name)
 {
 	struct rmt_keep *keep = NULL;
 	struct remote_result *res;
@@ -332,7 +329,7 @@ serve_all(struct rmt_conf *rc, const struct conf *cf, struct remote_req *req,
 	unsigned served = 0;
 	int lfd;
 
-	if (sa != NULL && rc->idle_ms > 0 && (keep = rmt_keep_new()) == NULL)
+	if (name != NULL && rc->idle_ms > 0 && (keep = rmt_keep_new()) == NULL)
 		die_sys(EXIT_TEMP, "out of memory");
 	for (;;) {
 		res = serve(rc, cf, req, msgfd, keep);
@@ -341,28 +338,18 @@ serve_all(struct rmt_conf *rc, const struct conf *cf, struct remote_req *req,
 		lfd = -1;
 		if (keep != NULL && served < RMT_REUSE_MAX && !rmt_stop &&
 		    io_now_ms() < until && !conf_changed(cf) &&
-		    (lfd = listen_on(sa)) < 0)
-			log_warn_sys("cannot listen on %s",
-			    log_esc_s(sa->sun_path));
+		    (lfd = listen_on(name)) < 0)
+			log_warn_sys("cannot listen on @%s",
+			    log_esc_s(name));
 		(void)write_results(conn, res, req->nrcpt);
 		free(res);
 		(void)io_close(&conn);
 		(void)io_close(&msgfd);
-		if (lfd < 0 || next_request(rc, sa, &lfd, keep, req, &msgfd,
+		if (lfd < 0 || next_request(rc, name, &lfd, keep, req, &msgfd,
 		    &conn) < 0)
 			break;
 	}
 	rmt_keep_free(&keep);
-}
-
-static void
-sun_set(struct sockaddr_un *sa, const char *path)
-{
-	memset(sa, 0, sizeof(*sa));
-	sa->sun_family = AF_UNIX;
-	if (strlcpy(sa->sun_path, path, sizeof(sa->sun_path)) >=
-	    sizeof(sa->sun_path))
-		die(EXIT_TEMP, "socket path too long: %s", log_esc_s(path));
 }
 
 int
@@ -373,7 +360,6 @@ main(int argc, char **argv)
 	struct conf *cf = NULL;
 	struct remote_req req;
 	struct rsvc_job job;
-	struct sockaddr_un sa;
 	const char *opt_c = NULL, *opt_s = NULL;
 	int ch, opt_S = 0;
 
@@ -408,17 +394,16 @@ main(int argc, char **argv)
 		if (tls_wanted(cf))
 			tls_setup(&rc, cf, REMOTE_TLS_MAY);
 		rsvc_serve(cf, &req, &job);
-		if (job.spath[0] != '\0')
-			sun_set(&sa, job.spath);
 		serve_all(&rc, cf, &req, job.msgfd, job.conn,
-		    job.spath[0] != '\0' ? &sa : NULL);
+		    job.spath[0] != '\0' ? job.spath : NULL);
 		(void)io_close(&job.lockfd);
 	} else {
-		if (opt_s != NULL)
-			sun_set(&sa, opt_s);
+		if (opt_s != NULL && strlen(opt_s) >=
+		    sizeof(((struct sockaddr_un *)0)->sun_path))
+			die(EXIT_TEMP, "-s: socket name too long");
 		if (rmt_read_request(REQ_FD, &req) < 0)
 			die(EXIT_TEMP, "no request");
-		serve_all(&rc, cf, &req, 0, REQ_FD, opt_s != NULL ? &sa : NULL);
+		serve_all(&rc, cf, &req, 0, REQ_FD, opt_s);
 	}
 	tls_ctx_free(&rc.tls);
 	remote_req_fini(&req);

@@ -62,8 +62,8 @@ is "$bad" "" "each runs as tern (real, effective, saved, fs uid $tuid)"
 lp=$(sed -n 's/.*tern-remote\[\([0-9]*\)\]: [0-9A-Z]* to=<carol@example.test> .*status=sent.*/\1/p' "$SB/run.log" | sort -u | head -1)
 ok "a delivery was logged by a tern-remote process" test -n "$lp"
 ok "which is one of the service's" sh -c "echo ' $(echo $pids) ' | grep -q ' $lp '"
-ok "kept processes listen on slot sockets beside the service's" \
-    sh -c "ls '$H/state/remote-svc/' | grep -q '\\.s\$'"
+ok "kept processes listen on their slots' abstract sockets" \
+    grep -q "@$H/state/remote-svc/[0-9a-f]*\.[0-9]*\.s\$" /proc/net/unix
 
 # Another uid: tern's own (tern-smtpd's) reaches the socket, is refused.
 cat >"$SB/hello.py" <<'EOF'
