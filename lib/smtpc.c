@@ -70,6 +70,20 @@ smtpc_dot_encode(struct smtpc_dot *d, const void *in, size_t n,
 	for (i = 0; i < n; i++) {
 		unsigned char c = p[i];
 
+		if (!d->cr && c != '\r' && c != '\n' && (!d->bol || c != '.')) {
+			/* The rest of the line up to CR or LF, copied as is. */
+			size_t j = i + 1;
+			unsigned hi = c;
+
+			while (j < n && p[j] != '\r' && p[j] != '\n')
+				hi |= p[j++];
+			memcpy(out->s + out->len, p + i, j - i);
+			out->len += j - i;
+			d->eightbit |= hi >= 0x80;
+			d->bol = 0;
+			i = j - 1;
+			continue;
+		}
 		if (d->cr) {
 			/* The CR before was bare unless this is its LF. */
 			d->cr = 0;
