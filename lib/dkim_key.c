@@ -471,6 +471,25 @@ out:
  * Signing a message file.
  */
 
+/*
+ * Does p[0..n) hold an empty line (LF LF or LF CR LF), the end of the
+ * header block?  One pass, stopping there: a message with CR LF line ends
+ * has no LF LF, and looking for it first scanned the whole chunk.
+ */
+static int
+has_empty_line(const char *p, size_t n)
+{
+	const char *e = p + n, *q = p;
+
+	while ((q = memchr(q, '\n', (size_t)(e - q))) != NULL) {
+		q++;
+		if ((q < e && q[0] == '\n') ||
+		    (e - q >= 2 && q[0] == '\r' && q[1] == '\n'))
+			return 1;
+	}
+	return 0;
+}
+
 /* The header block of the message in fd (it may be cut at the limit). */
 static int
 fd_head(int fd, struct sbuf *head)
@@ -490,8 +509,7 @@ fd_head(int fd, struct sbuf *head)
 			break;
 		head->len += (size_t)n;
 		off += n;
-		if (memmem(head->s, head->len, "\n\n", 2) != NULL ||
-		    memmem(head->s, head->len, "\n\r\n", 3) != NULL)
+		if (has_empty_line(head->s, head->len))
 			break;
 	}
 	return 0;
