@@ -6,6 +6,8 @@
 #include <sys/wait.h>
 
 #include <arpa/inet.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -109,6 +111,26 @@ child_drop(const char *login_user, const char *jail, const char **why_r)
 	return priv_drop_user(login_user, jail, why_r);
 }
 
+/*
+ * The client socket (descriptor 0) without Nagle's algorithm: every
+ * answer here leaves whole (a bio flush, a relayed block, a RETR of up
+ * to 64 KiB in one send), so holding a short segment back only waits.
+ * And it did: on loopback every message under the 64 KiB MSS is a
+ * "short" segment, so the next answer sat in the send queue until the
+ * client's delayed ACK (up to 40 ms) when the client had nothing more to
+ * send, e.g. the last RETRs of a pipelined batch (bench/pop3).  The
+ * option belongs to the socket, so the worker that takes it over (a
+ * handoff) has it too.  Not a TCP socket (a test's socket pair, a pipe):
+ * nothing to do, the error is ignored.
+ */
+static void
+client_nodelay(int fd)
+{
+	int one = 1;
+
+	(void)setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+}
+
 int
 login_fork(struct login *l, const char *login_user, const char *jail,
     struct tls_ctx **tls, int *dropped_r, const char **why_r)
@@ -118,6 +140,7 @@ login_fork(struct login *l, const char *login_user, const char *jail,
 
 	memset(l, 0, sizeof *l);
 	l->ctl = l->relay = l->client = -1;
+	client_nodelay(0);
 	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, ctl) < 0)
 		return fail(why_r, "socketpair", errno);
 	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, rel) < 0) {
