@@ -46,6 +46,8 @@ struct sv_spec {
 	char	*user;			/* NULL when not set */
 	uint64_t max_conn;		/* 0: no limit */
 	uint64_t max_per_ip;		/* 0: no limit */
+	char	**exempt;		/* max_per_ip_exempt networks */
+	size_t	 nexempt;
 	char	*refuse;		/* NULL: close without a word */
 	uint64_t delay_ms;		/* restart_delay */
 	int	 forkserver;		/* NAME.forkserver: tcp only */
