@@ -278,6 +278,15 @@ load_limits(const struct conf *cf, struct sv_spec *s, struct sbuf *err)
 		(void)sbuf_printf(err, "%s: bad connection limit", s->name);
 		return -1;
 	}
+	/* An IMAP or POP3 session holds its connection for hours (a mail
+	 * client keeps several open all day): not set, their services
+	 * take SV_SESSION_CONN_DEFAULT, like Dovecot's imap process_limit. */
+	if (key(k, sizeof k, s->name, "max_connections") < 0)
+		return -1;
+	if (!conf_is_set(cf, k) && (strcmp(s->argv[0], "tern-imapd") == 0 ||
+	    strcmp(s->argv[0], "tern-pop3d") == 0 ||
+	    strcmp(s->argv[0], "tern-proxy") == 0))
+		s->max_conn = SV_SESSION_CONN_DEFAULT;
 	if (key(k, sizeof k, s->name, "refuse") < 0)
 		return -1;
 	r = conf_is_set(cf, k) ? svc_str(cf, s->name, "refuse") :

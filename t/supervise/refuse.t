@@ -8,7 +8,7 @@
 . "${TERN_SRC:-.}/t/lib.sh"
 . "$TERN_SRC/t/supervise/sv.sh"
 sandbox
-plan 17
+plan 20
 
 mkdir -p "$SB/stubs" && chmod 755 "$SB/stubs"
 for n in tern-smtpd tern-imapd tern-pop3d tern-proxy; do
@@ -67,6 +67,11 @@ is "$(extra "$p5")" "-ERR [SYS/TEMP] Too many connections, try again later" \
     "tern-proxy -m pop3: -ERR [SYS/TEMP]"
 is "$(extra "$p7")" "" "a program tern-supervise does not know: nothing"
 ok "refusals logged" sv_log_wait 5 "refuse service=pp ip=127\.0\.0\.1 reason=per-ip-limit\$"
+
+# The limits in force are logged; IMAP/POP3 programs default to 1000.
+ok "limits logged" sv_log_wait 5 "start service=sm type=tcp listeners=1 max_connections=100 max_per_ip=1\$"
+ok "tern-imapd: 1000 connections by default" sv_log_wait 5 "start service=im type=tcp listeners=1 max_connections=1000 max_per_ip=1\$"
+ok "tern-proxy: 1000 too" sv_log_wait 5 "start service=pp type=tcp listeners=1 max_connections=1000 "
 
 # Exempt networks: the second (and third) connection is served.
 out=$($SV_CLIENT hold 127.0.0.1 "$p6" 2)
