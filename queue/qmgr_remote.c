@@ -391,8 +391,13 @@ attempt(const struct qmgr_msg *m, const struct remote_req *req,
 	char spath[QMGR_PATH_MAX + 32], dir[QMGR_PATH_MAX];
 	struct sbuf path;
 	int64_t deadline = io_deadline_ms(SLOT_WAIT_MS);
-	uint64_t i;
+	uint64_t i = 0;
 	enum run_outcome o = RUN_FAIL;
+	static struct {
+		char	 hop[REMOTE_HOP_MAX + 1];
+		uint64_t slot;
+	} last;
+	uint64_t start, k;
 	uid_t uid;
 	int msgfd = -1, lock, svc = service_up(q, &uid), socks, cfd = -1;
 
@@ -404,12 +409,16 @@ attempt(const struct qmgr_msg *m, const struct remote_req *req,
 		goto out;
 	}
 	socks = sock_dir(q, svc, dir, sizeof(dir)) == 0;
+	/* This worker's last slot of the destination first: likely idle. */
+	start = strcmp(last.hop, req->hop) == 0 ? last.slot : 0;
 	for (;;) {
-		for (i = 0; socks && i < q->remote_concurrency; i++) {
+		for (k = 0; socks && k < q->remote_concurrency; k++) {
+			i = (start + k) % q->remote_concurrency;
 			if ((o = use_idle(m, dir, i, uid, &cfd, msgfd, req, res,
 			    why_r)) != RUN_NONE)
 				goto out;
-			if (lseek(msgfd, 0, SEEK_SET) < 0) {
+			/* A connection was made (and closed): rewind. */
+			if (cfd < 0 && lseek(msgfd, 0, SEEK_SET) < 0) {
 				o = RUN_FAIL;
 				goto out;
 			}
@@ -435,6 +444,10 @@ attempt(const struct qmgr_msg *m, const struct remote_req *req,
 	if (lock >= 0)
 		(void)close(lock);
 out:
+	if (o == RUN_OK) {
+		(void)strlcpy(last.hop, req->hop, sizeof(last.hop));
+		last.slot = i;
+	}
 	(void)io_close(&cfd);
 	(void)io_close(&msgfd);
 	sbuf_fini(&path);
