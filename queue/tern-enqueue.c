@@ -3,6 +3,11 @@
  * doc/queue.md).  Reads the message on fd 0 and the envelope records on
  * fd 1, commits both to the queue in the order of STYLE 11, pokes the
  * queue manager, and says by its exit status whether the message is safe.
+ *
+ * Two ways to the same states (doc/queue.md, "Transitions"): files made
+ * anonymous (O_TMPFILE) in msg/ and env/ and linked into their final
+ * names, 4 fsyncs; or, where the kernel, the file system or /proc lacks
+ * what that needs, the temp files in tmp/ renamed into place, 5 fsyncs.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -43,8 +48,16 @@ static struct job {
 	const char	*qdir;
 	char		 id[QID_LEN + 1];
 	struct sbuf	 tmp_msg, tmp_env, msg, env, msg_dir, env_dir, tmp_dir;
+	struct sbuf	 anon_path;	/* /proc/self/fd/N, for linkat */
 	int		 has_tmp_msg, has_tmp_env, has_msg, committed;
+	int		 anon_msg, anon_env;	/* O_TMPFILE descriptors, or -1 */
 } J;
+
+/*
+ * O_TMPFILE: -1 not tried yet, 1 in use, 0 not available (the kernel or
+ * the file system refuses it, no /proc, or TERN_ENQUEUE_NO_TMPFILE).
+ */
+static int use_anon = -1;
 
 static const char *crash_step;
 static struct conf *cf;		/* J.qdir points into it */
@@ -64,7 +77,7 @@ cleanup(void)
 		if (J.has_msg)
 			(void)unlink(J.msg.s);
 	}
-	errno = saved;
+	errno = saved;	/* the anonymous files vanish with the process */
 }
 
 #define FAIL(code, ...)		do { cleanup(); die(code, __VA_ARGS__); } while (0)
@@ -107,9 +120,14 @@ paths(void)
 		die_sys(EXIT_TEMP, "queue path");
 }
 
-/* Is any committed-side file of this id present (a reused id)? */
+/*
+ * Is an env/ or state/ file of this id present (a reused id)?  With
+ * tmp_too, a tmp/ID.msg too: an enqueue on the tmp/ path holds the id
+ * (each side checks after taking its own name, so one of two racing
+ * enqueues of an id always sees the other's).
+ */
 static int
-is_taken(void)
+is_taken_but_msg(int tmp_too)
 {
 	struct sbuf st_path;
 	struct stat st;
@@ -118,11 +136,75 @@ is_taken(void)
 	sbuf_init(&st_path, PATH_MAX_Q);
 	if (qid_path(J.qdir, QID_STATE, J.id, &st_path) < 0)
 		FAIL_SYS(EXIT_TEMP, "queue path");
-	taken = lstat(J.msg.s, &st) == 0 || errno != ENOENT ||
-	    lstat(J.env.s, &st) == 0 || errno != ENOENT ||
-	    lstat(st_path.s, &st) == 0 || errno != ENOENT;
+	taken = lstat(J.env.s, &st) == 0 || errno != ENOENT ||
+	    lstat(st_path.s, &st) == 0 || errno != ENOENT ||
+	    (tmp_too && (lstat(J.tmp_msg.s, &st) == 0 || errno != ENOENT));
 	sbuf_fini(&st_path);
 	return taken;
+}
+
+/* Is any committed-side file of this id present (a reused id)? */
+static int
+is_taken(void)
+{
+	struct stat st;
+
+	return lstat(J.msg.s, &st) == 0 || errno != ENOENT ||
+	    is_taken_but_msg(0);
+}
+
+/*
+ * May this process make anonymous files?  Linking one into a name goes
+ * through /proc/self/fd (linkat with AT_EMPTY_PATH needs a capability).
+ */
+static int
+anon_wanted(void)
+{
+	if (!is_secure() && getenv("TERN_ENQUEUE_NO_TMPFILE") != NULL)
+		return 0;	/* tests: the tmp/ path (crash.t) */
+	return access("/proc/self/fd", X_OK) == 0;
+}
+
+/*
+ * An anonymous file (O_TMPFILE, mode 0600 by the umask of 077) on the
+ * queue's file system, in the top folder kind (msg or env): it has no name
+ * until anon_link() gives it one, and vanishes if the process dies first.
+ * A descriptor; -1 with errno; -2 when O_TMPFILE is not available here
+ * (an old kernel says EISDIR, a file system without it EOPNOTSUPP).
+ */
+static int
+anon_open(const char *kind)
+{
+	int fd;
+
+	sbuf_reset(&J.anon_path);
+	if (sbuf_printf(&J.anon_path, "%s/%s", J.qdir, kind) < 0)
+		return -1;
+	fd = open(J.anon_path.s, O_TMPFILE | O_WRONLY | O_CLOEXEC, 0600);
+	if (fd < 0 && (errno == EOPNOTSUPP || errno == EISDIR ||
+	    errno == EINVAL))
+		return -2;
+	return fd;
+}
+
+/* Give the anonymous file fd the name path (exclusive: EEXIST if taken).
+ * A missing bucket folder is made (fsynced in its parent) and retried. */
+static int
+anon_link(int fd, const char *path, const char *dir)
+{
+	int tries;
+
+	sbuf_reset(&J.anon_path);
+	if (sbuf_printf(&J.anon_path, "/proc/self/fd/%d", fd) < 0)
+		return -1;
+	for (tries = 0; tries < 2; tries++) {
+		if (linkat(AT_FDCWD, J.anon_path.s, AT_FDCWD, path,
+		    AT_SYMLINK_FOLLOW) == 0)
+			return 0;
+		if (errno != ENOENT || tries > 0 || queue_bucket_dir(dir) < 0)
+			return -1;
+	}
+	return -1;
 }
 
 /* Step 1: a fresh id and its temp message file, O_EXCL, 0600. */
@@ -172,11 +254,14 @@ write_message(int fd, uint64_t limit)
 			FAIL(ENQUEUE_EX_TOOBIG, "message refused: larger than "
 			    "message_size_limit=%llu", (unsigned long long)limit);
 		if (io_write_full(fd, buf, (size_t)n) < 0)
-			FAIL_SYS(EXIT_TEMP, "write %s", J.tmp_msg.s);
+			FAIL_SYS(EXIT_TEMP, "write the message");
 	}
 	free(buf);
 	crash_at("after-msg-write");
-	if (durable_close_sync(fd) < 0)
+	if (J.anon_msg >= 0) {
+		if (fsync(fd) < 0)
+			FAIL_SYS(EXIT_TEMP, "fsync the message");
+	} else if (durable_close_sync(fd) < 0)
 		FAIL_SYS(EXIT_TEMP, "fsync/close %s", J.tmp_msg.s);
 	crash_at("after-msg-fsync");
 	return total;
@@ -212,6 +297,49 @@ adopt_id(const char *id)
 		FAIL(EXIT_TEMP, "proposed id %s is in the queue", J.id);
 }
 
+/*
+ * The anonymous path's id: the caller's proposal (envelope_read checked it
+ * with qid_valid) or a fresh one.  Linking the written message to
+ * msg/XX/ID takes the id (exclusive, like O_EXCL); then no env/ or state/
+ * file of it may exist.  A fresh id that is taken is replaced by another;
+ * a proposed one makes the enqueue fail (111: the caller tries again with
+ * a fresh id).  The message is in its final name from here on (S3).
+ */
+static void
+place_message(const char *proposed)
+{
+	int i;
+
+	for (i = 0; i < ID_TRIES; i++) {
+		if (proposed[0] != '\0')
+			memcpy(J.id, proposed, sizeof(J.id));
+		else if (qid_new(J.id) < 0)
+			FAIL_SYS(EXIT_TEMP, "cannot make a queue id");
+		paths();
+		if (anon_link(J.anon_msg, J.msg.s, J.msg_dir.s) < 0) {
+			if (errno != EEXIST)
+				FAIL_SYS(EXIT_TEMP, "link %s", J.msg.s);
+			if (proposed[0] != '\0')
+				FAIL(EXIT_TEMP, "proposed id %s is in the queue",
+				    J.id);
+			continue;
+		}
+		J.has_msg = 1;
+		if (!is_taken_but_msg(1))
+			break;
+		if (proposed[0] != '\0')
+			FAIL(EXIT_TEMP, "proposed id %s is in the queue", J.id);
+		if (unlink(J.msg.s) < 0)
+			FAIL_SYS(EXIT_TEMP, "unlink %s", J.msg.s);
+		J.has_msg = 0;
+	}
+	if (i == ID_TRIES)
+		FAIL(EXIT_TEMP, "no free queue id after %d tries", ID_TRIES);
+	(void)close(J.anon_msg);	/* fsynced, linked: nothing pending */
+	J.anon_msg = -1;
+	crash_at("after-msg-link");
+}
+
 /* Read and check the envelope from fd 1; fill in the id and time. */
 static void
 read_envelope(struct envelope *env)
@@ -233,7 +361,9 @@ read_envelope(struct envelope *env)
 	if (r != ENV_OK)
 		FAIL(EXIT_PERM, "envelope refused: %s", why);
 	sbuf_fini(&b);
-	if (env->qid[0] != '\0' && strcmp(env->qid, J.id) != 0)
+	if (J.anon_msg >= 0)
+		place_message(env->qid);
+	else if (env->qid[0] != '\0' && strcmp(env->qid, J.id) != 0)
 		adopt_id(env->qid);
 	/* Our id (or the caller's, checked free); the time is ours. */
 	memcpy(env->qid, J.id, sizeof(env->qid));
@@ -246,23 +376,57 @@ write_envelope(const struct envelope *env)
 {
 	int fd;
 
-	fd = durable_open_excl(J.tmp_env.s, 0600);
-	if (fd < 0)
-		FAIL_SYS(EXIT_TEMP, "cannot create %s", J.tmp_env.s);
-	J.has_tmp_env = 1;
-	if (envelope_write(fd, env) < 0) {
-		(void)close(fd);	/* failing already */
-		FAIL_SYS(EXIT_TEMP, "write %s", J.tmp_env.s);
+	if (use_anon) {
+		if ((fd = anon_open("env")) < 0)
+			FAIL_SYS(EXIT_TEMP, "cannot create a file in %s",
+			    J.anon_path.s);
+		J.anon_env = fd;
+	} else {
+		fd = durable_open_excl(J.tmp_env.s, 0600);
+		if (fd < 0)
+			FAIL_SYS(EXIT_TEMP, "cannot create %s", J.tmp_env.s);
+		J.has_tmp_env = 1;
 	}
+	if (envelope_write(fd, env) < 0)
+		FAIL_SYS(EXIT_TEMP, "write the envelope");	/* fd: exit */
 	crash_at("after-env-write");
-	if (durable_close_sync(fd) < 0)
+	if (use_anon) {
+		if (fsync(fd) < 0)
+			FAIL_SYS(EXIT_TEMP, "fsync the envelope");
+	} else if (durable_close_sync(fd) < 0)
 		FAIL_SYS(EXIT_TEMP, "fsync/close %s", J.tmp_env.s);
+}
+
+/*
+ * The anonymous path's commit: the message is linked already; make its
+ * name durable, then link the envelope (the commit) and make that durable.
+ */
+static void
+commit_anon(void)
+{
+	/* The message is in place on disk before the commit can be. */
+	if (durable_fsync_dir(J.msg_dir.s) < 0)
+		FAIL_SYS(EXIT_TEMP, "fsync %s", J.msg_dir.s);
+	if (anon_link(J.anon_env, J.env.s, J.env_dir.s) < 0)
+		FAIL_SYS(EXIT_TEMP, "link %s", J.env.s);
+	J.committed = 1;
+	(void)close(J.anon_env);	/* fsynced, linked: nothing pending */
+	J.anon_env = -1;
+	crash_at("after-env-link");
+	crash_at("before-dir-fsync");
+	if (durable_fsync_dir(J.env_dir.s) < 0)
+		die_sys(EXIT_TEMP, "%s committed, but fsync %s", J.id,
+		    J.env_dir.s);
 }
 
 /* Steps 4 and 5: message into place, then the envelope (the commit). */
 static void
 commit(void)
 {
+	if (use_anon) {
+		commit_anon();
+		return;
+	}
 	if (queue_bucket_dir(J.msg_dir.s) < 0 ||
 	    queue_bucket_dir(J.env_dir.s) < 0)
 		FAIL_SYS(EXIT_TEMP, "cannot create the queue folders");
@@ -270,7 +434,7 @@ commit(void)
 		FAIL_SYS(EXIT_TEMP, "rename %s", J.tmp_msg.s);
 	J.has_tmp_msg = 0;
 	J.has_msg = 1;
-	crash_at("after-msg-rename");
+	crash_at("after-msg-link");
 	/* The message is in place on disk before the commit can be. */
 	if (durable_fsync_dir(J.msg_dir.s) < 0)
 		FAIL_SYS(EXIT_TEMP, "fsync %s", J.msg_dir.s);
@@ -278,7 +442,7 @@ commit(void)
 		FAIL_SYS(EXIT_TEMP, "rename %s", J.tmp_env.s);
 	J.has_tmp_env = 0;
 	J.committed = 1;
-	crash_at("after-env-rename");
+	crash_at("after-env-link");
 	crash_at("before-dir-fsync");
 	/* After the commit a failure leaves the files for qmgr. */
 	if (durable_fsync_dir(J.env_dir.s) < 0)
@@ -384,6 +548,76 @@ setup(const char *opt_c, int secure, uint64_t *limit_r)
 }
 
 static void
+job_init(void)
+{
+	sbuf_init(&J.tmp_msg, PATH_MAX_Q);
+	sbuf_init(&J.tmp_env, PATH_MAX_Q);
+	sbuf_init(&J.msg, PATH_MAX_Q);
+	sbuf_init(&J.env, PATH_MAX_Q);
+	sbuf_init(&J.msg_dir, PATH_MAX_Q);
+	sbuf_init(&J.env_dir, PATH_MAX_Q);
+	sbuf_init(&J.tmp_dir, PATH_MAX_Q);
+	sbuf_init(&J.anon_path, PATH_MAX_Q);
+	J.anon_msg = J.anon_env = -1;
+}
+
+/* Between two messages of a service worker: nothing of one reaches the
+ * next (every failure exits, so only a committed job gets here). */
+static void
+job_reset(void)
+{
+	J.id[0] = '\0';
+	J.has_tmp_msg = J.has_tmp_env = J.has_msg = J.committed = 0;
+	(void)io_close(&J.anon_msg);	/* closed after their links */
+	(void)io_close(&J.anon_env);
+}
+
+/* Step 1: the file the message is written into. */
+static int
+open_message(void)
+{
+	int fd;
+
+	if (use_anon < 0)
+		use_anon = anon_wanted();
+	if (use_anon) {
+		fd = anon_open("msg");
+		if (fd >= 0)
+			return J.anon_msg = fd;
+		if (fd == -1)
+			die_sys(EXIT_TEMP, "cannot create a file in %s",
+			    J.anon_path.s);
+		use_anon = 0;	/* -2: no O_TMPFILE here, not a failure */
+		log_info("O_TMPFILE not available in %s: using tmp/",
+		    log_esc_s(J.anon_path.s));
+	}
+	return open_tmp_msg();
+}
+
+/* One message, from fd 0 and 1 to the id sent back; failures exit. */
+static void
+enqueue_one(uint64_t limit, int opt_s)
+{
+	struct envelope env;
+	uint64_t size;
+	int fd;
+
+	fd = open_message();
+	size = write_message(fd, limit);
+	envelope_init(&env);
+	read_envelope(&env);
+	write_envelope(&env);
+	commit();
+	poke();
+	log_info("%s enqueued size=%llu nrcpt=%zu from=<%s> uid=%lu%s", J.id,
+	    (unsigned long long)size, env.nrcpt, log_esc_s(env.sender),
+	    (unsigned long)caller_uid, opt_s ? " via=service" : "");
+	tell_id();
+	envelope_fini(&env);
+	job_reset();
+}
+
+static void
 job_fini(void)
 {
 	sbuf_fini(&J.tmp_msg);
@@ -393,16 +627,16 @@ job_fini(void)
 	sbuf_fini(&J.msg_dir);
 	sbuf_fini(&J.env_dir);
 	sbuf_fini(&J.tmp_dir);
+	sbuf_fini(&J.anon_path);
 	conf_free(&cf);
 }
 
 int
 main(int argc, char **argv)
 {
-	struct envelope env;
 	const char *opt_c = NULL;
-	uint64_t limit, size;
-	int ch, fd, secure, opt_s = 0;
+	uint64_t limit;
+	int ch, secure, opt_s = 0;
 
 	if (proc_init(NULL, 0, 0) < 0)
 		_exit(EXIT_TEMP);
@@ -432,28 +666,14 @@ main(int argc, char **argv)
 	umask(077);
 	if (opt_s)
 		enqueue_serve(cf, &caller_uid);	/* returns in a worker */
-	(void)alarm(ENQUEUE_TIMEOUT);	/* the cleaner's age is longer */
-	sbuf_init(&J.tmp_msg, PATH_MAX_Q);
-	sbuf_init(&J.tmp_env, PATH_MAX_Q);
-	sbuf_init(&J.msg, PATH_MAX_Q);
-	sbuf_init(&J.env, PATH_MAX_Q);
-	sbuf_init(&J.msg_dir, PATH_MAX_Q);
-	sbuf_init(&J.env_dir, PATH_MAX_Q);
-	sbuf_init(&J.tmp_dir, PATH_MAX_Q);
+	job_init();
 	if (queue_prepare(J.qdir) < 0)
 		die_sys(EXIT_TEMP, "queue %s", log_esc_s(J.qdir));
-	fd = open_tmp_msg();
-	size = write_message(fd, limit);
-	envelope_init(&env);
-	read_envelope(&env);
-	write_envelope(&env);
-	commit();
-	poke();
-	log_info("%s enqueued size=%llu nrcpt=%zu from=<%s> uid=%lu%s", J.id,
-	    (unsigned long long)size, env.nrcpt, log_esc_s(env.sender),
-	    (unsigned long)caller_uid, opt_s ? " via=service" : "");
-	tell_id();
-	envelope_fini(&env);
+	do {
+		(void)alarm(ENQUEUE_TIMEOUT);	/* the cleaner's age is longer */
+		enqueue_one(limit, opt_s);
+		(void)alarm(0);
+	} while (opt_s && enqueue_next(&caller_uid));
 	job_fini();
 	return EXIT_OK;
 }

@@ -2,14 +2,18 @@
 # Crash tests: tern-enqueue killed (SIGKILL, TERN_CRASH_AT) at each named
 # step leaves the queue either without the message (leftovers only, all
 # removed by queue_clean once old) or with all of it (committed, intact,
-# left alone by the cleaner) -- never half.
+# left alone by the cleaner) -- never half.  Both ways of writing
+# (doc/queue.md): anonymous files linked into place (O_TMPFILE, the
+# default where it works), and temp files in tmp/ renamed into place
+# (TERN_ENQUEUE_NO_TMPFILE=1, the fallback, and what an older tern-enqueue
+# left behind).
 . "${TERN_SRC:-.}/t/lib.sh"
 ENQ=$(tern_bin tern-enqueue)
 QT=$TERN_BUILD/t/bin/queue-tool
 MKENV="$PY $TERN_SRC/t/queue/mkenv.py"
 [ -x "$ENQ" ] || skip_all "tern-enqueue not built"
 sandbox
-plan 35
+plan 67
 export TERN_LOG=stderr
 printf 'Subject: crash\n\nbody\n' > "$SB/msg"
 $MKENV --sender a@example.org b@example.com > "$SB/env"
@@ -21,12 +25,13 @@ files() {
 
 crash() {
 	step=$1 want=$2 committed=$3
-	Q=$SB/q-$step
+	Q=$SB/q-$way-$step
 	mkdir "$Q"
 	{ echo "queue_dir = $Q"; [ "$(id -u)" = 0 ] && echo "queue_user = nobody"; } > "$SB/$step.conf"
 	[ "$(id -u)" = 0 ] && chown nobody "$Q"
 	TERN_CRASH_AT=$step "$ENQ" -c "$SB/$step.conf" <"$SB/msg" 1<"$SB/env" 2>>"$SB/log"
 	rc=$?
+	step="$way $step"
 	is "$rc" 137 "$step: killed by SIGKILL"
 	is "$(files "$Q")" "$want" "$step: files left: ${want:-none}"
 	now=$(date +%s)
@@ -46,12 +51,25 @@ crash() {
 	fi
 }
 
+# Anonymous files: nothing has a name before the message's link.
+way=anon
+crash after-msg-write "" no
+crash after-msg-fsync "" no
+crash after-msg-link "msg/XX/ID " no
+crash after-env-write "msg/XX/ID " no
+crash after-env-link "env/XX/ID msg/XX/ID " yes
+crash before-dir-fsync "env/XX/ID msg/XX/ID " yes
+
+# The tmp/ path (and an older tern-enqueue's leftovers).
+way=tmp
+export TERN_ENQUEUE_NO_TMPFILE=1
 crash after-msg-write "tmp/ID.msg " no
 crash after-msg-fsync "tmp/ID.msg " no
 crash after-env-write "tmp/ID.env tmp/ID.msg " no
-crash after-msg-rename "msg/XX/ID tmp/ID.env " no
-crash after-env-rename "env/XX/ID msg/XX/ID " yes
+crash after-msg-link "msg/XX/ID tmp/ID.env " no
+crash after-env-link "env/XX/ID msg/XX/ID " yes
 crash before-dir-fsync "env/XX/ID msg/XX/ID " yes
+unset TERN_ENQUEUE_NO_TMPFILE
 
 # An unknown step name is no crash.
 Q=$SB/q-none

@@ -84,7 +84,7 @@ out=$("$CL" "$S" "$SB/msg" "$SB/env" 2>&1)
 is "$out" "none" "a worker killed after the message fsync answers nothing"
 is "$(queued)" "$n0" "and nothing is committed"
 svc_stop
-TERN_CRASH_AT=after-env-rename svc_start
+TERN_CRASH_AT=after-env-link svc_start
 out=$("$CL" "$S" "$SB/msg" "$SB/env" 2>&1)
 is "$out:$(queued)" "none:$((n0 + 1))" "killed just after the commit: no reply, yet committed (a duplicate, never a loss)"
 svc_stop
