@@ -7,6 +7,7 @@
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
+#include <sys/xattr.h>
 #include <unistd.h>
 
 #include "lib/durable.h"
@@ -180,6 +181,30 @@ queue_scan_some(const char *queue_dir,
 }
 
 int
+queue_envelope_bytes(const char *path, struct sbuf *out)
+{
+	char buf[QUEUE_ENV_XATTR_MAX];
+	ssize_t n;
+	int fd, r = -1, saved;
+
+	sbuf_reset(out);
+	fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NOCTTY);
+	if (fd < 0)
+		return -1;
+	n = fgetxattr(fd, QUEUE_ENV_XATTR, buf, sizeof(buf));
+	if (n >= 0)
+		r = sbuf_cat_n(out, buf, (size_t)n);
+	else if (errno == ERANGE)
+		errno = E2BIG;	/* no writer makes one this large */
+	else if (errno == ENODATA || errno == ENOTSUP)
+		r = io_read_fd(fd, out, ENV_FILE_MAX);	/* a file of its own */
+	saved = errno;
+	(void)close(fd);	/* read-only */
+	errno = saved;
+	return r;
+}
+
+int
 queue_read_envelope(const char *queue_dir, const char *id,
     struct envelope *env, const char **why_r)
 {
@@ -191,7 +216,7 @@ queue_read_envelope(const char *queue_dir, const char *id,
 	sbuf_init(&b, ENV_FILE_MAX);
 	if (qid_path(queue_dir, QID_ENV, id, &p) < 0)
 		goto out;
-	if (io_read_file(p.s, &b, ENV_FILE_MAX) < 0) {
+	if (queue_envelope_bytes(p.s, &b) < 0) {
 		if (errno == E2BIG) {
 			*why_r = "envelope file too large";
 			errno = EINVAL;

@@ -4,10 +4,13 @@
  * fd 1, commits both to the queue in the order of STYLE 11, pokes the
  * queue manager, and says by its exit status whether the message is safe.
  *
- * Two ways to the same states (doc/queue.md, "Transitions"): files made
- * anonymous (O_TMPFILE) in msg/ and env/ and linked into their final
- * names, 4 fsyncs; or, where the kernel, the file system or /proc lacks
- * what that needs, the temp files in tmp/ renamed into place, 5 fsyncs.
+ * Ways to the same states (doc/queue.md, "Transitions"): the message
+ * written as an anonymous file (O_TMPFILE) with the envelope in its
+ * extended attribute QUEUE_ENV_XATTR, linked as msg/XX/ID and then as
+ * env/XX/ID (one file, 3 fsyncs); an envelope too large for the attribute
+ * is an anonymous file of its own (4 fsyncs); where the kernel, the file
+ * system or /proc lacks O_TMPFILE, temp files in tmp/ renamed into place
+ * (5 fsyncs).
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -20,6 +23,7 @@
 #include <sys/auxv.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/xattr.h>
 #include <unistd.h>
 
 #include "lib/conf.h"
@@ -49,15 +53,20 @@ static struct job {
 	char		 id[QID_LEN + 1];
 	struct sbuf	 tmp_msg, tmp_env, msg, env, msg_dir, env_dir, tmp_dir;
 	struct sbuf	 anon_path;	/* /proc/self/fd/N, for linkat */
+	struct sbuf	 env_buf;	/* the encoded envelope */
 	int		 has_tmp_msg, has_tmp_env, has_msg, committed;
 	int		 anon_msg, anon_env;	/* O_TMPFILE descriptors, or -1 */
+	int		 env_in_msg;	/* the envelope is the message's xattr */
 } J;
 
 /*
  * O_TMPFILE: -1 not tried yet, 1 in use, 0 not available (the kernel or
  * the file system refuses it, no /proc, or TERN_ENQUEUE_NO_TMPFILE).
+ * use_xattr: 1 until the file system refuses user extended attributes
+ * (or TERN_ENQUEUE_NO_XATTR, for tests).
  */
 static int use_anon = -1;
+static int use_xattr = 1;
 
 static const char *crash_step;
 static struct conf *cf;		/* J.qdir points into it */
@@ -160,6 +169,8 @@ is_taken(void)
 static int
 anon_wanted(void)
 {
+	if (!is_secure() && getenv("TERN_ENQUEUE_NO_XATTR") != NULL)
+		use_xattr = 0;	/* tests: envelope files (crash.t) */
 	if (!is_secure() && getenv("TERN_ENQUEUE_NO_TMPFILE") != NULL)
 		return 0;	/* tests: the tmp/ path (crash.t) */
 	return access("/proc/self/fd", X_OK) == 0;
@@ -258,10 +269,9 @@ write_message(int fd, uint64_t limit)
 	}
 	free(buf);
 	crash_at("after-msg-write");
-	if (J.anon_msg >= 0) {
-		if (fsync(fd) < 0)
-			FAIL_SYS(EXIT_TEMP, "fsync the message");
-	} else if (durable_close_sync(fd) < 0)
+	if (J.anon_msg >= 0)
+		return total;	/* fsynced in commit_anon() */
+	if (durable_close_sync(fd) < 0)
 		FAIL_SYS(EXIT_TEMP, "fsync/close %s", J.tmp_msg.s);
 	crash_at("after-msg-fsync");
 	return total;
@@ -303,7 +313,8 @@ adopt_id(const char *id)
  * msg/XX/ID takes the id (exclusive, like O_EXCL); then no env/ or state/
  * file of it may exist.  A fresh id that is taken is replaced by another;
  * a proposed one makes the enqueue fail (111: the caller tries again with
- * a fresh id).  The message is in its final name from here on (S3).
+ * a fresh id).  The message has its final name from here on, but is not
+ * durable yet (S3: the cleaner removes it if the enqueue dies).
  */
 static void
 place_message(const char *proposed)
@@ -335,8 +346,6 @@ place_message(const char *proposed)
 	}
 	if (i == ID_TRIES)
 		FAIL(EXIT_TEMP, "no free queue id after %d tries", ID_TRIES);
-	(void)close(J.anon_msg);	/* fsynced, linked: nothing pending */
-	J.anon_msg = -1;
 	crash_at("after-msg-link");
 }
 
@@ -370,6 +379,41 @@ read_envelope(struct envelope *env)
 	env->arrival = (uint64_t)qid_time(J.id);
 }
 
+/*
+ * The anonymous path's envelope: the message file's extended attribute
+ * when it fits and the file system takes it (one file), else an anonymous
+ * file of its own.  Not fsynced here: commit_anon() does it.
+ */
+static void
+write_envelope_anon(const struct envelope *env)
+{
+	if (envelope_encode(env, &J.env_buf) < 0)
+		FAIL_SYS(EXIT_TEMP, "encode the envelope");
+	if (use_xattr && J.env_buf.len <= QUEUE_ENV_XATTR_MAX) {
+		if (fsetxattr(J.anon_msg, QUEUE_ENV_XATTR, J.env_buf.s,
+		    J.env_buf.len, XATTR_CREATE) == 0) {
+			J.env_in_msg = 1;
+			crash_at("after-env-write");
+			return;
+		}
+		if (errno == ENOTSUP) {
+			use_xattr = 0;
+			log_info("no extended attributes in %s: envelopes in "
+			    "files of their own", log_esc_s(J.qdir));
+		} else if (errno != ENOSPC && errno != E2BIG &&
+		    errno != ERANGE)
+			FAIL_SYS(EXIT_TEMP, "set the envelope of %s",
+			    J.msg.s);
+		/* No room for it in this file: a file of its own. */
+	}
+	if ((J.anon_env = anon_open("env")) < 0)
+		FAIL_SYS(EXIT_TEMP, "cannot create a file in %s",
+		    J.anon_path.s);
+	if (io_write_full(J.anon_env, J.env_buf.s, J.env_buf.len) < 0)
+		FAIL_SYS(EXIT_TEMP, "write the envelope");
+	crash_at("after-env-write");
+}
+
 /* Step 3: the envelope, written like the message. */
 static void
 write_envelope(const struct envelope *env)
@@ -377,41 +421,42 @@ write_envelope(const struct envelope *env)
 	int fd;
 
 	if (use_anon) {
-		if ((fd = anon_open("env")) < 0)
-			FAIL_SYS(EXIT_TEMP, "cannot create a file in %s",
-			    J.anon_path.s);
-		J.anon_env = fd;
-	} else {
-		fd = durable_open_excl(J.tmp_env.s, 0600);
-		if (fd < 0)
-			FAIL_SYS(EXIT_TEMP, "cannot create %s", J.tmp_env.s);
-		J.has_tmp_env = 1;
+		write_envelope_anon(env);
+		return;
 	}
+	fd = durable_open_excl(J.tmp_env.s, 0600);
+	if (fd < 0)
+		FAIL_SYS(EXIT_TEMP, "cannot create %s", J.tmp_env.s);
+	J.has_tmp_env = 1;
 	if (envelope_write(fd, env) < 0)
-		FAIL_SYS(EXIT_TEMP, "write the envelope");	/* fd: exit */
+		FAIL_SYS(EXIT_TEMP, "write %s", J.tmp_env.s);	/* fd: exit */
 	crash_at("after-env-write");
-	if (use_anon) {
-		if (fsync(fd) < 0)
-			FAIL_SYS(EXIT_TEMP, "fsync the envelope");
-	} else if (durable_close_sync(fd) < 0)
+	if (durable_close_sync(fd) < 0)
 		FAIL_SYS(EXIT_TEMP, "fsync/close %s", J.tmp_env.s);
 }
 
 /*
- * The anonymous path's commit: the message is linked already; make its
- * name durable, then link the envelope (the commit) and make that durable.
+ * The anonymous path's commit.  The message is linked as msg/XX/ID
+ * already; make it (its envelope with it, when that is its attribute),
+ * the envelope file if any, and msg/XX durable; only then link the
+ * envelope's name, env/XX/ID (the commit: a second name of the message
+ * file, or the envelope file), and make that durable.
  */
 static void
 commit_anon(void)
 {
+	if (fsync(J.anon_msg) < 0)
+		FAIL_SYS(EXIT_TEMP, "fsync %s", J.msg.s);
+	if (J.anon_env >= 0 && fsync(J.anon_env) < 0)
+		FAIL_SYS(EXIT_TEMP, "fsync the envelope of %s", J.id);
 	/* The message is in place on disk before the commit can be. */
 	if (durable_fsync_dir(J.msg_dir.s) < 0)
 		FAIL_SYS(EXIT_TEMP, "fsync %s", J.msg_dir.s);
-	if (anon_link(J.anon_env, J.env.s, J.env_dir.s) < 0)
+	crash_at("after-msg-fsync");
+	if (anon_link(J.env_in_msg ? J.anon_msg : J.anon_env, J.env.s,
+	    J.env_dir.s) < 0)
 		FAIL_SYS(EXIT_TEMP, "link %s", J.env.s);
 	J.committed = 1;
-	(void)close(J.anon_env);	/* fsynced, linked: nothing pending */
-	J.anon_env = -1;
 	crash_at("after-env-link");
 	crash_at("before-dir-fsync");
 	if (durable_fsync_dir(J.env_dir.s) < 0)
@@ -558,6 +603,7 @@ job_init(void)
 	sbuf_init(&J.env_dir, PATH_MAX_Q);
 	sbuf_init(&J.tmp_dir, PATH_MAX_Q);
 	sbuf_init(&J.anon_path, PATH_MAX_Q);
+	sbuf_init(&J.env_buf, ENV_FILE_MAX);
 	J.anon_msg = J.anon_env = -1;
 }
 
@@ -568,7 +614,10 @@ job_reset(void)
 {
 	J.id[0] = '\0';
 	J.has_tmp_msg = J.has_tmp_env = J.has_msg = J.committed = 0;
-	(void)io_close(&J.anon_msg);	/* closed after their links */
+	J.env_in_msg = 0;
+	sbuf_reset(&J.env_buf);
+	/* Linked and fsynced: nothing pending, a plain close. */
+	(void)io_close(&J.anon_msg);
 	(void)io_close(&J.anon_env);
 }
 
@@ -628,6 +677,7 @@ job_fini(void)
 	sbuf_fini(&J.env_dir);
 	sbuf_fini(&J.tmp_dir);
 	sbuf_fini(&J.anon_path);
+	sbuf_fini(&J.env_buf);
 	conf_free(&cf);
 }
 

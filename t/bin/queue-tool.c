@@ -38,7 +38,7 @@ cmd_read(const char *path)
 
 	sbuf_init(&b, ENV_FILE_MAX);
 	envelope_init(&e);
-	if (io_read_file(path, &b, ENV_FILE_MAX) < 0) {
+	if (queue_envelope_bytes(path, &b) < 0) {
 		perror(path);
 		sbuf_fini(&b);
 		return 1;

@@ -2,9 +2,12 @@
 # Crash tests: tern-enqueue killed (SIGKILL, TERN_CRASH_AT) at each named
 # step leaves the queue either without the message (leftovers only, all
 # removed by queue_clean once old) or with all of it (committed, intact,
-# left alone by the cleaner) -- never half.  Both ways of writing
-# (doc/queue.md): anonymous files linked into place (O_TMPFILE, the
-# default where it works), and temp files in tmp/ renamed into place
+# left alone by the cleaner) -- never half.  Each way of writing
+# (doc/queue.md): one anonymous file (O_TMPFILE) holding the message with
+# the envelope in its extended attribute, linked as msg/XX/ID and env/XX/ID
+# (the default where it works); an envelope in an anonymous file of its
+# own (TERN_ENQUEUE_NO_XATTR=1: a file system without user xattrs, or an
+# envelope too large for one); temp files in tmp/ renamed into place
 # (TERN_ENQUEUE_NO_TMPFILE=1, the fallback, and what an older tern-enqueue
 # left behind).
 . "${TERN_SRC:-.}/t/lib.sh"
@@ -13,7 +16,7 @@ QT=$TERN_BUILD/t/bin/queue-tool
 MKENV="$PY $TERN_SRC/t/queue/mkenv.py"
 [ -x "$ENQ" ] || skip_all "tern-enqueue not built"
 sandbox
-plan 67
+plan 100
 export TERN_LOG=stderr
 printf 'Subject: crash\n\nbody\n' > "$SB/msg"
 $MKENV --sender a@example.org b@example.com > "$SB/env"
@@ -51,14 +54,28 @@ crash() {
 	fi
 }
 
-# Anonymous files: nothing has a name before the message's link.
-way=anon
+# One anonymous file: nothing has a name before the message's link.
+way=one
 crash after-msg-write "" no
-crash after-msg-fsync "" no
 crash after-msg-link "msg/XX/ID " no
 crash after-env-write "msg/XX/ID " no
+crash after-msg-fsync "msg/XX/ID " no
 crash after-env-link "env/XX/ID msg/XX/ID " yes
 crash before-dir-fsync "env/XX/ID msg/XX/ID " yes
+id=$($QT scan "$Q" 2>/dev/null)
+is "$(stat -c %i "$($QT path "$Q" msg "$id")")" "$(stat -c %i "$($QT path "$Q" env "$id")")" \
+    "one: env/XX/ID and msg/XX/ID are one file"
+
+# Two anonymous files.
+way=two
+export TERN_ENQUEUE_NO_XATTR=1
+crash after-msg-write "" no
+crash after-msg-link "msg/XX/ID " no
+crash after-env-write "msg/XX/ID " no
+crash after-msg-fsync "msg/XX/ID " no
+crash after-env-link "env/XX/ID msg/XX/ID " yes
+crash before-dir-fsync "env/XX/ID msg/XX/ID " yes
+unset TERN_ENQUEUE_NO_XATTR
 
 # The tmp/ path (and an older tern-enqueue's leftovers).
 way=tmp
