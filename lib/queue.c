@@ -1,9 +1,12 @@
 /* queue.c - scanning and cleaning the on-disk queue; see queue.h. */
+#include <linux/fs.h>
+
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
@@ -50,6 +53,28 @@ join(struct sbuf *p, const char *a, const char *b, const char *c)
 	return sbuf_nul(p);
 }
 
+/*
+ * Ask the file system to spread the folders made in path over its block
+ * groups (ext4's "top of a directory hierarchy" flag, chattr +T): the
+ * inodes of a bucket's files are then allocated in that bucket's group,
+ * not all in one.  Best effort: other file systems have no such flag.
+ */
+static void
+spread_subdirs(const char *path)
+{
+	int fd, flags;
+
+	fd = open(path, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (fd < 0)
+		return;
+	if (ioctl(fd, FS_IOC_GETFLAGS, &flags) == 0 &&
+	    !(flags & FS_TOPDIR_FL)) {
+		flags |= FS_TOPDIR_FL;
+		(void)ioctl(fd, FS_IOC_SETFLAGS, &flags);	/* a hint */
+	}
+	(void)close(fd);	/* read-only */
+}
+
 int
 queue_prepare(const char *queue_dir)
 {
@@ -57,10 +82,13 @@ queue_prepare(const char *queue_dir)
 	int i, r = 0;
 
 	sbuf_init(&p, QUEUE_PATH_MAX);
-	for (i = 0; top_dirs[i] != NULL && r == 0; i++)
+	for (i = 0; top_dirs[i] != NULL && r == 0; i++) {
 		if (join(&p, queue_dir, top_dirs[i], NULL) < 0 ||
 		    queue_bucket_dir(p.s) < 0)
 			r = -1;
+		else if (strcmp(top_dirs[i], "tmp") != 0)
+			spread_subdirs(p.s);
+	}
 	sbuf_fini(&p);
 	return r;
 }

@@ -4,7 +4,12 @@
  *
  * queue_prepare(queue_dir) creates the top folders tmp, msg, env and
  * state (mode 0700, each fsynced in its parent) when they are missing;
- * queue_dir itself must exist.  queue_bucket_dir(path) creates one hashed
+ * queue_dir itself must exist.  It also asks the file system to spread
+ * the buckets of msg, env and state over its block groups (ext4's
+ * FS_TOPDIR_FL, best effort): ext4 allocates a file's inode in its
+ * folder's group and, without a journal, skips every inode of that group
+ * freed in the last seconds, one by one, so a busy queue in one group pays
+ * for its own deletions at every file it creates (doc/queue.md).  queue_bucket_dir(path) creates one hashed
  * folder (msg/XX, ...) the same way: a folder that exists costs one
  * lstat, a new one an fsync of its parent.  Buckets are never removed.
  *

@@ -67,6 +67,7 @@ static struct job {
  */
 static int use_anon = -1;
 static int use_xattr = 1;
+static char last_bucket[QID_BUCKET_LEN + 1];	/* of the last message */
 
 static const char *crash_step;
 static struct conf *cf;		/* J.qdir points into it */
@@ -178,24 +179,35 @@ anon_wanted(void)
 
 /*
  * An anonymous file (O_TMPFILE, mode 0600 by the umask of 077) on the
- * queue's file system, in the top folder kind (msg or env): it has no name
- * until anon_link() gives it one, and vanishes if the process dies first.
- * A descriptor; -1 with errno; -2 when O_TMPFILE is not available here
- * (an old kernel says EISDIR, a file system without it EOPNOTSUPP).
+ * queue's file system, made in the folder kind/bucket (bucket NULL: the top
+ * folder kind): it has no name until anon_link() gives it one, and
+ * vanishes if the process dies first.  The folder only places the inode:
+ * ext4 allocates it in the folder's block group, and queue_prepare spreads
+ * the buckets over the groups.  A descriptor; -1 with errno; -2 when
+ * O_TMPFILE is not available here (an old kernel says EISDIR, a file
+ * system without it EOPNOTSUPP).
  */
 static int
-anon_open(const char *kind)
+anon_open(const char *kind, const char *bucket)
 {
-	int fd;
+	int fd, tries;
 
 	sbuf_reset(&J.anon_path);
-	if (sbuf_printf(&J.anon_path, "%s/%s", J.qdir, kind) < 0)
+	if (sbuf_printf(&J.anon_path, "%s/%s%s%s", J.qdir, kind,
+	    bucket != NULL ? "/" : "", bucket != NULL ? bucket : "") < 0)
 		return -1;
-	fd = open(J.anon_path.s, O_TMPFILE | O_WRONLY | O_CLOEXEC, 0600);
-	if (fd < 0 && (errno == EOPNOTSUPP || errno == EISDIR ||
-	    errno == EINVAL))
-		return -2;
-	return fd;
+	for (tries = 0; tries < 2; tries++) {
+		fd = open(J.anon_path.s, O_TMPFILE | O_WRONLY | O_CLOEXEC,
+		    0600);
+		if (fd >= 0)
+			return fd;
+		if (errno == EOPNOTSUPP || errno == EISDIR || errno == EINVAL)
+			return -2;
+		if (errno != ENOENT || tries > 0 || bucket == NULL ||
+		    queue_bucket_dir(J.anon_path.s) < 0)
+			return -1;
+	}
+	return -1;
 }
 
 /* Give the anonymous file fd the name path (exclusive: EEXIST if taken).
@@ -387,6 +399,8 @@ read_envelope(struct envelope *env)
 static void
 write_envelope_anon(const struct envelope *env)
 {
+	char bucket[QID_BUCKET_LEN + 1];
+
 	if (envelope_encode(env, &J.env_buf) < 0)
 		FAIL_SYS(EXIT_TEMP, "encode the envelope");
 	if (use_xattr && J.env_buf.len <= QUEUE_ENV_XATTR_MAX) {
@@ -406,7 +420,8 @@ write_envelope_anon(const struct envelope *env)
 			    J.msg.s);
 		/* No room for it in this file: a file of its own. */
 	}
-	if ((J.anon_env = anon_open("env")) < 0)
+	qid_bucket(J.id, bucket);
+	if ((J.anon_env = anon_open("env", bucket)) < 0)
 		FAIL_SYS(EXIT_TEMP, "cannot create a file in %s",
 		    J.anon_path.s);
 	if (io_write_full(J.anon_env, J.env_buf.s, J.env_buf.len) < 0)
@@ -630,7 +645,13 @@ open_message(void)
 	if (use_anon < 0)
 		use_anon = anon_wanted();
 	if (use_anon) {
-		fd = anon_open("msg");
+		/*
+		 * The id is not known yet (a caller's proposal comes with the
+		 * envelope): the bucket of this process's last message, which
+		 * exists, spreads the inodes as well as the id's would.
+		 */
+		fd = anon_open("msg", last_bucket[0] != '\0' ? last_bucket :
+		    NULL);
 		if (fd >= 0)
 			return J.anon_msg = fd;
 		if (fd == -1)
@@ -663,6 +684,7 @@ enqueue_one(uint64_t limit, int opt_s)
 	    (unsigned long)caller_uid, opt_s ? " via=service" : "");
 	tell_id();
 	envelope_fini(&env);
+	qid_bucket(J.id, last_bucket);
 	job_reset();
 }
 
