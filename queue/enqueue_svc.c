@@ -205,10 +205,11 @@ worker(uid_t *caller_r)
 int
 enqueue_next(uid_t *caller_r)
 {
+	/* The id is sent: no "!CODE" may follow it, whatever happens. */
+	worker_out = -1;
 	/* The message's descriptors go: the client reads end of file. */
 	if (dup2(worker_null, 0) < 0 || dup2(worker_null, 1) < 0)
 		die_sys(EXIT_TEMP, "service: descriptors");
-	worker_out = -1;
 	worker_served++;
 	if (worker_served >= ENQ_WORKER_MSGS ||
 	    time(NULL) - worker_born >= ENQ_WORKER_SECS)
