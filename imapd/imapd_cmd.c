@@ -219,7 +219,14 @@ imap_dispatch(struct imap *s)
 		(void)imap_bad(s, "No mailbox selected");
 	else if (s->pc.uid && !(c->states == S_SEL))
 		(void)imap_bad(s, "Unknown UID command");
-	else {
+	else if (c->states == S_SEL && c->fn != imap_cmd_close &&
+	    c->fn != imap_cmd_unselect && mbox_view_load(s->mb) < 0) {
+		/* The view is decoded when first needed (lib/mstore.h). */
+		log_warn_sys("account=%s decode the index of %s",
+		    log_esc_s(s->user), log_esc_s(mbox_name(s->mb)));
+		(void)imap_reply(s, "NO", "[SERVERBUG] Cannot read the "
+		    "mailbox index");
+	} else {
 		upd = c->upd;
 		if (c->fn(s) < 0)
 			return -1;

@@ -237,7 +237,8 @@ select_common(struct imap *s, int rdonly)
 	    info.uidnext) < 0 ||
 	    imap_out(s, "* OK [HIGHESTMODSEQ %llu] Highest",
 	    (unsigned long long)info.highestmodseq) < 0 ||
-	    (sp.qresync && imap_qresync_select(s, &sp) < 0)) {
+	    (sp.qresync && (mbox_view_load(s->mb) < 0 ||
+	    imap_qresync_select(s, &sp) < 0))) {
 		r = -1;
 		goto out;
 	}
