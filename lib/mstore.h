@@ -315,7 +315,9 @@ uint32_t mbox_seq(struct mbox *, uint32_t uid);
  * when first needed.  Every mbox_* function that needs it does so itself
  * (mbox_msg and mbox_seq give NULL and 0 if that fails: out of memory);
  * mbox_view_load() does it now, so that a server can answer a failure
- * before a command that reads the view.  0 or -1.
+ * before a command that reads the view.  0 or -1: ENOMEM, or ESTALE when
+ * the index proves damaged (its checksum is checked only then): the
+ * session's uids came from it, so it must end; the next one rebuilds it.
  */
 int	mbox_view_load(struct mbox *);
 

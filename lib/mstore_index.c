@@ -302,12 +302,12 @@ parse_van(const unsigned char *p, size_t len, size_t off, struct midx *ix)
 }
 
 /*
- * The header and trailer of a file of len bytes: the checksum, the
- * header's fields into ix, the record count into *count_r, *len_r the
+ * The header and trailer of a file of len bytes: the checksum (when
+ * verify), the header's fields into ix, the record count into *count_r, *len_r the
  * length without the trailer, *v1_r for a TERNIDX1 file.  0 or -1.
  */
 static int
-parse_header(const unsigned char *p, size_t len, struct midx *ix,
+parse_header(const unsigned char *p, size_t len, int verify, struct midx *ix,
     uint32_t *count_r, size_t *len_r, int *v1_r)
 {
 	uint32_t count;
@@ -319,7 +319,8 @@ parse_header(const unsigned char *p, size_t len, struct midx *ix,
 	if ((!v1 && memcmp(p, MIDX_MAGIC, 8) != 0 &&
 	    memcmp(p, MIDX_MAGIC_V2, 8) != 0) ||
 	    memcmp(p + len - MIDX_TRL_LEN, MIDX_TRAILER, 4) != 0 ||
-	    get_le(p + len - 8, 8) != midx_checksum(p, len - MIDX_TRL_LEN))
+	    (verify && get_le(p + len - 8, 8) !=
+	    midx_checksum(p, len - MIDX_TRL_LEN)))
 		return -1;
 	len -= MIDX_TRL_LEN;
 	ix->uidvalidity = (uint32_t)get_le(p + 8, 4);
@@ -350,7 +351,7 @@ midx_parse(const void *data, size_t len, struct midx *ix)
 	int rc, v1;
 
 	memset(ix, 0, sizeof(*ix));
-	if (parse_header(p, len, ix, &count, &len, &v1) == -1)
+	if (parse_header(p, len, 1, ix, &count, &len, &v1) == -1)
 		goto bad;
 	if ((rc = parse_recs(p, len, count, ix, &off)) == 0) {
 		if (v1) {
@@ -374,7 +375,10 @@ bad:
 /*
  * One pass over the records reading four fields of each, no stores: a
  * warm SELECT of 10,000 messages decoded 10,000 records (half a megabyte
- * of fresh memory) to learn five numbers.
+ * of fresh memory) to learn five numbers.  The checksum is left to
+ * midx_parse when the records are decoded (130 us of the SELECT's 400 for
+ * 10,000 messages): the structure is checked here, so a damaged file
+ * gives numbers that are wrong at worst, and the decode then fails.
  */
 int
 midx_summary(const void *data, size_t len, struct midx *hdr,
@@ -389,7 +393,7 @@ midx_summary(const void *data, size_t len, struct midx *hdr,
 	memset(hdr, 0, sizeof(*hdr));
 	memset(sum, 0, sizeof(*sum));
 	if (len < 8 || memcmp(p, MIDX_MAGIC, 8) != 0 ||
-	    parse_header(p, len, hdr, &count, &len, &v1) == -1)
+	    parse_header(p, len, 0, hdr, &count, &len, &v1) == -1)
 		goto bad;
 	for (i = 0; i < count; i++) {
 		if (len - off < MIDX_REC_LEN)

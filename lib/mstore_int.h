@@ -182,8 +182,8 @@ void	mbox_cache_free(struct mbox *);
 int	midx_parse(const void *, size_t, struct midx *);
 /* A TERNIDX3 file's header into hdr (no records, nothing allocated) and
  * its records' summary into sum, checked as midx_parse checks them but
- * for the names and the expunged ranges' values; -1 (EINVAL) for
- * anything else, older versions included. */
+ * for the checksum, the names and the expunged ranges' values; -1
+ * (EINVAL) for anything else, older versions included. */
 int	midx_summary(const void *, size_t, struct midx *hdr,
 	    struct midx_sum *sum);
 /* Free a record's name (one of midx_parse's block is only forgotten). */

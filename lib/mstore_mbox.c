@@ -957,6 +957,32 @@ lazy_unchanged(struct mbox *mb)
 	return new_is_empty(mb);
 }
 
+/*
+ * The mapped index does not decode although its summary was good: it is
+ * damaged (the checksum is checked only now).  The session's uids came
+ * from it, so it must end (ESTALE); the file is removed, if it is still
+ * the one, so that the next session rebuilds it instead of failing so
+ * again.
+ */
+static int
+lazy_damaged(struct mbox *mb)
+{
+	int fd, was_locked = mb->locked;
+
+	if (mbox_lock(mb) == 0) {
+		fd = openat(mb->dirfd, MSTORE_INDEX, O_RDONLY | O_NOFOLLOW |
+		    O_CLOEXEC);
+		if (fd != -1 && same_file(fd, mb->idxfd))
+			(void)unlinkat(mb->dirfd, MSTORE_INDEX, 0);
+		if (fd != -1)
+			(void)close(fd);
+		if (!was_locked)
+			mbox_unlock(mb);
+	}
+	errno = ESTALE;
+	return -1;
+}
+
 int
 mbox_view_load(struct mbox *mb)
 {
@@ -967,10 +993,12 @@ mbox_view_load(struct mbox *mb)
 	if (!mb->lazy)
 		return 0;
 	if (midx_parse(mb->lz_map, mb->lz_len, &nix) == -1)
-		return -1;
-	if (nix.n != mb->lz_sum.count || view_reserve(mb, nix.n) == -1) {
-		if (nix.n != mb->lz_sum.count)
-			errno = EINVAL;
+		return errno == EINVAL ? lazy_damaged(mb) : -1;
+	if (nix.n != mb->lz_sum.count) {
+		midx_free(&nix);
+		return lazy_damaged(mb);
+	}
+	if (view_reserve(mb, nix.n) == -1) {
 		midx_free(&nix);
 		return -1;
 	}

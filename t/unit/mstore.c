@@ -860,7 +860,7 @@ test_lazy(void)
 	size_t cl = 0;
 	time_t old = time(NULL) - 86400;
 	uint32_t uv, uid;
-	int fd, i;
+	int fd, fd2, i;
 
 	fd = new_root(root, sizeof(root));
 	mstore_new(fd, '/', &ms);
@@ -983,6 +983,27 @@ test_lazy(void)
 	is_int(mbox_open(ms, "INBOX", 0, &a), 0, "lazy: select again");
 	is_str(sync_log(a, 0, &res), "", "lazy: select syncs again");
 	ok(a->lazy && res.recent == 0, "lazy: then lazy, none recent");
+	mbox_get_info(a, &ia);
+	mbox_close(&a);
+
+	/* Damaged where the summary does not look (a name; the checksum is
+	 * checked at the decode): the session ends, the next rebuilds. */
+	snprintf(p, sizeof(p), "%s/tern-index", root);
+	ok((fd2 = open(p, O_RDWR)) != -1 && pread(fd2, name, 1, 96) == 1 &&
+	    name[0] == '1' && pwrite(fd2, "2", 1, 96) == 1 && close(fd2) == 0,
+	    "damaged: a name's byte changed in place");
+	is_int(mbox_open(ms, "INBOX", 0, &b), 0, "damaged: open");
+	is_str(sync_log(b, 0, &res), "", "damaged: the sync takes the summary");
+	ok(b->lazy && res.exists == 12, "damaged: lazy");
+	ok(mbox_view_load(b) == -1 && errno == ESTALE,
+	    "damaged: the decode fails with ESTALE");
+	ok(!exists(root, "tern-index"), "damaged: the index is removed");
+	mbox_close(&b);
+	is_int(mbox_open(ms, "INBOX", 0, &a), 0, "damaged: open again");
+	is_str(sync_log(a, 0, &res), "", "damaged: rebuilt");
+	mbox_get_info(a, &ib);
+	ok(!a->lazy && ib.exists == 12 && ib.uidvalidity > ia.uidvalidity,
+	    "damaged: 12 messages, a new UIDVALIDITY");
 	mbox_close(&a);
 	mstore_free(&ms);
 	close(fd);
