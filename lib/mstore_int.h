@@ -164,6 +164,12 @@ struct mbox {
  * several folders made, one fsync of the root after them). */
 int	mstore_create_sync(struct mstore *, const char *name, int sync_root);
 int	mbox_lock(struct mbox *);
+/* The first sync of a session, or a STATUS (under the lock): when the
+ * index is current (new/ empty, cur/ with the settled mtime it records)
+ * and leaves no \Recent to take (any, for MBOX_RDONLY), map it and take
+ * its summary (mb->lazy, lz_*).  1 when the view is now lazy, 0 when the
+ * full sync must run, -1 error. */
+int	mbox_lazy_try(struct mbox *);
 void	mbox_unlock(struct mbox *);
 /* Under the lock: bring mb->ix up to date with the index file and the
  * Maildir, writing the index if anything changed. */

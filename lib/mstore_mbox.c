@@ -886,13 +886,8 @@ cur_is(struct mbox *mb, const struct midx *ix)
 	    ix->cur_nsec == (int64_t)st.st_mtim.tv_nsec;
 }
 
-/*
- * The first sync of a session (under the lock): when the index is current
- * and leaves no \Recent to take, map it and answer from its summary.  1
- * when the view is now lazy, 0 when the full sync must run, -1 error.
- */
-static int
-lazy_try(struct mbox *mb)
+int
+mbox_lazy_try(struct mbox *mb)
 {
 	struct midx hdr;
 	struct midx_sum sum;
@@ -1035,7 +1030,8 @@ mbox_sync(struct mbox *mb, unsigned flags, const struct mbox_sync_ops *ops,
 		/* The lazy view: made by the first sync, kept while nothing
 		 * changes. */
 		was_lazy = mb->lazy;
-		if ((l = was_lazy ? lazy_unchanged(mb) : lazy_try(mb)) == -1)
+		if ((l = was_lazy ? lazy_unchanged(mb) :
+		    mbox_lazy_try(mb)) == -1)
 			goto out;
 		if (l == 1) {
 			if (mbox_read_keywords(mb, &kwchg) == -1)

@@ -457,8 +457,21 @@ mstore_status(struct mstore *ms, const char *name, struct mstore_status *st)
 	memset(st, 0, sizeof(*st));
 	if (mbox_open(ms, name, MBOX_RDONLY, &mb) == -1)
 		return -1;
-	if (mbox_lock(mb) == -1)
+	if (mbox_lock(mb) == -1 || (cur = mbox_lazy_try(mb)) == -1)
 		goto out;
+	if (cur == 1) {
+		/* Current: the summary, no record decoded. */
+		st->messages = mb->lz_sum.count;
+		st->recent = mb->lz_sum.recent;
+		st->unseen = mb->lz_sum.unseen;
+		st->deleted = mb->lz_sum.deleted;
+		st->size = mb->lz_sum.size;
+		st->uidnext = mb->lz_hdr.uidnext;
+		st->uidvalidity = mb->lz_hdr.uidvalidity;
+		st->highestmodseq = mb->lz_hdr.highestmodseq;
+		rc = 0;
+		goto out;
+	}
 	if ((cur = status_current(mb)) == -1)
 		goto out;
 	if (cur == 0 && mbox_refresh(mb) == -1)

@@ -859,6 +859,8 @@ test_lazy(void)
 	const char *cp = NULL;
 	size_t cl = 0;
 	time_t old = time(NULL) - 86400;
+	struct mstore_status st;
+	uint64_t size;
 	uint32_t uv, uid;
 	int fd, fd2, i;
 
@@ -984,6 +986,17 @@ test_lazy(void)
 	is_str(sync_log(a, 0, &res), "", "lazy: select syncs again");
 	ok(a->lazy && res.recent == 0, "lazy: then lazy, none recent");
 	mbox_get_info(a, &ia);
+	/* STATUS takes the same summary. */
+	ok(mstore_status(ms, "INBOX", &st) == 0 && st.messages == 12 &&
+	    st.recent == 0 && st.unseen == 5 && st.deleted == 0 &&
+	    st.uidnext == ia.uidnext && st.uidvalidity == ia.uidvalidity &&
+	    st.highestmodseq == ia.highestmodseq,
+	    "lazy: STATUS from the summary (%u %u %u)", st.messages,
+	    st.recent, st.unseen);
+	for (size = 0, i = 1; i <= 12; i++)
+		size += mbox_msg(a, (uint32_t)i) ? mbox_msg(a, (uint32_t)i)->size :
+		    1000000;
+	ok(st.size == size, "lazy: STATUS size %llu", (unsigned long long)size);
 	mbox_close(&a);
 
 	/* Damaged where the summary does not look (a name; the checksum is
