@@ -81,6 +81,34 @@ int	cdbmap_lookup_stale(struct cdbmap *, const void *key, size_t klen,
 int	cdbmap_confirm(struct cdbmap *);
 /* Re-check the path now (as a lookup would); 0, or -1 with errno set. */
 int	cdbmap_refresh(struct cdbmap *);
+/* cdbmap_refresh() when a lookup would check (a second since the last). */
+int	cdbmap_check(struct cdbmap *);
+/*
+ * Huge pages, for a process that keeps a large map for its children (a
+ * fork server; Linux, x86-64's 2 MiB pages).  A file of 2 MiB or more is
+ * always mapped at a 2 MiB boundary with MADV_HUGEPAGE, which gives one
+ * TLB entry and one page fault per 2 MiB when the page cache holds the
+ * file in 2 MiB folios.  cdbmap_hugepages() makes it hold them: for the
+ * file loaded now and every replacement this process loads (not its
+ * children), a file of 8 MiB or more is read through such a mapping
+ * (MADV_POPULATE_READ; /proc/self/smaps tells how much of it got 2 MiB
+ * entries) and, when less than 90 % did, its cached pages are dropped
+ * (POSIX_FADV_DONTNEED: only clean pages nobody maps) and it is read again.
+ * It costs a read of the whole file (~0.3 s for 150 MB) in this process at
+ * each load; the memory is the page cache's, shared by every reader.  When
+ * it worked (1: cdbmap_is_huge), the handle, and a child's copy of it,
+ * switches from pread to the mapping after 32 + size / 1 MiB lookups
+ * instead of 32 + size / 8 KiB (the mapping faults once per 2 MiB).
+ * Returns 1 or 0 (not huge: nothing else changes).
+ */
+int	cdbmap_hugepages(struct cdbmap *);
+int	cdbmap_is_huge(const struct cdbmap *);
+/*
+ * A hint: start loading the memory that a lookup of key reads first (its
+ * hash slot) when the file is mapped; nothing when it is read by pread.
+ * Work done between this and the lookup hides the cache miss.
+ */
+void	cdbmap_prefetch(const struct cdbmap *, const void *key, size_t klen);
 /* Number of times a replacement file was loaded (tests, logs). */
 unsigned long cdbmap_generation(const struct cdbmap *);
 /* Is the file mapped (1) or read with pread() (0)?  (Tests, benches.) */

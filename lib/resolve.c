@@ -57,6 +57,28 @@ resolve_maps_open(struct resolve_maps *m, const char *map_dir,
 	return 0;
 }
 
+int
+resolve_maps_hugepages(struct resolve_maps *m)
+{
+	return cdbmap_hugepages(m->accounts) + cdbmap_hugepages(m->aliases) +
+	    cdbmap_hugepages(m->domains);
+}
+
+int
+resolve_maps_check(struct resolve_maps *m)
+{
+	int r = 0;
+
+	/* Each map on its own: one that fails does not stop the others. */
+	if (cdbmap_check(m->accounts) < 0)
+		r = -1;
+	if (cdbmap_check(m->aliases) < 0)
+		r = -1;
+	if (cdbmap_check(m->domains) < 0)
+		r = -1;
+	return r;
+}
+
 void
 resolve_maps_close(struct resolve_maps *m)
 {
@@ -333,6 +355,24 @@ expand(struct walk *w, const char *a, size_t n, int depth)
 	return expand_at(w, a, n, depth, NULL);
 }
 
+/*
+ * The walk's one probe of the large map is accounts[address], after the
+ * domain and the alias: start loading its hash slot now (a mapped
+ * accounts.cdb), so that the cache miss overlaps those two lookups.
+ */
+static void
+prefetch_account(const struct resolve_maps *m, const char *a, size_t n)
+{
+	struct sbuf key;
+
+	if (!cdbmap_is_mapped(m->accounts))
+		return;
+	sbuf_init(&key, MAPS_ADDR_MAX + 2);
+	if (maps_key(&key, a, n) == 0)
+		cdbmap_prefetch(m->accounts, key.s, key.len);
+	sbuf_fini(&key);
+}
+
 /* One walk: 0 with r->status, or -1. */
 static int
 resolve_once(struct resolve_maps *m, const char *a, size_t n,
@@ -348,6 +388,7 @@ resolve_once(struct resolve_maps *m, const char *a, size_t n,
 	memset(&w, 0, sizeof w);
 	w.m = m;
 	w.r = r;
+	prefetch_account(m, a, n);
 	if (at != NULL && domain_kind(m, at + 1, n - (size_t)(at - a) - 1,
 	    &kind) < 0)
 		return -1;
