@@ -104,11 +104,16 @@ int	cdbmap_check(struct cdbmap *);
 int	cdbmap_hugepages(struct cdbmap *);
 int	cdbmap_is_huge(const struct cdbmap *);
 /*
- * A hint: start loading the memory that a lookup of key reads first (its
- * hash slot) when the file is mapped; nothing when it is read by pread.
- * Work done between this and the lookup hides the cache miss.
+ * Hints for a mapped file (nothing when it is read by pread), to overlap
+ * the cache misses of a lookup in a map larger than the caches with other
+ * work: cdbmap_prefetch() starts loading key's hash slot and returns;
+ * cdbmap_prefetch_record() reads the slot (waiting for it) and starts
+ * loading the first 256 bytes of the record it points to.  A lookup does
+ * the latter itself, so the lines of its record arrive together.
  */
 void	cdbmap_prefetch(const struct cdbmap *, const void *key, size_t klen);
+void	cdbmap_prefetch_record(const struct cdbmap *, const void *key,
+	    size_t klen);
 /* Number of times a replacement file was loaded (tests, logs). */
 unsigned long cdbmap_generation(const struct cdbmap *);
 /* Is the file mapped (1) or read with pread() (0)?  (Tests, benches.) */

@@ -357,28 +357,30 @@ expand(struct walk *w, const char *a, size_t n, int depth)
 
 /*
  * The walk's one probe of the large map is accounts[address], after the
- * domain and the alias: start loading its hash slot now (a mapped
- * accounts.cdb), so that the cache miss overlaps those two lookups.
+ * domain and the alias (a mapped accounts.cdb: the hash slot, then the
+ * record, each a cache miss in a map larger than the caches).  Start
+ * loading the slot before the domain's lookup, the record after it, so
+ * that the misses overlap those two lookups.  key: the account key, or
+ * an empty buffer when it need not be made.
  */
 static void
-prefetch_account(const struct resolve_maps *m, const char *a, size_t n)
+prefetch_slot(const struct resolve_maps *m, const char *a, size_t n,
+    struct sbuf *key)
 {
-	struct sbuf key;
-
-	if (!cdbmap_is_mapped(m->accounts))
+	if (!cdbmap_is_mapped(m->accounts) || maps_key(key, a, n) < 0) {
+		sbuf_reset(key);
 		return;
-	sbuf_init(&key, MAPS_ADDR_MAX + 2);
-	if (maps_key(&key, a, n) == 0)
-		cdbmap_prefetch(m->accounts, key.s, key.len);
-	sbuf_fini(&key);
+	}
+	cdbmap_prefetch(m->accounts, key->s, key->len);
 }
 
-/* One walk: 0 with r->status, or -1. */
+/* One walk: 0 with r->status, or -1. *//* One walk: 0 with r->status, or -1. */
 static int
 resolve_once(struct resolve_maps *m, const char *a, size_t n,
     struct resolve_result *r)
 {
 	struct walk w;
+	struct sbuf key;
 	enum resolve_domain kind = RESOLVE_DOM_FOREIGN;
 	const char *at = memrchr(a, '@', n);
 	int rc;
@@ -388,10 +390,16 @@ resolve_once(struct resolve_maps *m, const char *a, size_t n,
 	memset(&w, 0, sizeof w);
 	w.m = m;
 	w.r = r;
-	prefetch_account(m, a, n);
+	sbuf_init(&key, MAPS_ADDR_MAX + 2);
+	prefetch_slot(m, a, n, &key);
 	if (at != NULL && domain_kind(m, at + 1, n - (size_t)(at - a) - 1,
-	    &kind) < 0)
+	    &kind) < 0) {
+		sbuf_fini(&key);
 		return -1;
+	}
+	if (key.len > 0)
+		cdbmap_prefetch_record(m->accounts, key.s, key.len);
+	sbuf_fini(&key);
 	/* expand() finds the same last '@': no second lookup of the domain. */
 	rc = expand_at(&w, a, n, 0, at != NULL ? &kind : NULL);
 	for (i = 0; i < w.nseen; i++)
