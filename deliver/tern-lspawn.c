@@ -38,6 +38,7 @@
 #include "lib/cdbmap.h"
 #include "lib/conf.h"
 #include "lib/durable.h"
+#include "lib/fdpass.h"
 #include "lib/io.h"
 #include "lib/log.h"
 #include "lib/lspawn.h"
@@ -560,39 +561,21 @@ kept_main(int fd)
 {
 	struct lspawn_req req;
 	struct sbuf line;
-	union {
-		struct cmsghdr	 h;
-		char		 b[CMSG_SPACE(2 * sizeof(int))];
-	} cm;
 	static char buf[KEPT_MSG_MAX];
-	struct cmsghdr *c;
-	struct msghdr mh;
-	struct iovec iov;
 	const char *why;
 	int fds[2], code;
+	size_t nfds;
 	ssize_t n;
 
 	sbuf_init(&line, LSPAWN_TEXT_MAX + 2);
 	for (;;) {
-		memset(&mh, 0, sizeof(mh));
-		iov.iov_base = buf;
-		iov.iov_len = sizeof(buf);
-		mh.msg_iov = &iov;
-		mh.msg_iovlen = 1;
-		mh.msg_control = cm.b;
-		mh.msg_controllen = sizeof(cm.b);
-		while ((n = recvmsg(fd, &mh, MSG_CMSG_CLOEXEC)) == -1 &&
-		    errno == EINTR)
-			continue;
-		if (n <= 0)
-			exit(n == 0 ? EXIT_OK : EXIT_TEMP);
-		c = CMSG_FIRSTHDR(&mh);
-		if (n < 2 || (mh.msg_flags & (MSG_TRUNC | MSG_CTRUNC)) != 0 ||
-		    c == NULL || c->cmsg_level != SOL_SOCKET ||
-		    c->cmsg_type != SCM_RIGHTS ||
-		    c->cmsg_len != CMSG_LEN(2 * sizeof(int)))
+		n = fdpass_recv(fd, buf, sizeof(buf), fds, 2, &nfds, 0);
+		if (n == 0)
+			exit(EXIT_OK);
+		if (n < 0 && errno != EPROTO && errno != EMSGSIZE)
+			exit(EXIT_TEMP);
+		if (n < 2 || nfds != 2)
 			die(EXIT_TEMP, "bad request from tern-lspawn");
-		memcpy(fds, CMSG_DATA(c), sizeof(fds));
 		if (dup2(fds[0], 0) == -1 || fchdir(fds[1]) == -1)
 			die_sys(EXIT_TEMP, "message or maildir descriptor");
 		(void)close(fds[0]);
@@ -730,32 +713,10 @@ kept_get(const struct acct *a, int *fresh)
 static int
 kept_send(int fd, const struct sbuf *pkt, int msgfd, int mdfd)
 {
-	union {
-		struct cmsghdr	 h;
-		char		 b[CMSG_SPACE(2 * sizeof(int))];
-	} cm;
-	struct cmsghdr *c;
-	struct msghdr mh;
-	struct iovec iov;
 	int fds[2] = { msgfd, mdfd };
-	ssize_t n;
 
-	memset(&mh, 0, sizeof(mh));
-	memset(&cm, 0, sizeof(cm));
-	iov.iov_base = pkt->s;
-	iov.iov_len = pkt->len;
-	mh.msg_iov = &iov;
-	mh.msg_iovlen = 1;
-	mh.msg_control = cm.b;
-	mh.msg_controllen = sizeof(cm.b);
-	c = CMSG_FIRSTHDR(&mh);
-	c->cmsg_level = SOL_SOCKET;
-	c->cmsg_type = SCM_RIGHTS;
-	c->cmsg_len = CMSG_LEN(sizeof(fds));
-	memcpy(CMSG_DATA(c), fds, sizeof(fds));
-	while ((n = sendmsg(fd, &mh, MSG_NOSIGNAL)) == -1 && errno == EINTR)
-		continue;
-	return n == (ssize_t)pkt->len ? 0 : -1;
+	return fdpass_send(fd, pkt->s, pkt->len, fds, 2, 0) ==
+	    (ssize_t)pkt->len ? 0 : -1;
 }
 
 /*

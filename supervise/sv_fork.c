@@ -19,6 +19,7 @@
 #include <unistd.h>
 #include <bsd/unistd.h>
 
+#include "lib/fdpass.h"
 #include "lib/forkserver.h"
 #include "lib/log.h"
 #include "lib/priv.h"
@@ -171,15 +172,8 @@ sv_fs_hand(struct sv *sv, struct service *s, int conn,
     const struct sock_addr *peer, uint64_t *id_r)
 {
 	char buf[FORKSERVER_MSG_MAX];
-	union {
-		struct cmsghdr	h;
-		char		b[CMSG_SPACE(sizeof(int))];
-	} c;
 	struct sock_addr local;
 	struct sock_ucspi u;
-	struct msghdr m;
-	struct iovec iov;
-	struct cmsghdr *h;
 	size_t len, i, l;
 	int n;
 
@@ -201,20 +195,7 @@ sv_fs_hand(struct sv *sv, struct service *s, int conn,
 	}
 	if (sv_kid_add(sv, 0, s, 1, peer) < 0)
 		return -1;
-	memset(&m, 0, sizeof m);
-	memset(&c, 0, sizeof c);
-	iov.iov_base = buf;
-	iov.iov_len = len;
-	m.msg_iov = &iov;
-	m.msg_iovlen = 1;
-	m.msg_control = c.b;
-	m.msg_controllen = sizeof c.b;
-	h = CMSG_FIRSTHDR(&m);
-	h->cmsg_level = SOL_SOCKET;
-	h->cmsg_type = SCM_RIGHTS;
-	h->cmsg_len = CMSG_LEN(sizeof(int));
-	memcpy(CMSG_DATA(h), &conn, sizeof conn);
-	if (sendmsg(s->fs_fd, &m, MSG_DONTWAIT | MSG_NOSIGNAL) < 0) {
+	if (fdpass_send(s->fs_fd, buf, len, &conn, 1, MSG_DONTWAIT) < 0) {
 		sv->nkids--;
 		if (errno == EPIPE || errno == ECONNRESET) {
 			/* It is ending; its exit is reaped in sv_reap. */
