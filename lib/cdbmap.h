@@ -9,7 +9,11 @@
  * faults, which cost a process that makes a few lookups far more than the
  * lookups, ~10 us a fault, and a large map faults at nearly every lookup)
  * and mapped into memory once the handle has made 32 + size / 8 KiB
- * lookups (a long-running reader: memory reads beat syscalls).
+ * lookups (a long-running reader: memory reads beat syscalls; 32 + size /
+ * 1 MiB after cdbmap_hugepages, below).  A lookup in a mapped file starts
+ * loading its record's first 256 bytes as soon as it has read the hash
+ * slot, so the cache lines of a record arrive together (a map larger than
+ * the caches: bench/million).
  * CDBMAP_READ and CDBMAP_MAP force one way.  Before a
  * lookup, at most once per second (or before every lookup with
  * CDBMAP_CHECK_EVERY), the path is stat()ed and, when its inode, device,
