@@ -27,6 +27,8 @@ struct bio {
 	size_t		 ioff, ilen;	/* unread input: ibuf[ioff, ioff+ilen) */
 	char		*obuf;
 	size_t		 olen;
+	size_t		 ihw, ohw;	/* bytes of ibuf/obuf ever written:
+					 * what bio_free wipes */
 	int		 werr;		/* sticky output errno, 0 if none */
 };
 
@@ -112,8 +114,11 @@ bio_new(int rfd, int wfd)
 
 	if ((b = mem_alloc(1, sizeof *b)) == NULL)
 		return NULL;
-	b->ibuf = mem_alloc(BIO_BUFSIZE, 1);
-	b->obuf = mem_alloc(BIO_BUFSIZE, 1);
+	/* Not zeroed: only what was written is ever read, and zeroing
+	 * touched all 32 KiB, a page fault each (a copy-on-write one in a
+	 * forked session process) for pages a short session never uses. */
+	b->ibuf = mem_realloc(NULL, BIO_BUFSIZE, 1);
+	b->obuf = mem_realloc(NULL, BIO_BUFSIZE, 1);
 	if (b->ibuf == NULL || b->obuf == NULL) {
 		free(b->ibuf);
 		free(b->obuf);
@@ -137,9 +142,10 @@ bio_free(struct bio **bp)
 
 	if (b == NULL)
 		return;
-	/* The input may hold session secrets (AUTH lines): wipe it. */
-	explicit_bzero(b->ibuf, BIO_BUFSIZE);
-	explicit_bzero(b->obuf, BIO_BUFSIZE);
+	/* The input may hold session secrets (AUTH lines): wipe what was
+	 * ever written (all of it: the rest was never touched). */
+	explicit_bzero(b->ibuf, b->ihw);
+	explicit_bzero(b->obuf, b->ohw);
 	free(b->ibuf);
 	free(b->obuf);
 	free(b);
@@ -260,6 +266,8 @@ bio_fill(struct bio *b, int64_t deadline)
 				return -1;
 			}
 			b->ilen = (size_t)r;
+			if (b->ihw < (size_t)r)
+				b->ihw = (size_t)r;
 			return r;
 		}
 		need_poll = 1;
@@ -519,6 +527,8 @@ bio_write(struct bio *b, const void *buf, size_t n)
 	if (n <= BIO_BUFSIZE - b->olen) {
 		memcpy(b->obuf + b->olen, buf, n);
 		b->olen += n;
+		if (b->ohw < b->olen)
+			b->ohw = b->olen;
 		return 0;
 	}
 	if (bio_flush(b) < 0)
@@ -526,6 +536,8 @@ bio_write(struct bio *b, const void *buf, size_t n)
 	if (n <= BIO_BUFSIZE) {
 		memcpy(b->obuf, buf, n);
 		b->olen = n;
+		if (b->ohw < b->olen)
+			b->ohw = b->olen;
 		return 0;
 	}
 	if (bio_write_out(b, buf, n, write_deadline(b)) < 0) {
@@ -571,6 +583,11 @@ bio_printf(struct bio *b, const char *fmt, ...)
 	va_start(ap, fmt);
 	n = vsnprintf(b->obuf + b->olen, room, fmt, ap);
 	va_end(ap);
+	/* vsnprintf may have written up to room bytes, the NUL too. */
+	if (n < 0 || (size_t)n >= room)
+		b->ohw = BIO_BUFSIZE;
+	else if (b->ohw < b->olen + (size_t)n + 1)
+		b->ohw = b->olen + (size_t)n + 1;
 	if (n < 0) {
 		errno = EINVAL;
 		return -1;
@@ -586,6 +603,7 @@ bio_printf(struct bio *b, const char *fmt, ...)
 		va_start(ap, fmt);
 		n = vsnprintf(b->obuf, BIO_BUFSIZE, fmt, ap);
 		va_end(ap);
+		b->ohw = BIO_BUFSIZE;	/* the first try may have filled it */
 		if (n < 0 || (size_t)n >= BIO_BUFSIZE) {
 			errno = EINVAL;
 			return -1;

@@ -48,6 +48,8 @@ const struct conf_key conf_keys[] = {
 	{ "remote_data_timeout", CONF_DURATION, "3m", "wait for the reply to DATA and for each block of the message to be sent (RFC 5321 4.5.3.2)" },
 	{ "remote_data_done_timeout", CONF_DURATION, "10m", "wait for the reply after the final dot (RFC 5321 4.5.3.2.6)" },
 	{ "remote_concurrency", CONF_UINT, "20", "most tern-remote processes to one destination at once (0: no limit)" },
+	/* The remote delivery service (tern-remote -S, relay1). */
+	{ "remote_socket", CONF_PATH, "${run_dir}/remote-svc/socket", "Unix socket of the tern-remote service (run as user); its folder admits only the queue user, and without the socket tern-qmgr executes tern-remote as the queue user" },
 	/* Connection reuse (tern-remote, relay helper). */
 	{ "remote_idle_time", CONF_DURATION, "2s", "how long tern-remote keeps its connection and waits for the next message to the same destination (0: one message per process)" },
 
@@ -150,7 +152,8 @@ const struct conf_key conf_keys[] = {
 	{ "*.user", CONF_STR, "${user}", "user the service starts as" },
 	{ "*.type", CONF_STR, "tcp", "tcp (one process per connection) or daemon (one long-running process)" },
 	{ "*.max_connections", CONF_UINT, "100", "most connections served at once" },
-	{ "*.max_per_ip", CONF_UINT, "10", "most connections served at once from one client address" },
+	{ "*.max_per_ip", CONF_UINT, "50", "most connections served at once from one client address" },
+	{ "*.max_per_ip_exempt", CONF_LIST, "", "client networks max_per_ip does not apply to (front ends, webmail hosts)" },
 	{ "*.refuse", CONF_STR, "", "line written to a client refused over a limit (empty: just close)" },
 	{ "*.restart_delay", CONF_DURATION, "1s", "wait before restarting a daemon that exited" },
 	{ "*.enable", CONF_BOOL, "yes", "no: defined but not started" },

@@ -187,7 +187,9 @@ int	login_jail_make(const char *path, const char **why_r);
  * LOGIN_ROLE_MONITOR in the parent, which has freed *tls (may be NULL)
  * and put /dev/null on descriptors 0 and 1 (the client is the child's).
  * -1 with errno and *why_r on failure (in the child: a half-dropped
- * process must exit 111).
+ * process must exit 111).  First it sets TCP_NODELAY on descriptor 0
+ * (ignored when that is no TCP socket): a socket option, so the child,
+ * the kept copy and a worker that takes the socket over all have it.
  */
 int	login_fork(struct login *l, const char *login_user, const char *jail,
 	    struct tls_ctx **tls, int *dropped_r, const char **why_r);

@@ -61,12 +61,32 @@
  * the tls_policy setting ("DOMAIN:POLICY" words, POLICY none, may, must
  * or verify; "*:POLICY" is the default for every other domain).
  *
+ * SERVICE (tern-remote -S; remote_svc.c).  Where tern.conf's
+ * remote_socket exists, tern-qmgr's worker does not execute tern-remote
+ * (which would then run as the queue user): it connects to that socket,
+ * served by tern-remote's pre-forked workers running as "user", and
+ * sends remote_svc_send()'s hello: the byte REMOTE_SVC_HELLO and the slot
+ * number (4 bytes, big-endian; REMOTE_SVC_NOSLOT: none) with the message
+ * descriptor and, with a slot, the slot's lock descriptor (SCM_RIGHTS,
+ * lib/fdpass), then the request.  The worker checks the peer's uid
+ * (SO_PEERCRED), answers the record 'A' (taken) and the results exactly
+ * as above, then, holding the lock, waits for the next message to the
+ * same destination on the abstract socket remote_slot_path(dirname(
+ * remote_socket), hop, slot), where a worker (having checked that the
+ * listener runs as the service's user: the owner of remote_socket) sends
+ * remote_kept_send()'s hello: the byte
+ * REMOTE_KEPT_HELLO with the message descriptor.  remote_svc_recv() and
+ * remote_kept_recv() take exactly that (a regular file, and for the lock
+ * one more) or refuse it (EPROTO, every descriptor closed).
+ *
  * Return convention: encoders 0 / -1 with errno; decoders 0, or -1 with
  * errno EPROTO and a static reason in *why_r.  Ownership: remote_req_init
  * / remote_req_fini for the request (its recipients are one heap array).
  */
 #ifndef TERN_REMOTE_H
 #define TERN_REMOTE_H
+
+#include <sys/types.h>
 
 #include <stddef.h>
 #include <stdint.h>
@@ -166,6 +186,38 @@ const char *remote_tls_name(enum remote_tls);
 int	remote_tls_parse(const char *, enum remote_tls *);
 enum remote_tls remote_tls_policy(char *const *words, size_t n,
 	    const char *domain, enum remote_tls def);
+
+/* The service and kept processes (SERVICE above; lib/remote_svc.c). */
+#define REMOTE_SVC_HELLO	'N'
+#define REMOTE_KEPT_HELLO	'M'
+#define REMOTE_SVC_NOSLOT	0xffffffffu
+#define REMOTE_ACK_LEN		5	/* the record 'A', length 0 */
+#define REMOTE_SLOT_BACKLOG	16
+/*
+ * The name of a slot's socket, DIR/HASH.SLOT.s (HASH of hop): 0, or -1
+ * (ENAMETOOLONG: it does not fit a sockaddr_un).  It is an abstract
+ * socket (Linux: no file, so listening anew after each message costs no
+ * inode): remote_slot_listen() binds and listens on it;
+ * remote_slot_connect() connects *fdp (made when -1; a refused connect
+ * leaves it usable for the next name) and then requires the listener's
+ * uid (SO_PEERCRED) to be uid, else closes it (EPERM): anyone can bind
+ * an abstract name, only the expected user is handed a message.
+ */
+int	remote_slot_path(const char *dir, const char *hop, unsigned slot,
+	    char *out, size_t size);
+int	remote_slot_listen(const char *name);
+int	remote_slot_connect(int *fdp, const char *name, uid_t uid);
+/* Connect to the socket at path, waiting at most ms for a backlog: fd. */
+int	remote_svc_connect(const char *path, int64_t ms);
+int	remote_svc_send(int fd, unsigned slot, int msgfd, int lockfd);
+/* *lockfd_r is -1 when slot is REMOTE_SVC_NOSLOT. */
+int	remote_svc_recv(int fd, int64_t deadline, unsigned *slot_r,
+	    int *msgfd_r, int *lockfd_r);
+int	remote_kept_send(int fd, int msgfd);
+int	remote_kept_recv(int fd, int64_t deadline, int *msgfd_r);
+int	remote_ack_send(int fd);
+/* 0 when the acknowledgement came before deadline, else -1. */
+int	remote_ack_recv(int fd, int64_t deadline);
 
 /* Next hop of a target, into hop (REMOTE_HOP_MAX + 1 bytes). 0 or -1. */
 int	remote_dest(struct cdbmap *routes, const char *relay_host,

@@ -46,6 +46,8 @@ static const struct role_svc {
 	    "the queue manager" },
 	{ "tern-enqueue", NULL, ROLE_MX | ROLE_STORAGE | ROLE_SUBMISSION,
 	    "the enqueue service (tern-enqueue -S)" },
+	{ "tern-remote", NULL, ROLE_MX | ROLE_STORAGE | ROLE_SUBMISSION,
+	    "the remote delivery service (tern-remote -S)" },
 	{ "tern-authd", NULL, ROLE_STORAGE | ROLE_FRONT | ROLE_SUBMISSION,
 	    "the password checker: the mx tier holds no hashes" },
 	{ NULL, NULL, 0, NULL }

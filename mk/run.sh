@@ -89,6 +89,7 @@ pop3 tern-pop3d 110 tcp -m_pop3 root storage
 pop3s tern-pop3d 995 tcp -m_pop3s root storage
 qmgr tern-qmgr - daemon - \${queue_user} mx,storage,submission
 enqueue tern-enqueue - daemon -S \${queue_user} mx,storage,submission
+remote tern-remote - daemon -S \${user} mx,storage,submission
 lspawn tern-lspawn - daemon - root storage
 authd tern-authd - daemon - root storage,front,submission
 imap tern-proxy 143 tcp -m_imap root front
@@ -100,6 +101,9 @@ pop3s tern-proxy 995 tcp -m_pop3s root front"
 # only through tern-proxy).
 svc_table=$(seen=" "; echo "$svc_table" | while read -r name prog port type args user rl; do
 	[ -x "$bin/$prog" ] || continue
+	# The remote delivery service runs as another user than tern-qmgr;
+	# a non-root run has one user only: tern-qmgr executes tern-remote.
+	[ "$name" = remote ] && [ "$(id -u)" != 0 ] && continue
 	case $seen in *" $name "*) continue ;; esac
 	want=
 	for r in $(echo "$roles" | tr ',' ' '); do

@@ -51,6 +51,7 @@ struct qmgr {
 	size_t		 ntls;
 	int		 tls_default;	/* enum remote_tls */
 	uint64_t	 remote_concurrency;	/* per destination; 0 none */
+	const char	*remote_socket;	/* tern-remote -S; "": none */
 };
 
 /* What a worker tells the parent. */

@@ -107,6 +107,7 @@ remote(struct qmgr *q, const struct conf *cf)
 
 	if ((q->run_dir = conf_path(cf, "run_dir")) == NULL ||
 	    (q->relay_host = conf_str(cf, "relay_host")) == NULL ||
+	    (q->remote_socket = conf_str(cf, "remote_socket")) == NULL ||
 	    (pol = conf_str(cf, "remote_tls")) == NULL ||
 	    conf_uint(cf, "remote_concurrency", &q->remote_concurrency) < 0 ||
 	    conf_list(cf, "tls_policy", &q->tls_words, &q->ntls) < 0)

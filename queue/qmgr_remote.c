@@ -2,11 +2,16 @@
  * qmgr_remote.c - hand a message's due remote targets to tern-remote:
  * group them by destination (next hop from routes / relay_host / MX, and
  * TLS policy); per group, give the request to an idle tern-remote of that
- * destination (it waits on run_dir/remote/HASH.N.s with its connection
- * open, remote_idle_time), else take a per-destination slot
- * (remote_concurrency, flock'd files run_dir/remote/HASH.N) and start
- * one, which keeps that slot while it lives (the interface is
- * lib/remote.h); turn each result into a qmgr_event.
+ * destination (it waits on its slot's abstract socket DIR/HASH.N.s with
+ * its connection open, remote_idle_time), else take a per-destination slot
+ * (remote_concurrency, flock'd files run_dir/remote/HASH.N) and give the
+ * request with the slot's lock to a new one, which keeps that slot while
+ * it lives; turn each result into a qmgr_event (the interface is
+ * lib/remote.h).  Where remote_socket exists, the new one is a worker of
+ * the remote delivery service (tern-remote -S, running as "user", never
+ * as the queue user) and DIR is the folder of remote_socket; else
+ * (no service: a non-root make run) tern-remote is executed here, as the
+ * queue user, and DIR is run_dir/remote.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -67,27 +72,23 @@ defer_items(struct qmgr_msg *m, struct qmgr_item *x, const size_t *idx,
 
 /* Destination slots. */
 
-static uint32_t
-fnv1a(const char *s)
-{
-	uint32_t h = 2166136261u;
-
-	for (; *s != '\0'; s++) {
-		h ^= (unsigned char)*s;
-		h *= 16777619u;
-	}
-	return h;
-}
-
 /* run_dir/remote/HASH.N (sock: HASH.N.s): 0, or -1 too long. */
 static int
-slot_path(const struct qmgr *q, uint32_t h, uint64_t i, int sock,
+slot_path(const struct qmgr *q, const char *hop, uint64_t i, int sock,
     char *out, size_t size)
 {
-	int n = snprintf(out, size, "%s/remote/%08x.%llu%s", q->run_dir,
-	    (unsigned)h, (unsigned long long)i, sock ? ".s" : "");
+	char dir[QMGR_PATH_MAX];
+	size_t n;
 
-	return n < 0 || (size_t)n >= size ? -1 : 0;
+	if (snprintf(dir, sizeof(dir), "%s/remote", q->run_dir) >=
+	    (int)sizeof(dir) || i >= REMOTE_SVC_NOSLOT ||
+	    remote_slot_path(dir, hop, (unsigned)i, out, size) < 0)
+		return -1;
+	if (!sock) {
+		n = strlen(out);
+		out[n - 2] = '\0';	/* the lock file: no ".s" */
+	}
+	return 0;
 }
 
 /*
@@ -96,7 +97,7 @@ slot_path(const struct qmgr *q, uint32_t h, uint64_t i, int sock,
  * slots cannot be used (logged; delivery goes on without limit).
  */
 static int
-slot_lock(const struct qmgr *q, uint32_t h, uint64_t *slot_r)
+slot_lock(const struct qmgr *q, const char *hop, uint64_t *slot_r)
 {
 	char path[QMGR_PATH_MAX + 32];
 	uint64_t i;
@@ -111,9 +112,10 @@ slot_lock(const struct qmgr *q, uint32_t h, uint64_t *slot_r)
 		return -1;
 	}
 	for (i = 0; i < q->remote_concurrency; i++) {
-		if (slot_path(q, h, i, 0, path, sizeof(path)) < 0)
+		if (slot_path(q, hop, i, 0, path, sizeof(path)) < 0)
 			return -1;
-		fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW,
+		/* Read-only: the service's worker, not ours, holds it. */
+		fd = open(path, O_RDONLY | O_CREAT | O_CLOEXEC | O_NOFOLLOW,
 		    0600);
 		if (fd < 0) {
 			log_warn_sys("cannot open %s: no per-destination "
@@ -253,86 +255,128 @@ run(const struct qmgr_msg *m, int msgfd, int lock, const char *spath,
 	return RUN_OK;
 }
 
-/* sendmsg of the byte 'M' with msgfd: 0, or -1. */
-static int
-send_msgfd(int fd, int msgfd)
+/* After the acknowledgement: the results, RUN_OK, or RUN_FAIL. */
+static enum run_outcome
+results(const struct qmgr_msg *m, int fd, const struct remote_req *req,
+    struct remote_result *res, const char **why_r)
 {
-	union {
-		struct cmsghdr h;
-		char b[CMSG_SPACE(sizeof(int))];
-	} cb;
-	struct msghdr mh;
-	struct iovec iov;
-	struct cmsghdr *h;
-	char x = 'M';
+	struct sbuf buf;
+	enum run_outcome o = RUN_FAIL;
 
-	memset(&mh, 0, sizeof(mh));
-	memset(&cb, 0, sizeof(cb));
-	iov.iov_base = &x;
-	iov.iov_len = 1;
-	mh.msg_iov = &iov;
-	mh.msg_iovlen = 1;
-	mh.msg_control = cb.b;
-	mh.msg_controllen = sizeof(cb.b);
-	h = CMSG_FIRSTHDR(&mh);
-	h->cmsg_level = SOL_SOCKET;
-	h->cmsg_type = SCM_RIGHTS;
-	h->cmsg_len = CMSG_LEN(sizeof(int));
-	memcpy(CMSG_DATA(h), &msgfd, sizeof(int));
-	return sendmsg(fd, &mh, MSG_NOSIGNAL) == 1 ? 0 : -1;
+	sbuf_init(&buf, REMOTE_MSG_MAX);
+	if (lspawn_read_records(fd, &buf, REMOTE_MSG_MAX,
+	    io_deadline_ms(RUN_TIMEOUT_MS)) < 0)
+		*why_r = errno == ETIMEDOUT ? "timed out" : "no answer";
+	else if (remote_res_decode(buf.s, buf.len, res, req->nrcpt,
+	    why_r) == 0)
+		o = RUN_OK;
+	if (o != RUN_OK)
+		log_warn("%s tern-remote: %s", m->qid, *why_r);
+	sbuf_fini(&buf);
+	return o;
+}
+
+static int
+send_req(int fd, const struct remote_req *req)
+{
+	struct sbuf buf;
+	int r;
+
+	sbuf_init(&buf, REMOTE_MSG_MAX);
+	r = remote_req_encode(req, &buf) < 0 ||
+	    io_write_full(fd, buf.s, buf.len) < 0 ? -1 : 0;
+	sbuf_fini(&buf);
+	return r;
 }
 
 /*
- * Give req to the idle tern-remote waiting on spath, if there is one:
- * RUN_NONE when none took it (no socket, refused, reset before its
- * acknowledgement: nothing was sent), else RUN_OK or RUN_FAIL.
+ * Give req to the idle tern-remote of the destination's slot i, if there
+ * is one (running as uid): RUN_NONE when none took it (not listening,
+ * another uid, reset before its acknowledgement: nothing was sent),
+ * else RUN_OK or RUN_FAIL.  *fdp: the socket to try with (-1: make one),
+ * kept for the next slot while no connection was made.
  */
 static enum run_outcome
-use_idle(const struct qmgr_msg *m, const char *spath, int msgfd,
+use_idle(const struct qmgr_msg *m, const char *dir, uint64_t i, uid_t uid,
+    int *fdp, int msgfd, const struct remote_req *req,
+    struct remote_result *res, const char **why_r)
+{
+	char name[QMGR_PATH_MAX + 32];
+	enum run_outcome o = RUN_NONE;
+
+	if (i >= REMOTE_SVC_NOSLOT || remote_slot_path(dir, req->hop,
+	    (unsigned)i, name, sizeof(name)) < 0 ||
+	    remote_slot_connect(fdp, name, uid) < 0)
+		return RUN_NONE;
+	if (remote_kept_send(*fdp, msgfd) == 0 && send_req(*fdp, req) == 0 &&
+	    remote_ack_recv(*fdp, io_deadline_ms(RUN_TIMEOUT_MS)) == 0)
+		/* Taken: from here a failure defers, as a crash. */
+		o = results(m, *fdp, req, res, why_r);
+	(void)io_close(fdp);
+	return o;
+}
+
+/*
+ * Give req, the message and the slot's lock (lock < 0: none; slot i) to
+ * a worker of the remote delivery service: RUN_OK or RUN_FAIL (why_r).
+ */
+static enum run_outcome
+use_service(const struct qmgr_msg *m, int msgfd, int lock, uint64_t i,
     const struct remote_req *req, struct remote_result *res,
     const char **why_r)
 {
-	struct sockaddr_un sa;
-	struct sbuf buf;
-	unsigned char ack[5];
-	enum run_outcome o = RUN_NONE;
+	enum run_outcome o = RUN_FAIL;
 	int fd;
 
-	memset(&sa, 0, sizeof(sa));
-	sa.sun_family = AF_UNIX;
-	if (strlcpy(sa.sun_path, spath, sizeof(sa.sun_path)) >=
-	    sizeof(sa.sun_path))
-		return RUN_NONE;
-	if ((fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0)) < 0)
-		return RUN_NONE;
-	if (connect(fd, (const struct sockaddr *)&sa, sizeof(sa)) < 0) {
-		(void)close(fd);
-		return RUN_NONE;
+	*why_r = "the remote delivery service does not answer";
+	if ((fd = remote_svc_connect(m->q->remote_socket, SLOT_WAIT_MS)) < 0) {
+		log_warn_sys("%s cannot reach the remote delivery service %s",
+		    m->qid, log_esc_s(m->q->remote_socket));
+		return RUN_FAIL;
 	}
-	sbuf_init(&buf, REMOTE_MSG_MAX);
-	if (send_msgfd(fd, msgfd) < 0 || remote_req_encode(req, &buf) < 0 ||
-	    io_write_full(fd, buf.s, buf.len) < 0 ||
-	    io_wait(fd, POLLIN, io_deadline_ms(RUN_TIMEOUT_MS)) < 0 ||
-	    io_read_full(fd, ack, sizeof(ack)) != (ssize_t)sizeof(ack) ||
-	    memcmp(ack, "A\0\0\0\0", sizeof(ack)) != 0)
-		goto out;
-	/* Taken: from here a failure defers, as a crashed tern-remote. */
-	o = RUN_FAIL;
-	if (lspawn_read_records(fd, &buf, REMOTE_MSG_MAX,
-	    io_deadline_ms(RUN_TIMEOUT_MS)) < 0) {
-		*why_r = errno == ETIMEDOUT ? "timed out" : "no answer";
+	if (remote_svc_send(fd, lock >= 0 ? (unsigned)i : REMOTE_SVC_NOSLOT,
+	    msgfd, lock) == 0 && send_req(fd, req) == 0 &&
+	    remote_ack_recv(fd, io_deadline_ms(SLOT_WAIT_MS)) == 0)
+		o = results(m, fd, req, res, why_r);
+	else
 		log_warn("%s tern-remote: %s", m->qid, *why_r);
-		goto out;
-	}
-	if (remote_res_decode(buf.s, buf.len, res, req->nrcpt, why_r) < 0) {
-		log_warn("%s tern-remote: %s", m->qid, *why_r);
-		goto out;
-	}
-	o = RUN_OK;
-out:
-	sbuf_fini(&buf);
 	(void)close(fd);
 	return o;
+}
+
+/*
+ * Is the remote delivery service there (its socket exists)?  *uid_r:
+ * the uid its processes run as (the socket's owner: only it can make
+ * one in that folder), else ours (the tern-remote we execute).
+ */
+static int
+service_up(const struct qmgr *q, uid_t *uid_r)
+{
+	struct stat st;
+
+	*uid_r = geteuid();
+	if (q->remote_socket[0] == '\0' || lstat(q->remote_socket, &st) < 0 ||
+	    !S_ISSOCK(st.st_mode))
+		return 0;
+	*uid_r = st.st_uid;
+	return 1;
+}
+
+/* DIR of the slot sockets' names: remote_socket's, or run_dir/remote. */
+static int
+sock_dir(const struct qmgr *q, int svc, char *out, size_t size)
+{
+	const char *slash;
+	int n;
+
+	if (svc) {
+		if ((slash = strrchr(q->remote_socket, '/')) == NULL)
+			return -1;
+		n = snprintf(out, size, "%.*s", (int)(slash -
+		    q->remote_socket), q->remote_socket);
+	} else
+		n = snprintf(out, size, "%s/remote", q->run_dir);
+	return n < 0 || (size_t)n >= size ? -1 : 0;
 }
 
 /*
@@ -344,13 +388,13 @@ attempt(const struct qmgr_msg *m, const struct remote_req *req,
     struct remote_result *res, const char **why_r)
 {
 	const struct qmgr *q = m->q;
-	char spath[QMGR_PATH_MAX + 32];
+	char spath[QMGR_PATH_MAX + 32], dir[QMGR_PATH_MAX];
 	struct sbuf path;
 	int64_t deadline = io_deadline_ms(SLOT_WAIT_MS);
-	uint32_t h = fnv1a(req->hop);
 	uint64_t i;
 	enum run_outcome o = RUN_FAIL;
-	int msgfd = -1, lock;
+	uid_t uid;
+	int msgfd = -1, lock, svc = service_up(q, &uid), socks, cfd = -1;
 
 	sbuf_init(&path, QMGR_PATH_MAX);
 	*why_r = "cannot open the message";
@@ -359,19 +403,18 @@ attempt(const struct qmgr_msg *m, const struct remote_req *req,
 		log_err_sys("%s cannot open the message", m->qid);
 		goto out;
 	}
+	socks = sock_dir(q, svc, dir, sizeof(dir)) == 0;
 	for (;;) {
-		for (i = 0; i < q->remote_concurrency; i++) {
-			if (slot_path(q, h, i, 1, spath, sizeof(spath)) < 0)
-				break;
-			if ((o = use_idle(m, spath, msgfd, req, res, why_r)) !=
-			    RUN_NONE)
+		for (i = 0; socks && i < q->remote_concurrency; i++) {
+			if ((o = use_idle(m, dir, i, uid, &cfd, msgfd, req, res,
+			    why_r)) != RUN_NONE)
 				goto out;
 			if (lseek(msgfd, 0, SEEK_SET) < 0) {
 				o = RUN_FAIL;
 				goto out;
 			}
 		}
-		if ((lock = slot_lock(q, h, &i)) != -2)
+		if ((lock = slot_lock(q, req->hop, &i)) != -2)
 			break;
 		if (io_now_ms() >= deadline) {
 			o = RUN_BUSY;
@@ -379,15 +422,20 @@ attempt(const struct qmgr_msg *m, const struct remote_req *req,
 		}
 		(void)poll(NULL, 0, SLOT_POLL_MS);
 	}
-	/* The slot's socket, when its path fits in a sockaddr_un. */
-	if (lock < 0 || slot_path(q, h, i, 1, spath, sizeof(spath)) < 0 ||
-	    strlen(spath) >= sizeof(((struct sockaddr_un *)0)->sun_path))
-		spath[0] = '\0';
-	o = run(m, msgfd, lock, spath[0] != '\0' ? spath : NULL, req, res,
-	    why_r);
+	if (svc)
+		o = use_service(m, msgfd, lock, i, req, res, why_r);
+	else {
+		/* The slot's socket, when its path fits in a sockaddr_un. */
+		if (lock < 0 || !socks || remote_slot_path(dir, req->hop,
+		    (unsigned)i, spath, sizeof(spath)) < 0)
+			spath[0] = '\0';
+		o = run(m, msgfd, lock, spath[0] != '\0' ? spath : NULL, req,
+		    res, why_r);
+	}
 	if (lock >= 0)
 		(void)close(lock);
 out:
+	(void)io_close(&cfd);
 	(void)io_close(&msgfd);
 	sbuf_fini(&path);
 	return o;
@@ -527,23 +575,43 @@ destination(const struct qmgr *q, struct cdbmap *routes,
 	    at + 1 : x->addr, (enum remote_tls)q->tls_default);
 }
 
+/*
+ * The routes map, opened once per process (a qmgr worker lives for many
+ * messages; lib/cdbmap notices a recompiled file by itself): NULL when
+ * it cannot be opened (logged).
+ */
+static struct cdbmap *
+routes_map(const struct qmgr_msg *m)
+{
+	static struct cdbmap *routes;
+	static pid_t owner;
+	struct sbuf path;
+
+	if (routes != NULL && owner == getpid())
+		return routes;
+	routes = NULL;		/* a parent's copy is left to the parent */
+	sbuf_init(&path, QMGR_PATH_MAX);
+	if (sbuf_printf(&path, "%s/routes.cdb", m->q->map_dir) < 0 ||
+	    (routes = cdbmap_open(path.s, CDBMAP_MISSING_OK)) == NULL)
+		log_warn_sys("%s cannot open the routes map", m->qid);
+	else
+		owner = getpid();
+	sbuf_fini(&path);
+	return routes;
+}
+
 void
 qmgr_deliver_remote(struct qmgr_msg *m, struct qmgr_item *x, size_t n)
 {
 	struct group *g = NULL;
 	struct cdbmap *routes;
-	struct sbuf path;
 	size_t *idx = NULL, i, j, k;
 	int *done = NULL, ok;
 
-	sbuf_init(&path, QMGR_PATH_MAX);
-	if (sbuf_printf(&path, "%s/routes.cdb", m->q->map_dir) < 0 ||
-	    (routes = cdbmap_open(path.s, CDBMAP_MISSING_OK)) == NULL) {
-		log_warn_sys("%s cannot open the routes map", m->qid);
+	if ((routes = routes_map(m)) == NULL) {
 		for (i = 0; i < n; i++)
 			qmgr_event(m, &x[i], QE_DEFER, "none",
 			    "4.3.0 cannot open the routes map");
-		sbuf_fini(&path);
 		return;
 	}
 	if ((g = calloc(n, sizeof(*g))) == NULL ||
@@ -578,6 +646,4 @@ out:
 	free(done);
 	free(idx);
 	free(g);
-	cdbmap_close(&routes);
-	sbuf_fini(&path);
 }

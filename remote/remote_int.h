@@ -6,6 +6,7 @@
 #ifndef TERN_REMOTE_INT_H
 #define TERN_REMOTE_INT_H
 
+#include <signal.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -78,5 +79,27 @@ struct rmt_keep *rmt_keep_new(void);
 int	rmt_keep_fd(const struct rmt_keep *);
 void	rmt_keep_close(struct rmt_keep *);
 void	rmt_keep_free(struct rmt_keep **);
+
+/*
+ * The service (remote_svc.c).  rsvc_serve() runs the master and returns
+ * only in a worker that took a first request: req decoded and job filled
+ * (conn acknowledged, to answer on; the message; the slot lock and the
+ * slot socket's path, "" when the worker is not to keep its connection).
+ * rsvc_peer_ok(): 1 when conn's peer may use the service (the queue user
+ * or root; logged when not).  rmt_stop: SIGTERM came to a busy worker.
+ * rmt_read_request(): the request records on fd: 0, or -1 (logged).
+ */
+struct rsvc_job {
+	int		 conn;
+	int		 msgfd;
+	int		 lockfd;
+	unsigned	 slot;
+	char		 spath[108];	/* sizeof(sun_path) */
+};
+
+void	rsvc_serve(struct conf *, struct remote_req *, struct rsvc_job *);
+int	rsvc_peer_ok(int conn);
+int	rmt_read_request(int fd, struct remote_req *);
+extern volatile sig_atomic_t rmt_stop;
 
 #endif

@@ -41,11 +41,13 @@
 #define LOCK_FD		4	/* with -s: the slot lock, held until exit */
 #define REQ_TIMEOUT_MS	60000	/* qmgr writes the request at once */
 
+static int svc_mode;	/* -S: a worker of the service */
+
 static void
 usage(void)
 {
-	(void)fprintf(stderr, "usage: tern-remote [-c tern.conf] [-s socket]  "
-	    "(run by tern-qmgr; see tern-remote(8))\n");
+	(void)fprintf(stderr, "usage: tern-remote [-c tern.conf] [-s socket | -S]"
+	    "  (see tern-remote(8))\n");
 	exit(EXIT_PERM);
 }
 
@@ -75,6 +77,21 @@ tls_setup(struct rmt_conf *rc, const struct conf *cf, enum remote_tls pol)
 		log_warn("TLS client context: %s: STARTTLS not used",
 		    log_esc_s(sbuf_str(&why) ? sbuf_str(&why) : ""));
 	sbuf_fini(&why);
+}
+
+/*
+ * Can any destination use TLS (remote_tls or a tls_policy entry other
+ * than none)?  Else the service makes no TLS context up front: loading
+ * the trust store costs memory that every fork would copy.
+ */
+static int
+tls_wanted(const struct conf *cf)
+{
+	const char *def = conf_str(cf, "remote_tls");
+	const char *pol = conf_str(cf, "tls_policy");
+
+	return def == NULL || strcmp(def, "none") != 0 ||
+	    (pol != NULL && pol[0] != '\0');
 }
 
 static void
@@ -107,8 +124,8 @@ config(struct rmt_conf *rc, const char *opt_c, struct conf **cf_r)
 }
 
 /* The request on fd: 0, or -1 (logged). */
-static int
-read_request(int fd, struct remote_req *req)
+int
+rmt_read_request(int fd, struct remote_req *req)
 {
 	struct sbuf buf;
 	const char *why = "";
@@ -207,93 +224,56 @@ serve(struct rmt_conf *rc, const struct conf *cf, const struct remote_req *req,
 	return res;
 }
 
-/* Listen on path (removing what is there: the slot lock is ours). */
+/* Listen on the slot's (abstract) socket name. */
 static int
-listen_on(const struct sockaddr_un *sa)
+listen_on(const char *name)
 {
-	int fd;
-
-	if ((fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0)) < 0)
-		return -1;
-	(void)unlink(sa->sun_path);
-	if (bind(fd, (const struct sockaddr *)sa, sizeof(*sa)) < 0 ||
-	    listen(fd, 16) < 0) {
-		(void)close(fd);
-		return -1;
-	}
-	return fd;
+	return remote_slot_listen(name);
 }
 
+/* Not listening: who comes now is refused and tries another slot. */
 static void
-unlisten(const struct sockaddr_un *sa, int *lfd)
+unlisten(int *lfd)
 {
-	if (*lfd < 0)
-		return;
-	(void)unlink(sa->sun_path);
 	(void)io_close(lfd);
 }
 
-/* The message descriptor a worker passes with its first byte 'M'. */
+/* May this connection's peer hand us a message? */
 static int
-recv_msgfd(int c)
+peer_ok(int c)
 {
-	union {
-		struct cmsghdr h;
-		char b[CMSG_SPACE(sizeof(int))];
-	} cb;
-	struct msghdr m;
-	struct iovec iov;
-	struct cmsghdr *h;
-	char x = 0;
-	int fd = -1;
+	struct ucred cr;
+	socklen_t crlen = sizeof(cr);
 
-	if (io_wait(c, POLLIN, io_deadline_ms(REQ_TIMEOUT_MS)) < 0)
-		return -1;
-	memset(&m, 0, sizeof(m));
-	iov.iov_base = &x;
-	iov.iov_len = 1;
-	m.msg_iov = &iov;
-	m.msg_iovlen = 1;
-	m.msg_control = cb.b;
-	m.msg_controllen = sizeof(cb.b);
-	if (recvmsg(c, &m, MSG_CMSG_CLOEXEC) != 1)
-		return -1;
-	for (h = CMSG_FIRSTHDR(&m); h != NULL; h = CMSG_NXTHDR(&m, h))
-		if (h->cmsg_level == SOL_SOCKET && h->cmsg_type == SCM_RIGHTS &&
-		    h->cmsg_len == CMSG_LEN(sizeof(int)) && fd < 0)
-			memcpy(&fd, CMSG_DATA(h), sizeof(fd));
-	if (x != 'M' || (m.msg_flags & (MSG_TRUNC | MSG_CTRUNC)) != 0) {
-		if (fd >= 0)
-			(void)close(fd);
-		return -1;
-	}
-	return fd;
+	if (svc_mode)
+		return rsvc_peer_ok(c);
+	return getsockopt(c, SOL_SOCKET, SO_PEERCRED, &cr, &crlen) == 0 &&
+	    cr.uid == geteuid();
 }
 
 /*
- * Wait until idle_ms has passed for the next request on sa (*lfd: its
+ * Wait until idle_ms has passed for the next request on name (*lfd: its
  * listening socket, closed here): 0 with the request, its message
  * (*msgfd_r) and the connection to answer on (*conn_r, acknowledged),
- * or -1 to end (idle, the kept connection closed by the server, or no
- * socket).
+ * or -1 to end (idle, the kept connection closed by the server, a stop,
+ * or no socket).
  */
 static int
-next_request(const struct rmt_conf *rc, const struct sockaddr_un *sa,
+next_request(const struct rmt_conf *rc, const char *name,
     int *lfdp, struct rmt_keep *keep, struct remote_req *req, int *msgfd_r,
     int *conn_r)
 {
-	static const unsigned char ack[5] = { 'A', 0, 0, 0, 0 };
 	struct pollfd p[2];
-	struct ucred cr;
-	socklen_t crlen;
 	int64_t deadline = io_deadline_ms(rc->idle_ms), left;
 	int lfd = *lfdp, c = -1, mfd = -1, n;
 
 	*lfdp = -1;
 	for (;;) {
-		if (lfd < 0 && (lfd = listen_on(sa)) < 0) {
-			log_warn_sys("cannot listen on %s",
-			    log_esc_s(sa->sun_path));
+		if (rmt_stop)
+			break;
+		if (lfd < 0 && (lfd = listen_on(name)) < 0) {
+			log_warn_sys("cannot listen on @%s",
+			    log_esc_s(name));
 			return -1;
 		}
 		if ((left = deadline - io_now_ms()) <= 0)
@@ -315,16 +295,15 @@ next_request(const struct rmt_conf *rc, const struct sockaddr_un *sa,
 			continue;
 		if ((c = accept4(lfd, NULL, NULL, SOCK_CLOEXEC)) < 0)
 			continue;
-		crlen = sizeof(cr);
-		if (getsockopt(c, SOL_SOCKET, SO_PEERCRED, &cr, &crlen) < 0 ||
-		    cr.uid != geteuid()) {
+		if (!peer_ok(c)) {
 			(void)io_close(&c);
 			continue;
 		}
-		/* Busy: who comes now finds no socket (or is reset). */
-		unlisten(sa, &lfd);
-		if ((mfd = recv_msgfd(c)) >= 0 && read_request(c, req) == 0 &&
-		    io_write_full(c, ack, sizeof(ack)) == 0) {
+		/* Busy: who comes now is refused (or reset). */
+		unlisten(&lfd);
+		if (remote_kept_recv(c, io_deadline_ms(REQ_TIMEOUT_MS),
+		    &mfd) == 0 && rmt_read_request(c, req) == 0 &&
+		    remote_ack_send(c) == 0) {
 			*msgfd_r = mfd;
 			*conn_r = c;
 			return 0;
@@ -332,8 +311,45 @@ next_request(const struct rmt_conf *rc, const struct sockaddr_un *sa,
 		(void)io_close(&mfd);
 		(void)io_close(&c);
 	}
-	unlisten(sa, &lfd);
+	unlisten(&lfd);
 	return -1;
+}
+
+/*
+ * Serve req (its message on msgfd, answer on conn), then, with a slot
+ * socket name (else NULL), the next requests to the same destination.
+ */
+static void
+serve_all(struct rmt_conf *rc, const struct conf *cf, struct remote_req *req,
+    int msgfd, int conn, const char *name)
+{
+	struct rmt_keep *keep = NULL;
+	struct remote_result *res;
+	int64_t until = io_deadline_ms(RMT_REUSE_MS);
+	unsigned served = 0;
+	int lfd;
+
+	if (name != NULL && rc->idle_ms > 0 && (keep = rmt_keep_new()) == NULL)
+		die_sys(EXIT_TEMP, "out of memory");
+	for (;;) {
+		res = serve(rc, cf, req, msgfd, keep);
+		served++;
+		/* Listen before the results: the next worker finds us. */
+		lfd = -1;
+		if (keep != NULL && served < RMT_REUSE_MAX && !rmt_stop &&
+		    io_now_ms() < until && !conf_changed(cf) &&
+		    (lfd = listen_on(name)) < 0)
+			log_warn_sys("cannot listen on @%s",
+			    log_esc_s(name));
+		(void)write_results(conn, res, req->nrcpt);
+		free(res);
+		(void)io_close(&conn);
+		(void)io_close(&msgfd);
+		if (lfd < 0 || next_request(rc, name, &lfd, keep, req, &msgfd,
+		    &conn) < 0)
+			break;
+	}
+	rmt_keep_free(&keep);
 }
 
 int
@@ -343,18 +359,14 @@ main(int argc, char **argv)
 	static struct rmt_conf rc;
 	struct conf *cf = NULL;
 	struct remote_req req;
-	struct rmt_keep *keep = NULL;
-	struct sockaddr_un sa;
+	struct rsvc_job job;
 	const char *opt_c = NULL, *opt_s = NULL;
-	struct remote_result *res;
-	int64_t until;
-	unsigned served = 0;
-	int ch, msgfd = 0, conn = REQ_FD, lfd;
+	int ch, opt_S = 0;
 
 	if (proc_init(keep_fds, 2, 0) < 0)
 		_exit(EXIT_TEMP);
 	log_init_env("tern-remote", 0);
-	while ((ch = getopt(argc, argv, "c:s:")) != -1) {
+	while ((ch = getopt(argc, argv, "c:s:S")) != -1) {
 		switch (ch) {
 		case 'c':
 			opt_c = optarg;
@@ -362,46 +374,37 @@ main(int argc, char **argv)
 		case 's':
 			opt_s = optarg;
 			break;
+		case 'S':
+			opt_S = 1;
+			break;
 		default:
 			usage();
 		}
 	}
-	if (optind != argc)
+	if (optind != argc || (opt_S && opt_s != NULL))
 		usage();
 	/* STYLE 10: a network-facing program never runs as root. */
 	if (getuid() == 0 || geteuid() == 0)
 		die(EXIT_TEMP, "refusing to run as root");
-	memset(&sa, 0, sizeof(sa));
-	sa.sun_family = AF_UNIX;
-	if (opt_s != NULL && strlcpy(sa.sun_path, opt_s, sizeof(sa.sun_path)) >=
-	    sizeof(sa.sun_path))
-		die(EXIT_TEMP, "-s: socket path too long");
 	config(&rc, opt_c, &cf);
-	until = io_deadline_ms(RMT_REUSE_MS);
-	if (opt_s != NULL && rc.idle_ms > 0 && (keep = rmt_keep_new()) == NULL)
-		die_sys(EXIT_TEMP, "out of memory");
 	remote_req_init(&req);
-	if (read_request(REQ_FD, &req) < 0)
-		die(EXIT_TEMP, "no request");
-	for (;;) {
-		res = serve(&rc, cf, &req, msgfd, keep);
-		served++;
-		/* Listen before the results: the next worker finds us. */
-		lfd = -1;
-		if (keep != NULL && served < RMT_REUSE_MAX &&
-		    io_now_ms() < until && !conf_changed(cf) &&
-		    (lfd = listen_on(&sa)) < 0)
-			log_warn_sys("cannot listen on %s",
-			    log_esc_s(sa.sun_path));
-		(void)write_results(conn, res, req.nrcpt);
-		free(res);
-		(void)io_close(&conn);
-		(void)io_close(&msgfd);
-		if (lfd < 0 || next_request(&rc, &sa, &lfd, keep, &req, &msgfd,
-		    &conn) < 0)
-			break;
+	if (opt_S) {
+		svc_mode = 1;
+		/* Made once, before the workers: each shares it. */
+		if (tls_wanted(cf))
+			tls_setup(&rc, cf, REMOTE_TLS_MAY);
+		rsvc_serve(cf, &req, &job);
+		serve_all(&rc, cf, &req, job.msgfd, job.conn,
+		    job.spath[0] != '\0' ? job.spath : NULL);
+		(void)io_close(&job.lockfd);
+	} else {
+		if (opt_s != NULL && strlen(opt_s) >=
+		    sizeof(((struct sockaddr_un *)0)->sun_path))
+			die(EXIT_TEMP, "-s: socket name too long");
+		if (rmt_read_request(REQ_FD, &req) < 0)
+			die(EXIT_TEMP, "no request");
+		serve_all(&rc, cf, &req, 0, REQ_FD, opt_s);
 	}
-	rmt_keep_free(&keep);
 	tls_ctx_free(&rc.tls);
 	remote_req_fini(&req);
 	conf_free(&cf);

@@ -23,6 +23,7 @@
 #define SV_NAME_MAX	64		/* service name length */
 #define SV_ARGS_MAX	64		/* words in *.args */
 #define SV_LISTEN_MAX	16		/* addresses in *.listen */
+#define SV_SESSION_CONN_DEFAULT 1000	/* IMAP/POP3 max_connections */
 #define SV_REFUSE_MAX	512		/* length of *.refuse */
 #define SV_DELAY_MAX_MS	60000		/* back-off ceiling (60 s) */
 #define SV_STABLE_MS	60000		/* a daemon up this long resets back-off */
@@ -46,6 +47,8 @@ struct sv_spec {
 	char	*user;			/* NULL when not set */
 	uint64_t max_conn;		/* 0: no limit */
 	uint64_t max_per_ip;		/* 0: no limit */
+	char	**exempt;		/* max_per_ip_exempt networks */
+	size_t	 nexempt;
 	char	*refuse;		/* NULL: close without a word */
 	uint64_t delay_ms;		/* restart_delay */
 	int	 forkserver;		/* NAME.forkserver: tcp only */

@@ -4,8 +4,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "lib/conf.h"
+#include "lib/ipnet.h"
 #include "lib/log.h"
 #include "lib/mem.h"
 #include "lib/roles.h"
@@ -143,6 +145,14 @@ load_program(const struct sv_config *c, const struct conf *cf,
 		rc = -1;
 		goto out;
 	}
+	/* A name that is no program here is a mistake in the file: say so
+	 * now, not by a failed start every restart_delay. */
+	if (access(s->program, X_OK) < 0) {
+		(void)sbuf_printf(err, "%s.program: %s: %s", s->name,
+		    log_esc_s(s->program), strerror(errno));
+		rc = -1;
+		goto out;
+	}
 	rc = 0;
 out:
 	sbuf_fini(&path);
@@ -206,19 +216,81 @@ load_type(const struct conf *cf, struct sv_spec *s, struct sbuf *err)
 	return 0;
 }
 
+/* The program's -m mode ("-m imap" or "-mimap"), or "". */
+static const char *
+arg_mode(const struct sv_spec *s)
+{
+	size_t i;
+
+	for (i = 1; i <= SV_ARGS_MAX && s->argv[i] != NULL; i++) {
+		if (strcmp(s->argv[i], "-m") == 0)
+			return s->argv[i + 1] != NULL ? s->argv[i + 1] : "";
+		if (strncmp(s->argv[i], "-m", 2) == 0)
+			return s->argv[i] + 2;
+	}
+	return "";
+}
+
+/*
+ * NAME.refuse not set: the line a client of this program understands as
+ * "busy, come back later" (RFC 5321 421, RFC 3501 BYE, RFC 3206's
+ * SYS/TEMP), so that a refused client retries instead of reporting a
+ * broken server; nothing on an implicit-TLS port (the client is waiting
+ * for a handshake) or for a program tern-supervise does not know.
+ */
+static const char *
+auto_refuse(const struct conf *cf, const struct sv_spec *s, char *line,
+    size_t size)
+{
+	const char *prog = s->argv[0], *m = arg_mode(s), *host;
+	int n;
+
+	if (strcmp(prog, "tern-smtpd") == 0 && (strcmp(m, "smtp") == 0 ||
+	    strcmp(m, "submission") == 0 || strcmp(m, "lmtp") == 0)) {
+		host = conf_str(cf, "hostname");
+		n = snprintf(line, size, "421 4.7.0 %s%sError: too many "
+		    "connections, try again later", host != NULL ? host : "",
+		    host != NULL && *host != '\0' ? " " : "");
+		return n > 0 && (size_t)n < size &&
+		    strpbrk(line, "\r\n") == NULL ? line : "";
+	}
+	if (strcmp(prog, "tern-imapd") != 0 &&
+	    strcmp(prog, "tern-pop3d") != 0 && strcmp(prog, "tern-proxy") != 0)
+		return "";
+	if (strcmp(m, "imap") == 0)
+		return "* BYE [UNAVAILABLE] Too many connections, try again "
+		    "later";
+	if (strcmp(m, "pop3") == 0)
+		return "-ERR [SYS/TEMP] Too many connections, try again later";
+	return "";
+}
+
 static int
 load_limits(const struct conf *cf, struct sv_spec *s, struct sbuf *err)
 {
-	char k[SV_NAME_MAX + 32];
-	const char *r;
+	char k[SV_NAME_MAX + 32], line[SV_REFUSE_MAX + 1];
+	const char *r, *why = "";
 	uint64_t d = 0;
+	size_t i;
 
 	if (svc_uint(cf, s->name, "max_connections", &s->max_conn) < 0 ||
 	    svc_uint(cf, s->name, "max_per_ip", &s->max_per_ip) < 0) {
 		(void)sbuf_printf(err, "%s: bad connection limit", s->name);
 		return -1;
 	}
-	r = svc_str(cf, s->name, "refuse");
+	/* An IMAP or POP3 session holds its connection for hours (a mail
+	 * client keeps several open all day): not set, their services
+	 * take SV_SESSION_CONN_DEFAULT, like Dovecot's imap process_limit. */
+	if (key(k, sizeof k, s->name, "max_connections") < 0)
+		return -1;
+	if (!conf_is_set(cf, k) && (strcmp(s->argv[0], "tern-imapd") == 0 ||
+	    strcmp(s->argv[0], "tern-pop3d") == 0 ||
+	    strcmp(s->argv[0], "tern-proxy") == 0))
+		s->max_conn = SV_SESSION_CONN_DEFAULT;
+	if (key(k, sizeof k, s->name, "refuse") < 0)
+		return -1;
+	r = conf_is_set(cf, k) ? svc_str(cf, s->name, "refuse") :
+	    auto_refuse(cf, s, line, sizeof line);
 	if (r != NULL && *r != '\0') {
 		if (strlen(r) > SV_REFUSE_MAX || strpbrk(r, "\r\n") != NULL) {
 			(void)sbuf_printf(err, "%s.refuse: too long or "
@@ -228,6 +300,15 @@ load_limits(const struct conf *cf, struct sv_spec *s, struct sbuf *err)
 		if ((s->refuse = mem_strdup(r)) == NULL)
 			return -1;
 	}
+	if (key(k, sizeof k, s->name, "max_per_ip_exempt") < 0 ||
+	    conf_list(cf, k, &s->exempt, &s->nexempt) < 0)
+		return -1;
+	for (i = 0; i < s->nexempt; i++)
+		if (ipnet_in("127.0.0.1", &s->exempt[i], 1, &why) < 0) {
+			(void)sbuf_printf(err, "%s: %s: %s", k,
+			    log_esc_s(s->exempt[i]), why);
+			return -1;
+		}
 	if (key(k, sizeof k, s->name, "restart_delay") < 0)
 		return -1;
 	if (conf_str(cf, k) != NULL && conf_duration(cf, k, &d) < 0) {
@@ -371,6 +452,7 @@ svspec_free(struct sv_spec *s)
 		mem_free(&s->argv[i]);
 	mem_free(&s->user);
 	mem_free(&s->refuse);
+	free(s->exempt);	/* conf_list: one allocation */
 	memset(s, 0, sizeof *s);
 }
 
@@ -409,6 +491,11 @@ svspec_equal(const struct sv_spec *a, const struct sv_spec *b)
 		return 0;
 	for (i = 0; i < a->nlisten; i++)
 		if (!sock_equal(&a->listen[i], &b->listen[i]))
+			return 0;
+	if (a->nexempt != b->nexempt)
+		return 0;
+	for (i = 0; i < a->nexempt; i++)
+		if (strcmp(a->exempt[i], b->exempt[i]) != 0)
 			return 0;
 	for (i = 0; i < SV_ARGS_MAX + 2; i++) {
 		if (!str_eq(a->argv[i], b->argv[i]))

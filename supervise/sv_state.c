@@ -100,8 +100,10 @@ do_start(struct sv *sv, struct service *s)
 	if (s->spec.type == SV_TCP) {
 		if (sv_tcp_bind(sv, s) < 0)
 			return backoff(s, "bind");
-		log_info("start service=%s type=tcp listeners=%zu",
-		    s->spec.name, s->nls);
+		log_info("start service=%s type=tcp listeners=%zu "
+		    "max_connections=%llu max_per_ip=%llu", s->spec.name,
+		    s->nls, (unsigned long long)s->spec.max_conn,
+		    (unsigned long long)s->spec.max_per_ip);
 		return ST_RUN;
 	}
 	pid = sv_spawn(sv, s, -1, NULL);

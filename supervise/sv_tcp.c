@@ -5,6 +5,7 @@
 #include <unistd.h>
 #include <bsd/string.h>
 
+#include "lib/ipnet.h"
 #include "lib/log.h"
 #include "lib/sock.h"
 
@@ -106,6 +107,16 @@ count_ip(const struct sv *sv, const struct service *s,
 	return n;
 }
 
+/* Is ip in NAME.max_per_ip_exempt (checked when the file was read)? */
+static int
+exempt(const struct service *s, const char *ip)
+{
+	const char *why;
+
+	return s->spec.nexempt > 0 &&
+	    ipnet_in(ip, s->spec.exempt, s->spec.nexempt, &why) == 1;
+}
+
 static void
 refuse(const struct service *s, int fd, const char *ip, const char *reason)
 {
@@ -140,7 +151,7 @@ one(struct sv *sv, struct service *s, int fd, const struct sock_addr *peer)
 		refuse(s, fd, ip, "max-connections");
 		return;
 	}
-	if (s->spec.max_per_ip > 0 &&
+	if (s->spec.max_per_ip > 0 && !exempt(s, ip) &&
 	    count_ip(sv, s, peer) >= s->spec.max_per_ip) {
 		refuse(s, fd, ip, "per-ip-limit");
 		return;

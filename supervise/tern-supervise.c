@@ -224,7 +224,9 @@ main(int argc, char **argv)
 	/* First: it closes every descriptor >= 3, syslog's included. */
 	if (proc_init(NULL, 0, 0) < 0)
 		die_sys(EXIT_TEMP, "proc_init");
-	log_init_env("tern-supervise", 0);
+	/* Until tern.conf says where logs go, on stderr: a refused file is
+	 * seen by the admin who typed the command (and by the journal). */
+	log_init_env("tern-supervise", LOG_STDERR);
 	while ((ch = getopt(argc, argv, "c:d")) != -1)
 		switch (ch) {
 		case 'c':

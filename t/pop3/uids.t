@@ -8,7 +8,7 @@
 . "$TERN_SRC/t/pop3/pop3.sh"
 [ "$(id -u)" = 0 ] || skip_all "needs root"
 sandbox
-plan 16
+plan 17
 pop3_start || { echo "Bail out! set-up failed"; exit 1; }
 cat >"$SB/t.py" <<'PYEOF'
 import poplib, os, sys
@@ -60,6 +60,19 @@ show("worker", w)
 kids = [k for k, v in procs.items() if v[0] == top[0]]
 print("postkids=%d" % len(kids))
 print("total=%d" % (1 + len(kids) + len([k for k, v in procs.items() if v[0] in kids])))
+# The worker's client socket has TCP_NODELAY (set before the fork, so
+# whoever holds the socket has it): pidfd_getfd (438) fetches a copy.
+import ctypes, socket
+libc = ctypes.CDLL(None, use_errno=True)
+pfd = os.pidfd_open(int(top[0]))
+fd = libc.syscall(438, pfd, 0, 0)
+if fd >= 0:
+    s = socket.socket(fileno=fd)
+    print("nodelay=%d" % (s.getsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY) != 0))
+    s.detach(); os.close(fd)
+else:
+    print("nodelay=getfd failed: %d" % ctypes.get_errno())
+os.close(pfd)
 p.quit()
 PYEOF
 r=$(SV_PID=$SV_PID P_POP3=$P_POP3 "$PY" "$SB/t.py" 2>&1)
@@ -77,6 +90,7 @@ is "$(get worker_gid)" "$U,$U,$U,$U" "worker: gid = uid"
 is "$(get worker_cwd)" "$(maildir alice@example.org)" "worker: in the account's Maildir"
 is "$(get postkids)" "0" "plaintext: the pre-auth child handed the socket over and ended"
 is "$(get total)" "1" "one process per plaintext session after the login"
+is "$(get nodelay)" "1" "the client socket has TCP_NODELAY (no answer waits for a delayed ACK)"
 
 # A Maildir that does not belong to the account: the worker refuses it.
 MB=$(maildir bob@example.org)

@@ -140,7 +140,7 @@ remote_users() {
 	[ -n "$u" ]
 }
 ok "tern-remote runs while the slow server greets" wait_for 20 remote_users
-is "$u" "ternq " "tern-remote runs as the queue user, not root"
+is "$u" "tern " "tern-remote runs as tern (the service), not the queue user or root"
 
 ok "first MX down: delivered by the second" wait_for 20 has mxf 'listen=10.77.0.2:25'
 like "$(log)" "tern-remote\[[0-9]+\]: [0-9A-Z]+ to=<a@example.net> relay=mx2.example.net\[10.77.0.2\]:25 .*status=sent" "relay is mx2 in the log"

@@ -5,7 +5,8 @@ tern-qmgr's workers hand them over (lib/remote.h, tern-remote(8)).
     reuse.py TERN-REMOTE MSGFILE SOCKET LOCKFILE HOP TLS SENDER RCPTS...
 RCPTS is one argument per message: its recipients, comma-separated.  The
 first message goes to a new tern-remote -s SOCKET (LOCKFILE locked as its
-fd 4) over fd 3; each further one to SOCKET (the message descriptor
+fd 4) over fd 3; each further one to SOCKET, an abstract socket name (the
+message descriptor
 passed with the byte 'M', the request, the acknowledgement, the results).
 Prints "N STATUS RELAY | DIAG" per recipient of message N (from 1), then
 "exit RC" once tern-remote has ended (after its idle time) and "socket
@@ -70,6 +71,13 @@ def results(s):
             out.append('%s %s | %s' % (cur['K'], cur.get('H', ''), v.decode()))
 
 
+def listening(name):
+    """Is the abstract socket @name listening (/proc/net/unix)?"""
+    with open('/proc/net/unix') as f:
+        return any(l.split()[-1] == '@' + name for l in f
+                   if len(l.split()) >= 8)
+
+
 def show(i, res):
     if res is None:
         print('%d none | no results' % i)
@@ -100,13 +108,13 @@ show(1, results(a))
 a.close()
 for i, rcpts in enumerate(msgs[1:], 2):
     for _ in range(100):
-        if os.path.exists(sock):
+        if listening(sock):
             break
         time.sleep(0.1)
     c = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
     c.settimeout(60)
     try:
-        c.connect(sock)
+        c.connect('\0' + sock)
         with open(msg, 'rb') as m:
             socket.send_fds(c, [b'M'], [m.fileno()])
         c.sendall(request(i, rcpts))
@@ -121,4 +129,4 @@ except subprocess.TimeoutExpired:
     p.kill()
     rc = p.wait()
 print('exit %d' % rc)
-print('socket %s' % ('left' if os.path.exists(sock) else 'gone'))
+print('socket %s' % ('left' if listening(sock) else 'gone'))

@@ -26,7 +26,10 @@ port_of() {
 listening() {
 	"$PY" -c "import socket,sys; socket.create_connection(('127.0.0.1',$1),1)"
 }
-ALLSVC="smtp submission submissions lmtp imap imaps pop3 pop3s qmgr enqueue lspawn authd"
+# As root, make run adds the remote delivery service (tern-remote -S).
+RM=""
+[ "$(id -u)" = 0 ] && RM=" remote"
+ALLSVC="smtp submission submissions lmtp imap imaps pop3 pop3s qmgr enqueue$RM lspawn authd"
 
 # run_role ROLES EXPECTED: one make run with TERN_ROLES=ROLES.
 run_role() {
@@ -63,13 +66,13 @@ run_role() {
 	ok "roles=$roles: stops" wait_for 15 sh -c "! kill -0 $runpid 2>/dev/null"
 }
 
-run_role mx "smtp qmgr enqueue"
+run_role mx "smtp qmgr enqueue$RM"
 ok "mx: no secrets.cdb (the mx tier holds no hashes)" test ! -e "$SB/home/secrets.cdb"
-run_role storage "lmtp imap imaps pop3 pop3s qmgr enqueue lspawn authd"
+run_role storage "lmtp imap imaps pop3 pop3s qmgr enqueue$RM lspawn authd"
 run_role front "authd imap imaps pop3 pop3s"
-run_role submission "submission submissions qmgr enqueue authd"
+run_role submission "submission submissions qmgr enqueue$RM authd"
 run_role all "$ALLSVC"
-run_role "mx,storage" "smtp lmtp imap imaps pop3 pop3s qmgr enqueue lspawn authd"
+run_role "mx,storage" "smtp lmtp imap imaps pop3 pop3s qmgr enqueue$RM lspawn authd"
 
 # --- tern-conf: contradictions refused ------------------------------------
 TC=$TERN_BINDIR/tern-conf
