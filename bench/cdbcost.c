@@ -8,7 +8,10 @@
  *
  * HOW: "default" (pread, mapped after enough lookups), "read" (pread
  * only: CDBMAP_READ), "map" (mapped at once: CDBMAP_MAP, as every map was
- * read before pread).  SESSIONS times: open the map, PER lookups, close.
+ * read before pread), "huge" (default, then cdbmap_hugepages() as the
+ * tern-smtpd fork server calls it: the page cache in 2 MiB pages, and
+ * the switch to the mapping after 32 + size / 1 MiB lookups; with
+ * SESSIONS = 1 only).  SESSIONS times: open the map, PER lookups, close.
  * Keys "user%07d@example.org" (found) and "nouser..." (missing), half
  * each, or all found with "hits".  With SESSIONS = 1 the PER lookups are
  * made twice and the second pass is measured ("warm": every page the
@@ -80,7 +83,7 @@ main(int argc, char **argv)
 	uint64_t warm_seed;
 	long found = 0, f;
 	double c0, c1, n;
-	int flags, hits;
+	int flags, hits, huge, is_huge = 0;
 
 	if (argc < 6 || argc > 7 || scan_u64_s(argv[2], &naccounts) < 0 ||
 	    scan_u64_s(argv[4], &sessions) < 0 ||
@@ -93,6 +96,7 @@ main(int argc, char **argv)
 	flags = strcmp(argv[3], "read") == 0 ? CDBMAP_READ :
 	    strcmp(argv[3], "map") == 0 ? CDBMAP_MAP : 0;
 	hits = argc == 7 && strcmp(argv[6], "hits") == 0;
+	huge = strcmp(argv[3], "huge") == 0;
 	m = NULL;
 	if (sessions == 1) {
 		/* Warm: the same keys once before the measured pass. */
@@ -100,6 +104,8 @@ main(int argc, char **argv)
 			perror(argv[1]);
 			return 111;
 		}
+		if (huge)
+			is_huge = cdbmap_hugepages(m);
 		warm_seed = seed;
 		if (pass(m, naccounts, per, hits, &warm_seed) < 0) {
 			perror("lookup");
@@ -121,12 +127,15 @@ main(int argc, char **argv)
 			cdbmap_close(&m);
 	}
 	c1 = cpu_s(&r1);
+	if (m != NULL && huge && !cdbmap_is_mapped(m))
+		is_huge = -1;	/* never switched: not what was meant */
 	cdbmap_close(&m);
 	n = (double)sessions * (double)per;
 	printf("how=%s sessions=%llu per=%llu found=%ld cpu_us_per_lookup=%.3f "
-	    "faults_per_lookup=%.3f\n", argv[3], (unsigned long long)sessions,
+	    "faults_per_lookup=%.3f huge=%d\n", argv[3],
+	    (unsigned long long)sessions,
 	    (unsigned long long)per, found, (c1 - c0) * 1e6 / n,
 	    (double)(r1.ru_minflt - r0.ru_minflt + r1.ru_majflt -
-	    r0.ru_majflt) / n);
+	    r0.ru_majflt) / n, is_huge);
 	return 0;
 }

@@ -59,37 +59,49 @@ class Conn:
             s = ctx.wrap_socket(s)
         self.s = s
         self.buf = b""
+        self.pos = 0    # bytes of buf already consumed
 
     def send(self, data):
         self.s.sendall(data)
 
+    # buf is consumed by moving pos, not by slicing it after every line:
+    # a slice copies the rest of the buffer, so a 256 KiB read of 40-byte
+    # FETCH lines cost the driver O(n^2) (UID FETCH 1:* (FLAGS) of 10,000
+    # messages: 18 ms of parsing with 4 KiB reads, 76 ms with 256 KiB
+    # ones), and the faster a server wrote, the bigger the reads and the
+    # longer the row took.
     def fill(self):
         d = self.s.recv(262144)
         if not d:
             raise EOFError("server closed the connection")
+        if self.pos:
+            self.buf = self.buf[self.pos:]
+            self.pos = 0
         self.buf += d
 
     def line(self):
         while True:
-            i = self.buf.find(b"\r\n")
+            i = self.buf.find(b"\r\n", self.pos)
             if i >= 0:
-                ln = self.buf[:i]
-                self.buf = self.buf[i + 2:]
+                ln = self.buf[self.pos:i]
+                self.pos = i + 2
                 return ln
-            if len(self.buf) > 1 << 20:
+            if len(self.buf) - self.pos > 1 << 20:
                 raise ValueError("line over 1 MiB")
             self.fill()
 
     def read_exact(self, n):
-        while len(self.buf) < n:
+        while len(self.buf) - self.pos < n:
             self.fill()
-        d = self.buf[:n]
-        self.buf = self.buf[n:]
+        d = self.buf[self.pos:self.pos + n]
+        self.pos += n
         return d
 
     def pop3_multiline(self):
         """Bytes of a POP3 multi-line answer up to the final dot."""
         n = 0
+        self.buf = self.buf[self.pos:]
+        self.pos = 0
         while True:
             i = self.buf.find(b"\r\n.\r\n")
             if i >= 0:

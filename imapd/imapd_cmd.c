@@ -129,8 +129,9 @@ static const struct cmd cmds[] = {
 	{ "LIST",	S_ANY,	UPD_ALL,	imap_cmd_list },
 	{ "LSUB",	S_ANY,	UPD_ALL,	imap_cmd_lsub },
 	{ "STATUS",	S_ANY,	UPD_ALL,	imap_cmd_status },
-	{ "SELECT",	S_ANY,	UPD_ALL,	imap_cmd_select },
-	{ "EXAMINE",	S_ANY,	UPD_ALL,	imap_cmd_examine },
+	/* SELECT and EXAMINE have just synced: no second one. */
+	{ "SELECT",	S_ANY,	UPD_NONE,	imap_cmd_select },
+	{ "EXAMINE",	S_ANY,	UPD_NONE,	imap_cmd_examine },
 	{ "CREATE",	S_ANY,	UPD_ALL,	imap_cmd_create },
 	{ "DELETE",	S_ANY,	UPD_ALL,	imap_cmd_delete },
 	{ "RENAME",	S_ANY,	UPD_ALL,	imap_cmd_rename },
@@ -219,7 +220,19 @@ imap_dispatch(struct imap *s)
 		(void)imap_bad(s, "No mailbox selected");
 	else if (s->pc.uid && !(c->states == S_SEL))
 		(void)imap_bad(s, "Unknown UID command");
-	else {
+	else if (c->states == S_SEL && c->fn != imap_cmd_close &&
+	    c->fn != imap_cmd_unselect && mbox_view_load(s->mb) < 0) {
+		/* The view is decoded when first needed (lib/mstore.h). */
+		log_warn_sys("account=%s decode the index of %s",
+		    log_esc_s(s->user), log_esc_s(mbox_name(s->mb)));
+		if (errno == ESTALE) {
+			(void)imap_out(s, "* BYE [UNAVAILABLE] The mailbox "
+			    "index was damaged; please reconnect");
+			return -1;
+		}
+		(void)imap_reply(s, "NO", "[SERVERBUG] Cannot read the "
+		    "mailbox index");
+	} else {
 		upd = c->upd;
 		if (c->fn(s) < 0)
 			return -1;

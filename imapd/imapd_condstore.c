@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "lib/bio.h"
+#include "lib/imapfmt.h"
 #include "lib/imapp.h"
 #include "lib/log.h"
 #include "lib/mem.h"
@@ -44,8 +45,9 @@ imap_modseq_out(struct imap *s, struct sbuf *l, const struct mbox_msg *m)
 {
 	if (!(s->enabled & IMAPP_EN_CONDSTORE))
 		return 0;
-	return sbuf_printf(l, " MODSEQ (%llu)",
-	    (unsigned long long)m->modseq);
+	if (sbuf_cat_s(l, " MODSEQ (") < 0 || imapfmt_u64(l, m->modseq) < 0)
+		return -1;
+	return sbuf_cat_c(l, ')');
 }
 
 /* "* VANISHED [(EARLIER) ]set" lines for ascending ranges. */

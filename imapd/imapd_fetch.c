@@ -347,7 +347,8 @@ fetch_item(struct imap *s, struct msgfile *f, const struct mbox_msg *m,
 		r |= sbuf_cat_s(&s->line, "FLAGS ");
 		return r | imap_flags_out(s, &s->line, m);
 	case IMAPP_FA_UID:
-		return sbuf_printf(&s->line, "UID %u", m->uid);
+		r |= sbuf_cat_s(&s->line, "UID ");
+		return r | imapfmt_u64(&s->line, m->uid);
 	case IMAPP_FA_INTERNALDATE:
 		if (imapp_datetime_format(m->date, 0, date) < 0)
 			return sbuf_cat_s(&s->line, "INTERNALDATE "
@@ -435,9 +436,12 @@ fetch_one(struct imap *s, uint32_t seq, const struct imapp_fetch *fa,
 	}
 	sbuf_reset(&s->line);
 	answer_started = 0;
-	r |= sbuf_printf(&s->line, "* %u FETCH (", seq);
+	r |= sbuf_cat_s(&s->line, "* ");
+	r |= imapfmt_u64(&s->line, seq);
+	r |= sbuf_cat_s(&s->line, " FETCH (");
 	if (s->pc.uid && !has_uid) {
-		r |= sbuf_printf(&s->line, "UID %u", uid);
+		r |= sbuf_cat_s(&s->line, "UID ");
+		r |= imapfmt_u64(&s->line, uid);
 		first = 0;
 	}
 	for (i = 0; i < fa->n && r == 0; i++) {

@@ -1,18 +1,23 @@
 /* cdbmap.c - tinycdb maps reopened on a new inode; see cdbmap.h. */
+#include <sys/mman.h>
 #include <sys/stat.h>
 
 #include <cdb.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
 
+#include "lib/bio.h"
 #include "lib/cdbmap.h"
 #include "lib/durable.h"
 #include "lib/mem.h"
+#include "lib/sbuf.h"
+#include "lib/scan.h"
 
 #define CDBMAP_CHECK_MS	1000	/* stat the path at most this often */
 #define CDBMAP_TOC	2048	/* the table of contents: 256 (pos, len) */
@@ -26,6 +31,26 @@
  */
 #define CDBMAP_MAP_MIN	32
 #define CDBMAP_MAP_PER	8192
+/*
+ * Huge pages (bench/million, "bench/million: huge pages").  A file of
+ * CDBMAP_HUGE or more is mapped at a 2 MiB boundary with MADV_HUGEPAGE:
+ * where the page cache holds it in 2 MiB folios (ext4 on Linux 6.x reads
+ * a file through such a mapping that way) one TLB entry and one page
+ * fault cover 2 MiB, not 4 KiB.  cdbmap_hugepages() makes the page cache
+ * hold a map of CDBMAP_WARM_MIN or more that way, and when it could, the
+ * switch from pread to the mapping costs one fault per 2 MiB: it comes
+ * after 32 + size / CDBMAP_MAP_PER_HUGE lookups.
+ */
+#define CDBMAP_HUGE		(2U * 1024 * 1024)
+#define CDBMAP_WARM_MIN		(8U * 1024 * 1024)
+#define CDBMAP_MAP_PER_HUGE	(1024U * 1024)
+#define CDBMAP_HUGE_SHARE	90	/* % of the file in 2 MiB pages: "huge" */
+#define CDBMAP_SMAPS_LINE	8192	/* longest /proc/self/smaps line read */
+#define CDBMAP_PREFETCH_SLOTS	4	/* slots prefetch_record() reads */
+#define CDBMAP_PREFETCH_LINES	4	/* 64-byte lines of a record it loads */
+#ifndef MADV_POPULATE_READ
+#define MADV_POPULATE_READ	22	/* Linux 5.14 */
+#endif
 
 struct cdbmap {
 	char		*path;
@@ -34,7 +59,9 @@ struct cdbmap {
 	int		 is_read;	/* ... read by pread(): fd, toc */
 	int		 is_failed;	/* last check failed: check again */
 	int		 is_stale;	/* a miss was not checked against the path */
-	struct cdb	 db;		/* mapped */
+	int		 is_huge;	/* page cache seen in 2 MiB pages */
+	pid_t		 warm_pid;	/* cdbmap_hugepages() was called here */
+	struct cdb	 db;		/* mapped (our mapping: map_file) */
 	int		 fd;		/* read */
 	uint32_t	 fsize, dend;	/* read: file size, end of the data */
 	uint64_t	 reads;		/* read: lookups so far */
@@ -82,9 +109,11 @@ unmap(struct cdbmap *m)
 	if (m->is_loaded && m->is_read)
 		close_fd(m);
 	else if (m->is_loaded)
-		cdb_free(&m->db);
+		(void)munmap((void *)m->db.cdb_mem, m->db.cdb_fsize);
 	m->is_loaded = 0;
 	m->is_read = 0;
+	m->is_huge = 0;
+	memset(&m->db, 0, sizeof m->db);
 	m->fd = -1;
 	m->dev = 0;
 	m->ino = 0;
@@ -168,25 +197,179 @@ load_read(struct cdbmap *m, int fd, const struct stat *st)
 	return 0;
 }
 
+/*
+ * Map size bytes of fd read-only, shared: the mapping or MAP_FAILED.  A
+ * file of CDBMAP_HUGE or more starts at a 2 MiB boundary (an anonymous
+ * reservation one huge page longer, the file mapped over its aligned part,
+ * the rest given back) with MADV_HUGEPAGE, so that 2 MiB folios of the
+ * page cache are mapped by one page-table entry each.
+ */
+static void *
+map_file(int fd, uint32_t size)
+{
+	unsigned char *p, *a, *end;
+	size_t span, page, len;
+	long ps;
+
+	if (size < CDBMAP_HUGE)
+		return mmap(NULL, size, PROT_READ, MAP_SHARED, fd, 0);
+	ps = sysconf(_SC_PAGESIZE);
+	page = ps > 0 ? (size_t)ps : 4096;
+	len = ((size_t)size + page - 1) / page * page;
+	span = len + CDBMAP_HUGE;
+	p = mmap(NULL, span, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (p == MAP_FAILED)
+		return MAP_FAILED;
+	a = p + ((CDBMAP_HUGE - (uintptr_t)p % CDBMAP_HUGE) % CDBMAP_HUGE);
+	if (mmap(a, size, PROT_READ, MAP_SHARED | MAP_FIXED, fd, 0) ==
+	    MAP_FAILED) {
+		int saved = errno;
+
+		(void)munmap(p, span);	/* only the reservation */
+		errno = saved;
+		return MAP_FAILED;
+	}
+	end = a + len;
+	/* Give back the reservation around it (page-aligned pieces). */
+	if (a > p)
+		(void)munmap(p, (size_t)(a - p));
+	if (p + span > end)
+		(void)munmap(end, (size_t)(p + span - end));
+	/* A hint: without huge pages it is an ordinary mapping. */
+	(void)madvise(a, size, MADV_HUGEPAGE);
+	return a;
+}
+
+/*
+ * Take a mapping of a file of size bytes as m->db, checked as tinycdb's
+ * cdb_init checks it: the data ends where the first hash table starts.
+ */
+static void
+set_mapped(struct cdbmap *m, const unsigned char *mem, uint32_t size)
+{
+	uint32_t dend = get32(mem);
+
+	memset(&m->db, 0, sizeof m->db);
+	m->db.cdb_fd = -1;	/* the mapping outlives the descriptor */
+	m->db.cdb_fsize = size;
+	m->db.cdb_mem = mem;
+	m->db.cdb_dend = dend < CDBMAP_TOC ? CDBMAP_TOC : dend >= size ?
+	    size : dend;
+	m->is_read = 0;
+}
+
 /* Map fd: 0 (fd closed), or -1 (fd left open, the current file kept). */
 static int
-load_map(struct cdbmap *m, int fd)
+load_map(struct cdbmap *m, int fd, const struct stat *st)
 {
-	struct cdb db;
+	void *mem;
 
-	memset(&db, 0, sizeof db);
-	errno = 0;
-	if (cdb_init(&db, fd) < 0) {
-		if (errno == 0)
-			errno = EPROTO;
+	if (st->st_size < CDBMAP_TOC || st->st_size > (off_t)UINT32_MAX) {
+		errno = EPROTO;
 		return -1;
 	}
-	/* The mapping outlives the descriptor; nothing reads through it. */
-	(void)close(fd);
-	db.cdb_fd = -1;
+	if ((mem = map_file(fd, (uint32_t)st->st_size)) == MAP_FAILED)
+		return -1;
+	(void)close(fd);	/* read-only: nothing to lose */
 	unmap(m);
-	m->db = db;
+	set_mapped(m, mem, (uint32_t)st->st_size);
 	return 0;
+}
+
+/*
+ * The FilePmdMapped bytes of the mapping that starts at addr, from
+ * /proc/self/smaps (0 when it cannot be read: "not huge").
+ */
+static uint64_t
+pmd_bytes(const void *addr)
+{
+	struct sbuf line;
+	struct bio *b;
+	char want[32];
+	uint64_t kib = 0;
+	size_t i, wn;
+	int fd, eol, r, in = 0, n;
+
+	n = snprintf(want, sizeof want, "%lx-", (unsigned long)(uintptr_t)addr);
+	if (n < 0 || (size_t)n >= sizeof want)
+		return 0;
+	wn = (size_t)n;
+	if ((fd = open("/proc/self/smaps", O_RDONLY | O_CLOEXEC)) < 0)
+		return 0;
+	if ((b = bio_new(fd, -1)) == NULL) {
+		(void)close(fd);
+		return 0;
+	}
+	sbuf_init(&line, CDBMAP_SMAPS_LINE);
+	while ((r = bio_getline(b, &line, CDBMAP_SMAPS_LINE, &eol)) != BIO_EOF &&
+	    r != BIO_ERR) {
+		if (r != BIO_OK || line.len == 0)
+			continue;
+		if (line.len >= wn && memcmp(line.s, want, wn) == 0) {
+			in = 1;		/* our mapping's block */
+			continue;
+		}
+		if (!in || line.len < 14 ||
+		    memcmp(line.s, "FilePmdMapped:", 14) != 0)
+			continue;
+		for (i = 14; i < line.len && line.s[i] == ' '; i++)
+			;
+		for (n = 0; i + (size_t)n < line.len &&
+		    line.s[i + (size_t)n] >= '0' && line.s[i + (size_t)n] <= '9';
+		    n++)
+			;
+		if (n == 0 || scan_u64_n(line.s + i, (size_t)n, &kib) < 0)
+			kib = 0;
+		break;
+	}
+	sbuf_fini(&line);
+	bio_free(&b);
+	(void)close(fd);
+	return kib > UINT64_MAX / 1024 ? 0 : kib * 1024;
+}
+
+/*
+ * Read the file through a huge mapping (MADV_POPULATE_READ) and count the
+ * part mapped by 2 MiB entries: is it at least CDBMAP_HUGE_SHARE % of
+ * the file's whole 2 MiB pages?  1 or 0.
+ */
+static int
+read_huge(int fd, uint32_t size)
+{
+	uint64_t whole = size / CDBMAP_HUGE * (uint64_t)CDBMAP_HUGE;
+	void *p;
+	int yes = 0;
+
+	if ((p = map_file(fd, size)) == MAP_FAILED)
+		return 0;
+	if (madvise(p, size, MADV_POPULATE_READ) == 0 &&
+	    pmd_bytes(p) * 100 >= whole * CDBMAP_HUGE_SHARE)
+		yes = 1;
+	(void)munmap(p, size);
+	return yes;
+}
+
+/*
+ * This process keeps the map (cdbmap_hugepages): have the page cache hold
+ * the file just loaded in 2 MiB folios.  Read through a huge mapping; if
+ * the cache held it in small pages (tern-maps wrote it, pread read it),
+ * drop them (POSIX_FADV_DONTNEED: clean pages nobody maps) and read it
+ * again.  A failure only leaves the file as it is cached.
+ */
+static void
+warm(struct cdbmap *m)
+{
+	m->is_huge = 0;
+	if (!m->is_read || m->fsize < CDBMAP_WARM_MIN)
+		return;
+	if (!read_huge(m->fd, m->fsize)) {
+		(void)posix_fadvise(m->fd, 0, 0, POSIX_FADV_DONTNEED);
+		if (!read_huge(m->fd, m->fsize))
+			return;
+	}
+	m->is_huge = 1;
+	if (!(m->flags & CDBMAP_READ))
+		m->map_after = CDBMAP_MAP_MIN + m->fsize / CDBMAP_MAP_PER_HUGE;
 }
 
 /* Load the file now at m->path in place of the current one. */
@@ -204,7 +387,7 @@ load(struct cdbmap *m)
 		return -1;
 	}
 	saved = fstat(fd, &st) < 0 ? errno : S_ISREG(st.st_mode) ? 0 : EPROTO;
-	if (saved == 0 && ((m->flags & CDBMAP_MAP) ? load_map(m, fd) :
+	if (saved == 0 && ((m->flags & CDBMAP_MAP) ? load_map(m, fd, &st) :
 	    load_read(m, fd, &st)) < 0)
 		saved = errno;
 	if (saved != 0) {
@@ -218,6 +401,8 @@ load(struct cdbmap *m)
 	m->size = st.st_size;
 	m->mtime = st.st_mtim;
 	m->gen++;
+	if (m->warm_pid != 0 && m->warm_pid == getpid())
+		warm(m);
 	return 0;
 }
 
@@ -228,18 +413,15 @@ load(struct cdbmap *m)
 static void
 switch_to_map(struct cdbmap *m)
 {
-	struct cdb db;
+	void *mem;
 
-	memset(&db, 0, sizeof db);
-	if (cdb_init(&db, m->fd) < 0) {
+	if ((mem = map_file(m->fd, m->fsize)) == MAP_FAILED) {
 		m->map_after = UINT64_MAX;
 		return;
 	}
 	(void)close(m->fd);	/* the mapping outlives it */
-	db.cdb_fd = -1;
 	m->fd = -1;
-	m->db = db;
-	m->is_read = 0;		/* dev, ino, size, mtime: the same file */
+	set_mapped(m, mem, m->fsize);	/* dev, ino, size, mtime: the same */
 }
 
 int
@@ -398,6 +580,48 @@ find_read(struct cdbmap *m, const void *key, uint32_t klen,
 	return 0;
 }
 
+/*
+ * Before cdb_find() on a mapped file: find key's record as it will (its
+ * checks, at most CDBMAP_PREFETCH_SLOTS slots) and start loading the
+ * record's first CDBMAP_PREFETCH_LINES cache lines at once.  A record of
+ * tern's accounts map (~150 bytes at a random place) spans 3 lines that
+ * cdb_find() and the caller's decoding would otherwise miss one after
+ * the other in a map larger than the caches; this waits for the slot's
+ * line only (which cdb_find() then finds cached).  Reads only inside the
+ * file; a prefetch never faults.
+ */
+static void
+prefetch_record(const struct cdbmap *m, const void *key, uint32_t klen)
+{
+	const unsigned char *mem = m->db.cdb_mem, *slot;
+	uint32_t h, pos, n, i, k, rpos, fsize = m->db.cdb_fsize;
+	uint32_t dend = m->db.cdb_dend;
+
+	if (klen >= dend)
+		return;
+	h = cdb_hash(key, klen);
+	pos = get32(mem + ((h << 3) & (CDBMAP_TOC - 1)));
+	n = get32(mem + ((h << 3) & (CDBMAP_TOC - 1)) + 4);
+	if (n == 0 || n > (fsize >> 3) || pos < dend || pos > fsize ||
+	    (n << 3) > fsize - pos)
+		return;
+	i = (h >> 8) % n;
+	for (k = 0; k < n && k < CDBMAP_PREFETCH_SLOTS; k++) {
+		slot = mem + pos + (size_t)i * 8;
+		if ((rpos = get32(slot + 4)) == 0)
+			return;
+		if (get32(slot) == h) {
+			if (rpos > dend - 8)
+				return;
+			for (k = 0; k < CDBMAP_PREFETCH_LINES &&
+			    k * 64 < dend - rpos; k++)
+				__builtin_prefetch(mem + rpos + k * 64);
+			return;
+		}
+		i = i + 1 == n ? 0 : i + 1;
+	}
+}
+
 /* One lookup in the file loaded now: 1, 0 or -1 (errno set). */
 static int
 find(struct cdbmap *m, const void *key, size_t klen, const void **val_r,
@@ -412,6 +636,7 @@ find(struct cdbmap *m, const void *key, size_t klen, const void **val_r,
 		switch_to_map(m);
 	if (m->is_read)
 		return find_read(m, key, (uint32_t)klen, val_r, vlen_r);
+	prefetch_record(m, key, (uint32_t)klen);
 	errno = 0;
 	if ((r = cdb_find(&m->db, key, (unsigned)klen)) < 0) {
 		if (errno == 0)
@@ -502,6 +727,60 @@ cdbmap_confirm(struct cdbmap *m)
 	if (cdbmap_refresh(m) < 0)
 		return -1;
 	return m->gen != gen;
+}
+
+int
+cdbmap_check(struct cdbmap *m)
+{
+	if (m->is_failed || (m->flags & CDBMAP_CHECK_EVERY) ||
+	    now_ms() - m->checked_ms >= CDBMAP_CHECK_MS)
+		return cdbmap_refresh(m);
+	return 0;
+}
+
+int
+cdbmap_hugepages(struct cdbmap *m)
+{
+	m->warm_pid = getpid();
+	if (m->is_loaded && m->is_read)
+		warm(m);
+	return m->is_huge;
+}
+
+int
+cdbmap_is_huge(const struct cdbmap *m)
+{
+	return m->is_loaded && m->is_huge;
+}
+
+/*
+ * Start loading the hash slot where key's search begins (the first of
+ * the two cache misses of a lookup in a large map), so that work done
+ * meanwhile hides it.  Only a mapped file; bounds as find_read checks.
+ */
+void
+cdbmap_prefetch(const struct cdbmap *m, const void *key, size_t klen)
+{
+	const unsigned char *mem = m->db.cdb_mem;
+	uint32_t h, pos, n, fsize = m->db.cdb_fsize;
+
+	if (!m->is_loaded || m->is_read || m->is_failed ||
+	    klen > CDBMAP_KEY_MAX)
+		return;
+	h = cdb_hash(key, (unsigned)klen);
+	pos = get32(mem + ((h << 3) & (CDBMAP_TOC - 1)));
+	n = get32(mem + ((h << 3) & (CDBMAP_TOC - 1)) + 4);
+	if (n == 0 || pos > fsize || n > (fsize - pos) / 8)
+		return;
+	__builtin_prefetch(mem + pos + (size_t)((h >> 8) % n) * 8);
+}
+
+void
+cdbmap_prefetch_record(const struct cdbmap *m, const void *key, size_t klen)
+{
+	if (m->is_loaded && !m->is_read && !m->is_failed &&
+	    klen <= CDBMAP_KEY_MAX)
+		prefetch_record(m, key, (uint32_t)klen);
 }
 
 unsigned long

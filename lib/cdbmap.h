@@ -9,7 +9,11 @@
  * faults, which cost a process that makes a few lookups far more than the
  * lookups, ~10 us a fault, and a large map faults at nearly every lookup)
  * and mapped into memory once the handle has made 32 + size / 8 KiB
- * lookups (a long-running reader: memory reads beat syscalls).
+ * lookups (a long-running reader: memory reads beat syscalls; 32 + size /
+ * 1 MiB after cdbmap_hugepages, below).  A lookup in a mapped file starts
+ * loading its record's first 256 bytes as soon as it has read the hash
+ * slot, so the cache lines of a record arrive together (a map larger than
+ * the caches: bench/million).
  * CDBMAP_READ and CDBMAP_MAP force one way.  Before a
  * lookup, at most once per second (or before every lookup with
  * CDBMAP_CHECK_EVERY), the path is stat()ed and, when its inode, device,
@@ -81,6 +85,41 @@ int	cdbmap_lookup_stale(struct cdbmap *, const void *key, size_t klen,
 int	cdbmap_confirm(struct cdbmap *);
 /* Re-check the path now (as a lookup would); 0, or -1 with errno set. */
 int	cdbmap_refresh(struct cdbmap *);
+/* cdbmap_refresh() when a lookup would check (a second since the last). */
+int	cdbmap_check(struct cdbmap *);
+/*
+ * Huge pages, for a process that keeps a large map for its children (a
+ * fork server; Linux, x86-64's 2 MiB pages).  A file of 2 MiB or more is
+ * always mapped at a 2 MiB boundary with MADV_HUGEPAGE, which gives one
+ * TLB entry and one page fault per 2 MiB when the page cache holds the
+ * file in 2 MiB folios.  cdbmap_hugepages() makes it hold them: for the
+ * file loaded now and every replacement this process loads (not its
+ * children), a file of 8 MiB or more is read through such a mapping
+ * (MADV_POPULATE_READ; /proc/self/smaps tells how much of it got 2 MiB
+ * entries) and, when less than 90 % did, its cached pages are dropped
+ * (POSIX_FADV_DONTNEED: only clean pages nobody maps) and it is read again.
+ * It costs a read of the whole file in this process at each load (1.1 s
+ * for 152 MB dropped and read again from disk at load 20; 1 ms when the
+ * cache holds it so already); the memory is the page cache's, shared by
+ * every reader.  When
+ * it worked (1: cdbmap_is_huge), the handle, and a child's copy of it,
+ * switches from pread to the mapping after 32 + size / 1 MiB lookups
+ * instead of 32 + size / 8 KiB (the mapping faults once per 2 MiB).
+ * Returns 1 or 0 (not huge: nothing else changes).
+ */
+int	cdbmap_hugepages(struct cdbmap *);
+int	cdbmap_is_huge(const struct cdbmap *);
+/*
+ * Hints for a mapped file (nothing when it is read by pread), to overlap
+ * the cache misses of a lookup in a map larger than the caches with other
+ * work: cdbmap_prefetch() starts loading key's hash slot and returns;
+ * cdbmap_prefetch_record() reads the slot (waiting for it) and starts
+ * loading the first 256 bytes of the record it points to.  A lookup does
+ * the latter itself, so the lines of its record arrive together.
+ */
+void	cdbmap_prefetch(const struct cdbmap *, const void *key, size_t klen);
+void	cdbmap_prefetch_record(const struct cdbmap *, const void *key,
+	    size_t klen);
 /* Number of times a replacement file was loaded (tests, logs). */
 unsigned long cdbmap_generation(const struct cdbmap *);
 /* Is the file mapped (1) or read with pread() (0)?  (Tests, benches.) */

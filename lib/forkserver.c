@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include "lib/conf.h"
+#include "lib/fdpass.h"
 #include "lib/forkserver.h"
 #include "lib/scan.h"
 #include "lib/selfpipe.h"
@@ -181,44 +182,27 @@ static int
 one(const struct fs *f, int *child_r)
 {
 	static char buf[FORKSERVER_MSG_MAX];
-	union {
-		struct cmsghdr	h;
-		char		b[CMSG_SPACE(sizeof(int))];
-	} c;
-	struct msghdr m;
-	struct iovec iov;
-	struct cmsghdr *h;
 	char *v[VARS_MAX];
 	unsigned long long id = 0;
-	size_t nv = 0;
+	size_t nv = 0, nfd = 0;
 	ssize_t n;
 	int conn = -1, stale, fd = f->fd;
 	pid_t pid;
 
-	memset(&m, 0, sizeof m);
-	iov.iov_base = buf;
-	iov.iov_len = sizeof buf;
-	m.msg_iov = &iov;
-	m.msg_iovlen = 1;
-	m.msg_control = c.b;
-	m.msg_controllen = sizeof c.b;
-	n = recvmsg(fd, &m, MSG_CMSG_CLOEXEC);
-	if (n < 0 && (errno == EINTR || errno == EAGAIN))
+	/* poll said readable: a message that brings anything but one
+	 * descriptor is refused by fdpass (its descriptors closed). */
+	n = fdpass_recv(fd, buf, sizeof buf, &conn, 1, &nfd, MSG_DONTWAIT);
+	if (n < 0 && errno == EAGAIN)
 		return 0;
 	/* The supervisor gone (stop or reload) is an end, not an error:
 	 * EOF, or a reset when it closed with our 'x' reports unread. */
 	if (n == 0 || (n < 0 && (errno == ECONNRESET || errno == EPIPE ||
 	    errno == ENOTCONN)))
 		return 1;
-	if (n < 0)
+	if (n < 0 && errno != EPROTO && errno != EMSGSIZE)
 		return -1;
-	for (h = CMSG_FIRSTHDR(&m); h != NULL; h = CMSG_NXTHDR(&m, h))
-		if (h->cmsg_level == SOL_SOCKET && h->cmsg_type == SCM_RIGHTS &&
-		    h->cmsg_len == CMSG_LEN(sizeof(int)) && conn < 0)
-			memcpy(&conn, CMSG_DATA(h), sizeof conn);
-	if ((m.msg_flags & (MSG_TRUNC | MSG_CTRUNC)) || conn < 0 ||
-	    parse(buf, (size_t)n, &id, v, &nv) < 0) {
-		if (conn >= 0)
+	if (n < 0 || nfd != 1 || parse(buf, (size_t)n, &id, v, &nv) < 0) {
+		if (nfd == 1)
 			(void)close(conn);	/* not served */
 		if (id != 0)
 			reply(fd, 'f', id, 0);

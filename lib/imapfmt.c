@@ -98,3 +98,16 @@ imapfmt_astring(struct sbuf *out, const char *s, size_t n)
 			return imapfmt_string(out, s, n);
 	return sbuf_cat_n(out, s, n);
 }
+
+int
+imapfmt_u64(struct sbuf *out, uint64_t v)
+{
+	char b[20];
+	size_t i = sizeof(b);
+
+	do {
+		b[--i] = (char)('0' + v % 10);
+		v /= 10;
+	} while (v != 0);
+	return sbuf_cat_n(out, b + i, sizeof(b) - i);
+}

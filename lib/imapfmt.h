@@ -16,6 +16,8 @@
  *                    ']' which astring allows), else imapfmt_string.
  *                    The atom "NIL" is sent quoted (it is not an
  *                    astring's meaning of NIL).
+ *   imapfmt_u64      a number in decimal (no printf: a FETCH of 10,000
+ *                    messages' FLAGS formats 20,000 of them).
  *
  * Input is a pointer and a length: no NUL needed, none read past n.
  * Output is appended to a caller-owned bounded sbuf.
@@ -26,6 +28,7 @@
 #define TERN_IMAPFMT_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 struct sbuf;
 
@@ -34,6 +37,7 @@ struct sbuf;
 int	imapfmt_string(struct sbuf *out, const char *s, size_t n);
 int	imapfmt_nstring(struct sbuf *out, const char *s, size_t n);
 int	imapfmt_astring(struct sbuf *out, const char *s, size_t n);
+int	imapfmt_u64(struct sbuf *out, uint64_t v);
 /* 1 when s[0..n) can be sent as an atom (ATOM-CHAR only, non-empty). */
 int	imapfmt_is_atom(const char *s, size_t n);
 

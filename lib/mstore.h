@@ -304,9 +304,22 @@ int	mbox_sync(struct mbox *, unsigned flags,
 void	mbox_get_info(const struct mbox *, struct mbox_info *info_r);
 /* The view: 1 <= seq <= mbox_count(); NULL outside. */
 uint32_t mbox_count(const struct mbox *);
-const struct mbox_msg *mbox_msg(const struct mbox *, uint32_t seq);
+const struct mbox_msg *mbox_msg(struct mbox *, uint32_t seq);
 /* Sequence number of a uid in the view, 0 when absent. */
-uint32_t mbox_seq(const struct mbox *, uint32_t uid);
+uint32_t mbox_seq(struct mbox *, uint32_t uid);
+/*
+ * A sync that finds the folder unchanged since its index was written
+ * (the first sync of a session, and the later ones while that holds)
+ * keeps the index mapped and answers from its header and a summary of
+ * its records instead of decoding every message; the view is decoded
+ * when first needed.  Every mbox_* function that needs it does so itself
+ * (mbox_msg and mbox_seq give NULL and 0 if that fails: out of memory);
+ * mbox_view_load() does it now, so that a server can answer a failure
+ * before a command that reads the view.  0 or -1: ENOMEM, or ESTALE when
+ * the index proves damaged (its checksum is checked only then): the
+ * session's uids came from it, so it must end; the next one rebuilds it.
+ */
+int	mbox_view_load(struct mbox *);
 
 /*
  * Modseqs (CONDSTORE, RFC 7162).  Every folder has a highestmodseq kept

@@ -201,6 +201,8 @@ mbox_cache_peek(struct mbox *mb, uint32_t uid, unsigned kind,
 		errno = EINVAL;
 		return -1;
 	}
+	if (mbox_view_load(mb) == -1)
+		return -1;	/* the uidvalidity is the index's */
 	if (!mb->cache_loaded && cache_load(mb, &good) == -1)
 		return -1;
 	if (mb->capcache == 0)
@@ -263,7 +265,7 @@ mbox_cache_put_v(struct mbox *mb, unsigned kind,
 	}
 	if (n == 0)
 		return 0;
-	if (mbox_lock(mb) == -1)
+	if (mbox_view_load(mb) == -1 || mbox_lock(mb) == -1)
 		return -1;
 	if ((fd = openat(mb->dirfd, MSTORE_CACHE, O_WRONLY | O_CREAT |
 	    O_NOFOLLOW | O_CLOEXEC, 0600)) == -1 || fstat(fd, &st) == -1)

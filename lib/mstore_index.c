@@ -301,23 +301,27 @@ parse_van(const unsigned char *p, size_t len, size_t off, struct midx *ix)
 	return 0;
 }
 
-int
-midx_parse(const void *data, size_t len, struct midx *ix)
+/*
+ * The header and trailer of a file of len bytes: the checksum (when
+ * verify), the header's fields into ix, the record count into *count_r, *len_r the
+ * length without the trailer, *v1_r for a TERNIDX1 file.  0 or -1.
+ */
+static int
+parse_header(const unsigned char *p, size_t len, int verify, struct midx *ix,
+    uint32_t *count_r, size_t *len_r, int *v1_r)
 {
-	const unsigned char *p = data;
 	uint32_t count;
-	size_t off = 0;
-	int rc, v1;
+	int v1;
 
-	memset(ix, 0, sizeof(*ix));
 	if (len < MIDX_HDR_LEN + MIDX_TRL_LEN)
-		goto bad;
+		return -1;
 	v1 = memcmp(p, MIDX_MAGIC_V1, 8) == 0;
 	if ((!v1 && memcmp(p, MIDX_MAGIC, 8) != 0 &&
 	    memcmp(p, MIDX_MAGIC_V2, 8) != 0) ||
 	    memcmp(p + len - MIDX_TRL_LEN, MIDX_TRAILER, 4) != 0 ||
-	    get_le(p + len - 8, 8) != midx_checksum(p, len - MIDX_TRL_LEN))
-		goto bad;
+	    (verify && get_le(p + len - 8, 8) !=
+	    midx_checksum(p, len - MIDX_TRL_LEN)))
+		return -1;
 	len -= MIDX_TRL_LEN;
 	ix->uidvalidity = (uint32_t)get_le(p + 8, 4);
 	ix->uidnext = (uint32_t)get_le(p + 12, 4);
@@ -331,6 +335,23 @@ midx_parse(const void *data, size_t len, struct midx *ix)
 	    ix->highestmodseq == 0 || count > MBOX_MSGS_MAX ||
 	    (len - MIDX_HDR_LEN) / MIDX_REC_LEN < count ||
 	    ix->cur_nsec < 0 || ix->cur_nsec >= 1000000000)
+		return -1;
+	*count_r = count;
+	*len_r = len;
+	*v1_r = v1;
+	return 0;
+}
+
+int
+midx_parse(const void *data, size_t len, struct midx *ix)
+{
+	const unsigned char *p = data;
+	uint32_t count;
+	size_t off = 0;
+	int rc, v1;
+
+	memset(ix, 0, sizeof(*ix));
+	if (parse_header(p, len, 1, ix, &count, &len, &v1) == -1)
 		goto bad;
 	if ((rc = parse_recs(p, len, count, ix, &off)) == 0) {
 		if (v1) {
@@ -347,6 +368,71 @@ midx_parse(const void *data, size_t len, struct midx *ix)
 		return -1;
 bad:
 	memset(ix, 0, sizeof(*ix));
+	errno = EINVAL;
+	return -1;
+}
+
+/*
+ * One pass over the records reading four fields of each, no stores: a
+ * warm SELECT of 10,000 messages decoded 10,000 records (half a megabyte
+ * of fresh memory) to learn five numbers.  The checksum is left to
+ * midx_parse when the records are decoded (130 us of the SELECT's 400 for
+ * 10,000 messages): the structure is checked here, so a damaged file
+ * gives numbers that are wrong at worst, and the decode then fails.
+ */
+int
+midx_summary(const void *data, size_t len, struct midx *hdr,
+    struct midx_sum *sum)
+{
+	const unsigned char *p = data;
+	uint32_t count, i, uid, flags, last = 0, nvan;
+	uint64_t modseq;
+	size_t off = MIDX_HDR_LEN, nl;
+	int v1;
+
+	memset(hdr, 0, sizeof(*hdr));
+	memset(sum, 0, sizeof(*sum));
+	if (len < 8 || memcmp(p, MIDX_MAGIC, 8) != 0 ||
+	    parse_header(p, len, 0, hdr, &count, &len, &v1) == -1)
+		goto bad;
+	for (i = 0; i < count; i++) {
+		if (len - off < MIDX_REC_LEN)
+			goto bad;
+		uid = (uint32_t)get_le(p + off, 4);
+		flags = (uint32_t)get_le(p + off + 4, 4);
+		nl = (size_t)get_le(p + off + 12, 2);
+		modseq = get_le(p + off + 16, 8);
+		if (uid <= last || uid >= hdr->uidnext ||
+		    (flags & ~MBOX_F_LETTERS) != 0 ||
+		    (get_le(p + off + 8, 4) >> MBOX_KEYWORDS_MAX) != 0 ||
+		    get_le(p + off + 14, 2) != 0 ||
+		    modseq == 0 || modseq > hdr->highestmodseq ||
+		    nl == 0 || nl > MAILDIR_NAME_MAX ||
+		    len - off - MIDX_REC_LEN < nl)
+			goto bad;
+		if (uid >= hdr->first_recent)
+			sum->recent++;
+		if (!(flags & MBOX_F_SEEN) && sum->unseen++ == 0)
+			sum->first_unseen = i + 1;
+		if (flags & MBOX_F_DELETED)
+			sum->deleted++;
+		sum->size += get_le(p + off + 24, 8);
+		last = uid;
+		off += MIDX_REC_LEN + nl;
+	}
+	/* The expunged section's shape (midx_parse checks its values). */
+	if (len - off < MIDX_VANHDR_LEN)
+		goto bad;
+	nvan = (uint32_t)get_le(p + off, 4);
+	off += MIDX_VANHDR_LEN;
+	if (nvan > MIDX_VAN_FILE_MAX || (len - off) % MIDX_VAN_LEN != 0 ||
+	    (len - off) / MIDX_VAN_LEN != nvan)
+		goto bad;
+	sum->count = count;
+	return 0;
+bad:
+	memset(hdr, 0, sizeof(*hdr));
+	memset(sum, 0, sizeof(*sum));
 	errno = EINVAL;
 	return -1;
 }

@@ -29,6 +29,8 @@
 #define CUR_SETTLE	2	/* seconds: a newer cur/ mtime may hide a
 				   change made in the same clock tick */
 
+static void	lazy_drop(struct mbox *);
+
 int
 mbox_open(struct mstore *ms, const char *name, unsigned flags,
     struct mbox **mb_r)
@@ -87,6 +89,7 @@ mbox_close(struct mbox **mbp)
 	if (mb == NULL)
 		return;
 	mbox_unlock(mb);
+	lazy_drop(mb);
 	(void)io_close(&mb->dirfd);
 	(void)io_close(&mb->curfd);
 	(void)io_close(&mb->lockfd);
@@ -320,6 +323,8 @@ mbox_load_index(struct mbox *mb)
 	struct midx nix;
 	int fd, dirty = 0;
 
+	if (mbox_view_load(mb) == -1)
+		return -1;
 	fd = openat(mb->dirfd, MSTORE_INDEX, O_RDONLY | O_NOFOLLOW |
 	    O_CLOEXEC);
 	if (fd == -1)
@@ -837,6 +842,177 @@ fail:
 	return -1;
 }
 
+/* ---- the lazy view ---- */
+
+static void
+lazy_drop(struct mbox *mb)
+{
+	if (mb->lz_map != NULL)
+		(void)munmap(mb->lz_map, mb->lz_len);
+	mb->lz_map = NULL;
+	mb->lz_len = 0;
+	mb->lazy = 0;
+}
+
+/* 1 when new/ holds no message, 0 when it does, -1 on error. */
+static int
+new_is_empty(struct mbox *mb)
+{
+	struct dirent *de;
+	DIR *d;
+	int fd, rc = 1;
+
+	if ((fd = maildir_open_sub(mb->dirfd, "new")) == -1)
+		return -1;
+	if ((d = fdopendir(fd)) == NULL) {
+		(void)close(fd);
+		return -1;
+	}
+	while (rc == 1 && (de = readdir(d)) != NULL)
+		if (de->d_name[0] != '.')
+			rc = 0;
+	(void)closedir(d);
+	return rc;
+}
+
+/* 1 when cur/ has the settled mtime the index ix records. */
+static int
+cur_is(struct mbox *mb, const struct midx *ix)
+{
+	struct stat st;
+
+	return ix->cur_sec != 0 && fstat(mb->curfd, &st) == 0 &&
+	    ix->cur_sec == (int64_t)st.st_mtim.tv_sec &&
+	    ix->cur_nsec == (int64_t)st.st_mtim.tv_nsec;
+}
+
+int
+mbox_lazy_try(struct mbox *mb)
+{
+	struct midx hdr;
+	struct midx_sum sum;
+	struct stat st;
+	void *map;
+	size_t len;
+	int fd, r;
+
+	fd = openat(mb->dirfd, MSTORE_INDEX, O_RDONLY | O_NOFOLLOW |
+	    O_CLOEXEC);
+	if (fd == -1)
+		return errno == ENOENT || errno == ELOOP ? 0 : -1;
+	if (fstat(fd, &st) == -1 || !S_ISREG(st.st_mode) ||
+	    st.st_size < MIDX_HDR_LEN + MIDX_TRL_LEN ||
+	    st.st_size >= MBOX_INDEX_MAX) {
+		(void)close(fd);
+		return 0;
+	}
+	len = (size_t)st.st_size;
+	map = mmap(NULL, len, PROT_READ, MAP_PRIVATE | MAP_POPULATE, fd, 0);
+	if (map == MAP_FAILED) {
+		(void)close(fd);
+		return 0;
+	}
+	r = 0;
+	if (midx_summary(map, len, &hdr, &sum) == 0 && cur_is(mb, &hdr) &&
+	    ((mb->flags & MBOX_RDONLY) || hdr.first_recent == hdr.uidnext))
+		r = new_is_empty(mb);
+	if (r != 1) {
+		(void)munmap(map, len);
+		(void)close(fd);
+		return r;
+	}
+	mb->lazy = 1;
+	mb->lz_map = map;
+	mb->lz_len = len;
+	mb->lz_hdr = hdr;
+	mb->lz_sum = sum;
+	(void)io_close(&mb->idxfd);
+	mb->idxfd = fd;
+	mb->uidvalidity = hdr.uidvalidity;
+	mb->view_uidnext = hdr.uidnext;
+	mb->synced = 1;
+	return 1;
+}
+
+/* A later sync of a lazy view: 1 when nothing changed (the same index
+ * file, new/ empty, cur/ as it records), 0 when not, -1 error. */
+static int
+lazy_unchanged(struct mbox *mb)
+{
+	int fd, same;
+
+	fd = openat(mb->dirfd, MSTORE_INDEX, O_RDONLY | O_NOFOLLOW |
+	    O_CLOEXEC);
+	if (fd == -1)
+		return errno == ENOENT || errno == ELOOP ? 0 : -1;
+	same = same_file(fd, mb->idxfd);
+	(void)close(fd);
+	if (!same || !cur_is(mb, &mb->lz_hdr))
+		return 0;
+	return new_is_empty(mb);
+}
+
+/*
+ * The mapped index does not decode although its summary was good: it is
+ * damaged (the checksum is checked only now).  The session's uids came
+ * from it, so it must end (ESTALE); the file is removed, if it is still
+ * the one, so that the next session rebuilds it instead of failing so
+ * again.
+ */
+static int
+lazy_damaged(struct mbox *mb)
+{
+	int fd, was_locked = mb->locked;
+
+	if (mbox_lock(mb) == 0) {
+		fd = openat(mb->dirfd, MSTORE_INDEX, O_RDONLY | O_NOFOLLOW |
+		    O_CLOEXEC);
+		if (fd != -1 && same_file(fd, mb->idxfd))
+			(void)unlinkat(mb->dirfd, MSTORE_INDEX, 0);
+		if (fd != -1)
+			(void)close(fd);
+		if (!was_locked)
+			mbox_unlock(mb);
+	}
+	errno = ESTALE;
+	return -1;
+}
+
+int
+mbox_view_load(struct mbox *mb)
+{
+	struct midx nix;
+	struct mbox_msg *m;
+	size_t i;
+
+	if (!mb->lazy)
+		return 0;
+	if (midx_parse(mb->lz_map, mb->lz_len, &nix) == -1)
+		return errno == EINVAL ? lazy_damaged(mb) : -1;
+	if (nix.n != mb->lz_sum.count) {
+		midx_free(&nix);
+		return lazy_damaged(mb);
+	}
+	if (view_reserve(mb, nix.n) == -1) {
+		midx_free(&nix);
+		return -1;
+	}
+	midx_free(&mb->ix);
+	mb->ix = nix;
+	mb->have_ix = 1;
+	mb->ix_dirty = 0;
+	for (i = 0; i < nix.n; i++) {
+		m = &mb->view[i];
+		memset(m, 0, sizeof(*m));
+		msg_from_rec(m, &mb->ix.recs[i]);
+		if (m->uid >= mb->lz_hdr.first_recent)
+			m->flags |= MBOX_F_RECENT;
+	}
+	mb->nview = nix.n;
+	lazy_drop(mb);
+	return 0;
+}
+
 int
 mbox_sync(struct mbox *mb, unsigned flags, const struct mbox_sync_ops *ops,
     void *arg, struct mbox_sync_result *res_r)
@@ -845,11 +1021,27 @@ mbox_sync(struct mbox *mb, unsigned flags, const struct mbox_sync_ops *ops,
 	struct report *exp = NULL;
 	uint32_t *chg = NULL, recent_from;
 	size_t nexp = 0, nchg = 0, i;
-	int rc = -1, kwchg = 0, e;
+	int rc = -1, kwchg = 0, e, l, was_lazy;
 
 	memset(&res, 0, sizeof(res));
 	if (mbox_lock(mb) == -1)
 		return -1;
+	if (!mb->synced || mb->lazy) {
+		/* The lazy view: made by the first sync, kept while nothing
+		 * changes. */
+		was_lazy = mb->lazy;
+		if ((l = was_lazy ? lazy_unchanged(mb) :
+		    mbox_lazy_try(mb)) == -1)
+			goto out;
+		if (l == 1) {
+			if (mbox_read_keywords(mb, &kwchg) == -1)
+				goto out;
+			if (!was_lazy)
+				res.added = mb->lz_sum.count;
+			rc = 0;
+			goto out;
+		}
+	}
 	if (mbox_refresh(mb) == -1 || mbox_read_keywords(mb, &kwchg) == -1)
 		goto out;
 	if (mb->synced && mb->ix.uidvalidity != mb->uidvalidity) {
@@ -880,11 +1072,16 @@ out:
 			rc = ops->flags(arg, chg[i], &mb->view[chg[i] - 1]);
 	mem_free(&exp);
 	mem_free(&chg);
-	if (res_r != NULL) {
+	if (res_r != NULL && mb->lazy) {
+		res.exists = mb->lz_sum.count;
+		res.recent = mb->lz_sum.recent;
+	} else if (res_r != NULL) {
 		res.exists = (uint32_t)mb->nview;
 		for (i = 0; i < mb->nview; i++)
 			if (mb->view[i].flags & MBOX_F_RECENT)
 				res.recent++;
+	}
+	if (res_r != NULL) {
 		res.expunged = (uint32_t)nexp;
 		res.flag_changes = (uint32_t)nchg;
 		res.keywords_changed = kwchg;
@@ -900,6 +1097,17 @@ mbox_get_info(const struct mbox *mb, struct mbox_info *info)
 	size_t i;
 
 	memset(info, 0, sizeof(*info));
+	info->is_readonly = (mb->flags & MBOX_RDONLY) != 0;
+	if (mb->lazy) {
+		info->exists = mb->lz_sum.count;
+		info->recent = mb->lz_sum.recent;
+		info->unseen = mb->lz_sum.unseen;
+		info->first_unseen = mb->lz_sum.first_unseen;
+		info->uidvalidity = mb->lz_hdr.uidvalidity;
+		info->uidnext = mb->lz_hdr.uidnext;
+		info->highestmodseq = mb->lz_hdr.highestmodseq;
+		return;
+	}
 	info->exists = (uint32_t)mb->nview;
 	for (i = 0; i < mb->nview; i++) {
 		if (mb->view[i].flags & MBOX_F_RECENT)
@@ -913,27 +1121,30 @@ mbox_get_info(const struct mbox *mb, struct mbox_info *info)
 	info->uidvalidity = mb->ix.uidvalidity;
 	info->uidnext = mb->ix.uidnext;
 	info->highestmodseq = mb->ix.highestmodseq;
-	info->is_readonly = (mb->flags & MBOX_RDONLY) != 0;
 }
 
 uint32_t
 mbox_count(const struct mbox *mb)
 {
-	return (uint32_t)mb->nview;
+	return mb->lazy ? mb->lz_sum.count : (uint32_t)mb->nview;
 }
 
 const struct mbox_msg *
-mbox_msg(const struct mbox *mb, uint32_t seq)
+mbox_msg(struct mbox *mb, uint32_t seq)
 {
-	if (seq == 0 || seq > mb->nview)
+	if (mbox_view_load(mb) == -1 || seq == 0 || seq > mb->nview)
 		return NULL;
 	return &mb->view[seq - 1];
 }
 
 uint32_t
-mbox_seq(const struct mbox *mb, uint32_t uid)
+mbox_seq(struct mbox *mb, uint32_t uid)
 {
 	size_t lo = 0, hi = mb->nview, mid;
+
+	if (mbox_view_load(mb) == -1)
+		return 0;
+	hi = mb->nview;
 
 	while (lo < hi) {
 		mid = lo + (hi - lo) / 2;

@@ -127,7 +127,8 @@ mbox_store(struct mbox *mb, const uint32_t *uids, size_t n,
 		errno = EROFS;
 		return -1;
 	}
-	if ((done = mem_alloc(n + 1, sizeof(*done))) == NULL)
+	if (mbox_view_load(mb) == -1 ||
+	    (done = mem_alloc(n + 1, sizeof(*done))) == NULL)
 		return -1;
 	if (mbox_lock(mb) == -1 || mbox_refresh(mb) == -1)
 		goto out;
@@ -250,6 +251,8 @@ mbox_expunge(struct mbox *mb, const uint32_t *uids, size_t n,
 		errno = EROFS;
 		return -1;
 	}
+	if (mbox_view_load(mb) == -1)
+		return -1;
 	if ((gone = mem_alloc(mb->nview + 1, sizeof(*gone))) == NULL ||
 	    (rep = mem_alloc(mb->nview + 1, 2 * sizeof(*rep))) == NULL)
 		goto out;
@@ -325,11 +328,13 @@ msg_fd_check(int fd)
 int
 mbox_msg_open(struct mbox *mb, uint32_t uid)
 {
-	struct midx_rec *r = midx_find(&mb->ix, uid);
+	struct midx_rec *r;
 	struct sbuf name;
 	int fd = -1, e;
 
-	if (r == NULL) {
+	if (mbox_view_load(mb) == -1)
+		return -1;
+	if ((r = midx_find(&mb->ix, uid)) == NULL) {
 		errno = ENOENT;
 		return -1;
 	}
@@ -371,13 +376,15 @@ name_vsize(const char *name, uint64_t *v_r)
 int
 mbox_msg_vsize(struct mbox *mb, uint32_t uid, uint64_t *vsize_r)
 {
-	struct midx_rec *r = midx_find(&mb->ix, uid);
+	struct midx_rec *r;
 	char buf[65536];
 	uint64_t v = 0;
 	ssize_t n, i;
 	int fd, prev_cr = 0;
 
-	if (r == NULL) {
+	if (mbox_view_load(mb) == -1)
+		return -1;
+	if ((r = midx_find(&mb->ix, uid)) == NULL) {
 		errno = ENOENT;
 		return -1;
 	}
@@ -450,8 +457,21 @@ mstore_status(struct mstore *ms, const char *name, struct mstore_status *st)
 	memset(st, 0, sizeof(*st));
 	if (mbox_open(ms, name, MBOX_RDONLY, &mb) == -1)
 		return -1;
-	if (mbox_lock(mb) == -1)
+	if (mbox_lock(mb) == -1 || (cur = mbox_lazy_try(mb)) == -1)
 		goto out;
+	if (cur == 1) {
+		/* Current: the summary, no record decoded. */
+		st->messages = mb->lz_sum.count;
+		st->recent = mb->lz_sum.recent;
+		st->unseen = mb->lz_sum.unseen;
+		st->deleted = mb->lz_sum.deleted;
+		st->size = mb->lz_sum.size;
+		st->uidnext = mb->lz_hdr.uidnext;
+		st->uidvalidity = mb->lz_hdr.uidvalidity;
+		st->highestmodseq = mb->lz_hdr.highestmodseq;
+		rc = 0;
+		goto out;
+	}
 	if ((cur = status_current(mb)) == -1)
 		goto out;
 	if (cur == 0 && mbox_refresh(mb) == -1)

@@ -207,6 +207,8 @@ mbox_vanished(struct mbox *mb, uint64_t since, struct mbox_uidrange **r_r,
 	*r_r = NULL;
 	*n_r = 0;
 	*exact_r = 1;
+	if (mbox_view_load(mb) == -1)
+		return -1;
 	if (!mb->synced || mb->view_uidnext <= 1)
 		return 0;
 	top = mb->view_uidnext - 1;	/* UIDs the session may know */

@@ -1,12 +1,16 @@
 /* queue.c - scanning and cleaning the on-disk queue; see queue.h. */
+#include <linux/fs.h>
+
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
+#include <sys/xattr.h>
 #include <unistd.h>
 
 #include "lib/durable.h"
@@ -49,6 +53,28 @@ join(struct sbuf *p, const char *a, const char *b, const char *c)
 	return sbuf_nul(p);
 }
 
+/*
+ * Ask the file system to spread the folders made in path over its block
+ * groups (ext4's "top of a directory hierarchy" flag, chattr +T): the
+ * inodes of a bucket's files are then allocated in that bucket's group,
+ * not all in one.  Best effort: other file systems have no such flag.
+ */
+static void
+spread_subdirs(const char *path)
+{
+	int fd, flags;
+
+	fd = open(path, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (fd < 0)
+		return;
+	if (ioctl(fd, FS_IOC_GETFLAGS, &flags) == 0 &&
+	    !(flags & FS_TOPDIR_FL)) {
+		flags |= FS_TOPDIR_FL;
+		(void)ioctl(fd, FS_IOC_SETFLAGS, &flags);	/* a hint */
+	}
+	(void)close(fd);	/* read-only */
+}
+
 int
 queue_prepare(const char *queue_dir)
 {
@@ -56,10 +82,13 @@ queue_prepare(const char *queue_dir)
 	int i, r = 0;
 
 	sbuf_init(&p, QUEUE_PATH_MAX);
-	for (i = 0; top_dirs[i] != NULL && r == 0; i++)
+	for (i = 0; top_dirs[i] != NULL && r == 0; i++) {
 		if (join(&p, queue_dir, top_dirs[i], NULL) < 0 ||
 		    queue_bucket_dir(p.s) < 0)
 			r = -1;
+		else if (strcmp(top_dirs[i], "tmp") != 0)
+			spread_subdirs(p.s);
+	}
 	sbuf_fini(&p);
 	return r;
 }
@@ -180,6 +209,30 @@ queue_scan_some(const char *queue_dir,
 }
 
 int
+queue_envelope_bytes(const char *path, struct sbuf *out)
+{
+	char buf[QUEUE_ENV_XATTR_MAX];
+	ssize_t n;
+	int fd, r = -1, saved;
+
+	sbuf_reset(out);
+	fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NOCTTY);
+	if (fd < 0)
+		return -1;
+	n = fgetxattr(fd, QUEUE_ENV_XATTR, buf, sizeof(buf));
+	if (n >= 0)
+		r = sbuf_cat_n(out, buf, (size_t)n);
+	else if (errno == ERANGE)
+		errno = E2BIG;	/* no writer makes one this large */
+	else if (errno == ENODATA || errno == ENOTSUP)
+		r = io_read_fd(fd, out, ENV_FILE_MAX);	/* a file of its own */
+	saved = errno;
+	(void)close(fd);	/* read-only */
+	errno = saved;
+	return r;
+}
+
+int
 queue_read_envelope(const char *queue_dir, const char *id,
     struct envelope *env, const char **why_r)
 {
@@ -191,7 +244,7 @@ queue_read_envelope(const char *queue_dir, const char *id,
 	sbuf_init(&b, ENV_FILE_MAX);
 	if (qid_path(queue_dir, QID_ENV, id, &p) < 0)
 		goto out;
-	if (io_read_file(p.s, &b, ENV_FILE_MAX) < 0) {
+	if (queue_envelope_bytes(p.s, &b) < 0) {
 		if (errno == E2BIG) {
 			*why_r = "envelope file too large";
 			errno = EINVAL;

@@ -4,7 +4,12 @@
  *
  * queue_prepare(queue_dir) creates the top folders tmp, msg, env and
  * state (mode 0700, each fsynced in its parent) when they are missing;
- * queue_dir itself must exist.  queue_bucket_dir(path) creates one hashed
+ * queue_dir itself must exist.  It also asks the file system to spread
+ * the buckets of msg, env and state over its block groups (ext4's
+ * FS_TOPDIR_FL, best effort): ext4 allocates a file's inode in its
+ * folder's group and, without a journal, skips every inode of that group
+ * freed in the last seconds, one by one, so a busy queue in one group pays
+ * for its own deletions at every file it creates (doc/queue.md).  queue_bucket_dir(path) creates one hashed
  * folder (msg/XX, ...) the same way: a folder that exists costs one
  * lstat, a new one an fsync of its parent.  Buckets are never removed.
  *
@@ -31,8 +36,15 @@
  * enqueue (ENQUEUE_TIMEOUT) so an enqueue in progress is never cleaned:
  * QUEUE_CLEAN_AGE is the default.
  *
- * queue_read_envelope(queue_dir, id, env, &why) reads env/XX/ID (at most
- * ENV_FILE_MAX bytes), decodes it with ENV_R_QUEUED and checks that its
+ * queue_envelope_bytes(path, &out) reads the envelope of the env/XX/ID
+ * file at path into out: its QUEUE_ENV_XATTR extended attribute when it
+ * has one (then env/XX/ID is a second name of the message file itself,
+ * doc/queue.md "One file"), else the file's content (at most
+ * ENV_FILE_MAX bytes; the layout of separate envelope files).  0, or -1
+ * with errno (ENOENT: no such file; E2BIG: too large).
+ *
+ * queue_read_envelope(queue_dir, id, env, &why) reads env/XX/ID that way,
+ * decodes it with ENV_R_QUEUED and checks that its
  * queue id is the file's: 0; -1 with errno ENOENT when the message is not
  * (or no longer) committed, another errno for I/O; -1 with errno EINVAL
  * and a static *why_r when the file is damaged.  env must be
@@ -67,12 +79,18 @@
 #include <time.h>
 
 struct envelope;
+struct sbuf;
 
 /* tern-enqueue's exit codes (tern-enqueue(8)); callers map them to SMTP. */
 #define ENQUEUE_EX_OK		0	/* committed: say 250 */
 #define ENQUEUE_EX_BADENV	100	/* envelope refused or usage: 554 5.3.0 */
 #define ENQUEUE_EX_TOOBIG	101	/* over message_size_limit: 552 5.3.4 */
 #define ENQUEUE_EX_TEMP		111	/* temporary (or killed): 451 4.3.0 */
+
+/* Where an envelope lives when it is kept in its message file, and the
+ * largest one kept there (a larger one is a file of its own). */
+#define QUEUE_ENV_XATTR		"user.tern.env"
+#define QUEUE_ENV_XATTR_MAX	3072
 
 #define ENQUEUE_TIMEOUT	86400	/* tern-enqueue's alarm: one enqueue, 24 h */
 #define QUEUE_CLEAN_AGE	129600	/* 36 h > ENQUEUE_TIMEOUT (as qmail) */
@@ -91,6 +109,7 @@ int	queue_scan(const char *queue_dir, int (*fn)(const char *id, void *),
 int	queue_scan_some(const char *queue_dir,
 	    int (*want)(const char *bucket, const struct stat *, void *),
 	    int (*fn)(const char *id, void *), void *arg, size_t *strange_r);
+int	queue_envelope_bytes(const char *path, struct sbuf *out);
 int	queue_read_envelope(const char *queue_dir, const char *id,
 	    struct envelope *, const char **why_r);
 int	queue_open_message(const char *queue_dir, const char *id);

@@ -57,6 +57,28 @@ resolve_maps_open(struct resolve_maps *m, const char *map_dir,
 	return 0;
 }
 
+int
+resolve_maps_hugepages(struct resolve_maps *m)
+{
+	return cdbmap_hugepages(m->accounts) + cdbmap_hugepages(m->aliases) +
+	    cdbmap_hugepages(m->domains);
+}
+
+int
+resolve_maps_check(struct resolve_maps *m)
+{
+	int r = 0;
+
+	/* Each map on its own: one that fails does not stop the others. */
+	if (cdbmap_check(m->accounts) < 0)
+		r = -1;
+	if (cdbmap_check(m->aliases) < 0)
+		r = -1;
+	if (cdbmap_check(m->domains) < 0)
+		r = -1;
+	return r;
+}
+
 void
 resolve_maps_close(struct resolve_maps *m)
 {
@@ -333,12 +355,32 @@ expand(struct walk *w, const char *a, size_t n, int depth)
 	return expand_at(w, a, n, depth, NULL);
 }
 
-/* One walk: 0 with r->status, or -1. */
+/*
+ * The walk's one probe of the large map is accounts[address], after the
+ * domain and the alias (a mapped accounts.cdb: the hash slot, then the
+ * record, each a cache miss in a map larger than the caches).  Start
+ * loading the slot before the domain's lookup, the record after it, so
+ * that the misses overlap those two lookups.  key: the account key, or
+ * an empty buffer when it need not be made.
+ */
+static void
+prefetch_slot(const struct resolve_maps *m, const char *a, size_t n,
+    struct sbuf *key)
+{
+	if (!cdbmap_is_mapped(m->accounts) || maps_key(key, a, n) < 0) {
+		sbuf_reset(key);
+		return;
+	}
+	cdbmap_prefetch(m->accounts, key->s, key->len);
+}
+
+/* One walk: 0 with r->status, or -1. *//* One walk: 0 with r->status, or -1. */
 static int
 resolve_once(struct resolve_maps *m, const char *a, size_t n,
     struct resolve_result *r)
 {
 	struct walk w;
+	struct sbuf key;
 	enum resolve_domain kind = RESOLVE_DOM_FOREIGN;
 	const char *at = memrchr(a, '@', n);
 	int rc;
@@ -348,9 +390,16 @@ resolve_once(struct resolve_maps *m, const char *a, size_t n,
 	memset(&w, 0, sizeof w);
 	w.m = m;
 	w.r = r;
+	sbuf_init(&key, MAPS_ADDR_MAX + 2);
+	prefetch_slot(m, a, n, &key);
 	if (at != NULL && domain_kind(m, at + 1, n - (size_t)(at - a) - 1,
-	    &kind) < 0)
+	    &kind) < 0) {
+		sbuf_fini(&key);
 		return -1;
+	}
+	if (key.len > 0)
+		cdbmap_prefetch_record(m->accounts, key.s, key.len);
+	sbuf_fini(&key);
 	/* expand() finds the same last '@': no second lookup of the domain. */
 	rc = expand_at(&w, a, n, 0, at != NULL ? &kind : NULL);
 	for (i = 0; i < w.nseen; i++)

@@ -96,6 +96,16 @@ struct resolve_result {
 int	resolve_maps_open(struct resolve_maps *, const char *map_dir,
 	    const char *delims);
 void	resolve_maps_close(struct resolve_maps *);
+/*
+ * For a fork server that opens the maps once for its children:
+ * cdbmap_hugepages() on each map (the large accounts.cdb is the one it
+ * changes; the number of maps it worked for), and resolve_maps_check()
+ * before each fork: a replaced map is loaded (and made huge) here once,
+ * not in every child (0, or -1 when a map could not be checked: the
+ * children check again themselves).
+ */
+int	resolve_maps_hugepages(struct resolve_maps *);
+int	resolve_maps_check(struct resolve_maps *);
 
 /* The class of a domain: 0 with *kind_r, or -1 (map error). */
 int	resolve_domain_kind(struct resolve_maps *, const char *domain,

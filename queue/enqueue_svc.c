@@ -7,18 +7,27 @@
  * workers forked and waiting in accept() on the service socket, at most
  * ENQ_MAX in all.  A worker takes one connection, checks the peer's uid,
  * receives the message and envelope descriptors, tells the master it is
- * busy (so another is forked), puts the descriptors on fd 0 and 1 and
- * returns to tern-enqueue's main, which commits the message exactly as an
- * exec'd tern-enqueue does and exits; an exit code other than 0 is sent
- * back as "!CODE" (enqsvc.h).  One process per message keeps tern-enqueue's
- * model (a failure dies, state never outlives a message); what the service
- * saves is the execve, the dynamic linking and the reading of tern.conf
- * for each message (bench/smtp).
+ * busy (so another is forked if too few are idle), puts the descriptors on
+ * fd 0 and 1 and returns to tern-enqueue's main, which commits the
+ * message exactly as an exec'd tern-enqueue does; an exit code other than
+ * 0 is sent back as "!CODE" (enqsvc.h).
+ *
+ * A worker serves many messages: after a commit, main calls
+ * enqueue_next(), which closes the message's descriptors (/dev/null takes
+ * fd 0 and 1 again, so the client reads end of file after the id), tells
+ * the master the worker is idle, and waits for the next connection.  Every
+ * failure still ends the worker (die(): the "!CODE" reply, and the master
+ * forks a fresh one), so no state of a failed message reaches the next;
+ * a worker also ends after ENQ_WORKER_MSGS messages or ENQ_WORKER_SECS
+ * seconds, so no slow leak or stale state lives long.  What the service
+ * saves per message is the fork, the execve, the dynamic linking and the
+ * reading of tern.conf (bench/smtp).
  *
  * An idle worker dies with the master (PR_SET_PDEATHSIG) or a signal; a
- * busy one finishes its message.  SIGTERM stops the master (the socket is
- * removed, so tern-smtpd executes tern-enqueue meanwhile); SIGHUP stops it
- * when tern.conf changed, and tern-supervise starts it again.
+ * busy one finishes its message, then notices a gone master and ends.
+ * SIGTERM stops the master (the socket is removed, so tern-smtpd executes
+ * tern-enqueue meanwhile); SIGHUP stops it when tern.conf changed, and
+ * tern-supervise starts it again.
  */
 #include <sys/types.h>
 #include <sys/prctl.h>
@@ -31,6 +40,7 @@
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "lib/conf.h"
@@ -48,6 +58,9 @@
 #define ENQ_MAX		64	/* workers in all: sessions in DATA at once
 				 * beyond it wait in the socket's backlog */
 #define ENQ_FORK_PAUSE	1000	/* ms after a failed fork */
+#define ENQ_WORKER_MSGS	1000	/* messages a worker serves, then ends */
+#define ENQ_WORKER_SECS	600	/* seconds a worker lives, then ends after
+				 * its message */
 
 enum wstate { W_FREE, W_IDLE, W_BUSY };
 
@@ -55,7 +68,8 @@ static struct {
 	pid_t		 pid[ENQ_MAX];
 	enum wstate	 st[ENQ_MAX];
 	int		 lfd;		/* the service socket */
-	int		 busy[2];	/* workers write their pid when busy */
+	int		 busy[2];	/* workers write their pid when busy,
+					 * minus their pid when idle again */
 	uid_t		 peer_ok;	/* tern-smtpd's uid ("user") */
 	int		 has_peer_ok;
 	const char	*path;
@@ -64,6 +78,9 @@ static struct {
 } S;
 
 static int worker_out = -1;	/* fd 1 of a worker's message: "!CODE" */
+static int worker_null = -1;	/* /dev/null: fd 0 and 1 between messages */
+static unsigned long worker_served;
+static time_t worker_born;
 
 /* Say why no message was committed (on_exit: the code of exit/die). */
 static void
@@ -98,18 +115,43 @@ peer_allowed(int conn, uid_t *uid_r)
 	return 0;
 }
 
-/* A worker: wait for one message; return with it on fd 0 and 1. */
+/* Tell the master this worker's state: pid busy, -pid idle again. */
 static void
-worker(uid_t *caller_r)
+tell_master(pid_t v)
 {
-	int conn, fds[2], dst[2] = { 0, 1 };
-	pid_t me = getpid();
+	if (io_write_full(S.busy[1], &v, sizeof v) < 0)
+		log_warn_sys("service: cannot tell the master");
+}
 
-	selfpipe_fini();
+/*
+ * Idle: die with the master, and with the supervisor's signals.  0, or -1
+ * when the master is gone already (the worker must end).
+ */
+static int
+idle_signals(void)
+{
+	(void)signal(SIGTERM, SIG_DFL);
+	(void)signal(SIGHUP, SIG_DFL);
+	(void)signal(SIGINT, SIG_DFL);
 	if (prctl(PR_SET_PDEATHSIG, SIGTERM) < 0 || getppid() != S.master)
-		_exit(EXIT_TEMP);	/* the master is gone already */
-	(void)prctl(PR_SET_NAME, "tern-enqueue-w");	/* ps, crash.t */
-	(void)close(S.busy[0]);
+		return -1;
+	return 0;
+}
+
+/* Put a received descriptor on fd to (0 or 1), closing the original. */
+static void
+place(int from, int to)
+{
+	if (dup2(from, to) < 0 || close(from) < 0)
+		die_sys(EXIT_TEMP, "service: descriptors");
+}
+
+/* Wait for one message; return with it on fd 0 and 1. */
+static void
+worker_wait(uid_t *caller_r)
+{
+	int conn, fds[2];
+
 	for (;;) {
 		conn = accept4(S.lfd, NULL, NULL, SOCK_CLOEXEC);
 		if (conn < 0) {
@@ -125,7 +167,6 @@ worker(uid_t *caller_r)
 		(void)close(conn);	/* refused: wait for the next */
 	}
 	(void)close(conn);	/* the descriptors came; nothing else does */
-	(void)close(S.lfd);
 	/*
 	 * Busy: finish this message even if the master goes, or the
 	 * supervisor signals the service's process group (stop, reload).
@@ -134,14 +175,50 @@ worker(uid_t *caller_r)
 	(void)signal(SIGTERM, SIG_IGN);
 	(void)signal(SIGHUP, SIG_IGN);
 	(void)signal(SIGINT, SIG_IGN);
-	if (io_write_full(S.busy[1], &me, sizeof me) < 0)
-		log_warn_sys("service: cannot tell the master");
-	(void)close(S.busy[1]);
-	if (io_fd_arrange(fds, dst, 2) < 0)
-		die_sys(EXIT_TEMP, "service: descriptors");
+	tell_master(getpid());
+	/* fd 0 and 1 hold /dev/null, so fds[] are both above 1. */
+	place(fds[0], 0);
+	place(fds[1], 1);
 	worker_out = 1;
+}
+
+/* A new worker: set up, then wait for its first message. */
+static void
+worker(uid_t *caller_r)
+{
+	selfpipe_fini();
+	if (idle_signals() < 0)
+		_exit(EXIT_TEMP);	/* the master is gone already */
+	(void)prctl(PR_SET_NAME, "tern-enqueue-w");	/* ps, crash.t */
+	(void)close(S.busy[0]);
+	worker_born = time(NULL);
+	/* fd 0 and 1 are always open, so a received descriptor is above. */
+	if ((worker_null = open("/dev/null", O_RDWR | O_CLOEXEC)) < 0 ||
+	    (fcntl(0, F_GETFD) < 0 && dup2(worker_null, 0) < 0) ||
+	    (fcntl(1, F_GETFD) < 0 && dup2(worker_null, 1) < 0))
+		die_sys(EXIT_TEMP, "service: /dev/null");
 	if (on_exit(report, NULL) != 0)
 		die(EXIT_TEMP, "service: on_exit");
+	worker_wait(caller_r);
+}
+
+int
+enqueue_next(uid_t *caller_r)
+{
+	/* The id is sent: no "!CODE" may follow it, whatever happens. */
+	worker_out = -1;
+	/* The message's descriptors go: the client reads end of file. */
+	if (dup2(worker_null, 0) < 0 || dup2(worker_null, 1) < 0)
+		die_sys(EXIT_TEMP, "service: descriptors");
+	worker_served++;
+	if (worker_served >= ENQ_WORKER_MSGS ||
+	    time(NULL) - worker_born >= ENQ_WORKER_SECS)
+		return 0;	/* the master forks a fresh one */
+	if (idle_signals() < 0)
+		return 0;	/* the master went meanwhile */
+	tell_master(-getpid());
+	worker_wait(caller_r);
+	return 1;
 }
 
 static int
@@ -207,9 +284,12 @@ read_busy(void)
 	int i;
 
 	while ((n = read(S.busy[0], pids, sizeof pids)) > 0)
-		for (k = 0; k < (size_t)n / sizeof(pid_t); k++)
-			if ((i = slot_of(pids[k])) >= 0)
+		for (k = 0; k < (size_t)n / sizeof(pid_t); k++) {
+			if (pids[k] > 0 && (i = slot_of(pids[k])) >= 0)
 				S.st[i] = W_BUSY;
+			else if (pids[k] < 0 && (i = slot_of(-pids[k])) >= 0)
+				S.st[i] = W_IDLE;
+		}
 }
 
 /* Stop: no new connection; idle workers go with us (PDEATHSIG). */

@@ -3,6 +3,7 @@
  *   queue-tool scan QUEUE_DIR          committed ids, one per line
  *   queue-tool clean QUEUE_DIR AGE NOW  queue_clean; prints the counts
  *   queue-tool read ENVELOPE_FILE      a queued envelope's fields
+ *   queue-tool bytes ENVELOPE_FILE     its records as stored (either layout)
  *   queue-tool path QUEUE_DIR KIND ID  qid_path (msg env state tmpmsg tmpenv)
  *   queue-tool submit ENQUEUE MSGFILE SENDER RCPT...  queue_submit; prints
  *                                      "status qid" 
@@ -29,6 +30,22 @@ print_id(const char *id, void *arg)
 }
 
 static int
+cmd_bytes(const char *path)
+{
+	struct sbuf b;
+	int r = 0;
+
+	sbuf_init(&b, ENV_FILE_MAX);
+	if (queue_envelope_bytes(path, &b) < 0) {
+		perror(path);
+		r = 1;
+	} else if (fwrite(b.s, 1, b.len, stdout) != b.len || fflush(stdout))
+		r = 1;
+	sbuf_fini(&b);
+	return r;
+}
+
+static int
 cmd_read(const char *path)
 {
 	struct envelope e;
@@ -38,7 +55,7 @@ cmd_read(const char *path)
 
 	sbuf_init(&b, ENV_FILE_MAX);
 	envelope_init(&e);
-	if (io_read_file(path, &b, ENV_FILE_MAX) < 0) {
+	if (queue_envelope_bytes(path, &b) < 0) {
 		perror(path);
 		sbuf_fini(&b);
 		return 1;
@@ -148,10 +165,12 @@ main(int argc, char **argv)
 	}
 	if (argc == 3 && strcmp(argv[1], "read") == 0)
 		return cmd_read(argv[2]);
+	if (argc == 3 && strcmp(argv[1], "bytes") == 0)
+		return cmd_bytes(argv[2]);
 	if (argc == 5 && strcmp(argv[1], "path") == 0)
 		return cmd_path(argv[2], argv[3], argv[4]);
 	if (argc >= 5 && strcmp(argv[1], "submit") == 0)
 		return cmd_submit(argc, argv);
-	fprintf(stderr, "usage: queue-tool scan|clean|read|path|submit ...\n");
+	fprintf(stderr, "usage: queue-tool scan|clean|read|bytes|path|submit ...\n");
 	return 1;
 }

@@ -62,6 +62,10 @@ pids() { tail -n +$((mark + 1)) "$SB/log" | sed -n "s/^tern-local\[\([0-9]*\)\]:
 "$TOOL" kept "$SB/run/lspawn.sock" "$SB/go" Q1 "$SB/queue/msg/AB/Q1" s@remote.example alice@example.org >"$SB/out2" 2>"$SB/client.err" &
 cl=$!
 has_pid() { test -n "$(pids Q1 alice@example.org)"; }
+# The kill comes after the first result reached the client: the child
+# logs its delivery before it answers, and a kill in between is a failed
+# delivery (retried by tern-qmgr), not what this test is about.
+wait_for 20 grep -q 'alice@example.org ok ' "$SB/out2"
 wait_for 20 has_pid
 set -- $(pids Q1 alice@example.org)
 kill -KILL "$1" 2>/dev/null

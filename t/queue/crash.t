@@ -2,14 +2,21 @@
 # Crash tests: tern-enqueue killed (SIGKILL, TERN_CRASH_AT) at each named
 # step leaves the queue either without the message (leftovers only, all
 # removed by queue_clean once old) or with all of it (committed, intact,
-# left alone by the cleaner) -- never half.
+# left alone by the cleaner) -- never half.  Each way of writing
+# (doc/queue.md): one anonymous file (O_TMPFILE) holding the message with
+# the envelope in its extended attribute, linked as msg/XX/ID and env/XX/ID
+# (the default where it works); an envelope in an anonymous file of its
+# own (TERN_ENQUEUE_NO_XATTR=1: a file system without user xattrs, or an
+# envelope too large for one); temp files in tmp/ renamed into place
+# (TERN_ENQUEUE_NO_TMPFILE=1, the fallback, and what an older tern-enqueue
+# left behind).
 . "${TERN_SRC:-.}/t/lib.sh"
 ENQ=$(tern_bin tern-enqueue)
 QT=$TERN_BUILD/t/bin/queue-tool
 MKENV="$PY $TERN_SRC/t/queue/mkenv.py"
 [ -x "$ENQ" ] || skip_all "tern-enqueue not built"
 sandbox
-plan 35
+plan 100
 export TERN_LOG=stderr
 printf 'Subject: crash\n\nbody\n' > "$SB/msg"
 $MKENV --sender a@example.org b@example.com > "$SB/env"
@@ -21,12 +28,13 @@ files() {
 
 crash() {
 	step=$1 want=$2 committed=$3
-	Q=$SB/q-$step
+	Q=$SB/q-$way-$step
 	mkdir "$Q"
 	{ echo "queue_dir = $Q"; [ "$(id -u)" = 0 ] && echo "queue_user = nobody"; } > "$SB/$step.conf"
 	[ "$(id -u)" = 0 ] && chown nobody "$Q"
 	TERN_CRASH_AT=$step "$ENQ" -c "$SB/$step.conf" <"$SB/msg" 1<"$SB/env" 2>>"$SB/log"
 	rc=$?
+	step="$way $step"
 	is "$rc" 137 "$step: killed by SIGKILL"
 	is "$(files "$Q")" "$want" "$step: files left: ${want:-none}"
 	now=$(date +%s)
@@ -46,12 +54,39 @@ crash() {
 	fi
 }
 
+# One anonymous file: nothing has a name before the message's link.
+way=one
+crash after-msg-write "" no
+crash after-msg-link "msg/XX/ID " no
+crash after-env-write "msg/XX/ID " no
+crash after-msg-fsync "msg/XX/ID " no
+crash after-env-link "env/XX/ID msg/XX/ID " yes
+crash before-dir-fsync "env/XX/ID msg/XX/ID " yes
+id=$($QT scan "$Q" 2>/dev/null)
+is "$(stat -c %i "$($QT path "$Q" msg "$id")")" "$(stat -c %i "$($QT path "$Q" env "$id")")" \
+    "one: env/XX/ID and msg/XX/ID are one file"
+
+# Two anonymous files.
+way=two
+export TERN_ENQUEUE_NO_XATTR=1
+crash after-msg-write "" no
+crash after-msg-link "msg/XX/ID " no
+crash after-env-write "msg/XX/ID " no
+crash after-msg-fsync "msg/XX/ID " no
+crash after-env-link "env/XX/ID msg/XX/ID " yes
+crash before-dir-fsync "env/XX/ID msg/XX/ID " yes
+unset TERN_ENQUEUE_NO_XATTR
+
+# The tmp/ path (and an older tern-enqueue's leftovers).
+way=tmp
+export TERN_ENQUEUE_NO_TMPFILE=1
 crash after-msg-write "tmp/ID.msg " no
 crash after-msg-fsync "tmp/ID.msg " no
 crash after-env-write "tmp/ID.env tmp/ID.msg " no
-crash after-msg-rename "msg/XX/ID tmp/ID.env " no
-crash after-env-rename "env/XX/ID msg/XX/ID " yes
+crash after-msg-link "msg/XX/ID tmp/ID.env " no
+crash after-env-link "env/XX/ID msg/XX/ID " yes
 crash before-dir-fsync "env/XX/ID msg/XX/ID " yes
+unset TERN_ENQUEUE_NO_TMPFILE
 
 # An unknown step name is no crash.
 Q=$SB/q-none

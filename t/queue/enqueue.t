@@ -8,7 +8,7 @@ QT=$TERN_BUILD/t/bin/queue-tool
 MKENV="$PY $TERN_SRC/t/queue/mkenv.py"
 [ -x "$ENQ" ] || skip_all "tern-enqueue not built"
 sandbox
-plan 42
+plan 45
 export TERN_LOG=stderr
 Q=$SB/queue
 mkdir "$Q"
@@ -62,6 +62,17 @@ like "$env_read" "^qid=$id time=[1-9][0-9]* sender=<alice@example.org> ip=127.0.
 like "$env_read" "rcpt=<carol@example.net> notify=6" "recipient and NOTIFY kept"
 is "$(ls "$Q/tmp" | wc -l | tr -d ' ')" 0 "tmp/ is empty after a commit"
 is "$($QT scan "$Q" 2>/dev/null)" "$id" "queue_scan lists it"
+# One file: the envelope is the message file's attribute (user.tern.env),
+# env/XX/ID a second name of msg/XX/ID (doc/queue.md).
+is "$(stat -c '%h %i' "$Q/env/$b/$id")" "2 $(stat -c %i "$Q/msg/$b/$id")" "one file with two names (msg/ and env/)"
+# An envelope too large for the attribute is a file of its own.
+rcpts=$(i=0; while [ $i -lt 60 ]; do printf 'recipient-number-%02d-with-a-long-name@example.com ' $i; i=$((i + 1)); done)
+# shellcheck disable=SC2086
+$MKENV --sender alice@example.org $rcpts > "$SB/bigenv"
+enq "$SB/bigenv" "$SB/msg"
+id2=$(grep ' enqueued ' "$SB/log" | tail -1 | sed 's/.*: \([0-9A-Z]*\) enqueued.*/\1/')
+is "$rc:$(stat -c %h "$($QT path "$Q" env "$id2")")" "0:1" "an envelope over 3 KiB: a file of its own"
+like "$($QT read "$($QT path "$Q" env "$id2")")" "nrcpt=60" "and it reads back"
 
 # Refusals: each leaves no file behind.
 before=$(nfiles)

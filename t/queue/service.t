@@ -1,6 +1,8 @@
 #!/bin/sh
 # tern-enqueue -S, the enqueue service (lib/enqsvc.h): a message handed
 # over the socket is committed and its id comes back; concurrent messages;
+# a worker serves many messages and keeps no descriptor of them; a worker
+# that failed a message ends;
 # a refused envelope says "!100" and leaves nothing; a worker that dies
 # before the commit (TERN_CRASH_AT) answers nothing and commits nothing;
 # a stopped service removes its socket (the caller falls back to the
@@ -13,7 +15,7 @@ MKENV="$PY $TERN_SRC/t/queue/mkenv.py"
 [ -x "$ENQ" ] || skip_all "tern-enqueue not built"
 [ -x "$CL" ] || skip_all "t/bin/enqsvc-client not built"
 sandbox
-plan 21
+plan 26
 export TERN_LOG=stderr
 Q=$SB/queue
 S=$SB/run/enqueue/socket
@@ -65,9 +67,24 @@ wait_for 60 sh -c "[ \$(cat $SB/par.* | grep -Ec '^[0-9A-Z]{16}\$') -eq 10 ]"
 is "$(cat "$SB"/par.* | grep -E '^[0-9A-Z]{16}$' | sort -u | wc -l | tr -d ' ')" 10 "ten at once: ten distinct ids"
 is "$(queued)" 11 "eleven committed"
 
+# Workers serve message after message, and keep nothing of them: every
+# waiting worker holds the same descriptors before and after 20 messages.
+workers() { pgrep -P "$SVC" | sort; }
+fds() { for w in $(workers); do ls "/proc/$w/fd" 2>/dev/null | wc -l; done | sort -u | tr -d ' ' | tr '\n' ' '; }
+fd0=$(fds)
+i=0
+while [ $i -lt 20 ]; do "$CL" "$S" "$SB/msg" "$SB/env" >/dev/null 2>&1; i=$((i + 1)); done
+is "$(queued)" 31 "twenty more, one after the other"
+like "$fd0" '^[0-9]+ $' "the waiting workers hold the same number of descriptors ($fd0)"
+is "$(fds)" "$fd0" "and still do after twenty messages (no descriptor kept)"
+most=$(sed -n 's/^tern-enqueue\[\([0-9]*\)\]: [0-9A-Z]* enqueued .*/\1/p' "$SB/svc.log" | sort | uniq -c | sort -rn | awk 'NR == 1 { print $1 }')
+ok "a worker committed several messages (at most $most by one)" test "${most:-0}" -ge 2
+
 out=$("$CL" "$S" "$SB/msg" "$SB/noenv" 2>&1)
 is "$out" "!100" "an envelope without recipients: !100"
-is "$(queued)" 11 "nothing more committed"
+bad=$(sed -n 's/^tern-enqueue\[\([0-9]*\)\]: .*envelope refused.*/\1/p' "$SB/svc.log" | tail -1)
+ok "the worker that refused it ends (pid ${bad:-none})" wait_for 10 sh -c "[ -n '$bad' ] && ! kill -0 '$bad' 2>/dev/null"
+is "$(queued)" 31 "nothing more committed"
 is "$(find "$Q/tmp" -type f | wc -l | tr -d ' ')" 0 "and nothing left in tmp/"
 ok "the service still serves" sh -c "'$CL' '$S' '$SB/msg' '$SB/env' | grep -Eq '^[0-9A-Z]{16}\$'"
 
@@ -84,7 +101,7 @@ out=$("$CL" "$S" "$SB/msg" "$SB/env" 2>&1)
 is "$out" "none" "a worker killed after the message fsync answers nothing"
 is "$(queued)" "$n0" "and nothing is committed"
 svc_stop
-TERN_CRASH_AT=after-env-rename svc_start
+TERN_CRASH_AT=after-env-link svc_start
 out=$("$CL" "$S" "$SB/msg" "$SB/env" 2>&1)
 is "$out:$(queued)" "none:$((n0 + 1))" "killed just after the commit: no reply, yet committed (a duplicate, never a loss)"
 svc_stop

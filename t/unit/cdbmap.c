@@ -2,9 +2,11 @@
  * Unit tests for lib/cdbmap: lookups, reopen on a new inode, bad files;
  * each run in the three ways a file is read (pread, then mapped after
  * enough lookups; always pread; always mapped), and the switch itself,
- * long records, many keys, stale misses and their confirmation.
+ * long records, many keys, stale misses and their confirmation; huge
+ * pages (cdbmap_hugepages) with a forked child, a reload and bad files.
  */
 #include <sys/stat.h>
+#include <sys/wait.h>
 
 #include <errno.h>
 #include <fcntl.h>
@@ -402,6 +404,148 @@ test_moved_fd(void)
 	(void)close(other);
 }
 
+
+/* A map of 9 MiB: over the 8 MiB cdbmap_hugepages() makes huge. */
+#define HUGE_N		2200
+#define HUGE_PAD	4300
+
+/* Replace path by its first len bytes (a new inode): 0 or -1. */
+static int
+cut_copy(size_t len)
+{
+	unsigned char *b;
+	ssize_t got;
+	int fd, r;
+
+	if ((b = malloc(len)) == NULL || (fd = open(path, O_RDONLY)) < 0) {
+		free(b);
+		return -1;
+	}
+	got = read(fd, b, len);
+	(void)close(fd);
+	r = got == (ssize_t)len && write_file(tmp, b, len) == 0 &&
+	    rename(tmp, path) == 0 ? 0 : -1;
+	free(b);
+	return r;
+}
+
+/*
+ * A session forked from the process that made the map huge, after the
+ * map was replaced: it sees the new file (a key only there is found, the
+ * rest right) and loads it without making it huge itself.  The exit
+ * status says what went wrong (0: nothing).
+ */
+static int
+child_sees_new(struct cdbmap *m)
+{
+	char key[32];
+
+	snprintf(key, sizeof key, "k%d", HUGE_N + 5);
+	if (!lookup_is(m, key, NULL) &&
+	    cdbmap_generation(m) == 2 && !cdbmap_is_huge(m) &&
+	    all_found(m, HUGE_N + 10, HUGE_PAD) == 0)
+		return 0;
+	return 1;
+}
+
+/* Lookups in a map cut short: 0 or -1 only (and no read outside it). */
+static int
+probe_cut(struct cdbmap *m)
+{
+	const void *v;
+	size_t vlen;
+	char key[32];
+	int i, r, bad = 0;
+
+	for (i = 0; i < 200; i++) {
+		snprintf(key, sizeof key, "k%d", i);
+		cdbmap_prefetch(m, key, strlen(key));
+		r = cdbmap_lookup(m, key, strlen(key), &v, &vlen);
+		if (r != 0 && r != -1)
+			bad++;
+	}
+	return bad;
+}
+
+static void
+test_huge(void)
+{
+	const void *v;
+	size_t vlen;
+	struct cdbmap *m;
+	char key[32];
+	struct cdbmap *mm;
+	int huge, i, st = -1;
+	pid_t pid;
+
+	is_int(build_n(HUGE_N, HUGE_PAD), 0, "huge: a map of 9 MiB");
+	ok((m = cdbmap_open(path, CDBMAP_MAP)) != NULL && cdbmap_is_mapped(m),
+	    "CDBMAP_MAP maps it (at a 2 MiB boundary)");
+	is_int(m ? all_found(m, HUGE_N, HUGE_PAD) : -1, 0, "every key right");
+	cdbmap_close(&m);
+	ok((m = cdbmap_open(path, 0)) != NULL, "open it (default)");
+	if (m == NULL)
+		return;
+	huge = cdbmap_hugepages(m);
+	ok(huge == 0 || huge == 1, "cdbmap_hugepages: %s", huge == 1 ?
+	    "the page cache holds it in 2 MiB pages" :
+	    "this kernel gave no 2 MiB pages");
+	is_int(cdbmap_is_huge(m), huge, "cdbmap_is_huge agrees");
+	ok(!cdbmap_is_mapped(m), "still read by pread");
+	for (i = 0; i < 200 && !cdbmap_is_mapped(m); i++) {
+		snprintf(key, sizeof key, "k%d", i);
+		(void)cdbmap_lookup(m, key, strlen(key), &v, &vlen);
+	}
+	if (huge)
+		ok(cdbmap_is_mapped(m) && i == 32 + 9 + 1,
+		    "mapped after 32 + size / 1 MiB lookups (%d)", i);
+	else
+		skip(1, "no 2 MiB pages: the switch comes as before");
+	is_int(all_found(m, HUGE_N, HUGE_PAD), 0, "every key right");
+	cdbmap_prefetch(m, "k7", 2);
+	cdbmap_prefetch(m, "", 0);
+	ok(cdbmap_lookup(m, "k7", 2, &v, &vlen) == 1 && vlen == 2 + HUGE_PAD &&
+	    memcmp(v, "v7", 2) == 0, "a prefetch changes no answer");
+	/* A replacement, seen by a child of this process, then here. */
+	is_int(build_n(HUGE_N + 10, HUGE_PAD), 0, "the map is replaced");
+	is_int(cdbmap_check(m), 0, "cdbmap_check within the second: no stat");
+	is_int((long long)cdbmap_generation(m), 1, "... the old file kept");
+	fflush(stdout);
+	if ((pid = fork()) == 0)
+		_exit(child_sees_new(m));
+	ok(pid > 0 && waitpid(pid, &st, 0) == pid && WIFEXITED(st) &&
+	    WEXITSTATUS(st) == 0,
+	    "a forked session sees the new map, loaded without a re-read");
+	is_int(cdbmap_refresh(m), 0, "reload here");
+	is_int((long long)cdbmap_generation(m), 2, "the new file");
+	is_int(cdbmap_is_huge(m), huge, "made huge again, as the first");
+	is_int(all_found(m, HUGE_N + 10, HUGE_PAD), 0,
+	    "lookups after the reload right");
+	/* Damaged replacements are refused as before. */
+	is_int(cut_copy(5U * 1024 * 1024), 0, "a copy cut at 5 MiB");
+	is_int(cdbmap_refresh(m), 0, "loads (its header is plausible)");
+	errno = 0;
+	is_int(cdbmap_lookup(m, "k1", 2, &v, &vlen), -1,
+	    "a lookup whose table is past the end fails");
+	is_int(errno, EPROTO, "EPROTO");
+	ok(probe_cut(m) == 0, "every lookup and prefetch fails cleanly");
+	mm = cdbmap_open(path, CDBMAP_MAP);
+	ok(mm != NULL && probe_cut(mm) == 0, "... mapped at once too");
+	cdbmap_close(&mm);
+	is_int(write_file(path, "short", 5), 0, "a file of 5 bytes");
+	errno = 0;
+	ok(cdbmap_refresh(m) == -1 && errno == EPROTO,
+	    "refused (EPROTO)");
+	is_int(cdbmap_lookup(m, "k1", 2, &v, &vlen), -1,
+	    "lookups fail until a good file comes");
+	cdbmap_close(&m);
+	/* A small map: nothing to make huge. */
+	is_int(build_n(10, 0), 0, "a small map");
+	ok((m = cdbmap_open(path, 0)) != NULL && cdbmap_hugepages(m) == 0 &&
+	    all_found(m, 10, 0) == 0, "cdbmap_hugepages: 0, lookups right");
+	cdbmap_close(&m);
+}
+
 int
 main(void)
 {
@@ -426,6 +570,7 @@ main(void)
 	mode = 0;
 	test_switch();
 	test_moved_fd();
+	test_huge();
 	(void)unlink(path);
 	(void)unlink(tmp);
 	(void)rmdir(dir);

@@ -68,10 +68,34 @@ test_astring(void)
 	ok(!imapfmt_is_atom("a\x7f", 2), "DEL is not an atom char");
 }
 
+static void
+test_u64(void)
+{
+	static const uint64_t v[] = { 0, 7, 10, 4294967295ULL,
+	    18446744073709551615ULL };
+	static const char *const want[] = { "0", "7", "10", "4294967295",
+	    "18446744073709551615" };
+	struct sbuf b;
+	size_t i;
+
+	sbuf_init(&b, 64);
+	for (i = 0; i < sizeof(v) / sizeof(v[0]); i++) {
+		sbuf_reset(&b);
+		(void)sbuf_cat_s(&b, "x");
+		ok(imapfmt_u64(&b, v[i]) == 0 && b.len == 1 + strlen(want[i]) &&
+		    memcmp(b.s + 1, want[i], b.len - 1) == 0, "u64 %s", want[i]);
+	}
+	sbuf_fini(&b);
+	sbuf_init(&b, 3);
+	ok(imapfmt_u64(&b, 12345) == -1, "u64 over the sbuf's bound fails");
+	sbuf_fini(&b);
+}
+
 int
 main(void)
 {
 	test_string();
 	test_astring();
+	test_u64();
 	return done_testing();
 }

@@ -19,6 +19,7 @@
 #include "lib/io.h"
 #include "lib/maildir.h"
 #include "lib/mstore.h"
+#include "lib/mstore_int.h"
 #include "lib/sbuf.h"
 #include "t/tap.h"
 
@@ -839,6 +840,188 @@ test_big(void)
 	close(fd);
 }
 
+/*
+ * The lazy view (lib/mstore_int.h): a sync that finds the index current
+ * answers from its summary without decoding it; the view is decoded when
+ * first needed, as the snapshot the session was given, so that the
+ * changes other sessions (or other programs, behind tern's back) made
+ * meanwhile are reported by the next sync as they would be otherwise.
+ */
+static void
+test_lazy(void)
+{
+	char root[512], name[128], p[1024], q[1024];
+	struct mstore *ms;
+	struct mbox *a, *b, *c;
+	struct mbox_sync_result res;
+	struct mbox_info ia, ib, ic;
+	struct mbox_append ap;
+	const char *cp = NULL;
+	size_t cl = 0;
+	time_t old = time(NULL) - 86400;
+	struct mstore_status st;
+	uint64_t size;
+	uint32_t uv, uid;
+	int fd, fd2, i;
+
+	fd = new_root(root, sizeof(root));
+	mstore_new(fd, '/', &ms);
+	for (i = 0; i < 10; i++) {
+		snprintf(name, sizeof(name), "cur/%d.M%dP1.h,S=3:2,%s",
+		    1000 + i, i, i == 2 || i == 5 ? "" : i == 7 ? "ST" : "S");
+		put_file(root, name, "x\n\n");
+	}
+	set_mtime(root, "cur", old);
+	is_int(mbox_open(ms, "INBOX", 0, &a), 0, "lazy: open");
+	is_str(sync_log(a, 0, &res), "", "lazy: cold sync");
+	ok(!a->lazy && res.exists == 10 && res.recent == 10,
+	    "lazy: a cold sync decodes and takes \\Recent");
+	mbox_get_info(a, &ia);
+	mbox_close(&a);
+
+	is_int(mbox_open(ms, "INBOX", 0, &b), 0, "lazy: open again");
+	is_str(sync_log(b, 0, &res), "", "lazy: warm sync");
+	ok(b->lazy, "lazy: a warm sync does not decode");
+	ok(res.exists == 10 && res.recent == 0 && res.added == 10,
+	    "lazy: its result (%u %u %u)", res.exists, res.recent, res.added);
+	mbox_get_info(b, &ib);
+	ok(ib.exists == 10 && ib.recent == 0 && ib.unseen == 2 &&
+	    ib.first_unseen == 3 && ib.uidvalidity == ia.uidvalidity &&
+	    ib.uidnext == 11 && ib.highestmodseq == ia.highestmodseq &&
+	    !ib.is_readonly, "lazy: info from the summary");
+	is_int(mbox_count(b), 10, "lazy: count");
+	is_str(sync_log(b, 0, &res), "", "lazy: sync, nothing changed");
+	ok(b->lazy && res.exists == 10 && res.added == 0 && res.recent == 0,
+	    "lazy: still lazy");
+	ok(mbox_msg(b, 3) != NULL && !b->lazy && mbox_msg(b, 3)->uid == 3 &&
+	    !(mbox_msg(b, 3)->flags & MBOX_F_SEEN) &&
+	    (mbox_msg(b, 8)->flags & MBOX_F_DELETED) &&
+	    mbox_msg(b, 10)->uid == 10 && mbox_msg(b, 11) == NULL,
+	    "lazy: decoded when first read");
+	mbox_get_info(b, &ia);
+	ok(memcmp(&ia, &ib, sizeof(ia)) == 0,
+	    "lazy: the decoded view gives the same info");
+	is_int(mbox_cache_put(b, 2, MBOX_CACHE_ENVELOPE, "env", 3), 0,
+	    "lazy: cache put");
+	mbox_close(&b);
+
+	/* Another session changes the folder under a lazy one. */
+	is_int(mbox_open(ms, "INBOX", 0, &b), 0, "lazy: session b");
+	is_str(sync_log(b, 0, &res), "", "lazy: b syncs");
+	is_int(mbox_open(ms, "INBOX", 0, &a), 0, "lazy: session a");
+	is_str(sync_log(a, 0, &res), "", "lazy: a syncs");
+	ok(a->lazy && b->lazy, "lazy: both lazy");
+	ok(mbox_cache_peek(a, 2, MBOX_CACHE_ENVELOPE, &cp, &cl) == 1 &&
+	    cl == 3 && memcmp(cp, "env", 3) == 0, "lazy: cache read");
+	is_str(store_log(a, 1, MBOX_STORE_ADD, MBOX_F_FLAGGED, 0, 0),
+	    "F1/1=40020;", "lazy: STORE from a lazy view");
+	is_int(mbox_expunge(a, NULL, 0, NULL, NULL), 1,
+	    "lazy: EXPUNGE of the \\Deleted one");
+	memset(&ap, 0, sizeof(ap));
+	ok(mbox_append(a, "S: n\n\nx\n", 8, &ap, &uv, &uid) == 0 && uid == 11,
+	    "lazy: APPEND");
+	ok(b->lazy, "lazy: b still lazy");
+	is_str(sync_log(b, 0, &res), "X8/8;F1/1=40020;",
+	    "lazy: b is told of the expunge and the flag");
+	ok(res.exists == 10 && res.added == 1 && res.recent == 1 &&
+	    mbox_msg(b, 10)->uid == 11, "lazy: b sees the new one, \\Recent (%u %u %u)",
+	    res.exists, res.added, res.recent);
+	mbox_close(&a);
+	mbox_close(&b);
+
+	/* Behind tern's back: a rename in cur/, a delivery to new/. */
+	set_mtime(root, "cur", old + 10);
+	is_int(mbox_open(ms, "INBOX", 0, &a), 0, "lazy: open after changes");
+	is_str(sync_log(a, 0, &res), "", "lazy: sync");
+	ok(!a->lazy, "lazy: not while cur/ has a new mtime");
+	mbox_close(&a);
+	is_int(mbox_open(ms, "INBOX", 0, &b), 0, "lazy: open, settled");
+	is_str(sync_log(b, 0, &res), "", "lazy: sync, settled");
+	ok(b->lazy && res.exists == 10, "lazy: again");
+	snprintf(p, sizeof(p), "%s/cur/1001.M1P1.h,S=3:2,S", root);
+	snprintf(q, sizeof(q), "%s/cur/1001.M1P1.h,S=3:2,RS", root);
+	ok(rename(p, q) == 0 && set_mtime(root, "cur", old + 20) == 0,
+	    "lazy: renamed by another program");
+	is_str(sync_log(b, 0, &res), "F2/2=60000;",
+	    "lazy: the rename is reported");
+	ok(!b->lazy && res.exists == 10, "lazy: decoded by the change");
+	mbox_close(&b);
+	set_mtime(root, "cur", old + 30);
+	is_int(mbox_open(ms, "INBOX", 0, &a), 0, "lazy: open");
+	is_str(sync_log(a, 0, &res), "", "lazy: sync records the mtime");
+	mbox_close(&a);
+	is_int(mbox_open(ms, "INBOX", 0, &b), 0, "lazy: open, settled again");
+	is_str(sync_log(b, 0, &res), "", "lazy: sync, settled again");
+	ok(b->lazy, "lazy: lazy again");
+	put_file(root, "new/2000.M1P1.h", "S: d\n\nx\n");
+	is_str(sync_log(b, 0, &res), "", "lazy: a delivery");
+	ok(!b->lazy && res.exists == 11 && res.added == 1 && res.recent == 1,
+	    "lazy: the delivery is added (%u %u %u)", res.exists, res.added,
+	    res.recent);
+	mbox_close(&b);
+
+	/* EXAMINE: \Recent left for a read-write session is counted. */
+	put_file(root, "new/2001.M1P1.h", "S: e\n\nx\n");
+	is_int(mbox_open(ms, "INBOX", MBOX_RDONLY, &c), 0, "lazy: examine");
+	is_str(sync_log(c, 0, &res), "", "lazy: examine syncs");
+	set_mtime(root, "cur", old + 40);
+	is_str(sync_log(c, 0, &res), "", "lazy: examine records the mtime");
+	mbox_close(&c);
+	is_int(mbox_open(ms, "INBOX", MBOX_RDONLY, &c), 0, "lazy: examine again");
+	is_str(sync_log(c, 0, &res), "", "lazy: its sync");
+	mbox_get_info(c, &ic);
+	ok(c->lazy && res.recent == 1 && ic.recent == 1 && ic.exists == 12 &&
+	    ic.is_readonly, "lazy: examine, lazy, one \\Recent (%u %u)",
+	    res.recent, ic.recent);
+	ok(mbox_msg(c, 12) != NULL && (mbox_msg(c, 12)->flags & MBOX_F_RECENT)
+	    && !(mbox_msg(c, 11)->flags & MBOX_F_RECENT),
+	    "lazy: decoded with the same \\Recent");
+	mbox_close(&c);
+	is_int(mbox_open(ms, "INBOX", 0, &a), 0, "lazy: select");
+	is_str(sync_log(a, 0, &res), "", "lazy: select syncs");
+	ok(!a->lazy && res.recent == 1,
+	    "lazy: not lazy when there is \\Recent to take");
+	mbox_close(&a);
+	is_int(mbox_open(ms, "INBOX", 0, &a), 0, "lazy: select again");
+	is_str(sync_log(a, 0, &res), "", "lazy: select syncs again");
+	ok(a->lazy && res.recent == 0, "lazy: then lazy, none recent");
+	mbox_get_info(a, &ia);
+	/* STATUS takes the same summary. */
+	ok(mstore_status(ms, "INBOX", &st) == 0 && st.messages == 12 &&
+	    st.recent == 0 && st.unseen == 5 && st.deleted == 0 &&
+	    st.uidnext == ia.uidnext && st.uidvalidity == ia.uidvalidity &&
+	    st.highestmodseq == ia.highestmodseq,
+	    "lazy: STATUS from the summary (%u %u %u)", st.messages,
+	    st.recent, st.unseen);
+	for (size = 0, i = 1; i <= 12; i++)
+		size += mbox_msg(a, (uint32_t)i) ? mbox_msg(a, (uint32_t)i)->size :
+		    1000000;
+	ok(st.size == size, "lazy: STATUS size %llu", (unsigned long long)size);
+	mbox_close(&a);
+
+	/* Damaged where the summary does not look (a name; the checksum is
+	 * checked at the decode): the session ends, the next rebuilds. */
+	snprintf(p, sizeof(p), "%s/tern-index", root);
+	ok((fd2 = open(p, O_RDWR)) != -1 && pread(fd2, name, 1, 96) == 1 &&
+	    name[0] == '1' && pwrite(fd2, "2", 1, 96) == 1 && close(fd2) == 0,
+	    "damaged: a name's byte changed in place");
+	is_int(mbox_open(ms, "INBOX", 0, &b), 0, "damaged: open");
+	is_str(sync_log(b, 0, &res), "", "damaged: the sync takes the summary");
+	ok(b->lazy && res.exists == 12, "damaged: lazy");
+	ok(mbox_view_load(b) == -1 && errno == ESTALE,
+	    "damaged: the decode fails with ESTALE");
+	ok(!exists(root, "tern-index"), "damaged: the index is removed");
+	mbox_close(&b);
+	is_int(mbox_open(ms, "INBOX", 0, &a), 0, "damaged: open again");
+	is_str(sync_log(a, 0, &res), "", "damaged: rebuilt");
+	mbox_get_info(a, &ib);
+	ok(!a->lazy && ib.exists == 12 && ib.uidvalidity > ia.uidvalidity,
+	    "damaged: 12 messages, a new UIDVALIDITY");
+	mbox_close(&a);
+	mstore_free(&ms);
+	close(fd);
+}
+
 /* Two processes append 40 messages each to one folder. */
 static void
 test_parallel(void)
@@ -1026,6 +1209,7 @@ main(void)
 	test_fresh_cur();
 	test_ops();
 	test_big();
+	test_lazy();
 	test_parallel();
 	test_tricks();
 	test_fifo();

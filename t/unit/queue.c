@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/xattr.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -130,6 +131,58 @@ test_read(const char *live)
 	envelope_fini(&e);
 }
 
+/*
+ * The envelope kept as the message file's attribute (one file, two
+ * names): queue_envelope_bytes and queue_read_envelope take the attribute,
+ * not the message bytes; a file without it is read as before.
+ */
+static void
+test_xattr(const char *live)
+{
+	struct envelope e;
+	struct sbuf b, enc;
+	const char *why = NULL;
+	int fd;
+
+	sbuf_init(&b, ENV_FILE_MAX);
+	sbuf_init(&enc, ENV_FILE_MAX);
+	envelope_init(&e);
+	memcpy(e.qid, live, QID_LEN + 1);
+	e.arrival = 1790000000;
+	if (envelope_add_rcpt(&e, "x@y.example", NULL, 0, NULL) < 0 ||
+	    envelope_add_rcpt(&e, "z@y.example", NULL, 0, NULL) < 0 ||
+	    envelope_encode(&e, &enc) < 0)
+		abort();
+	envelope_fini(&e);
+	(void)unlink(P(QID_ENV, live));
+	fd = open(P(QID_ENV, live), O_WRONLY | O_CREAT | O_EXCL, 0600);
+	if (fd < 0 || write(fd, "Subject: x\n\nbody\n", 18) != 18)
+		abort();
+	if (fsetxattr(fd, QUEUE_ENV_XATTR, enc.s, enc.len, 0) < 0) {
+		skip(4, "no user extended attributes in /tmp");
+		(void)close(fd);
+		sbuf_fini(&b);
+		sbuf_fini(&enc);
+		return;
+	}
+	if (close(fd) < 0)
+		abort();
+	ok(queue_envelope_bytes(P(QID_ENV, live), &b) == 0 &&
+	    b.len == enc.len && memcmp(b.s, enc.s, b.len) == 0,
+	    "the envelope from the attribute, not the file's bytes");
+	envelope_init(&e);
+	ok(queue_read_envelope(dir, live, &e, &why) == 0 && e.nrcpt == 2,
+	    "queue_read_envelope reads it");
+	envelope_fini(&e);
+	put_env(live, live);	/* a file of its own, no attribute */
+	ok(queue_envelope_bytes(P(QID_ENV, live), &b) == 0 && b.len > 0 &&
+	    b.s[0] == 'V', "a file without the attribute: its bytes");
+	ok(queue_envelope_bytes(P(QID_ENV, "0TP9Z00000000ZZZ"), &b) < 0 &&
+	    errno == ENOENT, "a missing file: ENOENT");
+	sbuf_fini(&b);
+	sbuf_fini(&enc);
+}
+
 int
 main(void)
 {
@@ -199,6 +252,7 @@ main(void)
 	ok(queue_bucket_dir(path) < 0 && errno == ENOTDIR,
 	    "a file where a folder should be: ENOTDIR");
 	test_read(live);
+	test_xattr(live);
 	ok(nftw(dir, rm_one, 16, FTW_DEPTH | FTW_PHYS) == 0, "cleaned up");
 	return done_testing();
 }
