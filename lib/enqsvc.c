@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "lib/enqsvc.h"
+#include "lib/fdpass.h"
 #include "lib/qid.h"
 #include "lib/scan.h"
 
@@ -54,14 +55,7 @@ enqsvc_listen(const char *path)
 int
 enqsvc_connect(const char *path, int msg_fd, int env_fd)
 {
-	union {
-		struct cmsghdr	h;
-		char		b[CMSG_SPACE(2 * sizeof(int))];
-	} c;
 	struct sockaddr_un sun;
-	struct msghdr m;
-	struct iovec iov;
-	struct cmsghdr *h;
 	char hello = ENQSVC_HELLO;
 	int fd, fds[2] = { msg_fd, env_fd }, e;
 	ssize_t n;
@@ -74,22 +68,7 @@ enqsvc_connect(const char *path, int msg_fd, int env_fd)
 		return -1;
 	if (connect(fd, (struct sockaddr *)&sun, sizeof sun) < 0)
 		goto fail;
-	memset(&m, 0, sizeof m);
-	memset(&c, 0, sizeof c);
-	iov.iov_base = &hello;
-	iov.iov_len = 1;
-	m.msg_iov = &iov;
-	m.msg_iovlen = 1;
-	m.msg_control = c.b;
-	m.msg_controllen = sizeof c.b;
-	h = CMSG_FIRSTHDR(&m);
-	h->cmsg_level = SOL_SOCKET;
-	h->cmsg_type = SCM_RIGHTS;
-	h->cmsg_len = CMSG_LEN(sizeof fds);
-	memcpy(CMSG_DATA(h), fds, sizeof fds);
-	while ((n = sendmsg(fd, &m, MSG_NOSIGNAL)) < 0 && errno == EINTR)
-		;
-	if (n != 1) {
+	if ((n = fdpass_send(fd, &hello, 1, fds, 2, 0)) != 1) {
 		if (n >= 0)
 			errno = EPROTO;
 		goto fail;
@@ -105,48 +84,18 @@ fail:
 int
 enqsvc_recv(int conn, int fds_r[2])
 {
-	union {
-		struct cmsghdr	h;
-		char		b[CMSG_SPACE(4 * sizeof(int))];
-	} c;
-	struct msghdr m;
-	struct iovec iov;
-	struct cmsghdr *h;
 	struct stat st;
-	int got[8], ngot = 0, k, bad = 0;
+	int got[2];
 	char byte[2];
-	size_t i, nfd;
+	size_t ngot = 0, k;
 	ssize_t n;
 
 	fds_r[0] = fds_r[1] = -1;
-	memset(&m, 0, sizeof m);
-	iov.iov_base = byte;
-	iov.iov_len = sizeof byte;
-	m.msg_iov = &iov;
-	m.msg_iovlen = 1;
-	m.msg_control = c.b;
-	m.msg_controllen = sizeof c.b;
-	while ((n = recvmsg(conn, &m, MSG_CMSG_CLOEXEC)) < 0 && errno == EINTR)
-		;
-	if (n < 0)
+	/* fdpass refuses (and closes) more than two, or anything else. */
+	n = fdpass_recv(conn, byte, sizeof byte, got, 2, &ngot, 0);
+	if (n < 0 && errno != EPROTO && errno != EMSGSIZE)
 		return -1;
-	for (h = CMSG_FIRSTHDR(&m); h != NULL; h = CMSG_NXTHDR(&m, h)) {
-		if (h->cmsg_level != SOL_SOCKET || h->cmsg_type != SCM_RIGHTS ||
-		    h->cmsg_len < CMSG_LEN(0)) {
-			bad = 1;
-			continue;
-		}
-		nfd = (h->cmsg_len - CMSG_LEN(0)) / sizeof(int);
-		for (i = 0; i < nfd; i++) {
-			memcpy(&k, CMSG_DATA(h) + i * sizeof(int), sizeof k);
-			if (ngot < (int)(sizeof got / sizeof got[0]))
-				got[ngot++] = k;
-			else
-				(void)close(k);	/* too many: refused below */
-		}
-	}
-	if (bad || ngot != 2 || n != 1 || byte[0] != ENQSVC_HELLO ||
-	    (m.msg_flags & (MSG_TRUNC | MSG_CTRUNC)) ||
+	if (n != 1 || ngot != 2 || byte[0] != ENQSVC_HELLO ||
 	    fstat(got[1], &st) < 0 || !S_ISSOCK(st.st_mode)) {
 		for (k = 0; k < ngot; k++)
 			(void)close(got[k]);	/* refused: not ours */
