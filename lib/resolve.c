@@ -209,6 +209,7 @@ add_target(struct walk *w, enum resolve_kind kind, const char *a, size_t n,
 			if (t->addr[i] >= 'A' && t->addr[i] <= 'Z')
 				t->addr[i] = (char)(t->addr[i] - 'A' + 'a');
 		t->uid = rec->uid;
+		t->moving = rec->status == MAPS_MOVING;
 		if (rec->host.n > 0 && rec->host.n <= MAPS_DOMAIN_MAX)
 			memcpy(t->host, rec->host.p, rec->host.n);
 	}

@@ -83,6 +83,7 @@ struct resolve_target {
 	char		 addr[MAPS_ADDR_MAX + 1];	/* account key or address */
 	uint32_t	 uid;		/* local: the account's uid */
 	char		 host[MAPS_DOMAIN_MAX + 1];	/* local: storage host */
+	int		 moving;	/* local: status=moving (tern-user move) */
 };
 
 struct resolve_result {

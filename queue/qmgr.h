@@ -37,6 +37,7 @@ struct qmgr {
 	const char	*lspawn_socket;
 	const char	*delims;
 	char		 hostname[QMGR_HOST_MAX + 1];
+	int		 storage;	/* roles has storage: tern-lspawn here */
 	char		 postmaster[ENV_ADDR_MAX + 1];
 	uint64_t	 lifetime;
 	uint64_t	 sched[QMGR_SCHED_MAX];

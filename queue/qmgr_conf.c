@@ -13,6 +13,7 @@
 #include "lib/io.h"
 #include "lib/log.h"
 #include "lib/maps.h"
+#include "lib/roles.h"
 #include "lib/remote.h"
 #include "lib/sbuf.h"
 #include "lib/scan.h"
@@ -138,6 +139,7 @@ void
 qmgr_conf(struct qmgr *q, const struct conf *cf)
 {
 	const char *host;
+	unsigned roles;
 
 	if ((q->queue_dir = conf_path(cf, "queue_dir")) == NULL ||
 	    (q->program_dir = conf_path(cf, "program_dir")) == NULL ||
@@ -164,6 +166,9 @@ qmgr_conf(struct qmgr *q, const struct conf *cf)
 	} else if (gethostname(q->hostname, sizeof(q->hostname) - 1) < 0) {
 		die_sys(EXIT_TEMP, "gethostname");
 	}
+	if (roles_conf(cf, &roles) < 0)
+		die(EXIT_PERM, "bad roles");
+	q->storage = (roles & ROLE_STORAGE) != 0;
 	schedule(q, cf);
 	postmaster(q, cf);
 	remote(q, cf);

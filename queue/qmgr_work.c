@@ -220,6 +220,21 @@ is_local_host(const struct qmgr *q, const char *host)
 	return strcmp(host, "local") == 0 || strcasecmp(host, q->hostname) == 0;
 }
 
+/*
+ * Is a local target held here?  Its account lives here, or it is being
+ * moved (tern-user move, doc/move.md) and this is a storage host: then
+ * tern-lspawn defers it (4.2.1) until the move is over, and rehome()
+ * relays it if the account ended up elsewhere.  Relaying it during the
+ * move would follow host= while the two storage hosts' maps disagree (the
+ * new host learns the move last and still names the old one), sending the
+ * mail back, or bouncing it when the old name no longer resolves.
+ */
+static int
+held_here(const struct qmgr *q, const char *host, int moving)
+{
+	return is_local_host(q, host) || (moving && q->storage);
+}
+
 static void
 resolve_fail(struct qmgr_msg *m, size_t i, const char *diag)
 {
@@ -260,8 +275,8 @@ resolve_targets(struct qmgr_msg *m, size_t i, const struct resolve_result *rr,
 		if (rr->t[j].kind == RESOLVE_T_LOCAL) {
 			(void)strlcpy(t[j].host, rr->t[j].host,
 			    sizeof(t[j].host));
-			t[j].kind = is_local_host(m->q, rr->t[j].host) ?
-			    QS_T_LOCAL : QS_T_REMOTE;
+			t[j].kind = held_here(m->q, rr->t[j].host,
+			    rr->t[j].moving) ? QS_T_LOCAL : QS_T_REMOTE;
 		} else {
 			t[j].kind = QS_T_REMOTE;
 		}
@@ -456,7 +471,7 @@ rehome(struct qmgr_msg *m)
 			continue;
 		memcpy(t->host, rec.host.p, rec.host.n);
 		t->host[rec.host.n] = '\0';
-		if (is_local_host(m->q, t->host))
+		if (held_here(m->q, t->host, rec.status == MAPS_MOVING))
 			continue;
 		t->kind = QS_T_REMOTE;
 		m->dirty = 1;
