@@ -339,6 +339,7 @@ fetch_item(struct imap *s, struct msgfile *f, const struct mbox_msg *m,
 {
 	char date[IMAPP_DATETIME_LEN + 1];
 	uint64_t vsize;
+	int64_t when;
 	struct imapp_section whole;
 	int r = 0;
 
@@ -350,7 +351,10 @@ fetch_item(struct imap *s, struct msgfile *f, const struct mbox_msg *m,
 		r |= sbuf_cat_s(&s->line, "UID ");
 		return r | imapfmt_u64(&s->line, m->uid);
 	case IMAPP_FA_INTERNALDATE:
-		if (imapp_datetime_format(m->date, 0, date) < 0)
+		if ((when = m->date) == 0 &&
+		    mbox_msg_date(s->mb, m->uid, &when) < 0)
+			return -1;
+		if (imapp_datetime_format(when, 0, date) < 0)
 			return sbuf_cat_s(&s->line, "INTERNALDATE "
 			    "\"01-Jan-1970 00:00:00 +0000\"");
 		return sbuf_printf(&s->line, "INTERNALDATE \"%s\"", date);

@@ -233,6 +233,27 @@ cb_saved(void *ctx, uint32_t seq, uint32_t uid)
 	return imap_saved_has(c->s, uid);
 }
 
+/* Does the search look at internal dates (then those not known yet are
+ * learnt: a folder indexed for the first time did not stat its files)? */
+static int
+uses_date(const struct imapp_search *q)
+{
+	uint32_t i;
+
+	for (i = 0; i < q->nnode; i++)
+		switch (q->node[i].key) {
+		case IMAPP_SK_BEFORE:
+		case IMAPP_SK_ON:
+		case IMAPP_SK_SINCE:
+		case IMAPP_SK_OLDER:
+		case IMAPP_SK_YOUNGER:
+			return 1;
+		default:
+			break;
+		}
+	return 0;
+}
+
 /* Does the search look at sizes (then RFC822.SIZE is worked out)? */
 static int
 uses_size(const struct imapp_search *q)
@@ -256,7 +277,7 @@ imap_search_seqs(struct imap *s, const struct imapp_search *q,
 	uint64_t vsize;
 	size_t n = 0;
 	int64_t now = (int64_t)time(NULL);
-	int r, sizes = uses_size(q);
+	int r, sizes = uses_size(q), dates = uses_date(q);
 
 	*seqs_r = NULL;
 	*n_r = 0;
@@ -279,6 +300,8 @@ imap_search_seqs(struct imap *s, const struct imapp_search *q,
 		if (sizes && mbox_msg_vsize(s->mb, c.m->uid, &vsize) == 0)
 			sm.size = vsize;
 		sm.internal = c.m->date;
+		if (dates && sm.internal == 0)	/* 0 when it fails */
+			(void)mbox_msg_date(s->mb, c.m->uid, &sm.internal);
 		sm.now = now;
 		sm.modseq = c.m->modseq;
 		sm.ctx = &c;

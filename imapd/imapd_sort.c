@@ -228,7 +228,8 @@ imap_cmd_sort(struct imap *s)
 	uint32_t *seqs = NULL;
 	uint64_t vsize;
 	size_t n = 0, i;
-	int r, keys, sizes = 0;
+	int64_t date;
+	int r, keys, sizes = 0, dates = 0;
 
 	memset(&ks, 0, sizeof ks);
 	sbuf_init(&ks.arena, KEYS_ARENA_MAX);
@@ -242,9 +243,13 @@ imap_cmd_sort(struct imap *s)
 	if (imap_search_seqs(s, &q, &seqs, &n) < 0)
 		goto out;
 	keys = imapsort_needs_keys(&crit);
-	for (i = 0; i < crit.n; i++)
+	for (i = 0; i < crit.n; i++) {
 		if (crit.key[i] == IMAPP_SORT_SIZE)
 			sizes = 1;
+		if (crit.key[i] == IMAPP_SORT_ARRIVAL ||
+		    crit.key[i] == IMAPP_SORT_DATE)
+			dates = 1;
+	}
 	if (keys && keys_load(s, seqs, n, &ks) < 0)
 		goto out;
 	if (n > 0 && ((m = mem_alloc(n, sizeof *m)) == NULL ||
@@ -253,8 +258,11 @@ imap_cmd_sort(struct imap *s)
 	for (i = 0; i < n; i++) {
 		mm = mbox_msg(s->mb, seqs[i]);
 		m[i].seq = seqs[i];
-		m[i].arrival = mm->date;
-		m[i].sent = mm->date;
+		/* A date not known yet is learnt (0 if that fails). */
+		if ((date = mm->date) == 0 && dates)
+			(void)mbox_msg_date(s->mb, mm->uid, &date);
+		m[i].arrival = date;
+		m[i].sent = date;
 		m[i].size = mm->size;
 		if (sizes && mbox_msg_vsize(s->mb, mm->uid, &vsize) == 0)
 			m[i].size = vsize;
@@ -295,7 +303,7 @@ imap_cmd_thread(struct imap *s)
 	const char *why = "";
 	uint32_t *seqs = NULL;
 	size_t n = 0, i;
-	int r;
+	int r, pr;
 
 	memset(&ks, 0, sizeof ks);
 	sbuf_init(&ks.arena, KEYS_ARENA_MAX);
@@ -315,11 +323,15 @@ imap_cmd_thread(struct imap *s)
 	for (i = 0; i < n; i++) {
 		mm = mbox_msg(s->mb, seqs[i]);
 		t[i].num = s->pc.uid ? mm->uid : seqs[i];
-		t[i].sent = mm->date;
-		if (imapsort_rec_parse(ks.p[i], ks.len[i], &kk) < 0)
-			continue;
-		if (kk.has_date)
+		/* No Date header: the internal date, learnt if not known
+		 * yet (0 if that fails). */
+		pr = imapsort_rec_parse(ks.p[i], ks.len[i], &kk);
+		if (pr == 0 && kk.has_date)
 			t[i].sent = kk.date;
+		else if ((t[i].sent = mm->date) == 0)
+			(void)mbox_msg_date(s->mb, mm->uid, &t[i].sent);
+		if (pr < 0)
+			continue;
 		t[i].subject = kk.f[IMAPSORT_SUBJECT].p;
 		t[i].subject_len = kk.f[IMAPSORT_SUBJECT].n;
 		t[i].is_reply = kk.is_reply;

@@ -210,6 +210,13 @@ mstore_new_uidvalidity(uint32_t old)
 int
 mstore_write_at(int dirfd, const char *name, const void *data, size_t len)
 {
+	return mstore_write_at_sync(dirfd, name, data, len, 1);
+}
+
+int
+mstore_write_at_sync(int dirfd, const char *name, const void *data,
+    size_t len, int sync)
+{
 	static unsigned counter;
 	char tmp[NAME_MAX + 1];
 	int fd, n;
@@ -223,11 +230,13 @@ mstore_write_at(int dirfd, const char *name, const void *data, size_t len)
 	(void)unlinkat(dirfd, tmp, 0);	/* a stale one of ours */
 	if ((fd = durable_openat_excl(dirfd, tmp, 0600)) == -1)
 		return -1;
-	if (io_write_full(fd, data, len) == -1 || durable_close_sync(fd) == -1)
+	if (io_write_full(fd, data, len) == -1)
 		goto fail;
+	if (sync ? durable_close_sync(fd) == -1 : close(fd) == -1)
+		goto fail_closed;
 	if (renameat(dirfd, tmp, dirfd, name) == -1)
 		goto fail_closed;
-	return fsync(dirfd);
+	return sync ? fsync(dirfd) : 0;
 fail:
 	n = errno;
 	(void)close(fd);

@@ -249,7 +249,8 @@ struct mbox_msg {
 	uint32_t	 keywords;	/* bit i: keyword i (letter 'a' + i) */
 	uint64_t	 modseq;
 	uint64_t	 size;		/* bytes in the file */
-	int64_t		 date;		/* internal date: the file's mtime */
+	int64_t		 date;		/* internal date: the file's mtime;
+					   0: not known yet, mbox_msg_date */
 };
 
 /* mbox_open flags. */
@@ -419,6 +420,11 @@ int	mbox_msg_open(struct mbox *, uint32_t uid);
 /* RFC822.SIZE: the size with CRLF line ends (",W=" in the name, or
  * counted once and kept in the index). */
 int	mbox_msg_vsize(struct mbox *, uint32_t uid, uint64_t *vsize_r);
+/* INTERNALDATE (the file's mtime): the view's date, or, when that is 0
+ * (a folder indexed for the first time is not stat'ed per message), the
+ * file's mtime, then kept in the view and the index.  A message whose
+ * file is gone gets 0. */
+int	mbox_msg_date(struct mbox *, uint32_t uid, int64_t *date_r);
 
 /* Cached strings per message (kept in "tern-cache"). */
 #define MBOX_CACHE_ENVELOPE	1

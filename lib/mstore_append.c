@@ -299,7 +299,8 @@ copy_file(struct mbox *src, const char *srcname, struct mbox *dst,
 	while ((n = io_read(in, buf, sizeof(buf))) > 0)
 		if (io_write_full(out, buf, (size_t)n) == -1)
 			break;
-	ts[0].tv_sec = ts[1].tv_sec = date;
+	/* date 0: not learnt yet (mbox_msg_date); the file's own. */
+	ts[0].tv_sec = ts[1].tv_sec = date != 0 ? date : st.st_mtim.tv_sec;
 	ts[0].tv_nsec = ts[1].tv_nsec = 0;
 	if (n == 0 && futimens(out, ts) == 0)
 		rc = 0;

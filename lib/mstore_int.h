@@ -48,6 +48,8 @@
 #define MIDX_VANHDR_LEN		16
 #define MIDX_VAN_LEN		16
 #define MIDX_VAN_FILE_MAX	1000000	/* ranges a reader accepts */
+#define MBOX_LAZY_DATE_MIN	256	/* new messages in one scan from which
+					   their dates are learnt lazily */
 #define MSTORE_INDEX		"tern-index"
 #define MSTORE_LOCK		"tern-index.lock"
 #define MSTORE_CACHE		"tern-cache"
@@ -128,7 +130,9 @@ struct mbox {
 	unsigned	 flags;		/* MBOX_RDONLY */
 	int		 is_trash;	/* not counted in quota */
 	int		 have_ix;
-	int		 ix_dirty;	/* vsizes learnt, not yet written */
+	int		 ix_dirty;	/* vsizes, dates learnt, not written */
+	int		 ix_fresh;	/* made anew (new UIDVALIDITY), not yet
+					   written: written without fsync */
 	int		 synced;	/* the view has a uidvalidity */
 	uint32_t	 uidvalidity;	/* the view's */
 	struct midx	 ix;		/* the index as of the last lock */
@@ -214,6 +218,10 @@ size_t	midx_remove(struct midx *, const unsigned char *gone,
 
 /* Write data to dirfd/name atomically (temp, fsync, rename, fsync dir). */
 int	mstore_write_at(int dirfd, const char *name, const void *, size_t);
+/* The same with sync 0: no fsync of the file nor of the folder (a file
+ * whose loss a reader notices and repairs: a fresh index). */
+int	mstore_write_at_sync(int dirfd, const char *name, const void *,
+	    size_t, int sync);
 /* Open the directory of a checked name (mstore_name_check's dir_r). */
 int	mstore_open_dir(const struct mstore *, const char *dir);
 /* 1: dirfd has cur/ (a selectable folder), 0: not, -1 error. */

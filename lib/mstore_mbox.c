@@ -30,6 +30,7 @@
 				   change made in the same clock tick */
 
 static void	lazy_drop(struct mbox *);
+static int	refresh(struct mbox *, uint32_t *);
 
 int
 mbox_open(struct mstore *ms, const char *name, unsigned flags,
@@ -370,11 +371,17 @@ mbox_write_index(struct mbox *mb)
 
 	sbuf_init(&buf, MBOX_INDEX_MAX);
 	rc = midx_format(&mb->ix, &buf);
+	/* A fresh index is not fsynced: its UIDVALIDITY is new, so if a
+	 * crash loses it, or leaves it damaged, the next sync builds one
+	 * again with another UIDVALIDITY, as if this one never existed.
+	 * Every later write (temp, fsync, rename, fsync) is durable. */
 	if (rc == 0)
-		rc = mstore_write_at(mb->dirfd, MSTORE_INDEX, buf.s, buf.len);
+		rc = mstore_write_at_sync(mb->dirfd, MSTORE_INDEX, buf.s,
+		    buf.len, !mb->ix_fresh);
 	sbuf_fini(&buf);
 	if (rc == 0) {
 		mb->ix_dirty = 0;
+		mb->ix_fresh = 0;
 		fd = openat(mb->dirfd, MSTORE_INDEX, O_RDONLY | O_NOFOLLOW |
 		    O_CLOEXEC);
 		(void)io_close(&mb->idxfd);
@@ -389,6 +396,7 @@ struct scan_ent {
 	char		*name;		/* file name in cur/ */
 	size_t		 blen;		/* base length */
 	uint64_t	 f;		/* letters, keywords above bit 26 */
+	unsigned char	 type;		/* readdir's d_type */
 };
 
 struct scan {
@@ -409,7 +417,7 @@ scan_free(struct scan *s)
 }
 
 static int
-scan_add(struct scan *s, const char *name)
+scan_add(struct scan *s, const char *name, unsigned char type)
 {
 	struct scan_ent *nv, *e;
 	size_t len = strlen(name);
@@ -426,6 +434,7 @@ scan_add(struct scan *s, const char *name)
 		s->cap = s->cap ? s->cap * 2 : 256;
 	}
 	e = &s->v[s->n];
+	e->type = type;
 	e->blen = maildir_base_len(name, len);
 	if (!midx_name_ok(name, e->blen))
 		return 0;		/* not a message of ours to index */
@@ -491,7 +500,7 @@ read_cur(int curfd, struct scan *s)
 	rewinddir(d);
 	while (rc == 0 && (de = readdir(d)) != NULL)
 		if (de->d_name[0] != '.')
-			rc = scan_add(s, de->d_name);
+			rc = scan_add(s, de->d_name, de->d_type);
 	(void)closedir(d);
 	return rc;
 }
@@ -529,7 +538,7 @@ merge_scan(struct mbox *mb, int curfd, struct scan *s, int *dirty_r)
 	struct midx_rec r;
 	struct scan_ent *e;
 	struct stat st;
-	int rc = -1, removed = 0;
+	int rc = -1, removed = 0, lazy_date;
 
 	while (hsize < ix->n * 2)
 		hsize *= 2;
@@ -586,12 +595,24 @@ merge_scan(struct mbox *mb, int curfd, struct scan *s, int *dirty_r)
 	}
 	if (s->n > 1)
 		qsort(s->v, s->n, sizeof(*s->v), scan_cmp);
+	lazy_date = s->n >= MBOX_LAZY_DATE_MIN;
 	for (i = 0; i < s->n; i++) {
 		e = &s->v[i];
-		if (fstatat(curfd, e->name, &st, AT_SYMLINK_NOFOLLOW) == -1 ||
-		    !S_ISREG(st.st_mode))
-			continue;	/* gone again, or not a file */
 		memset(&r, 0, sizeof(r));
+		/* Many new at once (a folder indexed for the first time):
+		 * a regular file (readdir says so) with its size in its
+		 * name is not stat'ed; its date (mtime) is learnt when first
+		 * asked for (mbox_msg_date).  A few new ones are stat'ed:
+		 * learning a date later costs a rewrite of the index. */
+		if (!lazy_date || e->type != DT_REG ||
+		    maildir_name_size(e->name, e->blen, &r.size) == -1) {
+			if (fstatat(curfd, e->name, &st,
+			    AT_SYMLINK_NOFOLLOW) == -1 || !S_ISREG(st.st_mode))
+				continue;	/* gone again, or not a file */
+			if (maildir_name_size(e->name, e->blen, &r.size) == -1)
+				r.size = (uint64_t)st.st_size;
+			r.date = (int64_t)st.st_mtim.tv_sec;
+		}
 		if (ix->uidnext == UINT32_MAX) {
 			errno = EOVERFLOW;
 			goto out;
@@ -600,9 +621,6 @@ merge_scan(struct mbox *mb, int curfd, struct scan *s, int *dirty_r)
 		r.flags = (uint32_t)e->f & MBOX_F_LETTERS;
 		r.keywords = (uint32_t)(e->f >> 26);
 		r.modseq = ++ix->highestmodseq;
-		if (maildir_name_size(e->name, e->blen, &r.size) == -1)
-			r.size = (uint64_t)st.st_size;
-		r.date = (int64_t)st.st_mtim.tv_sec;
 		if ((r.name = mem_strndup(e->name, e->blen)) == NULL ||
 		    midx_push(ix, &r) == -1) {
 			mem_free(&r.name);
@@ -664,11 +682,23 @@ fresh_index(struct mbox *mb)
 	mb->ix.first_recent = 1;
 	mb->ix.highestmodseq = 1;
 	mb->have_ix = 1;
+	mb->ix_fresh = 1;
 	return 0;
 }
 
 int
 mbox_refresh(struct mbox *mb)
+{
+	return refresh(mb, NULL);
+}
+
+/*
+ * mbox_refresh; with recent_from_r, the \Recent messages are taken as
+ * well (a read-write sync): *recent_from_r is the first_recent found,
+ * first_recent becomes uidnext, and the index is written once for both.
+ */
+static int
+refresh(struct mbox *mb, uint32_t *recent_from_r)
 {
 	struct scan s = { NULL, 0, 0 };
 	struct stat st;
@@ -713,6 +743,13 @@ mbox_refresh(struct mbox *mb)
 			dirty = 1;
 		mb->ix.cur_sec = sec;
 		mb->ix.cur_nsec = nsec;
+	}
+	if (recent_from_r != NULL) {
+		*recent_from_r = mb->ix.first_recent;
+		if (mb->ix.first_recent != mb->ix.uidnext) {
+			mb->ix.first_recent = mb->ix.uidnext;
+			dirty = 1;
+		}
 	}
 	rc = 0;
 	if (dirty || mb->ix_dirty)
@@ -1042,19 +1079,16 @@ mbox_sync(struct mbox *mb, unsigned flags, const struct mbox_sync_ops *ops,
 			goto out;
 		}
 	}
-	if (mbox_refresh(mb) == -1 || mbox_read_keywords(mb, &kwchg) == -1)
+	recent_from = 0;
+	if (refresh(mb, (mb->flags & MBOX_RDONLY) ? NULL : &recent_from) ==
+	    -1 || mbox_read_keywords(mb, &kwchg) == -1)
 		goto out;
 	if (mb->synced && mb->ix.uidvalidity != mb->uidvalidity) {
 		errno = ESTALE;
 		goto out;
 	}
-	recent_from = mb->ix.first_recent;
-	if (!(mb->flags & MBOX_RDONLY) &&
-	    mb->ix.first_recent != mb->ix.uidnext) {
-		mb->ix.first_recent = mb->ix.uidnext;
-		if (mbox_write_index(mb) == -1)
-			goto out;
-	}
+	if (mb->flags & MBOX_RDONLY)
+		recent_from = mb->ix.first_recent;
 	if (view_merge(mb, flags, recent_from, &exp, &nexp, &chg, &nchg,
 	    &res.added) == -1)
 		goto out;

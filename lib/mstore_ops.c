@@ -411,6 +411,49 @@ mbox_msg_vsize(struct mbox *mb, uint32_t uid, uint64_t *vsize_r)
 	return 0;
 }
 
+int
+mbox_msg_date(struct mbox *mb, uint32_t uid, int64_t *date_r)
+{
+	struct midx_rec *r;
+	struct sbuf name;
+	struct stat st;
+	uint32_t seq;
+	int rc, e;
+
+	*date_r = 0;
+	if (mbox_view_load(mb) == -1)
+		return -1;
+	if ((seq = mbox_seq(mb, uid)) != 0 && mb->view[seq - 1].date != 0) {
+		*date_r = mb->view[seq - 1].date;
+		return 0;
+	}
+	if ((r = midx_find(&mb->ix, uid)) == NULL)
+		return 0;	/* expunged meanwhile */
+	if (r->date == 0) {
+		sbuf_init(&name, MAILDIR_NAME_MAX + 64);
+		rc = mbox_file_name(r, &name);
+		if (rc == 0 && (rc = fstatat(mb->curfd, name.s, &st,
+		    AT_SYMLINK_NOFOLLOW)) == -1 && errno == ENOENT &&
+		    (rc = mbox_find_file(mb, r->name, &name)) == 0)
+			rc = fstatat(mb->curfd, name.s, &st,
+			    AT_SYMLINK_NOFOLLOW);
+		e = errno;
+		sbuf_fini(&name);
+		if (rc == -1 && e == ENOENT)
+			return 0;	/* gone: the next sync says so */
+		if (rc == -1) {
+			errno = e;
+			return -1;
+		}
+		r->date = (int64_t)st.st_mtim.tv_sec;
+		mb->ix_dirty = 1;
+	}
+	if (seq != 0)
+		mb->view[seq - 1].date = r->date;
+	*date_r = r->date;
+	return 0;
+}
+
 /* Is new/ empty (no message waiting)?  1 yes, 0 no, -1 error. */
 static int
 new_empty(struct mbox *mb)

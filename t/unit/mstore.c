@@ -784,7 +784,7 @@ test_ops(void)
 	mstore_free(&ms);
 }
 
-/* Set dir's mtime to t (seconds). */
+/* Set the mtime of root/sub (a folder or a file) to t (seconds). */
 static int
 set_mtime(const char *root, const char *sub, time_t t)
 {
@@ -834,6 +834,88 @@ test_big(void)
 	set_mtime(root, "cur", old + 1);
 	is_str(sync_log(b, 0, &res), "", "cur/ changed");
 	is_int(res.exists, 10001, "now read");
+	mbox_close(&a);
+	mbox_close(&b);
+	mstore_free(&ms);
+	close(fd);
+}
+
+/*
+ * A folder indexed for the first time (MBOX_LAZY_DATE_MIN new messages or
+ * more): files with ",S=" are not stat'ed; their dates (mtimes) are learnt
+ * when asked for, kept in the index by the next sync, and found even when
+ * the file was renamed meanwhile.  Fewer new messages are stat'ed at once.
+ */
+static void
+test_lazy_date(void)
+{
+	char root[512], name[128], from[1024], to[1024];
+	struct mstore *ms;
+	struct mbox *a, *b;
+	struct mbox_sync_result res;
+	time_t base = 1000000000, old = time(NULL) - 86400;
+	int64_t d;
+	int fd, i, made = 0, right = 0;
+
+	fd = new_root(root, sizeof(root));
+	mstore_new(fd, '/', &ms);
+	for (i = 0; i < 300; i++) {
+		/* Every tenth without S= (stat'ed for its size anyway). */
+		if (i % 10 == 9)
+			snprintf(name, sizeof(name), "cur/%d.M%dP1.h:2,S",
+			    2000 + i, i);
+		else
+			snprintf(name, sizeof(name), "cur/%d.M%dP1.h,S=3:2,S",
+			    2000 + i, i);
+		if (put_file(root, name, "x\n\n") == 0 &&
+		    set_mtime(root, name, base + i) == 0)
+			made++;
+	}
+	is_int(made, 300, "300 files with their own mtimes");
+	set_mtime(root, "cur", old);
+	is_int(mbox_open(ms, "INBOX", 0, &a), 0, "open");
+	is_str(sync_log(a, 0, &res), "", "cold sync");
+	ok(res.exists == 300 && res.recent == 300, "300 messages, all \\Recent");
+	ok(mbox_msg(a, 1)->date == 0 && mbox_msg(a, 1)->size == 3,
+	    "a file with S= is not stat'ed: size from the name, date unknown");
+	is_int((int)(mbox_msg(a, 10)->date - base), 9,
+	    "a file without S= is stat'ed: its date known");
+	is_int(mbox_msg_date(a, 5, &d), 0, "date learnt");
+	is_int((int)(d - base), 4, "it is the file's mtime");
+	is_int((int)(mbox_msg(a, 5)->date - base), 4, "kept in the view");
+	/* Renamed behind tern's back before its date was asked for. */
+	snprintf(from, sizeof(from), "%s/cur/%d.M%dP1.h,S=3:2,S", root,
+	    2000 + 7, 7);
+	snprintf(to, sizeof(to), "%s/cur/%d.M%dP1.h,S=3:2,FS", root,
+	    2000 + 7, 7);
+	is_int(rename(from, to), 0, "rename by another program");
+	is_int(mbox_msg_date(a, 8, &d), 0, "date of the renamed file");
+	is_int((int)(d - base), 7, "found under its new name");
+	snprintf(from, sizeof(from), "%s/cur/%d.M%dP1.h,S=3:2,S", root,
+	    2000 + 11, 11);
+	is_int(unlink(from), 0, "a file removed by another program");
+	ok(mbox_msg_date(a, 12, &d) == 0 && d == 0,
+	    "its date: 0, no error");
+	for (i = 20; i < 300; i++)
+		if (mbox_msg_date(a, (uint32_t)i + 1, &d) == 0 &&
+		    d == base + i)
+			right++;
+	is_int(right, 280, "every other date is the file's mtime");
+	is_str(sync_log(a, 0, &res), "X12/12;F8/8=40020;",
+	    "the next sync: the removal and the rename");
+	is_int(mbox_open(ms, "INBOX", 0, &b), 0, "second session");
+	is_str(sync_log(b, 0, &res), "", "its sync");
+	ok(res.exists == 299 && res.recent == 0,
+	    "299 messages, \\Recent taken by the first session");
+	ok(mbox_msg(b, 5)->date == base + 4 && mbox_msg(b, 299)->date ==
+	    base + 299, "learnt dates were kept in the index");
+	ok(mbox_msg(b, 2)->date == 0, "others still unknown");
+	/* A few new messages are stat'ed at once. */
+	put_file(root, "new/3000.M1P1.h,S=3", "x\n\n");
+	set_mtime(root, "new/3000.M1P1.h,S=3", base + 5000);
+	is_str(sync_log(b, 0, &res), "", "a delivery");
+	ok(res.exists == 300 && mbox_msg(b, 300)->date == base + 5000,
+	    "a single new message is stat'ed: its date known");
 	mbox_close(&a);
 	mbox_close(&b);
 	mstore_free(&ms);
@@ -1209,6 +1291,7 @@ main(void)
 	test_fresh_cur();
 	test_ops();
 	test_big();
+	test_lazy_date();
 	test_lazy();
 	test_parallel();
 	test_tricks();
