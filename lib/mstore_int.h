@@ -137,6 +137,15 @@ struct mbox {
 	uint32_t	 uidvalidity;	/* the view's */
 	struct midx	 ix;		/* the index as of the last lock */
 	uint32_t	 view_uidnext;	/* ix.uidnext when the view was made */
+	/*
+	 * The view holds everything ix says (the last merge kept no
+	 * message marked expunged) and ix has not changed since: a sync
+	 * whose refresh changes nothing skips the merge, an O(n) walk of
+	 * both.  Cleared by every change to ix: a write of the index (every
+	 * change by this session ends in one), a reread of the file.
+	 */
+	int		 view_current;
+	uint32_t	 view_recent;	/* \Recent in the view, when current */
 	struct mbox_msg	*view;
 	size_t		 nview;
 	size_t		 capview;

@@ -354,6 +354,7 @@ mbox_load_index(struct mbox *mb)
 		mb->ix = nix;
 		mb->have_ix = 1;
 		mb->ix_dirty = dirty;
+		mb->view_current = 0;
 		(void)io_close(&mb->idxfd);
 		mb->idxfd = fd;
 		return 0;
@@ -369,6 +370,7 @@ mbox_write_index(struct mbox *mb)
 	struct sbuf buf;
 	int rc, fd;
 
+	mb->view_current = 0;	/* ix changed, or this is a first write */
 	sbuf_init(&buf, MBOX_INDEX_MAX);
 	rc = midx_format(&mb->ix, &buf);
 	/* A fresh index is not fsynced: its UIDVALIDITY is new, so if a
@@ -569,6 +571,7 @@ merge_scan(struct mbox *mb, int curfd, struct scan *s, int *dirty_r)
 			seen[tab[h].rec - 1] = 1;
 			if (x->flags != (e->f & MBOX_F_LETTERS) ||
 			    x->keywords != (uint32_t)(e->f >> 26)) {
+				mb->view_current = 0;
 				x->flags = (uint32_t)e->f & MBOX_F_LETTERS;
 				x->keywords = (uint32_t)(e->f >> 26);
 				x->modseq = ++ix->highestmodseq;
@@ -592,6 +595,7 @@ merge_scan(struct mbox *mb, int curfd, struct scan *s, int *dirty_r)
 		ix->van_max = mb->ms->van_max;
 		(void)midx_remove(ix, seen, ++ix->highestmodseq);
 		*dirty_r = 1;
+		mb->view_current = 0;
 	}
 	if (s->n > 1)
 		qsort(s->v, s->n, sizeof(*s->v), scan_cmp);
@@ -621,6 +625,7 @@ merge_scan(struct mbox *mb, int curfd, struct scan *s, int *dirty_r)
 		r.flags = (uint32_t)e->f & MBOX_F_LETTERS;
 		r.keywords = (uint32_t)(e->f >> 26);
 		r.modseq = ++ix->highestmodseq;
+		mb->view_current = 0;
 		if ((r.name = mem_strndup(e->name, e->blen)) == NULL ||
 		    midx_push(ix, &r) == -1) {
 			mem_free(&r.name);
@@ -683,6 +688,7 @@ fresh_index(struct mbox *mb)
 	mb->ix.highestmodseq = 1;
 	mb->have_ix = 1;
 	mb->ix_fresh = 1;
+	mb->view_current = 0;
 	return 0;
 }
 
@@ -704,7 +710,7 @@ refresh(struct mbox *mb, uint32_t *recent_from_r)
 	struct stat st;
 	size_t moved = 0;
 	int64_t sec, nsec;
-	int newfd = -1, curfd = -1, rc = -1, dirty = 0, l, e;
+	int newfd = -1, curfd = mb->curfd, rc = -1, dirty = 0, l, e;
 
 	if ((l = mbox_load_index(mb)) == -1)
 		return -1;
@@ -713,8 +719,7 @@ refresh(struct mbox *mb, uint32_t *recent_from_r)
 			return -1;
 		dirty = 1;
 	}
-	if ((newfd = maildir_open_sub(mb->dirfd, "new")) == -1 ||
-	    (curfd = maildir_open_sub(mb->dirfd, "cur")) == -1)
+	if ((newfd = maildir_open_sub(mb->dirfd, "new")) == -1)
 		goto out;
 	if (move_new(mb, newfd, curfd, &moved) == -1)
 		goto out;
@@ -759,8 +764,6 @@ out:
 	scan_free(&s);
 	if (newfd != -1)
 		(void)close(newfd);
-	if (curfd != -1)
-		(void)close(curfd);
 	errno = e;
 	return rc;
 }
@@ -816,6 +819,7 @@ view_merge(struct mbox *mb, unsigned flags, uint32_t recent_from,
 	struct mbox_msg *m;
 	const struct midx_rec *r;
 	uint32_t maxuid;
+	int kept = 0;
 
 	if ((exp = mem_alloc(mb->nview + 1, sizeof(*exp))) == NULL ||
 	    (chg = mem_alloc(mb->nview + 1, sizeof(*chg))) == NULL)
@@ -830,6 +834,7 @@ view_merge(struct mbox *mb, unsigned flags, uint32_t recent_from,
 			if (flags & MBOX_SYNC_NO_EXPUNGE) {
 				m->flags |= MBOX_F_EXPUNGED;
 				mb->view[o++] = *m;
+				kept = 1;
 			} else {
 				exp[nexp].seq = (uint32_t)(i + 1);
 				exp[nexp++].uid = m->uid;
@@ -872,6 +877,8 @@ view_merge(struct mbox *mb, unsigned flags, uint32_t recent_from,
 	*nexp_r = nexp;
 	*chg_r = chg;
 	*nchg_r = nchg;
+	/* Kept ones are to be reported by a later merge. */
+	mb->view_current = !kept;
 	return 0;
 fail:
 	mem_free(&exp);
@@ -1046,6 +1053,8 @@ mbox_view_load(struct mbox *mb)
 			m->flags |= MBOX_F_RECENT;
 	}
 	mb->nview = nix.n;
+	mb->view_current = 1;
+	mb->view_recent = mb->lz_sum.recent;
 	lazy_drop(mb);
 	return 0;
 }
@@ -1089,9 +1098,16 @@ mbox_sync(struct mbox *mb, unsigned flags, const struct mbox_sync_ops *ops,
 	}
 	if (mb->flags & MBOX_RDONLY)
 		recent_from = mb->ix.first_recent;
-	if (view_merge(mb, flags, recent_from, &exp, &nexp, &chg, &nchg,
-	    &res.added) == -1)
-		goto out;
+	/* Nothing changed since the last merge: the view is ix's. */
+	if (!mb->synced || !mb->view_current) {
+		if (view_merge(mb, flags, recent_from, &exp, &nexp, &chg,
+		    &nchg, &res.added) == -1)
+			goto out;
+		mb->view_recent = 0;
+		for (i = 0; i < mb->nview; i++)
+			if (mb->view[i].flags & MBOX_F_RECENT)
+				mb->view_recent++;
+	}
 	mb->uidvalidity = mb->ix.uidvalidity;
 	mb->synced = 1;
 	rc = 0;
@@ -1111,9 +1127,7 @@ out:
 		res.recent = mb->lz_sum.recent;
 	} else if (res_r != NULL) {
 		res.exists = (uint32_t)mb->nview;
-		for (i = 0; i < mb->nview; i++)
-			if (mb->view[i].flags & MBOX_F_RECENT)
-				res.recent++;
+		res.recent = mb->view_recent;
 	}
 	if (res_r != NULL) {
 		res.expunged = (uint32_t)nexp;

@@ -922,6 +922,119 @@ test_lazy_date(void)
 	close(fd);
 }
 
+/* Copy the file from to a new file to. */
+static int
+copy_path(const char *from, const char *to)
+{
+	struct sbuf b;
+	int in, out, rc = -1;
+
+	sbuf_init(&b, 64 * 1024 * 1024);
+	if ((in = open(from, O_RDONLY)) == -1)
+		return -1;
+	if (io_read_fd(in, &b, 64 * 1024 * 1024) == 0 &&
+	    (out = open(to, O_WRONLY | O_CREAT | O_EXCL, 0600)) != -1) {
+		rc = io_write_full(out, b.s, b.len);
+		if (close(out) == -1)
+			rc = -1;
+	}
+	close(in);
+	sbuf_fini(&b);
+	return rc;
+}
+
+/*
+ * A sync whose refresh changes nothing skips the merge of the view with
+ * the index (lib/mstore_int.h, view_current): every change is still
+ * reported, by another session, behind tern's back or by this session
+ * itself, and the counts (EXISTS, RECENT) stay right between changes.
+ */
+static void
+test_view_current(void)
+{
+	char root[512], name[128], from[1024], to[1024];
+	struct mstore *ms;
+	struct mbox *a, *b;
+	struct mbox_sync_result res;
+	struct mbox_append ap;
+	uint32_t uv, uid, u;
+	int fd, i, quiet = 0;
+
+	fd = new_root(root, sizeof(root));
+	mstore_new(fd, '/', &ms);
+	for (i = 0; i < 6; i++) {
+		snprintf(name, sizeof(name), "new/%d.M%dP1.h,S=3", 3000 + i, i);
+		put_file(root, name, "x\n\n");
+	}
+	is_int(mbox_open(ms, "INBOX", 0, &a), 0, "open a");
+	is_int(mbox_open(ms, "INBOX", 0, &b), 0, "open b");
+	is_str(sync_log(a, 0, &res), "", "a: first sync");
+	ok(res.exists == 6 && res.recent == 6, "a: 6, all \\Recent");
+	is_str(sync_log(b, 0, &res), "", "b: first sync");
+	for (i = 0; i < 3; i++)
+		if (*sync_log(a, 0, &res) == '\0' && res.exists == 6 &&
+		    res.recent == 6 && res.added == 0 && res.expunged == 0)
+			quiet++;
+	is_int(quiet, 3, "a: syncs with nothing changed: nothing, same counts");
+	is_str(store_log(b, 2, MBOX_STORE_ADD, MBOX_F_FLAGGED, 0, 0),
+	    "F2/2=20;", "b: STORE");
+	is_str(sync_log(a, 0, &res), "F2/2=20;", "a: b's STORE reported");
+	is_str(sync_log(a, 0, &res), "", "a: then nothing");
+	u = 3;
+	is_str(store_log(b, 3, MBOX_STORE_ADD, MBOX_F_DELETED, 0, 0),
+	    "F3/3=80000;", "b: \\Deleted");
+	is_int(mbox_expunge(b, &u, 1, NULL, NULL), 1, "b: EXPUNGE");
+	is_str(sync_log(a, MBOX_SYNC_NO_EXPUNGE, &res), "",
+	    "a (NO_EXPUNGE): the expunge kept back");
+	ok(res.exists == 6 && (mbox_msg(a, 3)->flags & MBOX_F_EXPUNGED),
+	    "a: still 6, seq 3 marked");
+	is_str(sync_log(a, 0, &res), "X3/3;",
+	    "a: the kept expunge reported although nothing changed since");
+	ok(res.exists == 5 && res.recent == 5, "a: 5, 5 \\Recent");
+	/* This session's own changes. */
+	is_str(store_log(a, 1, MBOX_STORE_ADD, MBOX_F_SEEN, 0, 0),
+	    "F1/1=40000;", "a: own STORE");
+	is_str(sync_log(a, 0, &res), "", "a: own STORE not reported again");
+	ok((mbox_msg(a, 1)->flags & MBOX_F_SEEN) && res.exists == 5,
+	    "a: its view has it");
+	u = 1;
+	store_log(a, 1, MBOX_STORE_ADD, MBOX_F_DELETED, 0, 0);
+	is_int(mbox_expunge(a, &u, 1, NULL, NULL), 1, "a: own EXPUNGE");
+	is_str(sync_log(a, 0, &res), "", "a: own EXPUNGE not reported again");
+	ok(res.exists == 4 && res.recent == 4,
+	    "a: 4, 4 \\Recent (%u %u)", res.exists, res.recent);
+	memset(&ap, 0, sizeof(ap));
+	is_int(mbox_append(a, "S: a\n\nx\n", 8, &ap, &uv, &uid), 0,
+	    "a: own APPEND");
+	is_str(sync_log(a, 0, &res), "", "a: sync after it");
+	ok(res.exists == 5 && res.added == 1 && mbox_msg(a, 5)->uid == uid,
+	    "a: the appended message is in the view");
+	is_str(sync_log(a, 0, &res), "", "a: then nothing");
+	ok(res.exists == 5 && res.added == 0, "a: same count");
+	/* Behind tern's back: a rename in cur/, a delivery to new/. */
+	snprintf(from, sizeof(from), "%s/cur/3003.M3P1.h,S=3:2,", root);
+	snprintf(to, sizeof(to), "%s/cur/3003.M3P1.h,S=3:2,S", root);
+	is_int(rename(from, to), 0, "rename by another program");
+	is_str(sync_log(a, 0, &res), "F2/4=40000;", "a: the rename reported");
+	put_file(root, "new/3100.M1P1.h,S=3", "x\n\n");
+	is_str(sync_log(a, 0, &res), "", "a: a delivery");
+	ok(res.exists == 6 && res.added == 1, "a: it is added");
+	is_str(sync_log(b, 0, &res), "X1/1;F2/4=40000;",
+	    "b: a's EXPUNGE and the rename");
+	ok(res.exists == 6 && res.added == 2, "b: a's APPEND and the delivery");
+	/* The index replaced by a copy of itself (another inode). */
+	snprintf(from, sizeof(from), "%s/tern-index", root);
+	snprintf(to, sizeof(to), "%s/tern-index.copy", root);
+	ok(copy_path(from, to) == 0 && rename(to, from) == 0,
+	    "the index replaced by a copy");
+	is_str(sync_log(a, 0, &res), "", "a: reread, nothing new");
+	ok(res.exists == 6 && res.added == 0, "a: 6");
+	mbox_close(&a);
+	mbox_close(&b);
+	mstore_free(&ms);
+	close(fd);
+}
+
 /*
  * The lazy view (lib/mstore_int.h): a sync that finds the index current
  * answers from its summary without decoding it; the view is decoded when
@@ -1292,6 +1405,7 @@ main(void)
 	test_ops();
 	test_big();
 	test_lazy_date();
+	test_view_current();
 	test_lazy();
 	test_parallel();
 	test_tricks();
