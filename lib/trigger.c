@@ -105,27 +105,33 @@ is_id_char(unsigned char c)
 enum trigger_event
 trigger_feed(struct trigger_parser *tp, unsigned char c)
 {
-	if (tp->in_delete) {
+	int cmd;
+
+	if (tp->in_id != 0) {
 		if (!is_id_char(c)) {
-			/* A broken delete: drop it, and let c start anew. */
+			/* A broken command: drop it, and let c start anew. */
 			trigger_parser_init(tp);
 			if (c == 'F')
 				return TRIGGER_FLUSH;
-			tp->in_delete = c == 'D';
+			if (c == 'D' || c == 'N')
+				tp->in_id = c;
 			return TRIGGER_WAKE;
 		}
 		tp->id[tp->n++] = (char)c;
 		if (tp->n < QID_LEN)
 			return TRIGGER_NONE;
 		tp->id[QID_LEN] = '\0';
-		tp->in_delete = 0;
+		cmd = tp->in_id;
+		tp->in_id = 0;
 		tp->n = 0;
-		return qid_valid(tp->id, QID_LEN) ? TRIGGER_DELETE :
-		    TRIGGER_WAKE;
+		if (!qid_valid(tp->id, QID_LEN))
+			return TRIGGER_WAKE;
+		return cmd == 'D' ? TRIGGER_DELETE : TRIGGER_NEW;
 	}
 	switch (c) {
 	case 'D':
-		tp->in_delete = 1;
+	case 'N':
+		tp->in_id = c;
 		tp->n = 0;
 		return TRIGGER_NONE;
 	case 'F':

@@ -168,8 +168,9 @@ static void
 test_trigger(void)
 {
 	struct trigger_parser tp;
-	const char *in = "\0FD" ID "Dxx" "D" ID "F";
-	size_t n = 1 + 1 + 1 + QID_LEN + 3 + 1 + QID_LEN + 1, i;
+	const char *in = "\0FD" ID "Dxx" "D" ID "F" "N" ID "NxD" ID "N" ID;
+	size_t n = 1 + 1 + 1 + QID_LEN + 3 + 1 + QID_LEN + 1 + 1 + QID_LEN +
+	    3 + QID_LEN + 1 + QID_LEN, i;
 	char got[64];
 	size_t ng = 0;
 
@@ -187,11 +188,16 @@ test_trigger(void)
 		case TRIGGER_DELETE:
 			got[ng++] = strcmp(tp.id, ID) == 0 ? 'd' : '?';
 			break;
+		case TRIGGER_NEW:
+			got[ng++] = strcmp(tp.id, ID) == 0 ? 'n' : '?';
+			break;
 		}
 	}
 	got[ng] = '\0';
-	/* NUL wake, F, D+id, "Dx" broken -> wake, "x" wake, D+id, F. */
-	is_str(got, "wfdwwdf", "trigger commands, byte at a time");
+	/* NUL wake, F, D+id, "Dx" broken -> wake, "x" wake, D+id, F,
+	 * N+id, "Nx" broken -> wake, D+id, N+id ("D", "F", "N" are id
+	 * characters too: an id is always QID_LEN of them). */
+	is_str(got, "wfdwwdfnwdn", "trigger commands, byte at a time");
 }
 
 int
