@@ -5,9 +5,11 @@
  * Writers (tern-enqueue, tern-mailq) open it O_WRONLY|O_NONBLOCK and write
  * one short command in a single write (at most PIPE_BUF bytes, so it is
  * never interleaved with another writer's):
- *   any byte but 'F', 'D', 'N' wake up: new mail somewhere, scan for it
- *   'N' then a queue id        new mail: that message was just committed
- *                              (tern-enqueue; QID_LEN characters)
+ *   any byte but 'F', 'D', 'n' wake up: new mail somewhere, scan for it
+ *   'n' then a queue id in     new mail: that message was just committed
+ *   lower case                 (tern-enqueue; QID_LEN characters; lower
+ *                              case so that a reader without 'n' sees
+ *                              only wake bytes, never 'F' or 'D')
  *   'F'                        flush: retry every message now
  *   'D' then a queue id        delete that message (QID_LEN characters)
  * trigger_send() does that; with no reader (ENXIO: tern-qmgr is not
@@ -18,8 +20,8 @@
  * it), refuses anything that is not a FIFO, and opens it
  * O_RDWR|O_NONBLOCK|O_CLOEXEC so it never sees end of file.  It feeds the
  * bytes it reads to trigger_feed(), a byte-at-a-time parser: a 'D' or
- * 'N' followed by anything but a valid id is dropped (counted as a wake,
- * so a broken 'N' still makes the reader scan for the new mail).
+ * 'n' followed by anything but a valid id is dropped (counted as a wake,
+ * so a broken 'n' still makes the reader scan for the new mail).
  *
  * Return convention: 0 or a descriptor, -1 with errno.
  */
@@ -42,7 +44,7 @@ enum trigger_event {
 
 struct trigger_parser {
 	size_t	 n;		/* id characters after a 'D'; 0: none */
-	int	 in_id;	/* 'D' or 'N' read, its id pending; 0: none */
+	int	 in_id;	/* 'D' or 'n' read, its id pending; 0: none */
 	char	 id[QID_LEN + 1];
 };
 

@@ -514,8 +514,9 @@ commit(void)
 }
 
 /*
- * Step 6: wake the queue manager, naming the message ('N' and the id, one
- * write: lib/trigger.h), so it reads this envelope without a scan.  It
+ * Step 6: wake the queue manager, naming the message ('n' and the id in
+ * lower case, one write: lib/trigger.h), so it reads this envelope
+ * without a scan.  It
  * rescans anyway, so a failure is only a warning; a full FIFO (EAGAIN) is
  * not even that: tern-qmgr scans when it finds its FIFO nearly full.
  */
@@ -525,10 +526,13 @@ poke(void)
 	char cmd[1 + QID_LEN];
 	struct sbuf p;
 	struct stat st;
+	size_t i;
 	int fd;
 
-	cmd[0] = 'N';
-	memcpy(cmd + 1, J.id, QID_LEN);
+	cmd[0] = 'n';
+	for (i = 0; i < QID_LEN; i++)
+		cmd[i + 1] = J.id[i] >= 'A' && J.id[i] <= 'Z' ?
+		    (char)(J.id[i] - 'A' + 'a') : J.id[i];
 	sbuf_init(&p, PATH_MAX_Q);
 	if (sbuf_printf(&p, "%s/trigger", J.qdir) < 0) {
 		log_warn_sys("%s trigger path", J.id);

@@ -142,11 +142,11 @@ try:
     got = os.read(r, 64)
 except BlockingIOError:
     got = b""
-ok = got[:1] == b"N" and got[1:].isalnum() and got[1:].upper() == got[1:]
-print(rc, len(got), "N+id" if ok else repr(got))
+ok = got[:1] == b"n" and got[1:].isalnum() and got[1:].lower() == got[1:]
+print(rc, len(got), "n+id" if ok else repr(got))
 PYEOF
 )
-is "$out" "0 17 N+id" "'N' and the queue id written to the trigger FIFO, in one write"
+is "$out" "0 17 n+id" "'n' and the queue id (lower case) written to the trigger FIFO, in one write"
 
 # With fd 1 a socket, the id comes back on it.
 out=$("$PY" - "$ENQ" "$SB/env" "$SB/msg" <<'PYEOF'

@@ -1,6 +1,7 @@
 #!/bin/sh
 # The queue id in the trigger (doc/queue.md "Waking the queue manager"):
-# tern-enqueue writes 'N' and the id of the message it just committed,
+# tern-enqueue writes 'n' and the id (in lower case) of the message it
+# just committed,
 # and tern-qmgr takes that message at once, without a scan.  Here the
 # periodic rescan is an hour away and a message is committed while the
 # FIFO is hidden (no poke): it stays queued until its id is written to
@@ -45,13 +46,14 @@ ok "tern-qmgr took it from the trigger, not from a scan" \
 
 id2=$(msg two | hidden_enqueue sender@example.org bob@example.org)
 ok "a message committed without a poke stays queued" test -n "$id2" -a "$(queued)" = 1 -a "$(nmail bob@example.org)" = 0
-poke "N${id2}N${id2}"
+lc() { printf %s "$1" | tr A-Z a-z; }
+poke "n$(lc "$id2")n$(lc "$id2")"
 ok "its id in the trigger (twice) delivers it" wait_for 20 queue_is 0
 is "$(nmail bob@example.org)" 1 "once"
 is "$(grep "$id2" "$SB/qmgr.log" | grep -c 'status=sent')" 1 "one attempt sent it"
 
 # An id of no message: the attempt finds nothing, nothing is logged bad.
-poke "N0TP9VY37T6W008C0"
+poke "n0tp9vy37t6w008c0"
 id3=$(msg three | qm_enqueue sender@example.org carol@example.org)
 ok "the next message still goes" wait_for 20 mail_is carol@example.org 1
 
@@ -62,7 +64,7 @@ kill -STOP "$QM_PID"
 $PY - "$FIFO" <<'EOT'
 import os, sys
 fd = os.open(sys.argv[1], os.O_WRONLY | os.O_NONBLOCK)
-cmd = b"N0TP9VY37T6W008C0"
+cmd = b"n0tp9vy37t6w008c0"
 n = 0
 while n < 100000:
     try:
