@@ -14,59 +14,30 @@
 #include "lib/fdpass.h"
 #include "lib/qid.h"
 #include "lib/scan.h"
-
-static int
-sun_set(struct sockaddr_un *sun, const char *path)
-{
-	size_t n = strlen(path);
-
-	memset(sun, 0, sizeof *sun);
-	sun->sun_family = AF_UNIX;
-	if (n == 0 || n >= sizeof sun->sun_path) {
-		errno = ENAMETOOLONG;
-		return -1;
-	}
-	memcpy(sun->sun_path, path, n + 1);
-	return 0;
-}
+#include "lib/sock.h"
 
 int
 enqsvc_listen(const char *path)
 {
-	struct sockaddr_un sun;
-	int fd, e;
-
-	if (sun_set(&sun, path) < 0)
-		return -1;
-	if (unlink(path) < 0 && errno != ENOENT)
-		return -1;
-	if ((fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0)) < 0)
-		return -1;
-	if (bind(fd, (struct sockaddr *)&sun, sizeof sun) < 0 ||
-	    chmod(path, 0666) < 0 || listen(fd, ENQSVC_BACKLOG) < 0) {
-		e = errno;
-		(void)close(fd);	/* failing already */
-		errno = e;
-		return -1;
-	}
-	return fd;
+	return sock_unix_listen(path, 0, ENQSVC_BACKLOG);
 }
 
 int
 enqsvc_connect(const char *path, int msg_fd, int env_fd)
 {
 	struct sockaddr_un sun;
+	socklen_t len = sock_unix_addr(&sun, path, 0);
 	char hello = ENQSVC_HELLO;
 	int fd, fds[2] = { msg_fd, env_fd }, e;
 	ssize_t n;
 
-	if (sun_set(&sun, path) < 0)
+	if (len == 0)
 		return -1;
 	/* Non-blocking: a full backlog is EAGAIN, not a wait. */
 	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
 	if (fd < 0)
 		return -1;
-	if (connect(fd, (struct sockaddr *)&sun, sizeof sun) < 0)
+	if (connect(fd, (struct sockaddr *)&sun, len) < 0)
 		goto fail;
 	if ((n = fdpass_send(fd, &hello, 1, fds, 2, 0)) != 1) {
 		if (n >= 0)

@@ -284,6 +284,49 @@ queue_open_message(const char *queue_dir, const char *id)
 	return fd;
 }
 
+/*
+ * A one-file message whose env/XX/ID reached the disk without its first
+ * name msg/XX/ID (tern-enqueue does not fsync msg/XX: the commit's file
+ * fsync and env/XX fsync make the message durable under env/XX/ID, which
+ * is a name of the message file itself).  Only a file carrying the
+ * envelope attribute is the message; a separate envelope file is not.
+ */
+int
+queue_restore_message(const char *queue_dir, const char *id)
+{
+	struct sbuf env, msg;
+	char b;
+	int r = -1, saved, fd;
+
+	sbuf_init(&env, QUEUE_PATH_MAX);
+	sbuf_init(&msg, QUEUE_PATH_MAX);
+	if (qid_path(queue_dir, QID_ENV, id, &env) < 0 ||
+	    qid_path(queue_dir, QID_MSG, id, &msg) < 0)
+		goto out;
+	fd = open(env.s, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NOCTTY);
+	if (fd < 0)
+		goto out;
+	if (fgetxattr(fd, QUEUE_ENV_XATTR, &b, 0) < 0) {
+		saved = errno == ENOTSUP ? ENODATA : errno;
+		(void)close(fd);	/* read-only */
+		errno = saved;
+		goto out;
+	}
+	(void)close(fd);	/* read-only */
+	if (linkat(AT_FDCWD, env.s, AT_FDCWD, msg.s, 0) < 0 &&
+	    errno != EEXIST)
+		goto out;
+	if (durable_fsync_parent(msg.s) < 0)
+		goto out;
+	r = 0;
+out:
+	saved = errno;
+	sbuf_fini(&env);
+	sbuf_fini(&msg);
+	errno = saved;
+	return r;
+}
+
 /* Submitting. */
 
 static void __attribute__((noreturn))

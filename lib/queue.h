@@ -51,6 +51,12 @@
  * envelope_init()ed; envelope_fini() it in every case.
  * queue_open_message(queue_dir, id) opens msg/XX/ID read-only
  * (O_NOFOLLOW|O_CLOEXEC): a descriptor, or -1 with errno.
+ * queue_restore_message(queue_dir, id) gives a committed one-file message
+ * back its name msg/XX/ID after a crash lost it (tern-enqueue does not
+ * fsync msg/XX: env/XX/ID, a name of the same file, is the durable one):
+ * links env/XX/ID to msg/XX/ID and fsyncs msg/XX.  0 (also when the name
+ * was there); -1 with errno ENODATA when env/XX/ID is a separate envelope
+ * file (that message is lost: the admin's), ENOENT when not committed.
  *
  * queue_submit(enqueue, msg_fd, env, envp, qid_r, &status) is the
  * client side of tern-enqueue, for tern-smtpd, sendmail and the bounces of
@@ -113,6 +119,7 @@ int	queue_envelope_bytes(const char *path, struct sbuf *out);
 int	queue_read_envelope(const char *queue_dir, const char *id,
 	    struct envelope *, const char **why_r);
 int	queue_open_message(const char *queue_dir, const char *id);
+int	queue_restore_message(const char *queue_dir, const char *id);
 int	queue_submit(const char *enqueue, int msg_fd, const struct envelope *,
 	    char *const envp[], char qid_r[], int *status_r);
 int	queue_clean(const char *queue_dir, time_t now, unsigned long age,

@@ -18,6 +18,7 @@
 #include "lib/fdpass.h"
 #include "lib/io.h"
 #include "lib/remote.h"
+#include "lib/sock.h"
 
 static const unsigned char ack[REMOTE_ACK_LEN] = { 'A', 0, 0, 0, 0 };
 
@@ -48,41 +49,10 @@ remote_slot_path(const char *dir, const char *hop, unsigned slot, char *out,
 	return 0;
 }
 
-/* The abstract address of name (no file: bind and close cost no inode). */
-static socklen_t
-abstract(struct sockaddr_un *sa, const char *name)
-{
-	size_t n = strlen(name);
-
-	memset(sa, 0, sizeof(*sa));
-	sa->sun_family = AF_UNIX;
-	if (n == 0 || n + 1 > sizeof(sa->sun_path))
-		return 0;
-	memcpy(sa->sun_path + 1, name, n);
-	return (socklen_t)(offsetof(struct sockaddr_un, sun_path) + 1 + n);
-}
-
 int
 remote_slot_listen(const char *name)
 {
-	struct sockaddr_un sa;
-	socklen_t len = abstract(&sa, name);
-	int fd, e;
-
-	if (len == 0) {
-		errno = ENAMETOOLONG;
-		return -1;
-	}
-	if ((fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0)) < 0)
-		return -1;
-	if (bind(fd, (const struct sockaddr *)&sa, len) < 0 ||
-	    listen(fd, REMOTE_SLOT_BACKLOG) < 0) {
-		e = errno;
-		(void)close(fd);	/* failing already */
-		errno = e;
-		return -1;
-	}
-	return fd;
+	return sock_unix_listen(name, SOCK_UNIX_ABSTRACT, REMOTE_SLOT_BACKLOG);
 }
 
 int
@@ -90,12 +60,11 @@ remote_slot_connect(int *fdp, const char *name, uid_t uid)
 {
 	struct sockaddr_un sa;
 	struct ucred cr;
-	socklen_t len = abstract(&sa, name), crlen = sizeof(cr);
+	socklen_t len = sock_unix_addr(&sa, name, SOCK_UNIX_ABSTRACT);
+	socklen_t crlen = sizeof(cr);
 
-	if (len == 0) {
-		errno = ENAMETOOLONG;
+	if (len == 0)
 		return -1;
-	}
 	if (*fdp < 0 &&
 	    (*fdp = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0)) < 0)
 		return -1;
@@ -116,24 +85,19 @@ int
 remote_svc_connect(const char *path, int64_t ms)
 {
 	struct sockaddr_un sa;
+	socklen_t len = sock_unix_addr(&sa, path, 0);
 	struct timeval tv;
-	size_t n = strlen(path);
 	int fd, e;
 
-	memset(&sa, 0, sizeof(sa));
-	sa.sun_family = AF_UNIX;
-	if (n == 0 || n >= sizeof(sa.sun_path)) {
-		errno = ENAMETOOLONG;
+	if (len == 0)
 		return -1;
-	}
-	memcpy(sa.sun_path, path, n + 1);
 	if ((fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0)) < 0)
 		return -1;
 	/* A full backlog (every worker busy) waits at most ms. */
 	tv.tv_sec = (time_t)(ms / 1000);
 	tv.tv_usec = (suseconds_t)(ms % 1000) * 1000;
 	if (setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv)) < 0 ||
-	    connect(fd, (const struct sockaddr *)&sa, sizeof(sa)) < 0) {
+	    connect(fd, (const struct sockaddr *)&sa, len) < 0) {
 		e = errno;
 		(void)close(fd);	/* failing already */
 		errno = e;

@@ -1,10 +1,13 @@
 /* sock.c - listening sockets and addresses; see sock.h. */
 #include <sys/types.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
 #include <netinet/in.h>
 #include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
@@ -288,4 +291,44 @@ sock_ip_text_valid(const void *p, size_t n)
 	memcpy(s, p, n);
 	s[n] = '\0';
 	return inet_pton(AF_INET, s, a) == 1 || inet_pton(AF_INET6, s, a) == 1;
+}
+
+socklen_t
+sock_unix_addr(struct sockaddr_un *sun_r, const char *name, int flags)
+{
+	size_t n = strlen(name), off = (flags & SOCK_UNIX_ABSTRACT) ? 1 : 0;
+
+	memset(sun_r, 0, sizeof(*sun_r));
+	sun_r->sun_family = AF_UNIX;
+	/* A file name keeps its NUL inside sun_path. */
+	if (n == 0 || n + 1 > sizeof(sun_r->sun_path)) {
+		errno = ENAMETOOLONG;
+		return 0;
+	}
+	memcpy(sun_r->sun_path + off, name, n);
+	return (socklen_t)(offsetof(struct sockaddr_un, sun_path) + off + n +
+	    (1 - off));
+}
+
+int
+sock_unix_listen(const char *name, int flags, int backlog)
+{
+	struct sockaddr_un sun;
+	socklen_t len = sock_unix_addr(&sun, name, flags);
+	int fd, e, is_file = !(flags & SOCK_UNIX_ABSTRACT);
+
+	if (len == 0)
+		return -1;
+	if (is_file && unlink(name) < 0 && errno != ENOENT)
+		return -1;
+	if ((fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0)) < 0)
+		return -1;
+	if (bind(fd, (const struct sockaddr *)&sun, len) < 0 ||
+	    (is_file && chmod(name, 0666) < 0) || listen(fd, backlog) < 0) {
+		e = errno;
+		(void)close(fd);	/* never used; the first error matters */
+		errno = e;
+		return -1;
+	}
+	return fd;
 }

@@ -15,6 +15,16 @@
  * TCPREMOTEPORT, TCPLOCALIP, TCPLOCALPORT) that tcpserver and inetd-style
  * programs expect, as "NAME=value" strings inside the caller's struct.
  *
+ * Unix stream sockets, for the local services: sock_unix_addr() fills the
+ * address of name (a file, or with SOCK_UNIX_ABSTRACT a name in Linux's
+ * abstract namespace: no inode to make, chmod or unlink) and returns its
+ * length, or 0 (errno ENAMETOOLONG: empty or too long).
+ * sock_unix_listen() binds it and listens, close-on-exec and blocking.
+ * For a file, an old socket there is removed first and the new one made
+ * mode 0666: who may connect is decided by the folder it is in and by the
+ * server's SO_PEERCRED check; an abstract name has no permissions at all,
+ * so its clients check the server's SO_PEERCRED.
+ *
  * Return convention: 0 (or a descriptor) on success, -1 with errno set.
  * lib/ rule: nothing here prints or exits.
  */
@@ -23,6 +33,7 @@
 
 #include <stddef.h>
 #include <sys/socket.h>
+#include <sys/un.h>
 
 #define SOCK_IP_MAX	46	/* INET6_ADDRSTRLEN */
 #define SOCK_ADDR_MAX	64	/* "[" ip "]:" port, NUL included */
@@ -63,5 +74,11 @@ int	sock_ucspi(const struct sock_addr *local, const struct sock_addr *remote,
  * readers of records that carry a client address (envelope, authc).
  */
 int	sock_ip_text_valid(const void *p, size_t n);
+
+#define SOCK_UNIX_ABSTRACT	0x1	/* no file: the abstract namespace */
+
+socklen_t sock_unix_addr(struct sockaddr_un *sun_r, const char *name,
+	    int flags);
+int	sock_unix_listen(const char *name, int flags, int backlog);
 
 #endif

@@ -172,11 +172,19 @@ load(struct qmgr_msg *m)
 			log_err_sys("%s cannot read the envelope", m->qid);
 		goto out;
 	}
-	if (qid_path(m->q->queue_dir, QID_MSG, m->qid, &path) < 0 ||
-	    stat(path.s, &sb) < 0) {
-		log_err_sys("%s envelope without its message, left for the "
-		    "admin", m->qid);
+	if (qid_path(m->q->queue_dir, QID_MSG, m->qid, &path) < 0)
 		goto out;
+	if (stat(path.s, &sb) < 0) {
+		/* A crash lost a one-file message's first name (doc/queue.md,
+		 * "Crashes"): the file is there under env/XX/ID. */
+		if (errno != ENOENT ||
+		    queue_restore_message(m->q->queue_dir, m->qid) < 0) {
+			log_err_sys("%s envelope without its message, left "
+			    "for the admin", m->qid);
+			goto out;
+		}
+		log_warn("%s message name restored from its envelope's "
+		    "(one file)", m->qid);
 	}
 	if (qstate_load(m->q->queue_dir, m->qid, m->env.nrcpt, &m->st,
 	    &why) < 0) {

@@ -23,13 +23,9 @@
  * changed, and tern-supervise starts it again.
  */
 #include <sys/types.h>
-#include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
-#include <sys/wait.h>
 #include <errno.h>
-#include <fcntl.h>
-#include <poll.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
@@ -41,10 +37,10 @@
 #include "lib/enqsvc.h"
 #include "lib/io.h"
 #include "lib/log.h"
+#include "lib/prefork.h"
 #include "lib/priv.h"
 #include "lib/remote.h"
 #include "lib/sbuf.h"
-#include "lib/selfpipe.h"
 
 #include "remote/remote_int.h"
 
@@ -54,17 +50,19 @@
 #define RSVC_FORK_PAUSE	1000	/* ms after a failed fork */
 #define RSVC_HELLO_MS	10000	/* tern-qmgr sends at once */
 
-enum wstate { W_FREE, W_IDLE, W_BUSY };
+static const struct prefork_limits rsvc_limits = {
+	.idle = RSVC_IDLE,
+	.max = RSVC_MAX,
+	.requests = 1,		/* then the worker is a kept process */
+	.secs = 0,
+	.pause_ms = RSVC_FORK_PAUSE,
+};
 
 static struct {
-	pid_t		 pid[RSVC_MAX];
-	enum wstate	 st[RSVC_MAX];
-	int		 lfd;		/* the service socket */
-	int		 busy[2];	/* workers write their pid when busy */
+	struct prefork	 pool;
 	uid_t		 peer_ok;	/* the queue user's uid */
 	const char	*path;
 	struct conf	*cf;
-	pid_t		 master;
 } S;
 
 volatile sig_atomic_t rmt_stop;
@@ -145,122 +143,30 @@ static void
 worker(struct remote_req *req, struct rsvc_job *job)
 {
 	struct sigaction sa;
-	pid_t me = getpid();
 	int conn;
 
-	selfpipe_fini();
-	if (prctl(PR_SET_PDEATHSIG, SIGTERM) < 0 || getppid() != S.master)
-		_exit(EXIT_TEMP);	/* the master is gone already */
-	(void)close(S.busy[0]);
 	for (;;) {
-		conn = accept4(S.lfd, NULL, NULL, SOCK_CLOEXEC);
-		if (conn < 0) {
-			if (errno == EINTR || errno == ECONNABORTED)
-				continue;
+		if ((conn = prefork_accept(&S.pool)) < 0) {
+			if (errno == ESRCH)
+				_exit(EXIT_TEMP);	/* the master is gone */
 			die_sys(EXIT_TEMP, "service: accept");
 		}
 		if (take(conn, req, job) == 0)
 			break;
 		(void)close(conn);	/* refused: wait for the next */
 	}
-	(void)close(S.lfd);
 	/*
 	 * Busy: finish this message even if the master goes; a stop
 	 * (SIGTERM to the service's group) ends it after the message.
 	 */
-	(void)prctl(PR_SET_PDEATHSIG, 0);
+	if (prefork_busy(&S.pool) < 0)
+		log_warn_sys("service: cannot tell the master");
 	memset(&sa, 0, sizeof(sa));
 	sa.sa_handler = on_term;
 	(void)sigemptyset(&sa.sa_mask);
 	(void)sigaction(SIGTERM, &sa, NULL);
-	(void)signal(SIGHUP, SIG_IGN);
-	(void)signal(SIGINT, SIG_IGN);
-	if (io_write_full(S.busy[1], &me, sizeof me) < 0)
-		log_warn_sys("service: cannot tell the master");
-	(void)close(S.busy[1]);
 }
 
-static int
-slot_of(pid_t pid)
-{
-	int i;
-
-	for (i = 0; i < RSVC_MAX; i++)
-		if (S.st[i] != W_FREE && S.pid[i] == pid)
-			return i;
-	return -1;
-}
-
-static int
-free_slot(void)
-{
-	int i;
-
-	for (i = 0; i < RSVC_MAX; i++)
-		if (S.st[i] == W_FREE)
-			return i;
-	return -1;
-}
-
-/* Fork workers up to RSVC_IDLE idle: 1 in a new worker, else 0 (-1: fork). */
-static int
-spawn(struct remote_req *req, struct rsvc_job *job)
-{
-	int i, idle = 0, slot;
-	pid_t pid;
-
-	for (i = 0; i < RSVC_MAX; i++)
-		if (S.st[i] == W_IDLE)
-			idle++;
-	while (idle < RSVC_IDLE && (slot = free_slot()) >= 0) {
-		if ((pid = fork()) < 0) {
-			log_warn_sys("service: fork");
-			return -1;
-		}
-		if (pid == 0) {
-			worker(req, job);
-			return 1;
-		}
-		S.pid[slot] = pid;
-		S.st[slot] = W_IDLE;
-		idle++;
-	}
-	return 0;
-}
-
-static void
-reap(void)
-{
-	pid_t pid;
-	int st, i;
-
-	while ((pid = waitpid(-1, &st, WNOHANG)) > 0)
-		if ((i = slot_of(pid)) >= 0)
-			S.st[i] = W_FREE;
-}
-
-static void
-read_busy(void)
-{
-	pid_t pids[64];
-	ssize_t n;
-	size_t k;
-	int i;
-
-	while ((n = read(S.busy[0], pids, sizeof pids)) > 0)
-		for (k = 0; k < (size_t)n / sizeof(pid_t); k++)
-			if ((i = slot_of(pids[k])) >= 0)
-				S.st[i] = W_BUSY;
-}
-
-/* Stop: no new connection; idle workers go with us (PDEATHSIG). */
-static void __attribute__((noreturn))
-stop(void)
-{
-	(void)unlink(S.path);	/* tern-qmgr executes tern-remote meanwhile */
-	log_info("service: stopping");
-	exit(EXIT_OK);
-}
 
 /*
  * The socket's folder: tern-setup makes it ("user"'s, group of the
@@ -277,12 +183,26 @@ make_dir(void)
 		die_sys(EXIT_TEMP, "mkdir %s", log_esc_s(dir));
 }
 
+/*
+ * Stop (r: PREFORK_STOP, or -1 when poll failed): no new connection;
+ * idle workers go with us (PDEATHSIG), busy ones finish.
+ */
+static void __attribute__((noreturn))
+stop(int r)
+{
+	if (r < 0)
+		die_sys(EXIT_TEMP, "service: poll");
+	(void)unlink(S.path);	/* tern-qmgr executes tern-remote meanwhile */
+	log_info("service: stopping");
+	exit(EXIT_OK);
+}
+
 static void
 setup(struct conf *cf)
 {
-	static const int sigs[] = { SIGCHLD, SIGTERM, SIGINT, SIGHUP };
 	const char *qu;
 	gid_t gid;
+	int lfd;
 
 	S.cf = cf;
 	if ((S.path = conf_path(cf, "remote_socket")) == NULL)
@@ -293,14 +213,11 @@ setup(struct conf *cf)
 	    priv_lookup(qu, &S.peer_ok, &gid) < 0)
 		S.peer_ok = getuid();
 	make_dir();
-	if ((S.lfd = enqsvc_listen(S.path)) < 0)
+	if ((lfd = enqsvc_listen(S.path)) < 0)
 		die_sys(EXIT_TEMP, "service: cannot listen on %s",
 		    log_esc_s(S.path));
-	if (pipe2(S.busy, O_CLOEXEC) < 0 || io_set_nonblock(S.busy[0], 1) < 0)
-		die_sys(EXIT_TEMP, "service: pipe");
-	if (selfpipe_init(sigs, sizeof sigs / sizeof sigs[0]) < 0)
-		die_sys(EXIT_TEMP, "service: signals");
-	S.master = getpid();
+	if (prefork_init(&S.pool, &rsvc_limits, lfd, cf) < 0)
+		die_sys(EXIT_TEMP, "service: pipe and signals");
 	log_info("service: listening socket=%s workers=%d..%d peer_uid=%lu",
 	    log_esc_s(S.path), RSVC_IDLE, RSVC_MAX, (unsigned long)S.peer_ok);
 }
@@ -308,29 +225,12 @@ setup(struct conf *cf)
 void
 rsvc_serve(struct conf *cf, struct remote_req *req, struct rsvc_job *job)
 {
-	struct pollfd p[2];
-	int r, wait_ms;
+	int r;
 
 	setup(cf);
-	for (;;) {
-		r = spawn(req, job);
-		if (r == 1)
-			return;		/* a worker with its request */
-		wait_ms = r < 0 ? RSVC_FORK_PAUSE : -1;
-		p[0].fd = selfpipe_fd();
-		p[0].events = POLLIN;
-		p[1].fd = S.busy[0];
-		p[1].events = POLLIN;
-		if (poll(p, 2, wait_ms) < 0 && errno != EINTR)
-			die_sys(EXIT_TEMP, "service: poll");
-		selfpipe_drain();
-		read_busy();
-		if (selfpipe_caught(SIGCHLD))
-			reap();
-		if (selfpipe_caught(SIGTERM) || selfpipe_caught(SIGINT))
-			stop();
-		/* A new tern.conf: exit, and the supervisor starts us anew. */
-		if (selfpipe_caught(SIGHUP) && conf_changed(S.cf))
-			stop();
-	}
+	while ((r = prefork_master(&S.pool)) == PREFORK_FORKFAIL)
+		log_warn_sys("service: fork");
+	if (r != PREFORK_WORKER)
+		stop(r);
+	worker(req, job);	/* a worker with its request */
 }

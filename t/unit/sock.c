@@ -1,9 +1,13 @@
 /* Unit tests for lib/sock and lib/selfpipe. */
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdlib.h>
 #include <poll.h>
 #include <signal.h>
+#include <stdio.h>
 #include <string.h>
 #include <unistd.h>
 #include <netinet/in.h>
@@ -172,6 +176,53 @@ test_selfpipe(void)
 	is_int(selfpipe_fd(), -1, "fini closes the pipe");
 }
 
+/* Unix sockets: a file (mode 0666, an old one replaced) and an abstract name. */
+static void
+test_unix(void)
+{
+	char dir[] = "/tmp/tern-sock.XXXXXX", path[128], big[200], name[64];
+	struct sockaddr_un sun;
+	struct stat st;
+	int lfd, lfd2, c;
+
+	if (mkdtemp(dir) == NULL) {
+		skip(9, "mkdtemp");
+		return;
+	}
+	(void)snprintf(path, sizeof path, "%s/s", dir);
+	lfd = sock_unix_listen(path, 0, 4);
+	ok(lfd >= 0, "unix: listen on a file");
+	ok(stat(path, &st) == 0 && S_ISSOCK(st.st_mode) &&
+	    (st.st_mode & 0777) == 0666, "unix: a socket, mode 0666");
+	lfd2 = sock_unix_listen(path, 0, 4);
+	ok(lfd2 >= 0, "unix: an old socket there is replaced");
+	c = socket(AF_UNIX, SOCK_STREAM, 0);
+	ok(c >= 0 && connect(c, (struct sockaddr *)&sun,
+	    sock_unix_addr(&sun, path, 0)) == 0, "unix: connect to the file");
+	(void)close(c);
+	(void)close(lfd);
+	(void)close(lfd2);
+	(void)unlink(path);
+	(void)rmdir(dir);
+	(void)snprintf(name, sizeof name, "tern-sock-test.%ld", (long)getpid());
+	lfd = sock_unix_listen(name, SOCK_UNIX_ABSTRACT, 4);
+	ok(lfd >= 0 && access(name, F_OK) < 0, "unix: abstract, no file");
+	c = socket(AF_UNIX, SOCK_STREAM, 0);
+	ok(c >= 0 && connect(c, (struct sockaddr *)&sun,
+	    sock_unix_addr(&sun, name, SOCK_UNIX_ABSTRACT)) == 0,
+	    "unix: connect to the abstract name");
+	(void)close(c);
+	ok(sock_unix_listen(name, SOCK_UNIX_ABSTRACT, 4) < 0 &&
+	    errno == EADDRINUSE, "unix: an abstract name is taken once");
+	(void)close(lfd);
+	memset(big, 'a', sizeof big - 1);
+	big[sizeof big - 1] = '\0';
+	ok(sock_unix_addr(&sun, big, 0) == 0 && errno == ENAMETOOLONG,
+	    "unix: too long refused");
+	ok(sock_unix_listen("", 0, 4) < 0 && errno == ENAMETOOLONG,
+	    "unix: empty refused");
+}
+
 int
 main(void)
 {
@@ -181,6 +232,7 @@ main(void)
 	test_ucspi();
 	test_listen();
 	test_selfpipe();
+	test_unix();
 	ok(sock_ip_text_valid("127.0.0.1", 9), "ip text: IPv4");
 	ok(sock_ip_text_valid("::1", 3), "ip text: IPv6");
 	ok(!sock_ip_text_valid("127.0.0.1x", 10), "ip text: junk refused");
