@@ -218,6 +218,15 @@ int	remote_kept_recv(int fd, int64_t deadline, int *msgfd_r);
 int	remote_ack_send(int fd);
 /* 0 when the acknowledgement came before deadline, else -1. */
 int	remote_ack_recv(int fd, int64_t deadline);
+/*
+ * A request or the results, records up to and including END, into out
+ * (reset first): read in as few reads as they came in (the peer sends
+ * nothing after END until it is answered, so nothing is read ahead).
+ * 0, or -1: EPROTO on end of file before END, bytes after END or an END
+ * that is not empty, E2BIG over max, ETIMEDOUT at deadline.
+ */
+int	remote_read_records(int fd, struct sbuf *out, size_t max,
+	    int64_t deadline);
 
 /* Next hop of a target, into hop (REMOTE_HOP_MAX + 1 bytes). 0 or -1. */
 int	remote_dest(struct cdbmap *routes, const char *relay_host,

@@ -34,7 +34,6 @@
 #include "lib/cdbmap.h"
 #include "lib/io.h"
 #include "lib/log.h"
-#include "lib/lspawn.h"
 #include "lib/priv.h"
 #include "lib/qid.h"
 #include "lib/remote.h"
@@ -192,7 +191,7 @@ converse(int fd, const struct remote_req *req, struct remote_result *res,
 		*why_r = "cannot write the request";
 		goto out;
 	}
-	if (lspawn_read_records(fd, &buf, REMOTE_MSG_MAX,
+	if (remote_read_records(fd, &buf, REMOTE_MSG_MAX,
 	    io_deadline_ms(RUN_TIMEOUT_MS)) < 0) {
 		*why_r = errno == ETIMEDOUT ? "timed out" : "no answer";
 		goto out;
@@ -264,7 +263,7 @@ results(const struct qmgr_msg *m, int fd, const struct remote_req *req,
 	enum run_outcome o = RUN_FAIL;
 
 	sbuf_init(&buf, REMOTE_MSG_MAX);
-	if (lspawn_read_records(fd, &buf, REMOTE_MSG_MAX,
+	if (remote_read_records(fd, &buf, REMOTE_MSG_MAX,
 	    io_deadline_ms(RUN_TIMEOUT_MS)) < 0)
 		*why_r = errno == ETIMEDOUT ? "timed out" : "no answer";
 	else if (remote_res_decode(buf.s, buf.len, res, req->nrcpt,

@@ -11,9 +11,12 @@
 #include <string.h>
 #include <unistd.h>
 
+#include <bsd/string.h>
+
 #include "lib/fdpass.h"
 #include "lib/io.h"
 #include "lib/remote.h"
+#include "lib/sbuf.h"
 #include "t/tap.h"
 
 static int
@@ -193,6 +196,75 @@ t_path(void)
 	is_int(errno, ENAMETOOLONG, "ENAMETOOLONG");
 }
 
+/* Write w[0..n) on one end of a pair, read records on the other. */
+static int
+records(const void *w, size_t n, int close_after, struct sbuf *out,
+    size_t max)
+{
+	int sp[2], r;
+
+	if (pair(sp) < 0)
+		return -2;
+	if (io_write_full(sp[1], w, n) < 0)
+		return -2;
+	if (close_after)
+		(void)close(sp[1]);
+	r = remote_read_records(sp[0], out, max, soon());
+	(void)close(sp[0]);
+	if (!close_after)
+		(void)close(sp[1]);
+	return r;
+}
+
+static void
+t_records(void)
+{
+	struct remote_req req;
+	struct sbuf enc, out;
+	size_t i;
+	int e;
+
+	sbuf_init(&enc, REMOTE_MSG_MAX);
+	sbuf_init(&out, REMOTE_MSG_MAX);
+	remote_req_init(&req);
+	(void)strlcpy(req.qid, "0TPB86CERV500KJE", sizeof(req.qid));
+	(void)strlcpy(req.hop, "smtp:[127.0.0.1]:25", sizeof(req.hop));
+	(void)strlcpy(req.sender, "s@example.org", sizeof(req.sender));
+	for (i = 0; i < 300; i++)	/* over one read's chunk */
+		if (remote_req_add_rcpt(&req, "someone@example.net") < 0)
+			break;
+	e = remote_req_encode(&req, &enc);
+	ok(e == 0 && enc.len > 4096, "records: a request of %zu bytes",
+	    enc.len);
+	is_int(records(enc.s, enc.len, 0, &out, REMOTE_MSG_MAX), 0,
+	    "records: read to END, the writer still there");
+	ok(out.len == enc.len && memcmp(out.s, enc.s, enc.len) == 0,
+	    "records: every byte, END included");
+	for (i = 1; i < enc.len; i += enc.len / 7) {
+		errno = 0;
+		if (records(enc.s, i, 1, &out, REMOTE_MSG_MAX) != -1 ||
+		    errno != EPROTO)
+			break;
+	}
+	ok(i >= enc.len, "records: cut short (end of file): EPROTO");
+	ok(sbuf_cat_s(&enc, "Z") == 0, "records: a byte after END");
+	errno = 0;
+	e = records(enc.s, enc.len, 1, &out, REMOTE_MSG_MAX);
+	ok(e == -1 && errno == EPROTO, "records: bytes after END: EPROTO");
+	errno = 0;
+	e = records(enc.s, enc.len - 1, 1, &out, 100);
+	ok(e == -1 && errno == E2BIG, "records: over max: E2BIG");
+	errno = 0;
+	e = records("E\0\0\0\1x", 6, 1, &out, 100);
+	ok(e == -1 && errno == EPROTO, "records: END not empty: EPROTO");
+	errno = 0;
+	e = records("Q\0\0\0\2ab", 7, 0, &out, 100);
+	ok(e == -1 && errno == ETIMEDOUT, "records: no END by the deadline");
+	remote_req_fini(&req);
+	sbuf_fini(&enc);
+	sbuf_fini(&out);
+}
+
 int
 main(void)
 {
@@ -207,5 +279,6 @@ main(void)
 	t_refusals(f1);
 	t_kept(f1);
 	t_path();
+	t_records();
 	return done_testing();
 }
