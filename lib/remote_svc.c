@@ -109,20 +109,43 @@ remote_svc_connect(const char *path, int64_t ms)
 	return fd;
 }
 
-/* Send buf[0..n) with nfds descriptors, the rest of buf after them. */
+/*
+ * Send the hello h[0..hn) with nfds descriptors and, when req is not
+ * NULL, the request right after it in the same message (one send, one
+ * wake-up of the reader); what the socket did not take goes after.
+ */
 static int
-send_all(int fd, const unsigned char *buf, size_t n, const int *fds,
-    size_t nfds)
+send_all(int fd, const unsigned char *h, size_t hn, const int *fds,
+    size_t nfds, const struct remote_req *req)
 {
-	ssize_t k = fdpass_send(fd, buf, n, fds, nfds, 0);
+	struct sbuf enc, buf;
+	const unsigned char *p = h;
+	size_t n = hn;
+	ssize_t k;
+	int r = -1;
 
-	if (k <= 0)
-		return -1;
-	return (size_t)k < n ? io_write_full(fd, buf + k, n - (size_t)k) : 0;
+	sbuf_init(&enc, REMOTE_MSG_MAX);
+	sbuf_init(&buf, REMOTE_MSG_MAX + 8);
+	if (req != NULL) {
+		if (remote_req_encode(req, &enc) < 0 ||
+		    sbuf_cat_n(&buf, h, hn) < 0 ||
+		    sbuf_cat_sbuf(&buf, &enc) < 0)
+			goto out;
+		p = (const unsigned char *)buf.s;
+		n = buf.len;
+	}
+	if ((k = fdpass_send(fd, p, n, fds, nfds, 0)) <= 0)
+		goto out;
+	r = (size_t)k < n ? io_write_full(fd, p + k, n - (size_t)k) : 0;
+out:
+	sbuf_fini(&enc);
+	sbuf_fini(&buf);
+	return r;
 }
 
 int
-remote_svc_send(int fd, unsigned slot, int msgfd, int lockfd)
+remote_svc_send(int fd, unsigned slot, int msgfd, int lockfd,
+    const struct remote_req *req)
 {
 	unsigned char h[5];
 	int fds[2] = { msgfd, lockfd };
@@ -133,15 +156,15 @@ remote_svc_send(int fd, unsigned slot, int msgfd, int lockfd)
 	h[3] = (unsigned char)(slot >> 8);
 	h[4] = (unsigned char)slot;
 	return send_all(fd, h, sizeof(h), fds,
-	    slot != REMOTE_SVC_NOSLOT ? 2 : 1);
+	    slot != REMOTE_SVC_NOSLOT ? 2 : 1, req);
 }
 
 int
-remote_kept_send(int fd, int msgfd)
+remote_kept_send(int fd, int msgfd, const struct remote_req *req)
 {
 	unsigned char h = REMOTE_KEPT_HELLO;
 
-	return send_all(fd, &h, 1, &msgfd, 1);
+	return send_all(fd, &h, 1, &msgfd, 1, req);
 }
 
 static int

@@ -275,19 +275,6 @@ results(const struct qmgr_msg *m, int fd, const struct remote_req *req,
 	return o;
 }
 
-static int
-send_req(int fd, const struct remote_req *req)
-{
-	struct sbuf buf;
-	int r;
-
-	sbuf_init(&buf, REMOTE_MSG_MAX);
-	r = remote_req_encode(req, &buf) < 0 ||
-	    io_write_full(fd, buf.s, buf.len) < 0 ? -1 : 0;
-	sbuf_fini(&buf);
-	return r;
-}
-
 /*
  * Give req to the idle tern-remote of the destination's slot i, if there
  * is one (running as uid): RUN_NONE when none took it (not listening,
@@ -307,7 +294,7 @@ use_idle(const struct qmgr_msg *m, const char *dir, uint64_t i, uid_t uid,
 	    (unsigned)i, name, sizeof(name)) < 0 ||
 	    remote_slot_connect(fdp, name, uid) < 0)
 		return RUN_NONE;
-	if (remote_kept_send(*fdp, msgfd) == 0 && send_req(*fdp, req) == 0 &&
+	if (remote_kept_send(*fdp, msgfd, req) == 0 &&
 	    remote_ack_recv(*fdp, io_deadline_ms(RUN_TIMEOUT_MS)) == 0)
 		/* Taken: from here a failure defers, as a crash. */
 		o = results(m, *fdp, req, res, why_r);
@@ -334,7 +321,7 @@ use_service(const struct qmgr_msg *m, int msgfd, int lock, uint64_t i,
 		return RUN_FAIL;
 	}
 	if (remote_svc_send(fd, lock >= 0 ? (unsigned)i : REMOTE_SVC_NOSLOT,
-	    msgfd, lock) == 0 && send_req(fd, req) == 0 &&
+	    msgfd, lock, req) == 0 &&
 	    remote_ack_recv(fd, io_deadline_ms(SLOT_WAIT_MS)) == 0)
 		o = results(m, fd, req, res, why_r);
 	else

@@ -65,7 +65,7 @@ t_svc(int f1, int f2)
 	if (pair(sp) < 0)
 		exit(1);
 	n0 = nopen();
-	is_int(remote_svc_send(sp[0], 7, f1, f2), 0, "svc hello sent");
+	is_int(remote_svc_send(sp[0], 7, f1, f2, NULL), 0, "svc hello sent");
 	is_int(remote_svc_recv(sp[1], soon(), &slot, &m, &l), 0,
 	    "svc hello received");
 	is_int(slot, 7, "slot number");
@@ -74,7 +74,7 @@ t_svc(int f1, int f2)
 	(void)close(l);
 	is_int(nopen(), n0, "nothing else kept");
 
-	is_int(remote_svc_send(sp[0], REMOTE_SVC_NOSLOT, f1, -1), 0,
+	is_int(remote_svc_send(sp[0], REMOTE_SVC_NOSLOT, f1, -1, NULL), 0,
 	    "svc hello without a slot");
 	is_int(remote_svc_recv(sp[1], soon(), &slot, &m, &l), 0,
 	    "received");
@@ -148,7 +148,7 @@ t_kept(int f1)
 	if (pair(sp) < 0)
 		exit(1);
 	n0 = nopen();
-	is_int(remote_kept_send(sp[0], f1), 0, "kept hello sent");
+	is_int(remote_kept_send(sp[0], f1, NULL), 0, "kept hello sent");
 	is_int(remote_kept_recv(sp[1], soon(), &m), 0, "kept hello received");
 	ok(same_file(m, f1), "the message");
 	(void)close(m);
@@ -265,6 +265,51 @@ t_records(void)
 	sbuf_fini(&out);
 }
 
+/* The hello and the request in one send: both read back apart. */
+static void
+t_with_request(int f1)
+{
+	struct remote_req req, got;
+	struct sbuf out;
+	const char *why = "";
+	int sp[2], m = -1, l = -1;
+	unsigned slot = 0;
+
+	remote_req_init(&req);
+	remote_req_init(&got);
+	sbuf_init(&out, REMOTE_MSG_MAX);
+	(void)strlcpy(req.qid, "0TPB86CERV500KJE", sizeof(req.qid));
+	(void)strlcpy(req.hop, "smtp:[127.0.0.1]:25", sizeof(req.hop));
+	(void)strlcpy(req.sender, "s@example.org", sizeof(req.sender));
+	ok(remote_req_add_rcpt(&req, "a@example.net") == 0 && pair(sp) == 0,
+	    "with request: set up");
+	is_int(remote_svc_send(sp[0], REMOTE_SVC_NOSLOT, f1, -1, &req), 0,
+	    "with request: svc hello and request sent at once");
+	is_int(remote_svc_recv(sp[1], soon(), &slot, &m, &l), 0,
+	    "with request: the hello and descriptor");
+	ok(remote_read_records(sp[1], &out, REMOTE_MSG_MAX, soon()) == 0 &&
+	    remote_req_decode(out.s, out.len, &got, &why) == 0 &&
+	    strcmp(got.qid, req.qid) == 0 && got.nrcpt == 1,
+	    "with request: then the request");
+	(void)close(m);
+	is_int(remote_kept_send(sp[0], f1, &req), 0,
+	    "with request: kept hello and request sent at once");
+	is_int(remote_kept_recv(sp[1], soon(), &m), 0,
+	    "with request: the kept hello");
+	remote_req_fini(&got);
+	remote_req_init(&got);
+	ok(remote_read_records(sp[1], &out, REMOTE_MSG_MAX, soon()) == 0 &&
+	    remote_req_decode(out.s, out.len, &got, &why) == 0 &&
+	    strcmp(got.rcpt[0], "a@example.net") == 0,
+	    "with request: then its request");
+	(void)close(m);
+	(void)close(sp[0]);
+	(void)close(sp[1]);
+	remote_req_fini(&req);
+	remote_req_fini(&got);
+	sbuf_fini(&out);
+}
+
 int
 main(void)
 {
@@ -280,5 +325,6 @@ main(void)
 	t_kept(f1);
 	t_path();
 	t_records();
+	t_with_request(f1);
 	return done_testing();
 }
