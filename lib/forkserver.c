@@ -107,6 +107,7 @@ struct fs {
 	int		(*stale)(void *);
 	void		*arg;
 	char		**argv;
+	const struct forkserver_split *split;
 };
 
 /* Length of a NAME=VALUE's name and '='. */
@@ -119,13 +120,14 @@ env_name_len(const char *kv)
 }
 
 /*
- * In the child: environ = the server's, less FORKSERVER_ENV and the names
- * the message sets, plus v[].  One array, not a putenv per variable: each
- * putenv reallocated the array, and every heap page that touched was a
- * copy-on-write fault in the child (~15 per connection).
+ * The environment of a connection's process: the server's, less
+ * FORKSERVER_ENV and the names the message sets, plus v[].  One array,
+ * not a putenv per variable: each putenv reallocated the array, and every
+ * heap page that touched was a copy-on-write fault in the child (~15 per
+ * connection).  NULL when out of memory.
  */
-static int
-child_env(char **v, size_t nv)
+static char **
+env_merge(char **v, size_t nv)
 {
 	static const char fsenv[] = FORKSERVER_ENV "=";
 	char **e, **ne;
@@ -134,7 +136,7 @@ child_env(char **v, size_t nv)
 	for (e = environ; e != NULL && *e != NULL; e++)
 		n++;
 	if ((ne = calloc(n + nv + 1, sizeof *ne)) == NULL)
-		return -1;
+		return NULL;
 	k = 0;
 	for (e = environ; e != NULL && *e != NULL; e++) {
 		size_t l = env_name_len(*e);
@@ -151,6 +153,17 @@ child_env(char **v, size_t nv)
 	for (i = 0; i < nv; i++)
 		ne[k++] = v[i];
 	ne[k] = NULL;
+	return ne;
+}
+
+/* In the child: environ = env_merge(). */
+static int
+child_env(char **v, size_t nv)
+{
+	char **ne = env_merge(v, nv);
+
+	if (ne == NULL)
+		return -1;
 	environ = ne;
 	return 0;
 }
@@ -187,6 +200,7 @@ one(const struct fs *f, int *child_r)
 	size_t nv = 0, nfd = 0;
 	ssize_t n;
 	int conn = -1, stale, fd = f->fd;
+	const struct forkserver_split *split;
 	pid_t pid;
 
 	/* poll said readable: a message that brings anything but one
@@ -209,10 +223,27 @@ one(const struct fs *f, int *child_r)
 		return 0;
 	}
 	stale = f->stale != NULL && f->stale(f->arg);
+	/* A split service (forkserver_serve_split): not for a stale
+	 * connection, whose fresh image makes its own monitor. */
+	split = stale ? NULL : f->split;
+	if (split != NULL && split->pre(split->arg, conn) < 0) {
+		(void)close(conn);
+		reply(fd, 'f', id, 0);
+		return 0;
+	}
 	pid = fork();
 	if (pid == 0) {
 		*child_r = 1;
 		return child(f, conn, v, nv, stale);
+	}
+	if (split != NULL) {
+		char **env = pid > 0 ? env_merge(v, nv) : NULL;
+		long mon = split->post(split->arg, (long)pid, conn, env);
+
+		free(env);
+		if (mon < 0 && pid > 0)
+			(void)kill(pid, SIGKILL);	/* ours, not reaped */
+		pid = (pid_t)mon;
 	}
 	(void)close(conn);	/* the child has it */
 	if (pid < 0)
@@ -239,11 +270,12 @@ reap(int fd)
 }
 
 int
-forkserver_serve(int fd, int (*stale)(void *), void *arg, char **argv)
+forkserver_serve_split(int fd, int (*stale)(void *), void *arg, char **argv,
+    const struct forkserver_split *split)
 {
 	static const int sigs[] = { SIGCHLD };
 	struct pollfd p[2];
-	struct fs f = { fd, stale, arg, argv };
+	struct fs f = { fd, stale, arg, argv, split };
 	int r, in_child = 0;
 
 	if (selfpipe_init(sigs, 1) < 0)
@@ -278,6 +310,12 @@ forkserver_serve(int fd, int (*stale)(void *), void *arg, char **argv)
 			return r;
 		}
 	}
+}
+
+int
+forkserver_serve(int fd, int (*stale)(void *), void *arg, char **argv)
+{
+	return forkserver_serve_split(fd, stale, arg, argv, NULL);
 }
 
 int

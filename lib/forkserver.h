@@ -51,6 +51,30 @@ int	forkserver_fd(void);
  */
 int	forkserver_serve(int fd, int (*stale)(void *), void *arg,
 	    char **argv);
+/*
+ * Split services (tern-pop3d, tern-imapd: doc/login.md): the forked child
+ * is not the connection's process but a helper of it (the pre-auth
+ * child), and the process the supervisor counts is started by split->post.
+ * pre(arg, conn) runs in the server before the fork (e.g. makes socket
+ * pairs both will hold; -1: the connection is not served).  post(arg,
+ * child, conn, env) runs in the server after it: it starts the
+ * connection's process (vfork and exec: cheap) with env (the variables
+ * the child has, a NULL-terminated array freed after the call; NULL when
+ * it could not be built: fail), closes what pre made, and returns its
+ * pid, reported to the supervisor as the connection's ("s ID PID"); or
+ * -1, and the server kills the child and says "f ID".  child is -1 when
+ * the fork failed (post only undoes pre).  The child's own end is also
+ * reported ("x PID STATUS": a pid the supervisor does not know, so it
+ * counts nothing); the server reaps both.  A stale connection (below)
+ * gets neither call: its fresh image splits itself.
+ */
+struct forkserver_split {
+	int		(*pre)(void *arg, int conn);
+	long		(*post)(void *arg, long child, int conn, char **env);
+	void		*arg;
+};
+int	forkserver_serve_split(int fd, int (*stale)(void *), void *arg,
+	    char **argv, const struct forkserver_split *split);
 /* The usual stale: conf_changed() of the struct conf * in arg. */
 int	forkserver_conf_stale(void *conf);
 

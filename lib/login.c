@@ -3,6 +3,7 @@
  */
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 
 #include <arpa/inet.h>
@@ -13,6 +14,7 @@
 #include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
+#include <spawn.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -132,6 +134,40 @@ client_nodelay(int fd)
 	(void)setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
 }
 
+/*
+ * The child dies with its monitor: the kernel signals the owner of a
+ * socket with O_ASYNC set when its peer closes (and when data comes in),
+ * and F_SETSIG makes that signal SIGKILL.  Armed while the child reads
+ * the client (no data is due from the monitor then), disarmed while it
+ * waits for an answer (login_ask).  Its monitor may be no parent of its
+ * (a fork server's child, doc/login.md), so the parent's death signal
+ * would not do.  After arming, a monitor already gone is seen by poll:
+ * 0 armed, -1 (errno EPIPE) the monitor is gone, or a fcntl error.
+ */
+static int
+death_watch(int ctl, int on)
+{
+	struct pollfd pf;
+	int fl;
+
+	if ((fl = fcntl(ctl, F_GETFL)) < 0)
+		return -1;
+	if (!on)
+		return fcntl(ctl, F_SETFL, fl & ~O_ASYNC);
+	if (fcntl(ctl, F_SETOWN, getpid()) < 0 ||
+	    fcntl(ctl, F_SETSIG, SIGKILL) < 0 ||
+	    fcntl(ctl, F_SETFL, fl | O_ASYNC) < 0)
+		return -1;
+	pf.fd = ctl;
+	pf.events = POLLIN;
+	pf.revents = 0;
+	if (poll(&pf, 1, 0) > 0 && (pf.revents & (POLLHUP | POLLERR))) {
+		errno = EPIPE;
+		return -1;
+	}
+	return 0;
+}
+
 int
 login_fork(struct login *l, const char *login_user, const char *jail,
     struct tls_ctx **tls, int *dropped_r, const char **why_r)
@@ -140,7 +176,7 @@ login_fork(struct login *l, const char *login_user, const char *jail,
 	pid_t pid;
 
 	memset(l, 0, sizeof *l);
-	l->ctl = l->relay = l->client = -1;
+	l->ctl = l->relay = l->client = l->pidfd = -1;
 	client_nodelay(0);
 	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, ctl) < 0)
 		return fail(why_r, "socketpair", errno);
@@ -189,157 +225,162 @@ login_fork(struct login *l, const char *login_user, const char *jail,
 	r = child_drop(login_user, jail, why_r);
 	if (r < 0)
 		return -1;
+	if (death_watch(l->ctl, 1) < 0)
+		return fail(why_r, "the monitor is gone", errno);
 	*dropped_r = r;
 	return LOGIN_ROLE_CHILD;
 }
 
-/* ---- the request codec ---- */
+/* ---- the split model: tern-login is the monitor ---- */
 
-static int
-put(unsigned char *buf, size_t size, size_t *off, int type, const void *v,
-    size_t n)
+void
+login_split_close(struct login_split *sp)
 {
-	if (n > 0xffff || size - *off < 3 || size - *off - 3 < n) {
-		errno = E2BIG;
-		return -1;
-	}
-	buf[(*off)++] = (unsigned char)type;
-	buf[(*off)++] = (unsigned char)(n >> 8);
-	buf[(*off)++] = (unsigned char)(n & 0xff);
-	if (n > 0)
-		memcpy(buf + *off, v, n);
-	*off += n;
-	return 0;
-}
-
-static int
-tag_ok(const char *p, size_t n)
-{
-	size_t i;
-
-	if (n > LOGIN_TAG_MAX)
-		return 0;
-	for (i = 0; i < n; i++)
-		if ((unsigned char)p[i] < 0x21 || (unsigned char)p[i] > 0x7e)
-			return 0;
-	return 1;
+	(void)io_close(&sp->ctl[0]);
+	(void)io_close(&sp->ctl[1]);
+	(void)io_close(&sp->rel[0]);
+	(void)io_close(&sp->rel[1]);
 }
 
 int
-login_req_encode(const struct login_req *q, unsigned char *buf, size_t size,
-    size_t *len_r)
+login_split_open(struct login_split *sp, int client, const char **why_r)
 {
-	unsigned char t = q->tls ? 1 : 0, h = q->handoff ? 1 : 0;
-	size_t off = 0, tl = strlen(q->tag), ol = strlen(q->origin);
+	int r;
 
-	if (q->user_len == 0 || q->user_len > LOGIN_USER_MAX ||
-	    q->pass_len > LOGIN_PASS_MAX ||
-	    memchr(q->user, '\0', q->user_len) != NULL ||
-	    memchr(q->pass, '\0', q->pass_len) != NULL || !tag_ok(q->tag, tl) ||
-	    q->authzid_len > LOGIN_USER_MAX ||
-	    memchr(q->authzid, '\0', q->authzid_len) != NULL ||
-	    ol > LOGIN_ORIGIN_MAX ||
-	    (ol > 0 && !sock_ip_text_valid(q->origin, ol))) {
-		errno = EINVAL;
-		return -1;
+	sp->ctl[0] = sp->ctl[1] = sp->rel[0] = sp->rel[1] = -1;
+	client_nodelay(client);
+	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sp->ctl) < 0 ||
+	    socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sp->rel) < 0) {
+		r = errno;
+		login_split_close(sp);
+		return fail(why_r, "socketpair", r);
 	}
-	if (put(buf, size, &off, 'U', q->user, q->user_len) < 0 ||
-	    put(buf, size, &off, 'P', q->pass, q->pass_len) < 0 ||
-	    put(buf, size, &off, 'T', &t, 1) < 0 ||
-	    put(buf, size, &off, 'G', q->tag, tl) < 0 ||
-	    put(buf, size, &off, 'H', &h, 1) < 0 ||
-	    (q->authzid_len > 0 &&
-	    put(buf, size, &off, 'Z', q->authzid, q->authzid_len) < 0) ||
-	    (ol > 0 && put(buf, size, &off, 'X', q->origin, ol) < 0) ||
-	    put(buf, size, &off, 'E', NULL, 0) < 0)
-		return -1;
-	*len_r = off;
-	return 0;
-}
-
-struct cursor {
-	const unsigned char *p;
-	size_t		 len, off;
-};
-
-/* The next record, which must be of type 'want' and min..max bytes. */
-static int
-get(struct cursor *c, int want, size_t min, size_t max, const void **v_r,
-    size_t *n_r)
-{
-	size_t n;
-
-	if (c->len - c->off < 3 || c->p[c->off] != want)
-		return -1;
-	n = (size_t)c->p[c->off + 1] << 8 | c->p[c->off + 2];
-	if (n < min || n > max || c->len - c->off - 3 < n)
-		return -1;
-	*v_r = c->p + c->off + 3;
-	*n_r = n;
-	c->off += 3 + n;
 	return 0;
 }
 
 int
-login_req_decode(const void *buf, size_t len, struct login_req *q,
+login_split_child(struct login *l, struct login_split *sp,
+    const char *login_user, const char *jail, int *dropped_r,
     const char **why_r)
 {
-	struct cursor c = { buf, len, 0 };
-	const void *v;
-	size_t n;
+	int r;
 
-	memset(q, 0, sizeof *q);
-	if (get(&c, 'U', 1, LOGIN_USER_MAX, &v, &n) < 0 ||
-	    memchr(v, '\0', n) != NULL)
-		return fail(why_r, "bad user record", EPROTO);
-	memcpy(q->user, v, n);
-	q->user_len = n;
-	if (get(&c, 'P', 0, LOGIN_PASS_MAX, &v, &n) < 0 ||
-	    memchr(v, '\0', n) != NULL) {
-		explicit_bzero(q, sizeof *q);
-		return fail(why_r, "bad password record", EPROTO);
-	}
-	memcpy(q->pass, v, n);
-	q->pass_len = n;
-	if (get(&c, 'T', 1, 1, &v, &n) < 0 ||
-	    *(const unsigned char *)v > 1) {
-		explicit_bzero(q, sizeof *q);
-		return fail(why_r, "bad tls record", EPROTO);
-	}
-	q->tls = *(const unsigned char *)v;
-	if (get(&c, 'G', 0, LOGIN_TAG_MAX, &v, &n) < 0 || !tag_ok(v, n)) {
-		explicit_bzero(q, sizeof *q);
-		return fail(why_r, "bad tag record", EPROTO);
-	}
-	memcpy(q->tag, v, n);
-	if (get(&c, 'H', 1, 1, &v, &n) < 0 ||
-	    *(const unsigned char *)v > 1) {
-		explicit_bzero(q, sizeof *q);
-		return fail(why_r, "bad handoff record", EPROTO);
-	}
-	q->handoff = *(const unsigned char *)v;
-	if (c.off < len && c.p[c.off] == 'Z') {
-		if (get(&c, 'Z', 1, LOGIN_USER_MAX, &v, &n) < 0 ||
-		    memchr(v, '\0', n) != NULL) {
-			explicit_bzero(q, sizeof *q);
-			return fail(why_r, "bad authzid record", EPROTO);
-		}
-		memcpy(q->authzid, v, n);
-		q->authzid_len = n;
-	}
-	if (c.off < len && c.p[c.off] == 'X') {
-		if (get(&c, 'X', 1, LOGIN_ORIGIN_MAX, &v, &n) < 0 ||
-		    !sock_ip_text_valid(v, n)) {
-			explicit_bzero(q, sizeof *q);
-			return fail(why_r, "bad origin record", EPROTO);
-		}
-		memcpy(q->origin, v, n);
-	}
-	if (get(&c, 'E', 0, 0, &v, &n) < 0 || c.off != len) {
-		explicit_bzero(q, sizeof *q);
-		return fail(why_r, "bad end record or trailing bytes", EPROTO);
-	}
+	memset(l, 0, sizeof *l);
+	l->client = l->pidfd = -1;
+	(void)io_close(&sp->ctl[0]);	/* the monitor's */
+	(void)io_close(&sp->rel[0]);
+	l->ctl = sp->ctl[1];
+	l->relay = sp->rel[1];
+	sp->ctl[1] = sp->rel[1] = -1;
+	if ((r = child_drop(login_user, jail, why_r)) < 0)
+		return -1;
+	if (death_watch(l->ctl, 1) < 0)
+		return fail(why_r, "the monitor is gone", errno);
+	*dropped_r = r;
 	return 0;
+}
+
+pid_t
+login_split_monitor(struct login_split *sp, pid_t child, int client,
+    const char *program, char *const *argv, char *const *envp, int in_place,
+    const char **why_r)
+{
+	static const int dst[LOGIN_MON_NFD] = { LOGIN_MON_FD_CLIENT,
+	    LOGIN_MON_FD_CTL, LOGIN_MON_FD_RELAY, LOGIN_MON_FD_CHILD };
+	posix_spawn_file_actions_t fa;
+	posix_spawnattr_t at;
+	sigset_t none;
+	int src[LOGIN_MON_NFD], tmp[LOGIN_MON_NFD], i, r, e, pidfd;
+	pid_t pid = -1;
+	const char *why = "pidfd_open";
+
+	/* The kernel's handle on the child: the monitor signals and waits
+	 * through it even when the child is not its own (a fork server's):
+	 * no pid that could be reused by then. */
+	pidfd = (int)syscall(SYS_pidfd_open, child, 0);
+	if (pidfd < 0) {
+		e = errno;
+		login_split_close(sp);
+		return fail(why_r, why, e);
+	}
+	src[0] = client;
+	src[1] = sp->ctl[0];
+	src[2] = sp->rel[0];
+	src[3] = pidfd;
+	(void)io_close(&sp->ctl[1]);	/* the child's */
+	(void)io_close(&sp->rel[1]);
+	if (in_place) {
+		/* This process becomes tern-login (its pid stays the
+		 * connection's; the child is its own). */
+		if (io_fd_arrange(src, dst, LOGIN_MON_NFD) < 0) {
+			e = errno;
+			why = "cannot set up descriptors";
+		} else {
+			execve(program, argv, envp);
+			e = errno;
+			why = "cannot run the monitor";
+		}
+		goto out;
+	}
+	/*
+	 * vfork and exec (posix_spawn: clone(CLONE_VM|CLONE_VFORK)): no copy
+	 * of this (big, OpenSSL-linked) server's page tables, no teardown
+	 * of them at the exec.  A source on a target number is moved away
+	 * first, so no dup2 overwrites one still to be copied.
+	 */
+	for (i = 0; i < LOGIN_MON_NFD; i++) {
+		tmp[i] = -1;
+		if (src[i] >= LOGIN_MON_FD_CLIENT &&
+		    src[i] < LOGIN_MON_FD_CLIENT + LOGIN_MON_NFD) {
+			if ((tmp[i] = fcntl(src[i], F_DUPFD_CLOEXEC,
+			    LOGIN_MON_FD_CLIENT + LOGIN_MON_NFD)) < 0) {
+				e = errno;
+				why = "cannot set up descriptors";
+				goto undo;
+			}
+			src[i] = tmp[i];
+		}
+	}
+	if ((r = posix_spawn_file_actions_init(&fa)) != 0) {
+		e = r;
+		why = "posix_spawn_file_actions_init";
+		goto undo;
+	}
+	if ((r = posix_spawnattr_init(&at)) != 0) {
+		(void)posix_spawn_file_actions_destroy(&fa);
+		e = r;
+		why = "posix_spawnattr_init";
+		goto undo;
+	}
+	r = 0;
+	for (i = 0; i < LOGIN_MON_NFD && r == 0; i++)
+		r = posix_spawn_file_actions_adddup2(&fa, src[i], dst[i]);
+	if (r == 0)
+		r = sigemptyset(&none) < 0 ? errno : 0;
+	if (r == 0)
+		r = posix_spawnattr_setsigmask(&at, &none);
+	if (r == 0)
+		r = posix_spawnattr_setflags(&at, POSIX_SPAWN_SETSID |
+		    POSIX_SPAWN_SETSIGMASK);
+	if (r == 0)
+		r = posix_spawn(&pid, program, &fa, &at, argv, envp);
+	(void)posix_spawn_file_actions_destroy(&fa);
+	(void)posix_spawnattr_destroy(&at);
+	e = r;
+	why = "cannot run the monitor";
+	if (r != 0)
+		pid = -1;
+undo:
+	for (i = 0; i < LOGIN_MON_NFD; i++)
+		if (tmp[i] >= 0)
+			(void)close(tmp[i]);
+out:
+	(void)close(pidfd);
+	(void)io_close(&sp->ctl[0]);
+	(void)io_close(&sp->rel[0]);
+	if (pid < 0)
+		return fail(why_r, why, e);
+	return pid;
 }
 
 /* ---- the child's side ---- */
@@ -360,6 +401,11 @@ login_ask(struct login *l, struct login_req *req, int64_t timeout_ms)
 		explicit_bzero(buf, sizeof buf);
 		return LOGIN_FAIL;	/* a request we cannot carry */
 	}
+	/* The answer is data from the monitor: no death watch for it. */
+	if (death_watch(l->ctl, 0) < 0) {
+		explicit_bzero(buf, sizeof buf);
+		return -1;
+	}
 	n = send(l->ctl, buf, len, MSG_NOSIGNAL);
 	explicit_bzero(buf, sizeof buf);
 	if (n != (ssize_t)len)
@@ -372,6 +418,16 @@ login_ask(struct login *l, struct login_req *req, int64_t timeout_ms)
 		errno = EPROTO;
 		return -1;
 	}
+	/* Refused: back to reading the client, watching the monitor
+	 * again.  Not after LOGIN_TEMPFAIL: a monitor that could not start
+	 * the worker ends right after that answer, and the child must
+	 * still be able to tell the client (it finds the monitor gone at
+	 * its next request, or its login_timeout ends it).  Not after
+	 * LOGIN_OK or LOGIN_HANDOFF: the monitor is now the worker and has
+	 * closed its end. */
+	if ((ans[1] == LOGIN_FAIL || ans[1] == LOGIN_THROTTLED) &&
+	    death_watch(l->ctl, 1) < 0)
+		return -1;
 	return ans[1];
 }
 
@@ -476,346 +532,3 @@ login_relay(struct login *l, struct bio *client, int64_t idle_ms,
 	}
 }
 
-/* ---- the monitor ---- */
-
-static void
-note(const struct login_monitor_conf *c, struct login_event *ev)
-{
-	if (c->note != NULL)
-		c->note(c->arg, ev);
-}
-
-int
-login_answer(struct login *l, int a)
-{
-	unsigned char m[5] = { 'A', (unsigned char)a, 'E', 0, 0 };
-
-	return send(l->ctl, m, sizeof m, MSG_NOSIGNAL) == (ssize_t)sizeof m ?
-	    0 : -1;
-}
-
-static const char *const spawn_steps[] = {
-	"", "cannot drop privileges", "cannot enter the Maildir",
-	"cannot stat the Maildir", "the Maildir has the wrong owner",
-	"cannot set up descriptors", "cannot build the environment",
-	"cannot run the worker"
-};
-
-/* The worker's environment: allow list, LOGIN_*, the caller's extras. */
-static char **
-worker_env(const struct login_monitor_conf *c, const struct authc_reply *rep,
-    const struct login_req *q)
-{
-	const char *extra[ENV_MAX];
-	struct sbuf u, t, g, qb;
-	size_t n = 0, i;
-	char **env;
-
-	sbuf_init(&u, LOGIN_USER_MAX + 16);
-	sbuf_init(&t, 16);
-	sbuf_init(&g, LOGIN_TAG_MAX + 16);
-	sbuf_init(&qb, 40);
-	if (sbuf_printf(&u, "LOGIN_USER=%s", rep->addr) < 0 ||
-	    sbuf_printf(&t, "LOGIN_TLS=%d", q->tls ? 1 : 0) < 0 ||
-	    sbuf_printf(&g, "LOGIN_TAG=%s", q->tag) < 0 ||
-	    sbuf_printf(&qb, "LOGIN_QUOTA=%llu",
-	    (unsigned long long)rep->quota) < 0)
-		return NULL;
-	extra[n++] = u.s;
-	extra[n++] = t.s;
-	extra[n++] = qb.s;
-	if (q->tag[0] != '\0')
-		extra[n++] = g.s;
-	for (i = 0; c->env_extra != NULL && c->env_extra[i] != NULL &&
-	    n < ENV_MAX - 1; i++)
-		extra[n++] = c->env_extra[i];
-	extra[n] = NULL;
-	env = env_build(c->env_allow, extra);
-	sbuf_fini(&u);
-	sbuf_fini(&t);
-	sbuf_fini(&g);
-	sbuf_fini(&qb);
-	return env;
-}
-
-/*
- * After LOGIN_HANDOFF the child ends at once: wait for it (its end of ctl
- * closing says so; bounded), so the worker does not carry a zombie.
- */
-static void
-child_reap(struct login *l)
-{
-	int64_t deadline = io_deadline_ms(LOGIN_REAP_MS);
-	int closed = 0;
-	char c;
-
-	while (!closed && io_wait(l->ctl, POLLIN, deadline) > 0)
-		closed = recv(l->ctl, &c, 1, 0) <= 0;
-	/* Closed: the child is exiting, wait.  Late: leave it be. */
-	while (waitpid(l->child, NULL, closed ? 0 : WNOHANG) < 0 &&
-	    errno == EINTR)
-		;
-}
-
-/*
- * The monitor becomes the worker (no fork: one process fewer per session,
- * and the supervisor's pid for the connection stays the session's).
- * As root first: the home must be a folder owned by the account, or the
- * login is refused while the monitor can still serve another attempt.
- * Then, past the point of no return: priv_drop, chdir as the account (the
- * kernel checks the path), the owner checked again on ".", the relay end
- * on descriptors 0 and 1, LOGIN_OK to the child, execve.  Returns only on
- * a failure: 0 when nothing was dropped yet (answer TEMPFAIL, go on),
- * -1 when the process is no longer root (answer TEMPFAIL, then end).
- */
-static int
-worker_become(struct login *l, const struct login_monitor_conf *c,
-    const struct authc_reply *rep, const struct login_req *q,
-    struct login_event *ev)
-{
-	struct stat st;
-	char **env;
-	const char *why;
-	int src[2], dst[2] = { 0, 1 }, handoff;
-
-	if (stat(rep->home, &st) < 0) {
-		ev->why = spawn_steps[3];
-		ev->err = errno;
-		return 0;
-	}
-	if (!S_ISDIR(st.st_mode) ||
-	    (priv_is_root() && st.st_uid != (uid_t)rep->uid) ||
-	    (!priv_is_root() && st.st_uid != getuid())) {
-		ev->why = spawn_steps[4];
-		ev->err = EPERM;
-		return 0;
-	}
-	if ((env = worker_env(c, rep, q)) == NULL) {
-		ev->why = spawn_steps[6];
-		ev->err = errno;
-		return 0;
-	}
-	if (priv_drop((uid_t)rep->uid, (gid_t)rep->uid, NULL, &why) < 0) {
-		ev->why = spawn_steps[1];
-		goto dropped;
-	}
-	if (chdir(rep->home) < 0) {
-		ev->why = spawn_steps[2];
-		goto dropped;
-	}
-	if (stat(".", &st) < 0) {
-		ev->why = spawn_steps[3];
-		goto dropped;
-	}
-	if (st.st_uid != getuid() || !S_ISDIR(st.st_mode)) {
-		errno = EPERM;
-		ev->why = spawn_steps[4];
-		goto dropped;
-	}
-	handoff = q->handoff && l->client >= 0;
-	src[0] = src[1] = handoff ? l->client : l->relay;
-	if (io_fd_arrange(src, dst, 2) < 0) {
-		ev->why = spawn_steps[5];
-		goto dropped;
-	}
-	ev->pid = getpid();
-	note(c, ev);
-	/* The worker answers the client; the child relays from now on,
-	 * or ends at once when the worker has the client itself. */
-	if (login_answer(l, handoff ? LOGIN_HANDOFF : LOGIN_OK) < 0)
-		_exit(111);
-	if (handoff)
-		child_reap(l);
-	closefrom(3);
-	execve(c->program, c->argv, env);
-	ev->why = spawn_steps[7];
-	ev->err = errno;
-	note(c, ev);
-	_exit(111);
-dropped:
-	ev->err = errno;
-	free(env);
-	return -1;
-}
-
-/* Wait for one request: 1, 0 (the child closed), -1 (broken, timed out). */
-static int
-monitor_recv(struct login *l, struct login_req *q, int64_t deadline,
-    const char **why_r)
-{
-	unsigned char buf[LOGIN_REQ_MAX + 1];
-	ssize_t n;
-	int r;
-
-	if (io_wait(l->ctl, POLLIN, deadline) < 0)
-		return fail(why_r, "no request in time", errno);
-	n = recv(l->ctl, buf, sizeof buf, MSG_TRUNC);
-	if (n < 0)
-		return fail(why_r, "recv", errno);
-	if (n == 0)
-		return 0;
-	if ((size_t)n > LOGIN_REQ_MAX) {
-		explicit_bzero(buf, sizeof buf);
-		return fail(why_r, "request too long", EPROTO);
-	}
-	r = login_req_decode(buf, (size_t)n, q, why_r);
-	explicit_bzero(buf, sizeof buf);
-	return r < 0 ? -1 : 1;
-}
-
-static int
-status_answer(int st)
-{
-	switch (st) {
-	case AUTHC_OK:
-		return LOGIN_OK;
-	case AUTHC_FAIL:
-		return LOGIN_FAIL;
-	case AUTHC_THROTTLED:
-		return LOGIN_THROTTLED;
-	case AUTHC_TEMPFAIL:
-		return LOGIN_TEMPFAIL;
-	}
-	return LOGIN_TEMPFAIL;
-}
-
-/* One request: ask tern-authd, start the worker on success.  Returns the
- * answer sent, or -1 when the child is gone. */
-static int
-monitor_one(struct login *l, const struct login_monitor_conf *c,
-    struct login_req *q)
-{
-	struct authc_req ar;
-	struct authc_reply rep;
-	struct login_event ev;
-	int a, r;
-
-	memset(&ar, 0, sizeof ar);
-	ar.service = c->service;
-	ar.remote_ip = c->remote_ip;
-	ar.user = q->user;
-	ar.user_len = q->user_len;
-	ar.pass = q->pass;
-	ar.pass_len = q->pass_len;
-	ar.tls = q->tls;
-	ar.authzid = q->authzid;
-	ar.authzid_len = q->authzid_len;
-	ar.origin_ip = q->origin;
-	r = authc_verify(c->authd_socket, &ar, &rep, c->auth_timeout_ms);
-	explicit_bzero(q->pass, sizeof q->pass);
-	memset(&ev, 0, sizeof ev);
-	ev.kind = LOGIN_EV_AUTH;
-	ev.user = q->user;
-	ev.user_len = q->user_len;
-	ev.authzid = q->authzid;
-	ev.origin = q->origin;
-	ev.status = r < 0 ? -1 : (int)rep.status;
-	ev.err = r < 0 ? errno : 0;
-	a = r < 0 ? LOGIN_TEMPFAIL : status_answer(rep.status);
-	if (a == LOGIN_OK) {
-		ev.addr = rep.addr;
-		ev.uid = rep.uid;
-		if (priv_is_root() && (rep.uid == 0 || rep.uid < c->uid_min)) {
-			ev.why = "account uid below account_uid_min";
-			a = LOGIN_TEMPFAIL;
-		} else if (rep.home[0] != '/') {
-			ev.why = "account home is not absolute";
-			a = LOGIN_TEMPFAIL;
-		}
-	}
-	note(c, &ev);
-	if (a == LOGIN_OK) {
-		/* Returns only when the worker could not be started. */
-		memset(&ev, 0, sizeof ev);
-		ev.kind = LOGIN_EV_WORKER;
-		ev.addr = rep.addr;
-		ev.uid = rep.uid;
-		if ((c->become != NULL ? c->become(c->arg, l, &rep, q, &ev) :
-		    worker_become(l, c, &rep, q, &ev)) < 0)
-			l->dropped = 1;
-		note(c, &ev);
-		a = LOGIN_TEMPFAIL;
-	}
-	explicit_bzero(&rep, sizeof rep);
-	if (login_answer(l, a) < 0)
-		return -1;
-	return l->dropped ? -1 : a;
-}
-
-static int
-exit_code(int st)
-{
-	if (WIFEXITED(st))
-		return WEXITSTATUS(st);
-	return 111;
-}
-
-/* Wait for the child (the monitor only gets here when no worker runs). */
-static int
-monitor_wait(struct login *l)
-{
-	int st, code = 0;
-	pid_t p;
-
-	(void)io_close(&l->ctl);
-	(void)io_close(&l->relay);
-	(void)io_close(&l->client);
-	while (l->child > 0) {
-		p = waitpid(l->child, &st, 0);
-		if (p < 0) {
-			if (errno == EINTR)
-				continue;
-			break;
-		}
-		l->child = 0;
-		code = exit_code(st);
-	}
-	return code;
-}
-
-int
-login_monitor_run(struct login *l, const struct login_monitor_conf *c)
-{
-	struct login_req q;
-	struct login_event ev;
-	int64_t deadline = io_deadline_ms(c->preauth_ms);
-	const char *why = NULL;
-	int r, n = 0, code;
-
-	for (;;) {
-		r = monitor_recv(l, &q, deadline, &why);
-		if (r <= 0) {
-			if (r < 0) {
-				memset(&ev, 0, sizeof ev);
-				ev.kind = LOGIN_EV_PROTO;
-				ev.why = why;
-				ev.err = errno;
-				note(c, &ev);
-				(void)kill(l->child, SIGKILL);
-			}
-			break;
-		}
-		r = monitor_one(l, c, &q);
-		explicit_bzero(&q, sizeof q);
-		if (r < 0 || r == LOGIN_OK)
-			break;
-		if (++n >= LOGIN_ATTEMPTS_MAX) {
-			(void)kill(l->child, SIGKILL);
-			break;
-		}
-	}
-	code = monitor_wait(l);
-	memset(&ev, 0, sizeof ev);
-	ev.kind = LOGIN_EV_END;
-	ev.code = code;
-	note(c, &ev);
-	return code;
-}
-
-/* ---- networks ---- */
-
-int
-login_ip_in(const char *ip, char *const *nets, size_t n, const char **why_r)
-{
-	return ipnet_in(ip, nets, n, why_r);
-}

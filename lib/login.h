@@ -106,7 +106,9 @@ enum login_answer {
 };
 
 struct login {
-	pid_t		 child;		/* monitor: the pre-auth child */
+	pid_t		 child;		/* monitor: the pre-auth child (0 when
+					 * only its pidfd is known) */
+	int		 pidfd;		/* monitor: a pidfd of it, or -1 */
 	int		 dropped;	/* monitor: no longer root (failed start) */
 	int		 client;	/* monitor: the client socket, kept
 					 * (never read) for a handoff; or -1 */
@@ -175,6 +177,53 @@ struct login_monitor_conf {
 			    const struct authc_reply *,
 			    const struct login_req *, struct login_event *);
 };
+
+/*
+ * The split model (tern-pop3d, tern-imapd; doc/login.md): the monitor is
+ * a program of its own, tern-login, linked statically without OpenSSL.
+ * The connection's process (or the fork server, for each connection)
+ * makes the two socket pairs (login_split_open), forks the pre-auth child
+ * (login_split_child in it), and starts tern-login with
+ * login_split_monitor: in place (execve: the connection's pid becomes
+ * the monitor, the child is its child) or, in a fork server, by vfork
+ * and exec (posix_spawn: no copy of the server's page tables; the child
+ * and the monitor are then both the server's children, and the monitor
+ * kills and waits for the child through a pidfd).  tern-login finds its
+ * descriptors at these numbers (login_monitor_attach):
+ */
+#define LOGIN_MON_FD_CLIENT	3	/* the client socket (handoff only) */
+#define LOGIN_MON_FD_CTL	4	/* its end of the request pair */
+#define LOGIN_MON_FD_RELAY	5	/* the worker's end of the channel */
+#define LOGIN_MON_FD_CHILD	6	/* a pidfd of the pre-auth child */
+#define LOGIN_MON_NFD		4
+
+struct login_split {
+	int		 ctl[2];	/* [0] the monitor's, [1] the child's */
+	int		 rel[2];
+};
+
+/* Before the fork: the pairs (close-on-exec), TCP_NODELAY on client.
+ * 0, or -1 with errno and *why_r (nothing left open). */
+int	login_split_open(struct login_split *, int client, const char **why_r);
+/* In the child after the fork: its ends into l, the monitor's closed,
+ * privileges dropped as login_fork() does, the death watch armed (the
+ * child dies when its monitor does, whoever its parent is).  0, or -1
+ * (a half-dropped process must exit 111). */
+int	login_split_child(struct login *l, struct login_split *,
+	    const char *login_user, const char *jail, int *dropped_r,
+	    const char **why_r);
+/* In the parent after the fork: start program (tern-login) with argv and
+ * envp, the client, the monitor's ends and a pidfd of child on the
+ * descriptors above; every descriptor of sp is closed.  in_place: execve
+ * here, returns only on failure; else the monitor's pid.  -1 with errno
+ * and *why_r on failure (the caller kills the child). */
+pid_t	login_split_monitor(struct login_split *, pid_t child, int client,
+	    const char *program, char *const *argv, char *const *envp,
+	    int in_place, const char **why_r);
+void	login_split_close(struct login_split *);
+/* In tern-login: l from the descriptors above (close-on-exec from now
+ * on), /dev/null on 0 and 1.  0, or -1 with errno and *why_r. */
+int	login_monitor_attach(struct login *l, const char **why_r);
 
 /* Make (or check) the jail: an empty folder, 0755, owned by root (by the
  * current uid when not root), not a symlink. */

@@ -2,17 +2,22 @@
  * tern-pop3d - one POP3 session on descriptors 0 and 1 (run by
  * tern-supervise).  See tern-pop3d(8) and doc/login.md.
  *
- *   tern-pop3d [-c FILE] -m pop3|pop3s     pre-auth child + monitor
+ *   tern-pop3d [-c FILE] -m pop3|pop3s     the pre-auth child
  *
- * The post-auth worker is tern-pop3d-worker (exec'd by the monitor).
+ * The monitor is tern-login (started by the fork server, or exec'd by
+ * this process after it forked the child); the post-auth worker is
+ * tern-pop3d-worker (exec'd by the monitor).
  */
 #include <errno.h>
 #include <getopt.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 #include <bsd/string.h>
+
+extern char **environ;
 
 #include "lib/authc.h"
 #include "lib/bio.h"
@@ -47,9 +52,18 @@ struct setup {
 	char		 env_timeout[64];
 	char		 env_expire[64];
 	char		 env_delay[64];
+	char		 monitor[PATH_MAX_LEN];	/* tern-login */
+	char		 mon_t[32], mon_u[32];
+	char		*margv[20];
 	const char	*login_user;
 	uint64_t	 uid_min;
 };
+
+/* The connection's socket pairs (a fork server makes them before it
+ * forks the pre-auth child: then the child finds them here). */
+static struct login_split split = { { -1, -1 }, { -1, -1 } };
+
+static void	monitor_args(struct setup *, const struct pop3_pre *);
 
 static void
 config(struct setup *s, struct pop3_pre *p, const char *opt_c)
@@ -76,6 +90,8 @@ config(struct setup *s, struct pop3_pre *p, const char *opt_c)
 		die(EXIT_TEMP, "bad auth_socket");
 	if (login_path_join(s->program, sizeof s->program, prog,
 	    "/tern-pop3d-worker") < 0 ||
+	    login_path_join(s->monitor, sizeof s->monitor, prog,
+	    "/tern-login") < 0 ||
 	    login_path_join(s->authd, sizeof s->authd, auth, "") < 0 ||
 	    login_path_join(s->jail, sizeof s->jail, run, "/empty") < 0)
 		die(EXIT_TEMP, "program_dir, auth_socket or run_dir too long");
@@ -99,6 +115,7 @@ config(struct setup *s, struct pop3_pre *p, const char *opt_c)
 	    snprintf(s->env_delay, sizeof s->env_delay,
 	    "POP3_LOGIN_DELAY=%llu", (unsigned long long)p->login_delay) < 0)
 		die(EXIT_TEMP, "snprintf");
+	monitor_args(s, p);
 }
 
 /*
@@ -124,83 +141,98 @@ setup_tls(struct setup *s, struct pop3_pre *p, int forkserver)
 	sbuf_fini(&why);
 }
 
+/*
+ * tern-login's command line (tern-login(8)): built once; the fork server
+ * starts one per connection with it.
+ */
 static void
-note(void *arg, const struct login_event *ev)
+monitor_args(struct setup *s, const struct pop3_pre *p)
 {
-	const struct setup *s = arg;
+	char **a = s->margv;
+	size_t n = 0;
 
-	switch (ev->kind) {
-	case LOGIN_EV_AUTH:
-		if (ev->status < 0)
-			log_warn("auth user=%s ip=%s status=tempfail "
-			    "why=tern-authd_unreachable:%s",
-			    log_esc(ev->user, ev->user_len), s->ip,
-			    strerror(ev->err));
-		else if (ev->authzid != NULL && ev->authzid[0] != '\0')
-			log_info("auth user=%s proxy=%s ip=%s origin=%s "
-			    "status=%s%s%s", log_esc_s(ev->authzid),
-			    log_esc(ev->user, ev->user_len), s->ip,
-			    ev->origin[0] != '\0' ? ev->origin : "-",
-			    authc_status_name(ev->status),
-			    ev->why != NULL ? " refused=" : "",
-			    ev->why != NULL ? ev->why : "");
-		else
-			log_info("auth user=%s ip=%s status=%s%s%s",
-			    log_esc(ev->user, ev->user_len), s->ip,
-			    authc_status_name(ev->status),
-			    ev->why != NULL ? " refused=" : "",
-			    ev->why != NULL ? ev->why : "");
-		break;
-	case LOGIN_EV_WORKER:
-		if (ev->why != NULL)
-			log_err("worker account=%s uid=%lu failed: %s: %s",
-			    log_esc_s(ev->addr), (unsigned long)ev->uid,
-			    ev->why, strerror(ev->err));
-		else
-			log_info("worker account=%s uid=%lu pid=%ld",
-			    log_esc_s(ev->addr), (unsigned long)ev->uid,
-			    (long)ev->pid);
-		break;
-	case LOGIN_EV_PROTO:
-		log_warn("pre-auth child broke the protocol: %s",
-		    ev->why != NULL ? ev->why : "?");
-		break;
-	case LOGIN_EV_END:
-		log_info("end ip=%s status=%d", s->ip, ev->code);
-		break;
-	}
+	if (snprintf(s->mon_t, sizeof s->mon_t, "%lld",
+	    (long long)(p->login_ms + AUTHC_TIMEOUT_MS *
+	    (int64_t)(p->max_failures + 1))) < 0 ||
+	    snprintf(s->mon_u, sizeof s->mon_u, "%llu",
+	    (unsigned long long)s->uid_min) < 0)
+		die(EXIT_TEMP, "snprintf");
+	a[n++] = (char *)"tern-login";
+	a[n++] = (char *)"-n";
+	a[n++] = (char *)"tern-pop3d";
+	a[n++] = (char *)"-s";
+	a[n++] = (char *)"pop3";
+	a[n++] = (char *)"-a";
+	a[n++] = s->authd;
+	a[n++] = (char *)"-w";
+	a[n++] = s->program;
+	a[n++] = (char *)"-t";
+	a[n++] = s->mon_t;
+	a[n++] = (char *)"-u";
+	a[n++] = s->mon_u;
+	a[n++] = (char *)"-e";
+	a[n++] = s->env_timeout;
+	a[n++] = (char *)"-e";
+	a[n++] = s->env_expire;
+	a[n++] = (char *)"-e";
+	a[n++] = s->env_delay;
+	a[n] = NULL;
 }
 
+/* The fork server, before it forks a pre-auth child. */
 static int
-monitor(struct setup *s, struct login *l, struct pop3_pre *p)
+split_pre(void *arg, int conn)
 {
-	static const char *const allow[] = { "TERN_LOG", "TCPREMOTEIP",
-	    "TCPREMOTEPORT", "TCPLOCALIP", "TCPLOCALPORT", "PROTO", NULL };
-	const char *extra[4];
-	char *argv[2];
-	struct login_monitor_conf c;
+	const char *why = "";
 
-	extra[0] = s->env_timeout;
-	extra[1] = s->env_expire;
-	extra[2] = s->env_delay;
-	extra[3] = NULL;
-	argv[0] = (char *)"tern-pop3d-worker";
-	argv[1] = NULL;
-	memset(&c, 0, sizeof c);
-	c.service = "pop3";
-	c.authd_socket = s->authd;
-	c.remote_ip = s->ip;
-	c.program = s->program;
-	c.argv = argv;
-	c.env_allow = allow;
-	c.env_extra = extra;
-	c.preauth_ms = p->login_ms + AUTHC_TIMEOUT_MS *
-	    (int64_t)(p->max_failures + 1);
-	c.auth_timeout_ms = AUTHC_TIMEOUT_MS;
-	c.uid_min = (uint32_t)s->uid_min;
-	c.note = note;
-	c.arg = s;
-	return login_monitor_run(l, &c);
+	(void)arg;
+	if (login_split_open(&split, conn, &why) < 0) {
+		log_warn_sys("login: %s", why);
+		return -1;
+	}
+	return 0;
+}
+
+/* The fork server, after: tern-login for the connection (vfork+exec). */
+static long
+split_post(void *arg, long child, int conn, char **env)
+{
+	const struct setup *s = arg;
+	const char *why = "";
+	pid_t pid;
+
+	if (child < 0 || env == NULL) {
+		login_split_close(&split);
+		return -1;
+	}
+	pid = login_split_monitor(&split, (pid_t)child, conn, s->monitor,
+	    s->margv, env, 0, &why);
+	if (pid < 0)
+		log_err_sys("monitor %s: %s", log_esc_s(s->monitor), why);
+	return pid;
+}
+
+/*
+ * Not a fork server's child: split here.  The pre-auth child returns;
+ * this process becomes tern-login (execve in place: the connection's
+ * pid is the monitor's, the child its own).
+ */
+static void
+split_self(struct setup *s)
+{
+	const char *why = "";
+	pid_t pid;
+
+	if (login_split_open(&split, 0, &why) < 0)
+		die_sys(EXIT_TEMP, "login: %s", why);
+	if ((pid = fork()) < 0)
+		die_sys(EXIT_TEMP, "login: fork");
+	if (pid == 0)
+		return;
+	(void)login_split_monitor(&split, pid, 0, s->monitor, s->margv,
+	    environ, 1, &why);
+	(void)kill(pid, SIGKILL);
+	die_sys(EXIT_TEMP, "monitor %s: %s", log_esc_s(s->monitor), why);
 }
 
 static int
@@ -209,6 +241,7 @@ session(const char *opt_c, const char *mode, char **argv)
 	static struct setup s;
 	static struct pop3_pre p;
 	static struct login l;
+	struct forkserver_split fsplit;
 	const char *why = "";
 	int role, dropped = PRIV_SKIPPED, jail_made = 0;
 
@@ -231,8 +264,11 @@ session(const char *opt_c, const char *mode, char **argv)
 			die_sys(EXIT_TEMP, "login_user %s",
 			    log_esc_s(s.login_user));
 		jail_made = 1;
-		role = forkserver_serve(forkserver_fd(),
-		    forkserver_conf_stale, s.cf, argv);
+		fsplit.pre = split_pre;
+		fsplit.post = split_post;
+		fsplit.arg = &s;
+		role = forkserver_serve_split(forkserver_fd(),
+		    forkserver_conf_stale, s.cf, argv, &fsplit);
 		if (role < 0)
 			die_sys(EXIT_TEMP, "forkserver");
 		if (role > 0)
@@ -247,15 +283,14 @@ session(const char *opt_c, const char *mode, char **argv)
 	if (!jail_made && priv_is_root() &&
 	    login_jail_make(s.jail, &why) < 0)
 		die_sys(EXIT_TEMP, "jail %s: %s", log_esc_s(s.jail), why);
-	/* NULL: the monitor keeps its copy of the TLS context (it never
-	 * reads the network, and its image is replaced by the worker's
-	 * at the login): freeing it cost a copy-on-write fault per heap
-	 * page it touched (doc/login.md). */
-	role = login_fork(&l, s.login_user, s.jail, NULL, &dropped, &why);
-	if (role < 0)
+	/* A fork server started tern-login for this connection already
+	 * (split_post); otherwise this process forks the child and
+	 * becomes tern-login itself. */
+	if (split.ctl[1] < 0)
+		split_self(&s);
+	if (login_split_child(&l, &split, s.login_user, s.jail, &dropped,
+	    &why) < 0)
 		die_sys(EXIT_TEMP, "login: %s", why);
-	if (role == LOGIN_ROLE_MONITOR)
-		return monitor(&s, &l, &p);
 	if (dropped == PRIV_SKIPPED)
 		log_info("not root: privilege separation skipped, all parts "
 		    "run as uid %lu", (unsigned long)getuid());

@@ -1,14 +1,16 @@
 #!/bin/sh
-# Who runs as whom during an IMAP session (as root only): the monitor is
-# root until the login, the pre-auth child is login_user (not root, not
+# Who runs as whom during an IMAP session (as root only): the monitor
+# (tern-login, started by the fork server by vfork+exec: it never held
+# the key) is root until the login, the pre-auth child (forked by the
+# fork server, a sibling of the monitor) is login_user (not root, not
 # the account) in its chroot, and after the login the monitor's process
-# has become the worker (execve: a fresh image that never held the key)
-# as the account's uid (gid too) in its Maildir, the child relaying.
+# has become the worker (execve) as the account's uid (gid too) in its
+# Maildir; no zombie is left.
 . "${TERN_SRC:-.}/t/lib.sh"
 . "$TERN_SRC/t/imap/imap.sh"
 [ "$(id -u)" = 0 ] || skip_all "needs root"
 sandbox
-plan 17
+plan 19
 imap_start || { echo "Bail out! set-up failed"; exit 1; }
 cat >"$SB/t.py" <<'PYEOF'
 import imaplib, os, sys
@@ -23,42 +25,44 @@ def snap():
         except OSError:
             continue
         f = dict(l.split(":\t", 1) for l in st.splitlines() if ":\t" in l)
-        if f.get("Name") not in ("tern-imapd", "tern-imapd-work"): continue
+        if f.get("Name") not in ("tern-imapd", "tern-imapd-work", "tern-login"): continue
         try: root = os.readlink("/proc/%s/root" % d)
         except OSError: root = "?"
         try: cwd = os.readlink("/proc/%s/cwd" % d)
         except OSError: cwd = "?"
-        procs[d] = (f["PPid"], f["Uid"].split(), f["Gid"].split(), b" ".join(args).decode(), root, cwd)
+        procs[d] = (f["PPid"], f["Uid"].split(), f["Gid"].split(), b" ".join(args).decode(), root, cwd, f["Name"], f["State"][0])
     return procs
 def show(kind, v):
     print("%s_uid=%s" % (kind, ",".join(v[1])))
     print("%s_gid=%s" % (kind, ",".join(v[2])))
     print("%s_root=%s" % (kind, v[4]))
     print("%s_cwd=%s" % (kind, v[5]))
-# A session's top process is a child of tern-supervise, or of the
-# service's fork server (started before the session: already there).
-fs = [k for k, v in snap().items() if v[0] == sv]
-tops_of = set([sv] + fs)
+# The service's fork server is a child of tern-supervise (started
+# before the session: already there).  Per connection it forks the
+# pre-auth child and spawns the monitor, both its children.
+fs = [k for k, v in snap().items() if v[0] == sv and v[6] == "tern-imapd"]
+print("servers=%d" % len(fs))
 p = imaplib.IMAP4("127.0.0.1", port, timeout=20)
 procs = snap()                  # before the password: monitor + child
-mon = [k for k, v in procs.items() if v[0] in tops_of and k not in fs]
+mon = [k for k, v in procs.items() if v[0] in fs and v[6] == "tern-login"]
 print("monitors=%d" % len(mon))
 show("monitor", procs[mon[0]])
-kids = [k for k, v in procs.items() if v[0] == mon[0]]
+print("monitor_args=%s" % procs[mon[0]][3].split(" ")[0])
+kids = [k for k, v in procs.items() if v[0] in fs and k not in fs and v[6] == "tern-imapd" and v[7] != "Z"]
 print("prekids=%d" % len(kids))
 show("child", procs[kids[0]])
 p.login("alice@example.org", "alice-secret")
 p.noop()
 procs = snap()                  # after: the monitor became the worker
-top = [k for k, v in procs.items() if v[0] in tops_of and k not in fs]
+top = [k for k, v in procs.items() if v[0] in fs and v[6] != "tern-imapd"]
 print("tops=%d" % len(top))
 print("same_pid=%d" % (top[0] == mon[0]))
 w = procs[top[0]]
 print("worker_args=%s" % w[3])
 show("worker", w)
-kids = [k for k, v in procs.items() if v[0] == top[0]]
+kids = [k for k, v in procs.items() if (v[0] in fs or v[0] == top[0]) and k not in fs and v[6] == "tern-imapd" and v[7] != "Z"]
 print("postkids=%d" % len(kids))
-print("total=%d" % (1 + len(kids) + len([k for k, v in procs.items() if v[0] in kids])))
+print("total=%d" % (1 + len(kids)))
 # The worker's client socket has TCP_NODELAY (set before the fork, so
 # whoever holds the socket has it): pidfd_getfd (438) fetches a copy.
 import ctypes, socket
@@ -77,11 +81,14 @@ PYEOF
 r=$(SV_PID=$SV_PID P_IMAP=$P_IMAP "$PY" "$SB/t.py" 2>&1)
 get() { printf '%s\n' "$r" | sed -n "s/^$1=//p" | head -1; }
 U=$(uidof alice@example.org); N=$(id -u nobody)
-is "$(get monitors)" "1" "one monitor, child of tern-supervise"
+ok "the fork servers are children of tern-supervise" test "$(get servers)" -ge 1
+is "$(get monitors)" "1" "one monitor (tern-login), child of the fork server"
+is "$(get monitor_args)" "tern-login" "the monitor is tern-login (vfork+exec: no OpenSSL, never held the key)"
 is "$(get monitor_uid)" "0,0,0,0" "monitor: root until the login"
 is "$(get child_uid)" "$N,$N,$N,$N" "pre-auth child: login_user (nobody), all ids"
 ok "pre-auth child: neither root nor the account" test "$N" != 0 -a "$N" != "$U"
 is "$(get child_root)" "$SB/run/empty" "pre-auth child: chrooted into run_dir/empty"
+
 is "$(get same_pid)" "1" "after the login the monitor's process is the worker (execve, no fork)"
 like "$(get worker_args)" "^tern-imapd-worker ?$" "worker: a fresh image of the worker program (tern-imapd-worker)"
 is "$(get worker_uid)" "$U,$U,$U,$U" "worker: the account's uid, all ids"

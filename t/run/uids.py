@@ -142,9 +142,10 @@ bad = [p for p in pre if ps[p][2] != [u_login] * 4 or ps[p][3] == '/']
 check(not bad, 'each pre-auth process runs as ternlogin, chrooted',
       str([(p, ps[p][2], ps[p][3]) for p in bad]))
 # Root only where DESIGN says: the supervisor, the delivery launcher, and
-# the per-connection starters (fork servers, IMAP/POP3 monitors) that
-# read nothing from the network.
-root_ok = {'tern-supervise', 'tern-lspawn', 'tern-smtpd', 'tern-imapd', 'tern-pop3d'}
+# the per-connection starters (fork servers, the IMAP/POP3 monitors,
+# tern-login) that read nothing from the network.
+root_ok = {'tern-supervise', 'tern-lspawn', 'tern-smtpd', 'tern-imapd', 'tern-pop3d',
+           'tern-login'}
 bad = [(p, ps[p][1]) for p in mine if p in ps and 0 in ps[p][2] and ps[p][1] not in root_ok]
 check(not bad, 'no other process has uid 0', str(bad))
 bad = [p for p in sess if 0 in ps[p][2]]

@@ -6,6 +6,7 @@
 #include <sys/types.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -135,10 +136,176 @@ test_handover(void)
 	    WEXITSTATUS(st) == 0, "end of file ends the server");
 }
 
+/*
+ * A split service (forkserver_serve_split): pre runs before the fork (its
+ * state reaches the child), post starts "the monitor" (here a plain fork
+ * that writes its pid and TCPREMOTEIP from env into the connection and
+ * exits 4), whose pid the server reports; the child exits 3.  A post that
+ * fails: "f ID" and the child is killed.
+ */
+static int split_pre_ran;
+
+static int
+split_pre(void *arg, int conn)
+{
+	(void)arg;
+	split_pre_ran = conn >= 0;
+	return 0;
+}
+
+static long
+split_post(void *arg, long child, int conn, char **env)
+{
+	char buf[128];
+	const char *ip = "?";
+	size_t i;
+	pid_t pid;
+	int n;
+
+	(void)arg;
+	if (child < 0 || env == NULL)
+		return -1;
+	for (i = 0; env[i] != NULL; i++)
+		if (strncmp(env[i], "TCPREMOTEIP=", 12) == 0)
+			ip = env[i] + 12;
+	if (strcmp(ip, "192.0.2.10") == 0)
+		return -1;	/* "the monitor cannot start" */
+	if ((pid = fork()) != 0)
+		return pid;
+	n = snprintf(buf, sizeof buf, "monitor %ld %s\n", (long)getpid(), ip);
+	if (n > 0 && write(conn, buf, (size_t)n) == n)
+		_exit(4);
+	_exit(1);
+}
+
+static int
+send_conn(int sock, const char *msg, size_t len, int fd)
+{
+	union {
+		struct cmsghdr	h;
+		char		b[CMSG_SPACE(sizeof(int))];
+	} c;
+	struct msghdr m;
+	struct iovec iov;
+	struct cmsghdr *h;
+
+	memset(&m, 0, sizeof m);
+	memset(&c, 0, sizeof c);
+	iov.iov_base = (void *)msg;
+	iov.iov_len = len;
+	m.msg_iov = &iov;
+	m.msg_iovlen = 1;
+	m.msg_control = c.b;
+	m.msg_controllen = sizeof c.b;
+	h = CMSG_FIRSTHDR(&m);
+	h->cmsg_level = SOL_SOCKET;
+	h->cmsg_type = SCM_RIGHTS;
+	h->cmsg_len = CMSG_LEN(sizeof(int));
+	memcpy(CMSG_DATA(h), &fd, sizeof fd);
+	return sendmsg(sock, &m, 0) == (ssize_t)len ? 0 : -1;
+}
+
+static int
+reply_next(int sock, struct forkserver_reply *r)
+{
+	char buf[128];
+	ssize_t n = recv(sock, buf, sizeof buf, 0);
+
+	return n > 0 && forkserver_reply_parse(buf, (size_t)n, r) == 0 ? 0 : -1;
+}
+
+static void
+test_split(void)
+{
+	static const char msg[] = "c 7\0TCPREMOTEIP=192.0.2.9";
+	static const char msg2[] = "c 8\0TCPREMOTEIP=192.0.2.10";
+	struct forkserver_split sp = { split_pre, split_post, NULL };
+	struct forkserver_reply r, x1, x2;
+	char buf[256], want[64];
+	int s[2], p[2], st = 0, i, mon_ok = 0, child_ok = 0;
+	long mpid = 0;
+	ssize_t n, got = 0;
+	pid_t srv;
+
+	if (socketpair(AF_UNIX, SOCK_SEQPACKET, 0, s) < 0 || pipe(p) < 0) {
+		skip(10, "socketpair/pipe");
+		return;
+	}
+	srv = fork();
+	if (srv == 0) {
+		(void)close(s[0]);
+		(void)close(p[0]);
+		(void)close(p[1]);
+		if (forkserver_serve_split(s[1], NULL, NULL, NULL, &sp) != 0)
+			_exit(0);
+		if (strcmp(getenv("TCPREMOTEIP"), "192.0.2.10") == 0)
+			for (;;)
+				(void)pause();	/* killed by the server */
+		n = snprintf(buf, sizeof buf, "child pre=%d\n", split_pre_ran);
+		if (n > 0 && write(1, buf, (size_t)n) == n)
+			_exit(3);
+		_exit(1);
+	}
+	(void)close(s[1]);
+	ok(reply_next(s[0], &r) == 0 && r.kind == 'r', "split: ready");
+	ok(send_conn(s[0], msg, sizeof msg, p[1]) == 0, "split: message sent");
+	(void)close(p[1]);
+	ok(reply_next(s[0], &r) == 0 && r.kind == 's' && r.id == 7,
+	    "split: the server reports id 7");
+	/* Both write into the pipe; read until both lines are there. */
+	for (i = 0; i < 2 && got < (ssize_t)sizeof buf - 1; ) {
+		n = read(p[0], buf + got, sizeof buf - 1 - (size_t)got);
+		if (n <= 0)
+			break;
+		got += n;
+		buf[got] = '\0';
+		i = (strstr(buf, "child") != NULL) + (strstr(buf, "monitor") !=
+		    NULL);
+	}
+	buf[got > 0 ? got : 0] = '\0';
+	ok(strstr(buf, "child pre=1\n") != NULL,
+	    "split: pre ran before the fork (the child sees its state)");
+	(void)snprintf(want, sizeof want, "monitor %ld 192.0.2.9\n", r.pid);
+	ok(strstr(buf, want) != NULL,
+	    "split: the pid reported is post's (the monitor), env passed");
+	mpid = r.pid;
+	ok(reply_next(s[0], &x1) == 0 && reply_next(s[0], &x2) == 0 &&
+	    x1.kind == 'x' && x2.kind == 'x', "split: two ends reported");
+	for (i = 0; i < 2; i++) {
+		const struct forkserver_reply *x = i == 0 ? &x1 : &x2;
+
+		if (x->pid == mpid && WIFEXITED(x->status) &&
+		    WEXITSTATUS(x->status) == 4)
+			mon_ok = 1;
+		else if (x->pid != mpid && WIFEXITED(x->status) &&
+		    WEXITSTATUS(x->status) == 3)
+			child_ok = 1;
+	}
+	ok(mon_ok && child_ok, "split: the monitor's end (4) and the "
+	    "child's (3, a pid the supervisor does not know)");
+	(void)close(p[0]);
+	/* post fails: f, and the child is killed. */
+	if (pipe(p) == 0) {
+		(void)send_conn(s[0], msg2, sizeof msg2, p[1]);
+		(void)close(p[1]);
+		ok(reply_next(s[0], &r) == 0 && r.kind == 'f' && r.id == 8,
+		    "split: post failed: f 8");
+		ok(reply_next(s[0], &r) == 0 && r.kind == 'x' &&
+		    WIFSIGNALED(r.status) && WTERMSIG(r.status) == SIGKILL,
+		    "split: and the child was killed");
+		(void)close(p[0]);
+	} else
+		skip(2, "pipe");
+	(void)close(s[0]);
+	ok(waitpid(srv, &st, 0) == srv && WIFEXITED(st) &&
+	    WEXITSTATUS(st) == 0, "split: end of file ends the server");
+}
+
 int
 main(void)
 {
 	test_replies();
 	test_handover();
+	test_split();
 	return done_testing();
 }

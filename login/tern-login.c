@@ -1,0 +1,192 @@
+/*
+ * tern-login - the monitor of one tern-pop3d or tern-imapd connection
+ * (tern-login(8), doc/login.md): root, it parses nothing from the
+ * network, serves the pre-auth child's strict requests, asks tern-authd,
+ * and on a success becomes the worker (execve) as the account's uid in
+ * its Maildir.  Started by the service's fork server (vfork and exec) or
+ * exec'd in place by tern-pop3d/tern-imapd, with the descriptors of
+ * login.h (LOGIN_MON_FD_*) and its settings in argv:
+ *
+ *   tern-login -n LOGNAME -s SERVICE -a AUTHD_SOCKET -w WORKER
+ *       -t PREAUTH_MS -u ACCOUNT_UID_MIN [-e NAME=VALUE]...
+ *
+ * -e adds a variable to the worker's environment (its settings).
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "lib/authc.h"
+#include "lib/log.h"
+#include "lib/login.h"
+#include "lib/priv.h"
+#include "lib/scan.h"
+#include "lib/sock.h"
+
+#define EXTRA_MAX	16
+#define IP_MAX		46	/* INET6_ADDRSTRLEN */
+
+static char ip[IP_MAX];
+
+static void __attribute__((noreturn))
+usage(void)
+{
+	die(EXIT_PERM, "usage: tern-login -n NAME -s SERVICE -a AUTHD "
+	    "-w WORKER -t PREAUTH_MS -u UID_MIN [-e NAME=VALUE]... "
+	    "(started by tern-pop3d and tern-imapd only)");
+}
+
+/* TCPREMOTEIP when it is an address, else "" (login_setup.h's rule). */
+static void
+client_ip(void)
+{
+	const char *v = getenv("TCPREMOTEIP");
+	size_t n;
+
+	ip[0] = '\0';
+	if (v == NULL || (n = strlen(v)) == 0 || n >= sizeof ip ||
+	    !sock_ip_text_valid(v, n))
+		return;
+	memcpy(ip, v, n + 1);
+}
+
+static void
+note(void *arg, const struct login_event *ev)
+{
+	(void)arg;
+	switch (ev->kind) {
+	case LOGIN_EV_AUTH:
+		if (ev->status < 0)
+			log_warn("auth user=%s ip=%s status=tempfail "
+			    "why=tern-authd_unreachable:%s",
+			    log_esc(ev->user, ev->user_len), ip,
+			    strerror(ev->err));
+		else if (ev->authzid != NULL && ev->authzid[0] != '\0')
+			log_info("auth user=%s proxy=%s ip=%s origin=%s "
+			    "status=%s%s%s", log_esc_s(ev->authzid),
+			    log_esc(ev->user, ev->user_len), ip,
+			    ev->origin[0] != '\0' ? ev->origin : "-",
+			    authc_status_name(ev->status),
+			    ev->why != NULL ? " refused=" : "",
+			    ev->why != NULL ? ev->why : "");
+		else
+			log_info("auth user=%s ip=%s status=%s%s%s",
+			    log_esc(ev->user, ev->user_len), ip,
+			    authc_status_name(ev->status),
+			    ev->why != NULL ? " refused=" : "",
+			    ev->why != NULL ? ev->why : "");
+		break;
+	case LOGIN_EV_WORKER:
+		if (ev->why != NULL)
+			log_err("worker account=%s uid=%lu failed: %s: %s",
+			    log_esc_s(ev->addr), (unsigned long)ev->uid,
+			    ev->why, strerror(ev->err));
+		else
+			log_info("worker account=%s uid=%lu pid=%ld",
+			    log_esc_s(ev->addr), (unsigned long)ev->uid,
+			    (long)ev->pid);
+		break;
+	case LOGIN_EV_PROTO:
+		log_warn("pre-auth child broke the protocol: %s",
+		    ev->why != NULL ? ev->why : "?");
+		break;
+	case LOGIN_EV_END:
+		log_info("end ip=%s status=%d", ip, ev->code);
+		break;
+	}
+}
+
+/* An absolute path, and a NAME=VALUE for -e. */
+static int
+abs_ok(const char *p)
+{
+	return p != NULL && p[0] == '/';
+}
+
+static int
+var_ok(const char *v)
+{
+	const char *eq = strchr(v, '=');
+
+	return eq != NULL && eq != v;
+}
+
+int
+main(int argc, char **argv)
+{
+	static const char *const allow[] = { "TERN_LOG", "TCPREMOTEIP",
+	    "TCPREMOTEPORT", "TCPLOCALIP", "TCPLOCALPORT", "PROTO", NULL };
+	static const int keep[LOGIN_MON_NFD] = { LOGIN_MON_FD_CLIENT,
+	    LOGIN_MON_FD_CTL, LOGIN_MON_FD_RELAY, LOGIN_MON_FD_CHILD };
+	static struct login l;
+	const char *extra[EXTRA_MAX + 1];
+	const char *name = NULL, *svc = NULL, *authd = NULL, *worker = NULL;
+	const char *why = "", *base;
+	char *wargv[2];
+	struct login_monitor_conf c;
+	uint64_t preauth = 0, uid_min = UINT64_MAX;
+	size_t nextra = 0;
+	int ch;
+
+	if (proc_init(keep, LOGIN_MON_NFD, PROC_NOCORE) < 0)
+		_exit(EXIT_TEMP);
+	while ((ch = getopt(argc, argv, "n:s:a:w:t:u:e:")) != -1) {
+		switch (ch) {
+		case 'n':
+			name = optarg;
+			break;
+		case 's':
+			svc = optarg;
+			break;
+		case 'a':
+			authd = optarg;
+			break;
+		case 'w':
+			worker = optarg;
+			break;
+		case 't':
+			if (scan_u64_s(optarg, &preauth) < 0 ||
+			    preauth == 0 || preauth > INT64_MAX / 2)
+				usage();
+			break;
+		case 'u':
+			if (scan_u64_s(optarg, &uid_min) < 0 ||
+			    uid_min > UINT32_MAX)
+				usage();
+			break;
+		case 'e':
+			if (nextra == EXTRA_MAX || !var_ok(optarg))
+				usage();
+			extra[nextra++] = optarg;
+			break;
+		default:
+			usage();
+		}
+	}
+	extra[nextra] = NULL;
+	log_init_env(name != NULL ? name : "tern-login", 0);
+	if (optind != argc || name == NULL || svc == NULL || !abs_ok(authd) ||
+	    !abs_ok(worker) || preauth == 0 || uid_min == UINT64_MAX)
+		usage();
+	if (login_monitor_attach(&l, &why) < 0)
+		die_sys(EXIT_TEMP, "monitor: %s", why);
+	client_ip();
+	base = strrchr(worker, '/') + 1;
+	wargv[0] = (char *)base;
+	wargv[1] = NULL;
+	memset(&c, 0, sizeof c);
+	c.service = svc;
+	c.authd_socket = authd;
+	c.remote_ip = ip;
+	c.program = worker;
+	c.argv = wargv;
+	c.env_allow = allow;
+	c.env_extra = extra;
+	c.preauth_ms = (int64_t)preauth;
+	c.auth_timeout_ms = AUTHC_TIMEOUT_MS;
+	c.uid_min = (uint32_t)uid_min;
+	c.note = note;
+	return login_monitor_run(&l, &c);
+}
