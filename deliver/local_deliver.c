@@ -7,9 +7,11 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <signal.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <unistd.h>
 
 #include "lib/conf.h"
@@ -30,6 +32,23 @@ struct job {
 	int		 md;
 	struct sbuf	*line;		/* the result line */
 };
+
+/*
+ * Crash tests (t/deliver/lspawn-parallel.t): TERN_CRASH_AT=STEP:ADDR
+ * kills the delivery to ADDR at STEP with SIGKILL ("after-deliver": the
+ * message is in new/ and fsynced, the result not sent).  Honoured only
+ * when the process is not set-id, like tern-qmgr's.
+ */
+static void
+crash_at(const char *step, const char *addr)
+{
+	const char *want = getenv("TERN_CRASH_AT");
+	size_t n = strlen(step);
+
+	if (want != NULL && strncmp(want, step, n) == 0 && want[n] == ':' &&
+	    strcasecmp(want + n + 1, addr) == 0 && getuid() == geteuid())
+		(void)raise(SIGKILL);
+}
 
 /* The result line (head + tail + newline) into line; code returned. */
 static int
@@ -235,6 +254,7 @@ local_deliver_one(struct lspawn_req *req, int bounce_over, struct sbuf *line)
 		return defer(&j, "cannot open the mailbox");
 	}
 	r = req->linked != NULL ? commit_linked(&j) : deliver(&j);
+	crash_at("after-deliver", req->rcpt[0].addr);
 	(void)io_close(&j.md);
 	return r;
 }

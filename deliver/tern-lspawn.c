@@ -12,10 +12,14 @@
  * client closes, after WORKER_IDLE_MS without a request, after
  * WORKER_REQS requests, when its parent is gone, or, between requests,
  * when a client is waiting to be accepted (the slots are all taken).  At
- * most local_concurrency workers run at once, each running one delivery
- * at a time, so at most local_concurrency deliveries run at once (and at
- * most KEPT_MAX idle tern-local processes wait per worker).
+ * most local_concurrency workers run at once.  A worker hands the
+ * recipients of one request to their accounts' kept children side by
+ * side (deliver_kept: up to KEPT_MAX at once, one per account) and
+ * answers when all have answered, so at most local_concurrency x
+ * KEPT_MAX deliveries run at once (at most KEPT_MAX tern-local
+ * processes per worker); with local_exec = yes, one at a time.
  */
+#include <sys/mman.h>
 #include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -97,10 +101,30 @@ struct kept {
 	int		 fd;		/* -1: slot free */
 	uint64_t	 used;		/* for least-recently-used eviction */
 	int64_t		 last_ms;	/* last handed a delivery */
+	int		 busy;		/* a delivery in flight (its answer
+					 * not read yet): never evicted */
 };
 
 static struct cfg cfg;
 static struct cdbmap *accounts;
+/*
+ * The number of workers, written by the master only, read by its workers
+ * (a shared page made before the first fork; unmapped in every delivery
+ * child).  A worker gives its place up for a waiting client only when
+ * the master is at local_concurrency: otherwise the master accepts that
+ * client itself in a moment, and every worker that saw it waiting ended
+ * for nothing (then their clients connected again, and more ended: 62
+ * workers and kept children forked for 400 messages from 20 clients).
+ */
+static uint64_t *shared_nworkers;
+
+static void
+shared_fini(void)
+{
+	if (shared_nworkers != NULL)
+		(void)munmap(shared_nworkers, sizeof(*shared_nworkers));
+	shared_nworkers = NULL;
+}
 static struct kept kept[KEPT_MAX];
 static uint64_t kept_clock;
 static struct conf *conf;	/* kept: conf_changed() per request */
@@ -468,6 +492,7 @@ child(const struct acct *a, struct lspawn_req *one, int msgfd, int reqfd,
 	if (cfg.exec_local)
 		exec_local(a);
 	cdbmap_close(&accounts);
+	shared_fini();
 	(void)prctl(PR_SET_NAME, "tern-local", 0, 0, 0);
 	log_init_env("tern-local", cfg.log_flags);
 	r = priv_drop(a->uid, (gid_t)a->uid, NULL, &why);
@@ -617,6 +642,7 @@ kept_spawn(struct kept *k, const struct acct *a)
 			_exit(EXIT_TEMP);
 		closefrom(RESULT_FD + 1);
 		cdbmap_close(&accounts);
+		shared_fini();
 		(void)prctl(PR_SET_NAME, "tern-local", 0, 0, 0);
 		log_init_env("tern-local", cfg.log_flags);
 		r = priv_drop(a->uid, (gid_t)a->uid, NULL, &why);
@@ -644,6 +670,7 @@ kept_end(struct kept *k)
 	while (waitpid(k->pid, NULL, 0) == -1 && errno == EINTR)
 		continue;
 	k->pid = 0;
+	k->busy = 0;
 }
 
 static void
@@ -655,14 +682,18 @@ kept_end_all(void)
 		kept_end(&kept[i]);
 }
 
-/* End the kept child of uid, if any (idle: requests are served in turn). */
+/*
+ * End the kept child of uid, if any and idle (one busy with an earlier
+ * recipient of the same request, another address of that uid, ends when
+ * it is stale).
+ */
 static void
 kept_end_uid(uid_t uid)
 {
 	size_t i;
 
 	for (i = 0; i < KEPT_MAX; i++)
-		if (kept[i].fd != -1 && kept[i].uid == uid)
+		if (kept[i].fd != -1 && kept[i].uid == uid && !kept[i].busy)
 			kept_end(&kept[i]);
 }
 
@@ -682,7 +713,11 @@ kept_end_stale(void)
 			kept_end(&kept[i]);
 }
 
-/* The kept child of a's uid, a new one, or NULL. */
+/*
+ * The kept child of a's uid, a new one, or NULL.  A child with a delivery
+ * in flight is never evicted: kept_can_start() says beforehand whether a
+ * place is free.
+ */
 static struct kept *
 kept_get(const struct acct *a, int *fresh)
 {
@@ -696,10 +731,17 @@ kept_get(const struct acct *a, int *fresh)
 			break;
 		}
 	if (k == NULL) {
-		for (i = 0; i < KEPT_MAX; i++)
+		for (i = 0; i < KEPT_MAX; i++) {
+			if (kept[i].busy)
+				continue;
 			if (k == NULL || kept[i].fd == -1 ||
 			    (k->fd != -1 && kept[i].used < k->used))
 				k = &kept[i];
+		}
+		if (k == NULL) {
+			errno = EAGAIN;
+			return NULL;
+		}
 		kept_end(k);	/* the free or least recently used slot */
 		if (kept_spawn(k, a) == -1)
 			return NULL;
@@ -708,6 +750,24 @@ kept_get(const struct acct *a, int *fresh)
 	k->used = ++kept_clock;
 	k->last_ms = io_now_ms();
 	return k;
+}
+
+/*
+ * May a delivery to uid start now, beside those in flight?  Not when
+ * uid's child is busy (one delivery at a time each) or when every place
+ * is taken by a busy child.
+ */
+static int
+kept_can_start(uid_t uid)
+{
+	size_t i, busy = 0;
+
+	for (i = 0; i < KEPT_MAX; i++) {
+		if (kept[i].fd != -1 && kept[i].uid == uid)
+			return !kept[i].busy;
+		busy += kept[i].busy != 0;
+	}
+	return busy < KEPT_MAX;
 }
 
 static int
@@ -720,31 +780,44 @@ kept_send(int fd, const struct sbuf *pkt, int msgfd, int mdfd)
 }
 
 /*
- * Deliver through the account's kept child: 0 with *res set, or -1 when
- * no child could be started or reached (nothing was delivered).  A kept
- * child that is gone before it took the request (killed while idle, e.g.
- * by tern-user move) is replaced once.
+ * Hand a delivery to the account's kept child: the child, busy, or NULL
+ * when no child could be started or reached (nothing was delivered).  A
+ * kept child that is gone before it took the request (killed while
+ * idle, e.g. by tern-user move) is replaced once.
  */
-static int
-run_kept(const struct sbuf *pkt, const struct acct *a, int msgfd,
-    struct sbuf *line, const char **res)
+static struct kept *
+kept_start(const struct sbuf *pkt, const struct acct *a, int msgfd)
 {
 	struct kept *k;
-	char buf[LSPAWN_TEXT_MAX + 8];
-	int64_t deadline;
-	int fresh, try, st, killed;
-	ssize_t n;
+	int fresh, try;
 
 	for (try = 0;; try++) {
 		if ((k = kept_get(a, &fresh)) == NULL)
-			return -1;
+			return NULL;
 		if (kept_send(k->fd, pkt, msgfd, a->md) == 0)
 			break;
 		kept_end(k);
 		if (fresh || try > 0)
-			return -1;
+			return NULL;
 	}
-	deadline = io_deadline_ms((int64_t)cfg.timeout_s * 1000);
+	k->busy = 1;
+	return k;
+}
+
+/*
+ * The answer of the delivery k runs (started by kept_start), its result
+ * line in line and *res, waiting until the deadline; a child that times
+ * out or dies mid-delivery is ended.
+ */
+static void
+kept_finish(struct kept *k, int64_t deadline, struct sbuf *line,
+    const char **res)
+{
+	char buf[LSPAWN_TEXT_MAX + 8];
+	int st, killed;
+	ssize_t n;
+
+	k->busy = 0;
 	n = -1;
 	if (io_wait(k->fd, POLLIN, deadline) == 1)
 		while ((n = recv(k->fd, buf, sizeof(buf), 0)) == -1 &&
@@ -761,7 +834,7 @@ run_kept(const struct sbuf *pkt, const struct acct *a, int msgfd,
 		k->pid = 0;
 		sbuf_reset(line);
 		*res = judge(-1, killed, line);
-		return 0;
+		return;
 	}
 	sbuf_reset(line);
 	if (sbuf_cat_n(line, buf + 1, (size_t)n - 1) == -1)
@@ -770,6 +843,30 @@ run_kept(const struct sbuf *pkt, const struct acct *a, int msgfd,
 		line->len--;
 	/* An exit status as a process that ended with the code would have. */
 	*res = judge((buf[0] & 0xff) << 8, 0, line);
+}
+
+/* The one-recipient request for recipient i of req into one. */
+static int
+one_req(const struct lspawn_req *req, size_t i, const struct acct *a,
+    const char *linked, struct lspawn_req *one)
+{
+	if (lspawn_req_set(one, req->qid, NULL, req->sender) == -1 ||
+	    lspawn_req_add_rcpt(one, req->rcpt[i].addr,
+	    req->rcpt[i].orcpt) == -1 ||
+	    (linked != NULL && lspawn_req_set_linked(one, linked) == -1))
+		return -1;
+	one->quota = a->quota;
+	one->has_quota = 1;
+	return 0;
+}
+
+/* A kept child's packet: the flag byte, then the request. */
+static int
+kept_packet(const struct lspawn_req *one, struct sbuf *enc)
+{
+	if (sbuf_cat_c(enc, cfg.bounce_over ? 1 : 0) == -1 ||
+	    lspawn_req_encode(one, enc) == -1 || enc->len > KEPT_MSG_MAX)
+		return -1;
 	return 0;
 }
 
@@ -786,22 +883,8 @@ run_local(const struct lspawn_req *req, size_t i, const struct acct *a,
 	lspawn_req_init(&one);
 	sbuf_init(&enc, LSPAWN_MSG_MAX);
 	*res = "defer 4.3.0 cannot start local delivery";
-	if (lspawn_req_set(&one, req->qid, NULL, req->sender) == -1 ||
-	    lspawn_req_add_rcpt(&one, req->rcpt[i].addr,
-	    req->rcpt[i].orcpt) == -1 ||
-	    (linked != NULL && lspawn_req_set_linked(&one, linked) == -1))
+	if (one_req(req, i, a, linked, &one) == -1)
 		goto out;
-	one.quota = a->quota;
-	one.has_quota = 1;
-	if (!cfg.exec_local) {
-		/* The flag byte, then the request: one packet. */
-		if (sbuf_cat_c(&enc, cfg.bounce_over ? 1 : 0) == -1 ||
-		    lspawn_req_encode(&one, &enc) == -1 ||
-		    enc.len > KEPT_MSG_MAX)
-			goto out;
-		rc = run_kept(&enc, a, msgfd, line, res);
-		goto out;
-	}
 	if (lspawn_req_encode(&one, &enc) == -1 || enc.len > 65536)
 		goto out;
 	if (pipe2(in, O_CLOEXEC) == -1 || pipe2(out, O_CLOEXEC) == -1)
@@ -938,6 +1021,120 @@ out:
 	return res;
 }
 
+/*
+ * The recipients of one request through the kept children, several at
+ * once: a delivery is handed to its account's child and the next one
+ * started before the answer comes, up to KEPT_MAX in flight, one per
+ * account (kept_can_start; otherwise those in flight are answered
+ * first).  Their fsyncs (the file, then new/) overlap, where one after
+ * the other each recipient waited for two disk writes.  Each child in
+ * flight reads the message through a descriptor of its own (an offset
+ * of its own).  The results are set in the request's order, and the
+ * reply (reply()) goes only when every delivery has answered.
+ */
+struct flight {
+	struct kept	*k;
+	size_t		 rcpt;
+	int64_t		 deadline;
+};
+
+static void
+land_all(struct flight *f, size_t *nf, char **resv, struct sbuf *line)
+{
+	const char *res;
+	size_t i;
+
+	for (i = 0; i < *nf; i++) {
+		kept_finish(f[i].k, f[i].deadline, line, &res);
+		if ((resv[f[i].rcpt] = mem_strdup(res)) == NULL)
+			die(EXIT_TEMP, "out of memory");
+	}
+	*nf = 0;
+}
+
+/* Start recipient i (the result now in *res when it could not start). */
+static void
+take_off(const struct lspawn_req *req, size_t i, int msgfd,
+    const struct sis *s, struct flight *f, size_t *nf, char **resv,
+    struct sbuf *line)
+{
+	struct lspawn_req one;
+	struct sbuf home, tmpname, enc;
+	struct acct a;
+	const char *res = "defer 4.3.0 cannot start local delivery",
+	    *linked = NULL;
+	struct kept *k;
+	int fd = -1;
+
+	lspawn_req_init(&one);
+	sbuf_init(&home, MAPS_PATH_MAX + 1);
+	sbuf_init(&tmpname, MAILDIR_NAME_MAX);
+	sbuf_init(&enc, KEPT_MSG_MAX + 1);
+	a.md = -1;
+	if (lookup(req->rcpt[i].addr, &a, &home, &res) == -1 ||
+	    open_home(home.s, &a, &res) == -1)
+		goto out;
+	if (s->dirfd != -1) {
+		if (sis_link(s->dirfd, s->name, a.md, cfg.is_root ? a.uid :
+		    geteuid(), &tmpname) == 0)
+			linked = tmpname.s;
+		else
+			log_warn_sys("%s sis link for %s; own copy", req->qid,
+			    log_esc_s(req->rcpt[i].addr));
+	}
+	if (one_req(req, i, &a, linked, &one) == -1 ||
+	    kept_packet(&one, &enc) == -1) {
+		log_err_sys("%s cannot run tern-local", req->qid);
+		goto out;
+	}
+	if (!kept_can_start(a.uid))
+		land_all(f, nf, resv, line);
+	/* The first in flight reads msgfd; the others their own. */
+	if (*nf > 0 && linked == NULL && (fd = open_message(req->path)) == -1)
+		land_all(f, nf, resv, line);
+	if ((k = kept_start(&enc, &a, fd == -1 ? msgfd : fd)) == NULL) {
+		log_err_sys("%s cannot run tern-local", req->qid);
+		goto out;
+	}
+	f[*nf].k = k;
+	f[*nf].rcpt = i;
+	f[*nf].deadline = io_deadline_ms((int64_t)cfg.timeout_s * 1000);
+	(*nf)++;
+	res = NULL;
+out:
+	if (res != NULL && (resv[i] = mem_strdup(res)) == NULL)
+		die(EXIT_TEMP, "out of memory");
+	(void)io_close(&fd);
+	(void)io_close(&a.md);
+	lspawn_req_fini(&one);
+	sbuf_fini(&home);
+	sbuf_fini(&tmpname);
+	sbuf_fini(&enc);
+}
+
+static void
+deliver_kept(const struct lspawn_req *req, int msgfd, const struct sis *s,
+    struct lspawn_results *rs, struct sbuf *line)
+{
+	struct flight f[KEPT_MAX];
+	char **resv;
+	size_t i, nf = 0;
+
+	if ((resv = mem_alloc(req->nrcpt, sizeof(*resv))) == NULL)
+		die(EXIT_TEMP, "out of memory");
+	for (i = 0; i < req->nrcpt; i++)
+		resv[i] = NULL;
+	for (i = 0; i < req->nrcpt; i++)
+		take_off(req, i, msgfd, s, f, &nf, resv, line);
+	land_all(f, &nf, resv, line);
+	for (i = 0; i < req->nrcpt; i++) {
+		if (set_result(rs, req->rcpt[i].addr, resv[i]) == -1)
+			die(EXIT_TEMP, "out of memory");
+		free(resv[i]);
+	}
+	free(resv);
+}
+
 static void
 reply(int fd, const struct lspawn_results *rs)
 {
@@ -990,11 +1187,15 @@ serve(int fd, struct sbuf *buf, struct sbuf *line)
 		    log_esc_s(req.path));
 	else
 		sis_prepare(&req, msgfd, &s);
-	for (i = 0; i < req.nrcpt; i++) {
-		res = msgfd == -1 ? "defer 4.3.0 queued message unreadable" :
-		    one_rcpt(&req, i, msgfd, &s, line);
-		if (set_result(&rs, req.rcpt[i].addr, res) == -1)
-			die(EXIT_TEMP, "out of memory");
+	if (msgfd != -1 && !cfg.exec_local) {
+		deliver_kept(&req, msgfd, &s, &rs, line);
+	} else {
+		for (i = 0; i < req.nrcpt; i++) {
+			res = msgfd == -1 ? "defer 4.3.0 queued message "
+			    "unreadable" : one_rcpt(&req, i, msgfd, &s, line);
+			if (set_result(&rs, req.rcpt[i].addr, res) == -1)
+				die(EXIT_TEMP, "out of memory");
+		}
 	}
 	reply(fd, &rs);
 	kept_end_stale();
@@ -1020,6 +1221,15 @@ client_waiting(int lfd)
 	return poll(&p, 1, 0) == 1 && (p.revents & POLLIN) != 0;
 }
 
+/* Must this worker give its place to a waiting client? */
+static int
+must_yield(int lfd)
+{
+	return client_waiting(lfd) && (shared_nworkers == NULL ||
+	    __atomic_load_n(shared_nworkers, __ATOMIC_RELAXED) >=
+	    cfg.concurrency);
+}
+
 static void __attribute__((noreturn))
 worker(int fd, int lfd)
 {
@@ -1031,7 +1241,7 @@ worker(int fd, int lfd)
 	sbuf_init(&buf, LSPAWN_MSG_MAX);
 	sbuf_init(&line, LSPAWN_TEXT_MAX + 2);
 	for (n = 0; n < WORKER_REQS; n++) {
-		if (n > 0 && (getppid() != parent || client_waiting(lfd) ||
+		if (n > 0 && (getppid() != parent || must_yield(lfd) ||
 		    io_wait(fd, POLLIN, io_deadline_ms(WORKER_IDLE_MS)) != 1 ||
 		    getppid() != parent))
 			break;
@@ -1095,6 +1305,8 @@ accept_one(int lfd, int listen_fd, uint64_t *nworkers)
 		worker(fd, listen_fd);
 	}
 	(*nworkers)++;
+	if (shared_nworkers != NULL)
+		__atomic_store_n(shared_nworkers, *nworkers, __ATOMIC_RELAXED);
 	(void)io_close(&fd);
 }
 
@@ -1140,6 +1352,10 @@ main(int argc, char **argv)
 	if (selfpipe_init(sigs, sizeof(sigs) / sizeof(sigs[0])) == -1)
 		die_sys(EXIT_TEMP, "selfpipe");
 	lfd = listen_sock();
+	if ((shared_nworkers = mmap(NULL, sizeof(*shared_nworkers),
+	    PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0)) ==
+	    MAP_FAILED)
+		shared_nworkers = NULL;	/* workers yield on any wait */
 	log_info("listening socket=%s concurrency=%llu", cfg.sock,
 	    (unsigned long long)cfg.concurrency);
 	for (;;) {
@@ -1160,6 +1376,9 @@ main(int argc, char **argv)
 			while (waitpid(-1, NULL, WNOHANG) > 0)
 				if (nworkers > 0)
 					nworkers--;
+		if (shared_nworkers != NULL)
+			__atomic_store_n(shared_nworkers, nworkers,
+			    __ATOMIC_RELAXED);
 		if (pfd[1].fd != -1 && (pfd[1].revents & POLLIN))
 			accept_one(lfd, lfd, &nworkers);
 	}

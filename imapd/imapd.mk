@@ -23,5 +23,8 @@ MANPAGES += imapd/tern-imapd.8 imapd/tern-imapd-worker.8
 tern-imapd-worker_SRCS += imapd/imapd_sort.c
 tern-imapd-worker_SRCS += imapd/imapd_rev2.c
 tern-imapd-worker_SRCS += imapd/imapd_binary.c
-# Exec'd at every login: static-pie (the top Makefile, STATIC_PROGS).
+# Started with arguments it is the login monitor first (tern-login(8),
+# login/login_main.c), and the worker in the same image after a login.
+tern-imapd-worker_SRCS += login/login_main.c
+# Exec'd at every connection: static-pie (the top Makefile, STATIC_PROGS).
 STATIC_PROGS += tern-imapd-worker

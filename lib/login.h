@@ -166,6 +166,15 @@ struct login_monitor_conf {
 	void		(*note)(void *arg, const struct login_event *);
 	void		*arg;
 	/*
+	 * NULL: execve program as the worker.  Else the worker runs in this
+	 * process (its program is this one: tern-pop3d-worker and
+	 * tern-imapd-worker start as the monitor, doc/login.md): called
+	 * where the execve would be, after the privilege drop, the chdir,
+	 * the channel on 0 and 1 and the monitor's descriptors closed, with
+	 * the worker's environment; it does not return.
+	 */
+	void		(*run)(char **env);
+	/*
 	 * NULL: become the worker (above).  Else called after tern-authd
 	 * said OK, instead of the worker (tern-proxy): it answers the child
 	 * itself with login_answer(l, LOGIN_OK) and does not return (it

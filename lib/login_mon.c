@@ -413,7 +413,10 @@ worker_become(struct login *l, const struct login_monitor_conf *c,
 	}
 	handoff = q->handoff && l->client >= 0;
 	src[0] = src[1] = handoff ? l->client : l->relay;
-	if (io_fd_arrange(src, dst, 2) < 0) {
+	/* In this image (run): plain dup2s, the sources being on 3..6
+	 * (login_monitor_attach), so no temporary copy stays open. */
+	if (c->run != NULL ? src[0] < 2 || dup2(src[0], 0) < 0 ||
+	    dup2(src[0], 1) < 0 : io_fd_arrange(src, dst, 2) < 0) {
 		ev->why = spawn_steps[5];
 		goto dropped;
 	}
@@ -425,6 +428,16 @@ worker_become(struct login *l, const struct login_monitor_conf *c,
 		_exit(111);
 	if (handoff)
 		child_reap(l);
+	if (c->run != NULL) {
+		/* The worker in this image: only the monitor's own
+		 * descriptors go (a log socket stays open). */
+		(void)io_close(&l->ctl);
+		(void)io_close(&l->relay);
+		(void)io_close(&l->client);
+		(void)io_close(&l->pidfd);
+		c->run(env);
+		_exit(111);	/* it does not return */
+	}
 	closefrom(3);
 	execve(c->program, c->argv, env);
 	ev->why = spawn_steps[7];

@@ -68,14 +68,16 @@
  * sends remote_svc_send()'s hello: the byte REMOTE_SVC_HELLO and the slot
  * number (4 bytes, big-endian; REMOTE_SVC_NOSLOT: none) with the message
  * descriptor and, with a slot, the slot's lock descriptor (SCM_RIGHTS,
- * lib/fdpass), then the request.  The worker checks the peer's uid
+ * lib/fdpass), then the request (given as req, it goes in the same
+ * message: one send).  The worker checks the peer's uid
  * (SO_PEERCRED), answers the record 'A' (taken) and the results exactly
  * as above, then, holding the lock, waits for the next message to the
  * same destination on the abstract socket remote_slot_path(dirname(
  * remote_socket), hop, slot), where a worker (having checked that the
  * listener runs as the service's user: the owner of remote_socket) sends
  * remote_kept_send()'s hello: the byte
- * REMOTE_KEPT_HELLO with the message descriptor.  remote_svc_recv() and
+ * REMOTE_KEPT_HELLO with the message descriptor (and the request, as
+ * above).  remote_svc_recv() and
  * remote_kept_recv() take exactly that (a regular file, and for the lock
  * one more) or refuse it (EPROTO, every descriptor closed).
  *
@@ -209,15 +211,25 @@ int	remote_slot_listen(const char *name);
 int	remote_slot_connect(int *fdp, const char *name, uid_t uid);
 /* Connect to the socket at path, waiting at most ms for a backlog: fd. */
 int	remote_svc_connect(const char *path, int64_t ms);
-int	remote_svc_send(int fd, unsigned slot, int msgfd, int lockfd);
+int	remote_svc_send(int fd, unsigned slot, int msgfd, int lockfd,
+	    const struct remote_req *req);
 /* *lockfd_r is -1 when slot is REMOTE_SVC_NOSLOT. */
 int	remote_svc_recv(int fd, int64_t deadline, unsigned *slot_r,
 	    int *msgfd_r, int *lockfd_r);
-int	remote_kept_send(int fd, int msgfd);
+int	remote_kept_send(int fd, int msgfd, const struct remote_req *req);
 int	remote_kept_recv(int fd, int64_t deadline, int *msgfd_r);
 int	remote_ack_send(int fd);
 /* 0 when the acknowledgement came before deadline, else -1. */
 int	remote_ack_recv(int fd, int64_t deadline);
+/*
+ * A request or the results, records up to and including END, into out
+ * (reset first): read in as few reads as they came in (the peer sends
+ * nothing after END until it is answered, so nothing is read ahead).
+ * 0, or -1: EPROTO on end of file before END, bytes after END or an END
+ * that is not empty, E2BIG over max, ETIMEDOUT at deadline.
+ */
+int	remote_read_records(int fd, struct sbuf *out, size_t max,
+	    int64_t deadline);
 
 /* Next hop of a target, into hop (REMOTE_HOP_MAX + 1 bytes). 0 or -1. */
 int	remote_dest(struct cdbmap *routes, const char *relay_host,

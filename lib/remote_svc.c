@@ -18,7 +18,10 @@
 #include "lib/fdpass.h"
 #include "lib/io.h"
 #include "lib/remote.h"
+#include "lib/sbuf.h"
 #include "lib/sock.h"
+
+#define RECORDS_CHUNK	4096	/* bytes read at a time, at least */
 
 static const unsigned char ack[REMOTE_ACK_LEN] = { 'A', 0, 0, 0, 0 };
 
@@ -106,20 +109,43 @@ remote_svc_connect(const char *path, int64_t ms)
 	return fd;
 }
 
-/* Send buf[0..n) with nfds descriptors, the rest of buf after them. */
+/*
+ * Send the hello h[0..hn) with nfds descriptors and, when req is not
+ * NULL, the request right after it in the same message (one send, one
+ * wake-up of the reader); what the socket did not take goes after.
+ */
 static int
-send_all(int fd, const unsigned char *buf, size_t n, const int *fds,
-    size_t nfds)
+send_all(int fd, const unsigned char *h, size_t hn, const int *fds,
+    size_t nfds, const struct remote_req *req)
 {
-	ssize_t k = fdpass_send(fd, buf, n, fds, nfds, 0);
+	struct sbuf enc, buf;
+	const unsigned char *p = h;
+	size_t n = hn;
+	ssize_t k;
+	int r = -1;
 
-	if (k <= 0)
-		return -1;
-	return (size_t)k < n ? io_write_full(fd, buf + k, n - (size_t)k) : 0;
+	sbuf_init(&enc, REMOTE_MSG_MAX);
+	sbuf_init(&buf, REMOTE_MSG_MAX + 8);
+	if (req != NULL) {
+		if (remote_req_encode(req, &enc) < 0 ||
+		    sbuf_cat_n(&buf, h, hn) < 0 ||
+		    sbuf_cat_sbuf(&buf, &enc) < 0)
+			goto out;
+		p = (const unsigned char *)buf.s;
+		n = buf.len;
+	}
+	if ((k = fdpass_send(fd, p, n, fds, nfds, 0)) <= 0)
+		goto out;
+	r = (size_t)k < n ? io_write_full(fd, p + k, n - (size_t)k) : 0;
+out:
+	sbuf_fini(&enc);
+	sbuf_fini(&buf);
+	return r;
 }
 
 int
-remote_svc_send(int fd, unsigned slot, int msgfd, int lockfd)
+remote_svc_send(int fd, unsigned slot, int msgfd, int lockfd,
+    const struct remote_req *req)
 {
 	unsigned char h[5];
 	int fds[2] = { msgfd, lockfd };
@@ -130,15 +156,15 @@ remote_svc_send(int fd, unsigned slot, int msgfd, int lockfd)
 	h[3] = (unsigned char)(slot >> 8);
 	h[4] = (unsigned char)slot;
 	return send_all(fd, h, sizeof(h), fds,
-	    slot != REMOTE_SVC_NOSLOT ? 2 : 1);
+	    slot != REMOTE_SVC_NOSLOT ? 2 : 1, req);
 }
 
 int
-remote_kept_send(int fd, int msgfd)
+remote_kept_send(int fd, int msgfd, const struct remote_req *req)
 {
 	unsigned char h = REMOTE_KEPT_HELLO;
 
-	return send_all(fd, &h, 1, &msgfd, 1);
+	return send_all(fd, &h, 1, &msgfd, 1, req);
 }
 
 static int
@@ -236,4 +262,67 @@ remote_ack_recv(int fd, int64_t deadline)
 	    memcmp(b, ack, sizeof(b)) != 0)
 		return -1;
 	return 0;
+}
+
+/*
+ * Where the records of p[0..n) end: the offset just past a complete END
+ * record, 0 while incomplete, -1 when END is not empty.
+ */
+static ssize_t
+records_end(const unsigned char *p, size_t n)
+{
+	size_t off = 0;
+	uint32_t len;
+
+	while (n - off >= REMOTE_ACK_LEN) {
+		len = (uint32_t)p[off + 1] << 24 | (uint32_t)p[off + 2] << 16 |
+		    (uint32_t)p[off + 3] << 8 | p[off + 4];
+		if (p[off] == REMOTE_T_END)
+			return len == 0 ? (ssize_t)(off + REMOTE_ACK_LEN) : -1;
+		if (len > n - off - REMOTE_ACK_LEN)
+			return 0;
+		off += REMOTE_ACK_LEN + len;
+	}
+	return 0;
+}
+
+int
+remote_read_records(int fd, struct sbuf *out, size_t max, int64_t deadline)
+{
+	ssize_t k, end;
+	size_t room;
+
+	sbuf_reset(out);
+	for (;;) {
+		if (out->len >= max) {
+			errno = E2BIG;
+			return -1;
+		}
+		room = max - out->len < RECORDS_CHUNK ? max - out->len :
+		    RECORDS_CHUNK;
+		/* sbuf keeps a byte for its NUL: room + 1 at least. */
+		if (out->cap - out->len <= room && sbuf_reserve(out, room) < 0)
+			return -1;
+		room = out->cap - out->len - 1 < max - out->len ?
+		    out->cap - out->len - 1 : max - out->len;
+		if (io_wait(fd, POLLIN, deadline) < 0)
+			return -1;
+		if ((k = io_read(fd, out->s + out->len, room)) < 0) {
+			if (errno == EAGAIN)
+				continue;
+			return -1;
+		}
+		if (k == 0) {
+			errno = EPROTO;
+			return -1;
+		}
+		out->len += (size_t)k;
+		end = records_end((const unsigned char *)out->s, out->len);
+		if (end < 0 || (end > 0 && (size_t)end != out->len)) {
+			errno = EPROTO;
+			return -1;
+		}
+		if (end > 0)
+			return 0;
+	}
 }

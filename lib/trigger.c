@@ -96,36 +96,52 @@ trigger_parser_init(struct trigger_parser *tp)
 	memset(tp, 0, sizeof(*tp));
 }
 
+/*
+ * An id character of the command: 'D' takes the id as it is ([0-9A-Z]);
+ * 'n' takes it in lower case ([0-9a-z], stored upper case), so a reader
+ * older than 'n' sees only wake bytes in it, never an 'F' (a flush) or a
+ * 'D' that would take the next 16 bytes for an id to delete.
+ */
 static int
-is_id_char(unsigned char c)
+id_char(int cmd, unsigned char c)
 {
-	return (c >= '0' && c <= '9') || (c >= 'A' && c <= 'Z');
+	if (c >= '0' && c <= '9')
+		return c;
+	if (cmd == 'D')
+		return c >= 'A' && c <= 'Z' ? c : -1;
+	return c >= 'a' && c <= 'z' ? c - 'a' + 'A' : -1;
 }
 
 enum trigger_event
 trigger_feed(struct trigger_parser *tp, unsigned char c)
 {
-	if (tp->in_delete) {
-		if (!is_id_char(c)) {
-			/* A broken delete: drop it, and let c start anew. */
+	int cmd, u;
+
+	if (tp->in_id != 0) {
+		if ((u = id_char(tp->in_id, c)) == -1) {
+			/* A broken command: drop it, and let c start anew. */
 			trigger_parser_init(tp);
 			if (c == 'F')
 				return TRIGGER_FLUSH;
-			tp->in_delete = c == 'D';
+			if (c == 'D' || c == 'n')
+				tp->in_id = c;
 			return TRIGGER_WAKE;
 		}
-		tp->id[tp->n++] = (char)c;
+		tp->id[tp->n++] = (char)u;
 		if (tp->n < QID_LEN)
 			return TRIGGER_NONE;
 		tp->id[QID_LEN] = '\0';
-		tp->in_delete = 0;
+		cmd = tp->in_id;
+		tp->in_id = 0;
 		tp->n = 0;
-		return qid_valid(tp->id, QID_LEN) ? TRIGGER_DELETE :
-		    TRIGGER_WAKE;
+		if (!qid_valid(tp->id, QID_LEN))
+			return TRIGGER_WAKE;
+		return cmd == 'D' ? TRIGGER_DELETE : TRIGGER_NEW;
 	}
 	switch (c) {
 	case 'D':
-		tp->in_delete = 1;
+	case 'n':
+		tp->in_id = c;
 		tp->n = 0;
 		return TRIGGER_NONE;
 	case 'F':

@@ -4,9 +4,9 @@
  *
  *   tern-pop3d [-c FILE] -m pop3|pop3s     the pre-auth child
  *
- * The monitor is tern-login (started by the fork server, or exec'd by
- * this process after it forked the child); the post-auth worker is
- * tern-pop3d-worker (exec'd by the monitor).
+ * The monitor is tern-pop3d-worker started with arguments (tern-login(8);
+ * by the fork server, or exec'd by this process after it forked the
+ * child), which becomes the post-auth worker in the same image.
  */
 #include <errno.h>
 #include <getopt.h>
@@ -52,7 +52,6 @@ struct setup {
 	char		 env_timeout[64];
 	char		 env_expire[64];
 	char		 env_delay[64];
-	char		 monitor[PATH_MAX_LEN];	/* tern-login */
 	char		 mon_t[32], mon_u[32];
 	char		*margv[20];
 	const char	*login_user;
@@ -90,8 +89,6 @@ config(struct setup *s, struct pop3_pre *p, const char *opt_c)
 		die(EXIT_TEMP, "bad auth_socket");
 	if (login_path_join(s->program, sizeof s->program, prog,
 	    "/tern-pop3d-worker") < 0 ||
-	    login_path_join(s->monitor, sizeof s->monitor, prog,
-	    "/tern-login") < 0 ||
 	    login_path_join(s->authd, sizeof s->authd, auth, "") < 0 ||
 	    login_path_join(s->jail, sizeof s->jail, run, "/empty") < 0)
 		die(EXIT_TEMP, "program_dir, auth_socket or run_dir too long");
@@ -142,8 +139,10 @@ setup_tls(struct setup *s, struct pop3_pre *p, int forkserver)
 }
 
 /*
- * tern-login's command line (tern-login(8)): built once; the fork server
- * starts one per connection with it.
+ * The monitor's command line (tern-login(8)): the worker program with
+ * arguments, which is the monitor until a login and then the worker in
+ * the same image.  Built once; the fork server starts one per
+ * connection with it.
  */
 static void
 monitor_args(struct setup *s, const struct pop3_pre *p)
@@ -157,15 +156,13 @@ monitor_args(struct setup *s, const struct pop3_pre *p)
 	    snprintf(s->mon_u, sizeof s->mon_u, "%llu",
 	    (unsigned long long)s->uid_min) < 0)
 		die(EXIT_TEMP, "snprintf");
-	a[n++] = (char *)"tern-login";
+	a[n++] = (char *)"tern-pop3d-worker";
 	a[n++] = (char *)"-n";
 	a[n++] = (char *)"tern-pop3d";
 	a[n++] = (char *)"-s";
 	a[n++] = (char *)"pop3";
 	a[n++] = (char *)"-a";
 	a[n++] = s->authd;
-	a[n++] = (char *)"-w";
-	a[n++] = s->program;
 	a[n++] = (char *)"-t";
 	a[n++] = s->mon_t;
 	a[n++] = (char *)"-u";
@@ -193,7 +190,7 @@ split_pre(void *arg, int conn)
 	return 0;
 }
 
-/* The fork server, after: tern-login for the connection (vfork+exec). */
+/* The fork server, after: the monitor for the connection (vfork+exec). */
 static long
 split_post(void *arg, long child, int conn, char **env)
 {
@@ -205,16 +202,16 @@ split_post(void *arg, long child, int conn, char **env)
 		login_split_close(&split);
 		return -1;
 	}
-	pid = login_split_monitor(&split, (pid_t)child, conn, s->monitor,
+	pid = login_split_monitor(&split, (pid_t)child, conn, s->program,
 	    s->margv, env, 0, &why);
 	if (pid < 0)
-		log_err_sys("monitor %s: %s", log_esc_s(s->monitor), why);
+		log_err_sys("monitor %s: %s", log_esc_s(s->program), why);
 	return pid;
 }
 
 /*
  * Not a fork server's child: split here.  The pre-auth child returns;
- * this process becomes tern-login (execve in place: the connection's
+ * this process becomes the monitor (execve in place: the connection's
  * pid is the monitor's, the child its own).
  */
 static void
@@ -229,10 +226,10 @@ split_self(struct setup *s)
 		die_sys(EXIT_TEMP, "login: fork");
 	if (pid == 0)
 		return;
-	(void)login_split_monitor(&split, pid, 0, s->monitor, s->margv,
+	(void)login_split_monitor(&split, pid, 0, s->program, s->margv,
 	    environ, 1, &why);
 	(void)kill(pid, SIGKILL);
-	die_sys(EXIT_TEMP, "monitor %s: %s", log_esc_s(s->monitor), why);
+	die_sys(EXIT_TEMP, "monitor %s: %s", log_esc_s(s->program), why);
 }
 
 static int
@@ -283,9 +280,9 @@ session(const char *opt_c, const char *mode, char **argv)
 	if (!jail_made && priv_is_root() &&
 	    login_jail_make(s.jail, &why) < 0)
 		die_sys(EXIT_TEMP, "jail %s: %s", log_esc_s(s.jail), why);
-	/* A fork server started tern-login for this connection already
+	/* A fork server started the monitor for this connection already
 	 * (split_post); otherwise this process forks the child and
-	 * becomes tern-login itself. */
+	 * becomes the monitor itself. */
 	if (split.ctl[1] < 0)
 		split_self(&s);
 	if (login_split_child(&l, &split, s.login_user, s.jail, &dropped,

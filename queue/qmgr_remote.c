@@ -34,7 +34,6 @@
 #include "lib/cdbmap.h"
 #include "lib/io.h"
 #include "lib/log.h"
-#include "lib/lspawn.h"
 #include "lib/priv.h"
 #include "lib/qid.h"
 #include "lib/remote.h"
@@ -192,7 +191,7 @@ converse(int fd, const struct remote_req *req, struct remote_result *res,
 		*why_r = "cannot write the request";
 		goto out;
 	}
-	if (lspawn_read_records(fd, &buf, REMOTE_MSG_MAX,
+	if (remote_read_records(fd, &buf, REMOTE_MSG_MAX,
 	    io_deadline_ms(RUN_TIMEOUT_MS)) < 0) {
 		*why_r = errno == ETIMEDOUT ? "timed out" : "no answer";
 		goto out;
@@ -264,7 +263,7 @@ results(const struct qmgr_msg *m, int fd, const struct remote_req *req,
 	enum run_outcome o = RUN_FAIL;
 
 	sbuf_init(&buf, REMOTE_MSG_MAX);
-	if (lspawn_read_records(fd, &buf, REMOTE_MSG_MAX,
+	if (remote_read_records(fd, &buf, REMOTE_MSG_MAX,
 	    io_deadline_ms(RUN_TIMEOUT_MS)) < 0)
 		*why_r = errno == ETIMEDOUT ? "timed out" : "no answer";
 	else if (remote_res_decode(buf.s, buf.len, res, req->nrcpt,
@@ -274,19 +273,6 @@ results(const struct qmgr_msg *m, int fd, const struct remote_req *req,
 		log_warn("%s tern-remote: %s", m->qid, *why_r);
 	sbuf_fini(&buf);
 	return o;
-}
-
-static int
-send_req(int fd, const struct remote_req *req)
-{
-	struct sbuf buf;
-	int r;
-
-	sbuf_init(&buf, REMOTE_MSG_MAX);
-	r = remote_req_encode(req, &buf) < 0 ||
-	    io_write_full(fd, buf.s, buf.len) < 0 ? -1 : 0;
-	sbuf_fini(&buf);
-	return r;
 }
 
 /*
@@ -308,7 +294,7 @@ use_idle(const struct qmgr_msg *m, const char *dir, uint64_t i, uid_t uid,
 	    (unsigned)i, name, sizeof(name)) < 0 ||
 	    remote_slot_connect(fdp, name, uid) < 0)
 		return RUN_NONE;
-	if (remote_kept_send(*fdp, msgfd) == 0 && send_req(*fdp, req) == 0 &&
+	if (remote_kept_send(*fdp, msgfd, req) == 0 &&
 	    remote_ack_recv(*fdp, io_deadline_ms(RUN_TIMEOUT_MS)) == 0)
 		/* Taken: from here a failure defers, as a crash. */
 		o = results(m, *fdp, req, res, why_r);
@@ -335,7 +321,7 @@ use_service(const struct qmgr_msg *m, int msgfd, int lock, uint64_t i,
 		return RUN_FAIL;
 	}
 	if (remote_svc_send(fd, lock >= 0 ? (unsigned)i : REMOTE_SVC_NOSLOT,
-	    msgfd, lock) == 0 && send_req(fd, req) == 0 &&
+	    msgfd, lock, req) == 0 &&
 	    remote_ack_recv(fd, io_deadline_ms(SLOT_WAIT_MS)) == 0)
 		o = results(m, fd, req, res, why_r);
 	else

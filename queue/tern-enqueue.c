@@ -520,14 +520,26 @@ commit(void)
 		    J.tmp_dir.s);
 }
 
-/* Step 6: wake the queue manager; it rescans anyway, so only warn. */
+/*
+ * Step 6: wake the queue manager, naming the message ('n' and the id in
+ * lower case, one write: lib/trigger.h), so it reads this envelope
+ * without a scan.  It
+ * rescans anyway, so a failure is only a warning; a full FIFO (EAGAIN) is
+ * not even that: tern-qmgr scans when it finds its FIFO nearly full.
+ */
 static void
 poke(void)
 {
+	char cmd[1 + QID_LEN];
 	struct sbuf p;
 	struct stat st;
+	size_t i;
 	int fd;
 
+	cmd[0] = 'n';
+	for (i = 0; i < QID_LEN; i++)
+		cmd[i + 1] = J.id[i] >= 'A' && J.id[i] <= 'Z' ?
+		    (char)(J.id[i] - 'A' + 'a') : J.id[i];
 	sbuf_init(&p, PATH_MAX_Q);
 	if (sbuf_printf(&p, "%s/trigger", J.qdir) < 0) {
 		log_warn_sys("%s trigger path", J.id);
@@ -539,7 +551,7 @@ poke(void)
 		log_warn_sys("%s cannot poke %s", J.id, log_esc_s(p.s));
 	else if (fstat(fd, &st) < 0 || !S_ISFIFO(st.st_mode))
 		log_warn("%s %s is not a FIFO", J.id, log_esc_s(p.s));
-	else if (io_write(fd, "", 1) < 0 && errno != EAGAIN)
+	else if (io_write(fd, cmd, sizeof(cmd)) < 0 && errno != EAGAIN)
 		log_warn_sys("%s cannot poke %s", J.id, log_esc_s(p.s));
 	if (fd >= 0)
 		(void)close(fd);	/* nothing durable written */

@@ -10,6 +10,7 @@
  * without one, or when it dies; a job whose worker dies is retried later
  * (the state file says what was done), as when a forked worker died.
  */
+#include <sys/ioctl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
@@ -44,7 +45,11 @@
 #define CLEAN_EVERY	3600	/* queue_clean: at start and hourly */
 #define SCAN_GAP_MS	1000	/* new-mail scans at most once a second */
 #define POLL_MAX_MS	60000
-#define TRIGGER_READ	512
+#define TRIGGER_READ	4096
+/* A FIFO filled to within 1/TRIGGER_SLACK of its size may have refused a
+ * writer (its pages hold whole writes: up to 16 bytes of each 4096 stay
+ * unused with tern-enqueue's 17-byte commands). */
+#define TRIGGER_SLACK	32
 #define WORKER_JOBS	1000	/* attempts per worker process */
 #define WORKER_IDLE	60	/* seconds an idle worker is kept */
 
@@ -80,9 +85,10 @@ struct wait {
 enum qm_state { QM_RUN = 0, QM_STOP };
 #define QM_NSTATE	2
 enum qm_event {
-	EV_WAKE = 0, EV_FLUSH, EV_DELETE, EV_CHILD, EV_TIMER, EV_HUP, EV_TERM
+	EV_WAKE = 0, EV_FLUSH, EV_DELETE, EV_CHILD, EV_TIMER, EV_HUP, EV_TERM,
+	EV_NEW
 };
-#define QM_NEVENT	7
+#define QM_NEVENT	8
 
 static struct qmgr Q;
 static struct conf *cf;
@@ -479,6 +485,24 @@ act_wake(const char *id)
 		scan_at_ms = last_scan_ms + SCAN_GAP_MS;
 }
 
+/*
+ * tern-enqueue named the message it just committed: it waits for its
+ * first attempt now, without a scan (a scan may have found it already:
+ * it is never waiting or running twice).
+ */
+static void
+act_new(const char *id)
+{
+	size_t i;
+
+	if (job_find(id) != NULL)
+		return;
+	for (i = 0; i < nwait; i++)
+		if (memcmp(waits[i].qid, id, QID_LEN) == 0)
+			return;
+	wait_add(id, 0, 0);
+}
+
 static void
 act_flush(const char *id)
 {
@@ -605,13 +629,13 @@ static const qm_action table[QM_NSTATE][QM_NEVENT] = {
 		[EV_WAKE] = act_wake, [EV_FLUSH] = act_flush,
 		[EV_DELETE] = act_delete, [EV_CHILD] = act_child,
 		[EV_TIMER] = act_timer, [EV_HUP] = act_hup,
-		[EV_TERM] = act_term,
+		[EV_TERM] = act_term, [EV_NEW] = act_new,
 	},
 	[QM_STOP] = {
 		[EV_WAKE] = act_ignore, [EV_FLUSH] = act_ignore,
 		[EV_DELETE] = act_ignore, [EV_CHILD] = act_child,
 		[EV_TIMER] = act_ignore, [EV_HUP] = act_ignore,
-		[EV_TERM] = act_ignore,
+		[EV_TERM] = act_ignore, [EV_NEW] = act_ignore,
 	},
 };
 
@@ -623,12 +647,22 @@ event(enum qm_event ev, const char *id)
 
 /* The loop. */
 
+/*
+ * Drain the FIFO.  A writer that found it full (EAGAIN) named its message
+ * in vain: when the FIFO was nearly full, scan for new mail as after a
+ * plain wake.
+ */
 static void
 read_trigger(struct trigger_parser *tp)
 {
 	unsigned char buf[TRIGGER_READ];
 	ssize_t n, i;
+	int queued, size;
 
+	if (ioctl(trig_fd, FIONREAD, &queued) == 0 &&
+	    (size = fcntl(trig_fd, F_GETPIPE_SZ)) > 0 &&
+	    queued >= size - size / TRIGGER_SLACK)
+		event(EV_WAKE, NULL);
 	while ((n = io_read(trig_fd, buf, sizeof(buf))) > 0)
 		for (i = 0; i < n; i++)
 			switch (trigger_feed(tp, buf[i])) {
@@ -642,6 +676,9 @@ read_trigger(struct trigger_parser *tp)
 				break;
 			case TRIGGER_DELETE:
 				event(EV_DELETE, tp->id);
+				break;
+			case TRIGGER_NEW:
+				event(EV_NEW, tp->id);
 				break;
 			}
 	if (n < 0 && errno != EAGAIN)

@@ -55,6 +55,8 @@ struct sess {
 	int		 msgfd;
 	int		 is_lmtp;
 	int		 lost;		/* the connection cannot be used again */
+	int		 txn_open;	/* MAIL taken, no end-of-data reply yet */
+	int		 reused;	/* kept, no RSET: until MAIL's reply */
 	struct rmt_keep	*keep;		/* NULL: close every connection */
 	uint64_t	 size;
 	const char	*host;		/* the host name connected to */
@@ -78,6 +80,7 @@ struct rmt_keep {
 	struct tls_conn	*tc;
 	struct smtp_caps caps;
 	int		 is_lmtp;
+	int		 txn_open;	/* the last transaction left open */
 	enum remote_tls	 tls;
 	char		 hop[REMOTE_HOP_MAX + 1];
 	char		 host[DNS_NAME_MAX + 1];
@@ -480,14 +483,27 @@ rcpt_result(struct sess *s, size_t i)
 	    REMOTE_DEFER, s->relay, diag);
 }
 
-/* The reply to MAIL FROM: 0 (*mail_ok_r says if it was taken), or -1. */
+/*
+ * The reply to MAIL FROM: 0 (*mail_ok_r says if it was taken), or -1.  On
+ * a kept connection reused without RSET, a 421 is the server's notice that
+ * it closed the idle connection: -1 too (lost before anything was taken,
+ * so the request goes over a new connection).
+ */
 static int
 mail_reply(struct sess *s, int *mail_ok_r, char diag[DIAG_MAX + 1])
 {
+	int reused = s->reused;
+
+	s->reused = 0;
 	if (reply(s, s->rc->cmd_ms, "MAIL FROM", diag) < 0)
 		return -1;
+	if (s->r.code == 421 && reused) {
+		diagf(diag, "4.4.2 %s closed the kept connection", s->relay);
+		return -1;
+	}
 	if (s->r.code / 100 == 2) {
 		*mail_ok_r = 1;
+		s->txn_open = 1;
 		return 0;
 	}
 	reply_diag(s, "MAIL FROM", diag);
@@ -634,8 +650,10 @@ data(struct sess *s)
 		}
 		data_reply(s, s->is_lmtp ? i : (size_t)-1);
 		if (!s->is_lmtp)
-			return;
+			break;
 	}
+	/* Every end-of-data reply read: the server has reset its state. */
+	s->txn_open = 0;
 }
 
 static enum sess_outcome transaction(struct sess *);
@@ -656,6 +674,8 @@ session(struct sess *s, const struct sock_addr *a, int plain)
 		s->relay[0] = '\0';
 	sbuf_reset(&s->tlsinfo);
 	s->lost = 0;
+	s->txn_open = 0;
+	s->reused = 0;
 	if (connect_to(s, a, &why) < 0) {
 		diagf(diag, "4.4.1 cannot connect to "
 		    "%s: %s", s->relay, strerror(errno));
@@ -696,6 +716,7 @@ done_with(struct sess *s)
 	k->tc = s->tc;
 	k->caps = s->caps;
 	k->is_lmtp = s->is_lmtp;
+	k->txn_open = s->txn_open;
 	k->tls = s->req->tls;
 	k->uses++;
 	(void)strlcpy(k->hop, s->req->hop, sizeof(k->hop));
@@ -949,6 +970,7 @@ keep_take(struct rmt_keep *k, struct sess *s)
 	s->tc = k->tc;
 	s->caps = k->caps;
 	s->is_lmtp = k->is_lmtp;
+	s->txn_open = k->txn_open;
 	s->host = k->host;
 	s->lost = 0;
 	(void)strlcpy(s->relay, k->relay, sizeof(s->relay));
@@ -987,10 +1009,27 @@ rmt_keep_free(struct rmt_keep **kp)
 	*kp = NULL;
 }
 
+/* RSET on the kept connection: 0 when the server took it, else -1. */
+static int
+rset(struct sess *s, char diag[DIAG_MAX + 1])
+{
+	int64_t ms = s->rc->cmd_ms < RMT_RSET_MS ? s->rc->cmd_ms : RMT_RSET_MS;
+
+	if (bio_puts(s->b, "RSET\r\n") < 0 || reply(s, ms, "RSET", diag) < 0 ||
+	    s->r.code != 250)
+		return -1;
+	return 0;
+}
+
 /*
  * The request over the connection kept for its hop and TLS policy:
  * SESS_DONE with the results, or SESS_NEXT when there is none or it
  * failed before the server took anything (the caller connects afresh).
+ * After a transaction that ended with its end-of-data reply (or never
+ * had MAIL taken) the server is in its initial state (RFC 5321 4.1.4), so
+ * MAIL goes first, as on a new connection: a dead connection fails it
+ * before anything is taken, as it would fail an RSET.  Only a transaction
+ * left open (every RCPT refused, DATA refused) is reset first.
  */
 static enum sess_outcome
 reuse(struct sess *s)
@@ -1005,9 +1044,8 @@ reuse(struct sess *s)
 		return SESS_NEXT;
 	}
 	keep_take(k, s);
-	if (bio_puts(s->b, "RSET\r\n") < 0 || reply(s, s->rc->cmd_ms <
-	    RMT_RSET_MS ? s->rc->cmd_ms : RMT_RSET_MS, "RSET", diag) < 0 ||
-	    s->r.code != 250) {
+	s->reused = !s->txn_open;
+	if (s->txn_open && rset(s, diag) < 0) {
 		log_debug("%s connection to %s not reused: %s", s->req->qid,
 		    log_esc_s(s->relay), s->lost ? log_esc_s(diag) : "RSET "
 		    "refused");
@@ -1015,8 +1053,9 @@ reuse(struct sess *s)
 		hangup(s);
 		return SESS_NEXT;
 	}
-	log_debug("%s connection to %s reused", s->req->qid,
-	    log_esc_s(s->relay));
+	s->txn_open = 0;
+	log_debug("%s connection to %s reused%s", s->req->qid,
+	    log_esc_s(s->relay), s->reused ? "" : " after RSET");
 	if (transaction(s) == SESS_DONE)
 		return SESS_DONE;
 	hangup(s);

@@ -29,7 +29,6 @@
 #include "lib/envelope.h"
 #include "lib/io.h"
 #include "lib/log.h"
-#include "lib/lspawn.h"
 #include "lib/priv.h"
 #include "lib/remote.h"
 #include "lib/sbuf.h"
@@ -132,7 +131,7 @@ rmt_read_request(int fd, struct remote_req *req)
 	int r = -1;
 
 	sbuf_init(&buf, REMOTE_MSG_MAX);
-	if (lspawn_read_records(fd, &buf, REMOTE_MSG_MAX,
+	if (remote_read_records(fd, &buf, REMOTE_MSG_MAX,
 	    io_deadline_ms(REQ_TIMEOUT_MS)) < 0)
 		log_warn_sys("cannot read the request");
 	else if (remote_req_decode(buf.s, buf.len, req, &why) < 0)

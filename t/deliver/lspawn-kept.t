@@ -70,6 +70,12 @@ wait_for 20 has_pid
 set -- $(pids Q1 alice@example.org)
 kill -KILL "$1" 2>/dev/null
 first=$1
+# The request goes only once the killed process has exited (a zombie or
+# gone: its socket is closed), or it could take the request into its
+# socket before it closes, a delivery that "crashed" (slow to exit under
+# the sanitizers).
+dead() { _s=$(sed -n 's/^State:[[:space:]]*\(.\).*/\1/p' "/proc/$1/status" 2>/dev/null); [ -z "$_s" ] || [ "$_s" = Z ]; }
+wait_for 20 dead "$first"
 : >"$SB/go"
 wait "$cl"; rc=$?
 is "$rc" 0 "client: the second request after the kill"

@@ -1,6 +1,6 @@
 /*
- * Fuzz target: trigger_feed() over arbitrary bytes.  A delete is only
- * ever reported with a valid queue id, and the parser's id count stays
+ * Fuzz target: trigger_feed() over arbitrary bytes.  A delete or a new
+ * message is only ever reported with a valid queue id, and the parser's id count stays
  * within bounds.
  */
 #include <stdint.h>
@@ -16,11 +16,13 @@ int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	struct trigger_parser tp;
+	enum trigger_event ev;
 	size_t i;
 
 	trigger_parser_init(&tp);
 	for (i = 0; i < size; i++) {
-		if (trigger_feed(&tp, data[i]) == TRIGGER_DELETE &&
+		ev = trigger_feed(&tp, data[i]);
+		if ((ev == TRIGGER_DELETE || ev == TRIGGER_NEW) &&
 		    !qid_valid(tp.id, strlen(tp.id)))
 			abort();
 		if (tp.n >= QID_LEN)

@@ -1,6 +1,7 @@
 #!/bin/sh
-# The split login path (doc/login.md): the monitor (tern-login) and the
-# pre-auth child.  A killed monitor takes its pre-auth child with it (the
+# The split login path (doc/login.md): the monitor (tern-pop3d-worker
+# started with arguments: the worker after the login) and the pre-auth
+# child.  A killed monitor takes its pre-auth child with it (the
 # child's death watch on the request socket), in plaintext and under
 # TLS, whoever the child's parent is (the fork server, or the monitor
 # itself on the exec path); after 50 sessions of every kind (logins,
@@ -9,7 +10,6 @@
 # Both paths: fork servers (as make run has them), then fork and exec.
 . "${TERN_SRC:-.}/t/lib.sh"
 . "$TERN_SRC/t/pop3/pop3.sh"
-[ -x "$TERN_BINDIR/tern-login" ] || skip_all "tern-login not built"
 sandbox
 plan 17
 pop3_start || { echo "Bail out! set-up failed"; exit 1; }
@@ -40,10 +40,11 @@ def tree():
 def parts(t):
     servers = [k for k, v in t.items() if v[0] == sv and v[1] == "tern-pop3d"
                and mode == "fs"]
-    mon = [k for k, v in t.items() if v[1] == "tern-login"]
+    # the monitor, or after the login the worker: the same process
+    mon = [k for k, v in t.items() if v[1] == "tern-pop3d-work"]
     kids = [k for k, v in t.items() if v[1] == "tern-pop3d" and k not in servers
             and v[2] != "Z"]
-    work = [k for k, v in t.items() if v[1] == "tern-pop3d-work"]
+    work = []
     zomb = [k for k, v in t.items() if v[2] == "Z"]
     return servers, mon, kids, work, zomb
 def line(f):
@@ -114,7 +115,7 @@ run() {
 	r=$(SV_PID=$SV_PID P_POP3=$P_POP3 P_POP3S=$P_POP3S "$PY" "$SB/t.py" "$1" 2>&1)
 	get() { printf '%s\n' "$r" | sed -n "s/^$1=//p" | head -1; }
 	is "$(get good)" "50" "$2: 50 sessions (logins, refused, left early, TLS) as expected"
-	is "$(get left)" "0/0/0/0" "$2: no monitor, pre-auth child, worker or zombie left after them"
+	is "$(get left)" "0/0/0/0" "$2: no monitor or worker, pre-auth child or zombie left after them"
 	for k in plain tls; do
 		is "$(get ${k}_found)" "1" "$2, $k: one monitor and one pre-auth child for the session"
 		is "$(get ${k}_child_gone)" "1" "$2, $k: the monitor killed, its pre-auth child is gone too"

@@ -1,10 +1,10 @@
 #!/bin/sh
 # Who runs as whom during a POP3 session (as root only): the monitor
-# (tern-login, started by the fork server by vfork+exec: it never held
-# the key) is root until the login, the pre-auth child (forked by the
+# (the worker program started with arguments by the fork server, by
+# vfork+exec: it never held the key) is root until the login, the pre-auth child (forked by the
 # fork server, a sibling of the monitor) is login_user (not root, not
 # the account) in its chroot, and after the login the monitor's process
-# has become the worker (execve) as the account's uid (gid too) in its
+# has become the worker (in the same image) as the account's uid (gid too) in its
 # Maildir; no zombie is left.
 . "${TERN_SRC:-.}/t/lib.sh"
 . "$TERN_SRC/t/pop3/pop3.sh"
@@ -25,7 +25,7 @@ def snap():
         except OSError:
             continue
         f = dict(l.split(":\t", 1) for l in st.splitlines() if ":\t" in l)
-        if f.get("Name") not in ("tern-pop3d", "tern-pop3d-work", "tern-login"): continue
+        if f.get("Name") not in ("tern-pop3d", "tern-pop3d-work"): continue
         try: root = os.readlink("/proc/%s/root" % d)
         except OSError: root = "?"
         try: cwd = os.readlink("/proc/%s/cwd" % d)
@@ -45,7 +45,7 @@ print("servers=%d" % len(fs))
 p = poplib.POP3("127.0.0.1", port, timeout=20)
 p.user("alice@example.org")
 procs = snap()                  # before the password: monitor + child
-mon = [k for k, v in procs.items() if v[0] in fs and v[6] == "tern-login"]
+mon = [k for k, v in procs.items() if v[0] in fs and v[6] == "tern-pop3d-work"]
 print("monitors=%d" % len(mon))
 show("monitor", procs[mon[0]])
 print("monitor_args=%s" % procs[mon[0]][3].split(" ")[0])
@@ -83,15 +83,15 @@ r=$(SV_PID=$SV_PID P_POP3=$P_POP3 "$PY" "$SB/t.py" 2>&1)
 get() { printf '%s\n' "$r" | sed -n "s/^$1=//p" | head -1; }
 U=$(uidof alice@example.org); N=$(id -u nobody)
 ok "the fork servers are children of tern-supervise" test "$(get servers)" -ge 1
-is "$(get monitors)" "1" "one monitor (tern-login), child of the fork server"
-is "$(get monitor_args)" "tern-login" "the monitor is tern-login (vfork+exec: no OpenSSL, never held the key)"
+is "$(get monitors)" "1" "one monitor, child of the fork server"
+is "$(get monitor_args)" "tern-pop3d-worker" "the monitor is tern-pop3d-worker with arguments (vfork+exec: no OpenSSL, never held the key)"
 is "$(get monitor_uid)" "0,0,0,0" "monitor: root until the login"
 is "$(get child_uid)" "$N,$N,$N,$N" "pre-auth child: login_user (nobody), all ids"
 ok "pre-auth child: neither root nor the account" test "$N" != 0 -a "$N" != "$U"
 is "$(get child_root)" "$SB/run/empty" "pre-auth child: chrooted into run_dir/empty"
 
-is "$(get same_pid)" "1" "after the login the monitor's process is the worker (execve, no fork)"
-is "$(get worker_args)" "tern-pop3d-worker " "worker: a fresh image of tern-pop3d-worker"
+is "$(get same_pid)" "1" "after the login the monitor's process is the worker (same image, no fork)"
+like "$(get worker_args)" "^tern-pop3d-worker( |$)" "worker: tern-pop3d-worker (the monitor's image: no OpenSSL, never held the key)"
 is "$(get worker_uid)" "$U,$U,$U,$U" "worker: the account's uid, all ids"
 is "$(get worker_gid)" "$U,$U,$U,$U" "worker: gid = uid"
 is "$(get worker_cwd)" "$(maildir alice@example.org)" "worker: in the account's Maildir"

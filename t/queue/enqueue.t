@@ -139,13 +139,14 @@ r = os.open(fifo, os.O_RDONLY | os.O_NONBLOCK)
 with open(msg, "rb") as m, open(env, "rb") as e:
     rc = subprocess.call([enq], stdin=m, stdout=e, stderr=subprocess.DEVNULL)
 try:
-    got = os.read(r, 16)
+    got = os.read(r, 64)
 except BlockingIOError:
     got = b""
-print(rc, len(got))
+ok = got[:1] == b"n" and got[1:].isalnum() and got[1:].lower() == got[1:]
+print(rc, len(got), "n+id" if ok else repr(got))
 PYEOF
 )
-is "$out" "0 1" "one byte written to the trigger FIFO"
+is "$out" "0 17 n+id" "'n' and the queue id (lower case) written to the trigger FIFO, in one write"
 
 # With fd 1 a socket, the id comes back on it.
 out=$("$PY" - "$ENQ" "$SB/env" "$SB/msg" <<'PYEOF'

@@ -10,7 +10,7 @@
 . "${TERN_SRC:-.}/t/lib.sh"
 sandbox
 . "$TERN_SRC/t/remote/remote.sh"
-plan 18
+plan 22
 
 P1=$(free_port); P2=$(free_port)
 ok "sinks start" rt_sink "$SB/out" 127.0.0.1:$P1 127.0.0.1:$P2:pipelining
@@ -32,6 +32,7 @@ reuse() {
 	    "$SB/run/slot.s" "$SB/run/slot" "$@" 2>>"$SB/remote.log"
 }
 peers() { cat "$SB/out"/*.env 2>/dev/null | grep -c '^peer=' ; }
+rsets() { cat "$SB/out"/*.env 2>/dev/null | sed -n 's/^rsets=//p' | sort -n | tail -1; }
 conns() { cat "$SB/out"/*.env 2>/dev/null | sed -n 's/^peer=//p' | sort -u | wc -l | tr -d ' '; }
 
 touch "$SB/run/slot" && chmod 666 "$SB/run/slot"
@@ -40,9 +41,18 @@ is "$(echo "$out" | grep -c '^[1-4] s ')" 4 "four messages sent"
 like "$(echo "$out" | grep '^2 b ')" "5\.1\.1 .*550" "the 550 of message 2 reported for its recipient only"
 is "$(peers)" 4 "the sink got four messages"
 is "$(conns)" 1 "over one connection"
+is "$(rsets)" 0 "no RSET between transactions that ended with their end-of-data reply"
 like "$(cat "$SB/remote.log")" "connection to 127\.0\.0\.1\[127\.0\.0\.1\]:$P1 reused" "reuse logged"
 like "$out" "exit 0" "tern-remote ended by itself"
 like "$out" "socket gone" "and removed its socket"
+
+# Every RCPT of message 2 refused: its transaction stays open (MAIL taken),
+# so the next one is sent after an RSET, still over the same connection.
+rm -f "$SB/out"/*
+out=$(reuse "smtp:[127.0.0.1]:$P1" none s@example.org a@example.net bad-b@example.net c@example.net)
+is "$(echo "$out" | grep "^[0-9] " | cut -c1-3 | tr -d "\n")" "1 s2 b3 s" "message 2 bounced, 1 and 3 sent"
+is "$(conns)" 1 "one connection for the three"
+is "$(rsets)" 1 "one RSET: before message 3, after the open transaction"
 
 rm -f "$SB/out"/*
 out=$(reuse "smtp:[127.0.0.1]:$P2" none s@example.org a@example.net temp1-b@example.net c@example.net)

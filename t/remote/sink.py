@@ -13,7 +13,8 @@ Recipients decide the answer to RCPT: "bad-*" gets 550 5.1.1,
 connection cut (no reply), anything else 250.  Each
 message is written to OUTDIR/N.eml (bytes as received, dot-unstuffed)
 with OUTDIR/N.env: "listen=SPEC", "tls=yes|no", "from=", "body=",
-"peer=IP:PORT" (the client's end: one per connection), "to=".
+"peer=IP:PORT" (the client's end: one per connection), "rsets=N" (RSETs
+on that connection so far), "to=".
 Prints "ready" once every listener accepts connections.  IPv6 addresses
 are written [ADDR]:PORT.
 """
@@ -49,6 +50,10 @@ class Handler:
         envelope.rcpt_options.append(opts)
         return '250 2.1.5 ok'
 
+    async def handle_RSET(self, server, session, envelope):
+        session.tern_rsets = getattr(session, 'tern_rsets', 0) + 1
+        return '250 OK'
+
     async def handle_DATA(self, server, session, envelope):
         with lock:
             count[0] += 1
@@ -61,6 +66,7 @@ class Handler:
                 self.spec, 'yes' if session.ssl is not None else 'no',
                 envelope.mail_from, ' '.join(envelope.mail_options),
                 session.peer[0], session.peer[1]))
+            f.write('rsets=%d\n' % getattr(session, 'tern_rsets', 0))
             for r in envelope.rcpt_tos:
                 f.write('to=%s\n' % r)
             if hasattr(envelope, 'raw_mail'):

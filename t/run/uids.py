@@ -128,10 +128,14 @@ a = by.get('tern-authd', [])
 check(a and not all_uids(a, u_auth), 'tern-authd runs as ternauth', str(a))
 # IMAP and POP3: workers as the account, pre-auth parts as ternlogin in a
 # chroot, nothing of the account's but its own worker.
-iw = by.get('tern-imapd-work', [])
+# A pre-auth connection's monitor is the worker program too (root until
+# its login, tern-login(8)): the workers are the ones not root.
+mons = [p for p in by.get('tern-imapd-work', []) + by.get('tern-pop3d-work', [])
+        if ps[p][2] == [0] * 4]
+iw = [p for p in by.get('tern-imapd-work', []) if p not in mons]
 check(len(iw) == 2 and not all_uids(iw, u_alice),
       "alice's two IMAP workers run as alice's uid", str([(p, ps[p][2]) for p in iw]))
-pw_ = by.get('tern-pop3d-work', [])
+pw_ = [p for p in by.get('tern-pop3d-work', []) if p not in mons]
 check(len(pw_) == 1 and not all_uids(pw_, u_bob),
       "bob's POP3 worker runs as bob's uid", str([(p, ps[p][2]) for p in pw_]))
 pre = [p for p in by.get('tern-imapd', []) + by.get('tern-pop3d', [])
@@ -142,11 +146,11 @@ bad = [p for p in pre if ps[p][2] != [u_login] * 4 or ps[p][3] == '/']
 check(not bad, 'each pre-auth process runs as ternlogin, chrooted',
       str([(p, ps[p][2], ps[p][3]) for p in bad]))
 # Root only where DESIGN says: the supervisor, the delivery launcher, and
-# the per-connection starters (fork servers, the IMAP/POP3 monitors,
-# tern-login) that read nothing from the network.
-root_ok = {'tern-supervise', 'tern-lspawn', 'tern-smtpd', 'tern-imapd', 'tern-pop3d',
-           'tern-login'}
-bad = [(p, ps[p][1]) for p in mine if p in ps and 0 in ps[p][2] and ps[p][1] not in root_ok]
+# the per-connection starters (fork servers, the IMAP/POP3 monitors of
+# connections not logged in yet) that read nothing from the network.
+root_ok = {'tern-supervise', 'tern-lspawn', 'tern-smtpd', 'tern-imapd', 'tern-pop3d'}
+bad = [(p, ps[p][1]) for p in mine if p in ps and 0 in ps[p][2] and ps[p][1] not in root_ok
+       and p not in mons]
 check(not bad, 'no other process has uid 0', str(bad))
 bad = [p for p in sess if 0 in ps[p][2]]
 check(not bad, 'no tern-smtpd session keeps root in any uid', str(bad))

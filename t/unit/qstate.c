@@ -16,6 +16,7 @@
 #include "t/tap.h"
 
 #define ID	"0TP9VY37T6W008C0"
+#define IDL	"0tp9vy37t6w008c0"	/* ID in lower case */
 
 static void
 target(struct qstate_target *t, enum qstate_kind k, const char *addr,
@@ -168,8 +169,10 @@ static void
 test_trigger(void)
 {
 	struct trigger_parser tp;
-	const char *in = "\0FD" ID "Dxx" "D" ID "F";
-	size_t n = 1 + 1 + 1 + QID_LEN + 3 + 1 + QID_LEN + 1, i;
+	const char *in = "\0FD" ID "Dxx" "D" ID "F" "n" IDL "nXD" ID "n" IDL
+	    "n" ID;
+	size_t n = 1 + 1 + 1 + QID_LEN + 3 + 1 + QID_LEN + 1 + 1 + QID_LEN +
+	    3 + QID_LEN + 1 + QID_LEN + 1 + QID_LEN, i;
 	char got[64];
 	size_t ng = 0;
 
@@ -187,11 +190,19 @@ test_trigger(void)
 		case TRIGGER_DELETE:
 			got[ng++] = strcmp(tp.id, ID) == 0 ? 'd' : '?';
 			break;
+		case TRIGGER_NEW:
+			got[ng++] = strcmp(tp.id, ID) == 0 ? 'n' : '?';
+			break;
 		}
 	}
 	got[ng] = '\0';
-	/* NUL wake, F, D+id, "Dx" broken -> wake, "x" wake, D+id, F. */
-	is_str(got, "wfdwwdf", "trigger commands, byte at a time");
+	/* NUL wake, F, D+id, "Dx" broken -> wake, "x" wake, D+id, F,
+	 * n+id (lower case), "nX" broken -> wake, D+id, n+id, and "n" with
+	 * an upper-case id: broken at its first letter "T" (a wake), the
+	 * rest of its letters wakes too, "D" and "F" among them would be
+	 * commands ("D" and "F" are id characters of D: an id is always
+	 * QID_LEN of them). */
+	is_str(got, "wfdwwdfnwdn" "wwwwwwwwwwwwwww", "trigger commands, byte at a time");
 }
 
 int

@@ -11,9 +11,12 @@
 #include <string.h>
 #include <unistd.h>
 
+#include <bsd/string.h>
+
 #include "lib/fdpass.h"
 #include "lib/io.h"
 #include "lib/remote.h"
+#include "lib/sbuf.h"
 #include "t/tap.h"
 
 static int
@@ -62,7 +65,7 @@ t_svc(int f1, int f2)
 	if (pair(sp) < 0)
 		exit(1);
 	n0 = nopen();
-	is_int(remote_svc_send(sp[0], 7, f1, f2), 0, "svc hello sent");
+	is_int(remote_svc_send(sp[0], 7, f1, f2, NULL), 0, "svc hello sent");
 	is_int(remote_svc_recv(sp[1], soon(), &slot, &m, &l), 0,
 	    "svc hello received");
 	is_int(slot, 7, "slot number");
@@ -71,7 +74,7 @@ t_svc(int f1, int f2)
 	(void)close(l);
 	is_int(nopen(), n0, "nothing else kept");
 
-	is_int(remote_svc_send(sp[0], REMOTE_SVC_NOSLOT, f1, -1), 0,
+	is_int(remote_svc_send(sp[0], REMOTE_SVC_NOSLOT, f1, -1, NULL), 0,
 	    "svc hello without a slot");
 	is_int(remote_svc_recv(sp[1], soon(), &slot, &m, &l), 0,
 	    "received");
@@ -145,7 +148,7 @@ t_kept(int f1)
 	if (pair(sp) < 0)
 		exit(1);
 	n0 = nopen();
-	is_int(remote_kept_send(sp[0], f1), 0, "kept hello sent");
+	is_int(remote_kept_send(sp[0], f1, NULL), 0, "kept hello sent");
 	is_int(remote_kept_recv(sp[1], soon(), &m), 0, "kept hello received");
 	ok(same_file(m, f1), "the message");
 	(void)close(m);
@@ -193,6 +196,120 @@ t_path(void)
 	is_int(errno, ENAMETOOLONG, "ENAMETOOLONG");
 }
 
+/* Write w[0..n) on one end of a pair, read records on the other. */
+static int
+records(const void *w, size_t n, int close_after, struct sbuf *out,
+    size_t max)
+{
+	int sp[2], r;
+
+	if (pair(sp) < 0)
+		return -2;
+	if (io_write_full(sp[1], w, n) < 0)
+		return -2;
+	if (close_after)
+		(void)close(sp[1]);
+	r = remote_read_records(sp[0], out, max, soon());
+	(void)close(sp[0]);
+	if (!close_after)
+		(void)close(sp[1]);
+	return r;
+}
+
+static void
+t_records(void)
+{
+	struct remote_req req;
+	struct sbuf enc, out;
+	size_t i;
+	int e;
+
+	sbuf_init(&enc, REMOTE_MSG_MAX);
+	sbuf_init(&out, REMOTE_MSG_MAX);
+	remote_req_init(&req);
+	(void)strlcpy(req.qid, "0TPB86CERV500KJE", sizeof(req.qid));
+	(void)strlcpy(req.hop, "smtp:[127.0.0.1]:25", sizeof(req.hop));
+	(void)strlcpy(req.sender, "s@example.org", sizeof(req.sender));
+	for (i = 0; i < 300; i++)	/* over one read's chunk */
+		if (remote_req_add_rcpt(&req, "someone@example.net") < 0)
+			break;
+	e = remote_req_encode(&req, &enc);
+	ok(e == 0 && enc.len > 4096, "records: a request of %zu bytes",
+	    enc.len);
+	is_int(records(enc.s, enc.len, 0, &out, REMOTE_MSG_MAX), 0,
+	    "records: read to END, the writer still there");
+	ok(out.len == enc.len && memcmp(out.s, enc.s, enc.len) == 0,
+	    "records: every byte, END included");
+	for (i = 1; i < enc.len; i += enc.len / 7) {
+		errno = 0;
+		if (records(enc.s, i, 1, &out, REMOTE_MSG_MAX) != -1 ||
+		    errno != EPROTO)
+			break;
+	}
+	ok(i >= enc.len, "records: cut short (end of file): EPROTO");
+	ok(sbuf_cat_s(&enc, "Z") == 0, "records: a byte after END");
+	errno = 0;
+	e = records(enc.s, enc.len, 1, &out, REMOTE_MSG_MAX);
+	ok(e == -1 && errno == EPROTO, "records: bytes after END: EPROTO");
+	errno = 0;
+	e = records(enc.s, enc.len - 1, 1, &out, 100);
+	ok(e == -1 && errno == E2BIG, "records: over max: E2BIG");
+	errno = 0;
+	e = records("E\0\0\0\1x", 6, 1, &out, 100);
+	ok(e == -1 && errno == EPROTO, "records: END not empty: EPROTO");
+	errno = 0;
+	e = records("Q\0\0\0\2ab", 7, 0, &out, 100);
+	ok(e == -1 && errno == ETIMEDOUT, "records: no END by the deadline");
+	remote_req_fini(&req);
+	sbuf_fini(&enc);
+	sbuf_fini(&out);
+}
+
+/* The hello and the request in one send: both read back apart. */
+static void
+t_with_request(int f1)
+{
+	struct remote_req req, got;
+	struct sbuf out;
+	const char *why = "";
+	int sp[2], m = -1, l = -1;
+	unsigned slot = 0;
+
+	remote_req_init(&req);
+	remote_req_init(&got);
+	sbuf_init(&out, REMOTE_MSG_MAX);
+	(void)strlcpy(req.qid, "0TPB86CERV500KJE", sizeof(req.qid));
+	(void)strlcpy(req.hop, "smtp:[127.0.0.1]:25", sizeof(req.hop));
+	(void)strlcpy(req.sender, "s@example.org", sizeof(req.sender));
+	ok(remote_req_add_rcpt(&req, "a@example.net") == 0 && pair(sp) == 0,
+	    "with request: set up");
+	is_int(remote_svc_send(sp[0], REMOTE_SVC_NOSLOT, f1, -1, &req), 0,
+	    "with request: svc hello and request sent at once");
+	is_int(remote_svc_recv(sp[1], soon(), &slot, &m, &l), 0,
+	    "with request: the hello and descriptor");
+	ok(remote_read_records(sp[1], &out, REMOTE_MSG_MAX, soon()) == 0 &&
+	    remote_req_decode(out.s, out.len, &got, &why) == 0 &&
+	    strcmp(got.qid, req.qid) == 0 && got.nrcpt == 1,
+	    "with request: then the request");
+	(void)close(m);
+	is_int(remote_kept_send(sp[0], f1, &req), 0,
+	    "with request: kept hello and request sent at once");
+	is_int(remote_kept_recv(sp[1], soon(), &m), 0,
+	    "with request: the kept hello");
+	remote_req_fini(&got);
+	remote_req_init(&got);
+	ok(remote_read_records(sp[1], &out, REMOTE_MSG_MAX, soon()) == 0 &&
+	    remote_req_decode(out.s, out.len, &got, &why) == 0 &&
+	    strcmp(got.rcpt[0], "a@example.net") == 0,
+	    "with request: then its request");
+	(void)close(m);
+	(void)close(sp[0]);
+	(void)close(sp[1]);
+	remote_req_fini(&req);
+	remote_req_fini(&got);
+	sbuf_fini(&out);
+}
+
 int
 main(void)
 {
@@ -207,5 +324,7 @@ main(void)
 	t_refusals(f1);
 	t_kept(f1);
 	t_path();
+	t_records();
+	t_with_request(f1);
 	return done_testing();
 }

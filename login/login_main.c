@@ -1,14 +1,17 @@
 /*
- * tern-login - the monitor of one tern-pop3d or tern-imapd connection
- * (tern-login(8), doc/login.md): root, it parses nothing from the
+ * login_main.c - the login monitor of one tern-pop3d or tern-imapd
+ * connection (tern-login(8), doc/login.md), linked into
+ * tern-pop3d-worker and tern-imapd-worker: started with arguments, the
+ * worker program is the monitor first.  Root, it parses nothing from the
  * network, serves the pre-auth child's strict requests, asks tern-authd,
- * and on a success becomes the worker (execve) as the account's uid in
- * its Maildir.  Started by the service's fork server (vfork and exec) or
- * exec'd in place by tern-pop3d/tern-imapd, with the descriptors of
- * login.h (LOGIN_MON_FD_*) and its settings in argv:
+ * and on a success becomes the worker as the account's uid in its
+ * Maildir, in this same image (run: no second exec).  Started by the
+ * service's fork server (vfork and exec) or exec'd in place by
+ * tern-pop3d/tern-imapd, with the descriptors of login.h
+ * (LOGIN_MON_FD_*) and its settings in argv:
  *
- *   tern-login -n LOGNAME -s SERVICE -a AUTHD_SOCKET -w WORKER
- *       -t PREAUTH_MS -u ACCOUNT_UID_MIN [-e NAME=VALUE]...
+ *   WORKER -n LOGNAME -s SERVICE -a AUTHD_SOCKET -t PREAUTH_MS
+ *       -u ACCOUNT_UID_MIN [-e NAME=VALUE]...
  *
  * -e adds a variable to the worker's environment (its settings).
  */
@@ -25,6 +28,8 @@
 #include "lib/scan.h"
 #include "lib/sock.h"
 
+#include "login/login_main.h"
+
 #define EXTRA_MAX	16
 #define IP_MAX		46	/* INET6_ADDRSTRLEN */
 
@@ -33,8 +38,8 @@ static char ip[IP_MAX];
 static void __attribute__((noreturn))
 usage(void)
 {
-	die(EXIT_PERM, "usage: tern-login -n NAME -s SERVICE -a AUTHD "
-	    "-w WORKER -t PREAUTH_MS -u UID_MIN [-e NAME=VALUE]... "
+	die(EXIT_PERM, "usage: WORKER -n NAME -s SERVICE -a AUTHD "
+	    "-t PREAUTH_MS -u UID_MIN [-e NAME=VALUE]... "
 	    "(started by tern-pop3d and tern-imapd only)");
 }
 
@@ -98,7 +103,7 @@ note(void *arg, const struct login_event *ev)
 	}
 }
 
-/* An absolute path, and a NAME=VALUE for -e. */
+/* An absolute path; a NAME=VALUE for -e. */
 static int
 abs_ok(const char *p)
 {
@@ -114,7 +119,7 @@ var_ok(const char *v)
 }
 
 int
-main(int argc, char **argv)
+login_main(int argc, char **argv, void (*run)(char **env))
 {
 	static const char *const allow[] = { "TERN_LOG", "TCPREMOTEIP",
 	    "TCPREMOTEPORT", "TCPLOCALIP", "TCPLOCALPORT", "PROTO", NULL };
@@ -122,9 +127,8 @@ main(int argc, char **argv)
 	    LOGIN_MON_FD_CTL, LOGIN_MON_FD_RELAY, LOGIN_MON_FD_CHILD };
 	static struct login l;
 	const char *extra[EXTRA_MAX + 1];
-	const char *name = NULL, *svc = NULL, *authd = NULL, *worker = NULL;
-	const char *why = "", *base;
-	char *wargv[2];
+	const char *name = NULL, *svc = NULL, *authd = NULL;
+	const char *why = "";
 	struct login_monitor_conf c;
 	uint64_t preauth = 0, uid_min = UINT64_MAX;
 	size_t nextra = 0;
@@ -132,7 +136,7 @@ main(int argc, char **argv)
 
 	if (proc_init(keep, LOGIN_MON_NFD, PROC_NOCORE) < 0)
 		_exit(EXIT_TEMP);
-	while ((ch = getopt(argc, argv, "n:s:a:w:t:u:e:")) != -1) {
+	while ((ch = getopt(argc, argv, "n:s:a:t:u:e:")) != -1) {
 		switch (ch) {
 		case 'n':
 			name = optarg;
@@ -142,9 +146,6 @@ main(int argc, char **argv)
 			break;
 		case 'a':
 			authd = optarg;
-			break;
-		case 'w':
-			worker = optarg;
 			break;
 		case 't':
 			if (scan_u64_s(optarg, &preauth) < 0 ||
@@ -168,20 +169,16 @@ main(int argc, char **argv)
 	extra[nextra] = NULL;
 	log_init_env(name != NULL ? name : "tern-login", 0);
 	if (optind != argc || name == NULL || svc == NULL || !abs_ok(authd) ||
-	    !abs_ok(worker) || preauth == 0 || uid_min == UINT64_MAX)
+	    preauth == 0 || uid_min == UINT64_MAX || run == NULL)
 		usage();
 	if (login_monitor_attach(&l, &why) < 0)
 		die_sys(EXIT_TEMP, "monitor: %s", why);
 	client_ip();
-	base = strrchr(worker, '/') + 1;
-	wargv[0] = (char *)base;
-	wargv[1] = NULL;
 	memset(&c, 0, sizeof c);
 	c.service = svc;
 	c.authd_socket = authd;
 	c.remote_ip = ip;
-	c.program = worker;
-	c.argv = wargv;
+	c.run = run;
 	c.env_allow = allow;
 	c.env_extra = extra;
 	c.preauth_ms = (int64_t)preauth;
