@@ -10,7 +10,7 @@
 . "$TERN_SRC/t/pop3/pop3.sh"
 [ "$(id -u)" = 0 ] || skip_all "needs root"
 sandbox
-plan 19
+plan 21
 pop3_start || { echo "Bail out! set-up failed"; exit 1; }
 cat >"$SB/t.py" <<'PYEOF'
 import poplib, os, sys
@@ -61,6 +61,19 @@ print("same_pid=%d" % (top[0] == mon[0]))
 w = procs[top[0]]
 print("worker_args=%s" % w[3])
 show("worker", w)
+# What the worker holds open: the monitor's image became the worker, so
+# nothing of the monitor may stay (tern.conf, a map, the key, tern-authd's
+# socket): only the client socket, the log, /dev/null and its Maildir.
+bad = []; socks = 0
+for fd in sorted(os.listdir("/proc/%s/fd" % top[0]), key=int):
+    if fd == "2": continue      # stderr: the log, by design
+    try: t = os.readlink("/proc/%s/fd/%s" % (top[0], fd))
+    except OSError: continue
+    if t.startswith("socket:"): socks += 1
+    elif t.startswith("pipe:") or t.startswith("anon_inode:") or t == "/dev/null": pass
+    elif not t.startswith(w[5] + "/") and t != w[5]: bad.append("%s=%s" % (fd, t))
+print("worker_bad=%s" % ",".join(bad))
+print("worker_sockets=%d" % socks)
 kids = [k for k, v in procs.items() if (v[0] in fs or v[0] == top[0]) and k not in fs and v[6] == "tern-pop3d" and v[7] != "Z"]
 print("postkids=%d" % len(kids))
 print("total=%d" % (1 + len(kids)))
@@ -95,6 +108,8 @@ like "$(get worker_args)" "^tern-pop3d-worker( |$)" "worker: tern-pop3d-worker (
 is "$(get worker_uid)" "$U,$U,$U,$U" "worker: the account's uid, all ids"
 is "$(get worker_gid)" "$U,$U,$U,$U" "worker: gid = uid"
 is "$(get worker_cwd)" "$(maildir alice@example.org)" "worker: in the account's Maildir"
+is "$(get worker_bad)" "" "worker: no file of the monitor's left open (only its Maildir, sockets, pipes, /dev/null)"
+ok "worker: at most two sockets (the client, the log): $(get worker_sockets)" test "$(get worker_sockets)" -ge 1 -a "$(get worker_sockets)" -le 2
 is "$(get postkids)" "0" "plaintext: the pre-auth child handed the socket over and ended"
 is "$(get total)" "1" "one process per plaintext session after the login"
 is "$(get nodelay)" "1" "the client socket has TCP_NODELAY (no answer waits for a delayed ACK)"
