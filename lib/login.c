@@ -231,7 +231,7 @@ login_fork(struct login *l, const char *login_user, const char *jail,
 	return LOGIN_ROLE_CHILD;
 }
 
-/* ---- the split model: tern-login is the monitor ---- */
+/* ---- the split model: the worker program, started as the monitor ---- */
 
 void
 login_split_close(struct login_split *sp)
@@ -310,7 +310,7 @@ login_split_monitor(struct login_split *sp, pid_t child, int client,
 	(void)io_close(&sp->ctl[1]);	/* the child's */
 	(void)io_close(&sp->rel[1]);
 	if (in_place) {
-		/* This process becomes tern-login (its pid stays the
+		/* This process becomes the monitor (its pid stays the
 		 * connection's; the child is its own). */
 		if (io_fd_arrange(src, dst, LOGIN_MON_NFD) < 0) {
 			e = errno;

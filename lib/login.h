@@ -189,15 +189,17 @@ struct login_monitor_conf {
 
 /*
  * The split model (tern-pop3d, tern-imapd; doc/login.md): the monitor is
- * a program of its own, tern-login, linked statically without OpenSSL.
+ * the worker program (tern-pop3d-worker, tern-imapd-worker) started with
+ * arguments, linked statically without OpenSSL (tern-login(8) names that
+ * mode; there is no program of that name).
  * The connection's process (or the fork server, for each connection)
  * makes the two socket pairs (login_split_open), forks the pre-auth child
- * (login_split_child in it), and starts tern-login with
+ * (login_split_child in it), and starts the monitor with
  * login_split_monitor: in place (execve: the connection's pid becomes
  * the monitor, the child is its child) or, in a fork server, by vfork
  * and exec (posix_spawn: no copy of the server's page tables; the child
  * and the monitor are then both the server's children, and the monitor
- * kills and waits for the child through a pidfd).  tern-login finds its
+ * kills and waits for the child through a pidfd).  The monitor finds its
  * descriptors at these numbers (login_monitor_attach):
  */
 #define LOGIN_MON_FD_CLIENT	3	/* the client socket (handoff only) */
@@ -221,7 +223,7 @@ int	login_split_open(struct login_split *, int client, const char **why_r);
 int	login_split_child(struct login *l, struct login_split *,
 	    const char *login_user, const char *jail, int *dropped_r,
 	    const char **why_r);
-/* In the parent after the fork: start program (tern-login) with argv and
+/* In the parent after the fork: start program (the monitor) with argv and
  * envp, the client, the monitor's ends and a pidfd of child on the
  * descriptors above; every descriptor of sp is closed.  in_place: execve
  * here, returns only on failure; else the monitor's pid.  -1 with errno
@@ -230,7 +232,7 @@ pid_t	login_split_monitor(struct login_split *, pid_t child, int client,
 	    const char *program, char *const *argv, char *const *envp,
 	    int in_place, const char **why_r);
 void	login_split_close(struct login_split *);
-/* In tern-login: l from the descriptors above (close-on-exec from now
+/* In the monitor: l from the descriptors above (close-on-exec from now
  * on), /dev/null on 0 and 1.  0, or -1 with errno and *why_r. */
 int	login_monitor_attach(struct login *l, const char **why_r);
 

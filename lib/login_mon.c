@@ -2,7 +2,7 @@
  * login_mon.c - the monitor's half of the login path: the request codec,
  * tern-authd, the checks and the worker's start (login.h, doc/login.md).
  * Apart from lib/login.c (the fork, the pre-auth child, the relay) so
- * that tern-login, linked statically, draws in no OpenSSL: nothing here
+ * that the monitor (the static worker program), draws in no OpenSSL: nothing here
  * names lib/tls.
  */
 #include <sys/socket.h>
@@ -41,7 +41,7 @@ fail(const char **why_r, const char *why, int err)
 	return -1;
 }
 
-/* ---- tern-login's descriptors ---- */
+/* ---- the monitor's descriptors ---- */
 
 int
 login_monitor_attach(struct login *l, const char **why_r)
