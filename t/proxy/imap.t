@@ -56,8 +56,20 @@ out("done", px.upto("i1")[-1])
 # The proxy's processes while a session runs: neither root nor alice
 # (the fork server, TERN_FORKSERVER in its environment, serves no one: it
 # starts as the service's user and forks the sessions).
-ps = subprocess.run(["ps", "-o", "pid=,uid=,args=", "-C", "tern-proxy"],
-                    capture_output=True, text=True).stdout
+# A connection's monitor is root for its first moments (it reads the
+# master secret and builds the backend TLS context, then drops): a pid
+# counts as root only if three snapshots 0.3 s apart all see it so.
+import time
+def snap():
+    return subprocess.run(["ps", "-o", "pid=,uid=,args=", "-C", "tern-proxy"],
+                          capture_output=True, text=True).stdout
+ps = snap()
+for _ in range(2):
+    time.sleep(0.3)
+    later = {l.split()[0]: l.split()[1] for l in snap().splitlines() if l.strip()}
+    # keep every non-root line, and a root one only while still root
+    ps = "\n".join(l for l in ps.splitlines() if l.strip() and
+                   (l.split()[1] != "0" or later.get(l.split()[0]) == "0"))
 def is_fs(pid):
     # Its parent is tern-supervise and it was started with TERN_FORKSERVER
     # (a forked session shares that start-up environment, not the parent).
