@@ -12,6 +12,7 @@
 #include <arpa/inet.h>
 #include <errno.h>
 #include <poll.h>
+#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -391,6 +392,54 @@ login_pop3(struct conv *c, const char *addr)
 
 /* ---- the session ---- */
 
+/*
+ * A plaintext login whose child has no client byte buffered (its 'H'):
+ * the monitor takes the client socket itself, as tern-imapd's worker
+ * does, so the session is one process, not two (doc/proxy.md).  The
+ * child is answered LOGIN_HANDOFF, which ends it without a byte more to
+ * the client; it is then killed and reaped, so no zombie and no second
+ * writer stays whatever it does.  l->relay becomes the client socket.
+ */
+static void
+handoff(struct login *l)
+{
+	int st;
+
+	(void)login_answer(l, LOGIN_HANDOFF);
+	(void)kill(l->child, SIGKILL);
+	while (waitpid(l->child, &st, 0) < 0 && errno == EINTR)
+		;
+	l->child = 0;
+	(void)io_close(&l->relay);
+	l->relay = l->client;
+	l->client = -1;
+	(void)io_set_nonblock(l->relay, 1);
+}
+
+/* All of p to a non-blocking socket within ms: 0, or -1. */
+static int
+send_all(int fd, const char *p, size_t n, int64_t ms)
+{
+	int64_t deadline = io_deadline_ms(ms);
+	ssize_t w;
+
+	while (n > 0) {
+		w = send(fd, p, n, MSG_NOSIGNAL);
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w < 0 && errno == EAGAIN) {
+			if (io_wait(fd, POLLOUT, deadline) <= 0)
+				return -1;
+			continue;
+		}
+		if (w <= 0)
+			return -1;
+		p += w;
+		n -= (size_t)w;
+	}
+	return 0;
+}
+
 /* Relay between the child (l->relay) and the backend, then end. */
 static void __attribute__((noreturn))
 relay(struct proxy *px, struct login *l, struct bio *b)
@@ -410,7 +459,7 @@ relay(struct proxy *px, struct login *l, struct bio *b)
 	(void)bio_flush(b);
 	(void)io_close(&l->relay);
 	(void)io_close(&l->ctl);
-	while (waitpid(l->child, &st, 0) < 0 && errno == EINTR)
+	while (l->child > 0 && waitpid(l->child, &st, 0) < 0 && errno == EINTR)
 		;
 	_exit(EXIT_OK);
 }
@@ -497,11 +546,19 @@ proxy_session(void *arg, struct login *l, const struct authc_reply *rep,
 	    "backend_tls=%s", log_esc_s(rep->addr), px->ip[0] != '\0' ?
 	    px->ip : "local", q->tls ? "yes" : "no", log_esc_s(host),
 	    (unsigned)port, tc != NULL ? "yes" : "no");
-	if (login_answer(l, LOGIN_OK) < 0)
-		_exit(EXIT_TEMP);
-	if (io_write_full(l->relay, c.answer.s, c.answer.len) < 0 ||
-	    io_write_full(l->relay, "\r\n", 2) < 0)
-		_exit(EXIT_OK);	/* the child is gone */
+	if (q->handoff && l->client >= 0) {
+		handoff(l);
+		if (send_all(l->relay, c.answer.s, c.answer.len,
+		    px->connect_ms) < 0 ||
+		    send_all(l->relay, "\r\n", 2, px->connect_ms) < 0)
+			_exit(EXIT_OK);	/* the client is gone */
+	} else {
+		if (login_answer(l, LOGIN_OK) < 0)
+			_exit(EXIT_TEMP);
+		if (io_write_full(l->relay, c.answer.s, c.answer.len) < 0 ||
+		    io_write_full(l->relay, "\r\n", 2) < 0)
+			_exit(EXIT_OK);	/* the child is gone */
+	}
 	sbuf_fini(&c.answer);
 	relay(px, l, c.b);
 }

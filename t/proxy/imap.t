@@ -10,7 +10,7 @@
 . "${TERN_SRC:-.}/t/lib.sh"
 . "$TERN_SRC/t/proxy/proxy.sh"
 sandbox
-plan 28
+plan 29
 proxy_start || { echo "Bail out! set-up failed"; exit 1; }
 printf 'From: x@example.net\nSubject: hello\n\nproxied body\n' >"$SB/m1"
 put_mail alice@example.org 1700000001.M1P1Q1.host "$SB/m1"
@@ -83,6 +83,10 @@ def is_fs(pid):
 uids = sorted(set(l.split()[1] for l in ps.splitlines()
                   if l.strip() and not is_fs(l.split()[0])))
 out("px_uids", " ".join(uids))
+# A plaintext login: the monitor took the client socket over (handoff),
+# so the session is one tern-proxy process, the pre-auth child is gone.
+out("px_procs", str(len([l for l in ps.splitlines()
+                         if l.strip() and not is_fs(l.split()[0])])))
 out("logout", px.last("z", "LOGOUT"))
 # STARTTLS then LOGIN.
 m = imap(P["P_PXI"])
@@ -152,6 +156,7 @@ for u in $(get px_uids); do
 done
 ok "tern-proxy processes seen: uids $(get px_uids)" [ -n "$(get px_uids)" ]
 is "$root_or_acct" "no" "... none runs as root or as the account"
+is "$(get px_procs)" "1" "a plaintext proxied session is one process (the monitor took the client socket over)"
 like "$(get starttls_login)" 'OK' "STARTTLS, then LOGIN"
 like "$(get starttls_select)" '^2$' "... SELECT"
 like "$(get sasl_ir)" '^a1 OK \[CAPABILITY ' "imaps: AUTHENTICATE PLAIN with SASL-IR"
