@@ -247,9 +247,15 @@ test_busy(void)
 	    "busy: another worker was forked for the next one");
 	ok(write(h, "x", 1) == 1, "busy: the held request released");
 	(void)close(h);
-	/* Until the held worker comes round again (bounded). */
-	for (again = -1, i = 0; i < 50 && again != held; i++)
+	/* Until the held worker comes round again (bounded): a pause
+	 * between requests lets each server go back to accept(), whose
+	 * waiters are woken in turn; without it, on a loaded machine, the
+	 * other worker could take every one of them. */
+	for (again = -1, i = 0; i < 100 && again != held; i++) {
 		again = one();
+		if (again != held)
+			(void)usleep(20000);
+	}
 	ok(again == held, "busy: the released worker serves again");
 	ok(kill(master, SIGHUP) == 0 && one() > 0,
 	    "busy: SIGHUP without a configuration: still serving");
