@@ -16,12 +16,17 @@ qm_setup "qmgr_concurrency = 1"
 msg() { printf 'Subject: %s\r\n\r\nhello\r\n' "$1"; }
 # The pid in the log line that says ID was sent to ADDR.
 sent_by() { sed -n "s/^tern-qmgr\[\([0-9]*\)\]: $1 to=<$2>.*status=sent.*/\1/p" "$SB/qmgr.log" | head -1; }
+# The worker writes its log line after the file is in the Maildir: wait
+# for the line too, or a fast reader finds the mail but not yet the line.
+sent_logged() { wait_for 10 log_count "$1" "to=<$2>.*status=sent" 1; }
 
 qm_start
 id1=$(msg one | qm_enqueue sender@example.org alice@example.org)
 ok "first message delivered" wait_for 20 mail_is alice@example.org 1
 id2=$(msg two | qm_enqueue sender@example.org bob@example.org)
 ok "second message delivered" wait_for 20 mail_is bob@example.org 1
+sent_logged "$id1" alice@example.org
+sent_logged "$id2" bob@example.org
 w1=$(sent_by "$id1" alice@example.org)
 w2=$(sent_by "$id2" bob@example.org)
 ok "the attempts ran in a worker, not in tern-qmgr itself" test -n "$w1" -a "$w1" != "$QM_PID"
@@ -32,6 +37,7 @@ kill -KILL "$w1"
 ok "the killed worker is gone" wait_for 10 sh -c "! kill -0 $w1 2>/dev/null"
 id3=$(msg three | qm_enqueue sender@example.org carol@example.org)
 ok "the next message is delivered" wait_for 20 mail_is carol@example.org 1
+sent_logged "$id3" carol@example.org
 w3=$(sent_by "$id3" carol@example.org)
 ok "by a new worker" test -n "$w3" -a "$w3" != "$w1"
 is "$(grep -c 'worker died' "$SB/qmgr.log")" 0 "no attempt was lost with the idle worker"
