@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 #include <bsd/string.h>
 
@@ -320,6 +321,12 @@ forkserver(struct smtpd *s, char **argv)
 
 	if (fd < 0)
 		return;
+	/*
+	 * The time zone for the Received: header's date, read here once:
+	 * otherwise each session's first localtime_r() opens, reads and
+	 * parses /etc/localtime (7 system calls and a few heap pages).
+	 */
+	tzset();
 	tls_setup(s, 1);
 	session_user(s);
 	/* A map that cannot be opened now: each session tries (and says). */
