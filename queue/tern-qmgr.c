@@ -11,6 +11,7 @@
  * (the state file says what was done), as when a forked worker died.
  */
 #include <sys/ioctl.h>
+#include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
@@ -546,6 +547,8 @@ act_delete(const char *id)
 	sbuf_fini(&p);
 }
 
+static pid_t buckets_pid;	/* the child of buckets(), below */
+
 static void
 act_child(const char *id)
 {
@@ -558,8 +561,11 @@ act_child(const char *id)
 		for (i = 0; i < Q.concurrency; i++)
 			if (jobs[i].pid == pid)
 				break;
-		if (i == Q.concurrency)
+		if (i == Q.concurrency) {
+			if (pid == buckets_pid)
+				buckets_pid = 0;
 			continue;	/* not a worker */
+		}
 		jobs[i].pid = 0;
 		jobs[i].status = status;
 		/* Its answer, if it wrote one, is still in the socket. */
@@ -756,25 +762,44 @@ loop(void)
  * new queue, most of the first thousand messages did).  In a child of
  * its own, so the start waits for none of it (a new queue: 2,592 mkdirs
  * and an fsync, a second or two); buckets at mode 0 meanwhile are safe
- * (queue.h).  The child is reaped as any non-worker is (act_child).
+ * (queue.h).  A stop ends it (buckets_end): nothing of tern-qmgr's
+ * outlives it.
  */
 static void
 buckets(void)
 {
-	pid_t pid;
+	pid_t pid, parent = getpid();
 
 	if ((pid = fork()) < 0) {
 		log_warn_sys("fork");
 		return;
 	}
-	if (pid > 0)
+	if (pid > 0) {
+		buckets_pid = pid;
 		return;
+	}
+	/* A tern-qmgr killed outright takes it along too. */
+	if (prctl(PR_SET_PDEATHSIG, SIGKILL) < 0 || getppid() != parent)
+		_exit(EXIT_TEMP);
 	if (queue_prepare_buckets(Q.queue_dir) < 0) {
 		log_warn_sys("queue %s: cannot make the buckets",
 		    log_esc_s(Q.queue_dir));
 		_exit(EXIT_TEMP);
 	}
 	_exit(EXIT_OK);
+}
+
+/* Kill and reap the buckets' child if it still runs (its work is safe
+ * to cut short: the next start goes on). */
+static void
+buckets_end(void)
+{
+	if (buckets_pid <= 0)
+		return;
+	(void)kill(buckets_pid, SIGKILL);
+	while (waitpid(buckets_pid, NULL, 0) < 0 && errno == EINTR)
+		continue;
+	buckets_pid = 0;
 }
 
 static void
@@ -850,6 +875,7 @@ main(int argc, char **argv)
 	clean();
 	scan();
 	loop();
+	buckets_end();
 	log_info("stopped");
 	for (ch = 0; ch < (int)Q.concurrency; ch++)
 		retire(&jobs[ch]);
