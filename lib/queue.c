@@ -31,22 +31,25 @@ int
 queue_bucket_dir(const char *path)
 {
 	struct stat st;
+	int synced = 0;
 
-	if (lstat(path, &st) == 0) {
-		if (!S_ISDIR(st.st_mode)) {
-			errno = ENOTDIR;
+	if (lstat(path, &st) < 0) {
+		if (errno != ENOENT || durable_mkdir_sync(path, 0700) < 0 ||
+		    lstat(path, &st) < 0)
 			return -1;
-		}
-		if ((st.st_mode & 07777) != 0)
-			return 0;
-		/* Made by queue_prepare_buckets, maybe not durable yet. */
-		if (durable_fsync_parent(path) < 0 || chmod(path, 0700) < 0)
-			return -1;
-		return 0;
+		synced = 1;	/* (queue_prepare_buckets may have won) */
 	}
-	if (errno != ENOENT)
+	if (!S_ISDIR(st.st_mode)) {
+		errno = ENOTDIR;
 		return -1;
-	return durable_mkdir_sync(path, 0700);
+	}
+	if ((st.st_mode & 07777) != 0)
+		return 0;
+	/* Made by queue_prepare_buckets, maybe not durable yet. */
+	if ((!synced && durable_fsync_parent(path) < 0) ||
+	    chmod(path, 0700) < 0)
+		return -1;
+	return 0;
 }
 
 /*

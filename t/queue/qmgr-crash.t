@@ -47,7 +47,10 @@ id=$(msg bounce | qm_enqueue sender@example.org ghost@example.org)
 ok "worker killed after the DSN was queued" wait_for 20 died "$id"
 # The DSN itself is delivered at once (its id is in the trigger): let
 # that finish, or the stop would cut it short (a third copy on restart).
+# Finished is removed from the queue, not only in the Maildir: a stop
+# between the two (the worker recording it) delivers it again.
 wait_for 20 mail_is sender@example.org 1
+wait_for 20 queue_is 1
 qm_stop
 qm_start
 ok "restart: the queue drains" wait_for 20 queue_is 0
