@@ -28,6 +28,7 @@
 #include "lib/priv.h"
 #include "lib/scan.h"
 #include "lib/tls.h"
+#include "lib/userip.h"
 
 #include "imapd/imapd.h"
 
@@ -51,9 +52,10 @@ struct setup {
 	char		 program[PATH_MAX_LEN];
 	char		 authd[PATH_MAX_LEN];
 	char		 jail[PATH_MAX_LEN];
+	char		 userip[PATH_MAX_LEN];	/* run_dir/userip */
 	char		 env[E_N][WENV_MAX];
-	char		 mon_t[32], mon_u[32];
-	char		*margv[16 + 2 * E_N];
+	char		 mon_t[32], mon_u[32], mon_l[32];
+	char		*margv[20 + 2 * E_N];
 	const char	*login_user;
 	uint64_t	 uid_min;
 	int64_t		 imap_ms, idle_ms;	/* imap_timeout, imap_idle_timeout */
@@ -130,7 +132,8 @@ config(struct setup *s, struct imap_pre *p, const char *opt_c)
 	if (login_path_join(s->program, sizeof s->program, prog,
 	    "/tern-imapd-worker") < 0 ||
 	    login_path_join(s->authd, sizeof s->authd, auth, "") < 0 ||
-	    login_path_join(s->jail, sizeof s->jail, run, "/empty") < 0)
+	    login_path_join(s->jail, sizeof s->jail, run, "/empty") < 0 ||
+	    login_path_join(s->userip, sizeof s->userip, run, "/userip") < 0)
 		die(EXIT_TEMP, "program_dir, auth_socket or run_dir too long");
 	if (conf_uint(s->cf, "account_uid_min", &s->uid_min) < 0 ||
 	    conf_uint(s->cf, "login_max_failures", &p->max_failures) < 0)
@@ -188,6 +191,8 @@ monitor_args(struct setup *s, const struct imap_pre *p)
 	    snprintf(s->mon_u, sizeof s->mon_u, "%llu",
 	    (unsigned long long)s->uid_min) < 0)
 		die(EXIT_TEMP, "snprintf");
+	if (login_userip_max(s->cf, "imap", s->mon_l, sizeof s->mon_l) < 0)
+		die(EXIT_PERM, "max_userip_connections: 0 to %d", USERIP_MAX);
 	a[n++] = (char *)"tern-imapd-worker";
 	a[n++] = (char *)"-n";
 	a[n++] = (char *)"tern-imapd";
@@ -199,6 +204,10 @@ monitor_args(struct setup *s, const struct imap_pre *p)
 	a[n++] = s->mon_t;
 	a[n++] = (char *)"-u";
 	a[n++] = s->mon_u;
+	a[n++] = (char *)"-l";
+	a[n++] = s->mon_l;
+	a[n++] = (char *)"-d";
+	a[n++] = s->userip;
 	for (i = 0; i < E_N; i++) {
 		a[n++] = (char *)"-e";
 		a[n++] = s->env[i];

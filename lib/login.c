@@ -405,7 +405,7 @@ login_ask(struct login *l, struct login_req *req, int64_t timeout_ms)
 	if (io_wait(l->ctl, POLLIN, deadline) < 0)
 		return -1;
 	n = recv(l->ctl, ans, sizeof ans, MSG_TRUNC);
-	if (n != 5 || ans[0] != 'A' || ans[1] > LOGIN_HANDOFF ||
+	if (n != 5 || ans[0] != 'A' || ans[1] > LOGIN_LIMIT ||
 	    ans[2] != 'E' || ans[3] != 0 || ans[4] != 0) {
 		errno = EPROTO;
 		return -1;
@@ -417,7 +417,8 @@ login_ask(struct login *l, struct login_req *req, int64_t timeout_ms)
 	 * its next request, or its login_timeout ends it).  Not after
 	 * LOGIN_OK or LOGIN_HANDOFF: the monitor is now the worker and has
 	 * closed its end. */
-	if ((ans[1] == LOGIN_FAIL || ans[1] == LOGIN_THROTTLED) &&
+	if ((ans[1] == LOGIN_FAIL || ans[1] == LOGIN_THROTTLED ||
+	    ans[1] == LOGIN_LIMIT) &&
 	    death_watch(l->ctl, 1) < 0)
 		return -1;
 	return ans[1];

@@ -28,6 +28,7 @@
 #include "lib/priv.h"
 #include "lib/sbuf.h"
 #include "lib/sock.h"
+#include "lib/userip.h"
 
 #ifndef P_PIDFD
 #define P_PIDFD	3	/* Linux 5.4; glibc 2.36 does not name it */
@@ -370,7 +371,7 @@ child_reap(struct login *l)
  */
 static int
 worker_become(struct login *l, const struct login_monitor_conf *c,
-    const struct authc_reply *rep, const struct login_req *q,
+    const struct authc_reply *rep, const struct login_req *q, int slot,
     struct login_event *ev)
 {
 	struct stat st;
@@ -439,7 +440,10 @@ worker_become(struct login *l, const struct login_monitor_conf *c,
 		c->run(env);
 		_exit(111);	/* it does not return */
 	}
-	closefrom(3);
+	/* The session slot (not close-on-exec) stays, on 3. */
+	if (slot >= 0 && slot != 3 && dup2(slot, 3) < 0)
+		_exit(111);
+	closefrom(slot >= 0 ? 4 : 3);
 	execve(c->program, c->argv, env);
 	ev->why = spawn_steps[7];
 	ev->err = errno;
@@ -492,6 +496,50 @@ status_answer(int st)
 	return LOGIN_TEMPFAIL;
 }
 
+/*
+ * The session's slot for (service, account, address) (login.h: userip).
+ * 0 with *fd_r (-1: no limit, or a slot could not be taken: noted, let
+ * in), or LOGIN_LIMIT when every slot is held (noted).
+ */
+static int
+slot_take(const struct login_monitor_conf *c, const struct authc_reply *rep,
+    const struct login_req *q, int *fd_r)
+{
+	struct login_event ev;
+	struct userip u;
+	int r;
+
+	*fd_r = -1;
+	memset(&ev, 0, sizeof ev);
+	ev.kind = LOGIN_EV_LIMIT;
+	ev.user = ev.addr = rep->addr;
+	ev.user_len = strlen(rep->addr);
+	ev.uid = rep->uid;
+	ev.max = c->userip_max;
+	/* A master login's origin: tern-authd took the master identity,
+	 * so the peer is a trusted front end (doc/proxy.md). */
+	ev.ip = q->authzid_len > 0 && q->origin[0] != '\0' ? q->origin :
+	    c->remote_ip;
+	if (c->userip_max == 0 || c->userip_dir == NULL ||
+	    c->userip_service == NULL || ev.ip == NULL || ev.ip[0] == '\0')
+		return 0;
+	if (userip_open(c->userip_dir, &u) < 0) {
+		ev.why = "cannot open the slots' folder";
+		ev.err = errno;
+		note(c, &ev);
+		return 0;
+	}
+	r = userip_take(&u, c->userip_service, rep->addr, ev.ip,
+	    c->userip_max, fd_r);
+	ev.err = errno;
+	userip_close(&u);
+	if (r < 0)
+		ev.why = "cannot take a slot";
+	if (r != 0)
+		note(c, &ev);
+	return r > 0 ? LOGIN_LIMIT : 0;
+}
+
 /* One request: ask tern-authd, start the worker on success.  Returns the
  * answer sent, or -1 when the child is gone. */
 static int
@@ -501,7 +549,7 @@ monitor_one(struct login *l, const struct login_monitor_conf *c,
 	struct authc_req ar;
 	struct authc_reply rep;
 	struct login_event ev;
-	int a, r;
+	int a, r, slot = -1;
 
 	memset(&ar, 0, sizeof ar);
 	ar.service = c->service;
@@ -537,6 +585,8 @@ monitor_one(struct login *l, const struct login_monitor_conf *c,
 		}
 	}
 	note(c, &ev);
+	if (a == LOGIN_OK)
+		a = slot_take(c, &rep, q, &slot);
 	if (a == LOGIN_OK) {
 		/* Returns only when the worker could not be started. */
 		memset(&ev, 0, sizeof ev);
@@ -544,10 +594,12 @@ monitor_one(struct login *l, const struct login_monitor_conf *c,
 		ev.addr = rep.addr;
 		ev.uid = rep.uid;
 		if ((c->become != NULL ? c->become(c->arg, l, &rep, q, &ev) :
-		    worker_become(l, c, &rep, q, &ev)) < 0)
+		    worker_become(l, c, &rep, q, slot, &ev)) < 0)
 			l->dropped = 1;
 		note(c, &ev);
 		a = LOGIN_TEMPFAIL;
+		if (slot >= 0)
+			(void)close(slot);	/* no session: free it */
 	}
 	explicit_bzero(&rep, sizeof rep);
 	if (login_answer(l, a) < 0)

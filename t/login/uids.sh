@@ -40,10 +40,12 @@ PYEOF
 
 # The monitor's image became the worker, so nothing of the monitor's may
 # stay open (tern.conf, a map, the key, tern-authd's socket): only the
-# client socket, the log, pipes, anonymous inodes (inotify), /dev/null and
-# files in its Maildir.
+# client socket, the log, pipes, anonymous inodes (inotify), /dev/null,
+# files in its Maildir, and its session slot (run_dir/userip/PROTO.slots,
+# read-only: max_userip_connections, lib/userip.h).
 uids_py_worker_fds() {
 	cat <<'PYEOF'
+import re
 bad = []; socks = 0
 for fd in sorted(os.listdir("/proc/%s/fd" % top[0]), key=int):
     if fd == "2": continue      # stderr: the log, by design
@@ -51,6 +53,8 @@ for fd in sorted(os.listdir("/proc/%s/fd" % top[0]), key=int):
     except OSError: continue
     if t.startswith("socket:"): socks += 1
     elif t.startswith("pipe:") or t.startswith("anon_inode:") or t == "/dev/null": pass
+    elif re.search(r"/userip/[a-z0-9]+\.slots$", t) and \
+            int(open("/proc/%s/fdinfo/%s" % (top[0], fd)).read().split("flags:")[1].split()[0], 8) & 3 == 0: pass
     elif not t.startswith(w[5] + "/") and t != w[5]: bad.append("%s=%s" % (fd, t))
 print("worker_bad=%s" % ",".join(bad))
 print("worker_sockets=%d" % socks)
