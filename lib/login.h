@@ -205,7 +205,9 @@ struct login_monitor_conf {
 	 * itself with login_answer(l, LOGIN_OK) and does not return (it
 	 * runs the session and exits), or returns 0 (a temporary failure,
 	 * noted with ev->why: the child is answered LOGIN_TEMPFAIL and may
-	 * try again) or -1 (the same, then the monitor ends).
+	 * try again; LOGIN_LIMIT instead when it set ev->code to that: the
+	 * backend's max_userip_connections) or -1 (the same, then the
+	 * monitor ends).
 	 */
 	int		(*become)(void *arg, struct login *,
 			    const struct authc_reply *,

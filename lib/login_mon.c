@@ -597,7 +597,8 @@ monitor_one(struct login *l, const struct login_monitor_conf *c,
 		    worker_become(l, c, &rep, q, slot, &ev)) < 0)
 			l->dropped = 1;
 		note(c, &ev);
-		a = LOGIN_TEMPFAIL;
+		a = c->become != NULL && ev.code == LOGIN_LIMIT ?
+		    LOGIN_LIMIT : LOGIN_TEMPFAIL;
 		if (slot >= 0)
 			(void)close(slot);	/* no session: free it */
 	}
