@@ -17,6 +17,7 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <unistd.h>
 #include <bsd/unistd.h>
 
@@ -497,6 +498,24 @@ status_answer(int st)
 }
 
 /*
+ * Did tern-authd take a master login (the account is the authzid, not
+ * the user that logged in)?  It does so only from login_trusted_proxies
+ * (doc/proxy.md), so then the origin is the real client's address.  A
+ * child that sent Z and X on its own is not believed: tern-authd
+ * ignored its Z and answered for its user.
+ */
+static int
+master_login(const struct login_req *q, const struct authc_reply *rep)
+{
+	size_t n = strlen(rep->addr);
+
+	return q->authzid_len > 0 && q->origin[0] != '\0' &&
+	    n == q->authzid_len &&
+	    strncasecmp(rep->addr, q->authzid, n) == 0 &&
+	    (q->user_len != n || strncasecmp(q->user, q->authzid, n) != 0);
+}
+
+/*
  * The session's slot for (service, account, address) (login.h: userip).
  * 0 with *fd_r (-1: no limit, or a slot could not be taken: noted, let
  * in), or LOGIN_LIMIT when every slot is held (noted).
@@ -516,10 +535,7 @@ slot_take(const struct login_monitor_conf *c, const struct authc_reply *rep,
 	ev.user_len = strlen(rep->addr);
 	ev.uid = rep->uid;
 	ev.max = c->userip_max;
-	/* A master login's origin: tern-authd took the master identity,
-	 * so the peer is a trusted front end (doc/proxy.md). */
-	ev.ip = q->authzid_len > 0 && q->origin[0] != '\0' ? q->origin :
-	    c->remote_ip;
+	ev.ip = master_login(q, rep) ? q->origin : c->remote_ip;
 	if (c->userip_max == 0 || c->userip_dir == NULL ||
 	    c->userip_service == NULL || ev.ip == NULL || ev.ip[0] == '\0')
 		return 0;
