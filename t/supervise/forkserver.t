@@ -102,4 +102,4 @@ TERN_LOG=stderr "$SV_BIN" -c "$SB/bad.conf" >"$SB/bad.log" 2>&1 &
 bp=$!
 track $bp
 wait_for 10 sh -c "! kill -0 $bp 2>/dev/null"
-like "$(cat "$SB/bad.log")" "forkserver: want yes or no, and only for a tcp service" "a daemon with a fork server is refused"
+like "$(cat "$SB/bad.log")" "forkserver: want yes, no or auto, and yes only for a tcp service" "a daemon with a fork server is refused"
