@@ -40,11 +40,30 @@ def show(kind, v):
 # The service's fork server is a child of tern-supervise (started
 # before the session: already there).  Per connection it forks the
 # pre-auth child and spawns the monitor, both its children.
-fs = [k for k, v in snap().items() if v[0] == sv and v[6] == "tern-pop3d"]
-print("servers=%d" % len(fs))
+def servers(procs):
+    return [k for k, v in procs.items() if v[0] == sv and v[6] == "tern-pop3d"]
+# A snapshot of /proc is one instant: the fork server spawns the monitor
+# after it forked the child, which may greet (and answer) first, and the
+# child ends after the login asynchronously.  Take snapshots until the
+# state asserted is there (bounded: 10 s), then assert on that one.
+import time
+def settle(pred):
+    end = time.time() + 10
+    while True:
+        procs = snap()
+        if pred(procs) or time.time() > end:
+            return procs
+        time.sleep(0.05)
 p = poplib.POP3("127.0.0.1", port, timeout=20)
 p.user("alice@example.org")
-procs = snap()                  # before the password: monitor + child
+def pre_settled(procs):
+    fs = servers(procs)
+    mon = [k for k, v in procs.items() if v[0] in fs and v[6] == "tern-pop3d-work"]
+    kids = [k for k, v in procs.items() if v[0] in fs and k not in fs and v[6] == "tern-pop3d" and v[7] != "Z"]
+    return len(mon) == 1 and len(kids) == 1
+procs = settle(pre_settled)     # before the password: monitor + child
+fs = servers(procs)
+print("servers=%d" % len(fs))
 mon = [k for k, v in procs.items() if v[0] in fs and v[6] == "tern-pop3d-work"]
 print("monitors=%d" % len(mon))
 show("monitor", procs[mon[0]])
@@ -54,7 +73,11 @@ print("prekids=%d" % len(kids))
 show("child", procs[kids[0]])
 p.pass_("alice-secret")
 p.stat()
-procs = snap()                  # after: the monitor became the worker
+def post_settled(procs):
+    top = [k for k, v in procs.items() if v[0] in fs and v[6] != "tern-pop3d"]
+    kids = [k for k, v in procs.items() if (v[0] in fs or v[0] in top) and k not in fs and v[6] == "tern-pop3d" and v[7] != "Z"]
+    return len(top) == 1 and len(kids) == 0
+procs = settle(post_settled)    # after: the monitor became the worker
 top = [k for k, v in procs.items() if v[0] in fs and v[6] != "tern-pop3d"]
 print("tops=%d" % len(top))
 print("same_pid=%d" % (top[0] == mon[0]))
