@@ -148,8 +148,8 @@ except imaplib.IMAP4.error as e:
     print(e)
 " 2>&1)
 like "$r" "UNAVAILABLE" "bob's Maildir owned by alice's uid: NO [UNAVAILABLE], no session"
-ok "log: the worker refused the wrong owner" log_wait 5 "worker account=bob@example.org uid=[0-9]+ failed: the Maildir has the wrong owner"
-ok "the session still ended with status 0" log_wait 5 "end ip=127.0.0.1 status=0"
+ok "log: the worker refused the wrong owner" log_wait 20 "worker account=bob@example.org uid=[0-9]+ failed: the Maildir has the wrong owner"
+ok "the session still ended with status 0" log_wait 20 "end ip=127.0.0.1 status=0"
 ok "no crash or sanitizer report in the log" imap_clean_log
 [ "$_tap_fail" = 0 ] || diag "$r"
 done_testing
