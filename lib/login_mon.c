@@ -24,6 +24,7 @@
 #include "lib/io.h"
 #include "lib/ipnet.h"
 #include "lib/login.h"
+#include "lib/login_int.h"
 #include "lib/priv.h"
 #include "lib/sbuf.h"
 #include "lib/sock.h"
@@ -32,8 +33,8 @@
 #define P_PIDFD	3	/* Linux 5.4; glibc 2.36 does not name it */
 #endif
 
-static int
-fail(const char **why_r, const char *why, int err)
+int
+login_fail(const char **why_r, const char *why, int err)
 {
 	if (why_r != NULL)
 		*why_r = why;
@@ -53,7 +54,7 @@ login_monitor_attach(struct login *l, const char **why_r)
 	memset(l, 0, sizeof *l);
 	for (i = 0; i < LOGIN_MON_NFD; i++)
 		if (fcntl(fds[i], F_SETFD, FD_CLOEXEC) < 0)
-			return fail(why_r, "a descriptor is missing", errno);
+			return login_fail(why_r, "a descriptor is missing", errno);
 	l->client = LOGIN_MON_FD_CLIENT;
 	l->ctl = LOGIN_MON_FD_CTL;
 	l->relay = LOGIN_MON_FD_RELAY;
@@ -64,7 +65,7 @@ login_monitor_attach(struct login *l, const char **why_r)
 		i = errno;
 		if (null >= 0)
 			(void)close(null);
-		return fail(why_r, "cannot open /dev/null", i);
+		return login_fail(why_r, "cannot open /dev/null", i);
 	}
 	if (null > 1)
 		(void)close(null);
@@ -169,38 +170,38 @@ login_req_decode(const void *buf, size_t len, struct login_req *q,
 	memset(q, 0, sizeof *q);
 	if (get(&c, 'U', 1, LOGIN_USER_MAX, &v, &n) < 0 ||
 	    memchr(v, '\0', n) != NULL)
-		return fail(why_r, "bad user record", EPROTO);
+		return login_fail(why_r, "bad user record", EPROTO);
 	memcpy(q->user, v, n);
 	q->user_len = n;
 	if (get(&c, 'P', 0, LOGIN_PASS_MAX, &v, &n) < 0 ||
 	    memchr(v, '\0', n) != NULL) {
 		explicit_bzero(q, sizeof *q);
-		return fail(why_r, "bad password record", EPROTO);
+		return login_fail(why_r, "bad password record", EPROTO);
 	}
 	memcpy(q->pass, v, n);
 	q->pass_len = n;
 	if (get(&c, 'T', 1, 1, &v, &n) < 0 ||
 	    *(const unsigned char *)v > 1) {
 		explicit_bzero(q, sizeof *q);
-		return fail(why_r, "bad tls record", EPROTO);
+		return login_fail(why_r, "bad tls record", EPROTO);
 	}
 	q->tls = *(const unsigned char *)v;
 	if (get(&c, 'G', 0, LOGIN_TAG_MAX, &v, &n) < 0 || !tag_ok(v, n)) {
 		explicit_bzero(q, sizeof *q);
-		return fail(why_r, "bad tag record", EPROTO);
+		return login_fail(why_r, "bad tag record", EPROTO);
 	}
 	memcpy(q->tag, v, n);
 	if (get(&c, 'H', 1, 1, &v, &n) < 0 ||
 	    *(const unsigned char *)v > 1) {
 		explicit_bzero(q, sizeof *q);
-		return fail(why_r, "bad handoff record", EPROTO);
+		return login_fail(why_r, "bad handoff record", EPROTO);
 	}
 	q->handoff = *(const unsigned char *)v;
 	if (c.off < len && c.p[c.off] == 'Z') {
 		if (get(&c, 'Z', 1, LOGIN_USER_MAX, &v, &n) < 0 ||
 		    memchr(v, '\0', n) != NULL) {
 			explicit_bzero(q, sizeof *q);
-			return fail(why_r, "bad authzid record", EPROTO);
+			return login_fail(why_r, "bad authzid record", EPROTO);
 		}
 		memcpy(q->authzid, v, n);
 		q->authzid_len = n;
@@ -209,13 +210,13 @@ login_req_decode(const void *buf, size_t len, struct login_req *q,
 		if (get(&c, 'X', 1, LOGIN_ORIGIN_MAX, &v, &n) < 0 ||
 		    !sock_ip_text_valid(v, n)) {
 			explicit_bzero(q, sizeof *q);
-			return fail(why_r, "bad origin record", EPROTO);
+			return login_fail(why_r, "bad origin record", EPROTO);
 		}
 		memcpy(q->origin, v, n);
 	}
 	if (get(&c, 'E', 0, 0, &v, &n) < 0 || c.off != len) {
 		explicit_bzero(q, sizeof *q);
-		return fail(why_r, "bad end record or trailing bytes", EPROTO);
+		return login_fail(why_r, "bad end record or trailing bytes", EPROTO);
 	}
 	return 0;
 }
@@ -460,15 +461,15 @@ monitor_recv(struct login *l, struct login_req *q, int64_t deadline,
 	int r;
 
 	if (io_wait(l->ctl, POLLIN, deadline) < 0)
-		return fail(why_r, "no request in time", errno);
+		return login_fail(why_r, "no request in time", errno);
 	n = recv(l->ctl, buf, sizeof buf, MSG_TRUNC);
 	if (n < 0)
-		return fail(why_r, "recv", errno);
+		return login_fail(why_r, "recv", errno);
 	if (n == 0)
 		return 0;
 	if ((size_t)n > LOGIN_REQ_MAX) {
 		explicit_bzero(buf, sizeof buf);
-		return fail(why_r, "request too long", EPROTO);
+		return login_fail(why_r, "request too long", EPROTO);
 	}
 	r = login_req_decode(buf, (size_t)n, q, why_r);
 	explicit_bzero(buf, sizeof buf);
