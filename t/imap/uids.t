@@ -21,10 +21,29 @@ port = int(os.environ["P_IMAP"]); sv = os.environ["SV_PID"]
 # The service's fork server is a child of tern-supervise (started
 # before the session: already there).  Per connection it forks the
 # pre-auth child and spawns the monitor, both its children.
-fs = [k for k, v in snap().items() if v[0] == sv and v[6] == "tern-imapd"]
-print("servers=%d" % len(fs))
+def servers(procs):
+    return [k for k, v in procs.items() if v[0] == sv and v[6] == "tern-imapd"]
+# A snapshot of /proc is one instant: the fork server spawns the monitor
+# after it forked the child, which may greet (and answer) first, and the
+# child ends after the login asynchronously.  Take snapshots until the
+# state asserted is there (bounded: 10 s), then assert on that one.
+import time
+def settle(pred):
+    end = time.time() + 10
+    while True:
+        procs = snap()
+        if pred(procs) or time.time() > end:
+            return procs
+        time.sleep(0.05)
 p = imaplib.IMAP4("127.0.0.1", port, timeout=20)
-procs = snap()                  # before the password: monitor + child
+def pre_settled(procs):
+    fs = servers(procs)
+    mon = [k for k, v in procs.items() if v[0] in fs and v[6] == "tern-imapd-work"]
+    kids = [k for k, v in procs.items() if v[0] in fs and k not in fs and v[6] == "tern-imapd" and v[7] != "Z"]
+    return len(mon) == 1 and len(kids) == 1
+procs = settle(pre_settled)     # before the password: monitor + child
+fs = servers(procs)
+print("servers=%d" % len(fs))
 mon = [k for k, v in procs.items() if v[0] in fs and v[6] == "tern-imapd-work"]
 print("monitors=%d" % len(mon))
 show("monitor", procs[mon[0]])
@@ -34,7 +53,11 @@ print("prekids=%d" % len(kids))
 show("child", procs[kids[0]])
 p.login("alice@example.org", "alice-secret")
 p.noop()
-procs = snap()                  # after: the monitor became the worker
+def post_settled(procs):
+    top = [k for k, v in procs.items() if v[0] in fs and v[6] != "tern-imapd"]
+    kids = [k for k, v in procs.items() if (v[0] in fs or v[0] in top) and k not in fs and v[6] == "tern-imapd" and v[7] != "Z"]
+    return len(top) == 1 and len(kids) == 0
+procs = settle(post_settled)    # after: the monitor became the worker
 top = [k for k, v in procs.items() if v[0] in fs and v[6] != "tern-imapd"]
 print("tops=%d" % len(top))
 print("same_pid=%d" % (top[0] == mon[0]))
@@ -96,8 +119,8 @@ except imaplib.IMAP4.error as e:
     print(e)
 " 2>&1)
 like "$r" "UNAVAILABLE" "bob's Maildir owned by alice's uid: NO [UNAVAILABLE], no session"
-ok "log: the worker refused the wrong owner" log_wait 5 "worker account=bob@example.org uid=[0-9]+ failed: the Maildir has the wrong owner"
-ok "the session still ended with status 0" log_wait 5 "end ip=127.0.0.1 status=0"
+ok "log: the worker refused the wrong owner" log_wait 20 "worker account=bob@example.org uid=[0-9]+ failed: the Maildir has the wrong owner"
+ok "the session still ended with status 0" log_wait 20 "end ip=127.0.0.1 status=0"
 ok "no crash or sanitizer report in the log" imap_clean_log
 [ "$_tap_fail" = 0 ] || diag "$r"
 done_testing
