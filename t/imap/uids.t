@@ -18,23 +18,6 @@ uids_py_procs tern-imapd
 cat <<'PYEOF'
 import imaplib
 port = int(os.environ["P_IMAP"]); sv = os.environ["SV_PID"]
-# The service's fork server is a child of tern-supervise (started
-# before the session: already there).  Per connection it forks the
-# pre-auth child and spawns the monitor, both its children.
-def servers(procs):
-    return [k for k, v in procs.items() if v[0] == sv and v[6] == "tern-imapd"]
-# A snapshot of /proc is one instant: the fork server spawns the monitor
-# after it forked the child, which may greet (and answer) first, and the
-# child ends after the login asynchronously.  Take snapshots until the
-# state asserted is there (bounded: 10 s), then assert on that one.
-import time
-def settle(pred):
-    end = time.time() + 10
-    while True:
-        procs = snap()
-        if pred(procs) or time.time() > end:
-            return procs
-        time.sleep(0.05)
 p = imaplib.IMAP4("127.0.0.1", port, timeout=20)
 def pre_settled(procs):
     fs = servers(procs)

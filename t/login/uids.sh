@@ -4,8 +4,9 @@
 # these pieces and its own dialogue.
 #
 #   uids_py_procs NAME   Python: snap() (the processes named NAME and its
-#                        worker, "NAME-work" in /proc's 15 characters)
-#                        and show(kind, proc)
+#                        worker, "NAME-work" in /proc's 15 characters),
+#                        show(kind, proc), servers(procs) (the fork
+#                        servers, children of $SV_PID) and settle(pred)
 #   uids_py_worker_fds   Python: what the worker (top[0], w) holds open;
 #                        prints worker_bad= and worker_sockets=
 #   uids_worker_fds_ok BAD SOCKETS   the two assertions on those
@@ -35,6 +36,23 @@ def show(kind, v):
     print("%s_gid=%s" % (kind, ",".join(v[2])))
     print("%s_root=%s" % (kind, v[4]))
     print("%s_cwd=%s" % (kind, v[5]))
+# The service's fork server is a child of tern-supervise (started
+# before the session: already there).  Per connection it forks the
+# pre-auth child and spawns the monitor, both its children.
+def servers(procs):
+    return [k for k, v in procs.items() if v[0] == os.environ["SV_PID"] and v[6] == "@NAME@"]
+# A snapshot of /proc is one instant: the fork server spawns the monitor
+# after it forked the child, which may greet (and answer) first, and the
+# child ends after the login asynchronously.  Take snapshots until the
+# state asserted is there (bounded: 10 s), then assert on that one.
+import time
+def settle(pred):
+    end = time.time() + 10
+    while True:
+        procs = snap()
+        if pred(procs) or time.time() > end:
+            return procs
+        time.sleep(0.05)
 PYEOF
 }
 
