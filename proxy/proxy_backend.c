@@ -388,8 +388,20 @@ login_pop3(struct conv *c, const char *addr)
 	sbuf_fini_secret(&cmd);
 	if (r < 0 || (r = wait_answer(c, "", &rest, &rn)) < 0)
 		return -1;
-	/* IN-USE is the account's state, not a failure of ours. */
-	if (r == 2 && !(rn >= 9 && strncmp(rest, " [IN-USE]", 9) == 0)) {
+	/*
+	 * IN-USE (the maildrop locked by another session, or the backend's
+	 * max_userip_connections) is the account's state, not a failure of
+	 * ours: the client hears -ERR [IN-USE] from the pre-auth child
+	 * (LOGIN_LIMIT) and may try again.  Never relay it to this
+	 * connection: the backend is still before its login, and it trusts
+	 * us (XCLIENT), so the client would be talking as the proxy.
+	 */
+	if (r == 2 && rn >= 9 && strncmp(rest, " [IN-USE]", 9) == 0) {
+		c->limit = 1;
+		c->why = "backend: mailbox in use";
+		return -1;
+	}
+	if (r == 2) {
 		c->why = "backend refused the master login";
 		log_warn("backend refused the master login for %s: %s",
 		    log_esc_s(addr), log_esc(c->line.s, c->line.len));

@@ -13,5 +13,5 @@ sandbox
 plan 12
 echo "pop3.max_userip_connections = 1" >"$SB/extra.conf"
 pop3_start || { echo "Bail out! set-up failed"; exit 1; }
-userip_test pop3 "$P_POP3" 1 "^no -ERR \[IN-USE\] Too many connections for this user from this address" "Mailbox is locked"
+userip_test pop3 "$P_POP3" 1 "^no -ERR \[IN-USE\] Mailbox in use, or too many connections for this user from this address" "Mailbox is locked"
 done_testing
