@@ -30,7 +30,7 @@
 				   change made in the same clock tick */
 
 static void	lazy_drop(struct mbox *);
-static int	refresh(struct mbox *, uint32_t *);
+static int	refresh(struct mbox *, uint32_t *, int);
 
 int
 mbox_open(struct mstore *ms, const char *name, unsigned flags,
@@ -695,16 +695,24 @@ fresh_index(struct mbox *mb)
 int
 mbox_refresh(struct mbox *mb)
 {
-	return refresh(mb, NULL);
+	return refresh(mb, NULL, 0);
+}
+
+int
+mbox_refresh_add(struct mbox *mb)
+{
+	return refresh(mb, NULL, 1);
 }
 
 /*
  * mbox_refresh; with recent_from_r, the \Recent messages are taken as
  * well (a read-write sync): *recent_from_r is the first_recent found,
  * first_recent becomes uidnext, and the index is written once for both.
+ * add (mbox_refresh_add): cur/ is not read unless new/ brought mail or
+ * there is no usable index.
  */
 static int
-refresh(struct mbox *mb, uint32_t *recent_from_r)
+refresh(struct mbox *mb, uint32_t *recent_from_r, int add)
 {
 	struct scan s = { NULL, 0, 0 };
 	struct stat st;
@@ -723,6 +731,15 @@ refresh(struct mbox *mb, uint32_t *recent_from_r)
 		goto out;
 	if (move_new(mb, newfd, curfd, &moved) == -1)
 		goto out;
+	if (add && moved == 0 && !dirty) {
+		/* APPEND or COPY: cur_sec/cur_nsec stay as they are (they
+		 * are still what cur/ was when the index last saw all of
+		 * it), and the rename into cur/ that follows moves cur/'s
+		 * mtime off them, so the next full sync reads cur/.  The
+		 * caller writes the index after its change. */
+		rc = 0;
+		goto out;
+	}
 	if (fstat(curfd, &st) == -1)
 		goto out;
 	if (moved > 0 || mb->ix.cur_sec == 0 ||
@@ -1089,8 +1106,8 @@ mbox_sync(struct mbox *mb, unsigned flags, const struct mbox_sync_ops *ops,
 		}
 	}
 	recent_from = 0;
-	if (refresh(mb, (mb->flags & MBOX_RDONLY) ? NULL : &recent_from) ==
-	    -1 || mbox_read_keywords(mb, &kwchg) == -1)
+	if (refresh(mb, (mb->flags & MBOX_RDONLY) ? NULL : &recent_from,
+	    0) == -1 || mbox_read_keywords(mb, &kwchg) == -1)
 		goto out;
 	if (mb->synced && mb->ix.uidvalidity != mb->uidvalidity) {
 		errno = ESTALE;
