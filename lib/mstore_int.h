@@ -52,6 +52,7 @@
 					   their dates are learnt lazily */
 #define MSTORE_INDEX		"tern-index"
 #define MSTORE_LOCK		"tern-index.lock"
+#define MSTORE_SPARE		"tern-index.spare"	/* the one before */
 #define MSTORE_CACHE		"tern-cache"
 #define MSTORE_KEYWORDS		"dovecot-keywords"
 #define MSTORE_SUBS		"subscriptions"
