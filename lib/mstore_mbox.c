@@ -289,8 +289,8 @@ same_file(int fd1, int fd2)
 
 /*
  * The index file parsed into *ix: 0, -1 (not usable: errno EINVAL, or
- * ENOMEM).  Mapped, not read: the file is never written in place (a new
- * one is renamed over it), and a read copied the whole file (889 kB for
+ * ENOMEM).  Mapped, not read: a file someone holds is never written
+ * (index_store), and a read copied the whole file (889 kB for
  * 10,000 messages) into pages first touched for it at every SELECT.
  */
 static int
@@ -470,7 +470,7 @@ mbox_write_index(struct mbox *mb)
 	/* A fresh index is not fsynced: its UIDVALIDITY is new, so if a
 	 * crash loses it, or leaves it damaged, the next sync builds one
 	 * again with another UIDVALIDITY, as if this one never existed.
-	 * Every later write (temp, fsync, rename, fsync) is durable. */
+	 * Every later write (fsync, exchange, fsync) is durable. */
 	if (rc == 0)
 		rc = index_store(mb->dirfd, buf.s, buf.len, !mb->ix_fresh);
 	sbuf_fini(&buf);

@@ -638,6 +638,76 @@ test_append_unscanned(void)
 	close(fd);
 }
 
+static ino_t
+spare_ino(const char *root)
+{
+	char p[1024];
+	struct stat st;
+
+	snprintf(p, sizeof(p), "%s/tern-index.spare", root);
+	return lstat(p, &st) == 0 ? st.st_ino : 0;
+}
+
+/*
+ * The index is written into the spare (the index before) and the two
+ * exchanged, unless someone holds the spare: then a new file.
+ */
+static void
+test_index_spare(void)
+{
+	char root[512];
+	struct mstore *ms;
+	struct mbox *a, *b;
+	struct mbox_sync_result res;
+	struct mbox_append ap;
+	uint32_t uv, uid = 0;
+	ino_t i1, i2, i3, i4, s3;
+	int fd, good = 0, k;
+
+	memset(&ap, 0, sizeof(ap));
+	fd = new_root(root, sizeof(root));
+	mstore_new(fd, '/', &ms);
+	is_int(mbox_open(ms, "INBOX", 0, &a), 0, "spare: open");
+	is_str(sync_log(a, 0, &res), "", "spare: first sync");
+	for (k = 0; k < 2; k++)
+		if (mbox_append(a, "S: n\n\nx\n", 8, &ap, &uv, &uid) == 0)
+			good++;
+	i1 = index_ino(root);
+	ok(good == 2 && spare_ino(root) != 0, "spare: kept after a write");
+	good = mbox_append(a, "S: n\n\nx\n", 8, &ap, &uv, &uid) == 0;
+	i2 = index_ino(root);
+	good += mbox_append(a, "S: n\n\nx\n", 8, &ap, &uv, &uid) == 0;
+	i3 = index_ino(root);
+	s3 = spare_ino(root);
+	ok(good == 2 && i2 != i1 && i3 == i1 && s3 == i2,
+	    "spare: two files take turns (no new one per write)");
+	/* b keeps the current index open: it is not written under b.
+	 * (Read-only: a read-write sync would write the index itself.) */
+	is_int(mbox_open(ms, "INBOX", MBOX_RDONLY, &b), 0,
+	    "spare: another session");
+	is_str(sync_log(b, 0, &res), "", "spare: its sync");
+	is_int((int)res.exists, 4, "spare: 4 messages");
+	good = mbox_append(a, "S: n\n\nx\n", 8, &ap, &uv, &uid) == 0;
+	ok(good && index_ino(root) == i2 && spare_ino(root) == i3,
+	    "spare: written into the spare b does not hold");
+	good = mbox_append(a, "S: n\n\nx\n", 8, &ap, &uv, &uid) == 0;
+	i4 = index_ino(root);
+	ok(good && i4 != i1 && i4 != i2,
+	    "spare: b holds the one before: a new file instead");
+	ok(uid == 6, "spare: uid 6");
+	is_str(sync_log(b, 0, &res), "", "spare: b syncs");
+	is_int((int)res.exists, 6, "spare: b sees all 6");
+	mbox_close(&b);
+	mbox_close(&a);
+	is_int(mbox_open(ms, "INBOX", MBOX_RDONLY, &b), 0, "spare: reopen");
+	is_str(sync_log(b, 0, &res), "", "spare: sync");
+	ok(res.exists == 6 && mbox_msg(b, 6) != NULL &&
+	    mbox_msg(b, 6)->uid == 6, "spare: the index read back is right");
+	mbox_close(&b);
+	mstore_free(&ms);
+	close(fd);
+}
+
 static void
 test_ops(void)
 {
@@ -1458,6 +1528,7 @@ main(void)
 	test_ops();
 	test_big();
 	test_append_unscanned();
+	test_index_spare();
 	test_lazy_date();
 	test_view_current();
 	test_lazy();
