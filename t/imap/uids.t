@@ -19,11 +19,6 @@ cat <<'PYEOF'
 import imaplib
 port = int(os.environ["P_IMAP"]); sv = os.environ["SV_PID"]
 p = imaplib.IMAP4("127.0.0.1", port, timeout=20)
-def pre_settled(procs):
-    fs = servers(procs)
-    mon = [k for k, v in procs.items() if v[0] in fs and v[6] == "tern-imapd-work"]
-    kids = [k for k, v in procs.items() if v[0] in fs and k not in fs and v[6] == "tern-imapd" and v[7] != "Z"]
-    return len(mon) == 1 and len(kids) == 1
 procs = settle(pre_settled)     # before the password: monitor + child
 fs = servers(procs)
 print("servers=%d" % len(fs))

@@ -6,7 +6,8 @@
 #   uids_py_procs NAME   Python: snap() (the processes named NAME and its
 #                        worker, "NAME-work" in /proc's 15 characters),
 #                        show(kind, proc), servers(procs) (the fork
-#                        servers, children of $SV_PID) and settle(pred)
+#                        servers, children of $SV_PID), settle(pred) and
+#                        pre_settled(procs) (a monitor and its pre-auth child)
 #   uids_py_worker_fds   Python: what the worker (top[0], w) holds open;
 #                        prints worker_bad= and worker_sockets=
 #   uids_worker_fds_ok BAD SOCKETS   the two assertions on those
@@ -53,6 +54,12 @@ def settle(pred):
         if pred(procs) or time.time() > end:
             return procs
         time.sleep(0.05)
+# Before the password: one monitor and one live pre-auth child.
+def pre_settled(procs):
+    fs = servers(procs)
+    mon = [k for k, v in procs.items() if v[0] in fs and v[6] == "@NAME@-work"]
+    kids = [k for k, v in procs.items() if v[0] in fs and k not in fs and v[6] == "@NAME@" and v[7] != "Z"]
+    return len(mon) == 1 and len(kids) == 1
 PYEOF
 }
 

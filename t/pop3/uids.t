@@ -20,11 +20,6 @@ import poplib
 port = int(os.environ["P_POP3"]); sv = os.environ["SV_PID"]
 p = poplib.POP3("127.0.0.1", port, timeout=20)
 p.user("alice@example.org")
-def pre_settled(procs):
-    fs = servers(procs)
-    mon = [k for k, v in procs.items() if v[0] in fs and v[6] == "tern-pop3d-work"]
-    kids = [k for k, v in procs.items() if v[0] in fs and k not in fs and v[6] == "tern-pop3d" and v[7] != "Z"]
-    return len(mon) == 1 and len(kids) == 1
 procs = settle(pre_settled)     # before the password: monitor + child
 fs = servers(procs)
 print("servers=%d" % len(fs))
