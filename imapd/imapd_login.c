@@ -192,6 +192,11 @@ login(struct pre *s, const char *user, size_t ulen, const char *pass,
 		(void)say(s, "NO", "[UNAVAILABLE] Too many failed logins, "
 		    "try again later");
 		return STEP_END;
+	case LOGIN_LIMIT:
+		/* max_userip_connections (RFC 5530 LIMIT); the session goes
+		 * on, as Dovecot's imap-login does. */
+		return say(s, "NO", "[LIMIT] Too many connections for this "
+		    "user from this address");
 	case LOGIN_TEMPFAIL:
 		return say(s, "NO", "[UNAVAILABLE] Authentication temporarily "
 		    "unavailable, try again later");

@@ -157,10 +157,11 @@ const struct conf_key conf_keys[] = {
 	{ "*.refuse", CONF_STR, "", "line written to a client refused over a limit (empty: just close)" },
 	{ "*.restart_delay", CONF_DURATION, "1s", "wait before restarting a daemon that exited" },
 	{ "*.enable", CONF_BOOL, "yes", "no: defined but not started" },
-	{ "*.forkserver", CONF_BOOL, "no", "yes: start the program once and fork it per connection instead of an exec each (tcp services whose program supports it: tern-smtpd)" },
+	{ "*.forkserver", CONF_STR, "auto", "yes: start the program once and fork it per connection instead of an exec each (tcp services whose program supports it: tern-smtpd, tern-imapd, tern-pop3d, tern-proxy); no: an exec per connection; auto: yes for those programs" },
 
-	/* Sessions per account and client address (imapsel2; lib/userip). */
-	{ "*.max_userip_connections", CONF_UINT, "10", "most sessions one account may have open at once from one client address, per service (tern-imapd, tern-pop3d; 0: no limit; not enforced yet)" },
+	/* Sessions per account and client address (lib/userip, the login
+	 * monitor: tern-login(8)). */
+	{ "*.max_userip_connections", CONF_UINT, "10", "most sessions one account may have open at once from one client address, IMAP and POP3 apart (tern-imapd, tern-pop3d; 0: no limit)" },
 
 	{ NULL, CONF_STR, NULL, NULL }
 };

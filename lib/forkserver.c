@@ -3,9 +3,11 @@
  * tern-supervise (forkserver.h has the protocol and the why).
  */
 #include <sys/types.h>
+#include <sys/mman.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdint.h>
@@ -190,6 +192,97 @@ child(const struct fs *f, int conn, char **v, size_t nv, int stale)
 	return 0;	/* no /proc: the old settings, this once */
 }
 
+/* Lower-case hex digits (the kernel's), 1..16 of them. */
+static int
+hex_n(const char *p, size_t n, uint64_t *r)
+{
+	uint64_t v = 0;
+	size_t i;
+
+	if (n == 0 || n > 16)
+		return -1;
+	for (i = 0; i < n; i++) {
+		if (p[i] >= '0' && p[i] <= '9')
+			v = v << 4 | (uint64_t)(p[i] - '0');
+		else if (p[i] >= 'a' && p[i] <= 'f')
+			v = v << 4 | (uint64_t)(p[i] - 'a' + 10);
+		else
+			return -1;
+	}
+	*r = v;
+	return 0;
+}
+
+/*
+ * One r-xp line of /proc/self/maps backed by a file: its range.  The
+ * line is "START-END PERMS OFFSET DEV INODE PATH".
+ */
+static int
+text_line(const char *l, size_t n, uintptr_t *a_r, uintptr_t *b_r)
+{
+	const char *dash, *sp, *end = l + n;
+	uint64_t a, b;
+
+	if ((dash = memchr(l, '-', n)) == NULL ||
+	    (sp = memchr(dash, ' ', (size_t)(end - dash))) == NULL ||
+	    end - sp < 6 || memcmp(sp + 1, "r-xp ", 5) != 0 ||
+	    memchr(sp, '/', (size_t)(end - sp)) == NULL ||
+	    hex_n(l, (size_t)(dash - l), &a) < 0 ||
+	    hex_n(dash + 1, (size_t)(sp - dash - 1), &b) < 0 ||
+	    a >= b || b > UINTPTR_MAX)
+		return -1;
+	*a_r = (uintptr_t)a;
+	*b_r = (uintptr_t)b;
+	return 0;
+}
+
+int
+forkserver_share_text(void)
+{
+	static char buf[32768];
+	size_t len = 0;
+	ssize_t n;
+	char *l, *nl;
+	uintptr_t a, b;
+	int fd, done = 0;
+
+	/* Not where W+X or the re-protection of a changed code page can be
+	 * refused (SELinux execmem/execmod): there the text stays as it is. */
+	if (access("/sys/fs/selinux/enforce", F_OK) == 0)
+		return 0;
+	if ((fd = open("/proc/self/maps", O_RDONLY | O_CLOEXEC)) < 0)
+		return -1;
+	while (len < sizeof buf - 1 &&
+	    (n = read(fd, buf + len, sizeof buf - 1 - len)) != 0) {
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0) {
+			(void)close(fd);
+			return -1;
+		}
+		len += (size_t)n;
+	}
+	(void)close(fd);
+	for (l = buf; l < buf + len; l = nl + 1) {
+		if ((nl = memchr(l, '\n', (size_t)(buf + len - l))) == NULL)
+			break;	/* a last line cut by the buffer */
+		if (text_line(l, (size_t)(nl - l), &a, &b) < 0)
+			continue;
+		/* Writable for a moment (still executable: this code, libc's
+		 * mprotect, may be in it), one byte written as it is, then
+		 * read-only again.  The write gives the mapping an anon_vma,
+		 * and only the whole range changing keeps it one mapping. */
+		if (mprotect((void *)a, b - a, PROT_READ | PROT_WRITE |
+		    PROT_EXEC) < 0)
+			continue;
+		*(volatile unsigned char *)a = *(volatile unsigned char *)a;
+		if (mprotect((void *)a, b - a, PROT_READ | PROT_EXEC) < 0)
+			return -1;
+		done++;
+	}
+	return done;
+}
+
 /* Receive one message and its descriptor; 1 for EOF, 0 otherwise. */
 static int
 one(const struct fs *f, int *child_r)
@@ -278,7 +371,7 @@ forkserver_serve_split(int fd, int (*stale)(void *), void *arg, char **argv,
 	struct fs f = { fd, stale, arg, argv, split };
 	int r, in_child = 0;
 
-	if (selfpipe_init(sigs, 1) < 0)
+	if (selfpipe_init(sigs, 1) < 0 || forkserver_share_text() < 0)
 		return -1;
 	/* Ready: until it hears this the supervisor hands us nothing (a
 	 * program that does not speak this protocol never says it). */

@@ -75,6 +75,20 @@ struct forkserver_split {
 };
 int	forkserver_serve_split(int fd, int (*stale)(void *), void *arg,
 	    char **argv, const struct forkserver_split *split);
+/*
+ * Before serving (once, after the start-up and warm-up): have fork() copy
+ * the page-table entries of the program's and libraries' code instead of
+ * letting every child fault them in again.  fork() copies no entry of a
+ * file mapping that has no anonymous page (an anon_vma), so a child took
+ * a page fault for every 16 pages of libcrypto, libssl and libc code it
+ * ran, though the server had them mapped (bench/RESULTS.md, imaptls).
+ * Each executable file mapping is made writable for a moment, one byte
+ * of it written with its own value (that page becomes a private copy,
+ * the mapping gets its anon_vma), and read-only again.  Skipped where
+ * SELinux is on.  The number of mappings changed, or -1 with errno
+ * (a mapping could not be made read-only again: the caller ends).
+ */
+int	forkserver_share_text(void);
 /* The usual stale: conf_changed() of the struct conf * in arg. */
 int	forkserver_conf_stale(void *conf);
 

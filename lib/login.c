@@ -26,21 +26,13 @@
 #include "lib/io.h"
 #include "lib/ipnet.h"
 #include "lib/login.h"
+#include "lib/login_int.h"
 #include "lib/priv.h"
 #include "lib/sbuf.h"
 #include "lib/sock.h"
 #include "lib/tls.h"
 
 /* ---- the jail ---- */
-
-static int
-fail(const char **why_r, const char *why, int err)
-{
-	if (why_r != NULL)
-		*why_r = why;
-	errno = err;
-	return -1;
-}
 
 int
 login_jail_make(const char *path, const char **why_r)
@@ -51,23 +43,23 @@ login_jail_make(const char *path, const char **why_r)
 	int n = 0;
 
 	if (mkdir(path, 0755) < 0 && errno != EEXIST)
-		return fail(why_r, "cannot make the jail", errno);
+		return login_fail(why_r, "cannot make the jail", errno);
 	if (lstat(path, &st) < 0)
-		return fail(why_r, "cannot stat the jail", errno);
+		return login_fail(why_r, "cannot stat the jail", errno);
 	if (!S_ISDIR(st.st_mode))
-		return fail(why_r, "the jail is not a folder", ENOTDIR);
+		return login_fail(why_r, "the jail is not a folder", ENOTDIR);
 	if (st.st_uid != geteuid())
-		return fail(why_r, "the jail has the wrong owner", EPERM);
+		return login_fail(why_r, "the jail has the wrong owner", EPERM);
 	if ((st.st_mode & 07777) != 0755 && chmod(path, 0755) < 0)
-		return fail(why_r, "cannot chmod the jail", errno);
+		return login_fail(why_r, "cannot chmod the jail", errno);
 	if ((d = opendir(path)) == NULL)
-		return fail(why_r, "cannot read the jail", errno);
+		return login_fail(why_r, "cannot read the jail", errno);
 	while ((de = readdir(d)) != NULL)
 		if (strcmp(de->d_name, ".") != 0 && strcmp(de->d_name, "..") != 0)
 			n++;
 	(void)closedir(d);
 	if (n != 0)
-		return fail(why_r, "the jail is not empty", ENOTEMPTY);
+		return login_fail(why_r, "the jail is not empty", ENOTEMPTY);
 	return 0;
 }
 
@@ -179,12 +171,12 @@ login_fork(struct login *l, const char *login_user, const char *jail,
 	l->ctl = l->relay = l->client = l->pidfd = -1;
 	client_nodelay(0);
 	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, ctl) < 0)
-		return fail(why_r, "socketpair", errno);
+		return login_fail(why_r, "socketpair", errno);
 	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, rel) < 0) {
 		r = errno;
 		(void)close(ctl[0]);
 		(void)close(ctl[1]);
-		return fail(why_r, "socketpair", r);
+		return login_fail(why_r, "socketpair", r);
 	}
 	if ((pid = fork()) < 0) {
 		r = errno;
@@ -192,7 +184,7 @@ login_fork(struct login *l, const char *login_user, const char *jail,
 		(void)close(ctl[1]);
 		(void)close(rel[0]);
 		(void)close(rel[1]);
-		return fail(why_r, "fork", r);
+		return login_fail(why_r, "fork", r);
 	}
 	if (pid > 0) {
 		(void)close(ctl[1]);
@@ -211,7 +203,7 @@ login_fork(struct login *l, const char *login_user, const char *jail,
 		    dup2(r, 0) < 0 || dup2(r, 1) < 0) {
 			if (r >= 0)
 				(void)close(r);
-			return fail(why_r, "cannot close the client in the "
+			return login_fail(why_r, "cannot close the client in the "
 			    "monitor", errno);
 		}
 		if (r > 1)
@@ -226,7 +218,7 @@ login_fork(struct login *l, const char *login_user, const char *jail,
 	if (r < 0)
 		return -1;
 	if (death_watch(l->ctl, 1) < 0)
-		return fail(why_r, "the monitor is gone", errno);
+		return login_fail(why_r, "the monitor is gone", errno);
 	*dropped_r = r;
 	return LOGIN_ROLE_CHILD;
 }
@@ -253,7 +245,7 @@ login_split_open(struct login_split *sp, int client, const char **why_r)
 	    socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sp->rel) < 0) {
 		r = errno;
 		login_split_close(sp);
-		return fail(why_r, "socketpair", r);
+		return login_fail(why_r, "socketpair", r);
 	}
 	return 0;
 }
@@ -275,7 +267,7 @@ login_split_child(struct login *l, struct login_split *sp,
 	if ((r = child_drop(login_user, jail, why_r)) < 0)
 		return -1;
 	if (death_watch(l->ctl, 1) < 0)
-		return fail(why_r, "the monitor is gone", errno);
+		return login_fail(why_r, "the monitor is gone", errno);
 	*dropped_r = r;
 	return 0;
 }
@@ -301,7 +293,7 @@ login_split_monitor(struct login_split *sp, pid_t child, int client,
 	if (pidfd < 0) {
 		e = errno;
 		login_split_close(sp);
-		return fail(why_r, why, e);
+		return login_fail(why_r, why, e);
 	}
 	src[0] = client;
 	src[1] = sp->ctl[0];
@@ -379,7 +371,7 @@ out:
 	(void)io_close(&sp->ctl[0]);
 	(void)io_close(&sp->rel[0]);
 	if (pid < 0)
-		return fail(why_r, why, e);
+		return login_fail(why_r, why, e);
 	return pid;
 }
 
@@ -413,7 +405,7 @@ login_ask(struct login *l, struct login_req *req, int64_t timeout_ms)
 	if (io_wait(l->ctl, POLLIN, deadline) < 0)
 		return -1;
 	n = recv(l->ctl, ans, sizeof ans, MSG_TRUNC);
-	if (n != 5 || ans[0] != 'A' || ans[1] > LOGIN_HANDOFF ||
+	if (n != 5 || ans[0] != 'A' || ans[1] > LOGIN_LIMIT ||
 	    ans[2] != 'E' || ans[3] != 0 || ans[4] != 0) {
 		errno = EPROTO;
 		return -1;
@@ -425,7 +417,8 @@ login_ask(struct login *l, struct login_req *req, int64_t timeout_ms)
 	 * its next request, or its login_timeout ends it).  Not after
 	 * LOGIN_OK or LOGIN_HANDOFF: the monitor is now the worker and has
 	 * closed its end. */
-	if ((ans[1] == LOGIN_FAIL || ans[1] == LOGIN_THROTTLED) &&
+	if ((ans[1] == LOGIN_FAIL || ans[1] == LOGIN_THROTTLED ||
+	    ans[1] == LOGIN_LIMIT) &&
 	    death_watch(l->ctl, 1) < 0)
 		return -1;
 	return ans[1];
@@ -495,11 +488,11 @@ login_relay(struct login *l, struct bio *client, int64_t idle_ms,
 	int client_open = 1, r, nfd;
 
 	if (bio_flush(client) < 0)
-		return fail(why_r, "write to the client", errno);
+		return login_fail(why_r, "write to the client", errno);
 	for (;;) {
 		if (client_open && bio_pending(client) > 0) {
 			if ((r = relay_in(l, client, buf, idle_ms)) < 0)
-				return fail(why_r, "client to worker", errno);
+				return login_fail(why_r, "client to worker", errno);
 			client_open = r;
 			continue;
 		}
@@ -515,18 +508,18 @@ login_relay(struct login *l, struct bio *client, int64_t idle_ms,
 		if (r < 0 && errno == EINTR)
 			continue;
 		if (r < 0)
-			return fail(why_r, "poll", errno);
+			return login_fail(why_r, "poll", errno);
 		if (r == 0)
-			return fail(why_r, "idle timeout", ETIMEDOUT);
+			return login_fail(why_r, "idle timeout", ETIMEDOUT);
 		if (pf[0].revents != 0) {
 			if ((r = relay_out(l, client, buf)) < 0)
-				return fail(why_r, "worker to client", errno);
+				return login_fail(why_r, "worker to client", errno);
 			if (r == 0)
 				return 0;
 		}
 		if (nfd > 1 && pf[1].revents != 0) {
 			if ((r = relay_in(l, client, buf, idle_ms)) < 0)
-				return fail(why_r, "client to worker", errno);
+				return login_fail(why_r, "client to worker", errno);
 			client_open = r;
 		}
 	}

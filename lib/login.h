@@ -51,6 +51,8 @@
  * The monitor gives Z and X to tern-authd, which honours them only when
  * the connection comes from login_trusted_proxies.
  * MONITOR -> CHILD answer: one message, 'A' 1 byte enum login_answer, 'E'.
+ * After LOGIN_FAIL, LOGIN_THROTTLED and LOGIN_LIMIT the monitor waits for
+ * another request; after LOGIN_TEMPFAIL it may end.
  *
  * Handoff.  The monitor keeps a close-on-exec duplicate of the client
  * socket (it never reads it).  When a login succeeds on a request with
@@ -102,7 +104,10 @@ enum login_answer {
 	LOGIN_FAIL = 1,		/* wrong password or unknown user: same */
 	LOGIN_TEMPFAIL = 2,	/* tern-authd unreachable, worker failed */
 	LOGIN_THROTTLED = 3,	/* tern-authd refuses for now */
-	LOGIN_HANDOFF = 4	/* OK, and the worker has the client: end */
+	LOGIN_HANDOFF = 4,	/* OK, and the worker has the client: end */
+	LOGIN_LIMIT = 5		/* right password, but the account has
+				 * max_userip_connections sessions from this
+				 * address already: refuse, go on */
 };
 
 struct login {
@@ -134,7 +139,9 @@ enum login_event_kind {
 	LOGIN_EV_AUTH = 0,	/* an answer from tern-authd (or none) */
 	LOGIN_EV_WORKER,	/* the worker started (or failed to) */
 	LOGIN_EV_PROTO,		/* the child broke the protocol */
-	LOGIN_EV_END		/* no worker: the child ended */
+	LOGIN_EV_END,		/* no worker: the child ended */
+	LOGIN_EV_LIMIT		/* no session slot (why NULL: all held, the
+				 * login refused; else an error: let in) */
 };
 
 struct login_event {
@@ -150,6 +157,8 @@ struct login_event {
 	int		 err;		/* errno, or 0 */
 	const char	*authzid;	/* LOGIN_EV_AUTH: 'Z' or "" */
 	const char	*origin;	/* LOGIN_EV_AUTH: 'X' or "" */
+	const char	*ip;		/* LOGIN_EV_LIMIT: the address counted */
+	unsigned	 max;		/* LOGIN_EV_LIMIT: the limit */
 };
 
 struct login_monitor_conf {
@@ -163,6 +172,22 @@ struct login_monitor_conf {
 	int64_t		 preauth_ms;	/* child's whole pre-auth budget */
 	int64_t		 auth_timeout_ms;
 	uint32_t	 uid_min;	/* refuse accounts below (root only) */
+	/*
+	 * Sessions per account and client address (lib/userip.h; Dovecot's
+	 * mail_max_userip_connections).  userip_max 0 or userip_dir NULL: no
+	 * limit.  Else, after tern-authd said OK and before the worker
+	 * starts, a slot of (userip_service, the account, the address) is
+	 * taken, and held by the worker for the whole session (the
+	 * descriptor stays open in it, read-only); with every slot held the
+	 * child is answered LOGIN_LIMIT and may try again.  The address is
+	 * remote_ip, or the origin ('X') of a master login (a trusted front
+	 * end's, which tern-authd accepted: doc/proxy.md).  No address (a
+	 * local program): no limit.  A slot that cannot be taken (I/O) lets
+	 * the session in, noted.
+	 */
+	const char	*userip_dir;
+	const char	*userip_service;
+	unsigned	 userip_max;
 	void		(*note)(void *arg, const struct login_event *);
 	void		*arg;
 	/*
@@ -180,7 +205,9 @@ struct login_monitor_conf {
 	 * itself with login_answer(l, LOGIN_OK) and does not return (it
 	 * runs the session and exits), or returns 0 (a temporary failure,
 	 * noted with ev->why: the child is answered LOGIN_TEMPFAIL and may
-	 * try again) or -1 (the same, then the monitor ends).
+	 * try again; LOGIN_LIMIT instead when it set ev->code to that: the
+	 * backend's max_userip_connections) or -1 (the same, then the
+	 * monitor ends).
 	 */
 	int		(*become)(void *arg, struct login *,
 			    const struct authc_reply *,

@@ -17,6 +17,7 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <unistd.h>
 #include <bsd/unistd.h>
 
@@ -24,16 +25,18 @@
 #include "lib/io.h"
 #include "lib/ipnet.h"
 #include "lib/login.h"
+#include "lib/login_int.h"
 #include "lib/priv.h"
 #include "lib/sbuf.h"
 #include "lib/sock.h"
+#include "lib/userip.h"
 
 #ifndef P_PIDFD
 #define P_PIDFD	3	/* Linux 5.4; glibc 2.36 does not name it */
 #endif
 
-static int
-fail(const char **why_r, const char *why, int err)
+int
+login_fail(const char **why_r, const char *why, int err)
 {
 	if (why_r != NULL)
 		*why_r = why;
@@ -53,7 +56,7 @@ login_monitor_attach(struct login *l, const char **why_r)
 	memset(l, 0, sizeof *l);
 	for (i = 0; i < LOGIN_MON_NFD; i++)
 		if (fcntl(fds[i], F_SETFD, FD_CLOEXEC) < 0)
-			return fail(why_r, "a descriptor is missing", errno);
+			return login_fail(why_r, "a descriptor is missing", errno);
 	l->client = LOGIN_MON_FD_CLIENT;
 	l->ctl = LOGIN_MON_FD_CTL;
 	l->relay = LOGIN_MON_FD_RELAY;
@@ -64,7 +67,7 @@ login_monitor_attach(struct login *l, const char **why_r)
 		i = errno;
 		if (null >= 0)
 			(void)close(null);
-		return fail(why_r, "cannot open /dev/null", i);
+		return login_fail(why_r, "cannot open /dev/null", i);
 	}
 	if (null > 1)
 		(void)close(null);
@@ -169,38 +172,38 @@ login_req_decode(const void *buf, size_t len, struct login_req *q,
 	memset(q, 0, sizeof *q);
 	if (get(&c, 'U', 1, LOGIN_USER_MAX, &v, &n) < 0 ||
 	    memchr(v, '\0', n) != NULL)
-		return fail(why_r, "bad user record", EPROTO);
+		return login_fail(why_r, "bad user record", EPROTO);
 	memcpy(q->user, v, n);
 	q->user_len = n;
 	if (get(&c, 'P', 0, LOGIN_PASS_MAX, &v, &n) < 0 ||
 	    memchr(v, '\0', n) != NULL) {
 		explicit_bzero(q, sizeof *q);
-		return fail(why_r, "bad password record", EPROTO);
+		return login_fail(why_r, "bad password record", EPROTO);
 	}
 	memcpy(q->pass, v, n);
 	q->pass_len = n;
 	if (get(&c, 'T', 1, 1, &v, &n) < 0 ||
 	    *(const unsigned char *)v > 1) {
 		explicit_bzero(q, sizeof *q);
-		return fail(why_r, "bad tls record", EPROTO);
+		return login_fail(why_r, "bad tls record", EPROTO);
 	}
 	q->tls = *(const unsigned char *)v;
 	if (get(&c, 'G', 0, LOGIN_TAG_MAX, &v, &n) < 0 || !tag_ok(v, n)) {
 		explicit_bzero(q, sizeof *q);
-		return fail(why_r, "bad tag record", EPROTO);
+		return login_fail(why_r, "bad tag record", EPROTO);
 	}
 	memcpy(q->tag, v, n);
 	if (get(&c, 'H', 1, 1, &v, &n) < 0 ||
 	    *(const unsigned char *)v > 1) {
 		explicit_bzero(q, sizeof *q);
-		return fail(why_r, "bad handoff record", EPROTO);
+		return login_fail(why_r, "bad handoff record", EPROTO);
 	}
 	q->handoff = *(const unsigned char *)v;
 	if (c.off < len && c.p[c.off] == 'Z') {
 		if (get(&c, 'Z', 1, LOGIN_USER_MAX, &v, &n) < 0 ||
 		    memchr(v, '\0', n) != NULL) {
 			explicit_bzero(q, sizeof *q);
-			return fail(why_r, "bad authzid record", EPROTO);
+			return login_fail(why_r, "bad authzid record", EPROTO);
 		}
 		memcpy(q->authzid, v, n);
 		q->authzid_len = n;
@@ -209,13 +212,13 @@ login_req_decode(const void *buf, size_t len, struct login_req *q,
 		if (get(&c, 'X', 1, LOGIN_ORIGIN_MAX, &v, &n) < 0 ||
 		    !sock_ip_text_valid(v, n)) {
 			explicit_bzero(q, sizeof *q);
-			return fail(why_r, "bad origin record", EPROTO);
+			return login_fail(why_r, "bad origin record", EPROTO);
 		}
 		memcpy(q->origin, v, n);
 	}
 	if (get(&c, 'E', 0, 0, &v, &n) < 0 || c.off != len) {
 		explicit_bzero(q, sizeof *q);
-		return fail(why_r, "bad end record or trailing bytes", EPROTO);
+		return login_fail(why_r, "bad end record or trailing bytes", EPROTO);
 	}
 	return 0;
 }
@@ -369,7 +372,7 @@ child_reap(struct login *l)
  */
 static int
 worker_become(struct login *l, const struct login_monitor_conf *c,
-    const struct authc_reply *rep, const struct login_req *q,
+    const struct authc_reply *rep, const struct login_req *q, int slot,
     struct login_event *ev)
 {
 	struct stat st;
@@ -438,7 +441,10 @@ worker_become(struct login *l, const struct login_monitor_conf *c,
 		c->run(env);
 		_exit(111);	/* it does not return */
 	}
-	closefrom(3);
+	/* The session slot (not close-on-exec) stays, on 3. */
+	if (slot >= 0 && slot != 3 && dup2(slot, 3) < 0)
+		_exit(111);
+	closefrom(slot >= 0 ? 4 : 3);
 	execve(c->program, c->argv, env);
 	ev->why = spawn_steps[7];
 	ev->err = errno;
@@ -460,15 +466,15 @@ monitor_recv(struct login *l, struct login_req *q, int64_t deadline,
 	int r;
 
 	if (io_wait(l->ctl, POLLIN, deadline) < 0)
-		return fail(why_r, "no request in time", errno);
+		return login_fail(why_r, "no request in time", errno);
 	n = recv(l->ctl, buf, sizeof buf, MSG_TRUNC);
 	if (n < 0)
-		return fail(why_r, "recv", errno);
+		return login_fail(why_r, "recv", errno);
 	if (n == 0)
 		return 0;
 	if ((size_t)n > LOGIN_REQ_MAX) {
 		explicit_bzero(buf, sizeof buf);
-		return fail(why_r, "request too long", EPROTO);
+		return login_fail(why_r, "request too long", EPROTO);
 	}
 	r = login_req_decode(buf, (size_t)n, q, why_r);
 	explicit_bzero(buf, sizeof buf);
@@ -491,6 +497,65 @@ status_answer(int st)
 	return LOGIN_TEMPFAIL;
 }
 
+/*
+ * Did tern-authd take a master login (the account is the authzid, not
+ * the user that logged in)?  It does so only from login_trusted_proxies
+ * (doc/proxy.md), so then the origin is the real client's address.  A
+ * child that sent Z and X on its own is not believed: tern-authd
+ * ignored its Z and answered for its user.
+ */
+static int
+master_login(const struct login_req *q, const struct authc_reply *rep)
+{
+	size_t n = strlen(rep->addr);
+
+	return q->authzid_len > 0 && q->origin[0] != '\0' &&
+	    n == q->authzid_len &&
+	    strncasecmp(rep->addr, q->authzid, n) == 0 &&
+	    (q->user_len != n || strncasecmp(q->user, q->authzid, n) != 0);
+}
+
+/*
+ * The session's slot for (service, account, address) (login.h: userip).
+ * 0 with *fd_r (-1: no limit, or a slot could not be taken: noted, let
+ * in), or LOGIN_LIMIT when every slot is held (noted).
+ */
+static int
+slot_take(const struct login_monitor_conf *c, const struct authc_reply *rep,
+    const struct login_req *q, int *fd_r)
+{
+	struct login_event ev;
+	struct userip u;
+	int r;
+
+	*fd_r = -1;
+	memset(&ev, 0, sizeof ev);
+	ev.kind = LOGIN_EV_LIMIT;
+	ev.user = ev.addr = rep->addr;
+	ev.user_len = strlen(rep->addr);
+	ev.uid = rep->uid;
+	ev.max = c->userip_max;
+	ev.ip = master_login(q, rep) ? q->origin : c->remote_ip;
+	if (c->userip_max == 0 || c->userip_dir == NULL ||
+	    c->userip_service == NULL || ev.ip == NULL || ev.ip[0] == '\0')
+		return 0;
+	if (userip_open(c->userip_dir, &u) < 0) {
+		ev.why = "cannot open the slots' folder";
+		ev.err = errno;
+		note(c, &ev);
+		return 0;
+	}
+	r = userip_take(&u, c->userip_service, rep->addr, ev.ip,
+	    c->userip_max, fd_r);
+	ev.err = errno;
+	userip_close(&u);
+	if (r < 0)
+		ev.why = "cannot take a slot";
+	if (r != 0)
+		note(c, &ev);
+	return r > 0 ? LOGIN_LIMIT : 0;
+}
+
 /* One request: ask tern-authd, start the worker on success.  Returns the
  * answer sent, or -1 when the child is gone. */
 static int
@@ -500,7 +565,7 @@ monitor_one(struct login *l, const struct login_monitor_conf *c,
 	struct authc_req ar;
 	struct authc_reply rep;
 	struct login_event ev;
-	int a, r;
+	int a, r, slot = -1;
 
 	memset(&ar, 0, sizeof ar);
 	ar.service = c->service;
@@ -536,6 +601,8 @@ monitor_one(struct login *l, const struct login_monitor_conf *c,
 		}
 	}
 	note(c, &ev);
+	if (a == LOGIN_OK)
+		a = slot_take(c, &rep, q, &slot);
 	if (a == LOGIN_OK) {
 		/* Returns only when the worker could not be started. */
 		memset(&ev, 0, sizeof ev);
@@ -543,10 +610,13 @@ monitor_one(struct login *l, const struct login_monitor_conf *c,
 		ev.addr = rep.addr;
 		ev.uid = rep.uid;
 		if ((c->become != NULL ? c->become(c->arg, l, &rep, q, &ev) :
-		    worker_become(l, c, &rep, q, &ev)) < 0)
+		    worker_become(l, c, &rep, q, slot, &ev)) < 0)
 			l->dropped = 1;
 		note(c, &ev);
-		a = LOGIN_TEMPFAIL;
+		a = c->become != NULL && ev.code == LOGIN_LIMIT ?
+		    LOGIN_LIMIT : LOGIN_TEMPFAIL;
+		if (slot >= 0)
+			(void)close(slot);	/* no session: free it */
 	}
 	explicit_bzero(&rep, sizeof rep);
 	if (login_answer(l, a) < 0)

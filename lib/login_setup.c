@@ -12,6 +12,7 @@
 #include "lib/login_setup.h"
 #include "lib/sbuf.h"
 #include "lib/tls.h"
+#include "lib/userip.h"
 
 void
 login_client_ip(char ip[LOGIN_IP_MAX])
@@ -37,6 +38,31 @@ login_conf_ms(const struct conf *cf, const char *key, int64_t *ms_r)
 		return -1;
 	}
 	*ms_r = (int64_t)v * 1000;
+	return 0;
+}
+
+int
+login_userip_max(const struct conf *cf, const char *proto, char *out,
+    size_t size)
+{
+	char key[128];
+	const char *svc = getenv("TERN_SERVICE");
+	uint64_t v;
+	int n;
+
+	if (svc == NULL || !conf_is_service_name(svc))
+		svc = proto;
+	n = snprintf(key, sizeof key, "%s.max_userip_connections", svc);
+	if (n < 0 || (size_t)n >= sizeof key || conf_uint(cf, key, &v) < 0 ||
+	    v > USERIP_MAX) {
+		errno = EINVAL;
+		return -1;
+	}
+	n = snprintf(out, size, "%llu", (unsigned long long)v);
+	if (n < 0 || (size_t)n >= size) {
+		errno = ENAMETOOLONG;
+		return -1;
+	}
 	return 0;
 }
 

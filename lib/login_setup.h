@@ -28,6 +28,15 @@ void	login_client_ip(char ip[LOGIN_IP_MAX]);
 /* The duration KEY in milliseconds; -1 when it is bad or too large. */
 int	login_conf_ms(const struct conf *, const char *key, int64_t *ms_r);
 
+/*
+ * SERVICE.max_userip_connections (SERVICE: $TERN_SERVICE, the service
+ * tern-supervise runs, e.g. imaps; else proto) as decimal text into out
+ * (size bytes) for the login monitor's -l (tern-login(8)); 0: no limit.
+ * -1 (EINVAL) when it is bad or above USERIP_MAX.
+ */
+int	login_userip_max(const struct conf *, const char *proto, char *out,
+	    size_t size);
+
 /* a then b into dst (size bytes); -1 (ENAMETOOLONG) when it does not fit. */
 int	login_path_join(char *dst, size_t size, const char *a, const char *b);
 

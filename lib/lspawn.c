@@ -6,7 +6,6 @@
 #include <sys/un.h>
 
 #include <errno.h>
-#include <poll.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -14,6 +13,7 @@
 
 #include "lib/io.h"
 #include "lib/lspawn.h"
+#include "lib/records.h"
 #include "lib/mem.h"
 #include "lib/sbuf.h"
 
@@ -595,60 +595,10 @@ fail:
 	return -1;
 }
 
-static int
-read_exact(int fd, struct sbuf *out, size_t n, int64_t deadline)
-{
-	char buf[4096];
-	ssize_t r;
-	size_t want;
-
-	while (n > 0) {
-		if (io_wait(fd, POLLIN, deadline) == -1)
-			return -1;
-		want = n < sizeof(buf) ? n : sizeof(buf);
-		if ((r = io_read(fd, buf, want)) == -1) {
-			if (errno == EAGAIN)
-				continue;
-			return -1;
-		}
-		if (r == 0) {
-			errno = EPROTO;
-			return -1;
-		}
-		if (sbuf_cat_n(out, buf, (size_t)r) == -1)
-			return -1;
-		n -= (size_t)r;
-	}
-	return 0;
-}
-
 int
 lspawn_read_records(int fd, struct sbuf *out, size_t max, int64_t deadline)
 {
-	const unsigned char *h;
-	uint32_t len;
-	int type;
-
-	sbuf_reset(out);
-	for (;;) {
-		if (out->len + HDR > max) {
-			errno = E2BIG;
-			return -1;
-		}
-		if (read_exact(fd, out, HDR, deadline) == -1)
-			return -1;
-		h = (const unsigned char *)out->s + out->len - HDR;
-		type = h[0];
-		len = get32(h + 1);
-		if (type == LSPAWN_T_END)
-			return len == 0 ? 0 : (errno = EPROTO, -1);
-		if (len > max - out->len) {
-			errno = E2BIG;
-			return -1;
-		}
-		if (read_exact(fd, out, len, deadline) == -1)
-			return -1;
-	}
+	return records_read(fd, out, max, LSPAWN_T_END, deadline);
 }
 
 static int

@@ -222,7 +222,7 @@ append(struct mbox *mb, const void *msg, size_t len, int srcfd,
 	r.size = w->size;
 	r.vsize = w->vsize;
 	r.date = ts[0].tv_sec;
-	if (mbox_lock(mb) == -1 || mbox_refresh(mb) == -1)
+	if (mbox_lock(mb) == -1 || mbox_refresh_add(mb) == -1)
 		goto fail_locked;
 	if (commit_msg(mb, tmpdir, tmpname.s, 0, &r) == -1)
 		goto fail_locked;
@@ -393,7 +393,7 @@ mbox_copy(struct mbox *src, const uint32_t *uids, size_t n,
 		return -1;
 	if ((tmpdir = maildir_open_sub(dst->dirfd, "tmp")) == -1)
 		return -1;
-	if (mbox_lock(dst) == -1 || mbox_refresh(dst) == -1)
+	if (mbox_lock(dst) == -1 || mbox_refresh_add(dst) == -1)
 		goto out;
 	for (i = 0; i < n; i++) {
 		if (mbox_seq(src, uids[i]) == 0 ||

@@ -52,6 +52,7 @@
 					   their dates are learnt lazily */
 #define MSTORE_INDEX		"tern-index"
 #define MSTORE_LOCK		"tern-index.lock"
+#define MSTORE_SPARE		"tern-index.spare"	/* the one before */
 #define MSTORE_CACHE		"tern-cache"
 #define MSTORE_KEYWORDS		"dovecot-keywords"
 #define MSTORE_SUBS		"subscriptions"
@@ -187,6 +188,12 @@ void	mbox_unlock(struct mbox *);
 /* Under the lock: bring mb->ix up to date with the index file and the
  * Maildir, writing the index if anything changed. */
 int	mbox_refresh(struct mbox *);
+/* The same before adding messages (APPEND, COPY's destination), which
+ * write the index after: new/ is taken in, but cur/ is read only when
+ * that brought mail or the index is missing or damaged.  What others
+ * changed in cur/ meanwhile is found by the next full sync (the rename
+ * into cur/ moves its mtime off the one the index records). */
+int	mbox_refresh_add(struct mbox *);
 /* Under the lock: reread the index file if it changed.  0: mb->ix is
  * the file's; 1: no usable file (mb->ix left as it was); -1 error. */
 int	mbox_load_index(struct mbox *);

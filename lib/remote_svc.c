@@ -17,11 +17,11 @@
 
 #include "lib/fdpass.h"
 #include "lib/io.h"
+#include "lib/records.h"
 #include "lib/remote.h"
 #include "lib/sbuf.h"
 #include "lib/sock.h"
 
-#define RECORDS_CHUNK	4096	/* bytes read at a time, at least */
 
 static const unsigned char ack[REMOTE_ACK_LEN] = { 'A', 0, 0, 0, 0 };
 
@@ -264,65 +264,8 @@ remote_ack_recv(int fd, int64_t deadline)
 	return 0;
 }
 
-/*
- * Where the records of p[0..n) end: the offset just past a complete END
- * record, 0 while incomplete, -1 when END is not empty.
- */
-static ssize_t
-records_end(const unsigned char *p, size_t n)
-{
-	size_t off = 0;
-	uint32_t len;
-
-	while (n - off >= REMOTE_ACK_LEN) {
-		len = (uint32_t)p[off + 1] << 24 | (uint32_t)p[off + 2] << 16 |
-		    (uint32_t)p[off + 3] << 8 | p[off + 4];
-		if (p[off] == REMOTE_T_END)
-			return len == 0 ? (ssize_t)(off + REMOTE_ACK_LEN) : -1;
-		if (len > n - off - REMOTE_ACK_LEN)
-			return 0;
-		off += REMOTE_ACK_LEN + len;
-	}
-	return 0;
-}
-
 int
 remote_read_records(int fd, struct sbuf *out, size_t max, int64_t deadline)
 {
-	ssize_t k, end;
-	size_t room;
-
-	sbuf_reset(out);
-	for (;;) {
-		if (out->len >= max) {
-			errno = E2BIG;
-			return -1;
-		}
-		room = max - out->len < RECORDS_CHUNK ? max - out->len :
-		    RECORDS_CHUNK;
-		/* sbuf keeps a byte for its NUL: room + 1 at least. */
-		if (out->cap - out->len <= room && sbuf_reserve(out, room) < 0)
-			return -1;
-		room = out->cap - out->len - 1 < max - out->len ?
-		    out->cap - out->len - 1 : max - out->len;
-		if (io_wait(fd, POLLIN, deadline) < 0)
-			return -1;
-		if ((k = io_read(fd, out->s + out->len, room)) < 0) {
-			if (errno == EAGAIN)
-				continue;
-			return -1;
-		}
-		if (k == 0) {
-			errno = EPROTO;
-			return -1;
-		}
-		out->len += (size_t)k;
-		end = records_end((const unsigned char *)out->s, out->len);
-		if (end < 0 || (end > 0 && (size_t)end != out->len)) {
-			errno = EPROTO;
-			return -1;
-		}
-		if (end > 0)
-			return 0;
-	}
+	return records_read(fd, out, max, REMOTE_T_END, deadline);
 }

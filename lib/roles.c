@@ -53,6 +53,24 @@ static const struct role_svc {
 	{ NULL, NULL, 0, NULL }
 };
 
+/* The programs that act as fork servers when TERN_FORKSERVER is set. */
+static const char *const fork_programs[] = {
+	"tern-smtpd", "tern-imapd", "tern-pop3d", "tern-proxy", NULL
+};
+
+int
+roles_forkserver(const char *program)
+{
+	const char *base = strrchr(program, '/');
+	size_t i;
+
+	base = base != NULL ? base + 1 : program;
+	for (i = 0; fork_programs[i] != NULL; i++)
+		if (strcmp(base, fork_programs[i]) == 0)
+			return 1;
+	return 0;
+}
+
 int
 roles_parse(char *const *words, size_t n, unsigned *mask_r,
     const char **bad_r)

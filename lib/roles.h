@@ -45,6 +45,13 @@ int	roles_conf(const struct conf *, unsigned *mask_r);
  */
 unsigned roles_of_service(const char *program, const char *args,
 	    const char **what_r);
+/*
+ * 1 when the program (a path or a name) can serve a tcp service as a fork
+ * server (lib/forkserver.h): tern-smtpd, tern-imapd, tern-pop3d and
+ * tern-proxy.  tern-supervise uses it when NAME.forkserver is "auto" (the
+ * default).
+ */
+int	roles_forkserver(const char *program);
 /* "mx storage" for a mask, into buf (always NUL-terminated). */
 const char *roles_names(unsigned mask, char *buf, size_t size);
 int	roles_check(const struct conf *, struct sbuf *err);

@@ -9,11 +9,10 @@
 #include <unistd.h>
 
 #include <bsd/stdlib.h>
-#include <openssl/evp.h>
-#include <openssl/hmac.h>
 
 #include "lib/io.h"
 #include "lib/sbuf.h"
+#include "lib/siphash.h"
 #include "lib/userip.h"
 
 #define KEY_FILE	"key"
@@ -108,32 +107,69 @@ userip_close(struct userip *u)
 }
 
 /* The first slot's byte: 52 bits of the keyed hash, times USERIP_MAX
- * (below 2^62, so every slot's offset fits an off_t). */
+ * (below 2^62, so every slot's offset fits an off_t, and USERIP_MUTEX
+ * lies past them all). */
 static int
 slot_base(const struct userip *u, const char *service, const char *user,
     const char *ip, off_t *base_r)
 {
-	unsigned char md[EVP_MAX_MD_SIZE];
-	unsigned int mdlen = 0;
 	struct sbuf in;
-	uint64_t h = 0;
-	int i, rc = -1;
+	uint64_t h;
+	int rc = -1;
 
 	sbuf_init(&in, 4096);
 	if (sbuf_cat_s(&in, service) == 0 && sbuf_cat_c(&in, '\0') == 0 &&
 	    sbuf_cat_s(&in, user) == 0 && sbuf_cat_c(&in, '\0') == 0 &&
-	    sbuf_cat_s(&in, ip) == 0 &&
-	    HMAC(EVP_sha256(), u->key, (int)sizeof(u->key),
-	    (const unsigned char *)in.s, in.len, md, &mdlen) != NULL &&
-	    mdlen >= 8) {
-		for (i = 0; i < 8; i++)
-			h = h << 8 | md[i];
+	    sbuf_cat_s(&in, ip) == 0) {
+		h = siphash24(u->key, in.s, in.len);
 		*base_r = (off_t)(h >> 12) * USERIP_MAX;
 		rc = 0;
 	} else if (errno == 0)
 		errno = EINVAL;
 	sbuf_fini(&in);
 	return rc;
+}
+
+/* An open-file-description lock (F_OFD_SETLK/SETLKW/GETLK) on one byte. */
+static int
+lock_byte(int fd, int cmd, short type, off_t at, short *held_r)
+{
+	struct flock fl;
+
+	memset(&fl, 0, sizeof(fl));
+	fl.l_type = type;
+	fl.l_whence = SEEK_SET;
+	fl.l_start = at;
+	fl.l_len = 1;
+	while (fcntl(fd, cmd, &fl) == -1)
+		if (errno != EINTR)
+			return -1;
+	if (held_r != NULL)
+		*held_r = fl.l_type;
+	return 0;
+}
+
+/*
+ * With the mutex held: the first byte of the max slots that no one holds
+ * (GETLK: is any lock there?), read-locked on fd.  0, 1 when all are
+ * held, -1 on error.
+ */
+static int
+take_free(int fd, off_t base, unsigned max)
+{
+	unsigned i;
+	short held;
+
+	for (i = 0; i < max; i++) {
+		if (lock_byte(fd, F_OFD_GETLK, F_WRLCK, base + (off_t)i,
+		    &held) == -1)
+			return -1;
+		if (held != F_UNLCK)
+			continue;
+		return lock_byte(fd, F_OFD_SETLK, F_RDLCK, base + (off_t)i,
+		    NULL);
+	}
+	return 1;
 }
 
 static int
@@ -149,10 +185,8 @@ userip_take(struct userip *u, const char *service, const char *user,
     const char *ip, unsigned max, int *fd_r)
 {
 	char name[USERIP_NAME_MAX + 8];
-	struct flock fl;
 	off_t base;
-	unsigned i;
-	int fd, e;
+	int fd, mx = -1, r, e;
 
 	*fd_r = -1;
 	if (max == 0)
@@ -165,28 +199,29 @@ userip_take(struct userip *u, const char *service, const char *user,
 	errno = 0;
 	if (slot_base(u, service, user, ip, &base) == -1)
 		return -1;
-	(void)snprintf(name, sizeof(name), "%s.slots", service);
-	/* Not O_CLOEXEC: the session's program inherits the slot. */
-	if ((fd = openat(u->dirfd, name, O_RDWR | O_CREAT | O_NOFOLLOW,
+	if (snprintf(name, sizeof(name), "%s.slots", service) < 0)
+		return -1;	/* fits: name_ok */
+	/* Read-only and not O_CLOEXEC: the session's program inherits the
+	 * slot and can neither write nor grow the file. */
+	if ((fd = openat(u->dirfd, name, O_RDONLY | O_CREAT | O_NOFOLLOW,
 	    0600)) == -1)
 		return -1;
-	for (i = 0; i < max; i++) {
-		memset(&fl, 0, sizeof(fl));
-		fl.l_type = F_WRLCK;
-		fl.l_whence = SEEK_SET;
-		fl.l_start = base + (off_t)i;
-		fl.l_len = 1;
-		if (fcntl(fd, F_OFD_SETLK, &fl) == 0) {
-			*fd_r = fd;
-			return 0;
-		}
-		if (errno != EAGAIN && errno != EACCES) {
-			e = errno;
-			(void)close(fd);
-			errno = e;
-			return -1;
-		}
-	}
-	(void)close(fd);
-	return 1;
+	/* The writable descriptor only for the mutex, closed before we
+	 * return (a read lock is shared: "is it free?" and "take it" must
+	 * be one step among takers). */
+	if ((mx = openat(u->dirfd, name, O_RDWR | O_NOFOLLOW | O_CLOEXEC)) ==
+	    -1 || lock_byte(mx, F_OFD_SETLKW, F_WRLCK, USERIP_MUTEX, NULL) ==
+	    -1)
+		r = -1;
+	else
+		r = take_free(fd, base, max);
+	e = errno;
+	if (mx != -1)
+		(void)close(mx);	/* frees the mutex */
+	if (r != 0)
+		(void)close(fd);
+	else
+		*fd_r = fd;
+	errno = e;
+	return r;
 }

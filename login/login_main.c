@@ -11,9 +11,11 @@
  * (LOGIN_MON_FD_*) and its settings in argv:
  *
  *   WORKER -n LOGNAME -s SERVICE -a AUTHD_SOCKET -t PREAUTH_MS
- *       -u ACCOUNT_UID_MIN [-e NAME=VALUE]...
+ *       -u ACCOUNT_UID_MIN [-l MAX -d USERIP_DIR] [-e NAME=VALUE]...
  *
- * -e adds a variable to the worker's environment (its settings).
+ * -e adds a variable to the worker's environment (its settings); -l and
+ * -d: at most MAX sessions per account and client address for SERVICE,
+ * their slots in USERIP_DIR (lib/userip.h; max_userip_connections).
  */
 #include <errno.h>
 #include <getopt.h>
@@ -27,6 +29,7 @@
 #include "lib/priv.h"
 #include "lib/scan.h"
 #include "lib/sock.h"
+#include "lib/userip.h"
 
 #include "login/login_main.h"
 
@@ -39,7 +42,7 @@ static void __attribute__((noreturn))
 usage(void)
 {
 	die(EXIT_PERM, "usage: WORKER -n NAME -s SERVICE -a AUTHD "
-	    "-t PREAUTH_MS -u UID_MIN [-e NAME=VALUE]... "
+	    "-t PREAUTH_MS -u UID_MIN [-l MAX -d DIR] [-e NAME=VALUE]... "
 	    "(started by tern-pop3d and tern-imapd only)");
 }
 
@@ -100,6 +103,15 @@ note(void *arg, const struct login_event *ev)
 	case LOGIN_EV_END:
 		log_info("end ip=%s status=%d", ip, ev->code);
 		break;
+	case LOGIN_EV_LIMIT:
+		if (ev->why == NULL)
+			log_info("refused user=%s ip=%s why=max_userip_connections "
+			    "max=%u", log_esc_s(ev->addr), ev->ip, ev->max);
+		else
+			log_warn("userip user=%s ip=%s: %s: %s (let in)",
+			    log_esc_s(ev->addr), ev->ip, ev->why,
+			    strerror(ev->err));
+		break;
 	}
 }
 
@@ -127,16 +139,16 @@ login_main(int argc, char **argv, void (*run)(char **env))
 	    LOGIN_MON_FD_CTL, LOGIN_MON_FD_RELAY, LOGIN_MON_FD_CHILD };
 	static struct login l;
 	const char *extra[EXTRA_MAX + 1];
-	const char *name = NULL, *svc = NULL, *authd = NULL;
+	const char *name = NULL, *svc = NULL, *authd = NULL, *udir = NULL;
 	const char *why = "";
 	struct login_monitor_conf c;
-	uint64_t preauth = 0, uid_min = UINT64_MAX;
+	uint64_t preauth = 0, uid_min = UINT64_MAX, umax = 0;
 	size_t nextra = 0;
 	int ch;
 
 	if (proc_init(keep, LOGIN_MON_NFD, PROC_NOCORE) < 0)
 		_exit(EXIT_TEMP);
-	while ((ch = getopt(argc, argv, "n:s:a:t:u:e:")) != -1) {
+	while ((ch = getopt(argc, argv, "n:s:a:t:u:l:d:e:")) != -1) {
 		switch (ch) {
 		case 'n':
 			name = optarg;
@@ -157,6 +169,14 @@ login_main(int argc, char **argv, void (*run)(char **env))
 			    uid_min > UINT32_MAX)
 				usage();
 			break;
+		case 'l':
+			if (scan_u64_s(optarg, &umax) < 0 ||
+			    umax > USERIP_MAX)
+				usage();
+			break;
+		case 'd':
+			udir = optarg;
+			break;
 		case 'e':
 			if (nextra == EXTRA_MAX || !var_ok(optarg))
 				usage();
@@ -169,7 +189,8 @@ login_main(int argc, char **argv, void (*run)(char **env))
 	extra[nextra] = NULL;
 	log_init_env(name != NULL ? name : "tern-login", 0);
 	if (optind != argc || name == NULL || svc == NULL || !abs_ok(authd) ||
-	    preauth == 0 || uid_min == UINT64_MAX || run == NULL)
+	    preauth == 0 || uid_min == UINT64_MAX || run == NULL ||
+	    (umax > 0 && !abs_ok(udir)))
 		usage();
 	if (login_monitor_attach(&l, &why) < 0)
 		die_sys(EXIT_TEMP, "monitor: %s", why);
@@ -184,6 +205,9 @@ login_main(int argc, char **argv, void (*run)(char **env))
 	c.preauth_ms = (int64_t)preauth;
 	c.auth_timeout_ms = AUTHC_TIMEOUT_MS;
 	c.uid_min = (uint32_t)uid_min;
+	c.userip_dir = udir;
+	c.userip_service = svc;
+	c.userip_max = (unsigned)umax;
 	c.note = note;
 	return login_monitor_run(&l, &c);
 }

@@ -82,6 +82,8 @@ int	box_send(struct pop3_box *, size_t i, struct bio *out, uint64_t lines,
 int	box_seen(struct pop3_box *, size_t i);
 /* UPDATE: unlink the deleted; count of failures returned (or 0). */
 size_t	box_expunge(struct pop3_box *);
+/* After UPDATE: release the lock before the QUIT answer (the box stays). */
+void	box_unlock(struct pop3_box *);
 /* The UIDL of a name (Maildir base up to the first ',' or ':'), or -1 when
  * it is no valid UIDL (then a hash is used). */
 int	box_uidl(const char *name, size_t n, size_t *len_r);

@@ -183,6 +183,13 @@ box_open(struct pop3_box *b, const char **why_r)
 	return 0;
 }
 
+/* Release the maildrop lock (UPDATE done); the box stays readable. */
+void
+box_unlock(struct pop3_box *b)
+{
+	(void)io_close(&b->lockfd);	/* releases the flock */
+}
+
 void
 box_close(struct pop3_box *b)
 {

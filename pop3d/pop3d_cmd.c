@@ -160,6 +160,12 @@ do_quit(struct work *w)
 
 	bad = box_expunge(&w->box);
 	(void)totals(w, &cnt, &size);
+	/*
+	 * UPDATE is over: release the maildrop lock before the answer, so a
+	 * client that logs in again as soon as it reads it is not refused
+	 * [IN-USE] by this session still on its way out (RFC 1939 6).
+	 */
+	box_unlock(&w->box);
 	log_info("logout account=%s retr=%llu dele=%llu left=%llu%s",
 	    log_esc_s(w->user), (unsigned long long)w->retr,
 	    (unsigned long long)w->dele, (unsigned long long)cnt,

@@ -145,6 +145,13 @@ login(struct pre *s, const char *user, size_t ulen, const char *pass,
 		s->failures++;
 		return reply(s, "-ERR [SYS/TEMP] Too many failed logins, "
 		    "try again later") < 0 ? STEP_END : STEP_END;
+	case LOGIN_LIMIT:
+		/* max_userip_connections, or (through tern-proxy) the
+		 * backend's maildrop lock: RFC 2449's IN-USE; the session
+		 * goes on (USER/PASS again). */
+		return reply(s, "-ERR [IN-USE] Mailbox in use, or too many "
+		    "connections for this user from this address") < 0 ?
+		    STEP_END : STEP_GO;
 	case LOGIN_TEMPFAIL:
 		return reply(s, "-ERR [SYS/TEMP] Authentication temporarily "
 		    "unavailable, try again later") < 0 ? STEP_END : STEP_GO;

@@ -10,14 +10,11 @@
  */
 #include <errno.h>
 #include <getopt.h>
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 #include <bsd/string.h>
-
-extern char **environ;
 
 #include "lib/authc.h"
 #include "lib/bio.h"
@@ -27,10 +24,12 @@ extern char **environ;
 #include "lib/log.h"
 #include "lib/login.h"
 #include "lib/login_setup.h"
+#include "lib/login_split.h"
 #include "lib/priv.h"
 #include "lib/sbuf.h"
 #include "lib/scan.h"
 #include "lib/tls.h"
+#include "lib/userip.h"
 
 #include "pop3d/pop3d.h"
 
@@ -49,18 +48,20 @@ struct setup {
 	char		 program[PATH_MAX_LEN];
 	char		 authd[PATH_MAX_LEN];
 	char		 jail[PATH_MAX_LEN];
+	char		 userip[PATH_MAX_LEN];	/* run_dir/userip */
 	char		 env_timeout[64];
 	char		 env_expire[64];
 	char		 env_delay[64];
-	char		 mon_t[32], mon_u[32];
-	char		*margv[20];
+	char		 mon_t[32], mon_u[32], mon_l[32];
+	char		*margv[24];
 	const char	*login_user;
 	uint64_t	 uid_min;
 };
 
-/* The connection's socket pairs (a fork server makes them before it
- * forks the pre-auth child: then the child finds them here). */
-static struct login_split split = { { -1, -1 }, { -1, -1 } };
+/* The monitor and the connection's socket pairs (a fork server makes
+ * them before it forks the pre-auth child: then the child finds them
+ * here). */
+static struct login_splitter split;
 
 static void	monitor_args(struct setup *, const struct pop3_pre *);
 
@@ -90,7 +91,8 @@ config(struct setup *s, struct pop3_pre *p, const char *opt_c)
 	if (login_path_join(s->program, sizeof s->program, prog,
 	    "/tern-pop3d-worker") < 0 ||
 	    login_path_join(s->authd, sizeof s->authd, auth, "") < 0 ||
-	    login_path_join(s->jail, sizeof s->jail, run, "/empty") < 0)
+	    login_path_join(s->jail, sizeof s->jail, run, "/empty") < 0 ||
+	    login_path_join(s->userip, sizeof s->userip, run, "/userip") < 0)
 		die(EXIT_TEMP, "program_dir, auth_socket or run_dir too long");
 	if (conf_uint(s->cf, "account_uid_min", &s->uid_min) < 0 ||
 	    conf_uint(s->cf, "login_max_failures", &p->max_failures) < 0 ||
@@ -156,6 +158,8 @@ monitor_args(struct setup *s, const struct pop3_pre *p)
 	    snprintf(s->mon_u, sizeof s->mon_u, "%llu",
 	    (unsigned long long)s->uid_min) < 0)
 		die(EXIT_TEMP, "snprintf");
+	if (login_userip_max(s->cf, "pop3", s->mon_l, sizeof s->mon_l) < 0)
+		die(EXIT_PERM, "max_userip_connections: 0 to %d", USERIP_MAX);
 	a[n++] = (char *)"tern-pop3d-worker";
 	a[n++] = (char *)"-n";
 	a[n++] = (char *)"tern-pop3d";
@@ -167,6 +171,10 @@ monitor_args(struct setup *s, const struct pop3_pre *p)
 	a[n++] = s->mon_t;
 	a[n++] = (char *)"-u";
 	a[n++] = s->mon_u;
+	a[n++] = (char *)"-l";
+	a[n++] = s->mon_l;
+	a[n++] = (char *)"-d";
+	a[n++] = s->userip;
 	a[n++] = (char *)"-e";
 	a[n++] = s->env_timeout;
 	a[n++] = (char *)"-e";
@@ -176,60 +184,11 @@ monitor_args(struct setup *s, const struct pop3_pre *p)
 	a[n] = NULL;
 }
 
-/* The fork server, before it forks a pre-auth child. */
-static int
-split_pre(void *arg, int conn)
-{
-	const char *why = "";
-
-	(void)arg;
-	if (login_split_open(&split, conn, &why) < 0) {
-		log_warn_sys("login: %s", why);
-		return -1;
-	}
-	return 0;
-}
-
-/* The fork server, after: the monitor for the connection (vfork+exec). */
-static long
-split_post(void *arg, long child, int conn, char **env)
-{
-	const struct setup *s = arg;
-	const char *why = "";
-	pid_t pid;
-
-	if (child < 0 || env == NULL) {
-		login_split_close(&split);
-		return -1;
-	}
-	pid = login_split_monitor(&split, (pid_t)child, conn, s->program,
-	    s->margv, env, 0, &why);
-	if (pid < 0)
-		log_err_sys("monitor %s: %s", log_esc_s(s->program), why);
-	return pid;
-}
-
-/*
- * Not a fork server's child: split here.  The pre-auth child returns;
- * this process becomes the monitor (execve in place: the connection's
- * pid is the monitor's, the child its own).
- */
+/* The fork server could not serve a connection (login_split.h). */
 static void
-split_self(struct setup *s)
+split_fail(const char *why)
 {
-	const char *why = "";
-	pid_t pid;
-
-	if (login_split_open(&split, 0, &why) < 0)
-		die_sys(EXIT_TEMP, "login: %s", why);
-	if ((pid = fork()) < 0)
-		die_sys(EXIT_TEMP, "login: fork");
-	if (pid == 0)
-		return;
-	(void)login_split_monitor(&split, pid, 0, s->program, s->margv,
-	    environ, 1, &why);
-	(void)kill(pid, SIGKILL);
-	die_sys(EXIT_TEMP, "monitor %s: %s", log_esc_s(s->program), why);
+	log_warn_sys("login: %s", why);
 }
 
 static int
@@ -238,36 +197,23 @@ session(const char *opt_c, const char *mode, char **argv)
 	static struct setup s;
 	static struct pop3_pre p;
 	static struct login l;
-	struct forkserver_split fsplit;
 	const char *why = "";
-	int role, dropped = PRIV_SKIPPED, jail_made = 0;
+	int role, dropped = PRIV_SKIPPED;
 
 	if (strcmp(mode, "pop3s") == 0)
 		p.implicit_tls = 1;
 	else if (strcmp(mode, "pop3") != 0)
 		usage();
 	config(&s, &p, opt_c);
+	login_splitter_init(&split, s.program, s.margv, s.login_user, s.jail,
+	    split_fail);
 	if (forkserver_fd() >= 0) {
 		/* tern-supervise's fork server (lib/forkserver.h): the
 		 * configuration and the TLS context once, then a child
 		 * per connection goes on below. */
 		setup_tls(&s, &p, 1);
-		/* Once here, not in every child: the jail made and
-		 * checked, login_user looked up. */
-		if (priv_is_root() && login_jail_make(s.jail, &why) < 0)
-			die_sys(EXIT_TEMP, "jail %s: %s", log_esc_s(s.jail),
-			    why);
-		if (login_prepare(s.login_user) < 0)
-			die_sys(EXIT_TEMP, "login_user %s",
-			    log_esc_s(s.login_user));
-		jail_made = 1;
-		fsplit.pre = split_pre;
-		fsplit.post = split_post;
-		fsplit.arg = &s;
-		role = forkserver_serve_split(forkserver_fd(),
-		    forkserver_conf_stale, s.cf, argv, &fsplit);
-		if (role < 0)
-			die_sys(EXIT_TEMP, "forkserver");
+		if ((role = login_splitter_serve(&split, s.cf, argv, &why)) < 0)
+			die_sys(EXIT_TEMP, "login: %s", why);
 		if (role > 0)
 			exit(EXIT_OK);
 	} else
@@ -277,22 +223,11 @@ session(const char *opt_c, const char *mode, char **argv)
 	    &why) < 0)
 		die(EXIT_TEMP, "bad %s", why);
 	p.ip = s.ip;
-	if (!jail_made && priv_is_root() &&
-	    login_jail_make(s.jail, &why) < 0)
-		die_sys(EXIT_TEMP, "jail %s: %s", log_esc_s(s.jail), why);
-	/* A fork server started the monitor for this connection already
-	 * (split_post); otherwise this process forks the child and
-	 * becomes the monitor itself. */
-	if (split.ctl[1] < 0)
-		split_self(&s);
-	if (login_split_child(&l, &split, s.login_user, s.jail, &dropped,
-	    &why) < 0)
+	if (login_splitter_child(&split, &l, &dropped, &why) < 0)
 		die_sys(EXIT_TEMP, "login: %s", why);
 	if (dropped == PRIV_SKIPPED)
 		log_info("not root: privilege separation skipped, all parts "
 		    "run as uid %lu", (unsigned long)getuid());
-	if (getuid() == 0 || geteuid() == 0)
-		die(EXIT_TEMP, "refusing to run the pre-auth part as root");
 	p.login = &l;
 	if ((p.b = bio_new(0, 1)) == NULL)
 		die_sys(EXIT_TEMP, "bio_new");

@@ -218,6 +218,7 @@ struct conv {
 	struct sbuf	 line;
 	struct sbuf	 answer;	/* the line for the client */
 	const char	*why;
+	int		 limit;		/* the backend said NO [LIMIT] */
 };
 
 /* One line from the backend into c->line (CRLF or LF: a server's). */
@@ -319,6 +320,13 @@ login_imap(struct conv *c, const char *addr, const char *tag)
 	sbuf_fini_secret(&cmd);
 	if (r < 0 || (r = wait_answer(c, "P2", &rest, &rn)) < 0)
 		return -1;
+	/* The backend's max_userip_connections, counted with the client's
+	 * address we sent (doc/proxy.md): the client hears it. */
+	if (r == 2 && rn >= 10 && strncasecmp(rest, "NO [LIMIT]", 10) == 0) {
+		c->limit = 1;
+		c->why = "the backend's max_userip_connections";
+		return -1;
+	}
 	if (r == 2) {
 		c->why = "backend refused the master login";
 		log_warn("backend refused the master login for %s: %s",
@@ -380,8 +388,20 @@ login_pop3(struct conv *c, const char *addr)
 	sbuf_fini_secret(&cmd);
 	if (r < 0 || (r = wait_answer(c, "", &rest, &rn)) < 0)
 		return -1;
-	/* IN-USE is the account's state, not a failure of ours. */
-	if (r == 2 && !(rn >= 9 && strncmp(rest, " [IN-USE]", 9) == 0)) {
+	/*
+	 * IN-USE (the maildrop locked by another session, or the backend's
+	 * max_userip_connections) is the account's state, not a failure of
+	 * ours: the client hears -ERR [IN-USE] from the pre-auth child
+	 * (LOGIN_LIMIT) and may try again.  Never relay it to this
+	 * connection: the backend is still before its login, and it trusts
+	 * us (XCLIENT), so the client would be talking as the proxy.
+	 */
+	if (r == 2 && rn >= 9 && strncmp(rest, " [IN-USE]", 9) == 0) {
+		c->limit = 1;
+		c->why = "backend: mailbox in use";
+		return -1;
+	}
+	if (r == 2) {
 		c->why = "backend refused the master login";
 		log_warn("backend refused the master login for %s: %s",
 		    log_esc_s(addr), log_esc(c->line.s, c->line.len));
@@ -536,8 +556,10 @@ proxy_session(void *arg, struct login *l, const struct authc_reply *rep,
 			tls_conn_free(&tc);
 		bio_free(&c.b);
 		(void)io_close(&fd);
-		ev->why = "backend login failed";
-		ev->err = EPROTO;
+		ev->why = c.limit ? "too many connections for this user from "
+		    "this address" : "backend login failed";
+		ev->err = c.limit ? EUSERS : EPROTO;
+		ev->code = c.limit ? LOGIN_LIMIT : 0;	/* login.h: become */
 		return 0;
 	}
 	sbuf_fini(&c.line);

@@ -198,6 +198,8 @@ note(void *arg, const struct login_event *ev)
 	case LOGIN_EV_END:
 		log_info("end ip=%s status=%d", s->ip, ev->code);
 		break;
+	case LOGIN_EV_LIMIT:
+		break;	/* not here: the backend counts (doc/proxy.md) */
 	}
 }
 

@@ -334,12 +334,17 @@ load_spec(const struct sv_config *c, const struct conf *cf, const char *name,
 	    load_program(c, cf, s, err) < 0 || load_args(cf, s, err) < 0 ||
 	    load_limits(cf, s, err) < 0)
 		return -1;
+	/* auto (the default): a fork server for the programs that can be
+	 * one (lib/roles.h), on tcp services: an admin gets the fast path
+	 * without knowing the key. */
 	k = svc_str(cf, name, "forkserver");
-	if (k != NULL && *k != '\0' &&
-	    (scan_bool_s(k, &s->forkserver) < 0 ||
-	    (s->forkserver && s->type != SV_TCP))) {
-		(void)sbuf_printf(err, "%s.forkserver: want yes or no, and "
-		    "only for a tcp service", name);
+	if (k == NULL || *k == '\0' || strcmp(k, "auto") == 0)
+		s->forkserver = s->type == SV_TCP &&
+		    roles_forkserver(s->program);
+	else if (scan_bool_s(k, &s->forkserver) < 0 ||
+	    (s->forkserver && s->type != SV_TCP)) {
+		(void)sbuf_printf(err, "%s.forkserver: want yes, no or auto, "
+		    "and yes only for a tcp service", name);
 		return -1;
 	}
 	u = svc_str(cf, name, "user");

@@ -176,7 +176,7 @@ def mx(domain):
     q += b"".join(bytes([len(x)]) + x.encode() for x in domain.split("."))
     q += b"\0" + struct.pack(">HH", 15, 1)
     s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-    s.settimeout(5)
+    s.settimeout(T)
     s.sendto(q, (ns, 53))
     pkt = s.recv(4096)
     qd, an = struct.unpack(">HH", pkt[4:8])

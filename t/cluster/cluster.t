@@ -229,6 +229,9 @@ misplaced() {
 	return 1
 }
 ok "no message lands on the other storage host" not misplaced
+# The relay logs "sent" after the storage host's 250, which follows the
+# file in the Maildir: wait for the line too.
+wait_for 20 grep -Eq "to=<bob@a.test> relay=$IP_ST2\[$IP_ST2\]:24 .*status=sent" "$SB/mx1.log"
 like "$(cat "$SB/mx1.log")" "to=<bob@a.test> relay=$IP_ST2\[$IP_ST2\]:24 .*status=sent" "mx1 relays by LMTP to the account's storage host"
 
 phase "reading"
@@ -274,6 +277,7 @@ outside_all() {
 	done
 }
 ok "mail to outside arrives by MX at the outside host" wait_for 40 outside_all
+wait_for 20 grep -Eq "to=<friend@outside.test> relay=mx.outside.test\[$IP_OUT\]:25 .*status=sent" "$SB/sub.log"
 like "$(cat "$SB/sub.log")" "to=<friend@outside.test> relay=mx.outside.test\[$IP_OUT\]:25 .*status=sent" "the submission host used the outside domain's MX"
 peers_all() {
 	for x in $ACCTS; do

@@ -27,6 +27,9 @@ hdr=$(sed -n '1,12p' "$f" 2>/dev/null)
 like "$hdr" '^Return-Path: <sender@example.net>' "Return-Path first"
 like "$hdr" 'Delivered-To: alice@example.test' "Delivered-To"
 like "$hdr" "with ESMTP id $qid" "Received: carries the queue id"
+# tern-local logs after the file is in new/, tern-qmgr after tern-local's
+# result: wait for the last line of the chain before reading the trail.
+wait_for 20 grep -Eq "tern-qmgr\[[0-9]+\]: $qid to=<alice@example.test> .*status=sent" "$SB/run.log"
 trail=$(grep -c "$qid" "$SB/run.log")
 ok "the queue id follows the message through the log ($trail lines)" test "$trail" -ge 3
 trail=$(grep "$qid" "$SB/run.log")

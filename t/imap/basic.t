@@ -98,7 +98,7 @@ is "$(get examine)" "OK True" "EXAMINE: READ-ONLY"
 is "$(get ro_flags)" '2 (FLAGS ())' "EXAMINE: BODY[] does not set \\Seen; \\Recent taken by the first session"
 ok "Maildir: message 1 in cur/ with S" sh -c "ls '$(maildir alice@example.org)/cur/' | grep -q '^1700000001.M1P1Q1.host.*:2,S$'"
 ok "Maildir: Sent folder made at first login" test -d "$(maildir alice@example.org)/.Sent/cur"
-ok "log: logout line" log_wait 5 "logout account=alice@example.org ip=127.0.0.1 in=[0-9]+ out=[0-9]+"
+ok "log: logout line" log_wait 20 "logout account=alice@example.org ip=127.0.0.1 in=[0-9]+ out=[0-9]+"
 ok "no crash or sanitizer report in the log" imap_clean_log
 [ "$_tap_fail" = 0 ] || { diag "$r"; tail -30 "$SB/log" | while read -r l; do diag "$l"; done; }
 done_testing

@@ -29,11 +29,13 @@ typ, d = m.fetch("1", "(BODY.PEEK[])")
 out("whole", d[0][1] == raw)
 typ, d = m.fetch("1", "(BODY.PEEK[]<10000000.1000>)")
 out("partial", d[0][1] == raw[10000000:10001000])
-# The worker's anonymous memory (the session's process after login).
+# The worker's anonymous memory (the session's process after login):
+# this test's worker, in a Maildir of this sandbox, not another test's.
 pid = None
 for p in os.listdir("/proc"):
     try:
-        if open("/proc/%s/comm" % p).read().strip() == "tern-imapd-work":
+        if open("/proc/%s/comm" % p).read().strip() == "tern-imapd-work" and \
+            os.readlink("/proc/%s/cwd" % p).startswith(os.environ["SB"] + "/"):
             pid = p
     except OSError:
         pass

@@ -52,6 +52,7 @@ imap_conf() {
 			# names fewer modes (login.t runs the exec path).
 			case " ${IMAP_FORKSERVER-imap imaps} " in
 			*" $n "*) echo "$n.forkserver = yes" ;;
+			*) echo "$n.forkserver = no" ;;
 			esac
 			echo "$n.max_connections = 400"
 		done

@@ -67,6 +67,6 @@ like "$(get ssl_capa)" 'AUTH=PLAIN' "imaps: implicit TLS"
 like "$(get sasl_ir)" '^b1 OK \[CAPABILITY ' "AUTHENTICATE PLAIN with SASL-IR"
 is "$(get cont)|$(get cont_ok | cut -c1-4)" "+ |c1 O" "AUTHENTICATE PLAIN with a continuation"
 is "$(get bad_same) $(get bad)" "True d1 NO [AUTHENTICATIONFAILED] Authentication failed." "wrong password and unknown user: the same NO"
-ok "log: login and logout lines with byte counts" log_wait 5 "logout account=alice@example.org ip=127.0.0.1 in=[0-9]+ out=[0-9]+"
+ok "log: login and logout lines with byte counts" log_wait 20 "logout account=alice@example.org ip=127.0.0.1 in=[0-9]+ out=[0-9]+"
 [ "$_tap_fail" = 0 ] || { diag "$r"; tail -30 "$SB/log" | while read -r l; do diag "$l"; done; }
 done_testing

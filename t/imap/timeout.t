@@ -38,6 +38,6 @@ like "$(get bye)" '^\* BYE Autologout' "idle session: BYE Autologout"
 is "$(get eof)" "EOF" "... and closed"
 like "$(get idle)" '^\+ ' "IDLE"
 like "$(get idle_bye) $(get idle_eof)" '^\* BYE .* EOF$' "IDLE too long: BYE and closed"
-ok "log: autologout" log_wait 5 "autologout account=alice@example.org"
+ok "log: autologout" log_wait 20 "autologout account=alice@example.org"
 [ "$_tap_fail" = 0 ] || { diag "$r"; tail -20 "$SB/log" | while read -r l; do diag "$l"; done; }
 done_testing

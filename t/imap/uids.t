@@ -8,42 +8,20 @@
 # Maildir; no zombie is left.
 . "${TERN_SRC:-.}/t/lib.sh"
 . "$TERN_SRC/t/imap/imap.sh"
+. "$TERN_SRC/t/login/uids.sh"
 [ "$(id -u)" = 0 ] || skip_all "needs root"
 sandbox
 plan 21
 imap_start || { echo "Bail out! set-up failed"; exit 1; }
-cat >"$SB/t.py" <<'PYEOF'
-import imaplib, os, sys
+{
+uids_py_procs tern-imapd
+cat <<'PYEOF'
+import imaplib
 port = int(os.environ["P_IMAP"]); sv = os.environ["SV_PID"]
-def snap():
-    procs = {}
-    for d in os.listdir("/proc"):
-        if not d.isdigit(): continue
-        try:
-            st = open("/proc/%s/status" % d).read()
-            args = open("/proc/%s/cmdline" % d, "rb").read().split(b"\0")
-        except OSError:
-            continue
-        f = dict(l.split(":\t", 1) for l in st.splitlines() if ":\t" in l)
-        if f.get("Name") not in ("tern-imapd", "tern-imapd-work"): continue
-        try: root = os.readlink("/proc/%s/root" % d)
-        except OSError: root = "?"
-        try: cwd = os.readlink("/proc/%s/cwd" % d)
-        except OSError: cwd = "?"
-        procs[d] = (f["PPid"], f["Uid"].split(), f["Gid"].split(), b" ".join(args).decode(), root, cwd, f["Name"], f["State"][0])
-    return procs
-def show(kind, v):
-    print("%s_uid=%s" % (kind, ",".join(v[1])))
-    print("%s_gid=%s" % (kind, ",".join(v[2])))
-    print("%s_root=%s" % (kind, v[4]))
-    print("%s_cwd=%s" % (kind, v[5]))
-# The service's fork server is a child of tern-supervise (started
-# before the session: already there).  Per connection it forks the
-# pre-auth child and spawns the monitor, both its children.
-fs = [k for k, v in snap().items() if v[0] == sv and v[6] == "tern-imapd"]
-print("servers=%d" % len(fs))
 p = imaplib.IMAP4("127.0.0.1", port, timeout=20)
-procs = snap()                  # before the password: monitor + child
+procs = settle(pre_settled)     # before the password: monitor + child
+fs = servers(procs)
+print("servers=%d" % len(fs))
 mon = [k for k, v in procs.items() if v[0] in fs and v[6] == "tern-imapd-work"]
 print("monitors=%d" % len(mon))
 show("monitor", procs[mon[0]])
@@ -53,26 +31,20 @@ print("prekids=%d" % len(kids))
 show("child", procs[kids[0]])
 p.login("alice@example.org", "alice-secret")
 p.noop()
-procs = snap()                  # after: the monitor became the worker
+def post_settled(procs):
+    top = [k for k, v in procs.items() if v[0] in fs and v[6] != "tern-imapd"]
+    kids = [k for k, v in procs.items() if (v[0] in fs or v[0] in top) and k not in fs and v[6] == "tern-imapd" and v[7] != "Z"]
+    return len(top) == 1 and len(kids) == 0
+procs = settle(post_settled)    # after: the monitor became the worker
 top = [k for k, v in procs.items() if v[0] in fs and v[6] != "tern-imapd"]
 print("tops=%d" % len(top))
 print("same_pid=%d" % (top[0] == mon[0]))
 w = procs[top[0]]
 print("worker_args=%s" % w[3])
 show("worker", w)
-# What the worker holds open: the monitor's image became the worker, so
-# nothing of the monitor may stay (tern.conf, a map, the key, tern-authd's
-# socket): only the client socket, the log, inotify and its Maildir.
-bad = []; socks = 0
-for fd in sorted(os.listdir("/proc/%s/fd" % top[0]), key=int):
-    if fd == "2": continue      # stderr: the log, by design
-    try: t = os.readlink("/proc/%s/fd/%s" % (top[0], fd))
-    except OSError: continue
-    if t.startswith("socket:"): socks += 1
-    elif t.startswith("pipe:") or t.startswith("anon_inode:") or t == "/dev/null": pass
-    elif not t.startswith(w[5] + "/") and t != w[5]: bad.append("%s=%s" % (fd, t))
-print("worker_bad=%s" % ",".join(bad))
-print("worker_sockets=%d" % socks)
+PYEOF
+uids_py_worker_fds
+cat <<'PYEOF'
 kids = [k for k, v in procs.items() if (v[0] in fs or v[0] == top[0]) and k not in fs and v[6] == "tern-imapd" and v[7] != "Z"]
 print("postkids=%d" % len(kids))
 print("total=%d" % (1 + len(kids)))
@@ -91,6 +63,7 @@ else:
 os.close(pfd)
 p.logout()
 PYEOF
+} >"$SB/t.py"
 r=$(SV_PID=$SV_PID P_IMAP=$P_IMAP "$PY" "$SB/t.py" 2>&1)
 get() { printf '%s\n' "$r" | sed -n "s/^$1=//p" | head -1; }
 U=$(uidof alice@example.org); N=$(id -u nobody)
@@ -107,8 +80,7 @@ like "$(get worker_args)" "^tern-imapd-worker( |$)" "worker: tern-imapd-worker (
 is "$(get worker_uid)" "$U,$U,$U,$U" "worker: the account's uid, all ids"
 is "$(get worker_gid)" "$U,$U,$U,$U" "worker: gid = uid"
 is "$(get worker_cwd)" "$(maildir alice@example.org)" "worker: in the account's Maildir"
-is "$(get worker_bad)" "" "worker: no file of the monitor's left open (only its Maildir, sockets, pipes, /dev/null)"
-ok "worker: at most two sockets (the client, the log): $(get worker_sockets)" test "$(get worker_sockets)" -ge 1 -a "$(get worker_sockets)" -le 2
+uids_worker_fds_ok "$(get worker_bad)" "$(get worker_sockets)"
 is "$(get postkids)" "0" "plaintext: the pre-auth child handed the socket over and ended"
 is "$(get total)" "1" "one process per plaintext session after the login"
 is "$(get nodelay)" "1" "the client socket has TCP_NODELAY (no answer waits for a delayed ACK)"
@@ -125,8 +97,8 @@ except imaplib.IMAP4.error as e:
     print(e)
 " 2>&1)
 like "$r" "UNAVAILABLE" "bob's Maildir owned by alice's uid: NO [UNAVAILABLE], no session"
-ok "log: the worker refused the wrong owner" log_wait 5 "worker account=bob@example.org uid=[0-9]+ failed: the Maildir has the wrong owner"
-ok "the session still ended with status 0" log_wait 5 "end ip=127.0.0.1 status=0"
+ok "log: the worker refused the wrong owner" log_wait 20 "worker account=bob@example.org uid=[0-9]+ failed: the Maildir has the wrong owner"
+ok "the session still ended with status 0" log_wait 20 "end ip=127.0.0.1 status=0"
 ok "no crash or sanitizer report in the log" imap_clean_log
 [ "$_tap_fail" = 0 ] || diag "$r"
 done_testing

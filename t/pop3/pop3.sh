@@ -52,6 +52,7 @@ pop3_conf() {
 			# names fewer modes (login.t runs the exec path).
 			case " ${POP3_FORKSERVER-pop3 pop3s} " in
 			*" $n "*) echo "$n.forkserver = yes" ;;
+			*) echo "$n.forkserver = no" ;;
 			esac
 			echo "$n.max_connections = 400"
 		done

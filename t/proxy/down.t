@@ -10,7 +10,10 @@ sandbox
 plan 9
 P_LATEI=$(free_port); P_LATEP=$(free_port)
 { echo "proxy_backend_ports = 127.0.0.2=$P_LATEI/$P_LATEP"
-  echo "proxy_connect_timeout = 2s"; } >"$SB/extra.conf"
+  # Also the bound of the whole backend login once the backend is up: on
+  # a loaded machine (a SAN build) that login can take seconds.  10 s,
+  # the default, is still short of the client's 30 s for the mute case.
+  echo "proxy_connect_timeout = 10s"; } >"$SB/extra.conf"
 proxy_start || { echo "Bail out! set-up failed"; exit 1; }
 # The late backend: a second tern-supervise with its own run_dir and
 # services, the same maps, mail and tern-authd.

@@ -7,7 +7,7 @@
 . "${TERN_SRC:-.}/t/lib.sh"
 . "$TERN_SRC/t/proxy/proxy.sh"
 sandbox
-plan 18
+plan 19
 proxy_start || { echo "Bail out! set-up failed"; exit 1; }
 printf 'From: x@example.net\nSubject: hello\n\npop body\n' >"$SB/m1"
 put_mail alice@example.org 1700000001.M1P1Q1.host "$SB/m1"
@@ -43,6 +43,9 @@ out("capa2_px", lines(px, "CAPA"))
 p2 = pop(P["P_PXP"])
 p2.user("alice@example.org")
 out("in_use", err(p2, "PASS alice-secret"))
+# ... and stays the proxy's pre-auth session: the backend (which trusts
+# the proxy's XCLIENT) is never reached before a login.
+out("after_in_use", err(p2, "XCLIENT ADDR=10.9.8.7"))
 p2.close()
 out("stat", px.stat())
 out("retr", b" | ".join(px.retr(1)[1]))
@@ -87,6 +90,7 @@ is "$(get pass_px)" "$(get pass_be)" "USER/PASS through the proxy: the backend's
 like "$(get pass_px)" "^\+OK" "... +OK"
 is "$(get capa2_px)" "$(get capa2_be)" "post-login CAPA: the backend's"
 like "$(get in_use)" '^-ERR \[IN-USE\]' "a second session: the backend's -ERR [IN-USE] reaches the client"
+like "$(get after_in_use)" '^-ERR' "after IN-USE the client is still the proxy's, not relayed to the backend before a login"
 like "$(get stat)" '^\(1, ' "STAT through the proxy"
 like "$(get retr)" 'pop body' "RETR through the proxy"
 like "$(get stls_pass)" "^\+OK" "STLS, then USER/PASS"

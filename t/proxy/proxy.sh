@@ -71,6 +71,7 @@ EOF
 			# the implicit-TLS proxy modes: both paths are tested.
 			case $n in
 			pxi|pxp|imap*|pop3*) echo "$n.forkserver = yes" ;;
+			*) echo "$n.forkserver = no" ;;
 			esac
 		done
 		if [ -f "$SB/extra.conf" ]; then cat "$SB/extra.conf"; fi

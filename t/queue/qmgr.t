@@ -41,6 +41,8 @@ id=$(msg one | qm_enqueue sender@example.org alice@example.org)
 ok "delivered to alice's Maildir" wait_for 20 mail_is alice@example.org 1
 ok "the queue drains" wait_for 20 queue_is 0
 like "$(qlog "$id")" "$id to=<alice@example.org> relay=local delay=[0-9.]+ status=sent dsn=2.0.0" "sent line logged"
+# "removed" is logged after the queue entry is gone: wait for the line.
+wait_for 10 log_count "$id" "$id removed" 1
 like "$(qlog "$id")" "$id removed" "removed line logged"
 f=$(ls "$(maildir alice@example.org)/new/"* | head -1)
 like "$(cat "$f")" "Subject: one" "the message is in the Maildir"
@@ -78,6 +80,8 @@ id=$(msg success | qm_enqueue sender@example.org 'carol@example.org||6|')
 ok "NOTIFY=SUCCESS: a DSN arrives" wait_for 20 mail_is sender@example.org 3
 out=$(dsn_parse "$(newest sender@example.org)")
 like "$out" "final=rfc822; carol@example.org orig=None action=delivered status=2.0.0" "NOTIFY=SUCCESS: Action delivered, Status 2.0.0"
+# The line follows the DSN's enqueue, which another worker may deliver first.
+wait_for 10 log_count "$id" "$id success-dsn=" 1
 like "$(qlog "$id")" "$id success-dsn=[0-9A-Z]{16}" "success-dsn logged"
 ok "queue drains" wait_for 20 queue_is 0
 

@@ -47,6 +47,8 @@ $MKENV --sender alice@example.org bob@example.com >"$SB/env"
 $MKENV --sender alice@example.org >"$SB/noenv"
 
 ok "the service listens on enqueue_socket" svc_start
+# The socket is bound before the line is written.
+wait_for 10 grep -q 'service: listening' "$SB/svc.log"
 like "$(cat "$SB/svc.log")" 'service: listening socket=.*/run/enqueue/socket' "it says so"
 out=$("$CL" "$S" "$SB/msg" "$SB/env" 2>&1)
 like "$out" '^[0-9A-Z]{16}$' "the reply is the queue id"
@@ -71,10 +73,16 @@ is "$(queued)" 11 "eleven committed"
 # waiting worker holds the same descriptors before and after 20 messages.
 workers() { pgrep -P "$SVC" | sort; }
 fds() { for w in $(workers); do ls "/proc/$w/fd" 2>/dev/null | wc -l; done | sort -u | tr -d ' ' | tr '\n' ' '; }
+# A worker still finishing a message (or one just forked) holds other
+# descriptors for a moment: wait until every worker is back waiting.
+same_fds() { fds | grep -Eq '^[0-9]+ $'; }
+fds_are() { [ "$(fds)" = "$1" ]; }
+wait_for 10 same_fds
 fd0=$(fds)
 i=0
 while [ $i -lt 20 ]; do "$CL" "$S" "$SB/msg" "$SB/env" >/dev/null 2>&1; i=$((i + 1)); done
 is "$(queued)" 31 "twenty more, one after the other"
+wait_for 10 fds_are "$fd0"
 like "$fd0" '^[0-9]+ $' "the waiting workers hold the same number of descriptors ($fd0)"
 is "$(fds)" "$fd0" "and still do after twenty messages (no descriptor kept)"
 most=$(sed -n 's/^tern-enqueue\[\([0-9]*\)\]: [0-9A-Z]* enqueued .*/\1/p' "$SB/svc.log" | sort | uniq -c | sort -rn | awk 'NR == 1 { print $1 }')

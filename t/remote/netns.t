@@ -129,6 +129,10 @@ got() {
 }
 has() { got "$1" | grep -q "$2"; }
 log() { cat "$SB/run.log"; }
+# tern-remote logs a delivery after the server's 250, which comes after
+# the sink wrote the message: a test that waited for the message waits
+# for the line too (logs REGEX: the log has a matching line).
+logs() { grep -Eq "$1" "$SB/run.log"; }
 
 # The uid of tern-remote while it waits for the slow server's greeting.
 # Only this namespace's: another test's tern-remote (t/remote/reuse.t's
@@ -143,6 +147,7 @@ ok "tern-remote runs while the slow server greets" wait_for 20 remote_users
 is "$u" "tern " "tern-remote runs as tern (the service), not the queue user or root"
 
 ok "first MX down: delivered by the second" wait_for 20 has mxf 'listen=10.77.0.2:25'
+wait_for 20 logs "tern-remote\[[0-9]+\]: [0-9A-Z]+ to=<a@example.net> relay=mx2.example.net\[10.77.0.2\]:25 .*status=sent"
 like "$(log)" "tern-remote\[[0-9]+\]: [0-9A-Z]+ to=<a@example.net> relay=mx2.example.net\[10.77.0.2\]:25 .*status=sent" "relay is mx2 in the log"
 f=$(grep -l "^X-Test-Id: mxf" "$SB/out"/*.eml | head -1)
 ok "the message arrives byte for byte after tern's Received: (dots, 8-bit)" "$PY" -c "
@@ -159,10 +164,12 @@ ok "5xx: a DSN reaches the sender" wait_for 30 dsn
 like "$(log)" "to=<bad-c@example.net> .*status=bounced dsn=5.1.1" "the 550 bounced"
 
 ok "STARTTLS: delivered" wait_for 20 has tls 'tls=yes'
+wait_for 20 logs "to=<d@tls.test> relay=mx.tls.test\[10.77.0.3\]:25 .* tls=TLSv1\.[23] cipher=[^ ]+ verify=ok peer=tern[^ ]*server status=sent"
 like "$(log)" "to=<d@tls.test> relay=mx.tls.test\[10.77.0.3\]:25 .* tls=TLSv1\.[23] cipher=[^ ]+ verify=ok peer=tern[^ ]*server status=sent" "TLS and a verified certificate logged"
 
 both_lm() { has lm to=f@lmtp.test && has lm to=g@lmtp.test; }
 ok "LMTP route: both recipients" wait_for 20 both_lm
+wait_for 20 logs "to=<g@lmtp.test> relay=10.77.0.5\[10.77.0.5\]:24 .*status=sent"
 like "$(log)" "to=<g@lmtp.test> relay=10.77.0.5\[10.77.0.5\]:24 .*status=sent" "LMTP relay logged"
 
 two_dest() {
@@ -173,7 +180,6 @@ two_dest() {
 ok "one message, two destinations: one run each, recipients grouped" wait_for 20 two_dest
 ok "no MX: the domain's address is used" wait_for 20 has nomx 'to=h@nomx.test'
 ok "IPv6: delivered" wait_for 20 has six 'listen=\[fd77::2\]:25'
-logs() { grep -Eq "$1" "$SB/run.log"; }
 ok "no such domain: bounced" wait_for 20 logs 'to=<j@nosuch.test> .*status=bounced dsn=5.1.2'
 ok "null MX (RFC 7505): bounced with 5.1.10" wait_for 20 logs 'to=<l@nullmx.test> .*status=bounced dsn=5.1.10'
 ok "slow greeting: delivered in the end" wait_for 30 has slow 'to=k@slow.test'

@@ -59,6 +59,8 @@ for p in $pids; do
 done
 is "$bad" "" "each runs as tern (real, effective, saved, fs uid $tuid)"
 # The pids of the delivery log lines are among them, or were tern's.
+# (A line is written after the sink's 250, so after its file: wait.)
+wait_for 20 grep -q 'tern-remote\[[0-9]*\]: [0-9A-Z]* to=<carol@example.test> .*status=sent' "$SB/run.log"
 lp=$(sed -n 's/.*tern-remote\[\([0-9]*\)\]: [0-9A-Z]* to=<carol@example.test> .*status=sent.*/\1/p' "$SB/run.log" | sort -u | head -1)
 ok "a delivery was logged by a tern-remote process" test -n "$lp"
 ok "which is one of the service's" sh -c "echo ' $(echo $pids) ' | grep -q ' $lp '"

@@ -21,7 +21,7 @@ start_run() {
 
 start_run 1
 ok "banner printed" wait_for 20 grep -q 'Ctrl-C stops everything' "$SB/run1.log"
-ok "supervisor is running" wait_for 5 kill -0 $runpid
+ok "supervisor is running" wait_for 20 kill -0 $runpid
 ok "generated tern.conf is valid" "$TERN_BINDIR/tern-conf" -c "$SB/home/tern.conf"
 is "$(wc -l <"$SB/home/demo-passwords" | tr -d ' ')" 2 "two demo accounts"
 list1=$("$TERN_BINDIR/tern-user" -c "$SB/home/tern.conf" list 2>&1)

@@ -125,7 +125,7 @@ is "$(get errs_500) / $(get errs_last)" "20 / 421 4.7.0 mx.example.org Error: to
 is "$(get idle)" "421 4.4.2 mx.example.org Error: timeout exceeded" "idle client: 421 4.4.2"
 is "$(get idle_closed)" "True" "and the connection is closed"
 is "$(get idle_data)" "421 4.4.2 mx.example.org Error: timeout exceeded" "idle in DATA: 421 4.4.2"
-ok "log: timeout in DATA" log_wait 5 'timeout in DATA from 127.0.0.1'
+ok "log: timeout in DATA" log_wait 20 'timeout in DATA from 127.0.0.1'
 is "$(normal 1)" 1 "a normal session still works afterwards"
 is "$(find "$Q/tmp" -type f | wc -l | tr -d ' ')" 0 "no temp file left in the queue"
 is "$(nqueued)" 3 "queue: the 1000-recipient, hop-4 and normal messages only"

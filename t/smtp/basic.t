@@ -33,8 +33,8 @@ ok "CR LF line ends stored" sh -c "[ \$(grep -c \$(printf '\r')\$ '$m') = \$(wc 
 e=$(envread "$id")
 like "$e" "^qid=$id time=[1-9][0-9]* sender=<x@foo.example> ip=127.0.0.1 helo=client.example nrcpt=1" "envelope: id, sender, ip, helo"
 like "$e" 'rcpt=<alice@example.org>' "envelope: recipient"
-ok "log: queued line" log_wait 5 "tern-smtpd\\[[0-9]+\\]: $id from=<x@foo.example> size=[0-9]+ nrcpt=1 proto=ESMTP ip=127.0.0.1"
-ok "log: disconnect with command counts" log_wait 5 'disconnect from 127.0.0.1 ehlo=1 mail=1 rcpt=1 data=1 quit=1 commands=5 errors=0 queued=1'
+ok "log: queued line" log_wait 20 "tern-smtpd\\[[0-9]+\\]: $id from=<x@foo.example> size=[0-9]+ nrcpt=1 proto=ESMTP ip=127.0.0.1"
+ok "log: disconnect with command counts" log_wait 20 'disconnect from 127.0.0.1 ehlo=1 mail=1 rcpt=1 data=1 quit=1 commands=5 errors=0 queued=1'
 
 # 2. Dialogues over a raw socket.
 cat >"$SB/t.py" <<'PYEOF'

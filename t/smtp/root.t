@@ -15,8 +15,8 @@ smtp_start || { echo "Bail out! set-up failed"; exit 1; }
 chmod 600 "$SB/tls/key.pem"; chown root "$SB/tls/key.pem"
 out=$(swaks -tls --server 127.0.0.1:$P_SMTP --from r@foo.example --to alice@example.org --helo r.example 2>&1)
 like "$out" '<~  250 2.0.0 Ok: queued as' "STARTTLS with a root-only key, message queued"
-ok "tern-enqueue ran as nobody (tern-smtpd had dropped)" log_wait 5 "tern-enqueue\\[[0-9]+\\]: [0-9A-Z]{16} enqueued .* uid=$(id -u nobody)\$"
-ok "the session ended normally" log_wait 5 'exit service=smtp pid=[0-9]+ status=0$'
+ok "tern-enqueue ran as nobody (tern-smtpd had dropped)" log_wait 20 "tern-enqueue\\[[0-9]+\\]: [0-9A-Z]{16} enqueued .* uid=$(id -u nobody)\$"
+ok "the session ended normally" log_wait 20 'exit service=smtp pid=[0-9]+ status=0$'
 
 # user = root: refused.
 echo "user = root" >"$SB/extra.conf"
@@ -33,5 +33,5 @@ except EOFError:
     print('EOF')
 " 2>&1)
 is "$out" "EOF" "user = root: no greeting, closed"
-ok "and it says why" log_wait 5 'tern-smtpd\[[0-9]+\]: .*(refusing to run as root|cannot become root)'
+ok "and it says why" log_wait 20 'tern-smtpd\[[0-9]+\]: .*(refusing to run as root|cannot become root)'
 done_testing

@@ -51,6 +51,7 @@ smtp_conf() {
 			# paths run the same tests.
 			case " ${SMTP_FORKSERVER-smtp submission} " in
 			*" $n "*) echo "$n.forkserver = yes" ;;
+			*) echo "$n.forkserver = no" ;;
 			esac
 		done
 		if [ -f "$SB/extra.conf" ]; then cat "$SB/extra.conf"; fi

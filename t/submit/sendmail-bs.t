@@ -8,7 +8,7 @@
 . "$TERN_SRC/t/e2e/e2e.sh"
 [ -x "$TERN_BINDIR/tern-sendmail" ] || skip_all "tern-sendmail not built"
 sandbox
-plan 40
+plan 44
 C="$PY $TERN_SRC/t/remote/dsn.py"
 
 ok "suite starts" e2e_start
@@ -76,11 +76,12 @@ like "$($C - report "$(report "Subject: smR")")" "returned=text/rfc822-headers" 
 printf 'Subject: smNever\n\nx\n' | "$SM" -f alice@example.test -N never ghost2@example.test
 ok "-N never: the failure is logged" wait_for 30 grep -q "to=<ghost2@example.test>.*status=bounced" "$SB/run.log"
 
-for bad in "-N sometimes" "-N never,success" "-R body" "-V $(printf 'a\tb')"; do
-	# shellcheck disable=SC2086
-	echo x | "$SM" $bad bob@example.test 2>/dev/null
-	[ $? = 64 ] || diag "$bad: not refused with 64"
-done
+# Each bad value is its own argument (a tab inside -V's must not split).
+refused() { echo x | "$SM" "$@" bob@example.test 2>/dev/null; [ $? = 64 ]; }
+ok "-N sometimes: refused (64)" refused -N sometimes
+ok "-N never,success: refused (64)" refused -N never,success
+ok "-R body: refused (64)" refused -R body
+ok "-V with a control character: refused (64)" refused -V "$(printf 'a\tb')"
 echo x | "$SM" -N sometimes bob@example.test 2>"$SB/err"
 is "$?" 64 "bad -N value: exit 64 (EX_USAGE)"
 printf 'X-Test-Id: od\n\nx\n' | "$SM" -odi -odq -oi bob@example.test

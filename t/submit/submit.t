@@ -77,7 +77,8 @@ ok "all four delivered to bob" wait_for 30 e2e_has bob@example.test s1 s2 s3 s4
 ok "log: the queue id line names the user" \
     grep -Eq "tern-smtpd\[[0-9]+\]: $qid from=<alice@example.test> .* user=alice@example.test" "$SB/run.log"
 ok "log: auth ok line" grep -Eq 'tern-smtpd\[[0-9]+\]: auth ok from 127.0.0.1: mech=PLAIN user=alice@example.test' "$SB/run.log"
-ok "log: disconnect line names the user" grep -Eq 'disconnect from 127.0.0.1 .* user=alice@example.test' "$SB/run.log"
+# (logged after the 221, when the session has ended: polled)
+ok "log: disconnect line names the user" wait_for 20 grep -Eq 'disconnect from 127.0.0.1 .* user=alice@example.test' "$SB/run.log"
 
 # Whose addresses.
 r=$($C $P_SUB starttls alice@example.test "$PW" carol@example.test bob@example.test)

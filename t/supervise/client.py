@@ -11,8 +11,8 @@
 import socket, sys, time
 
 def conn(host, port):
-    s = socket.create_connection((host, int(port)), timeout=5)
-    s.settimeout(5)
+    s = socket.create_connection((host, int(port)), timeout=20)
+    s.settimeout(20)
     return s
 
 def line(s):

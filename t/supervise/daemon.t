@@ -17,9 +17,9 @@ crashy.user = $SV_USER
 crashy.restart_delay = 1s
 EOF
 ok "supervisor starts" sv_start
-ok "daemon started" sv_log_wait 5 'start service=crashy type=daemon pid=[0-9]+$'
-ok "its exit is logged with the status" sv_log_wait 5 'exit service=crashy pid=[0-9]+ status=3$'
-ok "first restart after 1s" sv_log_wait 5 'restart service=crashy delay=1s reason=exit$'
+ok "daemon started" sv_log_wait 20 'start service=crashy type=daemon pid=[0-9]+$'
+ok "its exit is logged with the status" sv_log_wait 20 'exit service=crashy pid=[0-9]+ status=3$'
+ok "first restart after 1s" sv_log_wait 20 'restart service=crashy delay=1s reason=exit$'
 ok "second after 2s" sv_log_wait 10 'restart service=crashy delay=2s reason=exit$'
 ok "third after 4s" sv_log_wait 15 'restart service=crashy delay=4s reason=exit$'
 delays=$(grep -o 'restart service=crashy delay=[0-9]*s' "$SB/sv.log" | sed 's/.*delay=//' | head -3 | tr '\n' ' ')

@@ -43,14 +43,14 @@ like "$g" " service=fs log=stderr conf=$SB/tern.conf " "TERN_SERVICE, TERN_LOG, 
 is "$(echo "$out" | tail -1)" "echo:ping" "fd 0 and 1 are the connection"
 rport=$(echo "$g" | sed -n 's/.* rport=\([0-9]*\) .*/\1/p')
 cpid=$(echo "$g" | sed -n 's/.* pid=\([0-9]*\) .*/\1/p')
-ok "connect logged with its id" sv_log_wait 5 "connect service=fs ip=127\.0\.0\.1 port=$rport fs=[0-9]+\$"
-ok "exit logged with the child's pid" sv_log_wait 5 "exit service=fs pid=$cpid status=0\$"
+ok "connect logged with its id" sv_log_wait 20 "connect service=fs ip=127\.0\.0\.1 port=$rport fs=[0-9]+\$"
+ok "exit logged with the child's pid" sv_log_wait 20 "exit service=fs pid=$cpid status=0\$"
 
 # The per-IP limit counts connections served by the fork server.
 out=$($SV_CLIENT hold 127.0.0.1 "$p1" 2)
 is "$(echo "$out" | grep -c '^held:hello .* ppid='"$fspid"' ')" 2 "two held connections, both forked"
 like "$(echo "$out" | grep '^extra:')" "^extra:421 4\.7\.0 too many connections" "the third is refused"
-ok "refusal logged" sv_log_wait 5 "refuse service=fs ip=127\.0\.0\.1 reason=per-ip-limit"
+ok "refusal logged" sv_log_wait 20 "refuse service=fs ip=127\.0\.0\.1 reason=per-ip-limit"
 
 # A program that does not speak the protocol is never handed a connection.
 ok "a program that is no fork server is noticed" sv_log_wait 10 "service=nf forkserver: .*echo-svc did not start as a fork server"
@@ -67,7 +67,7 @@ out=$($SV_CLIENT greet 127.0.0.1 "$p1")
 is "$(echo "$out" | tail -1)" "echo:ping" "served while the fork server is away"
 ok "a new fork server" wait_for 10 sh -c "[ \$(grep -c 'start service=fs forkserver pid=' '$SB/sv.log') -ge 2 ]"
 fs2=$(sed -n 's/.*start service=fs forkserver pid=\([0-9]*\)$/\1/p' "$SB/sv.log" | tail -1)
-wait_for 5 sh -c "$SV_CLIENT greet 127.0.0.1 $p1 2>/dev/null | grep -q ' ppid=$fs2 '"
+wait_for 20 sh -c "$SV_CLIENT greet 127.0.0.1 $p1 2>/dev/null | grep -q ' ppid=$fs2 '"
 like "$($SV_CLIENT greet 127.0.0.1 "$p1" 2>/dev/null | head -1)" " ppid=$fs2 " "the new fork server serves"
 
 # SIGHUP: a new fork server (tern.conf may have changed); a live session stays.
@@ -102,4 +102,4 @@ TERN_LOG=stderr "$SV_BIN" -c "$SB/bad.conf" >"$SB/bad.log" 2>&1 &
 bp=$!
 track $bp
 wait_for 10 sh -c "! kill -0 $bp 2>/dev/null"
-like "$(cat "$SB/bad.log")" "forkserver: want yes or no, and only for a tcp service" "a daemon with a fork server is refused"
+like "$(cat "$SB/bad.log")" "forkserver: want yes, no or auto, and yes only for a tcp service" "a daemon with a fork server is refused"

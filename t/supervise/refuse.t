@@ -66,12 +66,12 @@ is "$(last "$p4")" "EOF" "just closed"
 is "$(extra "$p5")" "-ERR [SYS/TEMP] Too many connections, try again later" \
     "tern-proxy -m pop3: -ERR [SYS/TEMP]"
 is "$(extra "$p7")" "" "a program tern-supervise does not know: nothing"
-ok "refusals logged" sv_log_wait 5 "refuse service=pp ip=127\.0\.0\.1 reason=per-ip-limit\$"
+ok "refusals logged" sv_log_wait 20 "refuse service=pp ip=127\.0\.0\.1 reason=per-ip-limit\$"
 
 # The limits in force are logged; IMAP/POP3 programs default to 1000.
-ok "limits logged" sv_log_wait 5 "start service=sm type=tcp listeners=1 max_connections=100 max_per_ip=1\$"
-ok "tern-imapd: 1000 connections by default" sv_log_wait 5 "start service=im type=tcp listeners=1 max_connections=1000 max_per_ip=1\$"
-ok "tern-proxy: 1000 too" sv_log_wait 5 "start service=pp type=tcp listeners=1 max_connections=1000 "
+ok "limits logged" sv_log_wait 20 "start service=sm type=tcp listeners=1 max_connections=100 max_per_ip=1\$"
+ok "tern-imapd: 1000 connections by default" sv_log_wait 20 "start service=im type=tcp listeners=1 max_connections=1000 max_per_ip=1\$"
+ok "tern-proxy: 1000 too" sv_log_wait 20 "start service=pp type=tcp listeners=1 max_connections=1000 "
 
 # Exempt networks: the second (and third) connection is served.
 out=$($SV_CLIENT hold 127.0.0.1 "$p6" 2)

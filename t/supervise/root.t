@@ -29,16 +29,16 @@ ok "supervisor starts" sv_start
 ok "n listens" wait_port "$p1"
 $SV_CLIENT keep 127.0.0.1 "$p1" "$SB/greet" &
 track $!
-ok "connection served" wait_for 5 test -s "$SB/greet"
+ok "connection served" wait_for 20 test -s "$SB/greet"
 g=$(cat "$SB/greet")
 like "$g" " uid=65534 " "the stub reports uid 65534"
 cpid=$(echo "$g" | sed -n 's/.* pid=\([0-9]*\) .*/\1/p')
 is "$(awk '/^Uid:/ { print $2, $3, $4, $5 }' "/proc/$cpid/status")" "65534 65534 65534 65534" "/proc: real, effective, saved, fs uid"
 is "$(awk '/^Gid:/ { print $2 }' "/proc/$cpid/status")" "$(id -g nobody)" "/proc: gid of nobody"
 is "$(awk '/^Groups:/ { print $2 }' "/proc/$cpid/status")" "$(id -g nobody)" "/proc: no supplementary groups of root"
-ok "missing user: not started, logged" sv_log_wait 5 "service=ghost not started: no user no-such-user-tern"
+ok "missing user: not started, logged" sv_log_wait 20 "service=ghost not started: no user no-such-user-tern"
 ok "its port is not bound" sh -c "! $SV_CLIENT greet 127.0.0.1 $p2"
-ok "an empty user never means root" sv_log_wait 5 "service=dflt not started: dflt.user is not set"
+ok "an empty user never means root" sv_log_wait 20 "service=dflt not started: dflt.user is not set"
 unlike "$(cat "$SB/sv.log")" "privilege steps skipped" "as root the privilege steps run"
 sv_stop
 

@@ -33,8 +33,8 @@ ok "e listens" wait_port "$p1"
 $SV_CLIENT keep 127.0.0.1 "$p1" "$SB/greet" &
 cli=$!
 track $cli
-ok "connection served" wait_for 5 test -s "$SB/greet"
-ok "daemon and its grandchild run" wait_for 5 grep -q '^grandchild' "$SB/out/d"
+ok "connection served" wait_for 20 test -s "$SB/greet"
+ok "daemon and its grandchild run" wait_for 20 grep -q '^grandchild' "$SB/out/d"
 g=$(cat "$SB/greet")
 cpid=$(echo "$g" | sed -n 's/.* pid=\([0-9]*\) .*/\1/p')
 cgc=$(echo "$g" | sed -n 's/.* gc=\([0-9]*\) .*/\1/p')

@@ -7,6 +7,7 @@
 #include <sys/socket.h>
 #include <sys/wait.h>
 #include <signal.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -301,11 +302,82 @@ test_split(void)
 	    WEXITSTATUS(st) == 0, "split: end of file ends the server");
 }
 
+/* Mappings of /proc/self/maps with these permissions and a file. */
+static int
+count_maps(const char *perm)
+{
+	char line[512];
+	FILE *f = fopen("/proc/self/maps", "r");
+	int n = 0;
+
+	if (f == NULL)
+		return -1;
+	while (fgets(line, sizeof line, f) != NULL)
+		if (strstr(line, perm) != NULL && strchr(line, '/') != NULL)
+			n++;
+	(void)fclose(f);
+	return n;
+}
+
+/* "Anonymous:" of the mapping holding addr (kB), or -1. */
+static long
+anon_kb(uintptr_t addr)
+{
+	char line[512];
+	FILE *f = fopen("/proc/self/smaps", "r");
+	unsigned long a, b;
+	long kb = -1;
+	int in = 0;
+
+	if (f == NULL)
+		return -1;
+	while (fgets(line, sizeof line, f) != NULL) {
+		/* A mapping's first line ("START-END PERMS ..."); a field
+		 * line ("Anonymous: N kB") never has the '-'. */
+		if (sscanf(line, "%lx-%lx ", &a, &b) == 2) {
+			in = addr >= a && addr < b;
+			continue;
+		}
+		if (in && sscanf(line, "Anonymous: %ld kB", &kb) == 1)
+			break;
+	}
+	(void)fclose(f);
+	return kb;
+}
+
+static void
+test_share_text(void)
+{
+	int rx = count_maps(" r-xp "), st;
+	pid_t pid;
+
+	ok(rx > 0, "share text: file-backed code mappings (%d)", rx);
+	is_int(anon_kb((uintptr_t)&test_share_text) > 0 ? 1 : 0, 0,
+	    "share text: the program's code has no private page before");
+	if (access("/sys/fs/selinux/enforce", F_OK) == 0) {
+		is_int(forkserver_share_text(), 0,
+		    "share text: skipped under SELinux");
+		return;
+	}
+	ok(forkserver_share_text() >= 1, "share text: done");
+	is_int(count_maps(" r-xp "), rx, "share text: as many code mappings "
+	    "(none split)");
+	is_int(count_maps(" rwxp "), 0, "share text: none left writable");
+	ok(anon_kb((uintptr_t)&test_share_text) > 0,
+	    "share text: the code mapping has its private page (anon_vma)");
+	pid = fork();
+	if (pid == 0)
+		_exit(count_maps(" r-xp ") == rx ? 0 : 1);
+	ok(pid > 0 && waitpid(pid, &st, 0) == pid && WIFEXITED(st) &&
+	    WEXITSTATUS(st) == 0, "share text: a forked child runs");
+}
+
 int
 main(void)
 {
 	test_replies();
 	test_handover();
 	test_split();
+	test_share_text();
 	return done_testing();
 }

@@ -585,6 +585,129 @@ test_fresh_cur(void)
 	close(fd);
 }
 
+/*
+ * APPEND and COPY do not read cur/ (mbox_refresh_add): what another
+ * program changed there is found by the next full sync, nothing lost.
+ */
+static void
+test_append_unscanned(void)
+{
+	char root[512], p[1024], q[1024];
+	struct mstore *ms;
+	struct mbox *a, *b;
+	struct mbox_sync_result res;
+	struct mbox_append ap;
+	uint32_t uv, uid = 0, src = 1, dst = 0;
+	size_t n = 0;
+	int fd;
+
+	memset(&ap, 0, sizeof(ap));
+	fd = new_root(root, sizeof(root));
+	mstore_new(fd, '/', &ms);
+	put_file(root, "cur/1000.M1P1.h:2,", "Subject: a\n\nx\n");
+	put_file(root, "cur/1001.M1P1.h:2,", "Subject: b\n\nx\n");
+	put_file(root, "cur/1002.M1P1.h:2,", "Subject: c\n\nx\n");
+	ok(cur_mtime(root, -100) == 0, "add: cur/ settled");
+	is_int(mbox_open(ms, "INBOX", 0, &a), 0, "add: open");
+	is_str(sync_log(a, 0, &res), "", "add: first sync");
+	is_int((int)res.exists, 3, "add: 3 messages");
+	/* Another program: a flag, a removal, a message put in cur/. */
+	snprintf(p, sizeof(p), "%s/cur/1001.M1P1.h:2,", root);
+	snprintf(q, sizeof(q), "%s/cur/1001.M1P1.h:2,F", root);
+	ok(rename(p, q) == 0, "add: renamed by someone else");
+	snprintf(p, sizeof(p), "%s/cur/1002.M1P1.h:2,", root);
+	ok(unlink(p) == 0, "add: removed by someone else");
+	ok(put_file(root, "cur/1003.M1P1.h:2,", "Subject: d\n\nx\n") == 0,
+	    "add: put in cur/ by someone else");
+	ok(cur_mtime(root, -50) == 0, "add: cur/ still settled");
+	is_int(mbox_open(ms, "INBOX", 0, &b), 0, "add: another session");
+	is_int(mbox_append(b, "S: n\n\nx\n", 8, &ap, &uv, &uid), 0,
+	    "add: APPEND");
+	is_int((int)uid, 4, "add: it takes uidnext; cur/ was not read");
+	is_int(mbox_copy(a, &src, 1, b, &uv, &src, &dst, &n), 0, "add: COPY");
+	ok(n == 1 && dst == 5, "add: the copy takes the next uid");
+	is_str(sync_log(a, 0, &res), "X3/3;F2/2=20;",
+	    "add: the full sync finds the removal and the flag");
+	is_int((int)res.exists, 5, "add: and the appended, copied and "
+	    "foreign messages");
+	ok(mbox_msg(a, 5) != NULL && mbox_msg(a, 5)->uid == 6,
+	    "add: the foreign one gets the uid after them");
+	mbox_close(&b);
+	mbox_close(&a);
+	mstore_free(&ms);
+	close(fd);
+}
+
+static ino_t
+spare_ino(const char *root)
+{
+	char p[1024];
+	struct stat st;
+
+	snprintf(p, sizeof(p), "%s/tern-index.spare", root);
+	return lstat(p, &st) == 0 ? st.st_ino : 0;
+}
+
+/*
+ * The index is written into the spare (the index before) and the two
+ * exchanged, unless someone holds the spare: then a new file.
+ */
+static void
+test_index_spare(void)
+{
+	char root[512];
+	struct mstore *ms;
+	struct mbox *a, *b;
+	struct mbox_sync_result res;
+	struct mbox_append ap;
+	uint32_t uv, uid = 0;
+	ino_t i1, i2, i3, i4, s3;
+	int fd, good = 0, k;
+
+	memset(&ap, 0, sizeof(ap));
+	fd = new_root(root, sizeof(root));
+	mstore_new(fd, '/', &ms);
+	is_int(mbox_open(ms, "INBOX", 0, &a), 0, "spare: open");
+	is_str(sync_log(a, 0, &res), "", "spare: first sync");
+	for (k = 0; k < 2; k++)
+		if (mbox_append(a, "S: n\n\nx\n", 8, &ap, &uv, &uid) == 0)
+			good++;
+	i1 = index_ino(root);
+	ok(good == 2 && spare_ino(root) != 0, "spare: kept after a write");
+	good = mbox_append(a, "S: n\n\nx\n", 8, &ap, &uv, &uid) == 0;
+	i2 = index_ino(root);
+	good += mbox_append(a, "S: n\n\nx\n", 8, &ap, &uv, &uid) == 0;
+	i3 = index_ino(root);
+	s3 = spare_ino(root);
+	ok(good == 2 && i2 != i1 && i3 == i1 && s3 == i2,
+	    "spare: two files take turns (no new one per write)");
+	/* b keeps the current index open: it is not written under b.
+	 * (Read-only: a read-write sync would write the index itself.) */
+	is_int(mbox_open(ms, "INBOX", MBOX_RDONLY, &b), 0,
+	    "spare: another session");
+	is_str(sync_log(b, 0, &res), "", "spare: its sync");
+	is_int((int)res.exists, 4, "spare: 4 messages");
+	good = mbox_append(a, "S: n\n\nx\n", 8, &ap, &uv, &uid) == 0;
+	ok(good && index_ino(root) == i2 && spare_ino(root) == i3,
+	    "spare: written into the spare b does not hold");
+	good = mbox_append(a, "S: n\n\nx\n", 8, &ap, &uv, &uid) == 0;
+	i4 = index_ino(root);
+	ok(good && i4 != i1 && i4 != i2,
+	    "spare: b holds the one before: a new file instead");
+	ok(uid == 6, "spare: uid 6");
+	is_str(sync_log(b, 0, &res), "", "spare: b syncs");
+	is_int((int)res.exists, 6, "spare: b sees all 6");
+	mbox_close(&b);
+	mbox_close(&a);
+	is_int(mbox_open(ms, "INBOX", MBOX_RDONLY, &b), 0, "spare: reopen");
+	is_str(sync_log(b, 0, &res), "", "spare: sync");
+	ok(res.exists == 6 && mbox_msg(b, 6) != NULL &&
+	    mbox_msg(b, 6)->uid == 6, "spare: the index read back is right");
+	mbox_close(&b);
+	mstore_free(&ms);
+	close(fd);
+}
+
 static void
 test_ops(void)
 {
@@ -1404,6 +1527,8 @@ main(void)
 	test_fresh_cur();
 	test_ops();
 	test_big();
+	test_append_unscanned();
+	test_index_spare();
 	test_lazy_date();
 	test_view_current();
 	test_lazy();

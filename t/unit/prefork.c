@@ -250,8 +250,10 @@ test_busy(void)
 	/* Until the held worker comes round again (bounded): a pause
 	 * between requests lets each server go back to accept(), whose
 	 * waiters are woken in turn; without it, on a loaded machine, the
-	 * other worker could take every one of them. */
-	for (again = -1, i = 0; i < 100 && again != held; i++) {
+	 * other worker could take every one of them.  Bounded by WAIT_MS
+	 * of pauses (a busy machine may leave the held worker unscheduled
+	 * for a while), not by a count that a slow machine runs through. */
+	for (again = -1, i = 0; i < WAIT_MS / 20 && again != held; i++) {
 		again = one();
 		if (again != held)
 			(void)usleep(20000);

@@ -62,7 +62,7 @@ main(void)
 	    "folder mode 0700");
 	snprintf(p, sizeof(p), "%s/key", dir);
 	ok(stat(p, &st) == 0 && (st.st_mode & 0777) == 0600 &&
-	    st.st_size == USERIP_KEY_LEN, "key: 32 bytes, mode 0600");
+	    st.st_size == USERIP_KEY_LEN, "key: 16 bytes (SipHash-2-4's), mode 0600");
 
 	for (i = 0; i < 3; i++)
 		is_int(userip_take(&u, "imap", "alice@example.org",
@@ -100,6 +100,9 @@ main(void)
 	 * stays held until the child's program ends. */
 	is_int(userip_take(&u, "pop3", "carol@example.org", "198.51.100.7", 1,
 	    &fd[0]), 0, "a slot for a session");
+	ok(write(fd[0], "x", 1) == -1 && errno == EBADF &&
+	    (fcntl(fd[0], F_GETFL) & O_ACCMODE) == O_RDONLY,
+	    "the session's descriptor is read-only (it cannot grow the file)");
 	if (pipe(pfd) == -1)
 		return 1;
 	pid = fork();
