@@ -25,98 +25,20 @@
 
 static const char *const top_dirs[] = { "tmp", "msg", "env", "state", NULL };
 
-static int	join(struct sbuf *, const char *, const char *, const char *);
-
 int
 queue_bucket_dir(const char *path)
 {
 	struct stat st;
-	int synced = 0;
 
-	if (lstat(path, &st) < 0) {
-		if (errno != ENOENT || durable_mkdir_sync(path, 0700) < 0 ||
-		    lstat(path, &st) < 0)
-			return -1;
-		synced = 1;	/* (queue_prepare_buckets may have won) */
-	}
-	if (!S_ISDIR(st.st_mode)) {
+	if (lstat(path, &st) == 0) {
+		if (S_ISDIR(st.st_mode))
+			return 0;
 		errno = ENOTDIR;
 		return -1;
 	}
-	if ((st.st_mode & 07777) != 0)
-		return 0;
-	/* Made by queue_prepare_buckets, maybe not durable yet. */
-	if ((!synced && durable_fsync_parent(path) < 0) ||
-	    chmod(path, 0700) < 0)
+	if (errno != ENOENT)
 		return -1;
-	return 0;
-}
-
-/*
- * Every bucket of msg/ and env/ made at once (see queue.h): mode 0 until
- * one fsync of the top folder has made them all durable, then 0700.  A
- * bucket still at mode 0 (a crash came first, or this runs beside an
- * enqueue) is one queue_bucket_dir() does not trust: it fsyncs the top
- * folder itself before using it.
- */
-static int
-prepare_top(const char *top)
-{
-	static const char digits[] = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ";
-	char name[QID_BUCKET_LEN + 1];
-	struct stat st;
-	size_t i, j, n = sizeof(digits) - 1;
-	int fd, made = 0, r = -1;
-
-	if ((fd = open(top, O_RDONLY | O_DIRECTORY | O_NOFOLLOW |
-	    O_CLOEXEC)) < 0)
-		return -1;
-	name[2] = '\0';
-	for (i = 0; i < n; i++)
-		for (j = 0; j < n; j++) {
-			name[0] = digits[i];
-			name[1] = digits[j];
-			if (mkdirat(fd, name, 0) == 0)
-				made = 1;
-			else if (errno != EEXIST)
-				goto out;
-			else if (fstatat(fd, name, &st, AT_SYMLINK_NOFOLLOW) == 0 &&
-			    S_ISDIR(st.st_mode) && (st.st_mode & 07777) == 0)
-				made = 1;	/* a crashed run's */
-		}
-	if (made) {
-		if (fsync(fd) < 0)
-			goto out;
-		for (i = 0; i < n; i++)
-			for (j = 0; j < n; j++) {
-				name[0] = digits[i];
-				name[1] = digits[j];
-				if (fstatat(fd, name, &st, AT_SYMLINK_NOFOLLOW) == 0 &&
-				    S_ISDIR(st.st_mode) && (st.st_mode & 07777) == 0 &&
-				    fchmodat(fd, name, 0700, 0) < 0)
-					goto out;
-			}
-	}
-	r = 0;
-out:
-	(void)close(fd);	/* read-only */
-	return r;
-}
-
-int
-queue_prepare_buckets(const char *queue_dir)
-{
-	static const char *const tops[] = { "msg", "env", NULL };
-	struct sbuf p;
-	int i, r = 0;
-
-	sbuf_init(&p, QUEUE_PATH_MAX);
-	for (i = 0; tops[i] != NULL && r == 0; i++)
-		if (join(&p, queue_dir, tops[i], NULL) < 0 ||
-		    prepare_top(p.s) < 0)
-			r = -1;
-	sbuf_fini(&p);
-	return r;
+	return durable_mkdir_sync(path, 0700);
 }
 
 static int
@@ -171,20 +93,11 @@ queue_prepare(const char *queue_dir)
 	return r;
 }
 
-/*
- * Open a folder of the queue; a missing one is an empty one (*d_r NULL),
- * and so is a bucket still at mode 0 (queue_prepare_buckets at work: no
- * name goes into it before queue_bucket_dir gave it 0700).
- */
+/* Open a folder of the queue; a missing one is an empty one (*d_r NULL). */
 static int
 open_dir(const char *path, DIR **d_r)
 {
-	struct stat st;
-
 	*d_r = opendir(path);
-	if (*d_r == NULL && errno == EACCES && lstat(path, &st) == 0 &&
-	    S_ISDIR(st.st_mode) && (st.st_mode & 07777) == 0)
-		return 0;
 	if (*d_r == NULL && errno != ENOENT)
 		return -1;
 	return 0;

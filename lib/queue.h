@@ -12,15 +12,6 @@
  * for its own deletions at every file it creates (doc/queue.md).  queue_bucket_dir(path) creates one hashed
  * folder (msg/XX, ...) the same way: a folder that exists costs one
  * lstat, a new one an fsync of its parent.  Buckets are never removed.
- * queue_prepare_buckets(queue_dir) makes every bucket of msg and env
- * (36 x 36 each) at once, with one fsync per top folder, so the first
- * message of each bucket pays no mkdir and no fsync of msg/ or env/
- * (tern-qmgr does it at its start; with every bucket there, it is 2,592
- * mkdirs that fail).  It makes them with mode 0 and gives them 0700 only
- * after that fsync: queue_bucket_dir() takes a bucket at mode 0 for one
- * that may not be durable yet (a crash, or an enqueue running meanwhile),
- * fsyncs its parent itself and sets 0700, so a committed message never
- * rests in a bucket a crash could lose.
  *
  * queue_scan(queue_dir, fn, arg) calls fn(id, arg) for every committed
  * message: every env/XX/ID whose name is a valid id and whose bucket is
@@ -119,7 +110,6 @@ struct queue_clean_stats {
 
 int	queue_prepare(const char *queue_dir);
 int	queue_bucket_dir(const char *path);
-int	queue_prepare_buckets(const char *queue_dir);
 int	queue_scan(const char *queue_dir, int (*fn)(const char *id, void *),
 	    void *arg, size_t *strange_r);
 int	queue_scan_some(const char *queue_dir,

@@ -203,9 +203,8 @@ anon_open(const char *kind, const char *bucket)
 			return fd;
 		if (errno == EOPNOTSUPP || errno == EISDIR || errno == EINVAL)
 			return -2;
-		/* EACCES: a bucket at mode 0 (queue_prepare_buckets). */
-		if ((errno != ENOENT && errno != EACCES) || tries > 0 ||
-		    bucket == NULL || queue_bucket_dir(J.anon_path.s) < 0)
+		if (errno != ENOENT || tries > 0 || bucket == NULL ||
+		    queue_bucket_dir(J.anon_path.s) < 0)
 			return -1;
 	}
 	return -1;
@@ -340,14 +339,6 @@ place_message(const char *proposed)
 		else if (qid_new(J.id) < 0)
 			FAIL_SYS(EXIT_TEMP, "cannot make a queue id");
 		paths();
-		/*
-		 * A bucket tern-qmgr made but may not have made durable yet
-		 * (mode 0: queue_prepare_buckets) is made so before a name
-		 * goes in or is looked up there: an lstat each.
-		 */
-		if (queue_bucket_dir(J.msg_dir.s) < 0 ||
-		    queue_bucket_dir(J.env_dir.s) < 0)
-			FAIL_SYS(EXIT_TEMP, "cannot create the queue folders");
 		if (anon_link(J.anon_msg, J.msg.s, J.msg_dir.s) < 0) {
 			if (errno != EEXIST)
 				FAIL_SYS(EXIT_TEMP, "link %s", J.msg.s);

@@ -11,7 +11,6 @@
  * (the state file says what was done), as when a forked worker died.
  */
 #include <sys/ioctl.h>
-#include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
@@ -547,8 +546,6 @@ act_delete(const char *id)
 	sbuf_fini(&p);
 }
 
-static pid_t buckets_pid;	/* the child of buckets(), below */
-
 static void
 act_child(const char *id)
 {
@@ -561,11 +558,8 @@ act_child(const char *id)
 		for (i = 0; i < Q.concurrency; i++)
 			if (jobs[i].pid == pid)
 				break;
-		if (i == Q.concurrency) {
-			if (pid == buckets_pid)
-				buckets_pid = 0;
+		if (i == Q.concurrency)
 			continue;	/* not a worker */
-		}
 		jobs[i].pid = 0;
 		jobs[i].status = status;
 		/* Its answer, if it wrote one, is still in the socket. */
@@ -756,52 +750,6 @@ loop(void)
 	free(pfd);
 }
 
-/*
- * Every bucket of msg/ and env/ made once (queue_prepare_buckets), so a
- * message's commit never pays a mkdir and an fsync of msg/ or env/ (on a
- * new queue, most of the first thousand messages did).  In a child of
- * its own, so the start waits for none of it (a new queue: 2,592 mkdirs
- * and an fsync, a second or two); buckets at mode 0 meanwhile are safe
- * (queue.h).  A stop ends it (buckets_end): nothing of tern-qmgr's
- * outlives it.
- */
-static void
-buckets(void)
-{
-	pid_t pid, parent = getpid();
-
-	if ((pid = fork()) < 0) {
-		log_warn_sys("fork");
-		return;
-	}
-	if (pid > 0) {
-		buckets_pid = pid;
-		return;
-	}
-	/* A tern-qmgr killed outright takes it along too. */
-	if (prctl(PR_SET_PDEATHSIG, SIGKILL) < 0 || getppid() != parent)
-		_exit(EXIT_TEMP);
-	if (queue_prepare_buckets(Q.queue_dir) < 0) {
-		log_warn_sys("queue %s: cannot make the buckets",
-		    log_esc_s(Q.queue_dir));
-		_exit(EXIT_TEMP);
-	}
-	_exit(EXIT_OK);
-}
-
-/* Kill and reap the buckets' child if it still runs (its work is safe
- * to cut short: the next start goes on). */
-static void
-buckets_end(void)
-{
-	if (buckets_pid <= 0)
-		return;
-	(void)kill(buckets_pid, SIGKILL);
-	while (waitpid(buckets_pid, NULL, 0) < 0 && errno == EINTR)
-		continue;
-	buckets_pid = 0;
-}
-
 static void
 setup(const char *opt_c)
 {
@@ -829,7 +777,6 @@ setup(const char *opt_c)
 	umask(077);
 	if (queue_prepare(Q.queue_dir) < 0)
 		die_sys(EXIT_TEMP, "queue %s", log_esc_s(Q.queue_dir));
-	buckets();
 	if ((trig_fd = trigger_open(Q.queue_dir, 0)) < 0)
 		die_sys(EXIT_TEMP, "trigger FIFO in %s", log_esc_s(Q.queue_dir));
 	if (selfpipe_init(sigs, sizeof(sigs) / sizeof(sigs[0])) < 0)
@@ -875,7 +822,6 @@ main(int argc, char **argv)
 	clean();
 	scan();
 	loop();
-	buckets_end();
 	log_info("stopped");
 	for (ch = 0; ch < (int)Q.concurrency; ch++)
 		retire(&jobs[ch]);
