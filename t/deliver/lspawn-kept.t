@@ -10,31 +10,13 @@
 [ -x "$TERN_BINDIR/tern-maps" ] || skip_all "tern-maps not built"
 sandbox
 plan 12
-TOOL=$TERN_BUILD/t/bin/lspawn-tool
+. "$TERN_SRC/t/deliver/lspawn.sh"
 ROOT=0; [ "$(id -u)" = 0 ] && ROOT=1
-maildir() { h=$(printf %s "$1" | sha256sum); printf '%s/mail/%s/%s/%s' "$SB" "$(echo "$h" | cut -c1-2)" "$(echo "$h" | cut -c3-4)" "$1"; }
-nmail() { ls "$(maildir "$1")/new" 2>/dev/null | wc -l | tr -d ' '; }
-
-mkdir -p "$SB/queue/msg/AB" "$SB/run"
-chmod 755 "$SB/queue" "$SB/queue/msg" "$SB/queue/msg/AB"
-cat >"$SB/tern.conf" <<EOT
-mail_dir = $SB/mail
-queue_dir = $SB/queue
-run_dir = $SB/run
-program_dir = $TERN_BINDIR
-queue_user = root
-account_uid_min = 5000
-account_uid_max = 5100
-local_timeout = 20s
+ls_setup <<EOT
+alice@example.org uid=5001
+bob@example.org uid=5002
 EOT
-chmod 644 "$SB/tern.conf"
-printf 'alice@example.org uid=5001\nbob@example.org uid=5002\n' >"$SB/accounts"
-printf "example.org local\n" >"$SB/domains"
-"$TERN_BINDIR/tern-maps" -c "$SB/tern.conf" >/dev/null 2>&1 || { diag "tern-maps failed"; exit 1; }
-chmod 644 "$SB/accounts.cdb"
-TERN_LOG=stderr "$TERN_BINDIR/tern-lspawn" -c "$SB/tern.conf" 2>"$SB/log" &
-track $!
-wait_for 10 test -S "$SB/run/lspawn.sock" || { diag "no socket"; cat "$SB/log"; exit 1; }
+ls_start
 printf 'Subject: one\n\nhello\n' >"$SB/queue/msg/AB/Q1"
 # The pids of the tern-local lines that delivered QID to ADDR, in order.
 pids() { sed -n "s/^tern-local\[\([0-9]*\)\]: $1 delivered to=$2 .*/\1/p" "$SB/log" | tr '\n' ' '; }

@@ -11,39 +11,13 @@
 [ -x "$TERN_BINDIR/tern-maps" ] || skip_all "tern-maps not built"
 sandbox
 plan 12
-TOOL=$TERN_BUILD/t/bin/lspawn-tool
-maildir() { h=$(printf %s "$1" | sha256sum); printf '%s/mail/%s/%s/%s' "$SB" "$(echo "$h" | cut -c1-2)" "$(echo "$h" | cut -c3-4)" "$1"; }
-nmail() { ls "$(maildir "$1")/new" 2>/dev/null | wc -l | tr -d ' '; }
-
-mkdir -p "$SB/queue/msg/AB" "$SB/run"
-chmod 755 "$SB/queue" "$SB/queue/msg" "$SB/queue/msg/AB"
-cat >"$SB/tern.conf" <<EOT
-mail_dir = $SB/mail
-queue_dir = $SB/queue
-run_dir = $SB/run
-program_dir = $TERN_BINDIR
-queue_user = root
-account_uid_min = 5000
-account_uid_max = 5100
-local_timeout = 20s
-EOT
-chmod 644 "$SB/tern.conf"
-cat >"$SB/accounts" <<EOT
+. "$TERN_SRC/t/deliver/lspawn.sh"
+ls_setup <<EOT
 alice@example.org uid=5001
 bob@example.org uid=5002
 carol@example.org uid=5003
 EOT
-printf "example.org local\n" >"$SB/domains"
-"$TERN_BINDIR/tern-maps" -c "$SB/tern.conf" >/dev/null 2>&1 || { diag "tern-maps failed"; exit 1; }
-chmod 644 "$SB/accounts.cdb"
 printf 'Subject: one\n\nhello\n' >"$SB/queue/msg/AB/Q1"
-LS_PID=""
-ls_start() {
-	TERN_LOG=stderr "$TERN_BINDIR/tern-lspawn" -c "$SB/tern.conf" 2>>"$SB/log" &
-	LS_PID=$!
-	track $LS_PID
-	wait_for 10 test -S "$SB/run/lspawn.sock" || { diag "no socket"; cat "$SB/log"; exit 1; }
-}
 ls_stop() {
 	kill "$LS_PID" 2>/dev/null
 	_i=0; while kill -0 "$LS_PID" 2>/dev/null && [ $_i -lt 100 ]; do sleep 0.1; _i=$((_i + 1)); done

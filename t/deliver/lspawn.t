@@ -10,25 +10,9 @@
 [ -x "$TERN_BINDIR/tern-maps" ] || skip_all "tern-maps not built"
 sandbox
 plan 37
-TOOL=$TERN_BUILD/t/bin/lspawn-tool
+. "$TERN_SRC/t/deliver/lspawn.sh"
 ROOT=0; [ "$(id -u)" = 0 ] && ROOT=1
-maildir() { h=$(printf %s "$1" | sha256sum); printf '%s/mail/%s/%s/%s' "$SB" "$(echo "$h" | cut -c1-2)" "$(echo "$h" | cut -c3-4)" "$1"; }
-
-mkdir -p "$SB/queue/msg/AB" "$SB/run"
-chmod 755 "$SB/queue" "$SB/queue/msg" "$SB/queue/msg/AB"
-cat >"$SB/tern.conf" <<EOT
-mail_dir = $SB/mail
-queue_dir = $SB/queue
-run_dir = $SB/run
-program_dir = $TERN_BINDIR
-queue_user = root
-account_uid_min = 5000
-account_uid_max = 5100
-sis_min_size = 1k
-local_timeout = 20s
-EOT
-chmod 644 "$SB/tern.conf"
-cat >"$SB/accounts" <<EOT
+ls_setup "sis_min_size = 1k" <<EOT
 alice@example.org uid=5001
 bob@example.org uid=5002
 carol@example.org uid=5003
@@ -37,13 +21,7 @@ erin@example.org uid=5005
 frank@example.org uid=5006
 gina@example.org uid=5007 quota=100
 EOT
-printf "example.org local\n" >"$SB/domains"
-"$TERN_BINDIR/tern-maps" -c "$SB/tern.conf" >/dev/null 2>&1 || { diag "tern-maps failed"; exit 1; }
-chmod 644 "$SB/accounts.cdb"
-
-TERN_LOG=stderr "$TERN_BINDIR/tern-lspawn" -c "$SB/tern.conf" 2>"$SB/log" &
-track $!
-wait_for 10 test -S "$SB/run/lspawn.sock" || { diag "no socket"; cat "$SB/log"; exit 1; }
+ls_start
 is "$(stat -c %a "$SB/run/lspawn.sock")" 600 "socket mode 0600"
 send() { "$TOOL" deliver "$SB/run/lspawn.sock" "$@" 2>"$SB/client.err"; }
 
