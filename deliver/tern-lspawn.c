@@ -1082,6 +1082,32 @@ sis_prepare(const struct lspawn_req *req, int msgfd, struct sis *s)
 	    (unsigned long long)size, req->nrcpt);
 }
 
+/*
+ * Recipient i's account and Maildir (a->md open), and its single-instance
+ * link into tmpname when the message is stored once (*linked_r then
+ * names it; NULL: an own copy).  -1 with *res_r the result when the
+ * account cannot be looked up or its Maildir opened.
+ */
+static int
+rcpt_home(const struct lspawn_req *req, size_t i, const struct sis *s,
+    struct acct *a, struct sbuf *home, struct sbuf *tmpname,
+    const char **linked_r, const char **res_r)
+{
+	*linked_r = NULL;
+	if (lookup(req->rcpt[i].addr, a, home, res_r) == -1 ||
+	    open_home(home->s, a, res_r) == -1)
+		return -1;
+	if (s->dirfd != -1) {
+		if (sis_link(s->dirfd, s->name, a->md, cfg.is_root ? a->uid :
+		    geteuid(), tmpname) == 0)
+			*linked_r = tmpname->s;
+		else
+			log_warn_sys("%s sis link for %s; own copy", req->qid,
+			    log_esc_s(req->rcpt[i].addr));
+	}
+	return 0;
+}
+
 static const char *
 one_rcpt(const struct lspawn_req *req, size_t i, int msgfd,
     const struct sis *s, struct sbuf *line)
@@ -1093,17 +1119,8 @@ one_rcpt(const struct lspawn_req *req, size_t i, int msgfd,
 	sbuf_init(&home, MAPS_PATH_MAX + 1);
 	sbuf_init(&tmpname, MAILDIR_NAME_MAX);
 	a.md = -1;
-	if (lookup(req->rcpt[i].addr, &a, &home, &res) == -1 ||
-	    open_home(home.s, &a, &res) == -1)
+	if (rcpt_home(req, i, s, &a, &home, &tmpname, &linked, &res) == -1)
 		goto out;
-	if (s->dirfd != -1) {
-		if (sis_link(s->dirfd, s->name, a.md, cfg.is_root ? a.uid :
-		    geteuid(), &tmpname) == 0)
-			linked = tmpname.s;
-		else
-			log_warn_sys("%s sis link for %s; own copy", req->qid,
-			    log_esc_s(req->rcpt[i].addr));
-	}
 	(void)run_local(req, i, &a, linked, msgfd, line, &res);
 out:
 	(void)io_close(&a.md);
@@ -1162,17 +1179,8 @@ take_off(const struct lspawn_req *req, size_t i, int msgfd,
 	sbuf_init(&tmpname, MAILDIR_NAME_MAX);
 	sbuf_init(&enc, KEPT_MSG_MAX + 1);
 	a.md = -1;
-	if (lookup(req->rcpt[i].addr, &a, &home, &res) == -1 ||
-	    open_home(home.s, &a, &res) == -1)
+	if (rcpt_home(req, i, s, &a, &home, &tmpname, &linked, &res) == -1)
 		goto out;
-	if (s->dirfd != -1) {
-		if (sis_link(s->dirfd, s->name, a.md, cfg.is_root ? a.uid :
-		    geteuid(), &tmpname) == 0)
-			linked = tmpname.s;
-		else
-			log_warn_sys("%s sis link for %s; own copy", req->qid,
-			    log_esc_s(req->rcpt[i].addr));
-	}
 	if (one_req(req, i, &a, linked, &one) == -1 ||
 	    kept_packet(&one, &enc) == -1) {
 		log_err_sys("%s cannot run tern-local", req->qid);
