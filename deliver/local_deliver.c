@@ -30,6 +30,8 @@ struct job {
 	struct maildir_quota q;
 	int		 bounce_over;	/* quota_exceeded = bounce */
 	int		 md;
+	int		 missing;	/* tmp/ or new/ was missing (ENOENT) */
+	int		 retried;	/* second attempt, after maildir_make */
 	struct sbuf	*line;		/* the result line */
 };
 
@@ -151,6 +153,8 @@ commit_linked(struct job *j)
 	if ((tmp = maildir_open_sub(j->md, "tmp")) == -1 ||
 	    fstatat(tmp, j->req->linked, &st, AT_SYMLINK_NOFOLLOW) == -1 ||
 	    !S_ISREG(st.st_mode)) {
+		/* tern-lspawn linked the copy into tmp/: a missing tmp/
+		 * means a missing copy, which making tmp/ cannot bring. */
 		log_err_sys("%s linked copy tmp/%s", j->req->qid,
 		    log_esc_s(j->req->linked));
 		(void)io_close(&tmp);
@@ -162,6 +166,11 @@ commit_linked(struct job *j)
 		if (errno == EDQUOT) {
 			(void)unlinkat(tmp, j->req->linked, 0);	/* ours */
 			r = over_quota(j);
+		} else if (errno == ENOENT && !j->retried &&
+		    faccessat(tmp, j->req->linked, F_OK,
+		    AT_SYMLINK_NOFOLLOW) == 0) {
+			j->missing = 1;	/* new/ missing: made, then again */
+			r = EXIT_TEMP;
 		} else {
 			log_err_sys("%s commit tmp/%s", j->req->qid,
 			    log_esc_s(j->req->linked));
@@ -194,6 +203,10 @@ deliver(struct job *j)
 	    &warn) == -1) {
 		if (errno == EDQUOT) {
 			r = over_quota(j);
+		} else if (errno == ENOENT && !j->retried &&
+		    lseek(0, 0, SEEK_SET) == 0) {
+			j->missing = 1;	/* made, then tried again */
+			r = EXIT_TEMP;
 		} else {
 			log_err_sys("%s delivery to=%s", j->req->qid,
 			    log_esc_s(j->req->rcpt[0].addr));
@@ -210,6 +223,17 @@ deliver(struct job *j)
 	return r;
 }
 
+/* One try; a second (j->retried) after maildir_make when one failed for
+ * a missing tmp/ or new/. */
+static int
+attempt(struct job *j)
+{
+	if (j->missing) {
+		j->missing = 0;
+		j->retried = 1;
+	}
+	return j->req->linked != NULL ? commit_linked(j) : deliver(j);
+}
 
 int
 local_bounce_over(const struct conf *c)
@@ -246,14 +270,33 @@ local_deliver_one(struct lspawn_req *req, int bounce_over, struct sbuf *line)
 	}
 	if (req->has_quota)
 		j.q.bytes = req->quota;
-	if ((j.md = maildir_open_sub(AT_FDCWD, ".")) == -1 ||
-	    maildir_make(j.md) == -1) {
+	/*
+	 * tmp/ and new/ are made only when the delivery finds one missing
+	 * (the account may have removed it): tern-lspawn made them when it
+	 * opened this Maildir, so checking all three first (three mkdirs,
+	 * three opens) was work repeated at every delivery.  A failed first
+	 * attempt leaves nothing behind, so it is simply made again.
+	 */
+	if ((j.md = maildir_open_sub(AT_FDCWD, ".")) == -1) {
 		log_err_sys("%s maildir %s", req->qid,
 		    log_esc_s(req->rcpt[0].addr));
-		(void)io_close(&j.md);
 		return defer(&j, "cannot open the mailbox");
 	}
-	r = req->linked != NULL ? commit_linked(&j) : deliver(&j);
+	/* A message that cannot be read twice (a pipe on fd 0): the
+	 * folders are checked first, as a second attempt could not be. */
+	if (req->linked == NULL && lseek(0, 0, SEEK_CUR) == -1)
+		j.missing = 1;
+	else
+		r = attempt(&j);
+	if (j.missing) {
+		if (maildir_make(j.md) == -1) {
+			log_err_sys("%s maildir %s", req->qid,
+			    log_esc_s(req->rcpt[0].addr));
+			(void)io_close(&j.md);
+			return defer(&j, "cannot open the mailbox");
+		}
+		r = attempt(&j);
+	}
 	crash_at("after-deliver", req->rcpt[0].addr);
 	(void)io_close(&j.md);
 	return r;

@@ -238,6 +238,9 @@ session(const char *opt_c, const char *mode, char **argv)
 	config(&s, &p, opt_c);
 	login_splitter_init(&split, s.program, s.margv, s.login_user, s.jail,
 	    split_fail);
+	/* The fork server shares its code's page-table entries with its
+	 * children only on the TLS port (lib/forkserver.h: no_share_text). */
+	split.share_text = p.implicit_tls;
 	if (forkserver_fd() >= 0) {
 		/* tern-supervise's fork server (lib/forkserver.h): the
 		 * configuration and the TLS context once, then a child

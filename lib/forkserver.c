@@ -371,7 +371,8 @@ forkserver_serve_split(int fd, int (*stale)(void *), void *arg, char **argv,
 	struct fs f = { fd, stale, arg, argv, split };
 	int r, in_child = 0;
 
-	if (selfpipe_init(sigs, 1) < 0 || forkserver_share_text() < 0)
+	if (selfpipe_init(sigs, 1) < 0 || ((split == NULL ||
+	    !split->no_share_text) && forkserver_share_text() < 0))
 		return -1;
 	/* Ready: until it hears this the supervisor hands us nothing (a
 	 * program that does not speak this protocol never says it). */

@@ -72,11 +72,18 @@ struct forkserver_split {
 	int		(*pre)(void *arg, int conn);
 	long		(*post)(void *arg, long child, int conn, char **env);
 	void		*arg;
+	/* 1: serve without forkserver_share_text() (below).  A plaintext
+	 * service's child runs little of the libraries' code, and every
+	 * shared entry costs at each fork (copied) and exit (freed): more
+	 * than the faults it saves (bench/RESULTS.md, imaplogin3).  0 (a
+	 * TLS service's child runs much of libcrypto): shared. */
+	int		 no_share_text;
 };
 int	forkserver_serve_split(int fd, int (*stale)(void *), void *arg,
 	    char **argv, const struct forkserver_split *split);
 /*
- * Before serving (once, after the start-up and warm-up): have fork() copy
+ * Before serving (once, after the start-up and warm-up; not for a split
+ * with no_share_text): have fork() copy
  * the page-table entries of the program's and libraries' code instead of
  * letting every child fault them in again.  fork() copies no entry of a
  * file mapping that has no anonymous page (an anon_vma), so a child took

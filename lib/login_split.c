@@ -26,6 +26,7 @@ login_splitter_init(struct login_splitter *ls, const char *program,
 	ls->jail = jail;
 	ls->fail = fail;
 	ls->jail_made = 0;
+	ls->share_text = 1;
 	ls->sp.ctl[0] = ls->sp.ctl[1] = ls->sp.rel[0] = ls->sp.rel[1] = -1;
 }
 
@@ -79,6 +80,7 @@ login_splitter_serve(struct login_splitter *ls, struct conf *cf,
 	fsplit.pre = split_pre;
 	fsplit.post = split_post;
 	fsplit.arg = ls;
+	fsplit.no_share_text = !ls->share_text;
 	role = forkserver_serve_split(forkserver_fd(), forkserver_conf_stale,
 	    cf, argv, &fsplit);
 	if (role < 0)

@@ -35,6 +35,10 @@ struct login_splitter {
 	const char	*jail;		/* its empty chroot folder */
 	void		(*fail)(const char *why);	/* errno set */
 	int		 jail_made;	/* the fork server made it once */
+	int		 share_text;	/* fork server: forkserver_share_text
+					 * (1 after init; the caller sets 0
+					 * for a plaintext port: its
+					 * children run little of OpenSSL) */
 	struct login_split sp;		/* this connection's pairs */
 };
 

@@ -152,13 +152,12 @@ maildir_unique(struct sbuf *out)
 	    (long)tv.tv_usec, (long)getpid(), counter, host_esc);
 }
 
-int
-maildir_tmp_open(int mdfd, struct sbuf *name_r)
+/* A new file in the open tmp/ folder tmpfd (O_EXCL, 0600). */
+static int
+tmp_open_in(int tmpfd, struct sbuf *name_r)
 {
-	int tmpfd, fd = -1, i, e;
+	int fd = -1, i;
 
-	if ((tmpfd = maildir_open_sub(mdfd, "tmp")) == -1)
-		return -1;
 	for (i = 0; i < MAILDIR_TMP_TRIES; i++) {
 		sbuf_reset(name_r);
 		if (maildir_unique(name_r) == -1 || sbuf_nul(name_r) == -1)
@@ -170,6 +169,17 @@ maildir_tmp_open(int mdfd, struct sbuf *name_r)
 		if (fd != -1 || errno != EEXIST)
 			break;
 	}
+	return fd;
+}
+
+int
+maildir_tmp_open(int mdfd, struct sbuf *name_r)
+{
+	int tmpfd, fd, e;
+
+	if ((tmpfd = maildir_open_sub(mdfd, "tmp")) == -1)
+		return -1;
+	fd = tmp_open_in(tmpfd, name_r);
 	e = errno;
 	(void)io_close(&tmpfd);
 	errno = e;
@@ -205,14 +215,15 @@ quota_on(const struct maildir_quota *q)
 	return q != NULL && (q->bytes != 0 || q->count != 0);
 }
 
-int
-maildir_commit(int mdfd, const char *tmpname, uint64_t size,
+/* maildir_commit() with tmp/ open already (tmpfd). */
+static int
+commit_in(int mdfd, int tmpfd, const char *tmpname, uint64_t size,
     const struct maildir_quota *q, struct sbuf *newname_r,
     const char **warn_r)
 {
 	struct maildir_usage u;
 	uint64_t dummy;
-	int tmpfd = -1, newfd = -1, rc = -1, e, r;
+	int newfd = -1, rc = -1, e, r;
 
 	*warn_r = NULL;
 	sbuf_reset(newname_r);
@@ -231,8 +242,7 @@ maildir_commit(int mdfd, const char *tmpname, uint64_t size,
 			return -1;
 		}
 	}
-	if ((tmpfd = maildir_open_sub(mdfd, "tmp")) == -1 ||
-	    (newfd = maildir_open_sub(mdfd, "new")) == -1)
+	if ((newfd = maildir_open_sub(mdfd, "new")) == -1)
 		goto out;
 	if (renameat(tmpfd, tmpname, newfd, newname_r->s) == -1)
 		goto out;
@@ -246,21 +256,34 @@ maildir_commit(int mdfd, const char *tmpname, uint64_t size,
 		*warn_r = "maildirsize not updated";
 out:
 	e = errno;
-	(void)io_close(&tmpfd);
 	(void)io_close(&newfd);
 	errno = e;
 	return rc;
 }
 
-static void
-unlink_tmp(int mdfd, const char *name)
+int
+maildir_commit(int mdfd, const char *tmpname, uint64_t size,
+    const struct maildir_quota *q, struct sbuf *newname_r,
+    const char **warn_r)
 {
-	int fd, e = errno;
+	int tmpfd, rc, e;
 
-	if ((fd = maildir_open_sub(mdfd, "tmp")) != -1) {
-		(void)unlinkat(fd, name, 0);	/* best effort cleanup */
-		(void)io_close(&fd);
-	}
+	*warn_r = NULL;
+	if ((tmpfd = maildir_open_sub(mdfd, "tmp")) == -1)
+		return -1;
+	rc = commit_in(mdfd, tmpfd, tmpname, size, q, newname_r, warn_r);
+	e = errno;
+	(void)io_close(&tmpfd);
+	errno = e;
+	return rc;
+}
+
+static void
+unlink_tmp(int tmpfd, const char *name)
+{
+	int e = errno;
+
+	(void)unlinkat(tmpfd, name, 0);	/* best effort cleanup */
 	errno = e;
 }
 
@@ -293,6 +316,7 @@ write_all(int fd, const void *prefix, size_t plen, const void *buf,
 	}
 }
 
+/* One delivery; tmp/ is opened once for the file and its move. */
 static int
 deliver(int mdfd, const void *prefix, size_t plen, const void *buf,
     size_t blen, int msgfd, const struct maildir_quota *q,
@@ -300,29 +324,35 @@ deliver(int mdfd, const void *prefix, size_t plen, const void *buf,
 {
 	struct sbuf tmpname;
 	uint64_t size;
-	int fd, rc = -1;
+	int tmpfd, fd, rc = -1, e;
 
 	*warn_r = NULL;
+	if ((tmpfd = maildir_open_sub(mdfd, "tmp")) == -1)
+		return -1;
 	sbuf_init(&tmpname, MAILDIR_NAME_MAX);
-	if ((fd = maildir_tmp_open(mdfd, &tmpname)) == -1)
+	if ((fd = tmp_open_in(tmpfd, &tmpname)) == -1)
 		goto out;
 	if (write_all(fd, prefix, plen, buf, blen, msgfd, &size) == -1) {
 		(void)io_close(&fd);
-		unlink_tmp(mdfd, tmpname.s);
+		unlink_tmp(tmpfd, tmpname.s);
 		goto out;
 	}
 	if (fsync(fd) == -1 || io_close(&fd) == -1) {
 		(void)io_close(&fd);
-		unlink_tmp(mdfd, tmpname.s);
+		unlink_tmp(tmpfd, tmpname.s);
 		goto out;
 	}
-	if (maildir_commit(mdfd, tmpname.s, size, q, name_r, warn_r) == -1) {
-		unlink_tmp(mdfd, tmpname.s);
+	if (commit_in(mdfd, tmpfd, tmpname.s, size, q, name_r,
+	    warn_r) == -1) {
+		unlink_tmp(tmpfd, tmpname.s);
 		goto out;
 	}
 	rc = 0;
 out:
+	e = errno;
 	sbuf_fini(&tmpname);
+	(void)io_close(&tmpfd);
+	errno = e;
 	return rc;
 }
 

@@ -215,12 +215,15 @@ reply_next(int sock, struct forkserver_reply *r)
 	return n > 0 && forkserver_reply_parse(buf, (size_t)n, r) == 0 ? 0 : -1;
 }
 
+static long anon_kb(uintptr_t);
+
 static void
 test_split(void)
 {
 	static const char msg[] = "c 7\0TCPREMOTEIP=192.0.2.9";
 	static const char msg2[] = "c 8\0TCPREMOTEIP=192.0.2.10";
-	struct forkserver_split sp = { split_pre, split_post, NULL };
+	/* no_share_text: the children see the server's code unchanged. */
+	struct forkserver_split sp = { split_pre, split_post, NULL, 1 };
 	struct forkserver_reply r, x1, x2;
 	char buf[256], want[64];
 	int s[2], p[2], st = 0, i, mon_ok = 0, child_ok = 0;
@@ -229,7 +232,7 @@ test_split(void)
 	pid_t srv;
 
 	if (socketpair(AF_UNIX, SOCK_SEQPACKET, 0, s) < 0 || pipe(p) < 0) {
-		skip(10, "socketpair/pipe");
+		skip(11, "socketpair/pipe");
 		return;
 	}
 	srv = fork();
@@ -242,7 +245,8 @@ test_split(void)
 		if (strcmp(getenv("TCPREMOTEIP"), "192.0.2.10") == 0)
 			for (;;)
 				(void)pause();	/* killed by the server */
-		n = snprintf(buf, sizeof buf, "child pre=%d\n", split_pre_ran);
+		n = snprintf(buf, sizeof buf, "child pre=%d text=%ld\n",
+		    split_pre_ran, anon_kb((uintptr_t)&test_split));
 		if (n > 0 && write(1, buf, (size_t)n) == n)
 			_exit(3);
 		_exit(1);
@@ -264,8 +268,10 @@ test_split(void)
 		    NULL);
 	}
 	buf[got > 0 ? got : 0] = '\0';
-	ok(strstr(buf, "child pre=1\n") != NULL,
+	ok(strstr(buf, "child pre=1 ") != NULL,
 	    "split: pre ran before the fork (the child sees its state)");
+	ok(strstr(buf, " text=0\n") != NULL, "split: no_share_text: the "
+	    "child's code mapping has no private page");
 	(void)snprintf(want, sizeof want, "monitor %ld 192.0.2.9\n", r.pid);
 	ok(strstr(buf, want) != NULL,
 	    "split: the pid reported is post's (the monitor), env passed");
