@@ -125,8 +125,9 @@ int	dkim_select(const char *key_dir, const char *selector,
 
 /*
  * dkim_sign_fd(): what a sender calls.  Reads the message in fd with
- * pread (from offset 0 to end of file, DKIM_CHUNK bytes at a time; the
- * file offset is left alone), finds its From domain, selects the key
+ * pread (its header block DKIM_HEAD_FIRST bytes first, then and for
+ * signing DKIM_CHUNK bytes at a time, from offset 0; the file offset is
+ * left alone), finds its From domain, selects the key
  * (dkim_select) and signs.  Returns 1 with the field appended to out and
  * d= in domain_r; 0 when the message is not to be signed (no key for its
  * domain, not exactly one From, no usable domain, a header block over
@@ -135,6 +136,7 @@ int	dkim_select(const char *key_dir, const char *selector,
  * defers rather than send it unsigned.
  */
 #define DKIM_CHUNK		65536
+#define DKIM_HEAD_FIRST		8192	/* the first read for the header */
 int	dkim_sign_fd(int fd, const char *key_dir, const char *selector,
 	    struct sbuf *out, struct sbuf *domain_r, struct sbuf *why_r);
 

@@ -136,6 +136,58 @@ smtpc_dot_finish(struct smtpc_dot *d, struct sbuf *out)
 	return 0;
 }
 
+/* Does p[0..n) hold a byte >= 0x80?  Eight bytes at a time. */
+static int
+has_high(const unsigned char *p, size_t n)
+{
+	uint64_t acc = 0, w;
+	size_t i = 0;
+	unsigned char tail = 0;
+
+	for (; i + 8 <= n; i += 8) {
+		memcpy(&w, p + i, 8);
+		acc |= w;
+	}
+	for (; i < n; i++)
+		tail |= p[i];
+	return (acc & UINT64_C(0x8080808080808080)) != 0 || tail >= 0x80;
+}
+
+size_t
+smtpc_dot_clean(struct smtpc_dot *d, const void *in, size_t n)
+{
+	const unsigned char *p = in, *lf, *cr;
+	size_t i = 0, end;
+	int bol = d->bol;
+
+	if (d->cr)
+		return 0;	/* the encoder decides what its CR was */
+	while (i < n) {
+		if (bol && p[i] == '.')
+			break;	/* to be doubled */
+		lf = memchr(p + i, '\n', n - i);
+		end = lf != NULL ? (size_t)(lf - p) : n;
+		/* A CR in the line is clean only as the one before its LF. */
+		cr = memchr(p + i, '\r', end - i);
+		if (lf == NULL) {
+			if (cr != NULL)
+				end = (size_t)(cr - p);	/* bare, or LF unseen */
+			if (end > i)
+				bol = 0;
+			i = end;
+			break;
+		}
+		if (end == i || cr != lf - 1)
+			break;	/* a bare LF, or a bare CR before the LF */
+		i = end + 1;
+		bol = 1;
+	}
+	d->bol = bol;
+	d->eightbit |= has_high(p, i);
+	d->in += i;
+	return i;
+}
+
 static int
 put(struct bio *b, struct sbuf *enc)
 {
@@ -145,34 +197,54 @@ put(struct bio *b, struct sbuf *enc)
 	return r;
 }
 
+/*
+ * n message bytes at p: what passes unchanged straight to the bio, the
+ * rest encoded through enc.  0, or -1.
+ */
+static int
+send_chunk(struct bio *b, struct smtpc_dot *d, const char *p, size_t n,
+    struct sbuf *enc)
+{
+	size_t k = smtpc_dot_clean(d, p, n);
+
+	if (k > 0 && bio_write(b, p, k) < 0)
+		return -1;
+	if (k == n)
+		return 0;
+	if (smtpc_dot_encode(d, p + k, n - k, enc) < 0)
+		return -1;
+	return put(b, enc);
+}
+
 int
 smtpc_send_data(struct bio *b, int fd, const void *prefix, size_t n,
     struct smtpc_dot *d)
 {
-	struct sbuf enc;
-	char buf[SMTPC_CHUNK];
+	struct sbuf enc, buf;
 	ssize_t k;
 	int r = -1;
 
+	/* Heap, not stack: the chunk holds message bytes (STYLE 5). */
 	sbuf_init(&enc, 2 * SMTPC_CHUNK + 16);
+	sbuf_init(&buf, SMTPC_CHUNK);
+	if (sbuf_reserve(&buf, SMTPC_CHUNK) < 0)
+		goto out;
 	if (n > 0) {
 		const char *p = prefix;
 		size_t off, len;
 
 		for (off = 0; off < n; off += len) {
 			len = n - off > SMTPC_CHUNK ? SMTPC_CHUNK : n - off;
-			if (smtpc_dot_encode(d, p + off, len, &enc) < 0 ||
-			    put(b, &enc) < 0)
+			if (send_chunk(b, d, p + off, len, &enc) < 0)
 				goto out;
 		}
 	}
 	for (;;) {
-		if ((k = io_read(fd, buf, sizeof(buf))) < 0)
+		if ((k = io_read(fd, buf.s, SMTPC_CHUNK)) < 0)
 			goto out;
 		if (k == 0)
 			break;
-		if (smtpc_dot_encode(d, buf, (size_t)k, &enc) < 0 ||
-		    put(b, &enc) < 0)
+		if (send_chunk(b, d, buf.s, (size_t)k, &enc) < 0)
 			goto out;
 	}
 	if (smtpc_dot_finish(d, &enc) < 0 || put(b, &enc) < 0 ||
@@ -181,5 +253,6 @@ smtpc_send_data(struct bio *b, int fd, const void *prefix, size_t n,
 	r = 0;
 out:
 	sbuf_fini(&enc);
+	sbuf_fini(&buf);
 	return r;
 }

@@ -26,13 +26,23 @@
  * gives the same output.  smtpc_dot_finish() appends what ends the data:
  * a CR LF when the message did not end with one, then ".\r\n".
  * d->eightbit says whether a byte >= 0x80 was seen; d->in counts input
- * bytes.
+ * bytes.  smtpc_dot_clean() returns how many of the n bytes at p, from
+ * the start, the encoder would send unchanged (CR LF line ends, no line
+ * starting with a dot, no bare CR or LF: a stored message that came in
+ * over SMTP is nearly all such), and takes them into d as
+ * smtpc_dot_encode would; the caller sends those bytes as they are and
+ * encodes the rest.  It stops before a CR that ends the input (its LF is
+ * not seen yet).  Interleaving the two on any split of any input gives
+ * exactly smtpc_dot_encode's output.
  *
  * smtpc_send_data(b, fd, prefix, n, &d) writes prefix (n bytes, may be 0:
  * e.g. a DKIM-Signature header the caller computed; encoded like the
  * message), then the message read from fd (from its current offset to end
  * of file, SMTPC_CHUNK bytes at a time, never whole in memory), then the
- * end of data, through bio_write, and flushes.  0 or -1 with errno.
+ * end of data, through bio_write, and flushes.  What smtpc_dot_clean
+ * passes goes to bio_write straight from the read buffer (a chunk larger
+ * than the bio's buffer is written by the kernel call itself: no copy);
+ * only the rest is encoded.  0 or -1 with errno.
  *
  * Return convention: 0 / -1 with errno.  Nothing here prints or exits.
  */
@@ -47,7 +57,7 @@ struct sbuf;
 struct smtp_reply;
 
 #define SMTPC_LINE_MAX	4096	/* a reply line is cut here (RFC: 512) */
-#define SMTPC_CHUNK	16384	/* message bytes read at a time */
+#define SMTPC_CHUNK	65536	/* message bytes read at a time */
 
 struct smtpc_dot {
 	int		bol;		/* at the beginning of a line */
@@ -62,6 +72,7 @@ void	smtpc_dot_init(struct smtpc_dot *);
 int	smtpc_dot_encode(struct smtpc_dot *, const void *, size_t,
 	    struct sbuf *out);
 int	smtpc_dot_finish(struct smtpc_dot *, struct sbuf *out);
+size_t	smtpc_dot_clean(struct smtpc_dot *, const void *, size_t);
 
 int	smtpc_send_data(struct bio *, int fd, const void *prefix, size_t n,
 	    struct smtpc_dot *);

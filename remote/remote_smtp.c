@@ -1,8 +1,8 @@
 /*
  * remote_smtp.c - one request to its next hop: find the hosts (routes
  * were applied by qmgr; MX here), connect, EHLO/LHLO, STARTTLS per policy,
- * MAIL, RCPT (pipelined when offered), DATA, QUIT; one result per
- * recipient.  The server's replies are hostile input: lib/smtpc reads
+ * MAIL, RCPT, DATA (MAIL, the RCPTs and DATA in one group when PIPELINING
+ * is offered: RFC 2920), the message, QUIT; one result per recipient.  The server's replies are hostile input: lib/smtpc reads
  * them, and only their code decides.
  */
 #include <errno.h>
@@ -57,6 +57,8 @@ struct sess {
 	int		 lost;		/* the connection cannot be used again */
 	int		 txn_open;	/* MAIL taken, no end-of-data reply yet */
 	int		 reused;	/* kept, no RSET: until MAIL's reply */
+	int		 data_sent;	/* DATA went with the envelope: its
+					 * reply is in r once envelope() ends */
 	struct rmt_keep	*keep;		/* NULL: close every connection */
 	uint64_t	 size;
 	const char	*host;		/* the host name connected to */
@@ -513,9 +515,13 @@ mail_reply(struct sess *s, int *mail_ok_r, char diag[DIAG_MAX + 1])
 
 /*
  * MAIL and every RCPT; pipelined in groups of RMT_GROUP when the server
- * offers PIPELINING (RFC 2920), else one command per reply.  -1: the
- * session was lost (diag says why); 0 otherwise (some or all recipients
- * may have their final result already).
+ * offers PIPELINING (RFC 2920), else one command per reply.  With
+ * PIPELINING, DATA closes the last group (as RFC 2920 3.1 allows: one
+ * round trip less per message) and its reply is read after the RCPTs'
+ * into s->r (s->data_sent), whatever they were: RFC 2920 3.1 has the
+ * client check it even when no RCPT was taken.  -1: the session was lost
+ * (diag says why); 0 otherwise (some or all recipients may have their
+ * final result already).
  */
 static int
 envelope(struct sess *s, int *mail_ok_r, char diag[DIAG_MAX + 1])
@@ -525,6 +531,7 @@ envelope(struct sess *s, int *mail_ok_r, char diag[DIAG_MAX + 1])
 	int mail_read = 0;
 
 	*mail_ok_r = 0;
+	s->data_sent = 0;
 	if (mail_from(s) < 0)
 		goto lost;
 	if (!pipe) {
@@ -539,6 +546,11 @@ envelope(struct sess *s, int *mail_ok_r, char diag[DIAG_MAX + 1])
 			goto lost;
 		if (pipe && i + 1 - first < RMT_GROUP && i + 1 < n)
 			continue;
+		if (pipe && i + 1 == n) {
+			if (bio_puts(s->b, "DATA\r\n") < 0)
+				goto lost;
+			s->data_sent = 1;
+		}
 		if (!mail_read) {
 			mail_read = 1;
 			if (mail_reply(s, mail_ok_r, diag) < 0)
@@ -550,6 +562,8 @@ envelope(struct sess *s, int *mail_ok_r, char diag[DIAG_MAX + 1])
 			if (*mail_ok_r)
 				rcpt_result(s, first);
 		}
+		if (s->data_sent && reply(s, s->rc->data_ms, "DATA", diag) < 0)
+			return -1;
 		if (!*mail_ok_r)
 			return 0;
 	}
@@ -606,21 +620,48 @@ data_reply(struct sess *s, size_t which)
 			    REMOTE_SENT && (s->caps.flags & SMTP_CAP_DSN) != 0;
 }
 
-/* DATA, the message, the reply (one per recipient for LMTP). */
+/*
+ * DATA went with the envelope, yet nothing is to be sent (no RCPT taken,
+ * or MAIL refused): a server that answered it 354 anyway gets a lone dot
+ * (RFC 2920 3.1), so that it is back in its initial state; whatever it
+ * answers changes no result (each recipient has its own already).  A
+ * refused DATA leaves the transaction open (RSET before the next).
+ */
+static void
+data_abort(struct sess *s)
+{
+	char diag[DIAG_MAX + 1];
+
+	s->data_sent = 0;
+	if (s->r.code != 354)
+		return;
+	if (bio_puts(s->b, ".\r\n") < 0) {
+		s->lost = 1;
+		return;
+	}
+	if (reply(s, s->rc->done_ms, "end of DATA", diag) == 0)
+		s->txn_open = 0;
+}
+
+/*
+ * DATA (unless it went with the envelope: its reply is in s->r), the
+ * message, the reply (one per recipient for LMTP).
+ */
 static void
 data(struct sess *s)
 {
 	char diag[DIAG_MAX + 1];
 	size_t i;
 
-	if (bio_puts(s->b, "DATA\r\n") < 0) {
+	if (s->data_sent)
+		s->data_sent = 0;
+	else if (bio_puts(s->b, "DATA\r\n") < 0) {
 		s->lost = 1;
 		diagf(diag, "4.4.2 lost connection with %s while sending "
 		    "DATA", s->relay);
 		accepted_set(s, (size_t)-1, REMOTE_DEFER, diag);
 		return;
-	}
-	if (reply(s, s->rc->data_ms, "DATA", diag) < 0) {
+	} else if (reply(s, s->rc->data_ms, "DATA", diag) < 0) {
 		accepted_set(s, (size_t)-1, REMOTE_DEFER, diag);
 		return;
 	}
@@ -781,6 +822,8 @@ transaction(struct sess *s)
 		any |= s->accepted[i];
 	if (any)
 		data(s);
+	else if (s->data_sent)
+		data_abort(s);
 done:
 	done_with(s);
 	return SESS_DONE;

@@ -4,7 +4,8 @@
  * same bytes as a message through the DATA encoder.  Checks: each reply
  * is within the line and text bounds with a valid code; the encoded data
  * has only CR LF line ends, no line that is a lone ".", and ends in
- * CR LF "." CR LF exactly once.
+ * CR LF "." CR LF exactly once; smtpc_dot_clean interleaved with the
+ * encoder gives the same bytes.
  */
 #include <stdint.h>
 #include <stdlib.h>
@@ -79,6 +80,36 @@ read_replies(const uint8_t *data, size_t size)
 	bio_free(&b);
 }
 
+/*
+ * The same input again, each piece first through smtpc_dot_clean (what it
+ * passes copied as is), the rest encoded: want's bytes exactly.
+ */
+static void
+clean_same(const uint8_t *data, size_t size, const struct sbuf *want,
+    int eightbit)
+{
+	struct smtpc_dot d;
+	struct sbuf out;
+	size_t i, k, c;
+
+	sbuf_init(&out, 4 * size + 64);
+	smtpc_dot_init(&d);
+	for (i = 0; i < size; i += k) {
+		k = 1 + (i * 5 + size) % 17;
+		if (k > size - i)
+			k = size - i;
+		c = smtpc_dot_clean(&d, data + i, k);
+		if (c > k || sbuf_cat_n(&out, data + i, c) < 0 ||
+		    smtpc_dot_encode(&d, data + i + c, k - c, &out) < 0)
+			abort();
+	}
+	if (smtpc_dot_finish(&d, &out) < 0 || out.len != want->len ||
+	    memcmp(out.s, want->s, out.len) != 0 || d.eightbit != eightbit ||
+	    d.in != size)
+		abort();
+	sbuf_fini(&out);
+}
+
 static void
 encode(const uint8_t *data, size_t size)
 {
@@ -114,6 +145,7 @@ encode(const uint8_t *data, size_t size)
 	}
 	if (d.in != size)
 		abort();
+	clean_same(data, size, &out, d.eightbit);
 	sbuf_fini(&out);
 }
 

@@ -501,6 +501,38 @@ sign_fd(const char *dir, const char *msg, struct sbuf *out, struct sbuf *dom)
 	return rc;
 }
 
+/*
+ * The header block is read DKIM_HEAD_FIRST bytes first: a From line past
+ * them, and an end of the header block on each byte around the seam,
+ * still sign (with a 100 KiB body after it).
+ */
+static void
+sign_fd_seams(const char *dir, struct sbuf *out, struct sbuf *dom)
+{
+	struct sbuf m;
+	int bad = 0, shift;
+
+	sbuf_init(&m, 4 * DKIM_HEAD_FIRST + 200 * 1024);
+	while (m.len < DKIM_HEAD_FIRST + 500)
+		(void)sbuf_cat_s(&m, "X-Pad: 0123456789012345678901234567\r\n");
+	(void)sbuf_cat_s(&m, "From: a@example.com\r\n\r\n");
+	while (m.len < 100 * 1024)
+		(void)sbuf_cat_s(&m, "body body body body body body body\r\n");
+	is_int(sign_fd(dir, sbuf_str(&m), out, dom), 1,
+	    "sign_fd: From past the first read: signed");
+	for (shift = -4; shift <= 4; shift++) {
+		sbuf_reset(&m);
+		(void)sbuf_cat_s(&m, "From: a@example.com\r\nX-Pad: ");
+		while ((long)m.len < (long)DKIM_HEAD_FIRST - 4 + shift)
+			(void)sbuf_cat_c(&m, 'p');
+		(void)sbuf_cat_s(&m, "\r\n\r\nbody\r\n");
+		if (sign_fd(dir, sbuf_str(&m), out, dom) != 1)
+			bad = 1;
+	}
+	ok(!bad, "sign_fd: the header's end on each byte around the seam");
+	sbuf_fini(&m);
+}
+
 static void
 test_sign_fd(const struct dkim_key *ed)
 {
@@ -530,6 +562,7 @@ test_sign_fd(const struct dkim_key *ed)
 	(void)sbuf_cat_s(&big, "\r\nbody\r\n");
 	is_int(sign_fd(dir, sbuf_str(&big), &out, &dom), 0,
 	    "sign_fd: header over 1 MB: 0 (sent unsigned)");
+	sign_fd_seams(dir, &out, &dom);
 	chmod(path, 0644);
 	is_int(sign_fd(dir, msg1, &out, &dom), -1,
 	    "sign_fd: unusable key: -1 (defer)");

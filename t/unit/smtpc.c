@@ -223,6 +223,142 @@ test_send(void)
 	(void)close(fd);
 }
 
+/* Encode in[0..n) in pieces of random size, with or without clean. */
+static int
+enc_pieces(const char *in, size_t n, int clean, unsigned *seed,
+    struct sbuf *out, int *eightbit_r)
+{
+	struct smtpc_dot d;
+	size_t i, k, c;
+
+	smtpc_dot_init(&d);
+	for (i = 0; i < n; i += k) {
+		k = 1 + (size_t)rand_r(seed) % 40;
+		if (k > n - i)
+			k = n - i;
+		c = clean ? smtpc_dot_clean(&d, in + i, k) : 0;
+		if (c > k)
+			return -1;
+		if (sbuf_cat_n(out, in + i, c) < 0 ||
+		    smtpc_dot_encode(&d, in + i + c, k - c, out) < 0)
+			return -1;
+	}
+	if (d.in != n || smtpc_dot_finish(&d, out) < 0)
+		return -1;
+	*eightbit_r = d.eightbit;
+	return 0;
+}
+
+/*
+ * smtpc_dot_clean: what it passes is what the encoder would have sent,
+ * on any input split anywhere (20,000 random inputs of CR, LF, dots,
+ * letters and 8-bit bytes), and it passes a clean message whole.
+ */
+static void
+test_clean(void)
+{
+	static const char alpha[] = "ab.\r\n\r\n\xc3";
+	struct smtpc_dot d;
+	struct sbuf a, b;
+	char in[200];
+	unsigned seed = 7;
+	int i, bad = 0, e1, e2;
+	size_t n, j, k;
+
+	sbuf_init(&a, 1 << 12);
+	sbuf_init(&b, 1 << 12);
+	for (i = 0; i < 20000 && !bad; i++) {
+		n = (size_t)rand_r(&seed) % sizeof(in);
+		for (j = 0; j < n; j++)
+			in[j] = alpha[rand_r(&seed) % (sizeof(alpha) - 1)];
+		sbuf_reset(&a);
+		sbuf_reset(&b);
+		k = (size_t)seed;
+		if (enc_pieces(in, n, 0, &seed, &a, &e1) < 0 ||
+		    (seed = (unsigned)k, enc_pieces(in, n, 1, &seed, &b,
+		    &e2) < 0) || a.len != b.len ||
+		    memcmp(a.s, b.s, a.len) != 0 || e1 != e2)
+			bad = 1;
+	}
+	ok(!bad, "clean + encode = encode, 20000 random inputs and splits");
+	smtpc_dot_init(&d);
+	is_int((int)smtpc_dot_clean(&d, "a\r\nb\r\n", 6), 6, "clean lines pass");
+	ok(d.bol && !d.eightbit && d.in == 6, "state after them");
+	is_int((int)smtpc_dot_clean(&d, ".x\r\n", 4), 0, "a leading dot stops");
+	smtpc_dot_init(&d);
+	is_int((int)smtpc_dot_clean(&d, "ab\r\ncd\r", 7), 6,
+	    "stops before a CR whose LF is not seen");
+	smtpc_dot_init(&d);
+	is_int((int)smtpc_dot_clean(&d, "ab\r\ncd\nx", 8), 4,
+	    "stops at the line with a bare LF");
+	smtpc_dot_init(&d);
+	is_int((int)smtpc_dot_clean(&d, "a\rb\r\n", 5), 0,
+	    "stops at the line with a bare CR");
+	smtpc_dot_init(&d);
+	is_int((int)smtpc_dot_clean(&d, "ab\r\ncd", 6), 6,
+	    "an unended last line passes");
+	ok(!d.bol, "not at a line's start after it");
+	smtpc_dot_init(&d);
+	(void)smtpc_dot_clean(&d, "\xff\r\n", 3);
+	ok(d.eightbit, "8-bit noticed");
+	sbuf_fini(&a);
+	sbuf_fini(&b);
+}
+
+/*
+ * smtpc_send_data on a message of 300 KiB (several chunks, larger than
+ * the bio's buffer) with a dot line, a bare LF and 8-bit bytes here and
+ * there: the bytes out are the encoder's.
+ */
+static void
+test_send_big(void)
+{
+	char path[] = "/tmp/tern-smtpc.XXXXXX", opath[] = "/tmp/tern-smtpc.XXXXXX";
+	int fd = mkstemp(path), ofd = mkstemp(opath), e = 0;
+	struct sbuf msg, want, got;
+	struct smtpc_dot d;
+	struct bio *b;
+	unsigned seed = 3;
+	size_t i;
+	ssize_t k;
+	char buf[4096];
+
+	ok(fd >= 0 && ofd >= 0, "temp files");
+	(void)unlink(path);
+	(void)unlink(opath);
+	sbuf_init(&msg, 1 << 20);
+	sbuf_init(&want, 1 << 21);
+	sbuf_init(&got, 1 << 21);
+	(void)sbuf_cat_s(&msg, "Subject: big\r\n\r\n");
+	for (i = 0; msg.len < 300 * 1024; i++) {
+		const char *line = i % 997 == 5 ? ".dot line\r\n" :
+		    i % 1499 == 7 ? "bare lf\n" : i % 211 == 3 ?
+		    "\xc3\xa9t\xc3\xa9\r\n" :
+		    "0123456789012345678901234567890123456789012345678901234567890123456789012345\r\n";
+
+		(void)sbuf_cat_s(&msg, line);
+	}
+	ok(write(fd, msg.s, msg.len) == (ssize_t)msg.len, "message written");
+	(void)lseek(fd, 0, SEEK_SET);
+	ok(enc_pieces(msg.s, msg.len, 0, &seed, &want, &e) == 0,
+	    "encoded byte by byte pieces");
+	b = bio_new(-1, ofd);
+	smtpc_dot_init(&d);
+	is_int(smtpc_send_data(b, fd, NULL, 0, &d), 0, "sent");
+	ok(d.eightbit && d.in == msg.len, "8-bit noticed, every byte taken");
+	bio_free(&b);
+	(void)lseek(ofd, 0, SEEK_SET);
+	while ((k = read(ofd, buf, sizeof(buf))) > 0)
+		(void)sbuf_cat_n(&got, buf, (size_t)k);
+	ok(got.len == want.len && memcmp(got.s, want.s, got.len) == 0,
+	    "the bytes sent are the encoder's (%zu)", got.len);
+	sbuf_fini(&msg);
+	sbuf_fini(&want);
+	sbuf_fini(&got);
+	(void)close(fd);
+	(void)close(ofd);
+}
+
 int
 main(void)
 {
@@ -230,5 +366,7 @@ main(void)
 	test_reply_text();
 	test_dot();
 	test_send();
+	test_clean();
+	test_send_big();
 	return done_testing();
 }
