@@ -152,7 +152,7 @@ zygote_post(struct login_splitter *ls, long child, int conn, char **env,
 	*retry_r = 1;
 	for (i = 0; env[i] != NULL; i++) {
 		k = strlen(env[i]) + 1;
-		if (k > sizeof buf - off)
+		if (k > sizeof buf - off || i >= LOGIN_ZYGOTE_VARS)
 			return -1;	/* too big for one message */
 		memcpy(buf + off, env[i], k);
 		off += k;

@@ -55,7 +55,6 @@
 
 #define EXTRA_MAX	16
 #define IP_MAX		46	/* INET6_ADDRSTRLEN */
-#define ZYGOTE_ENV_MAX	64	/* variables in one zygote message */
 #define ZYGOTE_FD	3	/* the zygote's socket to the fork server */
 
 extern char **environ;
@@ -168,7 +167,7 @@ zygote(void)
 	static const int dst[LOGIN_MON_NFD] = { LOGIN_MON_FD_CLIENT,
 	    LOGIN_MON_FD_CTL, LOGIN_MON_FD_RELAY, LOGIN_MON_FD_CHILD };
 	static char buf[LOGIN_ZYGOTE_MSG + 1];
-	static char *env[ZYGOTE_ENV_MAX + 1];
+	static char *env[LOGIN_ZYGOTE_VARS + 1];
 	char comm[16];
 	int fds[LOGIN_MON_NFD];
 	size_t nfd, ne, off, i;
@@ -187,7 +186,10 @@ zygote(void)
 		if (n == 0 || (n < 0 && errno != EPROTO && errno != EMSGSIZE))
 			_exit(EXIT_OK);	/* the fork server is gone */
 		pid = -1;
-		if (n > 0 && nfd == LOGIN_MON_NFD && buf[n - 1] == '\0')
+		for (ne = 0, off = 0; n > 0 && off < (size_t)n; ne++)
+			off += strnlen(buf + off, (size_t)n - off) + 1;
+		if (n > 0 && nfd == LOGIN_MON_NFD && buf[n - 1] == '\0' &&
+		    ne <= LOGIN_ZYGOTE_VARS)
 			pid = syscall(SYS_clone, CLONE_PARENT | SIGCHLD, 0,
 			    0, 0, 0);
 		if (pid == 0) {
@@ -195,8 +197,7 @@ zygote(void)
 			if (io_fd_arrange(fds, dst, LOGIN_MON_NFD) < 0 ||
 			    prctl(PR_SET_NAME, comm) < 0 || setsid() < 0)
 				_exit(EXIT_TEMP);
-			for (ne = 0, off = 0; off < (size_t)n &&
-			    ne < ZYGOTE_ENV_MAX; ne++) {
+			for (ne = 0, off = 0; off < (size_t)n; ne++) {
 				env[ne] = buf + off;
 				off += strlen(buf + off) + 1;
 			}
