@@ -170,10 +170,18 @@ zygote_post(struct login_splitter *ls, long child, int conn, char **env,
 		zygote_stop(ls, "monitor zygote: gone");
 		return -1;
 	}
+	/* From here the message may have made a monitor (the zygote may
+	 * die after its copy, before its answer), so no second one: a
+	 * connection that meets a dying zygote is lost. */
 	*retry_r = 0;
+	n = -1;
 	if (io_wait(ls->zsock, POLLIN, io_deadline_ms(ZYGOTE_WAIT_MS)) < 0 ||
-	    recv(ls->zsock, &pid, sizeof pid, 0) != (ssize_t)sizeof pid ||
+	    (n = recv(ls->zsock, &pid, sizeof pid, 0)) != (ssize_t)sizeof pid ||
 	    pid <= 0) {
+		if (n == 0)
+			errno = ECONNRESET;	/* it died */
+		else if (n > 0)
+			errno = EPROTO;		/* short, or it could not copy */
 		zygote_stop(ls, "monitor zygote: no monitor");
 		return -1;
 	}

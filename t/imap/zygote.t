@@ -4,8 +4,8 @@
 # in /proc); a connection's monitor is its copy made with CLONE_PARENT,
 # so the monitor (and the worker it becomes) is the fork server's child,
 # runs the worker program's image and is not the zygote's child.  A
-# zygote killed with SIGKILL costs no login: the next ones are spawned
-# the old way until a new zygote is started (a second later).
+# zygote killed with SIGKILL (and gone) costs no login: the next ones
+# are spawned the old way until a new zygote is started (a second later).
 . "${TERN_SRC:-.}/t/lib.sh"
 . "$TERN_SRC/t/imap/imap.sh"
 [ "$(id -u)" = 0 ] || skip_all "needs root"
@@ -59,9 +59,11 @@ if w:
     print("worker_parent_fs=%d" % (v[0] == fs))
     print("worker_arg0=%s" % os.path.basename(v[3][0]))
 c.logout()
-# Kill the zygote: logins go on, and a new zygote comes.
+# Kill the zygote and wait for it to be gone (a connection meeting a
+# dying zygote is lost, doc/login.md): logins go on, a new zygote comes.
 if z:
     os.kill(int(z[0]), signal.SIGKILL)
+    wait(lambda p: z[0] not in p or p[z[0]][4] == "Z")
 oks = 0; tries = 0; newz = []
 end = time.time() + 30
 while time.time() < end and tries < 200:
