@@ -110,6 +110,9 @@ struct fs {
 	void		*arg;
 	char		**argv;
 	const struct forkserver_split *split;
+	int		 spare_on;	/* forkserver_serve_spare() */
+	int		 spare_fd;	/* the server's end to the spare, or -1 */
+	pid_t		 spare_pid;
 };
 
 /* Length of a NAME=VALUE's name and '='. */
@@ -177,7 +180,10 @@ child(const struct fs *f, int conn, char **v, size_t nv, int stale)
 	sigset_t none;
 
 	selfpipe_fini();
-	(void)close(f->fd);	/* the supervisor's socket is not ours */
+	if (f->fd >= 0)
+		(void)close(f->fd);	/* the supervisor's socket is not ours */
+	if (f->spare_fd >= 0)
+		(void)close(f->spare_fd);	/* nor the spare's */
 	if (sigemptyset(&none) < 0 ||
 	    sigprocmask(SIG_SETMASK, &none, NULL) < 0 || setsid() < 0)
 		_exit(111);
@@ -283,9 +289,99 @@ forkserver_share_text(void)
 	return done;
 }
 
+/*
+ * The spare (a service that is not split): a child forked before its
+ * connection is there, waiting on a socket pair for the message and the
+ * descriptor the supervisor sent the server.  The server forwards the
+ * next connection to it and forks the next spare after it has answered,
+ * so the fork (0.7 ms of CPU on a VM, bench/RESULTS.md) is no longer
+ * between a client's connect and its greeting: the spare is made while
+ * the last session runs on the other core.  Still one process per
+ * connection; the spare is the same copy of the server a fork at the
+ * connection would have made.
+ */
+static void
+spare_drop(struct fs *f)
+{
+	if (f->spare_fd >= 0)
+		(void)close(f->spare_fd);	/* EOF: the spare ends */
+	f->spare_fd = -1;
+	f->spare_pid = -1;
+}
+
+/* In the spare: wait for the connection, then become its process.  Ends
+ * (exit 0) when the server closes its end first. */
+static void
+spare_wait(struct fs *f, int sock)
+{
+	static char buf[FORKSERVER_MSG_MAX];
+	char *v[VARS_MAX];
+	unsigned long long id;
+	size_t nv = 0, nfd = 0;
+	ssize_t n;
+	int conn = -1;
+
+	/* The supervisor's socket and the self-pipe are the server's;
+	 * whatever arrives on them is not for this process. */
+	selfpipe_fini();
+	(void)close(f->fd);
+	f->fd = -1;
+	while ((n = fdpass_recv(sock, buf, sizeof buf, &conn, 1, &nfd,
+	    0)) < 0 && errno == EINTR)
+		continue;
+	if (n <= 0 || nfd != 1 || parse(buf, (size_t)n, &id, v, &nv) < 0)
+		_exit(0);	/* the server checked it: it is gone */
+	(void)close(sock);
+	f->spare_fd = -1;
+	(void)child(f, conn, v, nv, 0);
+}
+
+/* Fork a spare; 1 in the spare once it has its connection, 0 in the
+ * server (with or without a spare: a failed fork only costs the next
+ * connection the fork the spare would have saved). */
+static int
+spare_make(struct fs *f)
+{
+	int sv[2];
+	pid_t pid;
+
+	if (!f->spare_on || f->split != NULL || f->spare_fd >= 0)
+		return 0;
+	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0)
+		return 0;
+	if ((pid = fork()) == 0) {
+		(void)close(sv[0]);
+		spare_wait(f, sv[1]);
+		return 1;
+	}
+	(void)close(sv[1]);
+	if (pid < 0) {
+		(void)close(sv[0]);
+		return 0;
+	}
+	f->spare_fd = sv[0];
+	f->spare_pid = pid;
+	return 0;
+}
+
+/* Hand the connection to the spare: its pid, or -1 (it died: the caller
+ * forks as before; its end is reported as any unknown pid's). */
+static pid_t
+spare_take(struct fs *f, const char *buf, size_t n, int conn)
+{
+	pid_t pid = f->spare_pid;
+
+	if (f->spare_fd < 0)
+		return -1;
+	if (fdpass_send(f->spare_fd, buf, n, &conn, 1, 0) != (ssize_t)n)
+		pid = -1;
+	spare_drop(f);
+	return pid;
+}
+
 /* Receive one message and its descriptor; 1 for EOF, 0 otherwise. */
 static int
-one(const struct fs *f, int *child_r)
+one(struct fs *f, int *child_r)
 {
 	static char buf[FORKSERVER_MSG_MAX];
 	char *v[VARS_MAX];
@@ -324,6 +420,13 @@ one(const struct fs *f, int *child_r)
 		reply(fd, 'f', id, 0);
 		return 0;
 	}
+	if (split == NULL && !stale &&
+	    (pid = spare_take(f, buf, (size_t)n, conn)) > 0) {
+		(void)close(conn);	/* the spare has it */
+		reply(fd, 's', id, (long)pid);
+		*child_r = spare_make(f);	/* the next one */
+		return 0;
+	}
 	pid = fork();
 	if (pid == 0) {
 		*child_r = 1;
@@ -343,7 +446,10 @@ one(const struct fs *f, int *child_r)
 		reply(fd, 'f', id, 0);
 	else
 		reply(fd, 's', id, (long)pid);
-	return stale ? 1 : 0;	/* stale: end, to be started afresh */
+	if (stale)
+		return 1;	/* end, to be started afresh */
+	*child_r = spare_make(f);	/* none was there: try again */
+	return 0;
 }
 
 static void
@@ -362,18 +468,20 @@ reap(int fd)
 	}
 }
 
-int
-forkserver_serve_split(int fd, int (*stale)(void *), void *arg, char **argv,
-    const struct forkserver_split *split)
+static int
+serve(int fd, int (*stale)(void *), void *arg, char **argv,
+    const struct forkserver_split *split, int spare_on)
 {
 	static const int sigs[] = { SIGCHLD };
 	struct pollfd p[2];
-	struct fs f = { fd, stale, arg, argv, split };
+	struct fs f = { fd, stale, arg, argv, split, spare_on, -1, -1 };
 	int r, in_child = 0;
 
 	if (selfpipe_init(sigs, 1) < 0 || ((split == NULL ||
 	    !split->no_share_text) && forkserver_share_text() < 0))
 		return -1;
+	if (spare_make(&f) == 1)
+		return 0;	/* the first spare, with its connection */
 	/* Ready: until it hears this the supervisor hands us nothing (a
 	 * program that does not speak this protocol never says it). */
 	while (send(fd, "r", 1, MSG_NOSIGNAL) < 0)
@@ -400,6 +508,7 @@ forkserver_serve_split(int fd, int (*stale)(void *), void *arg, char **argv,
 		if (in_child)
 			return 0;
 		if (r != 0) {
+			spare_drop(&f);
 			reap(fd);
 			return r;
 		}
@@ -407,9 +516,22 @@ forkserver_serve_split(int fd, int (*stale)(void *), void *arg, char **argv,
 }
 
 int
+forkserver_serve_split(int fd, int (*stale)(void *), void *arg, char **argv,
+    const struct forkserver_split *split)
+{
+	return serve(fd, stale, arg, argv, split, 0);
+}
+
+int
 forkserver_serve(int fd, int (*stale)(void *), void *arg, char **argv)
 {
-	return forkserver_serve_split(fd, stale, arg, argv, NULL);
+	return serve(fd, stale, arg, argv, NULL, 0);
+}
+
+int
+forkserver_serve_spare(int fd, int (*stale)(void *), void *arg, char **argv)
+{
+	return serve(fd, stale, arg, argv, NULL, 1);
 }
 
 int

@@ -52,6 +52,22 @@ int	forkserver_fd(void);
 int	forkserver_serve(int fd, int (*stale)(void *), void *arg,
 	    char **argv);
 /*
+ * The same, with a spare: a child forked before its connection arrives,
+ * waiting on a socket pair of its own; the server forwards the next
+ * connection's message and descriptor to it, answers "s ID PID" with its
+ * pid, and forks the next spare after that.  So no fork stands between a
+ * client's connect and its greeting: it is made while the last session
+ * runs (bench/smtp's one-session row; an SMTP client waits for the
+ * greeting).  The spare is the copy a fork at the connection would have
+ * made, as the server's user; still one process per connection.  A
+ * spare that died, or none (a fork failed), costs the connection the
+ * fork as before; a dead spare's end is reported as an unknown pid's.
+ * For the short sessions of tern-smtpd; not for long sessions, where one
+ * fork in the greeting's path does not matter.
+ */
+int	forkserver_serve_spare(int fd, int (*stale)(void *), void *arg,
+	    char **argv);
+/*
  * Split services (tern-pop3d, tern-imapd: doc/login.md): the forked child
  * is not the connection's process but a helper of it (the pre-auth
  * child), and the process the supervisor counts is started by split->post.

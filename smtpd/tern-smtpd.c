@@ -332,7 +332,7 @@ forkserver(struct smtpd *s, char **argv)
 	/* A map that cannot be opened now: each session tries (and says). */
 	if (maps_open(s, &map_dir) == 0)
 		(void)resolve_maps_hugepages(&s->maps);	/* a hint */
-	r = forkserver_serve(fd, forkserver_stale, s, argv);
+	r = forkserver_serve_spare(fd, forkserver_stale, s, argv);
 	if (r == 0) {
 		s->forked = 1;
 		return;		/* a connection's child */

@@ -116,8 +116,31 @@ check(ps[svpid][2][1] == 0, 'tern-supervise runs as root')
 # tern-smtpd: the fork servers are the supervisor's children; the sessions
 # (their children) have dropped to tern before reading from the client.
 smtpd = by.get('tern-smtpd', [])
-sess = [p for p in smtpd if parent_name(p) == 'tern-smtpd']
+
+
+def sid_of(p):
+    try:
+        with open('/proc/%s/stat' % p) as f:
+            return f.read().rsplit(')', 1)[1].split()[3]
+    except (OSError, IndexError):
+        return None
+
+
+# A fork server's spare (lib/forkserver.h, forkserver_serve_spare) is its
+# copy waiting for a connection: its server's uids and session, reading
+# nothing but its server.  A session has called setsid() and dropped.
+kids = [p for p in smtpd if parent_name(p) == 'tern-smtpd']
+sess = [p for p in kids if sid_of(p) == p]
+spares = [p for p in kids if p not in sess]
 check(len(sess) >= 2, 'tern-smtpd sessions are running', 'saw %d' % len(sess))
+per = {}
+for p in spares:
+    per[ps[p][0]] = per.get(ps[p][0], 0) + 1
+check(all(n == 1 for n in per.values()) and
+      all(ps[p][2] == ps[ps[p][0]][2] and sid_of(p) == sid_of(ps[p][0])
+          for p in spares),
+      'a tern-smtpd fork server has at most one spare, a copy of it',
+      str([(p, ps[p][0], ps[p][2], sid_of(p)) for p in spares]))
 bad = all_uids(sess, u_tern)
 check(not bad, 'every tern-smtpd session runs as tern (all four uids)', str(bad))
 q = by.get('tern-qmgr', []) + by.get('tern-enqueue', []) + by.get('tern-enqueue-w', [])

@@ -10,7 +10,7 @@ for p in tern-supervise tern-user tern-maps tern-conf tern-imapd tern-pop3d; do
 done
 command -v openssl >/dev/null || skip_all "openssl not installed"
 sandbox
-plan 17
+plan 18
 
 base=$(free_base)
 ( cd "$TERN_SRC" && TERN_HOME="$SB/home" TERN_PORT_BASE=$base \

@@ -6,6 +6,7 @@
 #include <sys/types.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
+#include <fcntl.h>
 #include <signal.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -351,6 +352,179 @@ anon_kb(uintptr_t addr)
 	return kb;
 }
 
+/* The server's children, from /proc (its one thread): up to max pids. */
+static size_t
+children_of(pid_t srv, long *pids, size_t max)
+{
+	char path[64], buf[512], *p, *e;
+	size_t n = 0;
+	ssize_t k;
+	int fd;
+
+	(void)snprintf(path, sizeof path, "/proc/%ld/task/%ld/children",
+	    (long)srv, (long)srv);
+	if ((fd = open(path, O_RDONLY)) < 0)
+		return 0;
+	k = read(fd, buf, sizeof buf - 1);
+	(void)close(fd);
+	buf[k > 0 ? k : 0] = '\0';
+	for (p = buf; n < max && *p != '\0'; p = e) {
+		long v = strtol(p, &e, 10);
+
+		if (e == p)
+			break;
+		pids[n++] = v;
+	}
+	return n;
+}
+
+/* Wait (bounded: 20 s) for the server to have one child other than not. */
+static long
+spare_of(pid_t srv, long not)
+{
+	long pids[8];
+	size_t i, n;
+	int tries;
+
+	for (tries = 0; tries < 2000; tries++) {
+		n = children_of(srv, pids, 8);
+		for (i = 0; i < n; i++)
+			if (pids[i] != not)
+				return pids[i];
+		(void)usleep(10000);
+	}
+	return -1;
+}
+
+/* Read replies until one of kind (others, e.g. a spare's 'x', skipped). */
+static int
+reply_of(int sock, char kind, struct forkserver_reply *r)
+{
+	char buf[128];
+	ssize_t n;
+	int i;
+
+	for (i = 0; i < 8; i++) {
+		if ((n = recv(sock, buf, sizeof buf - 1, 0)) <= 0)
+			return -1;
+		if (forkserver_reply_parse(buf, (size_t)n, r) == 0 &&
+		    r->kind == kind)
+			return 0;
+	}
+	return -1;
+}
+
+/* The connection's process writes "pid ppid ip" and exits 3. */
+static int
+conn_line(int sock, unsigned id, const char *ip, char *out, size_t outlen,
+    long *pid_r)
+{
+	char msg[96];
+	struct forkserver_reply r;
+	int p[2], n, len;
+	ssize_t k;
+
+	len = snprintf(msg, sizeof msg, "c %u%cTCPREMOTEIP=%s", id, '\0',
+	    ip);
+	if (len <= 0 || (size_t)len >= sizeof msg || pipe(p) < 0)
+		return -1;
+	n = send_conn(sock, msg, (size_t)len + 1, p[1]);
+	(void)close(p[1]);
+	if (n < 0 || reply_of(sock, 's', &r) < 0 || r.id != id) {
+		(void)close(p[0]);
+		return -1;
+	}
+	*pid_r = r.pid;
+	k = read(p[0], out, outlen - 1);
+	out[k > 0 ? k : 0] = '\0';
+	(void)close(p[0]);
+	return 0;
+}
+
+/*
+ * forkserver_serve_spare: the child that serves a connection was forked
+ * before the connection came (it is the server's child already there);
+ * the next spare replaces it; a dead spare costs only a fork.
+ */
+static void
+test_spare(void)
+{
+	char buf[128], want[128];
+	int sp[2], st = 0;
+	long s1, s2, s3, pid;
+	pid_t srv;
+
+	if (socketpair(AF_UNIX, SOCK_SEQPACKET, 0, sp) < 0) {
+		skip(11, "socketpair");
+		return;
+	}
+	srv = fork();
+	if (srv == 0) {
+		int n;
+
+		(void)close(sp[0]);
+		if (forkserver_serve_spare(sp[1], NULL, NULL, NULL) != 0)
+			_exit(0);
+		n = snprintf(buf, sizeof buf, "%ld %ld %s\n", (long)getpid(),
+		    (long)getppid(), getenv("TCPREMOTEIP"));
+		if (n > 0 && write(1, buf, (size_t)n) == n)
+			_exit(3);
+		_exit(1);
+	}
+	(void)close(sp[1]);
+	ok(recv(sp[0], buf, sizeof buf, 0) == 1 && buf[0] == 'r',
+	    "spare: the server says it is ready");
+	s1 = spare_of(srv, -1);
+	if (s1 < 0) {
+		skip(10, "no /proc/PID/task/TID/children");
+		(void)close(sp[0]);
+		(void)waitpid(srv, &st, 0);
+		return;
+	}
+	ok(s1 > 0, "spare: a child waits before any connection");
+	ok(conn_line(sp[0], 7, "192.0.2.7", buf, sizeof buf, &pid) == 0,
+	    "spare: connection 7 served");
+	is_int(pid, s1, "spare: s 7 names the child that was waiting");
+	(void)snprintf(want, sizeof want, "%ld %ld 192.0.2.7\n", s1,
+	    (long)srv);
+	is_str(buf, want, "spare: it has the connection on fd 1 and its "
+	    "variables");
+	s2 = spare_of(srv, s1);
+	ok(s2 > 0 && s2 != s1, "spare: the next one is forked");
+	ok(conn_line(sp[0], 8, "192.0.2.8", buf, sizeof buf, &pid) == 0 &&
+	    pid == s2, "spare: connection 8 goes to it");
+	/* Kill the third spare: the next connection is forked as before. */
+	s3 = spare_of(srv, s2);
+	ok(s3 > 0 && kill((pid_t)s3, SIGKILL) == 0, "spare: a spare killed");
+	/* Once the server has reaped it ('x', a pid the supervisor does not
+	 * know); a connection forwarded while it was dying is lost, as with
+	 * any process killed as it starts. */
+	{
+		struct forkserver_reply r;
+		int i;
+
+		for (i = 0; i < 4; i++)
+			if (reply_of(sp[0], 'x', &r) < 0 || r.pid == s3)
+				break;
+	}
+	ok(conn_line(sp[0], 9, "192.0.2.9", buf, sizeof buf, &pid) == 0 &&
+	    pid != s3 && strstr(buf, " 192.0.2.9\n") != NULL,
+	    "spare: after a dead spare, the connection is still served");
+	s1 = spare_of(srv, pid);
+	(void)close(sp[0]);
+	ok(waitpid(srv, &st, 0) == srv && WIFEXITED(st) &&
+	    WEXITSTATUS(st) == 0, "spare: end of file ends the server");
+	{
+		int tries;
+
+		for (tries = 0; tries < 2000 && s1 > 0 &&
+		    kill((pid_t)s1, 0) == 0; tries++)
+			(void)usleep(10000);
+		ok(s1 > 0 && kill((pid_t)s1, 0) < 0,
+		    "spare: the unused spare ends with its server");
+	}
+}
+
 static void
 test_share_text(void)
 {
@@ -385,5 +559,6 @@ main(void)
 	test_handover();
 	test_split();
 	test_share_text();
+	test_spare();
 	return done_testing();
 }
