@@ -362,17 +362,17 @@ reap(int fd)
 	}
 }
 
-int
-forkserver_serve_split(int fd, int (*stale)(void *), void *arg, char **argv,
-    const struct forkserver_split *split)
+static int
+serve(int fd, int (*stale)(void *), void *arg, char **argv,
+    const struct forkserver_split *split, int share_text)
 {
 	static const int sigs[] = { SIGCHLD };
 	struct pollfd p[2];
 	struct fs f = { fd, stale, arg, argv, split };
 	int r, in_child = 0;
 
-	if (selfpipe_init(sigs, 1) < 0 || ((split == NULL ||
-	    !split->no_share_text) && forkserver_share_text() < 0))
+	if (selfpipe_init(sigs, 1) < 0 ||
+	    (share_text && forkserver_share_text() < 0))
 		return -1;
 	/* Ready: until it hears this the supervisor hands us nothing (a
 	 * program that does not speak this protocol never says it). */
@@ -407,9 +407,24 @@ forkserver_serve_split(int fd, int (*stale)(void *), void *arg, char **argv,
 }
 
 int
+forkserver_serve_split(int fd, int (*stale)(void *), void *arg, char **argv,
+    const struct forkserver_split *split)
+{
+	return serve(fd, stale, arg, argv, split,
+	    split == NULL || !split->no_share_text);
+}
+
+int
 forkserver_serve(int fd, int (*stale)(void *), void *arg, char **argv)
 {
-	return forkserver_serve_split(fd, stale, arg, argv, NULL);
+	return serve(fd, stale, arg, argv, NULL, 1);
+}
+
+int
+forkserver_serve_text(int fd, int (*stale)(void *), void *arg, char **argv,
+    int share_text)
+{
+	return serve(fd, stale, arg, argv, NULL, share_text != 0);
 }
 
 int

@@ -52,6 +52,15 @@ int	forkserver_fd(void);
 int	forkserver_serve(int fd, int (*stale)(void *), void *arg,
 	    char **argv);
 /*
+ * forkserver_serve, with forkserver_share_text() (below) only when
+ * share_text is 1.  0: for a service whose children run little of the
+ * libraries' code (tern-smtpd on ports 25 and 24: a plain session paid
+ * more for the entries copied at fork and freed at exit than for the
+ * faults they saved; bench/RESULTS.md, smtpfork).
+ */
+int	forkserver_serve_text(int fd, int (*stale)(void *), void *arg,
+	    char **argv, int share_text);
+/*
  * Split services (tern-pop3d, tern-imapd: doc/login.md): the forked child
  * is not the connection's process but a helper of it (the pre-auth
  * child), and the process the supervisor counts is started by split->post.
@@ -83,7 +92,7 @@ int	forkserver_serve_split(int fd, int (*stale)(void *), void *arg,
 	    char **argv, const struct forkserver_split *split);
 /*
  * Before serving (once, after the start-up and warm-up; not for a split
- * with no_share_text): have fork() copy
+ * with no_share_text nor forkserver_serve_text's 0): have fork() copy
  * the page-table entries of the program's and libraries' code instead of
  * letting every child fault them in again.  fork() copies no entry of a
  * file mapping that has no anonymous page (an anon_vma), so a child took

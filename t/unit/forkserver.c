@@ -351,6 +351,66 @@ anon_kb(uintptr_t addr)
 	return kb;
 }
 
+/*
+ * forkserver_serve_text: with 0 the child's code mapping has no private
+ * page (its page-table entries were not copied: tern-smtpd's ports 25
+ * and 24), with 1 it has the one the server wrote (as forkserver_serve).
+ */
+static void
+test_serve_text(int share)
+{
+	static const char msg[] = "c 9\0TCPREMOTEIP=192.0.2.11";
+	struct forkserver_reply r;
+	char buf[128];
+	int sp[2], p[2], st = 0;
+	ssize_t got;
+	long kb = -2;
+	pid_t srv;
+
+	if (socketpair(AF_UNIX, SOCK_SEQPACKET, 0, sp) < 0 || pipe(p) < 0) {
+		skip(3, "socketpair/pipe");
+		return;
+	}
+	srv = fork();
+	if (srv == 0) {
+		int n;
+
+		(void)close(sp[0]);
+		(void)close(p[0]);
+		(void)close(p[1]);
+		if (forkserver_serve_text(sp[1], NULL, NULL, NULL, share) != 0)
+			_exit(0);	/* EOF: the test is over */
+		n = snprintf(buf, sizeof buf, "text=%ld\n",
+		    anon_kb((uintptr_t)&test_serve_text));
+		if (n > 0 && write(1, buf, (size_t)n) == n)
+			_exit(3);
+		_exit(1);
+	}
+	(void)close(sp[1]);
+	ok(reply_next(sp[0], &r) == 0 && r.kind == 'r' &&
+	    send_conn(sp[0], msg, sizeof msg, p[1]) == 0 &&
+	    reply_next(sp[0], &r) == 0 && r.kind == 's' && r.id == 9,
+	    "serve_text %d: ready, id 9 forked", share);
+	(void)close(p[1]);
+	got = read(p[0], buf, sizeof buf - 1);
+	buf[got > 0 ? got : 0] = '\0';
+	(void)close(p[0]);
+	if (sscanf(buf, "text=%ld", &kb) != 1)
+		kb = -2;
+	if (share && access("/sys/fs/selinux/enforce", F_OK) == 0)
+		skip(1, "SELinux: the text is never shared");
+	else if (share)
+		ok(kb > 0, "serve_text 1: the child's code mapping has the "
+		    "server's private page (%ld kB)", kb);
+	else
+		is_int(kb, 0, "serve_text 0: the child's code mapping has no "
+		    "private page");
+	(void)close(sp[0]);
+	ok(waitpid(srv, &st, 0) == srv && WIFEXITED(st) &&
+	    WEXITSTATUS(st) == 0, "serve_text %d: end of file ends the server",
+	    share);
+}
+
 static void
 test_share_text(void)
 {
@@ -384,6 +444,8 @@ main(void)
 	test_replies();
 	test_handover();
 	test_split();
+	test_serve_text(0);
+	test_serve_text(1);
 	test_share_text();
 	return done_testing();
 }
