@@ -234,6 +234,11 @@ struct login_monitor_conf {
 #define LOGIN_MON_FD_RELAY	5	/* the worker's end of the channel */
 #define LOGIN_MON_FD_CHILD	6	/* a pidfd of the pre-auth child */
 #define LOGIN_MON_NFD		4
+#define LOGIN_ZYGOTE_MSG	16384	/* a connection's variables, one
+					 * message to the monitor zygote
+					 * (login_split.h) ... */
+#define LOGIN_ZYGOTE_VARS	256	/* ... at most this many (more:
+					 * the monitor is spawned) */
 
 struct login_split {
 	int		 ctl[2];	/* [0] the monitor's, [1] the child's */

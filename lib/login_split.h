@@ -24,6 +24,8 @@
 #ifndef TERN_LOGIN_SPLIT_H
 #define TERN_LOGIN_SPLIT_H
 
+#include <stdint.h>
+
 #include "lib/login.h"
 
 struct conf;
@@ -40,6 +42,10 @@ struct login_splitter {
 					 * for a plaintext port: its
 					 * children run little of OpenSSL) */
 	struct login_split sp;		/* this connection's pairs */
+	/* Fork server: the monitor zygote (below), or -1. */
+	int		 zsock;		/* its socket */
+	int		 zpidfd;	/* a pidfd of it */
+	int64_t		 zretry;	/* io_now_ms() of the next start */
 };
 
 void	login_splitter_init(struct login_splitter *, const char *program,
@@ -49,7 +55,14 @@ void	login_splitter_init(struct login_splitter *, const char *program,
 /*
  * In tern-supervise's fork server (forkserver_fd() >= 0), after the
  * per-service set-up: the jail made (as root) and login_user resolved
- * once, then forkserver_serve_split with the hooks below.  Returns like
+ * once, the monitor zygote started, then forkserver_serve_split with the
+ * hooks below.  The zygote (tern-login(8) -Z, doc/login.md) is the
+ * monitor program exec'd once; each connection's monitor is a copy of
+ * it (clone with CLONE_PARENT: the fork server's child, reaped and
+ * reported as before) instead of a vfork and exec of the program: no
+ * exec, no start-up of a static image per login.  When the zygote
+ * cannot be used (gone, stuck 5 s, not started) the monitor is spawned
+ * as before, and a new zygote is tried a second later.  Returns like
  * forkserver_serve_split: 0 in a connection's pre-auth child (go on with
  * login_splitter_child), 1 when the server should exit 0, -1 on error.
  */

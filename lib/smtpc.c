@@ -1,8 +1,11 @@
 /* smtpc.c - SMTP client: reply reading and the DATA stream (smtpc.h). */
+#include <sys/stat.h>
+
 #include <errno.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "lib/bio.h"
 #include "lib/io.h"
@@ -216,12 +219,37 @@ send_chunk(struct bio *b, struct smtpc_dot *d, const char *p, size_t n,
 	return put(b, enc);
 }
 
+/* n message bytes at p into enc (clean ones copied, the rest encoded). */
+static int
+hold_chunk(struct smtpc_dot *d, const char *p, size_t n, struct sbuf *enc)
+{
+	size_t k = smtpc_dot_clean(d, p, n);
+
+	if (sbuf_cat_n(enc, p, k) < 0)
+		return -1;
+	return k == n ? 0 : smtpc_dot_encode(d, p + k, n - k, enc);
+}
+
+/* Bytes of fd from its offset to its end: -1 when unknown. */
+static off_t
+bytes_left(int fd)
+{
+	struct stat st;
+	off_t pos;
+
+	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode) ||
+	    (pos = lseek(fd, 0, SEEK_CUR)) < 0 || pos > st.st_size)
+		return -1;
+	return st.st_size - pos;
+}
+
 int
 smtpc_send_data(struct bio *b, int fd, const void *prefix, size_t n,
     struct smtpc_dot *d)
 {
 	struct sbuf enc, buf;
 	ssize_t k;
+	off_t left = bytes_left(fd);
 	int r = -1;
 
 	/* Heap, not stack: the chunk holds message bytes (STYLE 5). */
@@ -244,7 +272,27 @@ smtpc_send_data(struct bio *b, int fd, const void *prefix, size_t n,
 			goto out;
 		if (k == 0)
 			break;
-		if (send_chunk(b, d, buf.s, (size_t)k, &enc) < 0)
+		if (left < 0 || k < left) {
+			if (left > 0)
+				left -= k;
+			if (send_chunk(b, d, buf.s, (size_t)k, &enc) < 0)
+				goto out;
+			continue;
+		}
+		/*
+		 * The file's last chunk, by its size: held in enc, so that
+		 * the end of data goes in the same write (no lone ".\r\n"
+		 * segment), once a read has confirmed the end.
+		 */
+		left = -1;
+		if (hold_chunk(d, buf.s, (size_t)k, &enc) < 0)
+			goto out;
+		if ((k = io_read(fd, buf.s, SMTPC_CHUNK)) < 0)
+			goto out;
+		if (k == 0)
+			break;
+		if (put(b, &enc) < 0 ||		/* it grew: go on */
+		    send_chunk(b, d, buf.s, (size_t)k, &enc) < 0)
 			goto out;
 	}
 	if (smtpc_dot_finish(d, &enc) < 0 || put(b, &enc) < 0 ||

@@ -42,7 +42,9 @@
  * end of data, through bio_write, and flushes.  What smtpc_dot_clean
  * passes goes to bio_write straight from the read buffer (a chunk larger
  * than the bio's buffer is written by the kernel call itself: no copy);
- * only the rest is encoded.  0 or -1 with errno.
+ * only the rest is encoded.  The last chunk of a regular file (by its
+ * size; a read confirms the end) is held and goes out in one write with
+ * the end of data.  0 or -1 with errno.
  *
  * Return convention: 0 / -1 with errno.  Nothing here prints or exits.
  */

@@ -16,14 +16,34 @@
  * -e adds a variable to the worker's environment (its settings); -l and
  * -d: at most MAX sessions per account and client address for SERVICE,
  * their slots in USERIP_DIR (lib/userip.h; max_userip_connections).
+ *
+ * With -Z first (WORKER -Z -n ...), the program is the fork server's
+ * monitor zygote (doc/login.md): started once, before any connection,
+ * with a SOCK_SEQPACKET socket to the fork server on descriptor 3, it
+ * waits for one message per connection (the connection's variables,
+ * NUL-separated, with the four descriptors of login.h's LOGIN_MON_FD_*
+ * in that order) and makes the connection's monitor with
+ * clone(CLONE_PARENT): a copy of this fresh image whose parent is the
+ * fork server (which reaps it and reports it, as a spawned monitor),
+ * answered by its pid (a long; -1: none).  The copy goes on below as a
+ * monitor started with the remaining arguments.  The zygote ends at the
+ * fork server's end of file.
  */
+#include <sys/prctl.h>
+#include <sys/socket.h>
+#include <sys/syscall.h>
+
 #include <errno.h>
 #include <getopt.h>
+#include <sched.h>
+#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
 #include "lib/authc.h"
+#include "lib/fdpass.h"
+#include "lib/io.h"
 #include "lib/log.h"
 #include "lib/login.h"
 #include "lib/priv.h"
@@ -35,6 +55,9 @@
 
 #define EXTRA_MAX	16
 #define IP_MAX		46	/* INET6_ADDRSTRLEN */
+#define ZYGOTE_FD	3	/* the zygote's socket to the fork server */
+
+extern char **environ;
 
 static char ip[IP_MAX];
 
@@ -130,6 +153,67 @@ var_ok(const char *v)
 	return eq != NULL && eq != v;
 }
 
+/*
+ * The monitor zygote's loop (-Z above).  Returns only in a monitor: its
+ * descriptors on LOGIN_MON_FD_*, the connection's variables as its
+ * environment, a session of its own.  The zygote never reads the
+ * network or a password: its messages come from the fork server (root),
+ * and what a monitor inherits of its memory is the settings and this
+ * connection's variables (the buffer is wiped after each copy).
+ */
+static void
+zygote(void)
+{
+	static const int dst[LOGIN_MON_NFD] = { LOGIN_MON_FD_CLIENT,
+	    LOGIN_MON_FD_CTL, LOGIN_MON_FD_RELAY, LOGIN_MON_FD_CHILD };
+	static char buf[LOGIN_ZYGOTE_MSG + 1];
+	static char *env[LOGIN_ZYGOTE_VARS + 1];
+	char comm[16];
+	int fds[LOGIN_MON_NFD];
+	size_t nfd, ne, off, i;
+	ssize_t n;
+	long pid;
+
+	/* "tern-imapd-work" is the monitor's and the worker's name in
+	 * /proc (ps, the tests): the zygote takes another. */
+	memset(comm, 0, sizeof comm);
+	if (prctl(PR_GET_NAME, comm) < 0 ||
+	    prctl(PR_SET_NAME, "tern-zygote") < 0)
+		_exit(EXIT_TEMP);
+	for (;;) {
+		n = fdpass_recv(ZYGOTE_FD, buf, sizeof buf - 1, fds,
+		    LOGIN_MON_NFD, &nfd, 0);
+		if (n == 0 || (n < 0 && errno != EPROTO && errno != EMSGSIZE))
+			_exit(EXIT_OK);	/* the fork server is gone */
+		pid = -1;
+		for (ne = 0, off = 0; n > 0 && off < (size_t)n; ne++)
+			off += strnlen(buf + off, (size_t)n - off) + 1;
+		if (n > 0 && nfd == LOGIN_MON_NFD && buf[n - 1] == '\0' &&
+		    ne <= LOGIN_ZYGOTE_VARS)
+			pid = syscall(SYS_clone, CLONE_PARENT | SIGCHLD, 0,
+			    0, 0, 0);
+		if (pid == 0) {
+			(void)close(ZYGOTE_FD);
+			if (io_fd_arrange(fds, dst, LOGIN_MON_NFD) < 0 ||
+			    prctl(PR_SET_NAME, comm) < 0 || setsid() < 0)
+				_exit(EXIT_TEMP);
+			for (ne = 0, off = 0; off < (size_t)n; ne++) {
+				env[ne] = buf + off;
+				off += strlen(buf + off) + 1;
+			}
+			env[ne] = NULL;
+			environ = env;
+			return;
+		}
+		explicit_bzero(buf, sizeof buf);
+		for (i = 0; n > 0 && i < nfd; i++)
+			(void)close(fds[i]);
+		while (send(ZYGOTE_FD, &pid, sizeof pid, MSG_NOSIGNAL) < 0)
+			if (errno != EINTR)
+				_exit(EXIT_OK);
+	}
+}
+
 int
 login_main(int argc, char **argv, void (*run)(char **env))
 {
@@ -146,6 +230,17 @@ login_main(int argc, char **argv, void (*run)(char **env))
 	size_t nextra = 0;
 	int ch;
 
+	if (argc > 1 && strcmp(argv[1], "-Z") == 0) {
+		static const int zkeep[1] = { ZYGOTE_FD };
+
+		if (proc_init(zkeep, 1, PROC_NOCORE) < 0)
+			_exit(EXIT_TEMP);
+		zygote();
+		/* A monitor: the arguments after -Z are its own. */
+		argv[1] = argv[0];
+		argv++;
+		argc--;
+	}
 	if (proc_init(keep, LOGIN_MON_NFD, PROC_NOCORE) < 0)
 		_exit(EXIT_TEMP);
 	while ((ch = getopt(argc, argv, "n:s:a:t:u:l:d:e:")) != -1) {

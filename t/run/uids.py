@@ -148,7 +148,18 @@ check(not bad, 'each pre-auth process runs as ternlogin, chrooted',
 # Root only where DESIGN says: the supervisor, the delivery launcher, and
 # the per-connection starters (fork servers, the IMAP/POP3 monitors of
 # connections not logged in yet) that read nothing from the network.
-root_ok = {'tern-supervise', 'tern-lspawn', 'tern-smtpd', 'tern-imapd', 'tern-pop3d'}
+root_ok = {'tern-supervise', 'tern-lspawn', 'tern-smtpd', 'tern-imapd', 'tern-pop3d',
+           'tern-zygote'}
+# The monitor zygote (doc/login.md): one per IMAP/POP3 fork server, its
+# child, root (its copies are monitors), the worker program exec'd once.
+fsrv = [p for p in by.get('tern-imapd', []) + by.get('tern-pop3d', [])
+        if ps[p][0] == svpid]
+zy = by.get('tern-zygote', [])
+check(len(zy) == len(fsrv) and len(zy) > 0 and
+      sorted(ps[p][0] for p in zy) == sorted(fsrv) and
+      not all_uids(zy, 0),
+      'each IMAP/POP3 fork server has one monitor zygote, its child, root',
+      str([(p, ps[p][0], ps[p][2]) for p in zy]) + ' servers ' + str(fsrv))
 bad = [(p, ps[p][1]) for p in mine if p in ps and 0 in ps[p][2] and ps[p][1] not in root_ok
        and p not in mons]
 check(not bad, 'no other process has uid 0', str(bad))

@@ -10,7 +10,7 @@ for p in tern-supervise tern-user tern-maps tern-conf tern-imapd tern-pop3d; do
 done
 command -v openssl >/dev/null || skip_all "openssl not installed"
 sandbox
-plan 16
+plan 17
 
 base=$(free_base)
 ( cd "$TERN_SRC" && TERN_HOME="$SB/home" TERN_PORT_BASE=$base \
@@ -32,7 +32,7 @@ while read -r st name; do
 done <<EOT
 $res
 EOT
-[ "$n" = 15 ] || { diag "uids.py gave $n results"; cat "$SB/py.err" >&2; }
+[ "$n" = 16 ] || { diag "uids.py gave $n results"; cat "$SB/py.err" >&2; }
 kill -TERM $runpid
 wait_for 15 sh -c "! kill -0 $runpid 2>/dev/null"
 done_testing

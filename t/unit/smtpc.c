@@ -359,6 +359,107 @@ test_send_big(void)
 	(void)close(ofd);
 }
 
+/* A bio sink that keeps every write's bytes and counts the writes. */
+struct wlog {
+	struct sbuf	 all;
+	size_t		 calls, last;
+};
+
+static ssize_t
+wlog_write(void *ctx, const void *buf, size_t n)
+{
+	struct wlog *w = ctx;
+
+	if (sbuf_cat_n(&w->all, buf, n) < 0)
+		return -1;
+	w->calls++;
+	w->last = n;
+	return (ssize_t)n;
+}
+
+static ssize_t
+no_read(void *ctx, void *buf, size_t n)
+{
+	(void)ctx;
+	(void)buf;
+	(void)n;
+	return 0;
+}
+
+/* The message in fd sent through a wlog bio: 0, or -1. */
+static int
+send_logged(int fd, struct wlog *w, struct smtpc_dot *d)
+{
+	struct bio *b = bio_new(-1, -1);
+	int r;
+
+	if (b == NULL)
+		return -1;
+	bio_set_ops(b, w, no_read, wlog_write, NULL);
+	smtpc_dot_init(d);
+	r = smtpc_send_data(b, fd, NULL, 0, d);
+	bio_free(&b);
+	return r;
+}
+
+/*
+ * The writes: a clean 300 KiB message goes in 64 KiB writes, its end of
+ * data in the same write as its last bytes; a 4 KiB one in one write;
+ * a message on a pipe (size unknown) comes out the same as from a file.
+ */
+static void
+test_send_writes(void)
+{
+	char path[] = "/tmp/tern-smtpc.XXXXXX";
+	int fd = mkstemp(path), p[2], e = 0;
+	struct sbuf msg, want;
+	struct wlog w;
+	struct smtpc_dot d;
+	unsigned seed = 5;
+	size_t sizes[2] = { 300 * 1024, 4096 }, i, maxw[2] = { 6, 1 };
+
+	ok(fd >= 0, "temp file");
+	(void)unlink(path);
+	sbuf_init(&msg, 1 << 20);
+	sbuf_init(&want, 1 << 21);
+	sbuf_init(&w.all, 1 << 21);
+	for (i = 0; i < 2; i++) {
+		sbuf_reset(&msg);
+		sbuf_reset(&want);
+		sbuf_reset(&w.all);
+		w.calls = w.last = 0;
+		(void)sbuf_cat_s(&msg, "Subject: w\r\n\r\n");
+		while (msg.len < sizes[i])
+			(void)sbuf_cat_s(&msg, "0123456789012345678901234567890123456789\r\n");
+		ok(ftruncate(fd, 0) == 0 && lseek(fd, 0, SEEK_SET) == 0 &&
+		    write(fd, msg.s, msg.len) == (ssize_t)msg.len &&
+		    lseek(fd, 0, SEEK_SET) == 0, "message written (%zu)",
+		    msg.len);
+		(void)enc_pieces(msg.s, msg.len, 0, &seed, &want, &e);
+		is_int(send_logged(fd, &w, &d), 0, "sent");
+		ok(w.all.len == want.len &&
+		    memcmp(w.all.s, want.s, want.len) == 0, "the encoder's bytes");
+		ok(w.calls <= maxw[i], "in %zu writes (at most %zu)", w.calls,
+		    maxw[i]);
+		ok(w.last > 5 && w.all.len >= 5 && memcmp(w.all.s + w.all.len -
+		    5, "\r\n.\r\n", 5) == 0, "the end of data with the last "
+		    "bytes (%zu in the last write)", w.last);
+	}
+	/* The same 4 KiB message from a pipe: no size known. */
+	ok(pipe(p) == 0 && write(p[1], msg.s, msg.len) == (ssize_t)msg.len &&
+	    close(p[1]) == 0, "message on a pipe");
+	sbuf_reset(&w.all);
+	w.calls = 0;
+	is_int(send_logged(p[0], &w, &d), 0, "sent from the pipe");
+	ok(w.all.len == want.len && memcmp(w.all.s, want.s, want.len) == 0,
+	    "the encoder's bytes");
+	(void)close(p[0]);
+	(void)close(fd);
+	sbuf_fini(&msg);
+	sbuf_fini(&want);
+	sbuf_fini(&w.all);
+}
+
 int
 main(void)
 {
@@ -368,5 +469,6 @@ main(void)
 	test_send();
 	test_clean();
 	test_send_big();
+	test_send_writes();
 	return done_testing();
 }
