@@ -110,7 +110,7 @@ struct fs {
 	void		*arg;
 	char		**argv;
 	const struct forkserver_split *split;
-	int		 spare_on;	/* forkserver_serve_spare() */
+	int		 spare_on;	/* forkserver_serve_text() */
 	int		 spare_fd;	/* the server's end to the spare, or -1 */
 	pid_t		 spare_pid;
 };
@@ -470,15 +470,15 @@ reap(int fd)
 
 static int
 serve(int fd, int (*stale)(void *), void *arg, char **argv,
-    const struct forkserver_split *split, int spare_on)
+    const struct forkserver_split *split, int share_text, int spare_on)
 {
 	static const int sigs[] = { SIGCHLD };
 	struct pollfd p[2];
 	struct fs f = { fd, stale, arg, argv, split, spare_on, -1, -1 };
 	int r, in_child = 0;
 
-	if (selfpipe_init(sigs, 1) < 0 || ((split == NULL ||
-	    !split->no_share_text) && forkserver_share_text() < 0))
+	if (selfpipe_init(sigs, 1) < 0 ||
+	    (share_text && forkserver_share_text() < 0))
 		return -1;
 	if (spare_make(&f) == 1)
 		return 0;	/* the first spare, with its connection */
@@ -519,19 +519,21 @@ int
 forkserver_serve_split(int fd, int (*stale)(void *), void *arg, char **argv,
     const struct forkserver_split *split)
 {
-	return serve(fd, stale, arg, argv, split, 0);
+	return serve(fd, stale, arg, argv, split,
+	    split == NULL || !split->no_share_text, 0);
 }
 
 int
 forkserver_serve(int fd, int (*stale)(void *), void *arg, char **argv)
 {
-	return serve(fd, stale, arg, argv, NULL, 0);
+	return serve(fd, stale, arg, argv, NULL, 1, 0);
 }
 
 int
-forkserver_serve_spare(int fd, int (*stale)(void *), void *arg, char **argv)
+forkserver_serve_text(int fd, int (*stale)(void *), void *arg, char **argv,
+    int share_text)
 {
-	return serve(fd, stale, arg, argv, NULL, 1);
+	return serve(fd, stale, arg, argv, NULL, share_text != 0, 1);
 }
 
 int

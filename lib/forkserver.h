@@ -52,12 +52,18 @@ int	forkserver_fd(void);
 int	forkserver_serve(int fd, int (*stale)(void *), void *arg,
 	    char **argv);
 /*
- * The same, with a spare: a child forked before its connection arrives,
+ * forkserver_serve, with forkserver_share_text() (below) only when
+ * share_text is 1.  0: for a service whose children run little of the
+ * libraries' code (tern-smtpd on ports 25 and 24: a plain session paid
+ * more for the entries copied at fork and freed at exit than for the
+ * faults they saved; bench/RESULTS.md, smtpfork).
+ *
+ * It also keeps a spare: a child forked before its connection arrives,
  * waiting on a socket pair of its own; the server forwards the next
  * connection's message and descriptor to it, answers "s ID PID" with its
  * pid, and forks the next spare after that.  So no fork stands between a
  * client's connect and its greeting: it is made while the last session
- * runs (bench/smtp's one-session row; an SMTP client waits for the
+ * runs (bench/smtp's one-session row: an SMTP client waits for the
  * greeting).  The spare is the copy a fork at the connection would have
  * made, as the server's user; still one process per connection.  A
  * spare that died, or none (a fork failed), costs the connection the
@@ -65,8 +71,8 @@ int	forkserver_serve(int fd, int (*stale)(void *), void *arg,
  * For the short sessions of tern-smtpd; not for long sessions, where one
  * fork in the greeting's path does not matter.
  */
-int	forkserver_serve_spare(int fd, int (*stale)(void *), void *arg,
-	    char **argv);
+int	forkserver_serve_text(int fd, int (*stale)(void *), void *arg,
+	    char **argv, int share_text);
 /*
  * Split services (tern-pop3d, tern-imapd: doc/login.md): the forked child
  * is not the connection's process but a helper of it (the pre-auth
@@ -99,7 +105,7 @@ int	forkserver_serve_split(int fd, int (*stale)(void *), void *arg,
 	    char **argv, const struct forkserver_split *split);
 /*
  * Before serving (once, after the start-up and warm-up; not for a split
- * with no_share_text): have fork() copy
+ * with no_share_text nor forkserver_serve_text's 0): have fork() copy
  * the page-table entries of the program's and libraries' code instead of
  * letting every child fault them in again.  fork() copies no entry of a
  * file mapping that has no anonymous page (an anon_vma), so a child took

@@ -332,7 +332,16 @@ forkserver(struct smtpd *s, char **argv)
 	/* A map that cannot be opened now: each session tries (and says). */
 	if (maps_open(s, &map_dir) == 0)
 		(void)resolve_maps_hugepages(&s->maps);	/* a hint */
-	r = forkserver_serve_spare(fd, forkserver_stale, s, argv);
+	/*
+	 * The code's page-table entries copied at each fork
+	 * (forkserver_share_text) on the submission ports only, whose
+	 * every session runs TLS.  A plain session on port 25 or LMTP runs
+	 * little of libcrypto's code: it paid ~0.25 ms more CPU for the
+	 * entries copied and freed than the ~20 faults they saved; a
+	 * STARTTLS session came out even (bench/RESULTS.md, smtpfork).
+	 */
+	r = forkserver_serve_text(fd, forkserver_stale, s, argv,
+	    s->mode == SMTPD_SUBMISSION || s->mode == SMTPD_SUBMISSIONS);
 	if (r == 0) {
 		s->forked = 1;
 		return;		/* a connection's child */

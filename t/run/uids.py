@@ -126,7 +126,7 @@ def sid_of(p):
         return None
 
 
-# A fork server's spare (lib/forkserver.h, forkserver_serve_spare) is its
+# A fork server's spare (lib/forkserver.h, forkserver_serve_text) is its
 # copy waiting for a connection: its server's uids and session, reading
 # nothing but its server.  A session has called setsid() and dropped.
 kids = [p for p in smtpd if parent_name(p) == 'tern-smtpd']

@@ -352,6 +352,93 @@ anon_kb(uintptr_t addr)
 	return kb;
 }
 
+/*
+ * forkserver_serve_text: with 0 the child's code mapping has no private
+ * page (its page-table entries were not copied: tern-smtpd's ports 25
+ * and 24), with 1 it has the one the server wrote (as forkserver_serve).
+ */
+static void
+test_serve_text(int share)
+{
+	static const char msg[] = "c 9\0TCPREMOTEIP=192.0.2.11";
+	struct forkserver_reply r;
+	char buf[128];
+	int sp[2], p[2], st = 0;
+	ssize_t got;
+	long kb = -2;
+	pid_t srv;
+
+	if (socketpair(AF_UNIX, SOCK_SEQPACKET, 0, sp) < 0 || pipe(p) < 0) {
+		skip(3, "socketpair/pipe");
+		return;
+	}
+	srv = fork();
+	if (srv == 0) {
+		int n;
+
+		(void)close(sp[0]);
+		(void)close(p[0]);
+		(void)close(p[1]);
+		if (forkserver_serve_text(sp[1], NULL, NULL, NULL, share) != 0)
+			_exit(0);	/* EOF: the test is over */
+		n = snprintf(buf, sizeof buf, "text=%ld\n",
+		    anon_kb((uintptr_t)&test_serve_text));
+		if (n > 0 && write(1, buf, (size_t)n) == n)
+			_exit(3);
+		_exit(1);
+	}
+	(void)close(sp[1]);
+	ok(reply_next(sp[0], &r) == 0 && r.kind == 'r' &&
+	    send_conn(sp[0], msg, sizeof msg, p[1]) == 0 &&
+	    reply_next(sp[0], &r) == 0 && r.kind == 's' && r.id == 9,
+	    "serve_text %d: ready, id 9 forked", share);
+	(void)close(p[1]);
+	got = read(p[0], buf, sizeof buf - 1);
+	buf[got > 0 ? got : 0] = '\0';
+	(void)close(p[0]);
+	if (sscanf(buf, "text=%ld", &kb) != 1)
+		kb = -2;
+	if (share && access("/sys/fs/selinux/enforce", F_OK) == 0)
+		skip(1, "SELinux: the text is never shared");
+	else if (share)
+		ok(kb > 0, "serve_text 1: the child's code mapping has the "
+		    "server's private page (%ld kB)", kb);
+	else
+		is_int(kb, 0, "serve_text 0: the child's code mapping has no "
+		    "private page");
+	(void)close(sp[0]);
+	ok(waitpid(srv, &st, 0) == srv && WIFEXITED(st) &&
+	    WEXITSTATUS(st) == 0, "serve_text %d: end of file ends the server",
+	    share);
+}
+
+static void
+test_share_text(void)
+{
+	int rx = count_maps(" r-xp "), st;
+	pid_t pid;
+
+	ok(rx > 0, "share text: file-backed code mappings (%d)", rx);
+	is_int(anon_kb((uintptr_t)&test_share_text) > 0 ? 1 : 0, 0,
+	    "share text: the program's code has no private page before");
+	if (access("/sys/fs/selinux/enforce", F_OK) == 0) {
+		is_int(forkserver_share_text(), 0,
+		    "share text: skipped under SELinux");
+		return;
+	}
+	ok(forkserver_share_text() >= 1, "share text: done");
+	is_int(count_maps(" r-xp "), rx, "share text: as many code mappings "
+	    "(none split)");
+	is_int(count_maps(" rwxp "), 0, "share text: none left writable");
+	ok(anon_kb((uintptr_t)&test_share_text) > 0,
+	    "share text: the code mapping has its private page (anon_vma)");
+	pid = fork();
+	if (pid == 0)
+		_exit(count_maps(" r-xp ") == rx ? 0 : 1);
+	ok(pid > 0 && waitpid(pid, &st, 0) == pid && WIFEXITED(st) &&
+	    WEXITSTATUS(st) == 0, "share text: a forked child runs");
+}
+
 /* The server's children, from /proc (its one thread): up to max pids. */
 static size_t
 children_of(pid_t srv, long *pids, size_t max)
@@ -442,7 +529,7 @@ conn_line(int sock, unsigned id, const char *ip, char *out, size_t outlen,
 }
 
 /*
- * forkserver_serve_spare: the child that serves a connection was forked
+ * forkserver_serve_text keeps a spare: the child that serves a connection was forked
  * before the connection came (it is the server's child already there);
  * the next spare replaces it; a dead spare costs only a fork.
  */
@@ -463,7 +550,7 @@ test_spare(void)
 		int n;
 
 		(void)close(sp[0]);
-		if (forkserver_serve_spare(sp[1], NULL, NULL, NULL) != 0)
+		if (forkserver_serve_text(sp[1], NULL, NULL, NULL, 0) != 0)
 			_exit(0);
 		n = snprintf(buf, sizeof buf, "%ld %ld %s\n", (long)getpid(),
 		    (long)getppid(), getenv("TCPREMOTEIP"));
@@ -525,39 +612,14 @@ test_spare(void)
 	}
 }
 
-static void
-test_share_text(void)
-{
-	int rx = count_maps(" r-xp "), st;
-	pid_t pid;
-
-	ok(rx > 0, "share text: file-backed code mappings (%d)", rx);
-	is_int(anon_kb((uintptr_t)&test_share_text) > 0 ? 1 : 0, 0,
-	    "share text: the program's code has no private page before");
-	if (access("/sys/fs/selinux/enforce", F_OK) == 0) {
-		is_int(forkserver_share_text(), 0,
-		    "share text: skipped under SELinux");
-		return;
-	}
-	ok(forkserver_share_text() >= 1, "share text: done");
-	is_int(count_maps(" r-xp "), rx, "share text: as many code mappings "
-	    "(none split)");
-	is_int(count_maps(" rwxp "), 0, "share text: none left writable");
-	ok(anon_kb((uintptr_t)&test_share_text) > 0,
-	    "share text: the code mapping has its private page (anon_vma)");
-	pid = fork();
-	if (pid == 0)
-		_exit(count_maps(" r-xp ") == rx ? 0 : 1);
-	ok(pid > 0 && waitpid(pid, &st, 0) == pid && WIFEXITED(st) &&
-	    WEXITSTATUS(st) == 0, "share text: a forked child runs");
-}
-
 int
 main(void)
 {
 	test_replies();
 	test_handover();
 	test_split();
+	test_serve_text(0);
+	test_serve_text(1);
 	test_share_text();
 	test_spare();
 	return done_testing();
