@@ -38,6 +38,15 @@ PKGS      = openssl libcdb libbsd libcrypt
 # after the dependency check below may have installed the packages.
 PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS   = $(shell pkg-config --libs $(PKGS) 2>/dev/null)
+# The programs link tinycdb and libbsd (with its libmd) statically: small,
+# and each shared library is five more mappings in every process, which a
+# fork server's fork copies and each connection's exit tears down
+# (bench/RESULTS.md, 2026-11-30: tern-smtpd's fork and exit are a fifth of
+# a message's CPU).  OpenSSL, libcrypt and libc stay shared, for their
+# security updates.  Libraries a program does not use are not linked.
+STATIC_PKGS = libcdb libbsd
+DYN_LIBS   = $(shell pkg-config --libs $(filter-out $(STATIC_PKGS),$(PKGS)) 2>/dev/null)
+STATIC_LIBS = -Wl,-Bstatic $(shell pkg-config --static --libs $(STATIC_PKGS) 2>/dev/null) -Wl,-Bdynamic
 
 WARN      = -Wall -Wextra -Werror -Wformat=2 -Wshadow -Wvla \
             -Wstrict-prototypes -Wmissing-prototypes -Wimplicit-fallthrough
@@ -46,8 +55,8 @@ ALL_CFLAGS = -std=c11 -D_GNU_SOURCE -DTERN_VERSION='"$(VERSION)"' \
             -DTERN_SYSCONF='"$(SYSCONF)"' -DTERN_LIBEXEC='"$(LIBEXEC)"' \
             -DTERN_SBINDIR='"$(SBINDIR)"' \
             -I. $(WARN) $(HARDEN) -fPIE $(SANFLAGS) $(CFLAGS) $(PKG_CFLAGS)
-ALL_LDFLAGS = -pie -Wl,-z,relro,-z,now $(SANFLAGS) $(LDFLAGS)
-LIBS      = $(PKG_LIBS)
+ALL_LDFLAGS = -pie -Wl,-z,relro,-z,now -Wl,--as-needed $(SANFLAGS) $(LDFLAGS)
+LIBS      = $(STATIC_LIBS) $(DYN_LIBS)
 
 PROGS     =
 MANPAGES  =
@@ -64,6 +73,8 @@ STATIC_PROGS =
 ifneq ($(SAN),1)
 $(foreach p,$(STATIC_PROGS),$(eval $(p)_SRCS += pop3d/worker_static.c))
 $(STATIC_PROGS:%=$(O)/bin/%): LIBS += -lmd -static-pie
+# (no -Bstatic/-Bdynamic pair there: -Bdynamic would undo -static-pie)
+$(STATIC_PROGS:%=$(O)/bin/%): STATIC_LIBS = $(shell pkg-config --static --libs $(STATIC_PKGS) 2>/dev/null)
 ifneq ($(findstring clang,$(CC)),)
 # clang says -pie (in every link line) is unused next to -static-pie.
 $(STATIC_PROGS:%=$(O)/bin/%): LIBS += -Wno-unused-command-line-argument

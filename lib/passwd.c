@@ -10,6 +10,7 @@
 #include "lib/mem.h"
 #include "lib/passwd.h"
 #include "lib/sbuf.h"
+#include "lib/shacrypt.h"
 
 /* What a stored hash turned out to be. */
 enum pw_kind {
@@ -341,6 +342,23 @@ plain_equal(const char *a, size_t alen, const char *b, size_t blen)
 	return eq;
 }
 
+/* "$6$" with OpenSSL's SHA-512 (lib/shacrypt.h): 1 or 0; -1 for a
+ * setting it leaves to libcrypt. */
+static int
+verify_sha512(const char *password, const char *body, size_t bodylen)
+{
+	char h[SHACRYPT_OUT_MAX];
+	int n, rc;
+
+	n = shacrypt512(password, strlen(password), body, bodylen, h,
+	    sizeof h);
+	if (n < 0)
+		return -1;
+	rc = (size_t)n == bodylen && CRYPTO_memcmp(h, body, bodylen) == 0;
+	explicit_bzero(h, sizeof h);
+	return rc;
+}
+
 static int
 verify_crypt(const char *password, const char *body, size_t bodylen)
 {
@@ -349,6 +367,9 @@ verify_crypt(const char *password, const char *body, size_t bodylen)
 	const char *h;
 	int rc = -1;
 
+	if (bodylen > 3 && memcmp(body, "$6$", 3) == 0 &&
+	    (rc = verify_sha512(password, body, bodylen)) >= 0)
+		return rc;
 	if ((setting = mem_strndup(body, bodylen)) == NULL)
 		return -1;
 	if ((cd = mem_alloc(1, sizeof *cd)) == NULL) {

@@ -32,11 +32,14 @@ if [ "$what" = check ]; then
 	command -v ip >/dev/null 2>&1 || need iproute2
 	command -v fetchmail >/dev/null 2>&1 || need fetchmail
 	command -v getmail >/dev/null 2>&1 || need getmail6
-	/usr/bin/python3 -c 'import aiosmtpd' >/dev/null 2>&1 || need python3-aiosmtpd
+	# -I: not from the current folder, where tern's own dkim/ would
+	# pass for the dkim module (a namespace package) and keep
+	# python3-dkim from being installed.
+	/usr/bin/python3 -I -c 'import aiosmtpd' >/dev/null 2>&1 || need python3-aiosmtpd
 	command -v dnsmasq >/dev/null 2>&1 || [ -x /usr/sbin/dnsmasq ] || need dnsmasq-base
 	command -v mbsync >/dev/null 2>&1 || need isync
-	/usr/bin/python3 -c 'import dkim' >/dev/null 2>&1 || need python3-dkim
-	/usr/bin/python3 -c 'import nacl' >/dev/null 2>&1 || need python3-nacl
+	/usr/bin/python3 -I -c 'import dkim' >/dev/null 2>&1 || need python3-dkim
+	/usr/bin/python3 -I -c 'import nacl' >/dev/null 2>&1 || need python3-nacl
 	command -v ps >/dev/null 2>&1 || need procps
 	# t/user/move.t: tern-user move's stream over a real ssh
 	[ -x /usr/sbin/sshd ] || need openssh-server

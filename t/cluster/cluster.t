@@ -18,7 +18,7 @@
 [ "$(id -u)" = 0 ] || skip_all "needs root (network namespaces)"
 command -v dnsmasq >/dev/null 2>&1 || skip_all "no dnsmasq"
 command -v setpriv >/dev/null 2>&1 || skip_all "no setpriv"
-"$PY" -c 'import aiosmtpd' 2>/dev/null || skip_all "python3-aiosmtpd not installed"
+"$PY" -I -c 'import aiosmtpd' 2>/dev/null || skip_all "python3-aiosmtpd not installed"
 for p in tern-proxy tern-supervise tern-smtpd tern-qmgr tern-remote tern-local tern-imapd tern-pop3d tern-authd tern-maps tern-user; do
 	[ -x "$TERN_BINDIR/$p" ] || skip_all "$p not built"
 done

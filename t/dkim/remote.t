@@ -5,7 +5,7 @@
 # is signed with its parent's key, a domain without a key goes unsigned, a
 # key open to others defers the message, dkim_sign = no turns it off.
 . "${TERN_SRC:-.}/t/lib.sh"
-"$PY" -c 'import dkim, nacl' 2>/dev/null || skip_all "python3-dkim and python3-nacl not installed"
+"$PY" -I -c 'import dkim, nacl' 2>/dev/null || skip_all "python3-dkim and python3-nacl not installed"
 [ -x "$TERN_BINDIR/tern-dkim" ] || skip_all "tern-dkim not built"
 sandbox
 . "$TERN_SRC/t/remote/remote.sh"

@@ -6,7 +6,7 @@
 # or an added From must fail; an added unsigned field must not.
 . "${TERN_SRC:-.}/t/lib.sh"
 [ -x "$TERN_BINDIR/tern-dkim" ] || skip_all "tern-dkim not built"
-"$PY" -c 'import dkim, nacl' 2>/dev/null || skip_all "python3-dkim and python3-nacl not installed"
+"$PY" -I -c 'import dkim, nacl' 2>/dev/null || skip_all "python3-dkim and python3-nacl not installed"
 sandbox
 plan 67
 D=$TERN_BINDIR/tern-dkim

@@ -8,7 +8,7 @@
 . "$TERN_SRC/t/e2e/e2e.sh"
 [ -x "$TERN_BINDIR/tern-remote" ] || skip_all "tern-remote not built"
 [ -x "$TERN_BINDIR/tern-mailq" ] || skip_all "tern-mailq not built"
-"$PY" -c 'import aiosmtpd' 2>/dev/null || skip_all "python3-aiosmtpd not installed"
+"$PY" -I -c 'import aiosmtpd' 2>/dev/null || skip_all "python3-aiosmtpd not installed"
 sandbox
 plan 13
 C="$PY $TERN_SRC/t/e2e/smtpc.py"

@@ -8,7 +8,7 @@
 . "${TERN_SRC:-.}/t/lib.sh"
 . "$TERN_SRC/t/e2e/e2e.sh"
 [ -x "$TERN_BINDIR/tern-remote" ] || skip_all "tern-remote not built"
-"$PY" -c 'import aiosmtpd' 2>/dev/null || skip_all "python3-aiosmtpd not installed"
+"$PY" -I -c 'import aiosmtpd' 2>/dev/null || skip_all "python3-aiosmtpd not installed"
 sandbox
 plan 15
 C="$PY $TERN_SRC/t/remote/dsn.py"

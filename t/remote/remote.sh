@@ -6,7 +6,7 @@
 #   rt_as_user CMD...       run CMD as nobody when root (tern-remote
 #                           refuses root), else as is
 command -v openssl >/dev/null || skip_all "openssl not installed"
-"$PY" -c 'import aiosmtpd' 2>/dev/null || skip_all "python3-aiosmtpd not installed"
+"$PY" -I -c 'import aiosmtpd' 2>/dev/null || skip_all "python3-aiosmtpd not installed"
 [ -x "$TERN_BINDIR/tern-remote" ] || skip_all "tern-remote not built"
 
 rt_ca() {
