@@ -90,29 +90,77 @@ repeat_digest(unsigned char *seq, size_t n, const unsigned char d[DIGEST])
 	memcpy(seq + i, d, n - i);
 }
 
-/* One round's digest of in[0..n) (buf holds it, ROUND_BUF bytes), by
- * padding it here and running the block function over it. */
+/*
+ * A round hashes the previous digest with P and S in one of 8 layouts:
+ * (round odd) x (round % 3 != 0) x (round % 7 != 0).  P and S do not
+ * change, so each layout is built once, padded, with a hole for the
+ * digest; a round writes the digest into its layout's hole and runs the
+ * block function over the layout's blocks.
+ */
+struct layout {
+	unsigned char	buf[ROUND_BUF];
+	size_t		hole;		/* where the previous digest goes */
+	size_t		blocks;		/* of BLOCK bytes */
+};
+
 static void
-round_digest(unsigned char *buf, size_t n, SHA512_CTX *c,
-    unsigned char out[DIGEST])
+layout_build(struct layout *l, int odd, int s3, int s7,
+    const unsigned char *p, size_t kl, const unsigned char *salt, size_t sl)
 {
-	size_t total = (n + 17 + BLOCK - 1) / BLOCK * BLOCK, off;
-	uint64_t bits = (uint64_t)n * 8;
+	size_t n = 0, total;
+	uint64_t bits;
 	int k;
 
-	buf[n] = 0x80;
-	memset(buf + n + 1, 0, total - n - 1);
+	if (odd) {
+		memcpy(l->buf, p, kl);
+		n = kl;
+	} else {
+		l->hole = 0;
+		n = DIGEST;
+	}
+	if (s3) {
+		memcpy(l->buf + n, salt, sl);
+		n += sl;
+	}
+	if (s7) {
+		memcpy(l->buf + n, p, kl);
+		n += kl;
+	}
+	if (odd) {
+		l->hole = n;
+		n += DIGEST;
+	} else {
+		memcpy(l->buf + n, p, kl);
+		n += kl;
+	}
+	total = (n + 17 + BLOCK - 1) / BLOCK * BLOCK;
+	l->buf[n] = 0x80;
+	memset(l->buf + n + 1, 0, total - n - 1);
+	bits = (uint64_t)n * 8;
 	for (k = 0; k < 8; k++)
-		buf[total - 1 - (size_t)k] = (unsigned char)(bits >> (8 * k));
-	SHA512_Init(c);
-	for (off = 0; off < total; off += BLOCK)
-		SHA512_Transform(c, buf + off);
+		l->buf[total - 1 - (size_t)k] = (unsigned char)(bits >> (8 * k));
+	l->blocks = total / BLOCK;
+}
+
+/* One round: the digest a (in and out) through layout l. */
+static void
+round_run(struct layout *l, SHA512_CTX *c, const uint64_t iv[8],
+    unsigned char a[DIGEST])
+{
+	size_t b;
+	int k;
+
+	memcpy(l->buf + l->hole, a, DIGEST);
+	memcpy(c->h, iv, sizeof c->h);	/* SHA512_Init's state, no more */
+	for (b = 0; b < l->blocks; b++)
+		SHA512_Transform(c, l->buf + b * BLOCK);
 	for (k = 0; k < 8; k++) {
 		uint64_t h = c->h[k];
 		int j;
 
+		/* big-endian, whatever the host's order (one bswap on x86) */
 		for (j = 0; j < 8; j++)
-			out[8 * k + j] = (unsigned char)(h >> (56 - 8 * j));
+			a[8 * k + j] = (unsigned char)(h >> (56 - 8 * j));
 	}
 }
 
@@ -144,7 +192,8 @@ struct work {
 	SHA512_CTX	c;
 	unsigned char	b[DIGEST], a[DIGEST], dp[DIGEST], ds[DIGEST];
 	unsigned char	p[SHACRYPT_KEY_MAX], s[SHACRYPT_SALT_MAX];
-	unsigned char	buf[ROUND_BUF];
+	struct layout	l[8];
+	uint64_t	iv[8];
 };
 
 static void
@@ -152,7 +201,7 @@ hash(struct work *w, const char *key, size_t kl, const char *salt,
     size_t sl, unsigned long rounds)
 {
 	unsigned long r;
-	size_t i, n;
+	size_t i;
 
 	/* B = H(key salt key) */
 	SHA512_Init(&w->c);
@@ -187,32 +236,14 @@ hash(struct work *w, const char *key, size_t kl, const char *salt,
 		SHA512_Update(&w->c, salt, sl);
 	SHA512_Final(w->ds, &w->c);
 	repeat_digest(w->s, sl, w->ds);
-	for (r = 0; r < rounds; r++) {
-		n = 0;
-		if (r & 1) {
-			memcpy(w->buf, w->p, kl);
-			n = kl;
-		} else {
-			memcpy(w->buf, w->a, DIGEST);
-			n = DIGEST;
-		}
-		if (r % 3 != 0) {
-			memcpy(w->buf + n, w->s, sl);
-			n += sl;
-		}
-		if (r % 7 != 0) {
-			memcpy(w->buf + n, w->p, kl);
-			n += kl;
-		}
-		if (r & 1) {
-			memcpy(w->buf + n, w->a, DIGEST);
-			n += DIGEST;
-		} else {
-			memcpy(w->buf + n, w->p, kl);
-			n += kl;
-		}
-		round_digest(w->buf, n, &w->c, w->a);
-	}
+	for (i = 0; i < 8; i++)
+		layout_build(&w->l[i], (i & 4) != 0, (i & 2) != 0, (i & 1) != 0,
+		    w->p, kl, w->s, sl);
+	SHA512_Init(&w->c);
+	memcpy(w->iv, w->c.h, sizeof w->iv);
+	for (r = 0; r < rounds; r++)
+		round_run(&w->l[((r & 1) << 2) | ((r % 3 != 0) << 1) |
+		    (r % 7 != 0)], &w->c, w->iv, w->a);
 }
 
 int

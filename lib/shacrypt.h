@@ -6,7 +6,8 @@
  * SHA-512 by default), and libxcrypt's SHA-512 is portable C while
  * OpenSSL's uses the CPU's vector instructions.  Each round's input is
  * padded here and fed to the block function directly, without the
- * init/update/final calls per round: 1.7 ms against 2.5 ms per hash on
+ * init/update/final calls per round, P and S laid out once in the 8 round
+ * layouts: 1.4-1.5 ms against 2.4-2.5 ms per hash on
  * the bench machine (bench/RESULTS.md, branch lead, 2026-11-30).  The
  * answer is the same string libcrypt gives: t/unit/shacrypt.c compares
  * the two over every password length up to 511 and random salts, and
