@@ -12,12 +12,17 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "lib/passwd.h"
+
 struct cidr;
 
 struct worker_cfg {
 	const char	*accounts;	/* path of accounts.cdb */
 	const char	*secrets;	/* path of secrets.cdb */
 	int		 allow_plain;	/* {PLAIN} hashes */
+	/* The dummy hash's scheme: password_scheme, the one new accounts
+	 * get, so an unknown account costs what most known ones do. */
+	enum passwd_scheme dummy_scheme;
 	/* Master logins of tern-proxy (doc/proxy.md): from these networks
 	 * only, user master_user and the secret (length 0: refused). */
 	const struct cidr *proxies;

@@ -86,6 +86,7 @@ static struct {
 	uint64_t	 nworkers, max_clients, timeout_s;
 	uint64_t	 window_s, delay_max_s, limit_ip, limit_acct;
 	int		 allow_plain;
+	enum passwd_scheme dummy_scheme;	/* password_scheme */
 	struct cidr	*exempt, *plain, *proxies;
 	size_t		 nexempt, nplain, nproxies;
 	const char	*master_user;	/* tern-proxy's identity */
@@ -218,7 +219,7 @@ read_conf(void)
 {
 	struct conf *c;
 	struct sbuf err;
-	const char *s, *map;
+	const char *s, *s2, *map;
 
 	sbuf_init(&err, 8192);
 	if (conf_read(cfg.conf_path, &c, &err) == -1)
@@ -236,6 +237,10 @@ read_conf(void)
 	    conf_uint(c, "auth_fail_limit_account", &cfg.limit_acct) == -1 ||
 	    conf_bool(c, "allow_plain_passwords", &cfg.allow_plain) == -1)
 		die(EXIT_PERM, "configuration: bad value");
+	s2 = conf_str(c, "password_scheme");
+	if (s2 == NULL || passwd_scheme_parse(s2, &cfg.dummy_scheme) == -1)
+		die(EXIT_PERM, "configuration: password_scheme is not "
+		    "yescrypt or sha512-crypt");
 	if (strlen(s) >= sizeof(cfg.sock))
 		die(EXIT_PERM, "auth_socket too long for a socket path");
 	memcpy(cfg.sock, s, strlen(s) + 1);
@@ -313,7 +318,7 @@ static void
 worker_start(size_t i, int lfd)
 {
 	struct worker_cfg wc = { cfg.accounts, cfg.secrets, cfg.allow_plain,
-	    cfg.proxies, cfg.nproxies, cfg.master_user,
+	    cfg.dummy_scheme, cfg.proxies, cfg.nproxies, cfg.master_user,
 	    cfg.master_secret.s, cfg.master_secret.len };
 	struct worker *w = &workers[i];
 	int sv[2];

@@ -17,7 +17,7 @@ if [ "$(id -u)" = 0 ]; then
 	command -v setpriv >/dev/null || skip_all "setpriv (util-linux) not installed"
 fi
 sandbox
-plan 45
+plan 48
 SOCK=$SB/run/authd.sock
 LOG=$SB/authd.log
 mkdir -p "$SB/run"
@@ -202,4 +202,24 @@ kill -TERM "$AD_PID"
 i=0; while kill -0 "$AD_PID" 2>/dev/null && [ $i -lt 100 ]; do sleep 0.1; i=$((i + 1)); done
 ok "SIGTERM stops it" sh -c "! kill -0 $AD_PID 2>/dev/null && grep -q 'stopping' '$LOG'"
 unlike "$(cat "$LOG")" "Sanitizer|runtime error" "no sanitizer report"
+
+# --- the dummy hash follows password_scheme ------------------------------------
+# (Unknown accounts are checked against a dummy in the scheme new accounts
+# get: a yescrypt dummy against SHA512-CRYPT accounts let the time tell
+# them apart.  No timing assertion here; the setting is read and checked.)
+sed 's/^password_scheme = .*//' "$SB/tern.conf" >"$SB/bad.conf"
+echo "password_scheme = md5" >>"$SB/bad.conf"
+out=$("$TERN_BINDIR/tern-authd" -d -c "$SB/bad.conf" 2>&1 </dev/null; echo "exit $?")
+ok "an unknown password_scheme: refused at start, exit 100" sh -c \
+    "printf '%s\n' \"\$1\" | grep -q \"password_scheme: 'md5' is not one of\" &&
+     [ \"\$(printf '%s\n' \"\$1\" | tail -1)\" = 'exit 100' ]" - "$out"
+sed 's/^password_scheme = .*//' "$SB/tern.conf" >"$SB/sha.conf"
+echo "password_scheme = sha512-crypt" >>"$SB/sha.conf"
+"$TERN_BINDIR/tern-authd" -d -c "$SB/sha.conf" 2>"$SB/sha.log" &
+AD_PID=$!
+track "$AD_PID"
+wait_for 10 grep -q 'listening socket=' "$SB/sha.log"
+is "$(ask imap 127.0.0.1 nosuch@example.org 'x')" fail "sha512-crypt dummy: an unknown user is FAIL"
+like "$(ask imap 127.0.0.1 alice@example.org 'alice pw')" "^ok alice@" "and a yescrypt account still logs in"
+kill -TERM "$AD_PID"
 done_testing
