@@ -517,13 +517,10 @@ parse_params(const char *p, size_t n, unsigned flags, struct smtp_cmd *out,
 			*why_r = "junk after address";
 			return SMTPP_ESYNTAX;
 		}
-		i++;
+		while (i < n && p[i] == ' ')
+			i++;	/* more than one SP between parameters: taken */
 		for (j = i; j < n && p[j] != ' '; j++)
 			continue;
-		if (j == i) {
-			*why_r = "empty parameter";
-			return SMTPP_ESYNTAX;
-		}
 		rc = split_param(p + i, j - i, &kn, &v, &vn, &has_v, why_r);
 		if (rc != SMTPP_OK)
 			break;
@@ -730,6 +727,13 @@ smtpp_parse_cmd(const char *line, size_t len, unsigned flags,
 			return SMTPP_EBADCHAR;
 		}
 	}
+	/*
+	 * Trailing blanks are dropped, as Postfix and Exim do: some clients
+	 * end "MAIL FROM:<a@b.example> " or "QUIT " with one, and no
+	 * argument means anything else for it.
+	 */
+	while (len > 0 && (line[len - 1] == ' ' || line[len - 1] == '\t'))
+		len--;
 	for (vl = 0; vl < len && line[vl] != ' '; vl++)
 		continue;
 	for (i = 0; i < sizeof verbs / sizeof verbs[0]; i++)
