@@ -493,6 +493,22 @@ on_term(int sig)
 	stop = 1;
 }
 
+/* A decimal argument in [lo, hi], or exit 2. */
+static long
+num(const char *s, long lo, long hi)
+{
+	char *end;
+	long v;
+
+	errno = 0;
+	v = strtol(s, &end, 10);
+	if (errno != 0 || end == s || *end != '\0' || v < lo || v > hi) {
+		fprintf(stderr, "floor: bad number %s\n", s);
+		exit(2);
+	}
+	return v;
+}
+
 /* Fork a helper running fn; its pid (the caller keeps the count). */
 static pid_t
 helper(void (*fn)(int, int), int a, int b, int *close_me, int nclose)
@@ -525,9 +541,7 @@ main(int argc, char **argv)
 		return 2;
 	queue = argv[2];
 	mailroot = argv[3];
-	workers = atoi(argv[4]);
-	if (workers < 1 || workers > 64)
-		return 2;
+	workers = (int)num(argv[4], 1, 64);
 	snprintf(path, sizeof path, "%s/new", queue);
 	if ((qdir = open(path, O_RDONLY | O_DIRECTORY)) < 0)
 		die(path);
@@ -562,7 +576,7 @@ main(int argc, char **argv)
 	if ((ls = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0)) < 0)
 		die("socket");
 	setsockopt(ls, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
-	a.sin_port = htons((unsigned short)atoi(argv[1]));
+	a.sin_port = htons((unsigned short)num(argv[1], 1, 65535));
 	a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
 	if (bind(ls, (struct sockaddr *)&a, sizeof a) < 0 ||
 	    listen(ls, 128) < 0)
