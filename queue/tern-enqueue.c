@@ -376,6 +376,16 @@ read_envelope(struct envelope *env)
 			    ENV_FILE_MAX);
 		FAIL_SYS(EXIT_TEMP, "read envelope");
 	}
+	/*
+	 * No envelope at all: the caller gave up before the end of the
+	 * message (tern-smtpd when its client went away in DATA, which it
+	 * logs).  Nothing is queued; not an error of ours, so not "fatal".
+	 */
+	if (b.len == 0) {
+		cleanup();
+		log_info("no envelope (the caller gave up): nothing queued");
+		exit(EXIT_PERM);
+	}
 	r = envelope_read(b.s, b.len, 0, env, &why);
 	if (r == ENV_ENOMEM)
 		FAIL(EXIT_TEMP, "envelope: %s", why);
