@@ -195,14 +195,22 @@ loop(struct sv *sv, int lockfd)
 		r = poll(p, n, sv_next_timeout(sv, sv_now_ms()));
 		if (r < 0 && errno != EINTR)
 			die_sys(EXIT_TEMP, "poll");
+		/*
+		 * Ends first (the fork servers' reports, children waiting
+		 * to be reaped), then new connections, so these are not
+		 * counted against limits still holding sessions that ended.
+		 * The signals (a reload may change the listeners) after.
+		 */
 		for (i = 1; r > 0 && i < n; i++)
-			if (p[i].revents & (POLLIN | POLLERR | POLLHUP)) {
-				if (pl[i] == SIZE_MAX)
-					sv_fs_read(sv, ps[i]);
-				else
-					sv_tcp_accept(sv, ps[i],
-					    &ps[i]->ls[pl[i]]);
-			}
+			if (pl[i] == SIZE_MAX &&
+			    (p[i].revents & (POLLIN | POLLERR | POLLHUP)))
+				sv_fs_read(sv, ps[i]);
+		if (r > 0)
+			sv_reap(sv);
+		for (i = 1; r > 0 && i < n; i++)
+			if (pl[i] != SIZE_MAX &&
+			    (p[i].revents & (POLLIN | POLLERR | POLLHUP)))
+				sv_tcp_accept(sv, ps[i], &ps[i]->ls[pl[i]]);
 		on_signals(sv);
 		sv_timers(sv, sv_now_ms());
 		sv_reap_gone(sv);

@@ -9,7 +9,7 @@
 . "${TERN_SRC:-.}/t/lib.sh"
 . "$TERN_SRC/t/supervise/sv.sh"
 sandbox
-plan 28
+plan 29
 
 p1=$(free_port); p2=$(free_port)
 sv_conf <<EOF2
@@ -51,6 +51,25 @@ out=$($SV_CLIENT hold 127.0.0.1 "$p1" 2)
 is "$(echo "$out" | grep -c '^held:hello .* ppid='"$fspid"' ')" 2 "two held connections, both forked"
 like "$(echo "$out" | grep '^extra:')" "^extra:421 4\.7\.0 too many connections" "the third is refused"
 ok "refusal logged" sv_log_wait 20 "refuse service=fs ip=127\.0\.0\.1 reason=per-ip-limit"
+
+# Ends the fork server reported are counted before a new connection: two
+# sessions end while the supervisor is stopped (the fork server reaps them
+# and its reports wait on the socket) and a third client connects; resumed,
+# the supervisor must not refuse it on the two ended sessions' count.
+$SV_CLIENT keep 127.0.0.1 "$p1" "$SB/k1" & k1=$!
+$SV_CLIENT keep 127.0.0.1 "$p1" "$SB/k2" & k2=$!
+wait_for 10 test -s "$SB/k1"
+wait_for 10 test -s "$SB/k2"
+s1=$(sed -n 's/.* pid=\([0-9]*\) .*/\1/p' "$SB/k1")
+s2=$(sed -n 's/.* pid=\([0-9]*\) .*/\1/p' "$SB/k2")
+kill -STOP "$SV_PID"
+kill "$k1" "$k2"; wait "$k1" "$k2" 2>/dev/null
+wait_for 10 sh -c "! kill -0 $s1 2>/dev/null && ! kill -0 $s2 2>/dev/null"
+$SV_CLIENT greet 127.0.0.1 "$p1" >"$SB/late" 2>&1 & g=$!
+wait_for 10 sh -c "ss -Htn state established '( dport = :$p1 )' | grep -q ."
+kill -CONT "$SV_PID"
+wait "$g"
+is "$(tail -1 "$SB/late")" "echo:ping" "a connection after sessions ended unseen is served, not refused"
 
 # A program that does not speak the protocol is never handed a connection.
 ok "a program that is no fork server is noticed" sv_log_wait 10 "service=nf forkserver: .*echo-svc did not start as a fork server"
