@@ -7,7 +7,8 @@
  * password_scheme: the scheme tern-user gives new accounts) and answer
  * FAIL, so neither the answer nor its time tells which accounts exist.
  * A yescrypt dummy against SHA512-CRYPT accounts told them apart: tens of
- * milliseconds against 1.5.  The reason travels back to the main process for its log only.
+ * milliseconds against 1.5.  The reason travels back to the main process
+ * for its log only.
  */
 #include <sys/socket.h>
 

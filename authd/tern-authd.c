@@ -219,7 +219,7 @@ read_conf(void)
 {
 	struct conf *c;
 	struct sbuf err;
-	const char *s, *s2, *map;
+	const char *s, *scheme, *map;
 
 	sbuf_init(&err, 8192);
 	if (conf_read(cfg.conf_path, &c, &err) == -1)
@@ -237,8 +237,10 @@ read_conf(void)
 	    conf_uint(c, "auth_fail_limit_account", &cfg.limit_acct) == -1 ||
 	    conf_bool(c, "allow_plain_passwords", &cfg.allow_plain) == -1)
 		die(EXIT_PERM, "configuration: bad value");
-	s2 = conf_str(c, "password_scheme");
-	if (s2 == NULL || passwd_scheme_parse(s2, &cfg.dummy_scheme) == -1)
+	/* (conf_check took only these two values already.) */
+	scheme = conf_str(c, "password_scheme");
+	if (scheme == NULL ||
+	    passwd_scheme_parse(scheme, &cfg.dummy_scheme) == -1)
 		die(EXIT_PERM, "configuration: password_scheme is not "
 		    "yescrypt or sha512-crypt");
 	if (strlen(s) >= sizeof(cfg.sock))

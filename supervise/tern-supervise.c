@@ -196,17 +196,16 @@ loop(struct sv *sv, int lockfd)
 		if (r < 0 && errno != EINTR)
 			die_sys(EXIT_TEMP, "poll");
 		/*
-		 * Ends first (the fork servers' reports, children waiting
-		 * to be reaped), then new connections, so these are not
-		 * counted against limits still holding sessions that ended.
-		 * The signals (a reload may change the listeners) after.
+		 * The fork servers' reports first, then new connections, so
+		 * these are not counted against limits still holding
+		 * sessions that ended (a connection over a limit also takes
+		 * in what is waiting: sv_tcp.c).  The signals (a reload may
+		 * change the listeners) after.
 		 */
 		for (i = 1; r > 0 && i < n; i++)
 			if (pl[i] == SIZE_MAX &&
 			    (p[i].revents & (POLLIN | POLLERR | POLLHUP)))
 				sv_fs_read(sv, ps[i]);
-		if (r > 0)
-			sv_reap(sv);
 		for (i = 1; r > 0 && i < n; i++)
 			if (pl[i] != SIZE_MAX &&
 			    (p[i].revents & (POLLIN | POLLERR | POLLHUP)))
