@@ -465,19 +465,50 @@ children_of(pid_t srv, long *pids, size_t max)
 	return n;
 }
 
-/* Wait (bounded: 20 s) for the server to have one child other than not. */
+/*
+ * Whether pid is a process that has not begun to end: /proc/PID/stat's
+ * state, after the last ')', is not Z (zombie) or X (dead).  A child that
+ * has served its connection stays in its server's children list until
+ * the server reaps it; it is no spare.
+ */
+static int
+alive(long pid)
+{
+	char path[64], buf[512], *p;
+	ssize_t k;
+	int fd;
+
+	(void)snprintf(path, sizeof path, "/proc/%ld/stat", pid);
+	if ((fd = open(path, O_RDONLY)) < 0)
+		return 0;
+	k = read(fd, buf, sizeof buf - 1);
+	(void)close(fd);
+	buf[k > 0 ? k : 0] = '\0';
+	if ((p = strrchr(buf, ')')) == NULL || p[1] != ' ')
+		return 0;
+	return p[2] != 'Z' && p[2] != 'X' && p[2] != 'x';
+}
+
+/*
+ * Wait (bounded: 20 s) for the server to have a live child that is none
+ * of the nnot pids in not[]: those served a connection and may not have
+ * ended yet, or may be zombies the server has not reaped.
+ */
 static long
-spare_of(pid_t srv, long not)
+spare_of(pid_t srv, const long *not, size_t nnot)
 {
 	long pids[8];
-	size_t i, n;
+	size_t i, j, n;
 	int tries;
 
 	for (tries = 0; tries < 2000; tries++) {
 		n = children_of(srv, pids, 8);
-		for (i = 0; i < n; i++)
-			if (pids[i] != not)
+		for (i = 0; i < n; i++) {
+			for (j = 0; j < nnot && pids[i] != not[j]; j++)
+				continue;
+			if (j == nnot && alive(pids[i]))
 				return pids[i];
+		}
 		(void)usleep(10000);
 	}
 	return -1;
@@ -538,7 +569,7 @@ test_spare(void)
 {
 	char buf[128], want[128];
 	int sp[2], st = 0;
-	long s1, s2, s3, pid;
+	long s1, s2, s3, pid, served[4];
 	pid_t srv;
 
 	if (socketpair(AF_UNIX, SOCK_SEQPACKET, 0, sp) < 0) {
@@ -561,7 +592,7 @@ test_spare(void)
 	(void)close(sp[1]);
 	ok(recv(sp[0], buf, sizeof buf, 0) == 1 && buf[0] == 'r',
 	    "spare: the server says it is ready");
-	s1 = spare_of(srv, -1);
+	s1 = spare_of(srv, NULL, 0);
 	if (s1 < 0) {
 		skip(10, "no /proc/PID/task/TID/children");
 		(void)close(sp[0]);
@@ -576,12 +607,14 @@ test_spare(void)
 	    (long)srv);
 	is_str(buf, want, "spare: it has the connection on fd 1 and its "
 	    "variables");
-	s2 = spare_of(srv, s1);
+	served[0] = s1;
+	s2 = spare_of(srv, served, 1);
 	ok(s2 > 0 && s2 != s1, "spare: the next one is forked");
 	ok(conn_line(sp[0], 8, "192.0.2.8", buf, sizeof buf, &pid) == 0 &&
 	    pid == s2, "spare: connection 8 goes to it");
 	/* Kill the third spare: the next connection is forked as before. */
-	s3 = spare_of(srv, s2);
+	served[1] = s2;
+	s3 = spare_of(srv, served, 2);
 	ok(s3 > 0 && kill((pid_t)s3, SIGKILL) == 0, "spare: a spare killed");
 	/* Once the server has reaped it ('x', a pid the supervisor does not
 	 * know); a connection forwarded while it was dying is lost, as with
@@ -597,7 +630,9 @@ test_spare(void)
 	ok(conn_line(sp[0], 9, "192.0.2.9", buf, sizeof buf, &pid) == 0 &&
 	    pid != s3 && strstr(buf, " 192.0.2.9\n") != NULL,
 	    "spare: after a dead spare, the connection is still served");
-	s1 = spare_of(srv, pid);
+	served[2] = s3;
+	served[3] = pid;
+	s1 = spare_of(srv, served, 4);
 	(void)close(sp[0]);
 	ok(waitpid(srv, &st, 0) == srv && WIFEXITED(st) &&
 	    WEXITSTATUS(st) == 0, "spare: end of file ends the server");
