@@ -279,6 +279,37 @@ fetch_section(struct imap *s, struct msgfile *f,
 	return send_range(s, f->map != NULL ? f->map + off : "", len, 0, sec);
 }
 
+/* Append p[0..n) to the answer line; text too big for the line buffer
+ * (the ENVELOPE of a mail to a thousand people, the BODYSTRUCTURE of
+ * hundreds of attachments) goes straight out after the line so far. */
+static int
+line_put(struct imap *s, const char *p, size_t n)
+{
+	if (n <= s->line.max - s->line.len)
+		return sbuf_cat_n(&s->line, p, n);
+	if (line_flush(s) < 0 || bio_write(s->b, p, n) < 0)
+		return -1;
+	return 0;
+}
+
+/* What a message whose ENVELOPE or BODY(STRUCTURE) text would pass
+ * MBOX_CACHE_MAX (a hostile header or structure) is shown as: valid
+ * IMAP, so the client can still read it through BODY[]. */
+static int
+fetch_too_big(struct imap *s, struct msgfile *f, unsigned kind)
+{
+	log_warn("account=%s uid %u: %s too big, sent as a stub",
+	    log_esc_s(s->user), f->uid, kind == MBOX_CACHE_ENVELOPE ?
+	    "ENVELOPE" : "BODYSTRUCTURE");
+	if (kind == MBOX_CACHE_ENVELOPE)
+		return sbuf_cat_s(&s->line, "(NIL NIL NIL NIL NIL NIL NIL "
+		    "NIL NIL NIL)");
+	return sbuf_printf(&s->line, "(\"application\" \"octet-stream\" "
+	    "NIL NIL NIL \"7bit\" %llu%s)",
+	    (unsigned long long)(f->root->hdr_vsize + f->root->body_vsize),
+	    kind == MBOX_CACHE_BODYSTRUCTURE ? " NIL NIL NIL NIL" : "");
+}
+
 /* ENVELOPE, BODY or BODYSTRUCTURE, from the cache when there. */
 static int
 fetch_cached(struct imap *s, struct msgfile *f, unsigned kind)
@@ -302,11 +333,11 @@ fetch_cached(struct imap *s, struct msgfile *f, unsigned kind)
 			    "", f->root, kind == MBOX_CACHE_BODYSTRUCTURE);
 		if (r < 0) {
 			sbuf_fini(&v);
-			return -1;
+			return errno == E2BIG ? fetch_too_big(s, f, kind) : -1;
 		}
 		(void)mbox_cache_put(s->mb, f->uid, kind, v.s, v.len);
 	}
-	r = sbuf_cat_n(&s->line, v.s, v.len);
+	r = line_put(s, v.s, v.len);
 	sbuf_fini(&v);
 	return r;
 }
