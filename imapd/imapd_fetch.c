@@ -95,6 +95,23 @@ struct emit {
 	uint64_t	 left;		/* converted bytes still to send */
 };
 
+/* Write p[0..n) into a literal ("{n}"): a NUL, which a literal may not
+ * carry (RFC 3501 CHAR8) but SMTP lets through, goes out as 0x80, as
+ * Dovecot sends it; BINARY[] sends the true bytes as literal8. */
+static int
+write_nonul(struct bio *b, const char *p, size_t n)
+{
+	const char *q, *end = p + n;
+
+	while (p < end && (q = memchr(p, '\0', (size_t)(end - p))) != NULL) {
+		if ((q > p && bio_write(b, p, (size_t)(q - p)) < 0) ||
+		    bio_write(b, "\x80", 1) < 0)
+			return -1;
+		p = q + 1;
+	}
+	return p < end ? bio_write(b, p, (size_t)(end - p)) : 0;
+}
+
 static int
 emit_part(struct emit *e, const char *p, size_t n)
 {
@@ -108,7 +125,7 @@ emit_part(struct emit *e, const char *p, size_t n)
 	if (n > e->left)
 		n = (size_t)e->left;
 	e->left -= n;
-	return n > 0 ? bio_write(e->b, p, n) : 0;
+	return n > 0 ? write_nonul(e->b, p, n) : 0;
 }
 
 /* Write p[0..n) as CRLF text, from skip for at most max bytes. */
@@ -187,7 +204,7 @@ send_range(struct imap *s, const char *p, size_t n, int is_crlf,
 	    line_flush(s) < 0)
 		return -1;
 	if (is_crlf) {
-		if (len > 0 && bio_write(s->b, p + skip, (size_t)len) < 0)
+		if (len > 0 && write_nonul(s->b, p + skip, (size_t)len) < 0)
 			return -1;
 		return 0;
 	}

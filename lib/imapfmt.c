@@ -50,15 +50,28 @@ quotable(const char *s, size_t n)
 	return 1;
 }
 
+void
+imapfmt_nonul(char *p, size_t n)
+{
+	char *q, *end = p + n;
+
+	while (p < end && (q = memchr(p, '\0', (size_t)(end - p))) != NULL) {
+		*q = (char)0x80;
+		p = q + 1;
+	}
+}
+
 int
 imapfmt_string(struct sbuf *out, const char *s, size_t n)
 {
 	size_t i, run;
 
 	if (!quotable(s, n)) {
-		if (sbuf_printf(out, "{%zu}\r\n", n) < 0)
+		if (sbuf_printf(out, "{%zu}\r\n", n) < 0 ||
+		    sbuf_cat_n(out, s, n) < 0)
 			return -1;
-		return sbuf_cat_n(out, s, n);
+		imapfmt_nonul(out->s + out->len - n, n);
+		return 0;
 	}
 	if (sbuf_reserve(out, n + 2) < 0 || sbuf_cat_c(out, '"') < 0)
 		return -1;

@@ -10,6 +10,9 @@
  *                    '\'); otherwise a literal
  *                    "{n}\r\n" followed by the n bytes.  Any 8-bit byte,
  *                    CR, LF, NUL or other control byte forces a literal.
+ *                    A literal never carries NUL (RFC 3501 CHAR8, RFC
+ *                    9051 4.3): each NUL is sent as 0x80, which keeps
+ *                    the length (Dovecot does the same).
  *   imapfmt_nstring  NIL when s is NULL, else imapfmt_string.
  *   imapfmt_astring  the bytes as they are when they form a valid
  *                    ASTRING-CHAR atom (non-empty, no atom-specials except
@@ -34,6 +37,8 @@ struct sbuf;
 
 #define IMAPFMT_QUOTED_MAX	1024	/* longer strings are sent as literals */
 
+/* Turn each NUL of p[0..n) into 0x80: the bytes of a literal. */
+void	imapfmt_nonul(char *p, size_t n);
 int	imapfmt_string(struct sbuf *out, const char *s, size_t n);
 int	imapfmt_nstring(struct sbuf *out, const char *s, size_t n);
 int	imapfmt_astring(struct sbuf *out, const char *s, size_t n);

@@ -35,7 +35,11 @@ test_string(void)
 	check(imapfmt_string, "a\"b\\c", 5, "\"a\\\"b\\\\c\"", "escapes");
 	check(imapfmt_string, "a\tb", 3, "\"a\tb\"", "TAB is a TEXT-CHAR");
 	check(imapfmt_string, "a\r\nb", 4, "{4}\r\na\r\nb", "CRLF literal");
-	check_n(imapfmt_string, "a\0b", 3, "{3}\r\na\0b", 8, "NUL literal");
+	/* Regression: a literal may not carry NUL (RFC 3501 CHAR8). */
+	check_n(imapfmt_string, "a\0b", 3, "{3}\r\na\x80" "b", 8,
+	    "NUL literal: NUL sent as 0x80");
+	check_n(imapfmt_string, "\0\r\0", 3, "{3}\r\n\x80\r\x80", 8,
+	    "NUL literal: every NUL, first and last");
 	check(imapfmt_string, "caf\xc3\xa9", 5, "{5}\r\ncaf\xc3\xa9",
 	    "8-bit literal");
 	check(imapfmt_nstring, NULL, 0, "NIL", "NULL is NIL");
