@@ -270,6 +270,9 @@ status_line(struct imap *s, const char *name, unsigned items,
 	if (items & IMAPP_ST_HIGHESTMODSEQ)	/* RFC 7162 3.1.6 */
 		e |= sbuf_printf(&s->line, "HIGHESTMODSEQ %llu ",
 		    (unsigned long long)st->highestmodseq);
+	if (items & IMAPP_ST_APPENDLIMIT)	/* RFC 7889: every folder's */
+		e |= sbuf_printf(&s->line, "APPENDLIMIT %llu ",
+		    IMAP_CAPA_ARG(s));
 	if (s->line.len > 0 && s->line.s[s->line.len - 1] == ' ')
 		s->line.len--;
 	e |= sbuf_cat_s(&s->line, ")\r\n");

@@ -341,7 +341,8 @@ int	imapp_date_parse(const char *p, size_t n, int64_t *day_r,
 int	imapp_datetime_format(int64_t utc, int zone_min,
 	    char out[IMAPP_DATETIME_LEN + 1]);
 
-/* STATUS items (RFC 9051 6.3.11, RFC 7162 HIGHESTMODSEQ, RFC 8438 SIZE):
+/* STATUS items (RFC 9051 6.3.11, RFC 7162 HIGHESTMODSEQ, RFC 8438 SIZE,
+ * RFC 7889 APPENDLIMIT):
  * a non-empty list of item atoms -> IMAPP_ST_* bits. */
 #define IMAPP_ST_MESSAGES	0x01
 #define IMAPP_ST_RECENT		0x02
@@ -351,6 +352,7 @@ int	imapp_datetime_format(int64_t utc, int zone_min,
 #define IMAPP_ST_DELETED	0x20
 #define IMAPP_ST_SIZE		0x40
 #define IMAPP_ST_HIGHESTMODSEQ	0x80
+#define IMAPP_ST_APPENDLIMIT	0x100	/* RFC 7889 */
 
 int	imapp_status_items_parse(const struct imapp_cmd *,
 	    const struct imapp_tok *, unsigned *items_r, const char **why_r);

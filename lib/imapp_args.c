@@ -339,7 +339,7 @@ status_item(const struct imapp_tok *t, unsigned *bit_r)
 {
 	static const char *const names[] = { "MESSAGES", "RECENT",
 	    "UIDNEXT", "UIDVALIDITY", "UNSEEN", "DELETED", "SIZE",
-	    "HIGHESTMODSEQ" };
+	    "HIGHESTMODSEQ", "APPENDLIMIT" };
 	size_t i;
 
 	for (i = 0; i < sizeof(names) / sizeof(names[0]); i++)

@@ -10,7 +10,7 @@
 . "${TERN_SRC:-.}/t/lib.sh"
 . "$TERN_SRC/t/imap/imap.sh"
 sandbox
-plan 22
+plan 24
 imap_start || { echo "Bail out! set-up failed"; exit 1; }
 MA=$(maildir alice@example.org); export MA
 printf 'Subject: one\n\nbody\n' >"$SB/m1"
@@ -50,6 +50,8 @@ out("not_created", j(r.cmd("b6", 'LIST "" "Stars"')))
 out("bad_param", r.cmd("b7", 'CREATE X (FOO (bar))')[-1])
 out("status_size", r.cmd("b8", 'STATUS INBOX (SIZE MESSAGES)')[0])
 out("root", j(r.cmd("b9", 'LIST "" ""')))
+out("capa_limit", " ".join(w for w in r.cmd("c0", "CAPABILITY")[0].split() if w.startswith("APPENDLIMIT=")))
+out("status_limit", r.cmd("c1", 'STATUS Tofu (APPENDLIMIT UIDNEXT)')[0])
 r.cmd("z", "LOGOUT")
 PYEOF
 r=$(imap_py "$SB/t.py")
@@ -76,5 +78,8 @@ ok "the special use is kept in the folder's directory" grep -q Sent "$MA/.Old Se
 is "$(get useattr) | $(get not_created)" 'b5 NO [USEATTR] Unsupported special-use attribute | b6 OK LIST completed' "CREATE (USE (\\Flagged)): NO [USEATTR], nothing created"
 like "$(get bad_param)" '^b7 BAD' "CREATE with an unknown parameter: BAD"
 like "$(get status_size)" '^\* STATUS INBOX \(MESSAGES 1 SIZE [1-9][0-9]*\)$' "STATUS SIZE"
+limit=$(get capa_limit | sed -n "s/.*APPENDLIMIT=\([0-9]*\).*/\1/p")
+like "$limit" '^[1-9][0-9]*$' "APPENDLIMIT=n in CAPABILITY"
+is "$(get status_limit)" "* STATUS Tofu (UIDNEXT 1 APPENDLIMIT $limit)" "STATUS APPENDLIMIT (RFC 7889): the limit CAPABILITY gives"
 [ "$_tap_fail" = 0 ] || { diag "$r"; tail -30 "$SB/log" | while read -r l; do diag "$l"; done; }
 done_testing
