@@ -487,26 +487,71 @@ box_seen(struct pop3_box *b, size_t i)
 	return 0;
 }
 
+/*
+ * The bytes a message counts for in maildirsize: ",S=" in its name, as
+ * tern-local wrote it and maildir_quota_recalc() reads it, else the
+ * file's size.  0 when neither is known (the next recalculation fixes it).
+ */
+static uint64_t
+quota_bytes(const struct pop3_box *b, const struct pop3_msg *m)
+{
+	struct stat st;
+	uint64_t size;
+
+	if (maildir_name_size(m->name, strlen(m->name), &size) == 0)
+		return size;
+	if (fstatat(msg_dirfd(b, m), m->name, &st, AT_SYMLINK_NOFOLLOW) == 0)
+		return (uint64_t)st.st_size;
+	return 0;
+}
+
+/* Unlink one message: 1 removed (its bytes added to *bytes), 0 already
+ * gone (whoever removed it accounted for it), -1 error. */
+static int
+msg_unlink(struct pop3_box *b, struct pop3_msg *m, uint64_t *bytes)
+{
+	uint64_t size = quota_bytes(b, m);
+
+	if (unlinkat(msg_dirfd(b, m), m->name, 0) < 0) {
+		if (errno != ENOENT || refind(b, m) < 0)
+			return errno == ENOENT ? 0 : -1;
+		size = quota_bytes(b, m);
+		if (unlinkat(msg_dirfd(b, m), m->name, 0) < 0)
+			return errno == ENOENT ? 0 : -1;
+	}
+	if (size > INT64_MAX - *bytes)
+		size = 0;
+	*bytes += size;
+	return 1;
+}
+
+/*
+ * UPDATE (RFC 1939 6).  The Maildir++ quota file then loses what was
+ * removed, as after an IMAP expunge: a POP3 user who downloads and
+ * deletes would otherwise see maildirsize grow with every delivery until
+ * mail is refused as over quota (maildir.h: no-op without maildirsize).
+ */
 size_t
 box_expunge(struct pop3_box *b)
 {
+	uint64_t bytes = 0;
 	size_t i, bad = 0, done = 0;
+	int r;
 
 	for (i = 0; i < b->n; i++) {
-		struct pop3_msg *m = &b->m[i];
-
-		if (!m->deleted)
+		if (!b->m[i].deleted)
 			continue;
-		if (unlinkat(msg_dirfd(b, m), m->name, 0) < 0 &&
-		    !(errno == ENOENT && refind(b, m) == 0 &&
-		    unlinkat(msg_dirfd(b, m), m->name, 0) == 0)) {
-			if (errno != ENOENT)
-				bad++;
-			continue;
-		}
-		done++;
+		if ((r = msg_unlink(b, &b->m[i], &bytes)) < 0)
+			bad++;
+		else if (r > 0)
+			done++;
 	}
 	if (done > 0 && (fsync(b->newfd) < 0 || fsync(b->curfd) < 0))
 		bad++;
+	/* A failure here is no lost delete: maildirsize is recalculated
+	 * once it says over quota and is old enough (maildir.h). */
+	if (done > 0)
+		(void)maildir_quota_add(b->dirfd, -(int64_t)bytes,
+		    -(int64_t)done);
 	return bad;
 }
