@@ -4,6 +4,7 @@
  */
 #include <stdint.h>
 #include <stdio.h>
+#include <string.h>
 
 #include "lib/imapp.h"
 #include "lib/imapp_int.h"
@@ -111,7 +112,17 @@ imapp_datetime_parse(const char *p, size_t n, int64_t *utc_r,
 {
 	int d, hh, mm, ss, zh, zm, zone;
 	int64_t days;
+	char fixed[IMAPP_DATETIME_LEN];
 
+	/* A one-digit day without its leading space ("1-Jan-2024 ...") is
+	 * outside the grammar (date-day-fixed), but some clients send it
+	 * and Dovecot takes it: read it as " 1-Jan-2024 ...". */
+	if (n == IMAPP_DATETIME_LEN - 1 && n > 1 && p[1] == '-') {
+		fixed[0] = ' ';
+		memcpy(fixed + 1, p, n);
+		p = fixed;
+		n++;
+	}
 	if (n != IMAPP_DATETIME_LEN)
 		goto bad;
 	if (p[0] == ' ') {

@@ -423,6 +423,11 @@ test_dates(void)
 	is_str(out, "31-Dec-1969 18:30:00 -0530", "negative zone");
 	is_int(imapp_datetime_parse("29-Feb-2024 23:59:60 +1400", 26, &t, &z,
 	    &why), 0, "leap day, leap second");
+	is_int(imapp_datetime_parse("1-jan-1970 00:00:01 -0000", 25, &t, &z,
+	    &why), 0, "one-digit day without its space, as Dovecot takes it");
+	is_int((long long)t, 1, "epoch + 1");
+	is_int(imapp_datetime_parse("x1-Jan-1970 00:00:01 -0000", 26, &t, &z,
+	    &why), -1, "not a digit before the day");
 	is_int(imapp_date_parse("1-Feb-2024", 10, &d, &why), 0, "date");
 	is_int((long long)d, 19754, "days");
 	is_int(imapp_date_parse("01-Feb-2024", 11, &d, &why), 0, "date dd");
@@ -436,7 +441,7 @@ test_dates(void)
 		    "01-Foo-2026 10:00:00 +0100", "01-Jan-2026 24:00:00 +0100",
 		    "01-Jan-2026 10:60:00 +0100", "01-Jan-2026 10:00:61 +0100",
 		    "01-Jan-2026 10:00:00 +0160", "01-Jan-2026 10:00:00 +1500",
-		    "01-Jan-2026 10:00:00 0100", "1-Jan-2026 10:00:00 +0100",
+		    "01-Jan-2026 10:00:00 0100", "1-Jan-2026 10:00:00 0100",
 		    "01-Jan-2026 10:00:00 +01000", "01-Jan-2026T10:00:00 +0100",
 		    "01-Jan-0026 10:00:00 +0100", "0x-Jan-2026 10:00:00 +0100",
 		    "31-Apr-2026 10:00:00 +0100", "29-Feb-1900 10:00:00 +0100"
