@@ -258,6 +258,19 @@ check_enum(struct vstate *v, const char *key, const struct conf_key *k,
 	}
 }
 
+/*
+ * Whether key is a "*_timeout": 0 there would not mean "never" to every
+ * reader (a POP3 session's worker took its default, its TLS relay 60 s),
+ * so it is refused where it is set.
+ */
+static int
+is_timeout(const char *key)
+{
+	size_t n = strlen(key), m = sizeof "_timeout" - 1;
+
+	return n > m && strcmp(key + n - m, "_timeout") == 0;
+}
+
 static void
 check_type(struct vstate *v, const char *key, const struct conf_key *k,
     const char *val, const struct conf_src *s)
@@ -283,6 +296,9 @@ check_type(struct vstate *v, const char *key, const struct conf_key *k,
 		if (scan_duration_s(val, &u) < 0)
 			verr(v, s, "%s: '%s' is not a duration (like 90, 5m, "
 			    "2h, 1d, 1w)", key, log_esc(val, strlen(val)));
+		else if (u == 0 && is_timeout(key))
+			verr(v, s, "%s: 0 is not a timeout (give at least 1s)",
+			    key);
 		break;
 	case CONF_SIZE:
 		if (scan_size_s(val, &u) < 0)

@@ -471,6 +471,9 @@ test_types(void)
 	validate_err("smtp.restart_delay = 5y\n",
 	    "D/v.conf:1: smtp.restart_delay: '5y' is not a duration "
 	    "(like 90, 5m, 2h, 1d, 1w)", "duration");
+	validate_err("pop3_timeout = 0\n",
+	    "D/v.conf:1: pop3_timeout: 0 is not a timeout (give at least 1s)",
+	    "a 0 timeout");
 	validate_err("queue_dir = var/q\n",
 	    "D/v.conf:1: queue_dir: 'var/q' is not an absolute path", "path");
 	validate_err("hostname = rel\nqueue_dir = ${hostname}/q\n",
