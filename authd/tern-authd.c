@@ -85,6 +85,7 @@ static struct {
 	char		*accounts, *secrets;
 	uint64_t	 nworkers, max_clients, timeout_s;
 	uint64_t	 window_s, delay_max_s, limit_ip, limit_acct;
+	uint64_t	 known_s;	/* auth_known_ip_time */
 	int		 allow_plain;
 	enum passwd_scheme dummy_scheme;	/* password_scheme */
 	struct cidr	*exempt, *plain, *proxies;
@@ -107,7 +108,14 @@ static size_t nclients;
  */
 static size_t nused;
 static uint64_t seq;
-static struct throttle thr_ip, thr_acct;
+/*
+ * thr_known: "ip user" pairs that logged in within auth_known_ip_time.
+ * The per-account limit does not apply to them, so failures from
+ * elsewhere cannot lock an account's owner out of their mail (the limit
+ * would otherwise refuse even the right password); the per-IP limit still
+ * does.  Only a success adds a pair.
+ */
+static struct throttle thr_ip, thr_acct, thr_known;
 static int64_t start_ms;
 
 static void client_reply(struct client *, enum authc_status,
@@ -235,6 +243,7 @@ read_conf(void)
 	    conf_duration(c, "auth_fail_delay_max", &cfg.delay_max_s) == -1 ||
 	    conf_uint(c, "auth_fail_limit_ip", &cfg.limit_ip) == -1 ||
 	    conf_uint(c, "auth_fail_limit_account", &cfg.limit_acct) == -1 ||
+	    conf_duration(c, "auth_known_ip_time", &cfg.known_s) == -1 ||
 	    conf_bool(c, "allow_plain_passwords", &cfg.allow_plain) == -1)
 		die(EXIT_PERM, "configuration: bad value");
 	/* (conf_check took only these two values already.) */
@@ -250,6 +259,7 @@ read_conf(void)
 	    cfg.max_clients < 1 || cfg.max_clients > CLIENTS_MAX ||
 	    cfg.timeout_s < 1 || cfg.window_s < 1 ||
 	    cfg.window_s > UINT32_MAX / 2 || cfg.delay_max_s > 3600 ||
+	    cfg.known_s > UINT32_MAX / 2 ||
 	    cfg.limit_ip < 1 || cfg.limit_ip > THROTTLE_RING ||
 	    cfg.limit_acct < 1 || cfg.limit_acct > THROTTLE_RING)
 		die(EXIT_PERM, "configuration: auth_* value out of range "
@@ -430,6 +440,31 @@ client_reply(struct client *c, enum authc_status st, enum authc_reason why)
 	c->deadline = io_deadline_ms((int64_t)cfg.timeout_s * 1000);
 }
 
+/*
+ * Whether c's IP logged in to c's account within auth_known_ip_time;
+ * with mark, record that it just did.  The key puts the IP first, so a
+ * cut (THROTTLE_KEY_MAX) can only shorten the account name.  No IP (a
+ * local caller) and auth_known_ip_time = 0: never known.
+ */
+static int
+known_ip(const struct client *c, int mark)
+{
+	char key[AUTHC_IP_MAX + 1 + THROTTLE_KEY_MAX];
+	size_t iplen = strlen(c->ip), n;
+
+	if (cfg.known_s == 0 || iplen == 0)
+		return 0;
+	memcpy(key, c->ip, iplen);
+	key[iplen] = ' ';
+	n = c->user_len < sizeof(key) - iplen - 1 ? c->user_len :
+	    sizeof(key) - iplen - 1;
+	memcpy(key + iplen + 1, c->user, n);
+	n += iplen + 1;
+	if (mark)
+		return throttle_fail(&thr_known, key, n, now_s()) > 0;
+	return throttle_count(&thr_known, key, n, now_s()) > 0;
+}
+
 /* A whole request arrived: decide what happens to it. */
 static void
 client_request(struct client *c)
@@ -479,7 +514,8 @@ client_request(struct client *c)
 	fip = c->ip_exempt ? 0 :
 	    throttle_count(&thr_ip, c->ip, strlen(c->ip), now_s());
 	facct = throttle_count(&thr_acct, c->user, c->user_len, now_s());
-	if (fip >= cfg.limit_ip || facct >= cfg.limit_acct) {
+	if (fip >= cfg.limit_ip ||
+	    (facct >= cfg.limit_acct && !known_ip(c, 0))) {
 		explicit_bzero(c->in, sizeof(c->in));
 		log_info("auth throttled service=%s user=%s ip=%s "
 		    "failures_ip=%u failures_user=%u", c->service,
@@ -596,6 +632,7 @@ verdict(struct client *c, const struct authc_reply *r)
 	switch (r->status) {
 	case AUTHC_OK:
 		throttle_clear(&thr_acct, c->user, c->user_len);
+		(void)known_ip(c, 1);
 		log_info("auth ok service=%s user=%s ip=%s", c->service,
 		    r->addr, ip_or_local(c));
 		if (authc_reply_encode(r, c->out, sizeof(c->out),
@@ -882,6 +919,8 @@ main(int argc, char **argv)
 	start_ms = io_now_ms();
 	if (throttle_init(&thr_ip, THR_ENTRIES, (uint32_t)cfg.window_s) == -1 ||
 	    throttle_init(&thr_acct, THR_ENTRIES, (uint32_t)cfg.window_s) == -1 ||
+	    throttle_init(&thr_known, THR_ENTRIES,
+	    cfg.known_s > 0 ? (uint32_t)cfg.known_s : 1) == -1 ||
 	    (clients = mem_alloc(cfg.max_clients, sizeof(*clients))) == NULL)
 		die_sys(EXIT_TEMP, "tables");
 	for (i = 0; i < cfg.max_clients; i++)

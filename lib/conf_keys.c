@@ -108,6 +108,7 @@ const struct conf_key conf_keys[] = {
 	{ "auth_fail_delay_max", CONF_DURATION, "15s", "longest delay before a failure answer (1s, 2s, 4s ... up to this)" },
 	{ "auth_fail_limit_ip", CONF_UINT, "20", "failures from one client IP within the window before answers are THROTTLED" },
 	{ "auth_fail_limit_account", CONF_UINT, "10", "failures for one account within the window before answers are THROTTLED" },
+	{ "auth_known_ip_time", CONF_DURATION, "30d", "how long a client IP an account logged in from is spared that account's failure limit (0: never)" },
 	{ "auth_throttle_exempt", CONF_LIST, "", "client IPs or networks (CIDR) not counted or throttled per IP" },
 	{ "auth_allow_plaintext", CONF_LIST, "${login_plaintext_networks}", "client networks (CIDR) tern-authd accepts passwords from without TLS (by default the front ends' rule)" },
 

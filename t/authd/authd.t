@@ -17,7 +17,7 @@ if [ "$(id -u)" = 0 ]; then
 	command -v setpriv >/dev/null || skip_all "setpriv (util-linux) not installed"
 fi
 sandbox
-plan 48
+plan 50
 SOCK=$SB/run/authd.sock
 LOG=$SB/authd.log
 mkdir -p "$SB/run"
@@ -97,10 +97,12 @@ is "$(grep -c 'auth fail .*ip=198.51.100.7 ' "$LOG")" 3 "still three fail lines 
 like "$(ask -t imap 198.51.100.8 alice@example.org 'alice pw')" "^ok alice@" "a different IP still logs in to another account"
 
 # --- throttling per account; an exempt network --------------------------------
+like "$(ask -t imap 192.0.2.30 erin@example.org 'erin pw')" "^ok erin@" "erin logs in from 192.0.2.30 (now a known IP)"
 for ip in 192.0.2.21 192.0.2.22 192.0.2.23; do
 	ask -t imap "$ip" erin@example.org bad >/dev/null
 done
 is "$(ask -t imap 192.0.2.24 erin@example.org 'erin pw')" throttled "past the account limit: THROTTLED from a fresh IP"
+like "$(ask -t imap 192.0.2.30 erin@example.org 'erin pw')" "^ok erin@" "past the account limit, the IP erin logged in from still logs in (no lockout from elsewhere)"
 like "$(ask -t imap 192.0.2.24 bob@example.org 'bob pw')" "^ok bob@" "that fresh IP logs in to another account"
 for u in x1 x2 x3 x4; do ask -t imap 203.0.113.5 "$u@example.org" bad >/dev/null; done
 like "$(ask -t imap 203.0.113.5 bob@example.org 'bob pw')" "^ok bob@" "an exempt network is not throttled per IP"
