@@ -117,11 +117,8 @@ parse_args(const char *p, size_t n, const struct verb_def *d,
 		cmd->arg[cmd->nargs].p = p + start;
 		cmd->arg[cmd->nargs].n = i - start;
 		cmd->nargs++;
-		if (i < n) {
-			i++;	/* the SP */
-			if (i == n)
-				return fail(why_r, "trailing blank");
-		}
+		while (i < n && p[i] == ' ')
+			i++;
 	}
 	if (cmd->nargs < d->min)
 		return fail(why_r, "missing argument");
@@ -146,13 +143,18 @@ pop3p_parse(const char *line, size_t n, struct pop3p_cmd *cmd,
 	if ((d = find_verb(line, vlen)) == NULL)
 		return fail(why_r, "unknown command");
 	cmd->verb = d->verb;
-	if (vlen == n)
-		return d->min == 0 ? 0 : fail(why_r, "missing argument");
-	if (d->verb == POP3_PASS)
+	if (d->verb == POP3_PASS && vlen < n)
 		return parse_rest(line + vlen + 1, n - vlen - 1, cmd, why_r);
-	if (vlen + 1 == n)
-		return fail(why_r, "trailing blank");
-	return parse_args(line + vlen + 1, n - vlen - 1, d, cmd, why_r);
+	/* Blanks at the end and runs of blanks between arguments are
+	 * taken, as Dovecot takes them ("STAT ", "TOP 1  0"): RFC 1939 asks
+	 * for one SP, but a client that sends more means nothing else. */
+	while (n > vlen && line[n - 1] == ' ')
+		n--;
+	for (vlen++; vlen < n && line[vlen] == ' '; vlen++)
+		;
+	if (vlen >= n)
+		return d->min == 0 ? 0 : fail(why_r, "missing argument");
+	return parse_args(line + vlen, n - vlen, d, cmd, why_r);
 }
 
 static int

@@ -5,8 +5,9 @@
  * pop3p_parse(line, n, &cmd, &why) takes one command line WITHOUT its
  * CRLF (a pointer and a length: no NUL needed, nothing read past n) and
  * fills cmd: the verb (case-insensitive keyword) and its arguments as
- * slices into the line.  Arguments are separated by exactly one SP
- * (RFC 1939 3); each is 1..POP3P_ARG_MAX printable ASCII bytes (0x21..0x7e),
+ * slices into the line.  Arguments are separated by SP (RFC 1939 3 says
+ * one; runs of SP and SP at the end of the line are taken, as Dovecot
+ * takes them); each is 1..POP3P_ARG_MAX printable ASCII bytes (0x21..0x7e),
  * except PASS, whose single argument is the rest of the line (passwords
  * may hold blanks; any byte but NUL, CR and LF), and the AUTH initial
  * response, which may be up to POP3P_LINE_MAX bytes.  The number of

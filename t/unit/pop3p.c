@@ -57,8 +57,19 @@ main(void)
 	is_int(parse("TOP 1 10", &c), 0, "TOP");
 	ok(c.verb == POP3_TOP && arg_is(&c, 0, "1") && arg_is(&c, 1, "10"), "TOP args");
 	is_int(parse("TOP 1", &c), -1, "TOP needs two");
-	is_int(parse("RETR  1", &c), -1, "two blanks");
-	is_int(parse("RETR 1 ", &c), -1, "trailing blank");
+	is_int(parse("RETR  1", &c), 0, "two blanks taken");
+	ok(c.nargs == 1 && arg_is(&c, 0, "1"), "RETR  1: one argument");
+	is_int(parse("RETR 1 ", &c), 0, "a trailing blank taken");
+	ok(c.nargs == 1 && arg_is(&c, 0, "1"), "RETR 1 : one argument");
+	is_int(parse("STAT  ", &c), 0, "STAT with trailing blanks");
+	is_int(parse("STAT  1", &c), -1, "STAT  1 still takes no argument");
+	is_int(parse("TOP 1   0  ", &c), 0, "TOP 1   0  ");
+	ok(c.nargs == 2 && arg_is(&c, 0, "1") && arg_is(&c, 1, "0"),
+	    "TOP args between runs of blanks");
+	is_int(parse("RETR ", &c), -1, "RETR with a blank only: missing");
+	is_int(parse("PASS ", &c), -1, "PASS with a blank only: missing");
+	is_int(parse("USER alice ", &c), 0, "USER name SP");
+	ok(arg_is(&c, 0, "alice"), "the blank is not part of the name");
 	is_int(parse("NOOP\x01", &c), -1, "control byte in verb");
 	is_int(parse("", &c), -1, "empty");
 	is_int(parse("XYZZY", &c), -1, "unknown");
