@@ -208,8 +208,11 @@ do_auth(struct pre *s, const struct pop3p_cmd *c, struct sbuf *line)
 	int eol, r;
 	enum step st;
 
+	/* Bare AUTH (the list Outlook asks for) lists what CAPA's SASL
+	 * line does: nothing while a password may not be sent yet. */
 	if (c->nargs == 0)
-		return reply(s, "+OK\r\nPLAIN\r\n.") < 0 ? STEP_END : STEP_GO;
+		return reply(s, plain_ok(s) ? "+OK\r\nPLAIN\r\n." :
+		    "+OK\r\n.") < 0 ? STEP_END : STEP_GO;
 	if (c->arg[0].n != 5 || strncasecmp(c->arg[0].p, "PLAIN", 5) != 0)
 		return reply(s, "-ERR Unsupported authentication mechanism")
 		    < 0 ? STEP_END : STEP_GO;

@@ -11,7 +11,7 @@
 . "${TERN_SRC:-.}/t/lib.sh"
 . "$TERN_SRC/t/pop3/pop3.sh"
 sandbox
-plan 21
+plan 22
 printf 'login_plaintext_networks = 192.0.2.0/24\nlogin_max_failures = 2\n' >"$SB/extra.conf"
 pop3_start || { echo "Bail out! set-up failed"; exit 1; }
 printf 'Subject: a\n\nalice one\n' >"$SB/m1"
@@ -48,6 +48,7 @@ out("user", r.cmd("USER alice@example.org"))
 out("pass", r.cmd("PASS alice-secret"))
 out("auth", r.cmd("AUTH PLAIN " + base64.b64encode(b"\0alice@example.org\0alice-secret").decode()))
 r.cmd("CAPA"); out("capa", ",".join(r.multi()))
+out("auth_list", r.cmd("AUTH") + "," + ",".join(r.multi()))
 out("stat_pre", r.cmd("STAT"))
 out("long", r.cmd("NOOP " + "x" * 5000))
 out("nul", r.cmd(b"US\0ER x\r\n"))
@@ -109,6 +110,7 @@ get() { printf '%s\n' "$r" | sed -n "s/^$1=//p" | head -1; }
 like "$(get user)" '^-ERR \[AUTH\] Plaintext authentication disallowed' "USER refused before TLS (not in login_plaintext_networks)"
 like "$(get pass)" '^-ERR \[AUTH\] Plaintext' "PASS refused before TLS"
 like "$(get auth)" '^-ERR \[AUTH\] Plaintext' "AUTH PLAIN refused before TLS"
+is "$(get auth_list)" "+OK," "bare AUTH lists no mechanism before TLS, like CAPA"
 is "$(get capa)" "TOP,UIDL,RESP-CODES,AUTH-RESP-CODE,PIPELINING,STLS,IMPLEMENTATION tern" "CAPA offers STLS, not USER or SASL"
 like "$(get stat_pre)" '^-ERR' "STAT before login refused"
 is "$(get long)" "-ERR Line too long" "over-long line answered, session goes on"
