@@ -340,71 +340,6 @@ lookup(const char *addr, struct acct *a, struct sbuf *home,
 	return 0;
 }
 
-/* Create a missing Maildir (root: parents 0711 root, the Maildir 0700
- * owned by the account), each folder fsynced in its parent. */
-static int
-make_home(const char *home, uid_t uid)
-{
-	struct sbuf p;
-	const char *s;
-	int fd, rc = -1;
-
-	sbuf_init(&p, MAPS_PATH_MAX + 1);
-	if (sbuf_cat_s(&p, home) == -1)
-		goto out;
-	while (p.len > 1 && p.s[p.len - 1] == '/')
-		p.len--;
-	if (sbuf_nul(&p) == -1 || (s = strrchr(p.s, '/')) == NULL ||
-	    s == p.s)
-		goto out;
-	*(char *)s = '\0';
-	rc = durable_mkdirs_sync(p.s, 0711);
-	*(char *)s = '/';
-	if (rc == -1)
-		goto out;
-	rc = -1;
-	if (mkdir(p.s, 0700) == -1 && errno != EEXIST)
-		goto out;
-	if ((fd = maildir_open_path(p.s)) == -1)
-		goto out;
-	if (cfg.is_root && fchown(fd, uid, uid) == -1) {
-		(void)io_close(&fd);
-		goto out;
-	}
-	(void)io_close(&fd);
-	rc = durable_fsync_parent(p.s);
-out:
-	sbuf_fini(&p);
-	return rc;
-}
-
-/* Create missing tmp/ new/ cur/ owned by the account (root makes them
- * so the single-instance store can link into tmp/ at once). */
-static int
-make_subdirs(int md, uid_t uid)
-{
-	static const char *const sub[] = { "tmp", "new", "cur" };
-	int made = 0, fd;
-	size_t i;
-
-	for (i = 0; i < 3; i++) {
-		if (mkdirat(md, sub[i], 0700) == -1) {
-			if (errno == EEXIST)
-				continue;
-			return -1;
-		}
-		made = 1;
-		if ((fd = maildir_open_sub(md, sub[i])) == -1)
-			return -1;
-		if (cfg.is_root && fchown(fd, uid, uid) == -1) {
-			(void)io_close(&fd);
-			return -1;
-		}
-		(void)io_close(&fd);
-	}
-	return made ? fsync(md) : 0;
-}
-
 /*
  * Maildirs this worker opened, kept open for the next deliveries to the
  * same accounts (the bench's 20 sessions put 400 messages into one): a
@@ -500,7 +435,7 @@ open_home(const char *home, struct acct *a, const char **line)
 	if ((a->md = md_cache_get(home, a->uid)) != -1)
 		return 0;
 	if ((a->md = maildir_open_path(home)) == -1 && errno == ENOENT &&
-	    make_home(home, a->uid) == 0)
+	    maildir_make_home(home, a->uid, cfg.is_root) == 0)
 		a->md = maildir_open_path(home);
 	if (a->md == -1) {
 		log_err_sys("maildir %s", log_esc_s(home));
@@ -514,7 +449,7 @@ open_home(const char *home, struct acct *a, const char **line)
 		*line = "defer 4.3.5 mailbox owner mismatch";
 		return -1;
 	}
-	if (make_subdirs(a->md, a->uid) == -1)
+	if (maildir_make_owned(a->md, a->uid, cfg.is_root) == -1)
 		log_warn_sys("maildir %s: tmp/new/cur", log_esc_s(home));
 	else
 		md_cache_put(home, a->uid, a->md, &st);

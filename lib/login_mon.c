@@ -26,6 +26,7 @@
 #include "lib/ipnet.h"
 #include "lib/login.h"
 #include "lib/login_int.h"
+#include "lib/maildir.h"
 #include "lib/priv.h"
 #include "lib/sbuf.h"
 #include "lib/sock.h"
@@ -360,6 +361,25 @@ child_reap(struct login *l)
 }
 
 /*
+ * A first login before the first delivery (an account written into the
+ * accounts map by hand, or imported): its Maildir is made as tern-lspawn
+ * makes it, so the client sees an empty INBOX rather than a temporary
+ * error.  Only for an account without host= (maps.h: "local"): on a
+ * tier whose maps name the storage host, a missing Maildir is rather a
+ * move (doc/move.md) or a folder not mounted, and making an empty one
+ * would hide that.
+ */
+static int
+home_make(const struct authc_reply *rep)
+{
+	if (rep->host[0] != '\0' && strcmp(rep->host, "local") != 0) {
+		errno = ENOENT;
+		return -1;
+	}
+	return maildir_make_home(rep->home, (uid_t)rep->uid, priv_is_root());
+}
+
+/*
  * The monitor becomes the worker (no fork: one process fewer per session,
  * and the supervisor's pid for the connection stays the session's).
  * As root first: the home must be a folder owned by the account, or the
@@ -380,7 +400,8 @@ worker_become(struct login *l, const struct login_monitor_conf *c,
 	const char *why;
 	int src[2], dst[2] = { 0, 1 }, handoff;
 
-	if (stat(rep->home, &st) < 0) {
+	if (stat(rep->home, &st) < 0 && (errno != ENOENT ||
+	    home_make(rep) < 0 || stat(rep->home, &st) < 0)) {
 		ev->why = spawn_steps[3];
 		ev->err = errno;
 		return 0;

@@ -7,11 +7,13 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
 
+#include "lib/durable.h"
 #include "lib/io.h"
 #include "lib/maildir.h"
 #include "lib/sbuf.h"
@@ -90,6 +92,67 @@ maildir_make(int mdfd)
 	if (made && fsync(mdfd) == -1)
 		return -1;
 	return 0;
+}
+
+int
+maildir_make_owned(int mdfd, uid_t uid, int do_chown)
+{
+	static const char *const sub[] = { "tmp", "new", "cur" };
+	int made = 0, fd;
+	size_t i;
+
+	for (i = 0; i < 3; i++) {
+		if (mkdirat(mdfd, sub[i], 0700) == -1) {
+			if (errno == EEXIST)
+				continue;
+			return -1;
+		}
+		made = 1;
+		if ((fd = maildir_open_sub(mdfd, sub[i])) == -1)
+			return -1;
+		if (do_chown && fchown(fd, uid, uid) == -1) {
+			(void)io_close(&fd);
+			return -1;
+		}
+		(void)io_close(&fd);
+	}
+	return made ? fsync(mdfd) : 0;
+}
+
+int
+maildir_make_home(const char *home, uid_t uid, int do_chown)
+{
+	char p[PATH_MAX];
+	char *s;
+	size_t n = strlen(home);
+	int fd, rc;
+
+	while (n > 1 && home[n - 1] == '/')
+		n--;
+	if (n >= sizeof p) {
+		errno = ENAMETOOLONG;
+		return -1;
+	}
+	memcpy(p, home, n);
+	p[n] = '\0';
+	if ((s = strrchr(p, '/')) == NULL || s == p) {
+		errno = EINVAL;
+		return -1;
+	}
+	*s = '\0';
+	rc = durable_mkdirs_sync(p, 0711);
+	*s = '/';
+	if (rc == -1 || (mkdir(p, 0700) == -1 && errno != EEXIST))
+		return -1;
+	if ((fd = maildir_open_path(p)) == -1)
+		return -1;
+	if ((do_chown && fchown(fd, uid, uid) == -1) ||
+	    maildir_make_owned(fd, uid, do_chown) == -1) {
+		(void)io_close(&fd);
+		return -1;
+	}
+	(void)io_close(&fd);
+	return durable_fsync_parent(p);
 }
 
 int

@@ -76,6 +76,15 @@ int	maildir_open_path(const char *path);
 int	maildir_open_sub(int dirfd, const char *name);
 /* Create missing tmp/ new/ cur/ (mode 0700) and fsync mdfd if any was. */
 int	maildir_make(int mdfd);
+/* The same as root for the account: each folder made is given to uid
+ * (with do_chown), so the account's processes can write it. */
+int	maildir_make_owned(int mdfd, uid_t uid, int do_chown);
+/* Create a missing Maildir at home, for tern-lspawn's first delivery and
+ * a first login: its parents (0711, the caller's, each fsynced in its
+ * parent), the folder 0700, tmp/ new/ cur/, all given to uid with
+ * do_chown; no component may be a symlink.  An existing one is
+ * completed, never replaced. */
+int	maildir_make_home(const char *home, uid_t uid, int do_chown);
 
 /* Host part for names (gethostname, escaped); cached.  Tests may set it. */
 int	maildir_set_host(const char *host);
