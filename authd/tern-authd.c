@@ -32,6 +32,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <syslog.h>
 #include <unistd.h>
 
 #include "lib/authc.h"
@@ -354,9 +355,11 @@ worker_start(size_t i, int lfd)
 		/* Other clients' passwords stay out of the worker. */
 		explicit_bzero(clients, cfg.max_clients * sizeof(*clients));
 		selfpipe_fini();
+		closelog();	/* its socket may be descriptor 3 */
 		if (dup2(sv[1], 3) == -1)
 			die_sys(EXIT_TEMP, "worker dup2");
 		closefrom(4);
+		log_reopen();
 		(void)lfd;
 		worker_main(3, &wc);
 	}

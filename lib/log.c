@@ -24,6 +24,15 @@ log_init(const char *prog, int flags)
 }
 
 void
+log_reopen(void)
+{
+	if (logflags & LOG_STDERR)
+		return;
+	closelog();	/* its descriptor is closed already: EBADF */
+	openlog(progname, LOG_PID | LOG_NDELAY, LOG_MAIL);
+}
+
+void
 log_init_env(const char *prog, int flags)
 {
 	const char *e = getenv("TERN_LOG");

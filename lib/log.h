@@ -31,6 +31,15 @@
 void	log_init(const char *prog, int flags);
 /* Honour TERN_LOG=stderr|syslog from the environment, then log_init(). */
 void	log_init_env(const char *prog, int flags);
+/*
+ * After descriptors were closed behind syslog's back (proc_init,
+ * closefrom): forget the syslog socket and connect again.  glibc keeps
+ * the number of the socket openlog() made; once it is closed the number
+ * goes to the next file opened, and the first syslog() line fails on it,
+ * closes it (a map, a listening socket) and reconnects.  Call it right
+ * after the close, before anything is opened.  Nothing with LOG_STDERR.
+ */
+void	log_reopen(void);
 const char *log_prog(void);
 void	log_debug(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void	log_info(const char *fmt, ...) __attribute__((format(printf, 1, 2)));

@@ -11,6 +11,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "lib/log.h"
 #include "lib/mem.h"
 #include "lib/priv.h"
 
@@ -218,6 +219,7 @@ proc_init(const int *keep, size_t nkeep, int flags)
 		return -1;
 	if (close_all_but(keep, nkeep) < 0)
 		return -1;
+	log_reopen();	/* a log_init() before us had its socket closed */
 	if (signals_default() < 0)
 		return -1;
 	if (flags & PROC_NOCORE) {

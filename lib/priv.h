@@ -20,7 +20,8 @@
  *
  * proc_init(keep, nkeep, flags) at the top of main: umask(077), opens
  * /dev/null on any of descriptors 0, 1, 2 that is closed, closes every
- * descriptor >= 3 except the nkeep listed (at most PROC_KEEP_MAX), default
+ * descriptor >= 3 except the nkeep listed (at most PROC_KEEP_MAX) and
+ * reconnects to syslog if log_init() came first (log_reopen), default
  * dispositions for every signal with SIGPIPE ignored and none blocked, and
  * with PROC_NOCORE, RLIMIT_CORE 0 (for processes holding secrets).
  *
