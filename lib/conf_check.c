@@ -315,7 +315,7 @@ check_type(struct vstate *v, const char *key, const struct conf_key *k,
 
 /*
  * A service's listen addresses (*.listen): the supervisor parses them
- * again when it binds; checked here so `tern-conf check` finds a typo
+ * again when it binds; checked here so tern-conf finds a typo
  * before a reload does.
  */
 static void

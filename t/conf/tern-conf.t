@@ -3,7 +3,7 @@
 . "${TERN_SRC:-.}/t/lib.sh"
 TC=$(tern_bin tern-conf)
 [ -x "$TC" ] || skip_all "tern-conf not built"
-plan 30
+plan 35
 sandbox
 
 # No file at all: cannot be read -> 111.
@@ -17,6 +17,7 @@ hostname = mx.test
 services = smtp
 smtp.listen = 127.0.0.1:2525
    [::1]:2525
+smtp.program = tern-smtpd
 queue_dir = ${conf_dir}/queue
 CONF
 
@@ -35,7 +36,8 @@ is "$rc" 0 "-n exits 0"
 is "$out" "hostname = mx.test
 queue_dir = $SB/queue
 services = smtp
-smtp.listen = 127.0.0.1:2525 [::1]:2525" "-n prints only the set keys"
+smtp.listen = 127.0.0.1:2525 [::1]:2525
+smtp.program = tern-smtpd" "-n prints only the set keys"
 
 is "$("$TC" hostname queue_user)" "hostname = mx.test
 queue_user = ternq" "KEY lookup"
@@ -62,16 +64,41 @@ is "$rc" 100 "type error exits 100"
 like "$(cat "$SB/err")" "^$SB/bad.conf:2: smtp.max_per_ip: 'many' is not a number" "type error at its line"
 like "$(cat "$SB/err")" "$SB/bad.conf:3: queue_dir: 'q' is not an absolute path" "relative path"
 
-# The sample configuration loads cleanly.
-"$TC" -c "$TERN_SRC/conf/tern.conf.sample" >/dev/null 2>"$SB/err"; rc=$?
+# The sample configuration loads cleanly (its programs are looked up in
+# program_dir: the build's here, PREFIX/sbin once installed).
+{ cat "$TERN_SRC/conf/tern.conf.sample"; echo "program_dir = $TERN_BINDIR"; } >"$SB/sample.conf"
+"$TC" -c "$SB/sample.conf" >/dev/null 2>"$SB/err"; rc=$?
 is "$rc" 0 "conf/tern.conf.sample is valid"
 [ "$rc" = 0 ] || diag "$(cat "$SB/err")"
+# It runs every role (INSTALL 7.1): tern-setup installs it as the host's
+# tern.conf, and an empty services line started nothing.
+is "$("$TC" -c "$SB/sample.conf" -h services)" \
+    "smtp submission submissions lmtp imap imaps pop3 pop3s qmgr enqueue remote lspawn authd" \
+    "the sample lists the services of INSTALL 7.1"
 # And so does it with every example block uncommented.
 sed -e 's/^#\([a-z0-9]*\.[a-z_]* = \)/\1/' -e 's/^#services = /services = /' \
-    -e 's/^services =$//' "$TERN_SRC/conf/tern.conf.sample" > "$SB/full.conf"
+    -e 's/^services =$//' "$SB/sample.conf" > "$SB/full.conf"
 "$TC" -c "$SB/full.conf" >/dev/null 2>"$SB/err"; rc=$?
 is "$rc" 0 "the sample with its service blocks uncommented is valid"
 [ "$rc" = 0 ] || diag "$(cat "$SB/err")"
+# A service listed without its block, or whose program is not there, is
+# refused as tern-supervise refuses it (the old sample with INSTALL 7.1's
+# services line passed tern-conf, then the supervisor said "lspawn: type
+# tcp needs lspawn.listen").
+printf 'program_dir = %s\nservices = qmgr lspawn\nqmgr.type = daemon\nqmgr.program = tern-qmgr\n' \
+    "$TERN_BINDIR" >"$SB/noblock.conf"
+"$TC" -c "$SB/noblock.conf" >/dev/null 2>"$SB/err"; rc=$?
+is "$rc" 100 "a listed service without its block: exit 100"
+like "$(cat "$SB/err")" "lspawn.program is not set" "named with its missing key"
+printf 'program_dir = %s\nservices = smtp\nsmtp.program = tern-smtpd\nsmtp.type = tcp\n' \
+    "$TERN_BINDIR" >"$SB/nolisten.conf"
+"$TC" -c "$SB/nolisten.conf" >/dev/null 2>"$SB/err"; rc=$?
+is "$rc" 100 "a tcp service without listen: exit 100"
+printf 'program_dir = %s\nservices = smtp\nsmtp.program = tern-nosuch\nsmtp.enable = no\n' \
+    "$TERN_BINDIR" >"$SB/off.conf"
+"$TC" -c "$SB/off.conf" >/dev/null 2>"$SB/err"; rc=$?
+is "$rc" 0 "a disabled service is not checked"
+
 # Every key tern-conf knows is documented in tern.conf(5).
 missing=""
 for k in $("$TC" | sed 1d | cut -d' ' -f1); do
