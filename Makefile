@@ -167,6 +167,11 @@ install: all
 	for l in $(LINKS); do ln -sf $${l#*:} $(DESTDIR)$(SBINDIR)/$${l%%:*}; done
 	for m in $(MANPAGES); do s=$${m##*.}; install -m 0644 $$m $(DESTDIR)$(MANDIR)/man$$s/; done
 	cp -R conf/. $(DESTDIR)$(PREFIX)/share/tern/conf/
+	@# An upgrade over a prepared host: install(1) above dropped
+	@# tern-enqueue's set-id bits, without which sendmail cannot queue.
+	@if [ -z "$(DESTDIR)" ] && [ "$$(id -u)" = 0 ] && id ternq >/dev/null 2>&1; then \
+	    chown ternq:ternq $(SBINDIR)/tern-enqueue && chmod 6711 $(SBINDIR)/tern-enqueue && \
+	    echo "tern-enqueue: set-id ternq again (tern-setup)"; fi
 
 dist:
 	@rm -rf tern-$(VERSION) tern-$(VERSION).tar.gz
