@@ -351,8 +351,11 @@ out:
 /*
  * The header From: check after DATA/BDAT: at most one From: field, and
  * every address of it belongs to the account.  A message without From:
- * passes (there is no one to impersonate), unless its header section
- * fills all SMTPD_HDRS_MAX bytes kept without one.  0 passes, -1 refused (*why_r),
+ * passes (there is no one to impersonate).  A line that is no field does
+ * not end the walk: readers (our own IMAP ENVELOPE among them) go on past
+ * it to a From: below, so the check must see that From: too.  A header
+ * section longer than the SMTPD_HDRS_MAX bytes kept is refused, since a
+ * From: past them could not be checked.  0 passes, -1 refused (*why_r),
  * -2 a map error.
  */
 int
@@ -365,9 +368,13 @@ smtpd_header_from_ok(struct smtpd *s, const char **why_r)
 	int r;
 
 	*why_r = "";
-	/* The header ends at the empty line or at a line that is no field. */
-	while ((r = hdr_next(s->hdr.s, s->hdr.len, &off, &f)) == 1) {
-		if (!hdr_is(&f, "from"))
+	if (s->hdr_over) {
+		*why_r = "header section too large to check From:";
+		return -1;
+	}
+	/* The header ends at the empty line; HDR_EBAD skips a bad line. */
+	while ((r = hdr_next(s->hdr.s, s->hdr.len, &off, &f)) != 0) {
+		if (r != 1 || !hdr_is(&f, "from"))
 			continue;
 		if (++nfrom > 1) {
 			*why_r = "more than one From: field";
@@ -389,10 +396,6 @@ smtpd_header_from_ok(struct smtpd *s, const char **why_r)
 			}
 		}
 	}
-	if (nfrom == 0 && s->hdr_over && r == 0) {
-		*why_r = "header section too large to check From:";
-		return -1;
-	}
 	return 0;
 }
 
@@ -403,15 +406,22 @@ smtpd_header_from_ok(struct smtpd *s, const char **why_r)
 void
 smtpd_hdr_feed(struct smtpd *s, const char *p, size_t n)
 {
-	size_t from;
+	size_t from, room;
 	const char *e;
+	int cut = 0;
 
 	if (s->hdr_done || n == 0 || s->auth_user[0] == '\0' ||
 	    !(s->sender_check & SMTPD_CHECK_HEADER))
 		return;			/* only the From: check needs it */
 	from = s->hdr.len >= 3 ? s->hdr.len - 3 : 0;
+	/* Keep what fits: the empty line may be among the first bytes. */
+	room = s->hdr.max - s->hdr.len;
+	if (n > room) {
+		n = room;
+		cut = 1;
+	}
 	if (sbuf_cat_n(&s->hdr, p, n) < 0) {
-		s->hdr_over = 1;
+		s->hdr_over = 1;	/* no memory: cannot check, refuse */
 		s->hdr_done = 1;
 		return;
 	}
@@ -426,6 +436,10 @@ smtpd_hdr_feed(struct smtpd *s, const char *p, size_t n)
 			s->hdr_done = 1;
 			return;
 		}
+	if (cut) {
+		s->hdr_over = 1;
+		s->hdr_done = 1;
+	}
 }
 
 const char *

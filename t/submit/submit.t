@@ -9,7 +9,7 @@
 . "$TERN_SRC/t/e2e/e2e.sh"
 command -v swaks >/dev/null || skip_all "swaks not installed"
 sandbox
-plan 57
+plan 60
 C="$PY $TERN_SRC/t/submit/subc.py"
 
 # Loopback may not send passwords in the clear here, so the TLS rule shows.
@@ -85,6 +85,14 @@ r=$($C $P_SUB starttls alice@example.test "$PW" carol@example.test bob@example.t
 like "$r" '^553 5\.7\.1 <carol@example.test>: Sender address rejected' "another account's address: 553 at MAIL"
 r=$($C $P_SUB starttls alice@example.test "$PW" alice@example.test bob@example.test "Carol <carol@example.test>")
 like "$r" '^550 5\.7\.1 From: address not owned' "another account in From: 550 after DATA"
+# A line that is no field does not hide a From: below it (readers, our
+# IMAP ENVELOPE among them, go on past it); nor do 64 KB of header.
+r=$($C $P_SUB starttls alice@example.test "$PW" alice@example.test bob@example.test "$(printf 'alice@example.test\r\nbogus line\r\nFrom: carol@example.test')")
+like "$r" '^550 5\.7\.1 ' "a From: after a line without colon: 550"
+r=$($C $P_SUB starttls alice@example.test "$PW" alice@example.test bob@example.test "$(printf 'alice@example.test\r\nX\001Y: z\r\nFrom: carol@example.test')")
+like "$r" '^550 5\.7\.1 ' "a From: after a name with a control byte: 550"
+r=$($C $P_SUB starttls alice@example.test "$PW" alice@example.test bob@example.test "alice@example.test$(awk 'BEGIN { for (i = 0; i < 70; i++) printf "\r\nX-Pad: %0990d", 0 }')$(printf '\r\nFrom: carol@example.test')")
+like "$r" '^550 5\.7\.1 header section too large' "a From: past 64 KB of header: 550"
 r=$($C $P_SUB starttls alice@example.test "$PW" sales@example.test bob@example.test "Sales <sales@example.test>" s5)
 like "$r" '^250 ' "an alias of the account: accepted"
 r=$($C $P_SUB starttls alice@example.test "$PW" Alice+Lists@Example.Test bob@example.test "alice+lists@example.test" s6)
