@@ -98,6 +98,23 @@ text_ok(const char *s, size_t n, size_t max)
 	return 1;
 }
 
+/*
+ * An address: no control byte and no DEL, but UTF-8 (SMTPUTF8, RFC 6531)
+ * as the envelope holds it; a non-ASCII target must be recorded too.
+ */
+static int
+addr_ok(const char *s, size_t n)
+{
+	size_t i;
+
+	if (n > ENV_ADDR_MAX)
+		return 0;
+	for (i = 0; i < n; i++)
+		if ((unsigned char)s[i] < 0x20 || (unsigned char)s[i] == 0x7f)
+			return 0;
+	return 1;
+}
+
 static int
 targets_reserve(struct qstate *st, size_t more)
 {
@@ -204,7 +221,7 @@ put_target(struct sbuf *out, const struct qstate_target *t)
 	unsigned char k = (unsigned char)t->kind;
 	int r;
 
-	if (alen == 0 || !text_ok(t->addr, alen, ENV_ADDR_MAX) ||
+	if (alen == 0 || !addr_ok(t->addr, alen) ||
 	    !text_ok(t->host, hlen, QSTATE_HOST_MAX) ||
 	    (t->kind != QS_T_LOCAL && t->kind != QS_T_REMOTE) ||
 	    t->it.status == QS_EXPANDED) {
@@ -342,7 +359,7 @@ rd_target(struct rd *d, struct qstate *st)
 	if (rd_want(d, 'T') < 0)
 		return -1;
 	if (d->len < 2 || d->v[0] > QS_T_REMOTE ||
-	    !text_ok((const char *)d->v + 1, d->len - 1, ENV_ADDR_MAX)) {
+	    !addr_ok((const char *)d->v + 1, d->len - 1)) {
 		d->why = "bad target";
 		return -1;
 	}

@@ -11,7 +11,7 @@
 [ -x "$TERN_BINDIR/tern-remote" ] || skip_all "tern-remote not built"
 "$PY" -I -c 'import aiosmtpd' 2>/dev/null || skip_all "python3-aiosmtpd not installed"
 sandbox
-plan 42
+plan 44
 C="$PY $TERN_SRC/t/remote/dsn.py"
 
 PD=$(free_port); PP=$(free_port)
@@ -91,7 +91,12 @@ like "$r" "^250 " "NOTIFY=NEVER accepted"
 r=$($C $P_SMTP send $A bad-hdrs@plain.test "RET=HDRS ENVID=fail-1" "NOTIFY=FAILURE" fail1)
 like "$r" "^250 " "RET=HDRS accepted"
 r=$($C $P_SMTP send $A bad-full@plain.test - - full1)
+# An SMTPUTF8 recipient refused: its state (the target's address, UTF-8)
+# could not be written, so no bounce ever came and it was retried forever.
+r=$($C $P_SMTP send $A "bad-jürgen@plain.test" "SMTPUTF8" - utf1)
+like "$r" "^250 " "an SMTPUTF8 recipient accepted"
 ok "the failure report arrives" wait_for 30 has_report fail1
+ok "and the SMTPUTF8 recipient's" wait_for 30 has_report utf1
 ok "and the default one" wait_for 30 has_report full1
 ok "never1 was refused by the next hop" wait_for 30 grep -q "to=<bad-never@plain.test>.*status=bounced" "$SB/run.log"
 ok "the queue drains" wait_for 30 e2e_queue_empty

@@ -102,6 +102,17 @@ test_codec(void)
 	st.r[1].it.status = QS_FAILED;
 	st.r[1].it.diag[0] = '\n';
 	ok(qstate_encode(&st, &enc2) < 0, "control byte in diag: not encoded");
+	/* An SMTPUTF8 target (RFC 6531) is kept: it was refused, so a
+	 * message with one could never record a failure or a delivery. */
+	st.r[1].it.diag[0] = '5';
+	snprintf(st.t[2].addr, sizeof st.t[2].addr, "%s",
+	    "j\xc3\xbc" "rgen@b\xc3\xbc" "cher.example");
+	ok(qstate_encode(&st, &enc2) == 0 &&
+	    qstate_decode(enc2.s, enc2.len, ID, 3, &back, &why) == 0 &&
+	    strcmp(back.t[2].addr, st.t[2].addr) == 0,
+	    "a UTF-8 target round-trips");
+	st.t[2].addr[0] = '\x7f';
+	ok(qstate_encode(&st, &enc2) < 0, "DEL in a target: not encoded");
 	qstate_fini(&st);
 	qstate_fini(&back);
 	sbuf_fini(&enc);
@@ -208,7 +219,7 @@ test_trigger(void)
 int
 main(void)
 {
-	plan(31);
+	plan(33);
 	test_codec();
 	test_files();
 	test_trigger();
