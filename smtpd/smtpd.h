@@ -54,6 +54,10 @@ struct tls_conn;
 #define SMTPD_HDRS_MAX		65536	/* header section kept for the From:
 					 * check of a submission */
 #define SMTPD_FROM_MAX		16	/* addresses in one From: field */
+#define SMTPD_RCPT_OVERSHOOT	1000	/* 452s for recipients past the limit
+					 * not counted as errors, per
+					 * transaction (Postfix's
+					 * smtpd_recipient_overshoot_limit) */
 
 /* submission_sender_check */
 #define SMTPD_CHECK_ENVELOPE	0x01
@@ -131,6 +135,7 @@ struct smtpd {
 	/* Transaction. */
 	int		 has_mail;
 	int		 utf8;		/* MAIL ... SMTPUTF8 */
+	unsigned	 rcpt_over;	/* RCPTs past rcpt_limit */
 	struct envelope	 env;
 	struct sbuf	 hdr;		/* the client's header section */
 	int		 hdr_done;

@@ -281,7 +281,17 @@ cmd_rcpt(struct smtpd *s, struct smtp_cmd *c)
 		return;
 	}
 	if (s->env.nrcpt >= s->rcpt_limit) {
+		/*
+		 * RFC 5321 4.5.3.1.10: the client sends DATA for those it
+		 * has and the rest later.  A pipelining client has sent them
+		 * all already, so these 452s are not errors that end the
+		 * session (and lose the transaction), up to a bound.
+		 */
+		s->nocount = s->rcpt_over < SMTPD_RCPT_OVERSHOOT;
+		if (s->nocount)
+			s->rcpt_over++;
 		smtpd_reply(s, 452, "4.5.3", "Error: too many recipients");
+		s->nocount = 0;
 		return;
 	}
 	sbuf_init(&a, ADDR_FORMAT_MAX + 1);

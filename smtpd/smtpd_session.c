@@ -114,6 +114,7 @@ smtpd_tx_reset(struct smtpd *s)
 	smtpd_bdat_abort(s);
 	s->has_mail = 0;
 	s->utf8 = 0;
+	s->rcpt_over = 0;
 	sbuf_reset(&s->hdr);
 	s->hdr_done = s->hdr_over = 0;
 	envelope_fini(&s->env);
