@@ -4,7 +4,8 @@
  * only "." ends the input unless -i.  The header section is kept (at most
  * SM_HDR_MAX bytes) so that -t can take its recipients and missing
  * From:, Date: and Message-ID: fields can be added (as Postfix's cleanup
- * does for local mail); Bcc: fields are removed; the body is streamed.
+ * does for local mail); Bcc: and Resent-Bcc: fields are removed; the
+ * body is streamed.
  */
 #include <sys/types.h>
 #include <errno.h>
@@ -252,7 +253,9 @@ sm_write_message(struct sm *m)
 
 	sm_received(m, "tern-sendmail");
 	while ((r = hdr_next(m->hdr.s, m->hdr.len, &off, &f)) != 0) {
-		if (r == 1 && hdr_is(&f, "bcc")) {
+		/* RFC 5322 3.6.3, 3.6.6: both are blind; never sent on. */
+		if (r == 1 && (hdr_is(&f, "bcc") ||
+		    hdr_is(&f, "resent-bcc"))) {
 			prev = off;
 			continue;
 		}

@@ -7,7 +7,7 @@
 . "$TERN_SRC/t/e2e/e2e.sh"
 [ -x "$TERN_BINDIR/tern-sendmail" ] || skip_all "tern-sendmail not built"
 sandbox
-plan 36
+plan 37
 
 ok "suite starts" e2e_start
 e2e_user carol@example.test
@@ -17,7 +17,7 @@ export TERN_HOME="$H"
 msg() { grep -ls "^X-Test-Id: $2" "$(e2e_maildir "$1")"/new/* "$(e2e_maildir "$1")"/cur/* 2>/dev/null | head -1; }
 hdr() { sed -n '1,/^\r*$/p' "$1" | tr -d '\r'; }
 
-printf 'To: Bob <bob@example.test>\nCc: carol@example.test\nBcc: alice@example.test\nSubject: t1\nX-Test-Id: sm1\n\nhello\n' | "$SM" -t
+printf 'To: Bob <bob@example.test>\nCc: carol@example.test\nBcc: alice@example.test\nResent-Bcc: hidden@example.test\nSubject: t1\nX-Test-Id: sm1\n\nhello\n' | "$SM" -t
 is "$?" 0 "-t: exit 0"
 ok "-t: delivered to To" wait_for 30 e2e_has bob@example.test sm1
 ok "-t: delivered to Cc" wait_for 30 e2e_has carol@example.test sm1
@@ -25,6 +25,7 @@ ok "-t: delivered to Bcc" wait_for 30 e2e_has alice@example.test sm1
 f=$(msg alice@example.test sm1)
 h=$(hdr "$f")
 unlike "$h" 'Bcc:' "Bcc: removed"
+unlike "$h" 'hidden@' "Resent-Bcc: removed too (it is as blind)"
 like "$h" 'From: .*<root@localhost>' "From: added (the user at the origin)"
 like "$h" 'Date: [A-Z][a-z]{2}, ' "Date: added"
 like "$h" 'Message-ID: <[0-9A-Z]{16}\.[0-9a-f]{8}@localhost>' "Message-ID: added"
