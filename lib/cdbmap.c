@@ -917,3 +917,37 @@ cdbmap_make_abort(struct cdbmap_make **wp)
 {
 	(void)make_end(wp, 0);	/* nothing to report: it is discarded */
 }
+
+int
+cdbmap_walk(const char *path, cdbmap_walk_fn *fn, void *arg)
+{
+	struct cdb db;
+	const void *k, *v;
+	unsigned pos;
+	int fd, r, got = 0;
+
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) < 0)
+		return -1;
+	if (cdb_init(&db, fd) < 0) {
+		(void)close(fd);	/* read-only: nothing to lose */
+		errno = EPROTO;
+		return -1;
+	}
+	cdb_seqinit(&pos, &db);
+	while (got == 0 && (r = cdb_seqnext(&pos, &db)) > 0) {
+		k = cdb_getkey(&db);
+		v = cdb_getdata(&db);
+		if (k == NULL || v == NULL) {
+			r = -1;		/* a record past the end of the file */
+			break;
+		}
+		got = fn(k, cdb_keylen(&db), v, cdb_datalen(&db), arg);
+	}
+	cdb_free(&db);
+	(void)close(fd);	/* read-only: nothing to lose */
+	if (got == 0 && r < 0) {
+		errno = EPROTO;
+		return -1;
+	}
+	return got;
+}

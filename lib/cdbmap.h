@@ -127,6 +127,19 @@ int	cdbmap_is_mapped(const struct cdbmap *);
 void	cdbmap_close(struct cdbmap **);
 
 /*
+ * cdbmap_walk(path, fn, arg): every record of the file at path, in the
+ * order it was written (tern-maps writes a map in its source's order):
+ * fn(key, klen, val, vlen, arg) for each, until fn returns non-zero.  For
+ * the rare reader that needs more than lookups (tern-qmgr: the first local
+ * domain, on hosts that get the cdb files but not the text maps).
+ * Returns fn's non-zero value (let it be positive), 0 after the last
+ * record, or -1 with errno (EPROTO: not a valid cdb).
+ */
+typedef int	cdbmap_walk_fn(const void *key, size_t klen, const void *val,
+	    size_t vlen, void *arg);
+int	cdbmap_walk(const char *path, cdbmap_walk_fn *fn, void *arg);
+
+/*
  * Writing a map: cdbmap_make_start() creates 'path' (a temp name such as
  * "accounts.cdb.tmp"; a stale one is replaced) with O_EXCL and 'mode';
  * cdbmap_make_add() appends a record; cdbmap_make_finish() writes the

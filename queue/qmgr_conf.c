@@ -9,8 +9,8 @@
 
 #include <bsd/string.h>
 
+#include "lib/cdbmap.h"
 #include "lib/conf.h"
-#include "lib/io.h"
 #include "lib/log.h"
 #include "lib/maps.h"
 #include "lib/roles.h"
@@ -21,7 +21,6 @@
 #include "queue/qmgr.h"
 #include "queue/qmgr_conf.h"
 
-#define DOMAINS_FILE_MAX (64 * 1024 * 1024)	/* the domains map source */
 
 static void
 schedule(struct qmgr *q, const struct conf *cf)
@@ -43,40 +42,53 @@ schedule(struct qmgr *q, const struct conf *cf)
 	free(w);
 }
 
-/* The first local domain of map_dir/domains (the source), into out. */
+struct first_local {
+	char	*out;
+	size_t	 outlen;
+};
+
+static int
+first_local_rec(const void *key, size_t klen, const void *val, size_t vlen,
+    void *arg)
+{
+	struct first_local *f = arg;
+	const unsigned char *k = key;
+	size_t i;
+
+	if (vlen != 5 || memcmp(val, "local", 5) != 0 || klen == 0 ||
+	    klen >= f->outlen)
+		return 0;
+	for (i = 0; i < klen; i++)
+		if (k[i] <= ' ' || k[i] >= 0x7f)
+			return 0;	/* tern-maps writes no such key */
+	memcpy(f->out, key, klen);
+	f->out[klen] = '\0';
+	return 1;
+}
+
+/*
+ * The first local domain of map_dir/domains.cdb, into out: the compiled
+ * map every host of a tier gets (the text source lives on the admin host
+ * only, and may be unreadable to ternq), in its source's order.  0 or -1.
+ */
 static int
 first_local_domain(const char *map_dir, char *out, size_t outlen)
 {
-	struct sbuf path, b;
-	struct maps_slice dom;
-	enum maps_domain_kind kind;
-	const char *why, *p, *nl;
-	size_t left;
+	struct first_local f = { out, outlen };
+	struct sbuf path;
 	int r = -1;
 
 	sbuf_init(&path, QMGR_PATH_MAX);
-	sbuf_init(&b, DOMAINS_FILE_MAX);
-	if (sbuf_printf(&path, "%s/domains", map_dir) < 0 ||
-	    io_read_file(path.s, &b, DOMAINS_FILE_MAX) < 0)
-		goto out;
-	for (p = b.s, left = b.len; left > 0; left -= (size_t)(nl - p), p = nl) {
-		size_t len;
-
-		nl = memchr(p, '\n', left);
-		len = nl != NULL ? (size_t)(nl - p) : left;
-		nl = p + len + (nl != NULL);
-		if (maps_parse_domain(p, len, &dom, &kind, &why) == 1 &&
-		    kind == MAPS_DOMAIN_LOCAL && dom.n < outlen) {
-			memcpy(out, dom.p, dom.n);
-			out[dom.n] = '\0';
-			r = 0;
-			break;
-		}
+	if (sbuf_printf(&path, "%s/domains.cdb", map_dir) < 0) {
+		sbuf_fini(&path);
+		return -1;
 	}
-out:
+	if ((r = cdbmap_walk(path.s, first_local_rec, &f)) < 0)
+		log_warn_sys("postmaster: cannot read %s", path.s);
+	else if (r == 0)
+		log_warn("postmaster: no local domain in %s", path.s);
 	sbuf_fini(&path);
-	sbuf_fini(&b);
-	return r;
+	return r == 1 ? 0 : -1;
 }
 
 static void

@@ -9,7 +9,7 @@
 [ -x "$TERN_BINDIR/tern-maps" ] || skip_all "tern-maps not built"
 sandbox
 . "$TERN_SRC/t/queue/qmgr.sh"
-plan 48
+plan 50
 qm_setup
 qm_start
 
@@ -129,6 +129,20 @@ id2=$(msg never | qm_enqueue sender@example.org 'ghost@example.org||1|')
 ok "queue drains" wait_for 30 queue_is 0
 unlike "$(qlog "$id2")" "bounce=" "NOTIFY=NEVER: no DSN"
 is "$(nmail sender@example.org)" $((s0 + 2)) "no further DSN to the sender"
+
+# 7. Mail to the bare <postmaster> (RFC 5321 4.5.1) on a host that has the
+# compiled maps only (the text maps live on the admin host, or are not
+# readable by the queue's user): postmaster at the first local domain of
+# domains.cdb, not at the hostname, which is no local domain.
+qm_stop
+qm_conf
+mv "$SB/domains" "$SB/domains.src"
+qm_start
+p0=$(nmail postmaster@example.org)
+id=$(msg pm | qm_enqueue sender@example.org postmaster)
+ok "bare postmaster: delivered to postmaster@example.org" wait_for 30 mail_is postmaster@example.org $((p0 + 1))
+unlike "$(qlog "$id")" "mx.example.org" "not sent to postmaster at the hostname"
+mv "$SB/domains.src" "$SB/domains"
 qm_stop
 like "$(tail -1 "$SB/qmgr.log")" "stopped" "SIGTERM: a clean stop"
 unlike "$(cat "$SB/qmgr.log" "$SB/lspawn.log")" "Sanitizer|runtime error" "no sanitizer report"

@@ -121,6 +121,47 @@ test_basic(void)
 	cdbmap_close(&m);	/* a second close is harmless */
 }
 
+/* cdbmap_walk's callback: append "key=val;" to the sbuf-less buffer. */
+static int
+walk_cat(const void *k, size_t klen, const void *v, size_t vlen, void *arg)
+{
+	char *out = arg;
+	size_t n = strlen(out);
+
+	if (n + klen + vlen + 3 > 256)
+		return 2;
+	memcpy(out + n, k, klen);
+	out[n + klen] = '=';
+	memcpy(out + n + klen + 1, v, vlen);
+	memcpy(out + n + klen + 1 + vlen, ";", 2);
+	return strncmp(k, "stop", klen) == 0 ? 1 : 0;
+}
+
+static void
+test_walk(void)
+{
+	static const char *const v[] = { "b.example=relay",
+	    "a.example=local", "stop=x", "c.example=local", NULL };
+	char got[256] = "";
+
+	is_int(build(v), 0, "build a map to walk");
+	is_int(cdbmap_walk(path, walk_cat, got), 1, "walk: fn's value");
+	is_str(got, "b.example=relay;a.example=local;stop=x;",
+	    "walk: the records in the order written, up to the stop");
+	is_int(cdbmap_walk(tmp, walk_cat, got), -1, "walk: missing file");
+	{
+		FILE *f = fopen(tmp, "w");
+
+		if (f != NULL) {
+			fputs("not a cdb", f);
+			fclose(f);
+		}
+	}
+	ok(cdbmap_walk(tmp, walk_cat, got) == -1 && errno == EPROTO,
+	    "walk: a file too short is EPROTO");
+	(void)unlink(tmp);
+}
+
 static void
 test_missing(void)
 {
@@ -568,6 +609,7 @@ main(void)
 		test_stale();
 	}
 	mode = 0;
+	test_walk();
 	test_switch();
 	test_moved_fd();
 	test_huge();
