@@ -54,6 +54,10 @@ struct tls_conn;
 #define SMTPD_HDRS_MAX		65536	/* header section kept for the From:
 					 * check of a submission */
 #define SMTPD_FROM_MAX		16	/* addresses in one From: field */
+#define SMTPD_JUNK_MAX		100	/* NOOP, RSET, VRFY, HELP between two
+					 * messages queued; each one more
+					 * counts as an error (Postfix's
+					 * smtpd_junk_command_limit) */
 #define SMTPD_RCPT_OVERSHOOT	1000	/* 452s for recipients past the limit
 					 * not counted as errors, per
 					 * transaction (Postfix's
@@ -126,6 +130,7 @@ struct smtpd {
 	unsigned	 ncmds;
 	unsigned	 count[SMTPD_NVERBS];
 	unsigned	 nqueued;
+	unsigned	 junk;		/* junk commands since the last queued */
 	int		 quit;		/* end the session */
 	int		 nocount;	/* replies do not count as errors */
 	struct sbuf	 line;

@@ -331,10 +331,26 @@ cmd_bdat(struct smtpd *s, struct smtp_cmd *c)
 	smtpd_bdat(s, c->chunk_size, c->last);
 }
 
+/*
+ * A command that moves no mail forward.  A session of nothing else would
+ * hold its connection until smtpd_session_limit; past SMTPD_JUNK_MAX since
+ * the last message queued each one counts as an error, so such a session
+ * ends at smtpd_hard_error_limit.
+ */
+static void
+junk(struct smtpd *s)
+{
+	if (s->junk < SMTPD_JUNK_MAX)
+		s->junk++;
+	else
+		s->errors++;
+}
+
 static void
 cmd_rset(struct smtpd *s, struct smtp_cmd *c)
 {
 	(void)c;
+	junk(s);
 	smtpd_tx_reset(s);
 	smtpd_reply(s, 250, "2.0.0", "Ok");
 }
@@ -343,6 +359,7 @@ static void
 cmd_noop(struct smtpd *s, struct smtp_cmd *c)
 {
 	(void)c;
+	junk(s);
 	smtpd_reply(s, 250, "2.0.0", "Ok");
 }
 
@@ -359,6 +376,7 @@ static void
 cmd_vrfy(struct smtpd *s, struct smtp_cmd *c)
 {
 	(void)c;
+	junk(s);
 	/* Never tell which users exist outside a transaction. */
 	smtpd_reply(s, 252, "2.5.2", "Cannot VRFY user; try RCPT");
 }
@@ -374,6 +392,7 @@ static void
 cmd_help(struct smtpd *s, struct smtp_cmd *c)
 {
 	(void)c;
+	junk(s);
 	smtpd_reply(s, 214, "2.0.0", "See RFC 5321");
 }
 

@@ -158,6 +158,7 @@ end(struct smtpd *s, struct smtpd_job *j, struct smtp_data *d, int too_long)
 	code = smtpd_enq_finish(s, j, id);
 	if (code == 0) {
 		s->nqueued++;
+		s->junk = 0;
 		smtpd_rate_count(s);
 		log_info("%s from=<%s> size=%llu nrcpt=%zu proto=%s ip=%s%s",
 		    id[0] ? id : j->qid, log_esc_s(s->env.sender),

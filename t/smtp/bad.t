@@ -2,6 +2,7 @@
 # tern-smtpd against bad input: over-long command lines, NUL bytes, bare
 # LF commands, every SMTP smuggling variant (none ends a message early or
 # injects a second one), the recipient limit, too many errors (421),
+# too many junk commands (NOOP flood: 421),
 # an idle client (timeout), an idle DATA, the hop count; after each bad
 # session a normal one still works, and the queue holds exactly what it
 # should.
@@ -9,7 +10,7 @@
 . "$TERN_SRC/t/smtp/smtp.sh"
 command -v swaks >/dev/null || skip_all "swaks not installed"
 sandbox
-plan 28
+plan 29
 printf 'smtpd_timeout = 3s\nsmtpd_data_timeout = 3s\nhop_count_limit = 5\n' >"$SB/extra.conf"
 smtp_start || { echo "Bail out! set-up failed"; exit 1; }
 
@@ -91,6 +92,19 @@ except EOFError:
     pass
 out("errs_500", sum(1 for x in r if x.startswith("500 5.5.1")))
 out("errs_last", r[-1])
+# Junk commands: 100 since the last message queued are free, then each
+# counts as an error: the 20th such ends the session.
+c = Client(port())
+c.reply(); c.cmd("EHLO junk.example")
+c.send("NOOP\r\nRSET\r\nVRFY x\r\nHELP\r\n" * 40)
+r = []
+try:
+    while True:
+        r.append(c.reply())
+except EOFError:
+    pass
+out("junk_n", len(r))
+out("junk_last", r[-1])
 # Idle client: 421 4.4.2 after smtpd_timeout (3s), then close.
 c = Client(port())
 c.reply(); c.cmd("EHLO idle.example")
@@ -123,6 +137,7 @@ like "$(get many_data) $(get many_end)" '^354 .* 250 2.0.0 Ok: queued as ' "the 
 like "$(get hop5)" '^554 5.4.6' "hop_count_limit Received: fields: 554 5.4.6"
 like "$(get hop4)" '^250 2.0.0 Ok: queued' "one fewer: accepted"
 is "$(get errs_500) / $(get errs_last)" "20 / 421 4.7.0 mx.example.org Error: too many errors" "20 errors, then 421 4.7.0 and close"
+is "$(get junk_n) / $(get junk_last)" "121 / 421 4.7.0 mx.example.org Error: too many errors" "120 junk commands, then 421 4.7.0 and close"
 is "$(get idle)" "421 4.4.2 mx.example.org Error: timeout exceeded" "idle client: 421 4.4.2"
 is "$(get idle_closed)" "True" "and the connection is closed"
 is "$(get idle_data)" "421 4.4.2 mx.example.org Error: timeout exceeded" "idle in DATA: 421 4.4.2"
