@@ -226,6 +226,36 @@ check_literal(const char *p, size_t n, const char **why_r)
 	return rc;
 }
 
+/*
+ * A HELO name outside the Domain grammar that real clients send: a
+ * Windows machine name with '_' ("my_pc"), a name with its root dot
+ * ("host.example.").  Postfix takes any name by default, Exim with
+ * helo_allow_chars = _; refusing them locked such clients out of
+ * submission.  Labels of LDH and '_', none empty but a final dot.
+ */
+static int
+helo_name_loose(const char *p, size_t n)
+{
+	size_t i, label = 0;
+
+	if (n == 0 || n > ADDR_DOMAIN_MAX)
+		return 0;
+	for (i = 0; i < n; i++) {
+		unsigned char c = (unsigned char)p[i];
+
+		if (c == '.') {
+			if (label == 0)
+				return 0;
+			label = 0;
+		} else if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+		    (c >= '0' && c <= '9') || c == '-' || c == '_')
+			label++;
+		else
+			return 0;
+	}
+	return label > 0 || n > 1;
+}
+
 static int
 parse_helo(const char *p, size_t n, struct smtp_cmd *out, const char **why_r)
 {
@@ -234,7 +264,8 @@ parse_helo(const char *p, size_t n, struct smtp_cmd *out, const char **why_r)
 	if (n > 0 && p[0] == '[') {
 		rc = check_literal(p, n, why_r);
 		out->arg_is_literal = 1;
-	} else if (addr_parse_domain(p, n, 0, why_r) != ADDR_OK) {
+	} else if (addr_parse_domain(p, n, 0, why_r) != ADDR_OK &&
+	    !helo_name_loose(p, n)) {
 		rc = SMTPP_ESYNTAX;
 	} else
 		rc = SMTPP_OK;

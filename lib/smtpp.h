@@ -43,9 +43,11 @@
  *     0-9 "-" "_" (RFC 4422 3.1); the response is "=" (empty) or strict
  *     base64 (base64_check).  It is not decoded here.
  *   - HELO/EHLO/LHLO SP (Domain / address-literal): the domain through
- *     addr_parse_domain (ASCII), a literal "[IPv4]" or "[IPv6:...]" through
- *     inet_pton.  cmd->arg keeps it as given; it holds only LDH, '.', ':',
- *     '[' and ']', but escape it anyway (sbuf_cat_escaped) when it goes into
+ *     addr_parse_domain (ASCII), else, as Postfix and Exim (with '_')
+ *     take them, labels of LDH and '_' with an optional final dot
+ *     ("my_pc", "host.example."); a literal "[IPv4]" or "[IPv6:...]"
+ *     through inet_pton.  cmd->arg keeps it as given; it holds only LDH,
+ *     '_', '.', ':', '[' and ']', but escape it anyway (sbuf_cat_escaped) when it goes into
  *     a Received header or a log.
  *   - VRFY and EXPN SP string, NOOP and HELP [SP string]: the string is
  *     1*(%d32-126) and is only pointed at (cmd->arg).
