@@ -444,32 +444,64 @@ parse_notify(const char *v, size_t vn, struct smtp_cmd *out,
 	return SMTPP_OK;
 }
 
+/* Whether p[0..n) is printable ASCII: what the envelope keeps. */
 static int
-parse_orcpt(const char *v, size_t vn, unsigned flags, struct smtp_cmd *out,
-    const char **why_r)
+is_print_ascii(const char *p, size_t n)
 {
-	struct addr a;
 	size_t i;
 
+	for (i = 0; i < n; i++)
+		if ((unsigned char)p[i] < 0x20 || (unsigned char)p[i] > 0x7e)
+			return 0;
+	return 1;
+}
+
+/*
+ * ORCPT=addr-type;xtext (RFC 3461 4.2).  The value must be well-formed
+ * xtext of at most SMTPP_ORCPT_MAX bytes, or the parameter is refused.
+ * What it says is not checked as an address: RFC 3461 says it need not
+ * follow its type's syntax ("rfc822;fred" from a sendmail that had no
+ * domain), and relays pass on what they were given, so refusing the
+ * recipient for it would refuse mail.  An rfc822 value of printable
+ * ASCII is kept; a utf-8 one (RFC 6533) is kept when it is ASCII; any
+ * other value or type is dropped (orcpt_len 0): the DSN then has no
+ * Original-Recipient, the mail goes on.
+ */
+static int
+parse_orcpt(const char *v, size_t vn, struct smtp_cmd *out,
+    const char **why_r)
+{
+	size_t i, k;
+	int keep;
+
 	for (i = 0; i < vn && v[i] != ';'; i++)
-		continue;
-	if (i == vn || !ieq(v, i, "rfc822")) {
-		*why_r = "ORCPT address type is not rfc822";
+		if (!((v[i] >= 'a' && v[i] <= 'z') ||
+		    (v[i] >= 'A' && v[i] <= 'Z') ||
+		    (v[i] >= '0' && v[i] <= '9') || v[i] == '-'))
+			break;
+	if (i == 0 || i == vn || v[i] != ';' || i + 1 == vn) {
+		*why_r = "ORCPT is not addr-type;address";
 		return SMTPP_EPARAMVAL;
 	}
 	if (xtext_decode_buf(v + i + 1, vn - i - 1, out->orcpt,
 	    SMTPP_ORCPT_MAX, &out->orcpt_len, why_r) < 0)
 		return SMTPP_EPARAMVAL;
+	keep = ieq(v, i, "rfc822") || ieq(v, i, "utf-8");
+	/* utf-8-addr-xtext writes a non-ASCII character as \x{HEX}: such a
+	 * value is not ASCII, and is dropped like one. */
+	for (k = 0; keep && k + 2 < out->orcpt_len; k++)
+		if (ieq(v, i, "utf-8") && out->orcpt[k] == '\\' &&
+		    out->orcpt[k + 1] == 'x' && out->orcpt[k + 2] == '{')
+			keep = 0;
+	if (!keep || !is_print_ascii(out->orcpt, out->orcpt_len))
+		out->orcpt_len = 0;
 	out->orcpt[out->orcpt_len] = '\0';
-	if (addr_parse(out->orcpt, out->orcpt_len,
-	    (flags & SMTPP_F_UTF8) ? ADDR_UTF8 : 0, &a, why_r) != ADDR_OK)
-		return SMTPP_EPARAMVAL;
 	return SMTPP_OK;
 }
 
 static int
 parse_rcpt_param(const char *k, size_t kn, const char *v, size_t vn,
-    int has_v, unsigned flags, struct smtp_cmd *out, const char **why_r)
+    int has_v, struct smtp_cmd *out, const char **why_r)
 {
 	unsigned bit;
 	int rc;
@@ -494,7 +526,7 @@ parse_rcpt_param(const char *k, size_t kn, const char *v, size_t vn,
 	if (bit == SMTPP_P_NOTIFY)
 		rc = parse_notify(v, vn, out, why_r);
 	else
-		rc = parse_orcpt(v, vn, flags, out, why_r);
+		rc = parse_orcpt(v, vn, out, why_r);
 	return rc;
 }
 
@@ -536,7 +568,7 @@ split_param(const char *p, size_t n, size_t *kn, const char **v, size_t *vn,
 
 /* Mail-parameters / Rcpt-parameters: *(SP esmtp-param), p[0] is SP. */
 static int
-parse_params(const char *p, size_t n, unsigned flags, struct smtp_cmd *out,
+parse_params(const char *p, size_t n, struct smtp_cmd *out,
     const char **why_r)
 {
 	size_t i = 0, j, kn, vn;
@@ -559,8 +591,8 @@ parse_params(const char *p, size_t n, unsigned flags, struct smtp_cmd *out,
 			rc = parse_mail_param(p + i, kn, v, vn, has_v, out,
 			    why_r);
 		else
-			rc = parse_rcpt_param(p + i, kn, v, vn, has_v, flags,
-			    out, why_r);
+			rc = parse_rcpt_param(p + i, kn, v, vn, has_v, out,
+			    why_r);
 		i = j;
 	}
 	return rc;
@@ -601,7 +633,7 @@ parse_mail_rcpt(const char *p, size_t n, unsigned flags, struct smtp_cmd *out,
 	rc = addr_parse_path(p, n, aflags, &out->path, &used, why_r);
 	if (rc != ADDR_OK)
 		return addr_rc(rc);
-	rc = parse_params(p + used, n - used, flags, out, why_r);
+	rc = parse_params(p + used, n - used, out, why_r);
 	if (rc != SMTPP_OK)
 		return rc;
 	utf8 = is_mail ? (out->params & SMTPP_P_SMTPUTF8) != 0 :

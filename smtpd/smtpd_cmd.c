@@ -100,8 +100,8 @@ static int
 rcpt_orcpt(const struct smtp_cmd *c, struct sbuf *out)
 {
 	sbuf_reset(out);
-	if ((c->params & SMTPP_P_ORCPT) == 0)
-		return 0;
+	if ((c->params & SMTPP_P_ORCPT) == 0 || c->orcpt_len == 0)
+		return 0;	/* none, or one lib/smtpp dropped */
 	if (sbuf_cat_s(out, "rfc822;") < 0 ||
 	    smtpp_xtext_encode(c->orcpt, c->orcpt_len, out) < 0 ||
 	    sbuf_str(out) == NULL)

@@ -11,7 +11,7 @@
 [ -x "$TERN_BINDIR/tern-remote" ] || skip_all "tern-remote not built"
 "$PY" -I -c 'import aiosmtpd' 2>/dev/null || skip_all "python3-aiosmtpd not installed"
 sandbox
-plan 44
+plan 48
 C="$PY $TERN_SRC/t/remote/dsn.py"
 
 PD=$(free_port); PP=$(free_port)
@@ -113,8 +113,16 @@ r=$($C $P_SMTP send $A u@dsn.test "ENVID=bad+zz" - bad1)
 like "$r" "^501 " "bad xtext in ENVID: 501"
 r=$($C $P_SMTP send $A u@dsn.test - "NOTIFY=NEVER,SUCCESS" bad2)
 like "$r" "^501 " "NOTIFY=NEVER with another value: 501"
-r=$($C $P_SMTP send $A u@dsn.test - "ORCPT=x400;foo" bad3)
-like "$r" "^501 " "ORCPT of another address type: 501"
+r=$($C $P_SMTP send $A u@dsn.test - "ORCPT=bad+zz" bad3)
+like "$r" "^501 " "ORCPT without an address type: 501"
+# An ORCPT of another type, or no address, is no reason to refuse the
+# recipient (RFC 3461 4.2); one of another type is not passed on.
+r=$($C $P_SMTP send $A u@dsn.test - "NOTIFY=DELAY ORCPT=x400;foo" x400)
+like "$r" "^250 " "ORCPT of another address type: the recipient taken"
+ok "relayed to the DSN sink" wait_for 30 sh -c "[ -n \"\$(grep -l 'X-Test-Id: x400' $SB/out/*.eml 2>/dev/null)\" ]"
+env=$(cat "$(eml x400 | sed 's/eml$/env/')" 2>/dev/null)
+like "$env" "rcptraw=NOTIFY=DELAY" "NOTIFY passed on"
+unlike "$env" "x400" "the x400 ORCPT is not"
 
 e2e_stop
 ok "no crash or sanitizer report" e2e_clean_log

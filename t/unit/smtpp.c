@@ -172,10 +172,15 @@ static const struct vec vecs[] = {
 	{ "RCPT TO:<a@b.example> ORCPT=rfc822;a@b.example", 0, SMTPP_OK },
 	{ "RCPT TO:<a@b.example> ORCPT=RFC822;a+2Bx@b.example", 0, SMTPP_OK },
 	{ "RCPT TO:<a@b.example> ORCPT=rfc822;not-an-address", 0,
-	    SMTPP_EPARAMVAL },
-	{ "RCPT TO:<a@b.example> ORCPT=utf-8;a@b.example", 0,
-	    SMTPP_EPARAMVAL },
+	    SMTPP_OK },
+	{ "RCPT TO:<a@b.example> ORCPT=utf-8;a@b.example", 0, SMTPP_OK },
+	{ "RCPT TO:<a@b.example> ORCPT=x400;c+3Dus;a+3Db", 0, SMTPP_OK },
+	{ "RCPT TO:<a@b.example> ORCPT=utf-8;j\\x{FC}rgen@b.example", 0,
+	    SMTPP_OK },
 	{ "RCPT TO:<a@b.example> ORCPT=a@b.example", 0, SMTPP_EPARAMVAL },
+	{ "RCPT TO:<a@b.example> ORCPT=;a@b.example", 0, SMTPP_EPARAMVAL },
+	{ "RCPT TO:<a@b.example> ORCPT=rfc 822;a@b.example", 0,
+	    SMTPP_EPARAMVAL },
 	{ "RCPT TO:<a@b.example> ORCPT=rfc822;", 0, SMTPP_EPARAMVAL },
 	{ "RCPT TO:<a@b.example> ORCPT=rfc822;a+2@b.example", 0,
 	    SMTPP_EPARAMVAL },
@@ -283,6 +288,22 @@ test_fields(void)
 	is_int(c.notify, SMTPP_NOTIFY_SUCCESS | SMTPP_NOTIFY_DELAY,
 	    "notify bits");
 	is_str(c.orcpt, "x+y@y.example", "ORCPT decoded");
+	is_int(parse("RCPT TO:<a@b.example> ORCPT=rfc822;fred", 0, &c), 0,
+	    "ORCPT that is no address (RFC 3461 4.2)");
+	is_str(c.orcpt, "fred", "... kept as given");
+	is_int(parse("RCPT TO:<a@b.example> ORCPT=utf-8;a@b.example", 0, &c),
+	    0, "ORCPT utf-8 (RFC 6533), ASCII");
+	is_str(c.orcpt, "a@b.example", "... kept");
+	is_int(parse("RCPT TO:<a@b.example> ORCPT=utf-8;j\\x{FC}r@b.example",
+	    0, &c), 0, "ORCPT utf-8 with \\x{FC}");
+	ok(c.orcpt_len == 0 && (c.params & SMTPP_P_ORCPT),
+	    "... dropped, the recipient taken");
+	is_int(parse("RCPT TO:<a@b.example> ORCPT=x400;c+3Dus", 0, &c), 0,
+	    "ORCPT of another type");
+	ok(c.orcpt_len == 0, "... dropped");
+	is_int(parse("RCPT TO:<a@b.example> ORCPT=rfc822;a+09b", 0, &c), 0,
+	    "ORCPT with a control byte");
+	ok(c.orcpt_len == 0, "... dropped");
 	is_int(parse("RCPT TO:<Postmaster>", 0, &c), 0, "postmaster");
 	is_str(c.path.local, "Postmaster", "postmaster local");
 	is_int((long long)c.path.domain_len, 0, "no domain");
