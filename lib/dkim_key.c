@@ -55,7 +55,11 @@ bad:
 	return -1;
 }
 
-/* Read a key file that only its owner may read (STYLE: secret files). */
+/* Read a key file that only its owner, and at most its group, may read
+ * (STYLE: secret files).  Group read is allowed because tern-setup hands
+ * keys over as user:ternq 0640 (INSTALL 4, tern-remote(8)): the remote
+ * service reads them as tern, an executed tern-remote as ternq.  Group
+ * write or execute and any right for others are refused. */
 static int
 key_read(const char *path, struct sbuf *pem, struct sbuf *why_r)
 {
@@ -81,9 +85,10 @@ key_read(const char *path, struct sbuf *pem, struct sbuf *why_r)
 		e = EINVAL;
 		goto fail;
 	}
-	if ((st.st_mode & 077) != 0) {
+	if ((st.st_mode & 037) != 0) {
 		dkim_why(why_r, "%s: mode %04o: a private key must not be "
-		    "open to group or others (chmod 600)", path,
+		    "open to others nor writable by its group (chmod 600, "
+		    "or 640 as tern-setup sets)", path,
 		    (unsigned)(st.st_mode & 07777));
 		e = EPERM;
 		goto fail;

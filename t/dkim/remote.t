@@ -9,7 +9,7 @@
 [ -x "$TERN_BINDIR/tern-dkim" ] || skip_all "tern-dkim not built"
 sandbox
 . "$TERN_SRC/t/remote/remote.sh"
-plan 20
+plan 22
 V="$PY $TERN_SRC/t/dkim/verify.py"
 RT="$TERN_BINDIR/tern-remote"
 P1=$(free_port)
@@ -60,6 +60,13 @@ res=$(cd "$SB" && $V ed.txt rsa.txt -- ed.got rsa.got ed.tampered 2>&1)
 like "$res" "ed.got pass" "dkimpy verifies the Ed25519 signature tern-remote sent"
 like "$res" "rsa.got pass" "dkimpy verifies the RSA signature tern-remote sent"
 like "$res" "ed.tampered fail" "and a changed Subject fails"
+
+# INSTALL 4: tern-setup hands keys over as user:ternq 0640; such a key
+# signs (it deferred every message with "chmod 600" before).
+chmod 640 "$SB/dkim/example.com.tern.key"
+msg example.com grp
+like "$(req)" "^s " "a 0640 key (tern-setup's mode): delivered"
+like "$(head -1 "$(last_eml)")" '^DKIM-Signature: .*d=example.com;' "and signed"
 
 # A key open to others: deferred, nothing sent.
 chmod 644 "$SB/dkim/example.com.tern.key"

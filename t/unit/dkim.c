@@ -423,8 +423,12 @@ test_keys(const struct dkim_key *ed)
 	dkim_key_free(&k);
 	ok(k == NULL, "dkim_key_free NULLs");
 	chmod(path, 0640);
+	is_int(dkim_key_load(path, &k, &why), 0,
+	    "0640 key loads (tern-setup: user:ternq 0640)");
+	dkim_key_free(&k);
+	chmod(path, 0660);
 	errno = 0;
-	is_int(dkim_key_load(path, &k, &why), -1, "group-readable key refused");
+	is_int(dkim_key_load(path, &k, &why), -1, "group-writable key refused");
 	ok(errno == EPERM && strstr(sbuf_str(&why), "chmod 600") != NULL,
 	    "EPERM, says chmod 600");
 	chmod(path, 0604);
