@@ -55,7 +55,8 @@ struct setup {
 	char		 userip[PATH_MAX_LEN];	/* run_dir/userip */
 	char		 env[E_N][WENV_MAX];
 	char		 mon_t[32], mon_u[32], mon_l[32];
-	char		*margv[20 + 2 * E_N];
+	char		 host[256];	/* hostname, else the system's */
+	char		*margv[22 + 2 * E_N];
 	const char	*login_user;
 	uint64_t	 uid_min;
 	int64_t		 imap_ms, idle_ms;	/* imap_timeout, imap_idle_timeout */
@@ -208,6 +209,10 @@ monitor_args(struct setup *s, const struct imap_pre *p)
 	a[n++] = s->mon_l;
 	a[n++] = (char *)"-d";
 	a[n++] = s->userip;
+	if (login_hostname(s->cf, s->host, sizeof s->host) == 0) {
+		a[n++] = (char *)"-H";
+		a[n++] = s->host;
+	}
 	for (i = 0; i < E_N; i++) {
 		a[n++] = (char *)"-e";
 		a[n++] = s->env[i];

@@ -173,6 +173,12 @@ struct login_monitor_conf {
 	int64_t		 auth_timeout_ms;
 	uint32_t	 uid_min;	/* refuse accounts below (root only) */
 	/*
+	 * This host's name (tern.conf hostname, else the system's), or NULL.
+	 * A first login of an account whose host= is this name (or local)
+	 * makes its missing Maildir, as tern-lspawn does at a delivery.
+	 */
+	const char	*hostname;
+	/*
 	 * Sessions per account and client address (lib/userip.h; Dovecot's
 	 * mail_max_userip_connections).  userip_max 0 or userip_dir NULL: no
 	 * limit.  Else, after tern-authd said OK and before the worker

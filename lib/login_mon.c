@@ -361,18 +361,22 @@ child_reap(struct login *l)
 }
 
 /*
- * A first login before the first delivery (an account written into the
- * accounts map by hand, or imported): its Maildir is made as tern-lspawn
- * makes it, so the client sees an empty INBOX rather than a temporary
- * error.  Only for an account without host= (maps.h: "local"): on a
- * tier whose maps name the storage host, a missing Maildir is rather a
- * move (doc/move.md) or a folder not mounted, and making an empty one
- * would hide that.
+ * A first login before the first delivery (a new account, or one written
+ * into the accounts map by hand, or imported): its Maildir is made as
+ * tern-lspawn makes it, so the client sees an empty INBOX rather than a
+ * temporary error.  Only for an account that lives here: without host=
+ * (maps.h: "local") or with host= this host's name (c->hostname, the
+ * test tern-qmgr makes for a local delivery): on a storage tier every
+ * account has host= (INSTALL 7.3), and a new one must be readable before
+ * its first mail.  An account of another host (a move's old host
+ * afterwards, doc/move.md) gets no empty Maildir here.
  */
 static int
-home_make(const struct authc_reply *rep)
+home_make(const struct login_monitor_conf *c, const struct authc_reply *rep)
 {
-	if (rep->host[0] != '\0' && strcmp(rep->host, "local") != 0) {
+	if (rep->host[0] != '\0' && strcmp(rep->host, "local") != 0 &&
+	    (c->hostname == NULL || c->hostname[0] == '\0' ||
+	    strcasecmp(rep->host, c->hostname) != 0)) {
 		errno = ENOENT;
 		return -1;
 	}
@@ -401,7 +405,7 @@ worker_become(struct login *l, const struct login_monitor_conf *c,
 	int src[2], dst[2] = { 0, 1 }, handoff;
 
 	if (stat(rep->home, &st) < 0 && (errno != ENOENT ||
-	    home_make(rep) < 0 || stat(rep->home, &st) < 0)) {
+	    home_make(c, rep) < 0 || stat(rep->home, &st) < 0)) {
 		ev->why = spawn_steps[3];
 		ev->err = errno;
 		return 0;

@@ -224,6 +224,7 @@ login_main(int argc, char **argv, void (*run)(char **env))
 	static struct login l;
 	const char *extra[EXTRA_MAX + 1];
 	const char *name = NULL, *svc = NULL, *authd = NULL, *udir = NULL;
+	const char *host = NULL;
 	const char *why = "";
 	struct login_monitor_conf c;
 	uint64_t preauth = 0, uid_min = UINT64_MAX, umax = 0;
@@ -243,7 +244,7 @@ login_main(int argc, char **argv, void (*run)(char **env))
 	}
 	if (proc_init(keep, LOGIN_MON_NFD, PROC_NOCORE) < 0)
 		_exit(EXIT_TEMP);
-	while ((ch = getopt(argc, argv, "n:s:a:t:u:l:d:e:")) != -1) {
+	while ((ch = getopt(argc, argv, "n:s:a:t:u:l:d:e:H:")) != -1) {
 		switch (ch) {
 		case 'n':
 			name = optarg;
@@ -271,6 +272,9 @@ login_main(int argc, char **argv, void (*run)(char **env))
 			break;
 		case 'd':
 			udir = optarg;
+			break;
+		case 'H':
+			host = optarg;
 			break;
 		case 'e':
 			if (nextra == EXTRA_MAX || !var_ok(optarg))
@@ -300,6 +304,7 @@ login_main(int argc, char **argv, void (*run)(char **env))
 	c.preauth_ms = (int64_t)preauth;
 	c.auth_timeout_ms = AUTHC_TIMEOUT_MS;
 	c.uid_min = (uint32_t)uid_min;
+	c.hostname = host;
 	c.userip_dir = udir;
 	c.userip_service = svc;
 	c.userip_max = (unsigned)umax;

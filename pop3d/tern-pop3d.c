@@ -53,7 +53,8 @@ struct setup {
 	char		 env_expire[64];
 	char		 env_delay[64];
 	char		 mon_t[32], mon_u[32], mon_l[32];
-	char		*margv[24];
+	char		 host[256];	/* hostname, else the system's */
+	char		*margv[28];
 	const char	*login_user;
 	uint64_t	 uid_min;
 };
@@ -175,6 +176,10 @@ monitor_args(struct setup *s, const struct pop3_pre *p)
 	a[n++] = s->mon_l;
 	a[n++] = (char *)"-d";
 	a[n++] = s->userip;
+	if (login_hostname(s->cf, s->host, sizeof s->host) == 0) {
+		a[n++] = (char *)"-H";
+		a[n++] = s->host;
+	}
 	a[n++] = (char *)"-e";
 	a[n++] = s->env_timeout;
 	a[n++] = (char *)"-e";
