@@ -530,7 +530,7 @@ cmd_add(struct user *u, int argc, char **argv)
 	const char *import = NULL, *quota = NULL, *host = NULL, *why;
 	uint64_t qv;
 	uint32_t uid;
-	int ch, from_stdin = 0;
+	int ch, from_stdin = 0, here;
 
 	while ((ch = getopt_long(argc, argv, "", lo, NULL)) != -1) {
 		switch (ch) {
@@ -578,10 +578,20 @@ cmd_add(struct user *u, int argc, char **argv)
 		die_sys(EXIT_TEMP, "accounts file too large");
 	sbuf_init(&home, MAPS_PATH_MAX * 2);
 	home_of(u, &a, &home);
-	make_maildir(home.s, uid);
+	/* An account of another storage host (INSTALL 7.3: added on the
+	 * admin host with --host) gets its Maildir there, at its first
+	 * delivery or login (tern-lspawn, lib/login_mon), not here. */
+	here = user_is_here(u, &a);
+	if (here)
+		make_maildir(home.s, uid);
 	commit(u, &next);
-	printf("added %s uid=%lu maildir=%s\n", u->addr, (unsigned long)uid,
-	    home.s);
+	if (here)
+		printf("added %s uid=%lu maildir=%s\n", u->addr,
+		    (unsigned long)uid, home.s);
+	else
+		printf("added %s uid=%lu maildir=%s (made on %s at the "
+		    "first delivery or login)\n", u->addr, (unsigned long)uid,
+		    home.s, host);
 	sbuf_fini(&next);
 	sbuf_fini(&home);
 	sbuf_fini_secret(&line);

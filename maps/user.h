@@ -38,6 +38,9 @@ void	commit(struct user *, const struct sbuf *newtext);
 /* The account's Maildir (home= or the hashed default), NUL-terminated. */
 void	home_of(struct user *, const struct maps_account *, struct sbuf *);
 
+/* Does the account live on this host (no host=, local, or host= this
+ * host's name: tern.conf hostname, else the system's)? */
+int	user_is_here(struct user *, const struct maps_account *);
 int	user_cmd_move(struct user *, int argc, char **argv);
 int	user_cmd_receive(struct user *, int argc, char **argv);
 

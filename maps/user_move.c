@@ -393,8 +393,8 @@ quiesce(struct user *u, uid_t uid)
 
 /* --- move ---------------------------------------------------------------- */
 
-static int
-is_here(struct user *u, const struct maps_account *a)
+int
+user_is_here(struct user *u, const struct maps_account *a)
 {
 	const char *h = conf_str(u->cf, "hostname");
 	char name[256];
@@ -520,7 +520,7 @@ user_cmd_move(struct user *u, int argc, char **argv)
 	if (a.status != MAPS_ACTIVE)
 		die(EXIT_PERM, "%s is %s, not active", log_esc_s(u->addr),
 		    maps_status_name(a.status));
-	if (!is_here(u, &a))
+	if (!user_is_here(u, &a))
 		die(EXIT_PERM, "%s lives on %.*s, not on this host: run the "
 		    "move there", log_esc_s(u->addr), (int)a.host.n, a.host.p);
 	if (a.host.n == strlen(host) && strncasecmp(a.host.p, host,

@@ -6,7 +6,7 @@
 [ -x "$TERN_BINDIR/tern-user" ] || skip_all "tern-user not built"
 command -v cdb >/dev/null || skip_all "cdb (Debian package tinycdb) not installed"
 sandbox
-plan 49
+plan 52
 user() { "$TERN_BINDIR/tern-user" -c "$SB/tern.conf" "$@"; }
 verify() { printf '%s\n' "$2" | "$TERN_BUILD/t/bin/pwverify" ${3:-} "$SB/secrets.cdb" "$1" 2>&1; }
 maildir() { h=$(printf %s "$1" | sha256sum); printf '%s/mail/%s/%s/%s/' "$SB" "$(echo "$h" | cut -c1-2)" "$(echo "$h" | cut -c3-4)" "$1"; }
@@ -41,6 +41,13 @@ like "$(grep '^alice' "$SB/accounts")" 'pass=\$y\$' "hashed with yescrypt (passw
 ok "add bob" sh -c "printf 'pw\n' | '$TERN_BINDIR/tern-user' -c '$SB/tern.conf' add Bob@Example.org --password-stdin --quota 1G --host store1.example.org"
 like "$(user list)" "Bob@Example.org uid=5001 status=active host=store1.example.org" "bob: next uid, host"
 is "$(cdb -q "$SB/accounts.cdb" bob@example.org | cut -d' ' -f2)" "quota=1073741824" "bob: quota"
+# bob lives on store1 (INSTALL 7.3: added on the admin host): his Maildir
+# is made there at his first delivery or login, not on this host.
+ok "bob (another host): no Maildir here" test ! -e "$(maildir bob@example.org)"
+out=$(printf 'pw\n' | user add dan@example.org --password-stdin --host "$(hostname)" 2>&1)
+like "$out" "^added dan@example.org uid=5002 maildir=[^ ]*\$" "--host this host: added"
+ok "--host this host (the system's name): Maildir made" test -d "$(maildir dan@example.org)/new"
+user del dan@example.org --purge >/dev/null 2>&1
 
 # Refusals.
 is "$(printf 'x\n' | user add ALICE@example.org --password-stdin >/dev/null 2>&1; echo $?)" 100 "duplicate refused (any case)"
@@ -85,6 +92,9 @@ like "$out" "uid=5000" "freed uid 5000 given again"
 ok "uid 5003 still free" sh -c "printf 'pw\n' | '$TERN_BINDIR/tern-user' -c '$SB/tern.conf' add erin@example.org --password-stdin"
 is "$(printf 'pw\n' | user add frank@example.org --password-stdin >/dev/null 2>&1; echo $?)" 100 "uid range exhausted: 100"
 bmd=$(maildir bob@example.org)
+# (as his storage host makes it at the first delivery)
+mkdir -m 700 -p "$bmd/cur" "$bmd/new" "$bmd/tmp" && chmod 700 "$bmd"
+[ "$(id -u)" = 0 ] && chown -R 5001:5001 "$bmd"
 ok "bob has a Maildir" test -d "$bmd/new"
 ok "del --purge" user del bob@example.org --purge
 ok "Maildir removed" test ! -e "$bmd"
