@@ -18,6 +18,8 @@
 
 #include "lib/conf.h"
 #include "lib/log.h"
+#include "lib/maps.h"
+#include "lib/remote.h"
 #include "lib/sbuf.h"
 #include "lib/scan.h"
 
@@ -119,6 +121,25 @@ check_services(const struct conf *c, const char *path)
 	return rc;
 }
 
+/* relay_host as tern-qmgr reads it at its start (qmgr_conf.c), which
+ * exits 100 on a bad one and leaves the queue undelivered. */
+static int
+check_relay(const struct conf *c, const char *path)
+{
+	const char *r = conf_str(c, "relay_host"), *why = "";
+	struct maps_nexthop nh;
+
+	if (r == NULL || r[0] == '\0')
+		return 0;
+	if (maps_nexthop_parse(r, strlen(r), &nh, &why) < 0 ||
+	    nh.kind == MAPS_HOP_LOCAL || strlen(r) > REMOTE_HOP_MAX) {
+		fprintf(stderr, "%s: relay_host: '%s': not a next hop "
+		    "(smtp:[HOST]:PORT, smtp:HOST, lmtp:HOST:PORT)\n", path, r);
+		return -1;
+	}
+	return 0;
+}
+
 static void __attribute__((noreturn))
 fail(struct sbuf *err, int code)
 {
@@ -167,7 +188,8 @@ main(int argc, char **argv)
 		fail(&err, ch);
 	}
 	sbuf_fini(&err);
-	if (argc == 0 && check_services(c, path) < 0) {
+	if (argc == 0 && (check_services(c, path) < 0 ||
+	    check_relay(c, path) < 0)) {
 		conf_free(&c);
 		exit(EXIT_PERM);
 	}

@@ -3,7 +3,7 @@
 . "${TERN_SRC:-.}/t/lib.sh"
 TC=$(tern_bin tern-conf)
 [ -x "$TC" ] || skip_all "tern-conf not built"
-plan 35
+plan 38
 sandbox
 
 # No file at all: cannot be read -> 111.
@@ -118,4 +118,13 @@ like "$(cat "$SB/err")" "smtp.listen: '\[::1\]:x': bad port" "names the bad port
 printf 'services = smtp\nsmtp.program = tern-smtpd\nsmtp.listen = 127.0.0.1:25 [::1]:25\n' >"$SB/listen.conf"
 "$TC" -c "$SB/listen.conf" >/dev/null 2>"$SB/err"
 is "$?" 0 "good listen addresses pass"
+
+# relay_host as tern-qmgr parses it (it exits 100 at start on a bad one).
+printf 'relay_host = [10.0.0.5]:25\n' >"$SB/relay.conf"
+"$TC" -c "$SB/relay.conf" >/dev/null 2>"$SB/err"; rc=$?
+is "$rc" 100 "relay_host without smtp: is refused"
+like "$(cat "$SB/err")" "relay_host: '\[10.0.0.5\]:25': not a next hop" "and named"
+printf 'relay_host = smtp:[10.0.0.5]:25\n' >"$SB/relay.conf"
+"$TC" -c "$SB/relay.conf" >/dev/null 2>"$SB/err"
+is "$?" 0 "relay_host = smtp:[10.0.0.5]:25 passes"
 done_testing
