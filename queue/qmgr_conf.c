@@ -68,7 +68,7 @@ first_local_rec(const void *key, size_t klen, const void *val, size_t vlen,
 
 /*
  * The first local domain of map_dir/domains.cdb, into out: the compiled
- * map every host of a tier gets (the text source lives on the admin host
+ * map copied to every host of a tier (the text source lives on the admin host
  * only, and may be unreadable to ternq), in its source's order.  0 or -1.
  */
 static int
