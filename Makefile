@@ -167,6 +167,8 @@ install: all
 	for l in $(LINKS); do ln -sf $${l#*:} $(DESTDIR)$(SBINDIR)/$${l%%:*}; done
 	for m in $(MANPAGES); do s=$${m##*.}; install -m 0644 $$m $(DESTDIR)$(MANDIR)/man$$s/; done
 	cp -R conf/. $(DESTDIR)$(PREFIX)/share/tern/conf/
+	@# The unit names the programs by path: this PREFIX's, not /usr/local's.
+	sed 's,/usr/local/sbin/,$(SBINDIR)/,g' conf/tern.service > $(DESTDIR)$(PREFIX)/share/tern/conf/tern.service
 	@# An upgrade over a prepared host: install(1) above dropped
 	@# tern-enqueue's set-id bits, without which sendmail cannot queue.
 	@if [ -z "$(DESTDIR)" ] && [ "$$(id -u)" = 0 ] && id ternq >/dev/null 2>&1; then \
