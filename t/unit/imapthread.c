@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "lib/basesubj.h"
 #include "lib/imapthread.h"
@@ -303,11 +304,85 @@ test_random(void)
 	    "reference");
 }
 
+/*
+ * Regression: is_ancestor walked up from the chain's tip for every new
+ * message, so a reply chain in arrival order was quadratic (3.5 s for
+ * 50,000 messages, minutes for 200,000), and so was one message whose
+ * References names thousands of IDs.  An alarm ends the test if it is
+ * slow again.
+ */
+#define CHAIN_N		200000
+#define CHAIN_REFS	16000
+
+static void
+test_chain(void)
+{
+	struct imapthread_msg *v;
+	struct sbuf out, want, ids, refs;
+	size_t i, *off;
+	int r;
+
+	v = calloc(CHAIN_N, sizeof *v);
+	off = calloc(CHAIN_N + 1, sizeof *off);
+	sbuf_init(&out, 1 << 24);
+	sbuf_init(&want, 1 << 24);
+	sbuf_init(&ids, 1 << 24);
+	sbuf_init(&refs, 1 << 20);
+	if (v == NULL || off == NULL) {
+		ok(0, "memory for the chain");
+		return;
+	}
+	for (i = 0; i < CHAIN_N; i++) {
+		off[i] = ids.len;
+		(void)sbuf_printf(&ids, "c%zu@x", i);
+	}
+	off[CHAIN_N] = ids.len;
+	(void)sbuf_cat_c(&want, '(');
+	for (i = 0; i < CHAIN_N; i++) {
+		v[i].num = (uint32_t)i + 1;
+		v[i].sent = (int64_t)i;
+		v[i].subject = "chain";
+		v[i].subject_len = 5;
+		v[i].msgid = ids.s + off[i];
+		v[i].msgid_len = off[i + 1] - off[i];
+		if (i > 0) {
+			v[i].refs = v[i - 1].msgid;
+			v[i].refs_len = v[i - 1].msgid_len;
+		}
+		(void)sbuf_printf(&want, "%s%zu", i ? " " : "", i + 1);
+	}
+	(void)sbuf_cat_c(&want, ')');
+	(void)sbuf_nul(&want);
+	(void)alarm(20);
+	r = imapthread_references(v, CHAIN_N, &out);
+	is_int(r, 0, "a chain of 200,000 replies is threaded");
+	ok(out.len == want.len && memcmp(out.s, want.s, out.len) == 0,
+	    "as one thread, in order");
+	/* One message under a chain of 16,000 referenced IDs. */
+	for (i = 1; i <= CHAIN_REFS; i++)
+		(void)sbuf_printf(&refs, "%s%.*s", i > 1 ? " " : "",
+		    (int)(off[i] - off[i - 1]), ids.s + off[i]);
+	v[0].refs = refs.s;
+	v[0].refs_len = refs.len;
+	sbuf_reset(&out);
+	r = imapthread_references(v, 1, &out);
+	is_int(r, 0, "a References header of 16,000 IDs is threaded");
+	is_str(sbuf_str(&out), "(1)", "its dummies are pruned");
+	(void)alarm(0);
+	sbuf_fini(&out);
+	sbuf_fini(&want);
+	sbuf_fini(&ids);
+	sbuf_fini(&refs);
+	free(off);
+	free(v);
+}
+
 int
 main(void)
 {
 	test_references();
 	test_orderedsubject();
 	test_random();
+	test_chain();
 	return done_testing();
 }
