@@ -8,6 +8,7 @@
 #include <errno.h>
 #include <stdint.h>
 #include <string.h>
+#include <strings.h>
 
 #include "lib/bio.h"
 #include "lib/imapp.h"
@@ -78,13 +79,31 @@ literal(struct imapd_reader *r, struct sbuf *cmd, uint64_t n)
 	return RD_OK;
 }
 
+/*
+ * Whether the command in cmd (its first line at least) is APPEND: only
+ * APPEND's literals may reach literal_max (a message).  Any other
+ * command, literals included, stays within cmd_max: a SEARCH or LOGIN
+ * string needs no 64 MB, and one connection could otherwise pin that
+ * much memory in its worker with "a SEARCH TEXT {60000000}".
+ */
+static int
+is_append(const struct sbuf *cmd)
+{
+	const char *p = cmd->s, *e = cmd->s + cmd->len, *sp;
+
+	if ((sp = memchr(p, ' ', (size_t)(e - p))) == NULL)
+		return 0;
+	p = sp + 1;
+	return e - p > 6 && strncasecmp(p, "APPEND", 6) == 0 && p[6] == ' ';
+}
+
 /* After one line: is a literal announced, and may it come? */
 static enum imapd_rd
 announce(struct imapd_reader *r, struct sbuf *cmd, const struct sbuf *line,
     const struct sbuf *first, size_t *nlit, int *more)
 {
 	uint64_t n;
-	int plus, bin, k;
+	int plus, bin, k, app;
 
 	*more = 0;
 	k = imapp_line_literal(line->s, line->len, 0, &n, &plus, &bin);
@@ -98,8 +117,9 @@ announce(struct imapd_reader *r, struct sbuf *cmd, const struct sbuf *line,
 	}
 	if (k < 0)
 		return bad(r, first, " BAD Invalid literal\r\n");
+	app = is_append(cmd);
 	if (++*nlit > IMAP_LITERALS_MAX || n > r->literal_max ||
-	    cmd->len + n > r->cmd_max + r->literal_max) {
+	    cmd->len + n > r->cmd_max + (app ? r->literal_max : 0)) {
 		if (plus) {
 			(void)answer(r, "*", 1, " BYE [TOOBIG] Literal too "
 			    "big\r\n");

@@ -9,7 +9,7 @@
 . "${TERN_SRC:-.}/t/lib.sh"
 . "$TERN_SRC/t/imap/imap.sh"
 sandbox
-plan 28
+plan 30
 printf 'login_plaintext_networks = 192.0.2.0/24\nlogin_max_failures = 2\n' >"$SB/extra.conf"
 imap_start || { echo "Bail out! set-up failed"; exit 1; }
 cat >"$SB/t.py" <<'PYEOF'
@@ -52,6 +52,14 @@ out("w_deep", r.last("c2", "SEARCH " + "(" * 10000 + "ALL" + ")" * 10000))
 out("w_nul", r.last("c3", "SELECT IN\0BOX"))
 r.send("c4 APPEND INBOX {4294967295}")
 out("w_huge", r.line())
+# Only APPEND's literals may be a message's size; another command's stay
+# within a megabyte, literals included.
+r.send("c4b SEARCH TEXT {2000000}")
+out("w_big_search", r.line())
+r.send("c4c STATUS {5}")
+cont = r.line()
+r.send("INBOX (MESSAGES)")
+out("w_small_search", cont + " | " + r.upto("c4c")[-1])
 out("w_mutf7", r.last("c5", "SELECT &Jjo"))
 out("w_mutf7b", r.last("c6", "CREATE \"&AC8-etc\""))
 out("w_uidbad", r.last("c7", "UID NOOP"))
@@ -101,6 +109,8 @@ is "$(get w_login)" "c1 OK" "login over imaps"
 like "$(get w_deep)" '^c2 BAD' "10,000 parentheses after login: BAD"
 like "$(get w_nul)" '^c3 BAD' "NUL in a command after login: BAD"
 like "$(get w_huge)" '^c4 NO \[TOOBIG\]' "APPEND {4294967295}: NO [TOOBIG] before reading it"
+like "$(get w_big_search)" '^c4b NO \[TOOBIG\]' "SEARCH with a 2 MB literal: NO [TOOBIG] (only APPEND takes big ones)"
+like "$(get w_small_search)" '^\+ .* \| c4c OK' "STATUS with a small literal: taken"
 like "$(get w_mutf7) $(get w_mutf7b)" '^c5 NO .* c6 NO ' "invalid or '/'-smuggling modified UTF-7: NO"
 like "$(get w_uidbad) $(get w_noselect)" '^c7 BAD .* c8 BAD ' "UID NOOP and FETCH without a mailbox: BAD"
 like "$(get w_long)" '^c9 BAD' "70,000-byte line: BAD"
