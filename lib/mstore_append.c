@@ -180,7 +180,7 @@ append(struct mbox *mb, const void *msg, size_t len, int srcfd,
 	struct timespec ts[2];
 	char buf[APPEND_BUF];
 	ssize_t n;
-	int tmpdir = -1, fd = -1, rc = -1, e, in_tmp = 0;
+	int tmpdir = -1, fd = -1, rc = -1, e, in_tmp = 0, wr;
 
 	sbuf_init(&tmpname, MAILDIR_NAME_MAX);
 	sbuf_init(&base, MAILDIR_NAME_MAX);
@@ -194,18 +194,22 @@ append(struct mbox *mb, const void *msg, size_t len, int srcfd,
 		goto out;
 	in_tmp = 1;
 	w->fd = fd;
+	/*
+	 * wr, not rc: a message shorter than APPEND_BUF is written only by
+	 * lfw_end, and its failure (ENOSPC) must leave rc at -1.  Until
+	 * 2026-12 it left rc at 0: a full disk answered APPEND with OK.
+	 */
 	if (srcfd == -1)
-		rc = lfw_write(w, msg, len);
+		wr = lfw_write(w, msg, len);
 	else {
-		rc = 0;
+		wr = 0;
 		while ((n = io_read(srcfd, buf, sizeof(buf))) > 0)
-			if ((rc = lfw_write(w, buf, (size_t)n)) == -1)
+			if ((wr = lfw_write(w, buf, (size_t)n)) == -1)
 				break;
-		rc = n == -1 ? -1 : rc;
+		wr = n == -1 ? -1 : wr;
 	}
-	if (rc == -1 || lfw_end(w) == -1)
+	if (wr == -1 || lfw_end(w) == -1)
 		goto fail;
-	rc = -1;
 	ts[0].tv_sec = ts[1].tv_sec = a->date > 0 ? a->date : time(NULL);
 	ts[0].tv_nsec = ts[1].tv_nsec = 0;
 	if (futimens(fd, ts) == -1)
