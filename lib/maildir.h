@@ -125,7 +125,8 @@ int	maildir_quota_recalc(int mdfd, const struct maildir_quota *q,
  * recalculation) in u_r. */
 int	maildir_quota_check(int mdfd, const struct maildir_quota *q,
 	    uint64_t size, struct maildir_usage *u_r);
-/* Append "BYTES COUNT" to an existing maildirsize (absent: no-op). */
+/* Append "BYTES COUNT" to an existing maildirsize (absent: no-op).  A
+ * failed write removes the file (the next check recalculates it). */
 int	maildir_quota_add(int mdfd, int64_t bytes, int64_t count);
 /* The ",S=" size of a file name: 0, or -1 when it has none. */
 int	maildir_name_size(const char *, size_t, uint64_t *size_r);

@@ -347,9 +347,16 @@ maildir_quota_add(int mdfd, int64_t bytes, int64_t count)
 		errno = EOVERFLOW;
 		return -1;
 	}
-	/* One write: concurrent appenders never interleave inside a line. */
+	/*
+	 * One write: concurrent appenders never interleave inside a line.
+	 * A failed one (ENOSPC) may have left part of the line, which the
+	 * next appender's line would complete into a wrong number that
+	 * parses: remove the file instead (Maildir++'s own remedy), so the
+	 * next check recalculates it from the Maildir.
+	 */
 	if (io_write_full(fd, line, (size_t)n) == -1) {
 		e = errno;
+		(void)unlinkat(mdfd, "maildirsize", 0);	/* recalculated */
 		(void)io_close(&fd);
 		errno = e;
 		return -1;

@@ -4,7 +4,9 @@
  * at the end, and that write's ENOSPC was lost: APPEND answered OK
  * with no message stored.  Needs a file system it can fill: as root
  * it mounts a small tmpfs in a mount namespace of its own (gone with
- * the process); otherwise it skips.
+ * the process); otherwise it skips.  Also maildir_quota_add on a full
+ * disk: a line it wrote in part was completed by the next one into a
+ * wrong number that parsed.
  */
 #include <sys/mount.h>
 #include <sys/stat.h>
@@ -108,6 +110,54 @@ test_append_full(void)
 	mstore_free(&ms);
 }
 
+/* maildirsize after: absent, or parsed with one of the sums in ok. */
+static int
+size_file_sane(int fd, long long a, long long b)
+{
+	struct maildir_quota q;
+	struct maildir_usage u;
+	char buf[16384];
+	ssize_t n;
+	int f;
+
+	if ((f = openat(fd, "maildirsize", O_RDONLY)) == -1)
+		return errno == ENOENT;
+	n = read(f, buf, sizeof(buf));
+	(void)close(f);
+	if (n < 0 || maildirsize_parse(buf, (size_t)n, &q, &u) == -1)
+		return 1;	/* refused: recalculated at the next check */
+	diag("maildirsize sums to %lld", (long long)u.bytes);
+	return u.bytes == a || u.bytes == b;
+}
+
+static void
+test_quota_full(void)
+{
+	char root[300], filler[300];
+	int fd, f, i, r;
+
+	snprintf(root, sizeof(root), "%s/q", top);
+	snprintf(filler, sizeof(filler), "%s/filler2", top);
+	ok(mkdir(root, 0700) == 0 && (fd = maildir_open_path(root)) != -1,
+	    "quota: a Maildir");
+	/* A maildirsize ending 4 bytes before a page boundary. */
+	f = openat(fd, "maildirsize", O_WRONLY | O_CREAT | O_EXCL, 0600);
+	r = f == -1 || write(f, "100000000S\n", 11) != 11;
+	for (i = 11; !r && i + 4 <= 4092 - 5; i += 4)
+		r = write(f, "0 0\n", 4) != 4;
+	for (; !r && i < 4092; i++)
+		r = write(f, "\n", 1) != 1;
+	ok(!r && close(f) == 0, "quota: maildirsize of 4092 bytes");
+	is_int(fill(filler), 0, "quota: file system filled");
+	r = maildir_quota_add(fd, 123456789, 1);
+	ok(r == -1, "quota: the add on a full disk fails");
+	ok(unlink(filler) == 0, "quota: room again");
+	(void)maildir_quota_add(fd, 5, 1);
+	ok(size_file_sane(fd, 5, 123456794), "quota: no torn line that "
+	    "parses into a wrong sum");
+	(void)close(fd);
+}
+
 int
 main(void)
 {
@@ -131,6 +181,7 @@ main(void)
 	}
 	umask(077);
 	test_append_full();
+	test_quota_full();
 	(void)umount2(top, MNT_DETACH);
 	(void)rmdir(top);
 	return done_testing();
