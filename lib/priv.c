@@ -4,6 +4,7 @@
 #include <grp.h>
 #include <pwd.h>
 #include <signal.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/prctl.h>
@@ -228,6 +229,24 @@ proc_init(const int *keep, size_t nkeep, int flags)
 			return -1;
 	}
 	return 0;
+}
+
+size_t
+proc_nofile(void)
+{
+	struct rlimit rl;
+
+	if (getrlimit(RLIMIT_NOFILE, &rl) < 0)
+		return 0;
+	if (rl.rlim_cur < rl.rlim_max) {
+		rl.rlim_cur = rl.rlim_max;
+		(void)setrlimit(RLIMIT_NOFILE, &rl);	/* best effort */
+		if (getrlimit(RLIMIT_NOFILE, &rl) < 0)
+			return 0;
+	}
+	if (rl.rlim_cur == RLIM_INFINITY || rl.rlim_cur > (rlim_t)SIZE_MAX)
+		return SIZE_MAX;
+	return (size_t)rl.rlim_cur;
 }
 
 /* Length of the name of "NAME=value" (or of the whole string). */

@@ -25,6 +25,11 @@
  * dispositions for every signal with SIGPIPE ignored and none blocked, and
  * with PROC_NOCORE, RLIMIT_CORE 0 (for processes holding secrets).
  *
+ * proc_nofile() raises the soft RLIMIT_NOFILE to the hard one (best
+ * effort) and returns the soft limit (SIZE_MAX: unlimited; 0: unknown),
+ * for daemons that size their descriptor tables (poll() refuses more
+ * entries than this limit with EINVAL).
+ *
  * env_build(allow, extra) returns a fresh NULL-terminated envp for execve:
  * the variables of environ whose name is in allow (a NULL-terminated list
  * of names; "PREFIX*" matches names starting with PREFIX; the first of
@@ -57,6 +62,7 @@ int	priv_drop_user(const char *user, const char *jail, const char **why_r);
 
 int	proc_init(const int *keep, size_t nkeep, int flags);
 
+size_t	 proc_nofile(void);
 char	**env_build(const char *const *allow, const char *const *extra);
 /* The same from an explicit source environment (tests, supervisors). */
 char	**env_build_from(char *const *from, const char *const *allow,

@@ -20,6 +20,7 @@
 #include <getopt.h>
 #include <poll.h>
 #include <signal.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -45,6 +46,9 @@
 #define CLEAN_EVERY	3600	/* queue_clean: at start and hourly */
 #define SCAN_GAP_MS	1000	/* new-mail scans at most once a second */
 #define POLL_MAX_MS	60000
+/* Descriptors besides one per worker: stdio, log, self-pipe, trigger,
+ * the poll entries of those two, and the files and folders of a scan. */
+#define QMGR_FD_RESERVE	16
 #define TRIGGER_READ	4096
 /* A FIFO filled to within 1/TRIGGER_SLACK of its size may have refused a
  * writer (its pages hold whole writes: up to 16 bytes of each 4096 stay
@@ -750,6 +754,28 @@ loop(void)
 	free(pfd);
 }
 
+/*
+ * One descriptor per worker, and poll() refuses more entries than
+ * RLIMIT_NOFILE (EINVAL): under a low limit tern-qmgr died on its first
+ * poll and was restarted in a loop.  Fewer workers instead, said once.
+ */
+static void
+fit_concurrency(void)
+{
+	size_t lim = proc_nofile();
+
+	if (lim == 0 || lim == SIZE_MAX)
+		return;
+	if (lim <= QMGR_FD_RESERVE)
+		die(EXIT_TEMP, "open files limit %zu too low (at least %d)",
+		    lim, QMGR_FD_RESERVE + 1);
+	if ((uint64_t)(lim - QMGR_FD_RESERVE) >= Q.concurrency)
+		return;
+	log_warn("qmgr_concurrency %llu lowered to %zu: open files limit %zu",
+	    (unsigned long long)Q.concurrency, lim - QMGR_FD_RESERVE, lim);
+	Q.concurrency = lim - QMGR_FD_RESERVE;
+}
+
 static void
 setup(const char *opt_c)
 {
@@ -767,6 +793,7 @@ setup(const char *opt_c)
 	sbuf_fini(&err);
 	Q.conf_dir = conf_dir(cf);
 	qmgr_conf(&Q, cf);
+	fit_concurrency();
 	if ((user = conf_str(cf, "queue_user")) == NULL)
 		die(EXIT_PERM, "queue_user");
 	r = priv_drop_user(user, NULL, &why);
