@@ -68,19 +68,21 @@ static void
 test_append_full(void)
 {
 	char root[300], filler[300], *big;
-	struct mstore *ms;
+	struct mstore *ms = NULL;
 	struct mbox *mb;
 	struct mbox_append ap;
 	uint32_t uv = 0, uid = 0;
 	size_t bign = 200 * 1024, i;
-	int fd, r;
+	int fd = -1, r;
 
 	memset(&ap, 0, sizeof(ap));
 	snprintf(root, sizeof(root), "%s/m", top);
 	snprintf(filler, sizeof(filler), "%s/filler", top);
-	ok(mkdir(root, 0700) == 0 && (fd = maildir_open_path(root)) != -1 &&
+	if (!ok(mkdir(root, 0700) == 0 &&
+	    (fd = maildir_open_path(root)) != -1 &&
 	    maildir_make(fd) == 0 && mstore_new(fd, '/', &ms) == 0,
-	    "a Maildir on the small file system");
+	    "a Maildir on the small file system"))
+		return;
 	is_int(mbox_open(ms, "INBOX", 0, &mb), 0, "open INBOX");
 	is_int(mbox_append(mb, "S: a\n\nx\n", 8, &ap, &uv, &uid), 0,
 	    "APPEND with room");
@@ -134,12 +136,13 @@ static void
 test_quota_full(void)
 {
 	char root[300], filler[300];
-	int fd, f, i, r;
+	int fd = -1, f, i, r;
 
 	snprintf(root, sizeof(root), "%s/q", top);
 	snprintf(filler, sizeof(filler), "%s/filler2", top);
-	ok(mkdir(root, 0700) == 0 && (fd = maildir_open_path(root)) != -1,
-	    "quota: a Maildir");
+	if (!ok(mkdir(root, 0700) == 0 && (fd = maildir_open_path(root)) != -1,
+	    "quota: a Maildir"))
+		return;
 	/* A maildirsize ending 4 bytes before a page boundary. */
 	f = openat(fd, "maildirsize", O_WRONLY | O_CREAT | O_EXCL, 0600);
 	r = f == -1 || write(f, "100000000S\n", 11) != 11;
@@ -175,7 +178,8 @@ main(void)
 	if (mkdtemp(top) == NULL)
 		return 1;
 	if (mount("tmpfs", top, "tmpfs", 0, "size=512k,mode=0700") == -1) {
-		printf("1..0 # SKIP cannot mount a tmpfs: %s\n", strerror(errno));
+		printf("1..0 # SKIP cannot mount a tmpfs: %s\n",
+		    strerror(errno));
 		(void)rmdir(top);
 		return 0;
 	}
