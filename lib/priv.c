@@ -82,9 +82,14 @@ priv_verify(uid_t uid, gid_t gid, const char **why_r)
 int
 priv_drop(uid_t uid, gid_t gid, const char *jail, const char **why_r)
 {
+	pid_t parent = getppid();
+	int pds = 0;
+
 	*why_r = NULL;
 	if (!priv_is_root())
 		return PRIV_SKIPPED;
+	if (prctl(PR_GET_PDEATHSIG, &pds, 0, 0, 0) < 0)
+		return priv_fail(why_r, "PR_GET_PDEATHSIG", errno);
 	if (uid == 0)
 		return priv_fail(why_r, "refusing to drop to uid 0", EINVAL);
 	if (setgroups(1, &gid) < 0)
@@ -99,7 +104,12 @@ priv_drop(uid_t uid, gid_t gid, const char *jail, const char **why_r)
 	}
 	if (setresuid(uid, uid, uid) < 0)
 		return priv_fail(why_r, "setresuid", errno);
-	return priv_verify(uid, gid, why_r);
+	if (priv_verify(uid, gid, why_r) < 0)
+		return -1;
+	/* The id change cleared a parent death signal: set it again. */
+	if (pds != 0 && priv_die_with_parent(pds, parent) < 0)
+		return priv_fail(why_r, "parent death signal", errno);
+	return PRIV_DROPPED;
 }
 
 int
@@ -426,4 +436,17 @@ priv_san_dumpable(void)
 #ifdef TERN_SAN
 	(void)prctl(PR_SET_DUMPABLE, 1);	/* test builds only; see priv.h */
 #endif
+}
+
+int
+priv_die_with_parent(int sig, pid_t parent)
+{
+	if (prctl(PR_SET_PDEATHSIG, sig, 0, 0, 0) < 0)
+		return -1;
+	/* Gone before the setting took: no signal will ever come. */
+	if (getppid() != parent) {
+		errno = ESRCH;
+		return -1;
+	}
+	return 0;
 }

@@ -7,7 +7,8 @@
  *   chroot(jail) and chdir("/"); setresuid(uid, uid, uid); then it VERIFIES
  *   that getresuid/getresgid give the target for real, effective and saved
  *   ids, that the group list is just gid, and that setuid(0) (and setgid(0)
- *   when gid != 0) fail.
+ *   when gid != 0) fail.  A parent death signal set before the drop (the
+ *   kernel clears it at the id change) is set again for the same parent.
  * It returns PRIV_DROPPED (0) on success, -1 with errno and a static
  * *why_r naming the failed step otherwise (the caller dies with 111: the
  * process may be half-dropped), and PRIV_SKIPPED (1) without changing
@@ -85,5 +86,16 @@ int	priv_trusted_path(const char *path, const char **why_r);
  * in a normal build, where a process that changed uid stays undumpable.
  */
 void	priv_san_dumpable(void);
+
+/*
+ * Die with the parent: the kernel sends sig to this process when its
+ * parent (pid parent, read before the fork) ends, so a daemon does not
+ * outlive a supervisor killed -9 and run twice beside the one a new
+ * supervisor starts.  Linux clears the setting at a change of ids (so
+ * priv_drop sets it again) and at the exec of a set-id program.  Returns
+ * 0, or -1 with ESRCH when the parent is already gone (the caller exits),
+ * or prctl's errno.
+ */
+int	priv_die_with_parent(int sig, pid_t parent);
 
 #endif

@@ -121,7 +121,8 @@ drop(const struct sv *sv, const struct service *s)
 }
 
 static void
-child(const struct sv *sv, const struct service *s, int conn, char **envp)
+child(const struct sv *sv, const struct service *s, int conn, char **envp,
+    pid_t parent)
 {
 	sigset_t none;
 
@@ -145,6 +146,14 @@ child(const struct sv *sv, const struct service *s, int conn, char **envp)
 	}
 	closefrom(3);
 	drop(sv, s);
+	/*
+	 * A daemon ends with this supervisor: a supervisor killed -9 and
+	 * started again must not find the old qmgr still at work beside the
+	 * new one.  Sessions (conn >= 0) finish on their own deadlines.
+	 */
+	if (conn < 0 && priv_die_with_parent(SIGTERM, parent) < 0)
+		die_sys(EXIT_TEMP, "service=%s parent death signal",
+		    s->spec.name);
 	execve(s->spec.program, s->spec.argv, envp);
 	die_sys(EXIT_TEMP, "service=%s exec %s", s->spec.name,
 	    log_esc_s(s->spec.program));
@@ -163,7 +172,7 @@ sv_spawn(struct sv *sv, struct service *s, int conn,
 	struct sock_ucspi u;
 	struct sock_addr local;
 	size_t n = 0, i;
-	pid_t pid;
+	pid_t pid, self = getpid();
 
 	for (i = 0; i < sv->nenv; i++)
 		envp[n++] = sv->env[i];
@@ -196,7 +205,7 @@ sv_spawn(struct sv *sv, struct service *s, int conn,
 		return -1;
 	}
 	if (pid == 0)
-		child(sv, s, conn, envp);
+		child(sv, s, conn, envp, self);
 	sv->kids[sv->nkids - 1].pid = pid;
 	if (conn >= 0)
 		s->nconn++;

@@ -6,6 +6,7 @@
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
@@ -225,6 +226,32 @@ uid0_child(void)
 	return 0;
 }
 
+/* Regression: tern-authd (root, drops itself) outlived a supervisor -9. */
+static int
+pdeath_child(void)
+{
+	const char *why = NULL;
+	int sig = 0;
+
+	if (priv_die_with_parent(SIGTERM, getppid()) < 0)
+		return 1;
+	if (priv_drop(NOBODY, NOBODY, NULL, &why) != PRIV_DROPPED)
+		return 2;
+	if (prctl(PR_GET_PDEATHSIG, &sig, 0, 0, 0) < 0 || sig != SIGTERM)
+		return 3;
+	return 0;
+}
+
+static int
+pdeath_gone_child(void)
+{
+	/* A parent that is not ours any more: ESRCH, the caller exits. */
+	if (priv_die_with_parent(SIGTERM, getppid() + 1) != -1 ||
+	    errno != ESRCH)
+		return 1;
+	return 0;
+}
+
 static void
 test_drop(void)
 {
@@ -238,12 +265,14 @@ test_drop(void)
 	is_int(errno, ENOENT, "ENOENT");
 	is_int(priv_lookup("root", &uid, &gid), 0, "lookup root");
 	is_int(uid, 0, "root is uid 0");
+	is_int(run_child(pdeath_gone_child), 0,
+	    "die_with_parent: parent already gone gives ESRCH");
 	if (!priv_is_root()) {
 		is_int(priv_drop(NOBODY, NOBODY, NULL, &why), PRIV_SKIPPED,
 		    "not root: drop skipped");
 		is_int(priv_drop_user("no-such-user-tern", NULL, &why),
 		    PRIV_SKIPPED, "not root: drop_user skipped before lookup");
-		skip(4, "not root: privilege drop tests need root");
+		skip(5, "not root: privilege drop tests need root");
 		return;
 	}
 	if (mkdtemp(jail) == NULL || chmod(jail, 0755) < 0) {
@@ -255,6 +284,8 @@ test_drop(void)
 	is_int(run_child(drop_user_child), 0, "priv_drop_user nobody");
 	is_int(run_child(bad_jail_child), 0, "missing jail: -1, why=chroot");
 	is_int(run_child(uid0_child), 0, "drop to uid 0 refused");
+	is_int(run_child(pdeath_child), 0,
+	    "the parent death signal survives priv_drop");
 	is_int(rmdir(jail), 0, "jail removed");
 	ok(priv_is_root(), "parent still root");
 }
