@@ -474,44 +474,6 @@ authc_status_name(enum authc_status s)
 /* ---- the client ---- */
 
 static int
-connect_unix(const char *path, int64_t deadline)
-{
-	struct sockaddr_un sun;
-	size_t n = strlen(path);
-	int fd, e;
-	socklen_t elen = sizeof(e);
-
-	memset(&sun, 0, sizeof(sun));
-	sun.sun_family = AF_UNIX;
-	if (n >= sizeof(sun.sun_path)) {
-		errno = ENAMETOOLONG;
-		return -1;
-	}
-	memcpy(sun.sun_path, path, n + 1);
-	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
-	if (fd == -1)
-		return -1;
-	if (connect(fd, (struct sockaddr *)&sun, sizeof(sun)) == 0)
-		return fd;
-	if (errno != EINPROGRESS && errno != EINTR)
-		goto fail;
-	if (io_wait(fd, POLLOUT, deadline) == -1)
-		goto fail;
-	if (getsockopt(fd, SOL_SOCKET, SO_ERROR, &e, &elen) == -1)
-		goto fail;
-	if (e != 0) {
-		errno = e;
-		goto fail;
-	}
-	return fd;
-fail:
-	e = errno;
-	(void)close(fd);
-	errno = e;
-	return -1;
-}
-
-static int
 send_all(int fd, const unsigned char *p, size_t n, int64_t deadline)
 {
 	ssize_t w;
@@ -591,7 +553,7 @@ authc_verify(const char *sockpath, const struct authc_req *req,
 		local_fail(rep);
 		return 0;
 	}
-	if ((fd = connect_unix(sockpath, deadline)) == -1) {
+	if ((fd = sock_unix_connect(sockpath, 0, deadline)) == -1) {
 		e = errno;
 		explicit_bzero(out, sizeof(out));
 		errno = e;

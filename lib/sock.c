@@ -6,12 +6,15 @@
 #include <netinet/in.h>
 #include <arpa/inet.h>
 #include <errno.h>
+#include <poll.h>
+#include <time.h>
 #include <fcntl.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
 
+#include "lib/io.h"
 #include "lib/scan.h"
 #include "lib/sock.h"
 
@@ -331,4 +334,66 @@ sock_unix_listen(const char *name, int flags, int backlog)
 		return -1;
 	}
 	return fd;
+}
+
+/* A full backlog, retried: first and longest pause (ms). */
+#define SOCK_RETRY_MIN_MS	5
+#define SOCK_RETRY_MAX_MS	100
+
+static int
+pause_ms(int64_t ms)
+{
+	struct timespec ts;
+
+	ts.tv_sec = (time_t)(ms / 1000);
+	ts.tv_nsec = (long)(ms % 1000) * 1000000L;
+	return nanosleep(&ts, NULL);	/* EINTR: retried by the caller */
+}
+
+int
+sock_unix_connect(const char *name, int flags, int64_t deadline)
+{
+	struct sockaddr_un sun;
+	socklen_t len = sock_unix_addr(&sun, name, flags), elen;
+	int64_t step = SOCK_RETRY_MIN_MS, left;
+	int fd, e;
+
+	if (len == 0)
+		return -1;
+	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+	if (fd < 0)
+		return -1;
+	for (;;) {
+		if (connect(fd, (struct sockaddr *)&sun, len) == 0)
+			return fd;
+		if (errno == EINPROGRESS)
+			break;
+		if (errno != EAGAIN && errno != EINTR)
+			goto fail;
+		/* EAGAIN: the server's backlog is full; wait for room. */
+		left = deadline == IO_NO_DEADLINE ? step :
+		    deadline - io_now_ms();
+		if (left <= 0) {
+			errno = ETIMEDOUT;
+			goto fail;
+		}
+		(void)pause_ms(left < step ? left : step);
+		if (step < SOCK_RETRY_MAX_MS)
+			step *= 2;
+	}
+	if (io_wait(fd, POLLOUT, deadline) == -1)
+		goto fail;
+	elen = sizeof(e);
+	if (getsockopt(fd, SOL_SOCKET, SO_ERROR, &e, &elen) == -1)
+		goto fail;
+	if (e != 0) {
+		errno = e;
+		goto fail;
+	}
+	return fd;
+fail:
+	e = errno;
+	(void)close(fd);	/* failing already */
+	errno = e;
+	return -1;
 }

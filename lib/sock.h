@@ -24,6 +24,11 @@
  * mode 0666: who may connect is decided by the folder it is in and by the
  * server's SO_PEERCRED check; an abstract name has no permissions at all,
  * so its clients check the server's SO_PEERCRED.
+ * sock_unix_connect() connects to it, non-blocking and close-on-exec,
+ * waiting until deadline (io_deadline_ms) while the server's backlog is
+ * full: Linux answers that EAGAIN at once, so a burst of clients (500
+ * logins at the same moment) would fail although the server has room a
+ * few milliseconds later.  ETIMEDOUT when the deadline passes.
  *
  * Return convention: 0 (or a descriptor) on success, -1 with errno set.
  * lib/ rule: nothing here prints or exits.
@@ -32,6 +37,7 @@
 #define TERN_SOCK_H
 
 #include <stddef.h>
+#include <stdint.h>
 #include <sys/socket.h>
 #include <sys/un.h>
 
@@ -80,5 +86,6 @@ int	sock_ip_text_valid(const void *p, size_t n);
 socklen_t sock_unix_addr(struct sockaddr_un *sun_r, const char *name,
 	    int flags);
 int	sock_unix_listen(const char *name, int flags, int backlog);
+int	sock_unix_connect(const char *name, int flags, int64_t deadline);
 
 #endif

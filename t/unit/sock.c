@@ -2,6 +2,7 @@
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
+#include <sys/wait.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdlib.h>
@@ -12,6 +13,7 @@
 #include <unistd.h>
 #include <netinet/in.h>
 
+#include "lib/io.h"
 #include "lib/selfpipe.h"
 #include "lib/sock.h"
 #include "t/tap.h"
@@ -223,6 +225,63 @@ test_unix(void)
 	    "unix: empty refused");
 }
 
+/*
+ * Regression: 500 IMAP logins at once, and about 1 in 5 got "NO
+ * [UNAVAILABLE]": the authd client's non-blocking connect met a full
+ * backlog, which Linux answers EAGAIN at once.  sock_unix_connect waits.
+ */
+static void
+test_unix_backlog(void)
+{
+	struct sockaddr_un sun;
+	char name[64];
+	socklen_t len;
+	int lfd, fill[64], nfill = 0, fd, i, st;
+	pid_t pid;
+
+	(void)snprintf(name, sizeof name, "tern-test-backlog-%ld",
+	    (long)getpid());
+	lfd = sock_unix_listen(name, SOCK_UNIX_ABSTRACT, 0);
+	len = sock_unix_addr(&sun, name, SOCK_UNIX_ABSTRACT);
+	ok(lfd >= 0 && len > 0, "backlog: listening, backlog 0");
+	/* Fill the backlog with raw non-blocking connects until EAGAIN. */
+	while (nfill < 64) {
+		fill[nfill] = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK, 0);
+		if (connect(fill[nfill], (struct sockaddr *)&sun, len) < 0) {
+			close(fill[nfill]);
+			break;
+		}
+		nfill++;
+	}
+	is_int(errno, EAGAIN, "backlog: a full backlog is EAGAIN at once");
+	fd = sock_unix_connect(name, SOCK_UNIX_ABSTRACT, io_deadline_ms(150));
+	ok(fd == -1 && errno == ETIMEDOUT,
+	    "backlog: full until the deadline: ETIMEDOUT");
+	pid = fork();
+	if (pid == 0) {
+		/* The server catches up after 200 ms. */
+		usleep(200000);
+		for (i = 0; i < 200; i++) {
+			int c = accept(lfd, NULL, NULL);
+
+			if (c >= 0)
+				close(c);
+		}
+		_exit(0);
+	}
+	fd = sock_unix_connect(name, SOCK_UNIX_ABSTRACT, io_deadline_ms(5000));
+	ok(fd >= 0, "backlog: full for 200 ms, then the connect gets through");
+	if (fd >= 0)
+		close(fd);
+	for (i = 0; i < nfill; i++)
+		close(fill[i]);
+	close(lfd);
+	if (pid > 0) {
+		(void)kill(pid, SIGKILL);
+		(void)waitpid(pid, &st, 0);
+	}
+}
+
 int
 main(void)
 {
@@ -233,6 +292,7 @@ main(void)
 	test_listen();
 	test_selfpipe();
 	test_unix();
+	test_unix_backlog();
 	ok(sock_ip_text_valid("127.0.0.1", 9), "ip text: IPv4");
 	ok(sock_ip_text_valid("::1", 3), "ip text: IPv6");
 	ok(!sock_ip_text_valid("127.0.0.1x", 10), "ip text: junk refused");
