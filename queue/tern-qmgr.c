@@ -279,6 +279,13 @@ worker(int fd)
 	unsigned n;
 
 	selfpipe_fini();
+	/*
+	 * A reload is tern-qmgr's business: tern-supervise sends SIGHUP to
+	 * the whole process group, and a worker it killed in the middle of
+	 * an attempt deferred the message, or delivered it twice.  SIGTERM
+	 * (a stop) still ends a worker.
+	 */
+	(void)signal(SIGHUP, SIG_IGN);	/* cannot fail for SIGHUP */
 	(void)io_close(&trig_fd);
 	for (n = 0; n < WORKER_JOBS; n++) {
 		if (io_read_full(fd, &req, sizeof(req)) != (ssize_t)sizeof(req))
