@@ -111,6 +111,8 @@ struct service {
 	int	 fs_ready;		/* it said "r": hand connections over */
 	int	 fs_off;		/* the program is no fork server: not
 					   until a reload */
+	int	 fs_stopped;		/* we stopped it (a reload): an end
+					   before ready is no verdict */
 	struct service *next;
 };
 

@@ -105,6 +105,7 @@ fs_start(struct sv *sv, struct service *s, int64_t now)
 	s->fs_pid = pid;
 	s->fs_fd = sp[0];
 	s->fs_ready = 0;
+	s->fs_stopped = 0;
 	s->fs_started_ms = now;
 	s->fs_retry_ms = 0;
 	log_info("start service=%s forkserver pid=%ld", s->spec.name,
@@ -145,6 +146,8 @@ sv_fs_stop(struct sv *sv, struct service *s)
 		(void)close(s->fs_fd);	/* a socket: nothing to lose */
 		s->fs_fd = -1;
 	}
+	if (s->fs_pid > 0)
+		s->fs_stopped = 1;
 	if (s->fs_pid > 0 && kill(s->fs_pid, SIGTERM) < 0 && errno != ESRCH)
 		log_warn_sys("kill forkserver pid=%ld", (long)s->fs_pid);
 }
@@ -304,14 +307,21 @@ sv_fs_exited(struct sv *sv, struct service *s)
 		s->fs_fd = -1;
 	}
 	s->fs_pid = 0;
-	if (!s->fs_ready && !sv->stopping && s->state == ST_RUN) {
-		/* Never ready: the program does not speak the protocol. */
+	if (!s->fs_ready && !s->fs_stopped && !sv->stopping &&
+	    s->state == ST_RUN) {
+		/*
+		 * Never ready: the program does not speak the protocol.  Not
+		 * so when a reload stopped it before it was ready (two
+		 * SIGHUPs close together left imap serving by fork and exec
+		 * until the next reload).
+		 */
 		log_warn("service=%s forkserver: %s did not start as a fork "
 		    "server; serving by fork and exec until a reload",
 		    s->spec.name, log_esc_s(s->spec.program));
 		s->fs_off = 1;
 	}
 	s->fs_ready = 0;
+	s->fs_stopped = 0;
 	for (i = sv->nkids; i-- > 0; )
 		if (sv->kids[i].svc == s && sv->kids[i].fsid != 0 &&
 		    sv->kids[i].pid == 0)

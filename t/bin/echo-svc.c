@@ -5,7 +5,8 @@
  * stop leaves no process behind); its pid is in the greeting.  Started
  * as a fork server (TERN_FORKSERVER, lib/forkserver.h) it forks per
  * connection (unless -n); ppid= in the greeting tells which process
- * forked it.
+ * forked it.  With -s a fork server takes 300 ms to start up (as one
+ * building a TLS context) before it says ready.
  */
 #include <signal.h>
 #include <stdio.h>
@@ -35,6 +36,7 @@ main(int argc, char **argv)
 	if (argc > 1 && strcmp(argv[1], "-n") == 0)
 		argc = 1;
 	else if ((fd = forkserver_fd()) >= 0 &&
+	    (argc < 2 || strcmp(argv[1], "-s") != 0 || usleep(300000) == 0) &&
 	    forkserver_serve(fd, NULL, NULL, argv) != 0)
 		return 0;	/* the supervisor closed the socket */
 	if (argc > 1 && strcmp(argv[1], "-f") == 0) {
