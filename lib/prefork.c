@@ -35,6 +35,9 @@ prefork_init(struct prefork *p, const struct prefork_limits *lim, int lfd,
 	p->lim = *lim;
 	p->lfd = lfd;
 	p->cf = cf;
+	/* Workers wait in ppoll, then accept without blocking. */
+	if (io_set_nonblock(lfd, 1) < 0)
+		return -1;
 	p->busy[0] = p->busy[1] = -1;
 	if (pipe2(p->busy, O_CLOEXEC) < 0)
 		return -1;
@@ -172,31 +175,76 @@ tell(struct prefork *p, pid_t v)
 	return io_write_full(p->busy[1], &v, sizeof(v));
 }
 
+/* The signals an idle worker dies of and a busy one ignores. */
+static int
+stop_set(sigset_t *set)
+{
+	if (sigemptyset(set) < 0 || sigaddset(set, SIGTERM) < 0 ||
+	    sigaddset(set, SIGHUP) < 0 || sigaddset(set, SIGINT) < 0)
+		return -1;
+	return 0;
+}
+
+static int
+accept_fail(const sigset_t *old)
+{
+	int e = errno;
+
+	(void)sigprocmask(SIG_SETMASK, old, NULL);	/* failing already */
+	errno = e;
+	return -1;
+}
+
 int
 prefork_accept(struct prefork *p)
 {
+	struct pollfd pf;
+	sigset_t stop, old, waiting;
 	int conn;
 
 	/* Idle: die with the master and with the supervisor's signals. */
 	(void)signal(SIGTERM, SIG_DFL);	/* cannot fail for these */
 	(void)signal(SIGHUP, SIG_DFL);
 	(void)signal(SIGINT, SIG_DFL);
-	if (prctl(PR_SET_PDEATHSIG, SIGTERM) < 0)
+	/*
+	 * ... but only while waiting: they are blocked from the accept until
+	 * prefork_busy ignores them, so a reload's SIGHUP (the supervisor
+	 * signals the whole group) cannot kill a worker holding a client it
+	 * has not answered yet (a 451 during 50 reloads).  They land in
+	 * ppoll, where dying holds nothing.
+	 */
+	if (stop_set(&stop) < 0 || sigprocmask(SIG_BLOCK, &stop, &old) < 0)
 		return -1;
+	waiting = old;
+	if (sigdelset(&waiting, SIGTERM) < 0 ||
+	    sigdelset(&waiting, SIGHUP) < 0 || sigdelset(&waiting, SIGINT) < 0)
+		return accept_fail(&old);
+	if (prctl(PR_SET_PDEATHSIG, SIGTERM) < 0)
+		return accept_fail(&old);
 	if (getppid() != p->master) {
 		errno = ESRCH;	/* gone before the death signal was set */
-		return -1;
+		return accept_fail(&old);
 	}
 	for (;;) {
+		pf.fd = p->lfd;
+		pf.events = POLLIN;
+		pf.revents = 0;
+		if (ppoll(&pf, 1, NULL, &waiting) < 0 && errno != EINTR)
+			return accept_fail(&old);
+		/* lfd is non-blocking: another worker may have taken it. */
 		conn = accept4(p->lfd, NULL, NULL, SOCK_CLOEXEC);
-		if (conn >= 0 || (errno != EINTR && errno != ECONNABORTED))
+		if (conn >= 0)
 			return conn;
+		if (errno != EINTR && errno != ECONNABORTED &&
+		    errno != EAGAIN && errno != EWOULDBLOCK)
+			return accept_fail(&old);
 	}
 }
 
 int
 prefork_busy(struct prefork *p)
 {
+	sigset_t stop;
 	int r;
 
 	/* Finish this request even if the master goes or a stop comes. */
@@ -204,6 +252,9 @@ prefork_busy(struct prefork *p)
 	(void)signal(SIGTERM, SIG_IGN);
 	(void)signal(SIGHUP, SIG_IGN);
 	(void)signal(SIGINT, SIG_IGN);
+	/* Blocked since the accept; one pending now is discarded. */
+	if (stop_set(&stop) < 0 || sigprocmask(SIG_UNBLOCK, &stop, NULL) < 0)
+		return -1;
 	p->served++;
 	r = tell(p, getpid());
 	if (p->lim.requests != 0 && p->served >= p->lim.requests) {

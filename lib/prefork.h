@@ -34,7 +34,11 @@
  *	    -1			poll failed (errno)
  * A worker:
  *	prefork_accept(p)	idle (it dies with the master, and with the
- *				default SIGTERM, SIGHUP and SIGINT), waits: a
+ *				default SIGTERM, SIGHUP and SIGINT, which
+ *				are blocked from the accept on until
+ *				prefork_busy: a worker holding a client never
+ *				dies of them; lfd is made non-blocking by
+ *				prefork_init), waits: a
  *				connection (close-on-exec), or -1: errno ESRCH
  *				when the master is gone, else accept's (EINTR
  *				and ECONNABORTED are retried)
