@@ -355,6 +355,8 @@ worker_start(size_t i, int lfd)
 		/* Other clients' passwords stay out of the worker. */
 		explicit_bzero(clients, cfg.max_clients * sizeof(*clients));
 		selfpipe_fini();
+		/* A reload (SIGHUP to the group) must not kill a check. */
+		(void)signal(SIGHUP, SIG_IGN);	/* cannot fail for SIGHUP */
 		closelog();	/* its socket may be descriptor 3 */
 		if (dup2(sv[1], 3) == -1)
 			die_sys(EXIT_TEMP, "worker dup2");

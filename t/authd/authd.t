@@ -17,7 +17,7 @@ if [ "$(id -u)" = 0 ]; then
 	command -v setpriv >/dev/null || skip_all "setpriv (util-linux) not installed"
 fi
 sandbox
-plan 50
+plan 52
 SOCK=$SB/run/authd.sock
 LOG=$SB/authd.log
 mkdir -p "$SB/run"
@@ -175,6 +175,15 @@ wait_for 10 grep -q READY "$SB/slots.out"
 like "$(ask imap 127.0.0.1 alice@example.org 'alice pw')" "^ok alice@" "a request is answered while a higher slot is in use"
 wait "$SLOTS_PID"
 is "$(tail -1 "$SB/slots.out")" EOF "the client in the highest slot is still dropped after auth_timeout"
+
+# --- a reload's SIGHUP to the group leaves the workers alone ------------------
+# (regression: 50 reloads under load, "worker died during a check", one login
+# answered NO [UNAVAILABLE])
+hw=$(pgrep -P "$AD_PID" | sort)
+for w in $hw; do kill -HUP "$w"; done
+sleep 0.3
+is "$(pgrep -P "$AD_PID" | sort | tr '\n' ' ')" "$(echo $hw | tr ' ' '\n' | sort | tr '\n' ' ')" "workers survive SIGHUP"
+is "$(grep -c 'worker died' "$LOG")" 0 "no worker died of it"
 
 # --- workers that die are replaced ---------------------------------------------
 for w in $(pgrep -P "$AD_PID"); do kill -KILL "$w"; done
