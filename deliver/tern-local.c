@@ -9,6 +9,7 @@
  * local_exec = yes.
  */
 #include <errno.h>
+#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -96,6 +97,13 @@ main(int argc, char **argv)
 	log_init_env("tern-local", flags);
 	if (proc_init(keep, 1, 0) == -1)
 		die_sys(EXIT_TEMP, "proc_init");
+	/*
+	 * tern-supervise's reload SIGHUP reaches tern-lspawn's whole process
+	 * group: one that killed us between the Maildir link and the report
+	 * made tern-lspawn deliver the message again (a duplicate in a HUP
+	 * storm).  There is nothing here to reload.
+	 */
+	(void)signal(SIGHUP, SIG_IGN);	/* cannot fail for SIGHUP */
 	if (geteuid() == 0)
 		die(EXIT_TEMP, "refusing to deliver as root");
 	lspawn_req_init(&req);

@@ -662,6 +662,8 @@ kept_spawn(struct kept *k, const struct acct *a)
 	}
 	if (pid == 0) {
 		selfpipe_fini();
+		/* See worker(): a reload must not cut a delivery short. */
+		(void)signal(SIGHUP, SIG_IGN);	/* cannot fail for SIGHUP */
 		closelog();
 		if (sp[1] != RESULT_FD && (dup2(sp[1], RESULT_FD) == -1 ||
 		    close(sp[1]) == -1))
@@ -1334,6 +1336,13 @@ accept_one(int lfd, int listen_fd, uint64_t *nworkers)
 		size_t i;
 
 		selfpipe_fini();
+		/*
+		 * tern-supervise's reload SIGHUP goes to the whole process
+		 * group; the maps reload themselves.  A worker or a kept
+		 * delivery child killed by it between the Maildir link and
+		 * the report made tern-qmgr deliver the message twice.
+		 */
+		(void)signal(SIGHUP, SIG_IGN);	/* cannot fail for SIGHUP */
 		for (i = 0; i < KEPT_MAX; i++)
 			kept[i].fd = -1;
 		for (i = 0; i < MD_CACHE_MAX; i++)

@@ -9,7 +9,7 @@
 [ -x "$TERN_BINDIR/tern-lspawn" ] || skip_all "tern-lspawn not built"
 [ -x "$TERN_BINDIR/tern-maps" ] || skip_all "tern-maps not built"
 sandbox
-plan 12
+plan 13
 . "$TERN_SRC/t/deliver/lspawn.sh"
 ROOT=0; [ "$(id -u)" = 0 ] && ROOT=1
 ls_setup <<EOT
@@ -65,5 +65,21 @@ is "$(grep -c 'alice@example.org ok ' "$SB/out2")" 2 "both delivered"
 set -- $(pids Q1 alice@example.org)
 ok "the second by a new process" test -n "${2:-}" -a "${2:-}" != "$first"
 is "$(nmail alice@example.org)" 4 "four messages for alice in all"
+# A SIGHUP (tern-supervise's reload reaches tern-lspawn's whole group) does
+# not end a kept tern-local: one killed between its Maildir link and its
+# report made the message be delivered twice in a storm of reloads.
+mark=$(wc -l <"$SB/log")
+"$TOOL" kept "$SB/run/lspawn.sock" "$SB/go2" Q1 "$SB/queue/msg/AB/Q1" s@remote.example alice@example.org >"$SB/out3" 2>"$SB/client.err" &
+cl=$!
+wait_for 20 grep -q 'alice@example.org ok ' "$SB/out3"
+wait_for 20 has_pid
+set -- $(pids Q1 alice@example.org)
+hup=$1
+kill -HUP "$hup" 2>/dev/null
+sleep 0.3
+: >"$SB/go2"
+wait "$cl"
+set -- $(pids Q1 alice@example.org)
+is "$*" "$hup $hup" "a kept tern-local survives SIGHUP and delivers the next message"
 unlike "$(cat "$SB/log")" "Sanitizer|runtime error" "no sanitizer report"
 done_testing
