@@ -1,5 +1,5 @@
 /*
- * lib/mstore on a full file system (regression: rt-full, 2026-12).
+ * lib/mstore on a full file system: a regression test (2026-12).
  * mbox_append of a message shorter than its write buffer wrote it only
  * at the end, and that write's ENOSPC was lost: APPEND answered OK
  * with no message stored.  Needs a file system it can fill: as root
