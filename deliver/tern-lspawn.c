@@ -181,14 +181,9 @@ read_conf(void)
 	cfg.sis_dir = join(cfg.mail_dir, ".sis");
 	cfg.local_prog = join(prog, "tern-local");
 	cfg.accounts = join(map, "accounts.cdb");
-	run = conf_str(c, "hostname");
-	if (run != NULL && run[0] != '\0') {
-		if (strlcpy(cfg.hostname, run, sizeof cfg.hostname) >=
-		    sizeof cfg.hostname)
-			die(EXIT_PERM, "hostname too long");
-	} else if (gethostname(cfg.hostname, sizeof cfg.hostname) < 0)
-		die_sys(EXIT_TEMP, "gethostname");
-	cfg.hostname[sizeof cfg.hostname - 1] = '\0';
+	if (conf_hostname(c, cfg.hostname, sizeof cfg.hostname) < 0)
+		die_sys(errno == ENAMETOOLONG ? EXIT_PERM : EXIT_TEMP,
+		    "hostname");
 	run = conf_path(c, "run_dir");
 	if (cfg.concurrency == 0)
 		cfg.concurrency = 1;

@@ -209,7 +209,7 @@ monitor_args(struct setup *s, const struct imap_pre *p)
 	a[n++] = s->mon_l;
 	a[n++] = (char *)"-d";
 	a[n++] = s->userip;
-	if (login_hostname(s->cf, s->host, sizeof s->host) == 0) {
+	if (conf_hostname(s->cf, s->host, sizeof s->host) == 0) {
 		a[n++] = (char *)"-H";
 		a[n++] = s->host;
 	}

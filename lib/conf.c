@@ -1124,6 +1124,33 @@ lookup(const struct conf *c, const char *key)
 /* ------------------------------------------------------------------ */
 /* Lookups. */
 
+int
+conf_hostname(const struct conf *c, char *out, size_t size)
+{
+	const char *h = conf_str(c, "hostname");
+
+	if (size < 2) {
+		errno = ENAMETOOLONG;
+		return -1;
+	}
+	if (h != NULL && h[0] != '\0') {
+		if (strlen(h) >= size) {
+			errno = ENAMETOOLONG;
+			return -1;
+		}
+		memcpy(out, h, strlen(h) + 1);
+		return 0;
+	}
+	out[size - 1] = '\0';
+	if (gethostname(out, size - 1) < 0)
+		return -1;
+	if (out[0] == '\0') {
+		errno = ENOENT;
+		return -1;
+	}
+	return 0;
+}
+
 const char *
 conf_str(const struct conf *c, const char *key)
 {

@@ -109,6 +109,13 @@ int	conf_size(const struct conf *, const char *key, uint64_t *r);
 /* conf_str() that also checks that the value is an absolute path. */
 const char *conf_path(const struct conf *, const char *key);
 /*
+ * This host's name: "hostname" when set, else the system's (gethostname),
+ * into out (NUL-ended).  0, or -1 with errno (ENAMETOOLONG: it does not
+ * fit; ENOENT: the system has none).  The name in greetings and Received
+ * lines, and what host= in the accounts map is compared with.
+ */
+int	conf_hostname(const struct conf *, char *out, size_t size);
+/*
  * Split a list value into words.  *words_r is one allocation (free it with
  * free()), NULL-terminated; *n_r is the count (0 for an empty list).
  */

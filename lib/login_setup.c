@@ -67,24 +67,6 @@ login_userip_max(const struct conf *cf, const char *proto, char *out,
 }
 
 int
-login_hostname(const struct conf *cf, char *out, size_t size)
-{
-	const char *h = conf_str(cf, "hostname");
-
-	if (size < 2)
-		return -1;
-	if (h != NULL && h[0] != '\0') {
-		if (strlcpy(out, h, size) >= size)
-			return -1;
-		return 0;
-	}
-	out[size - 1] = '\0';
-	if (gethostname(out, size - 1) < 0 || out[0] == '\0')
-		return -1;
-	return 0;
-}
-
-int
 login_path_join(char *dst, size_t size, const char *a, const char *b)
 {
 	int n = snprintf(dst, size, "%s%s", a, b);

@@ -37,13 +37,6 @@ int	login_conf_ms(const struct conf *, const char *key, int64_t *ms_r);
 int	login_userip_max(const struct conf *, const char *proto, char *out,
 	    size_t size);
 
-/*
- * This host's name for the login monitor's -H (tern-login(8)): hostname
- * in tern.conf, else the system's (gethostname), into out.  -1 when
- * there is none or it does not fit (the monitor then gets no -H).
- */
-int	login_hostname(const struct conf *, char *out, size_t size);
-
 /* a then b into dst (size bytes); -1 (ENAMETOOLONG) when it does not fit. */
 int	login_path_join(char *dst, size_t size, const char *a, const char *b);
 

@@ -396,18 +396,13 @@ quiesce(struct user *u, uid_t uid)
 int
 user_is_here(struct user *u, const struct maps_account *a)
 {
-	const char *h = conf_str(u->cf, "hostname");
-	char name[256];
+	char h[256];
 
 	if (a->host.n == 0 || (a->host.n == 5 && memcmp(a->host.p, "local",
 	    5) == 0))
 		return 1;
-	if (h == NULL || h[0] == '\0') {
-		if (gethostname(name, sizeof name) < 0)
-			return 0;
-		name[sizeof name - 1] = '\0';
-		h = name;
-	}
+	if (conf_hostname(u->cf, h, sizeof h) < 0)
+		return 0;
 	return strlen(h) == a->host.n && strncasecmp(h, a->host.p,
 	    a->host.n) == 0;
 }

@@ -150,7 +150,6 @@ remote(struct qmgr *q, const struct conf *cf)
 void
 qmgr_conf(struct qmgr *q, const struct conf *cf)
 {
-	const char *host;
 	unsigned roles;
 
 	if ((q->queue_dir = conf_path(cf, "queue_dir")) == NULL ||
@@ -158,7 +157,6 @@ qmgr_conf(struct qmgr *q, const struct conf *cf)
 	    (q->map_dir = conf_path(cf, "map_dir")) == NULL ||
 	    (q->lspawn_socket = conf_path(cf, "lspawn_socket")) == NULL ||
 	    (q->delims = conf_str(cf, "recipient_delimiter")) == NULL ||
-	    (host = conf_str(cf, "hostname")) == NULL ||
 	    conf_duration(cf, "queue_lifetime", &q->lifetime) < 0 ||
 	    conf_duration(cf, "queue_rescan_interval", &q->rescan) < 0 ||
 	    conf_uint(cf, "qmgr_concurrency", &q->concurrency) < 0 ||
@@ -171,13 +169,9 @@ qmgr_conf(struct qmgr *q, const struct conf *cf)
 		q->rescan = 1;
 	if (strlen(q->delims) >= sizeof(((struct resolve_maps *)0)->delims))
 		die(EXIT_PERM, "recipient_delimiter too long");
-	if (host[0] != '\0') {
-		if (strlcpy(q->hostname, host, sizeof(q->hostname)) >=
-		    sizeof(q->hostname))
-			die(EXIT_PERM, "hostname too long");
-	} else if (gethostname(q->hostname, sizeof(q->hostname) - 1) < 0) {
-		die_sys(EXIT_TEMP, "gethostname");
-	}
+	if (conf_hostname(cf, q->hostname, sizeof(q->hostname)) < 0)
+		die_sys(errno == ENAMETOOLONG ? EXIT_PERM : EXIT_TEMP,
+		    "hostname");
 	if (roles_conf(cf, &roles) < 0)
 		die(EXIT_PERM, "bad roles");
 	q->storage = (roles & ROLE_STORAGE) != 0;

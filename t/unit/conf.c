@@ -583,6 +583,35 @@ test_locate(void)
 	conf_free(&c);
 }
 
+/* conf_hostname: the setting, else the system's name; too long refused. */
+static void
+test_hostname(void)
+{
+	struct conf *c;
+	char h[256], sys[256], small[8];
+
+	put("h.conf", "hostname = mx1.example.org\n");
+	if ((c = load("h.conf")) == NULL) {
+		skip(4, "no conf");
+		return;
+	}
+	is_int(conf_hostname(c, h, sizeof h), 0, "hostname set");
+	is_str(h, "mx1.example.org", "... is the setting");
+	ok(conf_hostname(c, small, sizeof small) == -1 &&
+	    errno == ENAMETOOLONG, "too long for the buffer: ENAMETOOLONG");
+	conf_free(&c);
+	put("h.conf", "roles = all\n");
+	if ((c = load("h.conf")) == NULL) {
+		skip(1, "no conf");
+		return;
+	}
+	memset(sys, 0, sizeof sys);
+	ok(gethostname(sys, sizeof sys - 1) == 0 &&
+	    conf_hostname(c, h, sizeof h) == 0 && strcmp(h, sys) == 0,
+	    "hostname unset: the system's name");
+	conf_free(&c);
+}
+
 int
 main(void)
 {
@@ -601,12 +630,14 @@ main(void)
 	test_dump();
 	test_mem();
 	test_locate();
+	test_hostname();
 	sbuf_fini(&err);
 	/* Remove the folder (only names this test wrote). */
 	(void)snprintf(cmd, sizeof cmd, "%s", dir);
 	{
 		static const char *files[] = { "a.conf", "crlf.conf", "e.conf",
-		    "v.conf", "sub/inner.conf", "sub/mid.conf", "sub/bad.conf",
+		    "v.conf", "h.conf", "sub/inner.conf", "sub/mid.conf",
+		    "sub/bad.conf",
 		    "inc.conf", "badinc.conf", "self.conf", "dirinc.conf",
 		    "contafter.conf", "x.conf", "y.conf", "chain.conf",
 		    "big.conf", "t.conf", "d.conf", "tern.conf", NULL };
